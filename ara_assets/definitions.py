@@ -1,0 +1,39 @@
+"""The Dagster definitions of Ara: assets, checks, jobs, sensors, resources and the executor.
+
+Resources come from the environment (see ara_assets/settings.py):
+ARA_DATABASE_URL (or the embedded PostgreSQL), ARA_REGISTER_URL (default: the real register API) with the
+Bearer token in EPC_REGISTER_TOKEN, ARA_ASSET_BASE for the Parquet files.
+
+Runs use the in-process executor: a process per step costs seconds each (shared/notes/dagster-1.13.md,
+gotcha 11) and our steps are vectorised; parallelism comes from running portfolios side by side.
+"""
+
+from __future__ import annotations
+
+import os
+
+import dagster as dg
+
+from ara_assets.defs import epc, sensors
+from ara_assets.resources.io_manager import PolarsParquetIOManager
+from ara_assets.resources.register_client import EpcRegisterClient
+from ara_assets.resources.warehouse import WarehouseResource
+
+REAL_REGISTER_URL = "https://api.get-energy-performance-data.communities.gov.uk"
+
+
+def build_resources() -> dict[str, object]:
+    return {
+        "warehouse": WarehouseResource(database_url=os.environ.get("ARA_DATABASE_URL") or None),
+        "epc_register": EpcRegisterClient(base_url=os.environ.get("ARA_REGISTER_URL", REAL_REGISTER_URL)),
+        "io_manager": PolarsParquetIOManager(base=os.environ.get("ARA_ASSET_BASE") or None),
+    }
+
+
+defs = dg.Definitions(
+    assets=[epc.epc_cache, epc.effective_epc],
+    jobs=[sensors.epc_job, sensors.effective_epc_job],
+    sensors=[sensors.portfolio_sensor, sensors.override_sensor],
+    resources=build_resources(),
+    executor=dg.in_process_executor,
+)

@@ -1,0 +1,187 @@
+"""EPC assets: `epc_cache` (register -> Postgres -> current certificate per property) and `effective_epc`.
+
+Thin wiring: the register client and the warehouse are resources; the logic lives in
+`ara_assets.property` (pure). Checks run inside the asset step (check_specs), so a blocking failure
+stops downstream steps of the same run and nothing reads a wrong frame.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import dagster as dg
+import polars as pl
+
+from ara_assets.defs.partitions import portfolios
+from ara_assets.property.certificates import pick_current_certificates
+from ara_assets.property.effective import assemble_effective_epc
+from ara_assets.resources.register_client import EpcRegisterClient
+from ara_assets.resources.warehouse import WarehouseResource
+
+
+class EpcCacheConfig(dg.Config):
+    ttl_days: float = 30.0
+    """Certificates fetched less than this many days ago are served from Postgres, not refetched."""
+    force_refresh: bool = False
+    """Fetch every UPRN of the portfolio again, whatever its age in the cache."""
+
+
+def _progress_logger(context: dg.AssetExecutionContext, label: str) -> object:
+    step = {"next": 0.0}
+
+    def progress(done: int, total: int) -> None:
+        # Log about every 10% so a 100,000-home fetch shows life without flooding the event log.
+        share = done / total if total else 1.0
+        if share >= step["next"] or done == total:
+            context.log.info(f"{label}: {done}/{total} UPRNs ({share:.0%})")
+            step["next"] = share + 0.1
+
+    return progress
+
+
+@dg.asset(
+    partitions_def=portfolios,
+    group_name="epc",
+    kinds={"postgres", "polars"},
+    pool="epc_register",
+    check_specs=[
+        dg.AssetCheckSpec("one_row_per_property", asset="epc_cache", blocking=True),
+    ],
+    description="Every certificate the register holds for each UPRN of the portfolio, cached in Postgres "
+    "(refetched past a TTL; a failed refresh keeps what was cached), and one row per property with its "
+    "current certificate (latest registration date) or the reason it has none.",
+)
+def epc_cache(
+    context: dg.AssetExecutionContext,
+    config: EpcCacheConfig,
+    warehouse: WarehouseResource,
+    epc_register: EpcRegisterClient,
+) -> Iterator[dg.Output[pl.DataFrame] | dg.AssetCheckResult]:
+    portfolio = context.partition_key
+    wh = warehouse.warehouse()
+    now = dt.datetime.now(dt.UTC)
+    with wh.unit_of_work() as uow:
+        properties = uow.properties.for_portfolio(portfolio)
+        uprns = [int(u) for u in properties["uprn"].to_list()]
+        if config.force_refresh:
+            stale = uprns
+        else:
+            stale = uow.fetches.stale_uprns(uprns, ttl=dt.timedelta(days=config.ttl_days), now=now)
+    context.log.info(
+        f"portfolio {portfolio}: {len(uprns)} properties, {len(stale)} to fetch "
+        f"({'forced' if config.force_refresh else f'TTL {config.ttl_days:g} days'})"
+    )
+    results = (
+        epc_register.fetch_portfolio(stale, progress=_progress_logger(context, "register fetch"))
+        if stale
+        else []
+    )
+    found_docs = [doc for r in results if r.status == "found" for doc in r.certificates]
+    errors = [r for r in results if r.status == "error"]
+    for r in errors[:10]:
+        context.log.warning(f"UPRN {r.uprn}: {r.error}")
+    # One transaction: the new certificates and the fetch records land together or not at all. A UPRN
+    # whose fetch failed keeps the certificates it already had.
+    with wh.unit_of_work() as uow:
+        if found_docs:
+            uow.certificates.upsert_many(found_docs, fetched_at=now)
+        if results:
+            uow.fetches.record(
+                [
+                    {
+                        "uprn": r.uprn,
+                        "fetched_at": now,
+                        "status": r.status,
+                        "error": r.error,
+                        "certificate_count": len(r.certificates),
+                    }
+                    for r in results
+                ]
+            )
+        certificates = uow.certificates.for_uprns(uprns)
+        fetches = uow.fetches.for_uprns(uprns)
+    current = pick_current_certificates(properties, certificates, fetches)
+
+    counts = current.select(
+        pl.col("certificate_number").is_not_null().sum().alias("with_certificate"),
+        (pl.col("certificates_held") > 1).sum().alias("with_several"),
+        (pl.col("sap_version") < 10.2).sum().alias("pre_sap10_2"),
+    ).row(0, named=True)
+    reasons = (
+        current.filter(pl.col("reason").is_not_null()).group_by("reason").len().sort("len", descending=True)
+    )
+    yield dg.Output(
+        current,
+        metadata={
+            "properties": current.height,
+            "with_certificate": int(counts["with_certificate"] or 0),
+            "without_certificate": current.height - int(counts["with_certificate"] or 0),
+            "with_several_certificates": int(counts["with_several"] or 0),
+            "current_certificate_pre_sap10_2": int(counts["pre_sap10_2"] or 0),
+            "fetched_this_run": len(results),
+            "fetch_errors_this_run": len(errors),
+            "certificates_received_this_run": len(found_docs),
+            "reasons_without_certificate": dg.MetadataValue.json(
+                {r["reason"]: r["len"] for r in reasons.iter_rows(named=True)}
+            ),
+        },
+    )
+    duplicates = current.height - current["property_id"].n_unique()
+    yield dg.AssetCheckResult(
+        check_name="one_row_per_property",
+        passed=duplicates == 0 and current.height == properties.height,
+        metadata={"properties": properties.height, "rows": current.height, "duplicates": duplicates},
+    )
+
+
+@dg.asset(
+    partitions_def=portfolios,
+    group_name="epc",
+    kinds={"polars"},
+    check_specs=[
+        dg.AssetCheckSpec("every_property_has_effective_epc_or_reason", asset="effective_epc", blocking=True),
+        dg.AssetCheckSpec("no_duplicate_properties", asset="effective_epc", blocking=True),
+    ],
+    description="The EPC picture that modelling scores: site notes alone, or the lodged EPC with landlord "
+    "overrides laid over it (the newer of survey and EPC wins), with provenance and a hash of the physical "
+    "inputs per property.",
+)
+def effective_epc(
+    context: dg.AssetExecutionContext, epc_cache: pl.DataFrame, warehouse: WarehouseResource
+) -> Iterator[dg.Output[pl.DataFrame] | dg.AssetCheckResult]:
+    property_ids = [int(p) for p in epc_cache["property_id"].to_list()]
+    with warehouse.warehouse().unit_of_work() as uow:
+        overrides = uow.overrides.effective_for_properties(property_ids)
+        site_notes = uow.site_notes.latest_for_properties(property_ids)
+    effective = assemble_effective_epc(epc_cache, overrides, site_notes)
+
+    by_source = effective.group_by("source_path").len()
+    rejected = int(effective["overrides_rejected"].sum() or 0)
+    if rejected:
+        bad = effective.filter(pl.col("overrides_rejected") > 0).select("property_id", "provenance").head(5)
+        for row in bad.iter_rows(named=True):
+            context.log.warning(f"property {row['property_id']}: rejected overrides {row['provenance']}")
+    yield dg.Output(
+        effective,
+        metadata={
+            "properties": effective.height,
+            "by_source_path": dg.MetadataValue.json(
+                {r["source_path"]: r["len"] for r in by_source.iter_rows(named=True)}
+            ),
+            "overrides_applied": int(effective["overrides_applied"].sum() or 0),
+            "overrides_rejected": rejected,
+            "without_effective_epc": int(effective["document"].is_null().sum()),
+        },
+    )
+    missing_reason = effective.filter(pl.col("document").is_null() & pl.col("reason").is_null()).height
+    yield dg.AssetCheckResult(
+        check_name="every_property_has_effective_epc_or_reason",
+        passed=missing_reason == 0 and effective.height == epc_cache.height,
+        metadata={"without_document_or_reason": missing_reason, "rows": effective.height},
+    )
+    duplicates = effective.height - effective["property_id"].n_unique()
+    yield dg.AssetCheckResult(
+        check_name="no_duplicate_properties", passed=duplicates == 0, metadata={"duplicates": duplicates}
+    )
+

@@ -1,0 +1,231 @@
+"""Assembly of the effective EPC: the picture of each home that modelling scores.
+
+Two source paths, never mixed per field (DESIGN.md, docs/adr/0004-effective-epc-source-paths.md):
+
+- `site_notes`: a full survey by the landlord's surveyor, used alone;
+- `epc` / `epc_with_overrides`: the lodged certificate, with the landlord's field-level overrides laid
+  over it (the latest row per field wins; a retraction removes the field's override).
+
+The newer of survey and certificate wins; the certificate's date is its inspection date (when the
+assessor saw the home), falling back to its registration date. Every property gets a row: a home with
+neither keeps its row with `source_path = "none"` and the reason.
+
+Pure: frames in, frames out. Loops per property because each document is a nested JSON tree; the work per
+home is one parse, the overrides and one hash.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from ara_assets.epc import CertificateValidationError, parse_certificate, set_field_path, to_register_json
+from ara_assets.property.physical import physical_hash
+
+SOURCE_SITE_NOTES = "site_notes"
+SOURCE_EPC = "epc"
+SOURCE_EPC_WITH_OVERRIDES = "epc_with_overrides"
+SOURCE_NONE = "none"
+
+EFFECTIVE_EPC_SCHEMA: dict[str, pl.DataType] = {
+    "property_id": pl.Int64(),
+    "uprn": pl.Int64(),
+    "source_path": pl.String(),
+    "certificate_number": pl.String(),
+    "epc_date": pl.Date(),
+    "site_note_id": pl.Int64(),
+    "survey_date": pl.Date(),
+    "document": pl.String(),
+    "provenance": pl.String(),
+    "physical_hash": pl.String(),
+    "lodged_physical_hash": pl.String(),
+    "overrides_applied": pl.Int32(),
+    "overrides_rejected": pl.Int32(),
+    "reason": pl.String(),
+}
+
+
+@dataclass(frozen=True)
+class _Override:
+    override_id: int
+    field_path: str
+    value: Any
+    author: str | None
+    created_at: str | None
+
+
+def _date(value: Any) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def _normalise(document: dict[str, Any]) -> dict[str, Any]:
+    """Register document -> the parser's normalised form (quirks removed), so hashes compare like with like."""
+    return to_register_json(parse_certificate(document))
+
+
+def _epc_date(document: dict[str, Any]) -> dt.date | None:
+    return _date(document.get("inspection_date") or document.get("registration_date"))
+
+
+def _group_overrides(overrides: pl.DataFrame) -> dict[int, list[_Override]]:
+    grouped: dict[int, list[_Override]] = defaultdict(list)
+    if overrides.is_empty():
+        return grouped
+    for row in overrides.sort("override_id").iter_rows(named=True):
+        grouped[int(row["property_id"])].append(
+            _Override(
+                override_id=int(row["override_id"]),
+                field_path=str(row["field_path"]),
+                value=json.loads(row["value"]) if isinstance(row["value"], str) else row["value"],
+                author=row.get("author"),
+                created_at=str(row["created_at"]) if row.get("created_at") is not None else None,
+            )
+        )
+    return grouped
+
+
+def _latest_site_notes(site_notes: pl.DataFrame) -> dict[int, dict[str, Any]]:
+    if site_notes.is_empty():
+        return {}
+    latest = site_notes.sort(["survey_date", "site_note_id"]).unique("property_id", keep="last")
+    return {int(r["property_id"]): r for r in latest.iter_rows(named=True)}
+
+
+def assemble_effective_epc(
+    current: pl.DataFrame, overrides: pl.DataFrame, site_notes: pl.DataFrame
+) -> pl.DataFrame:
+    """Build one effective-EPC row per property.
+
+    current:    one row per property (the output of `epc_cache`): property_id, uprn, certificate_number,
+                raw (the bare register document as JSON text, null when none), reason (why none).
+    overrides:  the landlord overrides in force (latest per field, retractions already removed):
+                property_id, override_id, field_path, value (JSON text), author, created_at.
+    site_notes: property_id, site_note_id, survey_date, document (JSON text), surveyor.
+    """
+    by_property = _group_overrides(overrides)
+    surveys = _latest_site_notes(site_notes)
+    rows: list[dict[str, Any]] = []
+    for rec in current.iter_rows(named=True):
+        property_id = int(rec["property_id"])
+        rows.append(_assemble_one(rec, by_property.get(property_id, []), surveys.get(property_id)))
+    return pl.DataFrame(rows, schema=EFFECTIVE_EPC_SCHEMA, orient="row")
+
+
+def _assemble_one(
+    rec: dict[str, Any], overrides: list[_Override], survey: dict[str, Any] | None
+) -> dict[str, Any]:
+    property_id = int(rec["property_id"])
+    base: dict[str, Any] = {
+        "property_id": property_id,
+        "uprn": rec.get("uprn"),
+        "source_path": SOURCE_NONE,
+        "certificate_number": rec.get("certificate_number"),
+        "epc_date": None,
+        "site_note_id": None,
+        "survey_date": None,
+        "document": None,
+        "provenance": None,
+        "physical_hash": None,
+        "lodged_physical_hash": None,
+        "overrides_applied": 0,
+        "overrides_rejected": 0,
+        "reason": None,
+    }
+    lodged: dict[str, Any] | None = None
+    if rec.get("raw"):
+        try:
+            lodged = _normalise(json.loads(rec["raw"]))
+        except CertificateValidationError as exc:
+            # A certificate the parser refuses cannot be modelled; say why, keep the row.
+            base["reason"] = f"certificate does not validate: {exc}"
+    if lodged is not None:
+        base["epc_date"] = _epc_date(lodged)
+        base["lodged_physical_hash"] = physical_hash(lodged)
+
+    survey_doc: dict[str, Any] | None = None
+    if survey is not None:
+        survey_date = _date(survey["survey_date"])
+        epc_date = base["epc_date"]
+        if epc_date is None or (survey_date is not None and survey_date >= epc_date):
+            try:
+                survey_doc = _normalise(json.loads(survey["document"]))
+            except CertificateValidationError as exc:
+                base["reason"] = f"site notes {survey['site_note_id']} do not validate: {exc}"
+            base["site_note_id"] = int(survey["site_note_id"])
+            base["survey_date"] = survey_date
+
+    if survey_doc is not None:
+        provenance = {
+            "base": f"site_notes:{survey['site_note_id']}",
+            "surveyor": survey.get("surveyor"),
+            # Overrides belong to the EPC path; they are kept in Postgres, not applied to a survey.
+            "overrides_not_applied": [o.override_id for o in overrides],
+            "fields": {},
+        }
+        return {
+            **base,
+            "source_path": SOURCE_SITE_NOTES,
+            "document": json.dumps(survey_doc, sort_keys=True),
+            "provenance": json.dumps(provenance, sort_keys=True),
+            "physical_hash": physical_hash(survey_doc),
+            "reason": None,
+        }
+
+    if lodged is None:
+        if base["reason"] is None:
+            base["reason"] = rec.get("reason") or "no certificate and no site notes"
+        return base
+
+    document = lodged
+    fields: dict[str, Any] = {}
+    rejected: list[dict[str, Any]] = []
+    for override in overrides:
+        try:
+            candidate = set_field_path(document, override.field_path, override.value)
+            candidate = _normalise(candidate)
+        except (KeyError, IndexError, ValueError, TypeError) as exc:
+            # One bad override must not block the home: it stays in Postgres, is reported here and in
+            # the asset's metadata, and the rest apply.
+            rejected.append(
+                {
+                    "override_id": override.override_id,
+                    "field": override.field_path,
+                    "value": override.value,
+                    "error": str(exc),
+                }
+            )
+            continue
+        fields[override.field_path] = {
+            "source": "landlord_override",
+            "override_id": override.override_id,
+            "author": override.author,
+            "at": override.created_at,
+            "value": override.value,
+        }
+        document = candidate
+    provenance = {
+        "base": f"certificate:{rec.get('certificate_number')}",
+        "fields": fields,
+        "rejected_overrides": rejected,
+    }
+    return {
+        **base,
+        "source_path": SOURCE_EPC_WITH_OVERRIDES if fields else SOURCE_EPC,
+        "document": json.dumps(document, sort_keys=True),
+        "provenance": json.dumps(provenance, sort_keys=True, default=str),
+        "physical_hash": physical_hash(document),
+        "overrides_applied": len(fields),
+        "overrides_rejected": len(rejected),
+        "reason": None,
+    }
