@@ -1,0 +1,9 @@
+"""SAP 10.2 worksheet, vectorised over a batch of homes (pure: no Dagster, no IO beyond its table files).
+
+Public interface: ``calculate``, ``worksheet``, ``INPUT_SCHEMA``, ``UnsupportedInput``.
+"""
+
+from ara_assets.sap10.errors import UnsupportedInput
+from ara_assets.sap10.inputs import INPUT_SCHEMA, prepare_inputs
+
+__all__ = ["INPUT_SCHEMA", "UnsupportedInput", "prepare_inputs"]

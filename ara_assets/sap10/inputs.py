@@ -1,0 +1,819 @@
+"""The input schema of the SAP 10.2 worksheet: one row per home (or per home-and-measure variant).
+
+Every column is a *physical* input (an area, a U-value, a system code, an efficiency), never a
+derived worksheet quantity, so that measures can edit columns in bulk and the batch be re-scored.
+Each column names the worksheet line or table it feeds (SAP 10.2, edition 14-03-2025).
+
+Conventions
+- Scalars are one value per row. List columns hold one value per element (a wall, a window, a
+  PV array); the lists of one element group have equal lengths per row (checked).
+- Codes reuse the register's SAP-Schema 19.x enumerations where one exists (orientation,
+  overshading, ventilation type, tariff, pump age...), so the RdSAP expansion passes them through.
+- ``None`` in an optional column means "not known, use the specification's default"; the
+  default rule is written in the column's doc. Required columns must not be null.
+- Areas are net heat-loss areas: wall areas already exclude the windows and doors in them
+  (the expansion subtracts openings), because SAP works on net areas and a per-opening host
+  reference would make every window measure a two-column edit anyway.
+
+Orientation codes (SAP-Schema SAP-OrientationCode): 1 N, 2 NE, 3 E, 4 SE, 5 S, 6 SW, 7 W, 8 NW,
+9 horizontal. Fuel codes are SAP 10.2 Table 12 codes (1 mains gas, 30 standard electricity, ...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from ara_assets.sap10.errors import UnsupportedInput
+
+F64 = pl.Float64
+I32 = pl.Int32
+BOOL = pl.Boolean
+LF64 = pl.List(pl.Float64)
+LI32 = pl.List(pl.Int32)
+
+REQUIRED = object()  # sentinel: the column must be given and must not be null
+
+
+@dataclass(frozen=True)
+class Column:
+    """One input column: its name, polars dtype, unit, the worksheet line / table it feeds, its meaning
+    and its default (``REQUIRED`` when it must be given; ``None`` = null = the specification's default)."""
+
+    name: str
+    dtype: pl.DataType
+    unit: str
+    line: str
+    doc: str
+    default: object = None
+    group: str = ""  # list columns of one element group share a group name (equal lengths)
+    allowed: tuple[int, ...] | None = None  # allowed codes for code columns
+    min_value: float | None = None
+    max_value: float | None = None
+
+
+_COLUMNS: list[Column] = [
+    # ---------------------------------------------------------------- identity
+    Column(
+        "home_id",
+        pl.String,
+        "-",
+        "-",
+        "Record id (certificate number, or home id + variant); named in errors.",
+        REQUIRED,
+    ),
+    # ---------------------------------------------------------------- (1) dimensions
+    Column(
+        "storey_floor_area_m2",
+        LF64,
+        "m2",
+        "(1a)..(1n)",
+        "Floor area of each storey (internal dimensions); lowest storey first.",
+        REQUIRED,
+        "storey",
+        min_value=0.0,
+    ),
+    Column(
+        "storey_height_m",
+        LF64,
+        "m",
+        "(2a)..(2n)",
+        "Storey height of each storey (floor to floor; room height for the top storey).",
+        REQUIRED,
+        "storey",
+        min_value=1.0,
+        max_value=20.0,
+    ),
+    Column(
+        "living_area_m2",
+        F64,
+        "m2",
+        "(91)",
+        "Floor area of the living area; living-area fraction fLA = living_area_m2 / TFA.",
+        REQUIRED,
+        min_value=0.0,
+    ),
+    # ---------------------------------------------------------------- (2) ventilation
+    Column("open_chimneys", I32, "count", "(6a)", "Open chimneys (80 m3/h each).", 0, min_value=0),
+    Column("open_flues", I32, "count", "(6b)", "Open flues (20 m3/h each).", 0, min_value=0),
+    Column(
+        "closed_fire_chimneys",
+        I32,
+        "count",
+        "(6c)",
+        "Chimneys / flues attached to closed fires (10 m3/h each).",
+        0,
+        min_value=0,
+    ),
+    Column(
+        "solid_fuel_boiler_flues",
+        I32,
+        "count",
+        "(6d)",
+        "Flues attached to solid-fuel boilers (20 m3/h each).",
+        0,
+        min_value=0,
+    ),
+    Column(
+        "other_heater_flues",
+        I32,
+        "count",
+        "(6e)",
+        "Flues attached to other heaters (35 m3/h each).",
+        0,
+        min_value=0,
+    ),
+    Column("blocked_chimneys", I32, "count", "(6f)", "Blocked chimneys (20 m3/h each).", 0, min_value=0),
+    Column(
+        "intermittent_fans", I32, "count", "(7a)", "Intermittent extract fans (10 m3/h each).", 0, min_value=0
+    ),
+    Column("passive_vents", I32, "count", "(7b)", "Passive stack vents (10 m3/h each).", 0, min_value=0),
+    Column("flueless_gas_fires", I32, "count", "(7c)", "Flueless gas fires (40 m3/h each).", 0, min_value=0),
+    Column(
+        "air_permeability_q50",
+        F64,
+        "m3/h.m2 @50Pa",
+        "(17)",
+        "Air permeability from a pressure test (or design value). Null: no test, infiltration from (9)-(16).",
+        None,
+        min_value=0.0,
+        max_value=100.0,
+    ),
+    Column(
+        "storeys_for_infiltration",
+        I32,
+        "count",
+        "(9)",
+        "Number of storeys used in (10) = ((9)-1) x 0.1. Null: number of storey_floor_area_m2 entries.",
+        None,
+        min_value=1,
+    ),
+    Column(
+        "timber_frame_or_steel",
+        BOOL,
+        "-",
+        "(11)",
+        "Structural infiltration 0.25 if timber/steel frame, else 0.35 (masonry).",
+        False,
+    ),
+    Column(
+        "suspended_wooden_floor",
+        I32,
+        "code",
+        "(12)",
+        "0 none / not suspended timber, 1 suspended timber unsealed (0.2), 2 sealed (0.1).",
+        0,
+        allowed=(0, 1, 2),
+    ),
+    Column("draught_lobby", BOOL, "-", "(13)", "Draught lobby present (0 if so, else 0.05).", False),
+    Column(
+        "windows_draughtproofed_pct",
+        F64,
+        "%",
+        "(14)-(15)",
+        "Percentage of windows and doors draught-stripped; (15) = 0.25 - 0.2 x pct/100.",
+        100.0,
+        min_value=0.0,
+        max_value=100.0,
+    ),
+    Column(
+        "sheltered_sides",
+        I32,
+        "count",
+        "(19)",
+        "Number of sides sheltered (0-4).",
+        2,
+        min_value=0,
+        max_value=4,
+    ),
+    Column(
+        "ventilation_type",
+        I32,
+        "code",
+        "(23a)-(24d)",
+        "SAP-Schema ventilation code: 1/2/9/10 natural (with fans / passive vents), 3 PIV from loft, "
+        "4 PIV from outside, 5 MEV centralised, 6 MEV decentralised, 7 balanced without HR, 8 MVHR.",
+        1,
+        allowed=(1, 2, 3, 4, 5, 6, 7, 8, 9, 10),
+    ),
+    Column(
+        "mv_specific_fan_power_w_per_l_s",
+        F64,
+        "W/(l/s)",
+        "(230a)",
+        "Specific fan power of mechanical ventilation (PCDB, in-use factor applied by the worksheet). "
+        "Null with mechanical ventilation: Table 4g default.",
+        None,
+        min_value=0.0,
+    ),
+    Column(
+        "mvhr_efficiency_pct",
+        F64,
+        "%",
+        "(23c)",
+        "MVHR heat-exchanger efficiency (PCDB). Null with MVHR: Table 4g default.",
+        None,
+        min_value=0.0,
+        max_value=100.0,
+    ),
+    # ---------------------------------------------------------------- (3) heat losses
+    Column(
+        "door_area_m2",
+        LF64,
+        "m2",
+        "(26)",
+        "Net area of each opaque or semi-glazed door.",
+        [],
+        "door",
+        min_value=0.0,
+    ),
+    Column("door_u_value", LF64, "W/m2K", "(26)", "U-value of each door.", [], "door", min_value=0.0),
+    Column(
+        "window_area_m2",
+        LF64,
+        "m2",
+        "(27), (27a), (74)-(82)",
+        "Area of each window / roof window / glazed door (frame included).",
+        [],
+        "window",
+        min_value=0.0,
+    ),
+    Column(
+        "window_u_value",
+        LF64,
+        "W/m2K",
+        "(27), (27a)",
+        "U-value of each window as tested/tabulated, without curtains; the worksheet applies the "
+        "curtain/blind resistance 0.04 m2K/W: Ueff = 1/(1/U + 0.04).",
+        [],
+        "window",
+        min_value=0.0,
+    ),
+    Column(
+        "window_g_perp",
+        LF64,
+        "-",
+        "(74)-(82), Table 6b",
+        "Total solar energy transmittance at normal incidence g_perp (Table 6b or manufacturer).",
+        [],
+        "window",
+        min_value=0.0,
+        max_value=1.0,
+    ),
+    Column(
+        "window_frame_factor",
+        LF64,
+        "-",
+        "(74)-(82), Table 6c",
+        "Frame factor FF (glazed fraction of the opening), Table 6c or measured.",
+        [],
+        "window",
+        min_value=0.0,
+        max_value=1.0,
+    ),
+    Column(
+        "window_orientation",
+        LI32,
+        "code",
+        "(74)-(82), Appendix U3",
+        "Orientation code 1..8 (N..NW), 9 horizontal.",
+        [],
+        "window",
+        allowed=(1, 2, 3, 4, 5, 6, 7, 8, 9),
+    ),
+    Column(
+        "window_pitch_deg",
+        LF64,
+        "deg",
+        "(27a), U3.2, Table 6e",
+        "Tilt from horizontal: 90 for a vertical window; < 70 makes it a roof window in (27a).",
+        [],
+        "window",
+        min_value=0.0,
+        max_value=90.0,
+    ),
+    Column(
+        "floor_area_hl_m2",
+        LF64,
+        "m2",
+        "(28a)",
+        "Heat-loss area of each ground / exposed floor.",
+        [],
+        "floor",
+        min_value=0.0,
+    ),
+    Column(
+        "floor_u_value",
+        LF64,
+        "W/m2K",
+        "(28a)",
+        "U-value of each heat-loss floor.",
+        [],
+        "floor",
+        min_value=0.0,
+    ),
+    Column(
+        "wall_area_m2",
+        LF64,
+        "m2",
+        "(29a)",
+        "Net area (openings removed) of each external or sheltered wall element.",
+        [],
+        "wall",
+        min_value=0.0,
+    ),
+    Column(
+        "wall_u_value",
+        LF64,
+        "W/m2K",
+        "(29a)",
+        "U-value of each wall element (sheltered walls: Ru already applied).",
+        [],
+        "wall",
+        min_value=0.0,
+    ),
+    Column(
+        "roof_area_m2",
+        LF64,
+        "m2",
+        "(30)",
+        "Net area of each roof element (roof windows removed).",
+        [],
+        "roof",
+        min_value=0.0,
+    ),
+    Column("roof_u_value", LF64, "W/m2K", "(30)", "U-value of each roof element.", [], "roof", min_value=0.0),
+    Column(
+        "party_wall_area_m2", LF64, "m2", "(32)", "Area of each party wall.", [], "party_wall", min_value=0.0
+    ),
+    Column(
+        "party_wall_u_value",
+        LF64,
+        "W/m2K",
+        "(32)",
+        "U-value of each party wall (0 solid/filled-cavity, 0.5 unfilled cavity, Table 3.6 of SAP).",
+        [],
+        "party_wall",
+        min_value=0.0,
+    ),
+    Column(
+        "thermal_mass_parameter",
+        F64,
+        "kJ/m2K",
+        "(35)",
+        "TMP = sum(kappa x A) / TFA. Null: 250 (medium, Table 1f indicative value for unknown construction).",
+        None,
+        min_value=0.0,
+        max_value=1000.0,
+    ),
+    Column(
+        "thermal_bridging_y",
+        F64,
+        "W/m2K",
+        "(36)",
+        "y-value; (36) = y x (31). Null: 0.2 (SAP 10.2 default when details are unknown).",
+        None,
+        min_value=0.0,
+        max_value=1.0,
+    ),
+    Column(
+        "thermal_bridging_w_per_k",
+        F64,
+        "W/K",
+        "(36)",
+        "Sum of L x psi when junctions are entered individually; overrides thermal_bridging_y when set.",
+        None,
+        min_value=0.0,
+    ),
+    # ---------------------------------------------------------------- (4) water heating
+    Column(
+        "occupancy",
+        F64,
+        "persons",
+        "(42), Table 1b",
+        "Assumed occupancy N. Null: Table 1b formula from TFA.",
+        None,
+        min_value=0.0,
+    ),
+    Column(
+        "low_water_use_design",
+        BOOL,
+        "-",
+        "(43), J",
+        "Designed to <= 125 l/person/day (x 0.95 on other use).",
+        False,
+    ),
+    Column("bath_present", BOOL, "-", "(42b), J", "A bath is present.", True),
+    Column(
+        "mixer_shower_flow_l_per_min",
+        LF64,
+        "l/min",
+        "(42a), J",
+        "Flow rate of each mixer shower (vented 7, vented + pump 12, unvented 12, Part G 2015 default "
+        "per Appendix J when unknown is set by the expansion).",
+        [],
+        "shower",
+        min_value=0.0,
+    ),
+    Column(
+        "electric_showers",
+        I32,
+        "count",
+        "(42a), (64a), J",
+        "Instantaneous electric showers (their energy is electricity at the shower, not from the water "
+        "heater).",
+        0,
+        min_value=0,
+    ),
+    Column(
+        "water_heating_code",
+        I32,
+        "code",
+        "Table 4a (9xx), (217)",
+        "901 from main system 1, 902 from main system 2, 914 from secondary; 903 electric immersion, "
+        "907-912 single-point / multipoint / other water-only heaters (Table 4a).",
+        901,
+    ),
+    Column(
+        "water_heating_fuel",
+        I32,
+        "code",
+        "Table 12, (219)",
+        "Fuel of a separate water heater; null = fuel of the system the water comes from.",
+        None,
+    ),
+    Column(
+        "water_heating_efficiency_pct",
+        F64,
+        "%",
+        "(217)",
+        "Efficiency of a separate water heater (PCDB). Null: Table 4a value; from a boiler: (217) "
+        "from the boiler's summer/winter efficiencies.",
+        None,
+        min_value=1.0,
+        max_value=600.0,
+    ),
+    Column(
+        "cylinder_volume_l",
+        F64,
+        "litres",
+        "(47), Table 2a",
+        "Hot-water cylinder volume. Null: no cylinder (combi, instantaneous).",
+        None,
+        min_value=0.0,
+    ),
+    Column(
+        "cylinder_declared_loss_kwh_per_day",
+        F64,
+        "kWh/day",
+        "(48)-(50)",
+        "Manufacturer's declared cylinder loss. Null: from insulation type and thickness (Table 2).",
+        None,
+        min_value=0.0,
+    ),
+    Column(
+        "cylinder_insulation_type",
+        I32,
+        "code",
+        "(51), Table 2",
+        "1 factory-applied foam, 2 loose jacket (SAP-Schema HotWaterStoreInsulationTypeCode).",
+        None,
+        allowed=(1, 2),
+    ),
+    Column(
+        "cylinder_insulation_mm",
+        F64,
+        "mm",
+        "(51), Table 2",
+        "Cylinder insulation thickness.",
+        None,
+        min_value=0.0,
+    ),
+    Column("cylinder_thermostat", BOOL, "-", "(53), Table 2b", "Cylinder thermostat present.", True),
+    Column("cylinder_in_heated_space", BOOL, "-", "(47)-(57)", "Cylinder inside the heated envelope.", True),
+    Column(
+        "primary_pipework_insulation",
+        I32,
+        "code",
+        "(59), Table 3",
+        "1 none, 2 first metre, 3 all accessible, 4 fully insulated (SAP-Schema PipeworkInsulationCode).",
+        4,
+        allowed=(1, 2, 3, 4),
+    ),
+    Column(
+        "combi_loss_kwh_per_year",
+        F64,
+        "kWh/year",
+        "(61), Table 3a",
+        "Combi boiler additional loss. Null with a combi: Table 3a default 600 x fu (no keep-hot data).",
+        None,
+        min_value=0.0,
+    ),
+    Column(
+        "immersion_type",
+        I32,
+        "code",
+        "Table 13",
+        "1 dual, 2 single immersion (off-peak splits).",
+        None,
+        allowed=(1, 2),
+    ),
+    # ---------------------------------------------------------------- (5) gains, Appendix L
+    Column(
+        "fixed_lighting_capacity_lm",
+        F64,
+        "lm",
+        "Appendix L (L5)",
+        "Total luminous flux of fixed lighting. Null: 185 lm/m2 x TFA (eq L5b).",
+        None,
+        min_value=0.0,
+    ),
+    Column(
+        "fixed_lighting_efficacy_lm_per_w",
+        F64,
+        "lm/W",
+        "Appendix L (L8)",
+        "Average efficacy of fixed lighting. Null: 21.3 lm/W.",
+        None,
+        min_value=1.0,
+    ),
+    Column(
+        "central_heating_pump_age",
+        I32,
+        "code",
+        "(230c), Table 4f",
+        "0 unknown, 1 2012 or earlier, 2 2013 or later (SAP-Schema PumpAge).",
+        0,
+        allowed=(0, 1, 2),
+    ),
+    Column("central_heating_pump_in_heated_space", BOOL, "-", "(70), Table 5a", "Pump gains count.", True),
+    Column(
+        "reduced_internal_gains",
+        BOOL,
+        "-",
+        "(66)-(69), Table 5",
+        "Use the reduced-gains variant (only for the DER/TER of some cases; False for ratings).",
+        False,
+    ),
+    # ---------------------------------------------------------------- (6) solar gains
+    Column(
+        "windows_overshading",
+        I32,
+        "code",
+        "Table 6d",
+        "1 very little, 2 average or unknown, 3 more than average, 4 heavy (SAP-Schema code).",
+        2,
+        allowed=(1, 2, 3, 4),
+    ),
+    # ---------------------------------------------------------------- climate
+    Column(
+        "climate_region",
+        I32,
+        "code",
+        "Appendix U, Table U1-U4",
+        "0 = UK average (used for SAP ratings), 1-21 regional climate.",
+        0,
+        min_value=0,
+        max_value=21,
+    ),
+    # ---------------------------------------------------------------- (9a) heating systems
+    Column(
+        "main_heating_code",
+        I32,
+        "code",
+        "Table 4a / 4b",
+        "SAP code of main heating system 1 (e.g. 104 = gas combi condensing automatic ignition).",
+        REQUIRED,
+    ),
+    Column("main_heating_fuel", I32, "code", "Table 12", "Table 12 fuel code of main system 1.", REQUIRED),
+    Column(
+        "main_heating_efficiency_winter_pct",
+        F64,
+        "%",
+        "(206), Table 4a/4b",
+        "Winter seasonal efficiency (PCDB or declared). Null: Table 4a / 4b value for the code.",
+        None,
+        min_value=1.0,
+        max_value=600.0,
+    ),
+    Column(
+        "main_heating_efficiency_summer_pct",
+        F64,
+        "%",
+        "(217), Table 4b",
+        "Summer seasonal efficiency of a boiler (PCDB). Null: Table 4b value.",
+        None,
+        min_value=1.0,
+        max_value=600.0,
+    ),
+    Column(
+        "main_heating_control",
+        I32,
+        "code",
+        "Table 4e, Table 9",
+        "Table 4e control code (e.g. 2106 programmer, room thermostat and TRVs).",
+        REQUIRED,
+    ),
+    Column(
+        "heat_emitter_type",
+        I32,
+        "code",
+        "Table 4c, Table 4d",
+        "1 radiators, 2 underfloor, 3 both, 4 fan coils (SAP-Schema HeatEmitterCode).",
+        1,
+        allowed=(1, 2, 3, 4),
+    ),
+    Column(
+        "boiler_interlock",
+        BOOL,
+        "-",
+        "Table 4c(2)",
+        "Boiler interlock present (if not: -5 percentage points on space and water efficiency).",
+        True,
+    ),
+    Column("delayed_start_thermostat", BOOL, "-", "Table 4c", "Separate delayed-start thermostat.", False),
+    Column(
+        "flow_temperature_c",
+        F64,
+        "degC",
+        "Table 4c(3)",
+        "Design flow temperature of wet emitters.",
+        70.0,
+        min_value=20.0,
+        max_value=90.0,
+    ),
+    Column(
+        "main_heating_fraction",
+        F64,
+        "-",
+        "(202)",
+        "Fraction of main heat from main system 1 (1.0 with a single main system).",
+        1.0,
+        min_value=0.0,
+        max_value=1.0,
+    ),
+    Column(
+        "secondary_heating_code",
+        I32,
+        "code",
+        "Table 4a (6xx / 69x), Table 11",
+        "SAP code of the secondary (room) heater; null = none.",
+        None,
+    ),
+    Column("secondary_heating_fuel", I32, "code", "Table 12", "Fuel of the secondary heater.", None),
+    Column(
+        "secondary_heating_efficiency_pct",
+        F64,
+        "%",
+        "(208)",
+        "Efficiency of the secondary heater; null: Table 4a.",
+        None,
+        min_value=1.0,
+        max_value=600.0,
+    ),
+    Column(
+        "electricity_tariff",
+        I32,
+        "code",
+        "Table 12, 12a",
+        "1 standard, 2 off-peak 7 hour, 3 off-peak 10 hour, 4 24 hour, 5 18 hour (SAP-Schema code).",
+        1,
+        allowed=(1, 2, 3, 4, 5),
+    ),
+    # ---------------------------------------------------------------- Appendix M: PV
+    Column("pv_kwp", LF64, "kWp", "(233), M1", "Peak power of each PV array.", [], "pv", min_value=0.0),
+    Column(
+        "pv_orientation",
+        LI32,
+        "code",
+        "M1, U3",
+        "Orientation code of each PV array (1..8, 9 horizontal).",
+        [],
+        "pv",
+        allowed=(1, 2, 3, 4, 5, 6, 7, 8, 9),
+    ),
+    Column(
+        "pv_pitch_deg",
+        LF64,
+        "deg",
+        "M1, U3",
+        "Tilt of each PV array from horizontal.",
+        [],
+        "pv",
+        min_value=0.0,
+        max_value=90.0,
+    ),
+    Column(
+        "pv_overshading",
+        LI32,
+        "code",
+        "M1, Table H2",
+        "Overshading of each PV array: 1 none/very little (1.0), 2 modest (0.8), 3 significant (0.65), "
+        "4 heavy (0.5).",
+        [],
+        "pv",
+        allowed=(1, 2, 3, 4),
+    ),
+    Column(
+        "pv_connected_to_dwelling",
+        BOOL,
+        "-",
+        "M1",
+        "PV connected to the dwelling's meter (else generation counts as exported only).",
+        True,
+    ),
+    Column(
+        "battery_capacity_kwh",
+        F64,
+        "kWh",
+        "M1 (C_bat)",
+        "Usable battery capacity; 0 = none.",
+        0.0,
+        min_value=0.0,
+    ),
+]
+
+INPUT_SCHEMA: dict[str, Column] = {c.name: c for c in _COLUMNS}
+LIST_GROUPS: dict[str, list[str]] = {}
+for _c in _COLUMNS:
+    if _c.group:
+        LIST_GROUPS.setdefault(_c.group, []).append(_c.name)
+
+
+def schema_markdown() -> str:
+    """The schema as a markdown table (for docs)."""
+    rows = ["| column | dtype | unit | line / table | default | meaning |", "|---|---|---|---|---|---|"]
+    for c in _COLUMNS:
+        default = "required" if c.default is REQUIRED else repr(c.default)
+        rows.append(f"| `{c.name}` | {c.dtype} | {c.unit} | {c.line} | {default} | {c.doc} |")
+    return "\n".join(rows)
+
+
+def prepare_inputs(inputs: pl.DataFrame) -> pl.DataFrame:
+    """Fill absent optional columns with their defaults, cast to the schema dtypes and validate.
+
+    Raises ``UnsupportedInput`` naming the first offending row (``home_id``), column and value.
+    Unknown extra columns are kept (callers may carry ids through).
+    """
+    missing = [c.name for c in _COLUMNS if c.default is REQUIRED and c.name not in inputs.columns]
+    if missing:
+        raise UnsupportedInput(None, missing[0], None, "required column missing")
+    exprs: list[pl.Expr] = []
+    for c in _COLUMNS:
+        if c.name in inputs.columns:
+            exprs.append(pl.col(c.name).cast(c.dtype, strict=False).alias(c.name))
+        elif isinstance(c.default, list):
+            exprs.append(pl.lit([], dtype=c.dtype).alias(c.name))
+        else:
+            exprs.append(pl.lit(c.default, dtype=c.dtype).alias(c.name))
+    df = inputs.with_columns(exprs)
+    _validate(inputs, df)
+    return df
+
+
+def _validate(raw: pl.DataFrame, df: pl.DataFrame) -> None:
+    """Run every check in one pass; only on a failure look for the first offending row."""
+    checks: list[tuple[pl.Expr, str, str]] = []
+    for c in _COLUMNS:
+        col = pl.col(c.name)
+        if c.name in raw.columns and c.name != "home_id":
+            # a value that did not survive the cast is refused, not nulled
+            checks.append(
+                (col.is_null() & pl.col(f"_raw_{c.name}").is_not_null(), c.name, f"not castable to {c.dtype}")
+            )
+        if c.default is REQUIRED:
+            checks.append((col.is_null(), c.name, "required value is null"))
+        is_list = isinstance(c.dtype, pl.List)
+        if is_list:
+            checks.append((col.is_null(), c.name, "list is null (use an empty list)"))
+            checks.append((col.list.eval(pl.element().is_null()).list.any(), c.name, "null element"))
+        if c.min_value is not None:
+            checks.append(
+                ((col.list.min() if is_list else col) < c.min_value, c.name, f"below {c.min_value}")
+            )
+        if c.max_value is not None:
+            checks.append(
+                ((col.list.max() if is_list else col) > c.max_value, c.name, f"above {c.max_value}")
+            )
+        if c.allowed is not None:
+            allowed = pl.Series(list(c.allowed), dtype=pl.Int32)
+            if is_list:
+                expr = col.list.eval(~pl.element().is_in(allowed)).list.any()
+            else:
+                expr = col.is_not_null() & ~col.is_in(allowed)
+            checks.append((expr, c.name, f"code not in {list(c.allowed)}"))
+    for group, names in LIST_GROUPS.items():
+        for other in names[1:]:
+            expr = pl.col(other).list.len() != pl.col(names[0]).list.len()
+            checks.append((expr, other, f"length differs from {names[0]} (group {group})"))
+    work = df.with_columns(
+        [raw[c].alias(f"_raw_{c}") for c in raw.columns if c in INPUT_SCHEMA and c != "home_id"]
+    ).with_columns([e.fill_null(False).alias(f"_chk{i}") for i, (e, _, _) in enumerate(checks)])
+    flags = work.select([pl.col(f"_chk{i}").any() for i in range(len(checks))]).row(0)
+    for i, failed in enumerate(flags):
+        if failed:
+            _, name, reason = checks[i]
+            bad = work.filter(pl.col(f"_chk{i}")).row(0, named=True)
+            value = bad.get(f"_raw_{name}", bad[name]) if "castable" in reason else bad[name]
+            raise UnsupportedInput(bad["home_id"], name, value, reason)

@@ -1,0 +1,62 @@
+import polars as pl
+import pytest
+
+from ara_assets.sap10 import INPUT_SCHEMA, UnsupportedInput, prepare_inputs
+
+
+def _minimal() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "home_id": ["a", "b"],
+            "storey_floor_area_m2": [[100.0], [50.0, 50.0]],
+            "storey_height_m": [[3.0], [2.5, 2.5]],
+            "living_area_m2": [30.0, 20.0],
+            "main_heating_code": [104, 104],
+            "main_heating_fuel": [1, 1],
+            "main_heating_control": [2106, 2106],
+        }
+    )
+
+
+def test_defaults_filled_and_cast():
+    out = prepare_inputs(_minimal())
+    for name, col in INPUT_SCHEMA.items():
+        assert out.schema[name] == col.dtype, name
+    assert out["ventilation_type"].to_list() == [1, 1]
+    assert out["window_area_m2"].to_list() == [[], []]
+
+
+def test_every_column_documented():
+    for col in INPUT_SCHEMA.values():
+        assert col.doc and col.unit and col.line, col.name
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "record"),
+    [
+        ("ventilation_type", [1, 44], "b"),
+        ("living_area_m2", ["x", "3"], "a"),
+        ("main_heating_code", [None, 104], "a"),
+    ],
+)
+def test_bad_values_name_record_field_value(column, values, record):
+    df = _minimal().with_columns(pl.Series(column, values, strict=False))
+    with pytest.raises(UnsupportedInput) as err:
+        prepare_inputs(df)
+    assert err.value.record == record
+    assert err.value.field == column
+
+
+def test_list_group_lengths_checked():
+    df = _minimal().with_columns(
+        pl.Series("window_area_m2", [[1.0, 2.0], []]), pl.Series("window_u_value", [[1.5], []])
+    )
+    with pytest.raises(UnsupportedInput) as err:
+        prepare_inputs(df)
+    assert err.value.field != "window_area_m2"
+
+
+def test_missing_required_column():
+    with pytest.raises(UnsupportedInput) as err:
+        prepare_inputs(_minimal().drop("main_heating_control"))
+    assert err.value.field == "main_heating_control"
