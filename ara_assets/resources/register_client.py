@@ -1,0 +1,650 @@
+"""HTTP client for the EPC register ("Get energy performance of buildings data" API).
+
+Two layers:
+- `RegisterClient`: plain httpx, usable from the CLI and scripts without Dagster. Its public methods are
+  synchronous; inside, one asyncio loop drives an `httpx.AsyncClient` so a portfolio is fetched with many
+  requests in flight, all drawing from one shared token bucket.
+- `EpcRegisterClient`: a thin `dagster.ConfigurableResource` that builds a `RegisterClient` from its config.
+
+API facts (paths, parameter names, envelopes, error bodies, the 6,000 requests / 5 minutes limit) come
+from the register's OpenAPI spec, `shared/reference/epc_register/epb-data-api_openapi.yml`, and
+`shared/notes/epc-register.md` section 2.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import math
+import os
+import random
+import threading
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal, TypeVar
+
+import dagster as dg
+import httpx
+from pydantic import PrivateAttr
+
+DEFAULT_BASE_URL = "https://api.get-energy-performance-data.communities.gov.uk"
+DEFAULT_TOKEN_ENV_VAR = "EPC_REGISTER_TOKEN"
+SEARCH_PATH = "/api/domestic/search"
+CERTIFICATE_PATH = "/api/certificate"
+# The spec caps page_size at 5000; the largest page means the fewest search requests per UPRN.
+MAX_PAGE_SIZE = 5000
+
+T = TypeVar("T")
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class RegisterError(Exception):
+    """A register request that failed for good (after any retries)."""
+
+
+class RegisterAuthError(RegisterError):
+    """401/403 from the register, or no token configured: nothing else can succeed, so the fetch stops."""
+
+
+class RegisterRequestError(RegisterError):
+    """A request that failed: a non-retryable 4xx, an unexpected body, or retries exhausted."""
+
+    def __init__(self, message: str, *, url: str, status: int | None) -> None:
+        super().__init__(message)
+        self.url = url
+        self.status = status
+
+
+class CertificateNotFoundError(RegisterRequestError):
+    """404 from `/api/certificate`: the register holds no document under that number."""
+
+
+# ----------------------------------------------------------------------------------------------------
+# Result types
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One row of `/api/domestic/search`: the certificate's headline fields (camelCase in the API)."""
+
+    certificate_number: str
+    uprn: int | None
+    address_line_1: str | None
+    address_line_2: str | None
+    address_line_3: str | None
+    address_line_4: str | None
+    post_town: str | None
+    postcode: str | None
+    council: str | None
+    constituency: str | None
+    current_energy_efficiency_band: str | None
+    registration_date: str | None
+    schema_type: str | None
+
+    @classmethod
+    def from_api(cls, row: dict[str, Any]) -> SearchHit:
+        number = row.get("certificateNumber")
+        if not isinstance(number, str) or not number:
+            raise ValueError(
+                f"search hit {row!r}: field 'certificateNumber' must be a non-empty string, got {number!r}"
+            )
+        return cls(
+            certificate_number=number,
+            uprn=_optional_int(row.get("uprn")),
+            address_line_1=row.get("addressLine1"),
+            address_line_2=row.get("addressLine2"),
+            address_line_3=row.get("addressLine3"),
+            address_line_4=row.get("addressLine4"),
+            post_town=row.get("postTown"),
+            postcode=row.get("postcode"),
+            council=row.get("council"),
+            constituency=row.get("constituency"),
+            current_energy_efficiency_band=row.get("currentEnergyEfficiencyBand"),
+            registration_date=row.get("registrationDate"),
+            schema_type=row.get("schemaType"),
+        )
+
+
+@dataclass(frozen=True)
+class UprnFetch:
+    """Everything the register gave for one UPRN of a portfolio fetch."""
+
+    uprn: int
+    status: Literal["found", "no_certificate", "error"]
+    certificates: list[dict] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass
+class FetchStats:
+    """Counters of one client's traffic; cumulative over the client's life (see `RegisterClient.stats`)."""
+
+    requests: int = 0
+    retries: int = 0
+    by_status: dict[int, int] = field(default_factory=dict)
+    transport_errors: int = 0
+    waits_s: list[float] = field(default_factory=list)  # each backoff the client slept before a retry
+
+    def copy(self) -> FetchStats:
+        return FetchStats(
+            requests=self.requests,
+            retries=self.retries,
+            by_status=dict(self.by_status),
+            transport_errors=self.transport_errors,
+            waits_s=list(self.waits_s),
+        )
+
+
+def _optional_int(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# ----------------------------------------------------------------------------------------------------
+# Rate limit and backoff (pure, testable with a fake clock)
+
+
+class TokenBucket:
+    """A token bucket shared by every request of one client, across threads and event loops.
+
+    `reserve()` takes a token now and returns how long the caller must wait before sending: tokens may go
+    negative, which queues callers fairly without holding a lock while they sleep. `rate <= 0` is unlimited.
+    """
+
+    def __init__(self, rate: float, *, burst: float = 1.0, clock: Clock = time.monotonic) -> None:
+        self.rate = float(rate)
+        # A burst of 1 spreads requests evenly: the register counts per 5 minutes, but a smooth stream
+        # never risks tripping it.
+        self.burst = max(1.0, float(burst))
+        self._clock = clock
+        self._tokens = self.burst
+        self._last = clock()
+        self._lock = threading.Lock()
+
+    @property
+    def unlimited(self) -> bool:
+        return self.rate <= 0 or math.isinf(self.rate)
+
+    def reserve(self) -> float:
+        if self.unlimited:
+            return 0.0
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
+            self._last = now
+            self._tokens -= 1.0
+            return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
+
+    async def acquire(self, sleep: Sleep = asyncio.sleep) -> None:
+        delay = self.reserve()
+        if delay > 0:
+            await sleep(delay)
+
+
+def backoff_delay(
+    attempt: int,
+    *,
+    base_s: float,
+    max_s: float,
+    retry_after_s: float | None = None,
+    rng: random.Random | None = None,
+) -> float:
+    """Seconds to wait before retry number `attempt` (0 for the first retry).
+
+    Full jitter: uniform in [0, min(max_s, base_s * 2**attempt)], which spreads many clients' retries apart.
+    A server's Retry-After is a floor: never retry earlier than the server asked.
+    """
+    if attempt < 0:
+        raise ValueError(f"backoff: field 'attempt' must be >= 0, got {attempt!r}")
+    ceiling = min(max_s, base_s * (2.0 ** min(attempt, 60)))
+    jittered = (rng or random).uniform(0.0, max(0.0, ceiling))
+    if retry_after_s is not None and retry_after_s > jittered:
+        return retry_after_s
+    return jittered
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Retry-After in seconds, from delta-seconds or an HTTP date (RFC 9110 10.2.3); None if garbled."""
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    if math.isnan(seconds):
+        return None
+    return max(0.0, seconds)
+
+
+def _is_retryable_status(status: int) -> bool:
+    return status == 429 or status >= 500
+
+
+def _validate_uprn(uprn: Any, *, record: str) -> int:
+    # bool is an int subclass; True is no UPRN.
+    if isinstance(uprn, bool):
+        raise ValueError(f"{record}: field 'uprn' must be a positive integer, got {uprn!r}")
+    try:
+        value = int(str(uprn).strip()) if isinstance(uprn, str) else int(uprn)
+    except (TypeError, ValueError):
+        raise ValueError(f"{record}: field 'uprn' must be a positive integer, got {uprn!r}") from None
+    if value <= 0 or (not isinstance(uprn, str) and value != uprn):
+        raise ValueError(f"{record}: field 'uprn' must be a positive integer, got {uprn!r}")
+    return value
+
+
+def _run_sync(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine to completion from sync code, even when this thread already runs an event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(factory())
+    # Called from inside a loop (a notebook, an async Dagster op): run ours on a helper thread.
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = asyncio.run(factory())
+        except BaseException as exc:  # re-raised in the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="register-client")
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+# ----------------------------------------------------------------------------------------------------
+# The plain client
+
+
+class RegisterClient:
+    """Client of the EPC register's domestic search and certificate endpoints.
+
+    The token is resolved at use: `token` if given, else the environment variable `token_env_var`.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        token: str | None = None,
+        token_env_var: str = DEFAULT_TOKEN_ENV_VAR,
+        requests_per_second: float = 20.0,
+        max_concurrency: int = 16,
+        max_retries: int = 6,
+        backoff_base_s: float = 0.5,
+        backoff_max_s: float = 30.0,
+        timeout_s: float = 30.0,
+        page_size: int = MAX_PAGE_SIZE,
+        seed: int | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Sleep | None = None,
+    ) -> None:
+        if max_concurrency < 1:
+            raise ValueError(f"register client: field 'max_concurrency' must be >= 1, got {max_concurrency}")
+        if max_retries < 0:
+            raise ValueError(f"register client: field 'max_retries' must be >= 0, got {max_retries!r}")
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise ValueError(f"register client: field 'page_size' must be in 1..5000, got {page_size}")
+        if timeout_s <= 0:
+            raise ValueError(f"register client: field 'timeout_s' must be > 0, got {timeout_s!r}")
+        self.base_url = base_url.rstrip("/")
+        self.token_env_var = token_env_var
+        self._token = token
+        self.max_concurrency = max_concurrency
+        self.max_retries = max_retries
+        self.backoff_base_s = backoff_base_s
+        self.backoff_max_s = backoff_max_s
+        self.timeout_s = timeout_s
+        self.page_size = page_size
+        self.bucket = TokenBucket(requests_per_second)
+        self._rng = random.Random(seed)
+        self._transport = transport
+        self._sleep: Sleep = sleep or asyncio.sleep
+        self._stats = FetchStats()
+        self._stats_lock = threading.Lock()
+
+    # -- public, synchronous -----------------------------------------------------------------------
+
+    @property
+    def stats(self) -> FetchStats:
+        """A snapshot of the counters since this client was made."""
+        with self._stats_lock:
+            return self._stats.copy()
+
+    def resolve_token(self) -> str:
+        if self._token:
+            return self._token
+        token = os.environ.get(self.token_env_var, "").strip()
+        if not token:
+            raise RegisterAuthError(
+                f"no EPC register token: set the environment variable {self.token_env_var} to the Bearer "
+                "token from the 'My account' page of get-energy-performance-data.communities.gov.uk"
+            )
+        return token
+
+    def search_by_uprn(self, uprn: int | str) -> list[SearchHit]:
+        value = _validate_uprn(uprn, record="search_by_uprn")
+        return _run_sync(lambda: self._with_session(lambda s: s.search({"uprn": str(value)})))
+
+    def search_by_postcode(self, postcode: str) -> list[SearchHit]:
+        if not isinstance(postcode, str) or not postcode.strip():
+            raise ValueError(
+                f"search_by_postcode: field 'postcode' must be a non-empty string, got {postcode!r}"
+            )
+        return _run_sync(lambda: self._with_session(lambda s: s.search({"postcode": postcode.strip()})))
+
+    def fetch_certificate(self, certificate_number: str) -> dict:
+        if not isinstance(certificate_number, str) or not certificate_number.strip():
+            raise ValueError(
+                "fetch_certificate: field 'certificate_number' must be a non-empty string, "
+                f"got {certificate_number!r}"
+            )
+        return _run_sync(lambda: self._with_session(lambda s: s.certificate(certificate_number.strip())))
+
+    def fetch_portfolio(
+        self,
+        uprns: Sequence[int],
+        *,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> list[UprnFetch]:
+        """Search every UPRN and fetch all its certificates, concurrently under the rate limit.
+
+        Returns one `UprnFetch` per input UPRN, in input order. A UPRN whose requests keep failing gets
+        status "error"; an auth failure (401/403, no token) raises `RegisterAuthError` and stops everything.
+        """
+        values = [_validate_uprn(u, record=f"uprns[{i}]") for i, u in enumerate(uprns)]
+        self.resolve_token()  # fail before any traffic when the token is missing
+        return _run_sync(lambda: self._fetch_portfolio(values, progress))
+
+    # -- internals ---------------------------------------------------------------------------------
+
+    async def _with_session(self, body: Callable[[_Session], Awaitable[T]]) -> T:
+        async with self._open_session() as session:
+            return await body(session)
+
+    def _open_session(self) -> _Session:
+        return _Session(self, self.resolve_token())
+
+    async def _fetch_portfolio(
+        self, uprns: list[int], progress: Callable[[int, int], None] | None
+    ) -> list[UprnFetch]:
+        unique = list(dict.fromkeys(uprns))  # a UPRN listed twice is fetched once
+        results: dict[int, UprnFetch] = {}
+        total = len(uprns)
+        done = 0
+        queue: asyncio.Queue[int] = asyncio.Queue()
+        for u in unique:
+            queue.put_nowait(u)
+        counts: dict[int, int] = {}
+        for u in uprns:
+            counts[u] = counts.get(u, 0) + 1
+
+        async with self._open_session() as session:
+
+            async def worker() -> None:
+                nonlocal done
+                while True:
+                    try:
+                        uprn = queue.get_nowait()
+                    except asyncio.QueueEmpty:
+                        return
+                    results[uprn] = await session.fetch_uprn(uprn)
+                    done += counts[uprn]
+                    if progress is not None:
+                        progress(done, total)
+
+            try:
+                async with asyncio.TaskGroup() as group:
+                    for _ in range(min(self.max_concurrency, len(unique))):
+                        group.create_task(worker())
+            except BaseExceptionGroup as eg:
+                # Surface the first real cause (an auth error, a progress callback's error) unwrapped.
+                auth = eg.subgroup(RegisterAuthError)
+                first = (auth or eg).exceptions[0]
+                while isinstance(first, BaseExceptionGroup):
+                    first = first.exceptions[0]
+                raise first from None
+        return [results[u] for u in uprns]
+
+    def _note_response(self, status: int) -> None:
+        with self._stats_lock:
+            self._stats.requests += 1
+            self._stats.by_status[status] = self._stats.by_status.get(status, 0) + 1
+
+    def _note_transport_error(self) -> None:
+        with self._stats_lock:
+            self._stats.requests += 1
+            self._stats.transport_errors += 1
+
+    def _note_retry(self, wait_s: float) -> None:
+        with self._stats_lock:
+            self._stats.retries += 1
+            self._stats.waits_s.append(wait_s)
+
+
+class _Session:
+    """One event loop's worth of client state: the AsyncClient and the in-flight cap."""
+
+    def __init__(self, client: RegisterClient, token: str) -> None:
+        self.client = client
+        self._token = token
+        self._http: httpx.AsyncClient | None = None
+        self._in_flight = asyncio.Semaphore(client.max_concurrency)
+
+    async def __aenter__(self) -> _Session:
+        c = self.client
+        self._http = httpx.AsyncClient(
+            base_url=c.base_url,
+            headers={"Authorization": f"Bearer {self._token}", "Accept": "application/json"},
+            timeout=httpx.Timeout(c.timeout_s),
+            limits=httpx.Limits(
+                max_connections=c.max_concurrency, max_keepalive_connections=c.max_concurrency
+            ),
+            transport=c._transport,
+            follow_redirects=False,
+        )
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+
+    # -- endpoints ---------------------------------------------------------------------------------
+
+    async def search(self, params: dict[str, str]) -> list[SearchHit]:
+        """Every hit of a domestic search, all pages, in the register's order (newest first)."""
+        hits: list[SearchHit] = []
+        seen: set[str] = set()
+        page = 1
+        while True:
+            query = {**params, "page_size": str(self.client.page_size), "current_page": str(page)}
+            response = await self.get(SEARCH_PATH, query)
+            if response.status_code == 404:
+                if page == 1:
+                    return []  # "No certificates could be found"
+                break  # the result set shrank under us; what we have is all there is
+            body = self._json(response)
+            rows = body.get("data") if isinstance(body, dict) else None
+            pagination = body.get("pagination") if isinstance(body, dict) else None
+            if not isinstance(rows, list) or not isinstance(pagination, dict):
+                raise RegisterRequestError(
+                    f"GET {response.request.url}: expected a 'data' list and a 'pagination' object, "
+                    f"got {body!r:.200}",
+                    url=str(response.request.url),
+                    status=response.status_code,
+                )
+            for row in rows:
+                hit = SearchHit.from_api(row)
+                # Pages are LIMIT/OFFSET over a live table, so a new lodgement can repeat a row across pages.
+                if hit.certificate_number not in seen:
+                    seen.add(hit.certificate_number)
+                    hits.append(hit)
+            next_page = pagination.get("nextPage")
+            if not next_page or not rows:
+                break
+            page = int(next_page)
+        return hits
+
+    async def certificate(self, certificate_number: str) -> dict:
+        response = await self.get(CERTIFICATE_PATH, {"certificate_number": certificate_number})
+        url = str(response.request.url)
+        if response.status_code == 404:
+            raise CertificateNotFoundError(
+                f"certificate {certificate_number}: not found (GET {url} -> 404)", url=url, status=404
+            )
+        body = self._json(response)
+        document = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(document, dict):
+            raise RegisterRequestError(
+                f"certificate {certificate_number}: GET {url}: expected a 'data' object, got {body!r:.200}",
+                url=url,
+                status=response.status_code,
+            )
+        return document
+
+    async def fetch_uprn(self, uprn: int) -> UprnFetch:
+        try:
+            hits = await self.search({"uprn": str(uprn)})
+            if not hits:
+                return UprnFetch(uprn=uprn, status="no_certificate", certificates=[], error=None)
+            # One at a time within a UPRN: most have one to three certificates, and the portfolio's
+            # workers already keep max_concurrency requests in flight.
+            documents = [await self.certificate(h.certificate_number) for h in hits]
+            return UprnFetch(uprn=uprn, status="found", certificates=documents, error=None)
+        except RegisterAuthError:
+            raise
+        except RegisterRequestError as exc:
+            return UprnFetch(uprn=uprn, status="error", certificates=[], error=f"UPRN {uprn}: {exc}")
+        except ValueError as exc:  # a malformed search row
+            return UprnFetch(uprn=uprn, status="error", certificates=[], error=f"UPRN {uprn}: {exc}")
+
+    # -- transport with retries --------------------------------------------------------------------
+
+    async def get(self, path: str, params: dict[str, str]) -> httpx.Response:
+        """GET with rate limit, in-flight cap and retries. Returns 2xx and 404 responses; raises otherwise."""
+        assert self._http is not None, "session used outside 'async with'"
+        c = self.client
+        url = str(self._http.build_request("GET", path, params=params).url)
+        last = "no attempt"
+        last_status: int | None = None
+        for attempt in range(c.max_retries + 1):
+            await c.bucket.acquire(c._sleep)
+            retry_after: float | None = None
+            try:
+                async with self._in_flight:
+                    response = await self._http.get(path, params=params)
+            except (httpx.TimeoutException, httpx.TransportError) as exc:
+                c._note_transport_error()
+                last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                last_status = None
+            else:
+                status = response.status_code
+                c._note_response(status)
+                if status in (401, 403):
+                    raise RegisterAuthError(
+                        f"EPC register refused the token (GET {url} -> {status}): the token in "
+                        f"{c.token_env_var or 'the client config'} is missing, invalid or revoked"
+                    )
+                if 200 <= status < 300 or status == 404:
+                    return response
+                if not _is_retryable_status(status):
+                    raise RegisterRequestError(
+                        f"GET {url} -> {status}: {response.text[:300]}", url=url, status=status
+                    )
+                last = f"status {status}"
+                last_status = status
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            if attempt == c.max_retries:
+                break
+            wait = backoff_delay(
+                attempt, base_s=c.backoff_base_s, max_s=c.backoff_max_s, retry_after_s=retry_after, rng=c._rng
+            )
+            c._note_retry(wait)
+            await c._sleep(wait)
+        raise RegisterRequestError(
+            f"GET {url} failed after {c.max_retries + 1} attempts; last {last}", url=url, status=last_status
+        )
+
+    @staticmethod
+    def _json(response: httpx.Response) -> Any:
+        try:
+            return response.json()
+        except ValueError:
+            raise RegisterRequestError(
+                f"GET {response.request.url} -> {response.status_code}: body is not JSON: "
+                f"{response.text[:200]!r}",
+                url=str(response.request.url),
+                status=response.status_code,
+            ) from None
+
+
+# ----------------------------------------------------------------------------------------------------
+# Dagster resource
+
+
+class EpcRegisterClient(dg.ConfigurableResource):
+    """The EPC register for Dagster assets: config in, a `RegisterClient` underneath.
+
+    The Bearer token is never config: it is read from `token_env_var` when a request is made.
+    """
+
+    base_url: str = DEFAULT_BASE_URL
+    token_env_var: str = DEFAULT_TOKEN_ENV_VAR
+    requests_per_second: float = 20.0
+    max_concurrency: int = 16
+    max_retries: int = 6
+    backoff_base_s: float = 0.5
+    backoff_max_s: float = 30.0
+    timeout_s: float = 30.0
+
+    _client: RegisterClient | None = PrivateAttr(default=None)
+
+    def get_client(self) -> RegisterClient:
+        # Built lazily and kept, so that the token bucket is shared by every call of one run.
+        if self._client is None:
+            self._client = RegisterClient(
+                base_url=self.base_url,
+                token_env_var=self.token_env_var,
+                requests_per_second=self.requests_per_second,
+                max_concurrency=self.max_concurrency,
+                max_retries=self.max_retries,
+                backoff_base_s=self.backoff_base_s,
+                backoff_max_s=self.backoff_max_s,
+                timeout_s=self.timeout_s,
+            )
+        return self._client
+
+    def search_by_uprn(self, uprn: int | str) -> list[SearchHit]:
+        return self.get_client().search_by_uprn(uprn)
+
+    def search_by_postcode(self, postcode: str) -> list[SearchHit]:
+        return self.get_client().search_by_postcode(postcode)
+
+    def fetch_certificate(self, certificate_number: str) -> dict:
+        return self.get_client().fetch_certificate(certificate_number)
+
+    def fetch_portfolio(
+        self,
+        uprns: Sequence[int],
+        *,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> list[UprnFetch]:
+        return self.get_client().fetch_portfolio(uprns, progress=progress)
