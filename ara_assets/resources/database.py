@@ -1,0 +1,120 @@
+"""Where the PostgreSQL system of record is, and one SQLAlchemy engine per server.
+
+Without `ARA_DATABASE_URL` Ara runs an embedded PostgreSQL (the `pgserver` package) under
+`ara_home() / "pgdata"`. The server is started with `cleanup_mode=None`, so it outlives the process
+that started it: the Dagster webserver, the daemon, each run and the CLI all attach to the same
+postmaster through its Unix socket in the data folder (pgserver serialises start-up with a file lock
+and reuses a server whose `postmaster.pid` is alive).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import sqlalchemy as sa
+
+from ara_assets.settings import ara_home, database_url_from_env
+
+_DRIVER_PREFIX = "postgresql+psycopg://"
+_engines: dict[str, sa.Engine] = {}
+_embedded_urls: dict[Path, str] = {}
+_lock = threading.Lock()
+
+
+def embedded_data_dir() -> Path:
+    """The data folder of the embedded server: `ARA_HOME/pgdata`."""
+    return ara_home() / "pgdata"
+
+
+def start_embedded_server(pgdata: Path | None = None) -> str:
+    """Start (or attach to) the embedded PostgreSQL in `pgdata`; return its SQLAlchemy URL.
+
+    Safe to call from many processes at once: the first one runs initdb and starts the server,
+    the others find it running and share it.
+    """
+    import pgserver  # imported lazily: it is only needed when no external server is configured
+
+    folder = (pgdata or embedded_data_dir()).expanduser().resolve()
+    with _lock:
+        if folder in _embedded_urls:
+            return _embedded_urls[folder]
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        server = pgserver.get_server(folder, cleanup_mode=None)
+        url = normalise_url(server.get_uri())
+        _embedded_urls[folder] = url
+        return url
+
+
+def stop_embedded_server(pgdata: Path | None = None) -> bool:
+    """Stop the embedded server in `pgdata` if one runs there; return whether one was stopped."""
+    from pgserver._commands import pg_ctl
+    from pgserver.utils import PostmasterInfo
+
+    folder = (pgdata or embedded_data_dir()).expanduser().resolve()
+    info = PostmasterInfo.read_from_pgdata(folder) if folder.exists() else None
+    if info is None or not info.is_running():
+        return False
+    for url in [u for f, u in _embedded_urls.items() if f == folder]:
+        dispose_engine(url)
+    _embedded_urls.pop(folder, None)
+    # pgserver runs postgres as the `pgserver` system user when we are root, so pg_ctl must too.
+    user = "pgserver" if hasattr(os, "geteuid") and os.geteuid() == 0 else None
+    pg_ctl(["-w", "stop"], pgdata=folder, user=user)
+    return True
+
+
+def normalise_url(url: str) -> str:
+    """Rewrite a libpq-style URL (`postgresql://`, `postgres://`) to SQLAlchemy's psycopg 3 driver."""
+    for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return _DRIVER_PREFIX + url[len(prefix) :]
+    if url.startswith("postgresql+"):
+        raise ValueError(f"database URL {redact_url(url)!r}: only the psycopg (3) driver is supported")
+    raise ValueError(f"database URL {redact_url(url)!r} is not a PostgreSQL URL (postgresql://...)")
+
+
+def libpq_url(url: str) -> str:
+    """The same URL in libpq form (`postgresql://`), e.g. for psql or dagster-postgres."""
+    return "postgresql://" + normalise_url(url)[len(_DRIVER_PREFIX) :]
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password replaced by `***`, for printing and logs."""
+    parts = urlsplit(url)
+    if parts.password:
+        user = parts.username or ""
+        host = parts.hostname or ""
+        netloc = f"{user}:***@{host}" + (f":{parts.port}" if parts.port else "")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
+def resolve_database_url(url: str | None = None) -> str:
+    """The SQLAlchemy URL to use: `url` if given, else `ARA_DATABASE_URL`, else the embedded server."""
+    chosen = url or database_url_from_env()
+    if chosen:
+        return normalise_url(chosen)
+    return start_embedded_server()
+
+
+def make_engine(url: str | None = None) -> sa.Engine:
+    """One engine (and connection pool) per URL per process; `url=None` resolves as above."""
+    resolved = resolve_database_url(url)
+    with _lock:
+        engine = _engines.get(resolved)
+        if engine is None:
+            # pre_ping: the embedded server may be restarted by another process between uses.
+            engine = sa.create_engine(resolved, pool_pre_ping=True, pool_size=5, max_overflow=5)
+            _engines[resolved] = engine
+        return engine
+
+
+def dispose_engine(url: str) -> None:
+    """Close the pooled connections of the engine for `url` and forget it (e.g. before DROP DATABASE)."""
+    with _lock:
+        engine = _engines.pop(normalise_url(url), None)
+    if engine is not None:
+        engine.dispose()

@@ -1,0 +1,112 @@
+"""The PostgreSQL system of record behind one facade: `Warehouse`, its unit of work, and a Dagster resource.
+
+    wh = Warehouse()                      # ARA_DATABASE_URL, or the embedded server
+    wh.migrate()
+    with wh.unit_of_work() as uow:        # one connection, one transaction
+        pid = uow.portfolios.get_or_create("north")
+        uow.properties.upsert_many(pid, frame)
+    # committed here; any exception inside the block rolls everything back
+
+The repositories live in `warehouse_repositories.py`, the migration runner in `warehouse_migrations.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import dagster as dg
+import sqlalchemy as sa
+from pydantic import PrivateAttr
+
+from ara_assets.resources import warehouse_migrations
+from ara_assets.resources.database import make_engine, redact_url, resolve_database_url
+from ara_assets.resources.warehouse_repositories import (
+    CertificateRepository,
+    FetchRepository,
+    OverrideRepository,
+    PortfolioRepository,
+    PropertyRepository,
+    ScenarioRepository,
+    SiteNoteRepository,
+)
+
+# Tables reported by `ara db status`, in dependency order.
+TABLES = (
+    "portfolios",
+    "properties",
+    "certificates",
+    "certificate_fetches",
+    "landlord_overrides",
+    "site_notes",
+    "scenarios",
+    "scenario_phases",
+)
+
+
+class UnitOfWork:
+    """One connection and one transaction, with every repository bound to it."""
+
+    def __init__(self, conn: sa.Connection) -> None:
+        self.connection = conn
+        self.portfolios = PortfolioRepository(conn)
+        self.properties = PropertyRepository(conn)
+        self.certificates = CertificateRepository(conn)
+        self.fetches = FetchRepository(conn)
+        self.overrides = OverrideRepository(conn)
+        self.site_notes = SiteNoteRepository(conn)
+        self.scenarios = ScenarioRepository(conn)
+
+
+@dataclass(frozen=True)
+class WarehouseStatus:
+    url: str  # password hidden
+    applied: list[str]
+    pending: list[str]
+    row_counts: dict[str, int]  # empty for tables that do not exist yet
+
+
+class Warehouse:
+    """Entry point to the system of record for assets, sensors and the CLI."""
+
+    def __init__(self, url: str | None = None) -> None:
+        self.url = resolve_database_url(url)
+        self.engine = make_engine(self.url)
+
+    def migrate(self) -> list[str]:
+        """Apply pending `sql/` migrations; return the file names applied now."""
+        return warehouse_migrations.migrate(self.engine)
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[UnitOfWork]:
+        """Commit on normal exit, roll back on any exception: nothing is ever half-written."""
+        with self.engine.connect() as conn, conn.begin():
+            yield UnitOfWork(conn)
+
+    def status(self) -> WarehouseStatus:
+        with self.engine.connect() as conn:
+            done = [m.name for m in warehouse_migrations.applied(conn)]
+            waiting = [m.name for m in warehouse_migrations.pending(conn)]
+            counts: dict[str, int] = {}
+            for table in TABLES:
+                if conn.execute(sa.text("SELECT to_regclass(:t) IS NOT NULL"), {"t": table}).scalar_one():
+                    # Table names come from the constant above, never from input.
+                    counts[table] = int(conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one())
+        return WarehouseStatus(url=redact_url(self.url), applied=done, pending=waiting, row_counts=counts)
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """Dagster resource for the system of record.
+
+    `database_url`: a PostgreSQL URL; unset means `ARA_DATABASE_URL`, else the embedded server.
+    """
+
+    database_url: str | None = None
+    _warehouse: Warehouse | None = PrivateAttr(default=None)
+
+    def warehouse(self) -> Warehouse:
+        # The engine itself is cached per URL in database.make_engine; this saves re-resolving.
+        if self._warehouse is None:
+            self._warehouse = Warehouse(self.database_url)
+        return self._warehouse

@@ -1,0 +1,110 @@
+"""Fixtures shared by the whole suite.
+
+Database fixtures (PostgreSQL is only started when a test asks for one of them):
+- `pg_url` (session): a throwaway embedded PostgreSQL (pgserver) in a temporary folder, stopped and
+  deleted at the end of the session; or the server in `ARA_TEST_DATABASE_URL` if set (it must allow
+  CREATE DATABASE). SQLAlchemy URL form (postgresql+psycopg://).
+- `fresh_database_url`: an empty database of its own for one test (no migrations applied).
+- `warehouse`: a migrated `Warehouse` on a database of its own for one test, cloned from a migrated
+  template database (CREATE DATABASE ... TEMPLATE), so each test starts clean in a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.pool import NullPool
+
+_database_numbers = itertools.count(1)
+
+
+def _database_url(server_url: str, database: str) -> str:
+    return sa.engine.make_url(server_url).set(database=database).render_as_string(hide_password=False)
+
+
+def _admin(server_url: str) -> sa.Engine:
+    # CREATE/DROP DATABASE cannot run inside a transaction block.
+    return sa.create_engine(server_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+
+
+def _create_database(server_url: str, template: str | None = None) -> str:
+    name = f"ara_test_{os.getpid()}_{next(_database_numbers)}"
+    clause = f" TEMPLATE {template}" if template else ""
+    engine = _admin(server_url)
+    with engine.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE {name}{clause}"))
+    engine.dispose()
+    return name
+
+
+def _drop_database(server_url: str, name: str) -> None:
+    from ara_assets.resources.database import dispose_engine
+
+    dispose_engine(_database_url(server_url, name))
+    engine = _admin(server_url)
+    with engine.connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    from ara_assets.resources.database import normalise_url
+
+    external = os.environ.get("ARA_TEST_DATABASE_URL")
+    if external:
+        yield normalise_url(external)
+        return
+    import pgserver
+
+    # Not under pytest's basetemp: pytest keeps that folder private to root (0700), and as root pgserver
+    # runs postgres as its own `pgserver` user, which must be able to reach the data folder.
+    parent = Path(tempfile.mkdtemp(prefix="ara-test-pg-"))
+    server = pgserver.get_server(parent / "data", cleanup_mode="delete")
+    try:
+        yield normalise_url(server.get_uri())
+    finally:
+        server.cleanup()
+        shutil.rmtree(parent, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def _migrated_template(pg_url: str) -> Iterator[str]:
+    from ara_assets.resources import warehouse_migrations
+
+    name = _create_database(pg_url)
+    engine = sa.create_engine(_database_url(pg_url, name), poolclass=NullPool)
+    warehouse_migrations.migrate(engine)
+    # A template must have no open connections while it is being copied.
+    engine.dispose()
+    try:
+        yield name
+    finally:
+        _drop_database(pg_url, name)
+
+
+@pytest.fixture
+def fresh_database_url(pg_url: str) -> Iterator[str]:
+    name = _create_database(pg_url)
+    try:
+        yield _database_url(pg_url, name)
+    finally:
+        _drop_database(pg_url, name)
+
+
+@pytest.fixture
+def warehouse(pg_url: str, _migrated_template: str) -> Iterator[object]:
+    from ara_assets.resources.warehouse import Warehouse
+
+    name = _create_database(pg_url, template=_migrated_template)
+    try:
+        yield Warehouse(_database_url(pg_url, name))
+    finally:
+        _drop_database(pg_url, name)
