@@ -5,7 +5,8 @@ Thin wiring: the register client and the warehouse are resources; the logic live
 stops downstream steps of the same run and nothing reads a wrong frame.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: Dagster reads the Config and resource annotations of
+# asset and sensor functions at decoration time and cannot resolve them as strings.
 
 import datetime as dt
 from collections.abc import Iterator
@@ -184,4 +185,3 @@ def effective_epc(
     yield dg.AssetCheckResult(
         check_name="no_duplicate_properties", passed=duplicates == 0, metadata={"duplicates": duplicates}
     )
-

@@ -8,7 +8,8 @@ Both keep a high-water-mark cursor (row ids), so a tick reads only what is new a
 picks up where it stopped. Run keys make a repeated tick idempotent.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: Dagster reads the Config and resource annotations of
+# asset and sensor functions at decoration time and cannot resolve them as strings.
 
 import json
 
@@ -28,6 +29,7 @@ effective_epc_job = dg.define_asset_job(
     selection=dg.AssetSelection.assets(effective_epc),
     description="Re-assemble the effective EPCs of a portfolio after overrides or site notes changed.",
 )
+
 
 @dg.sensor(
     job=epc_job,
@@ -62,7 +64,7 @@ def _read_cursor(raw: str | None) -> dict[str, int]:
     job=effective_epc_job,
     minimum_interval_seconds=15,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Re-assembles the effective EPC of portfolios whose landlord overrides or site notes changed.",
+    description="Re-assembles the effective EPC of portfolios whose overrides or site notes changed.",
 )
 def override_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource) -> dg.SensorResult:
     cursor = _read_cursor(context.cursor)

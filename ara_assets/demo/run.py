@@ -74,8 +74,10 @@ def _pick_override(effective: pl.DataFrame) -> tuple[int, str, object]:
     parts = document.get("sap_building_parts") or []
     if parts and "roof_insulation_thickness" in parts[0]:
         current = parts[0]["roof_insulation_thickness"]
-        return row["property_id"], "sap_building_parts[0].roof_insulation_thickness", (
-            "300mm" if current != "300mm" else "270mm"
+        return (
+            row["property_id"],
+            "sap_building_parts[0].roof_insulation_thickness",
+            ("300mm" if current != "300mm" else "270mm"),
         )
     return row["property_id"], "total_floor_area", float(document.get("total_floor_area") or 70) + 5.0
 
@@ -128,7 +130,9 @@ def run_demo(
             ctx = dg.build_sensor_context(instance=instance, resources=resources, cursor="0")
             result = portfolio_sensor(ctx)
             for request in result.dynamic_partitions_requests or []:
-                instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys or []))
+                instance.add_dynamic_partitions(
+                    request.partitions_def_name, list(request.partition_keys or [])
+                )
             keys = [r.partition_key for r in result.run_requests or []]
             say(f"    partitions: {instance.get_dynamic_partitions('portfolios')}; run requested for {keys}")
         if portfolio not in keys:
@@ -151,20 +155,19 @@ def run_demo(
         cursor = primed.cursor
 
         property_id, field, value = _pick_override(before)
-        with _step(f"write a landlord override: property {property_id} {field} = {value!r}"):
-            with warehouse.unit_of_work() as uow:
-                uow.overrides.append_many(
-                    [
-                        {
-                            "property_id": property_id,
-                            "field_path": field,
-                            "value": value,
-                            "action": "set",
-                            "author": "demo@ara.invalid",
-                            "reason": "loft insulation topped up (demo)",
-                        }
-                    ]
-                )
+        override = {
+            "property_id": property_id,
+            "field_path": field,
+            "value": value,
+            "action": "set",
+            "author": "demo@ara.invalid",
+            "reason": "correction from the landlord's records (demo)",
+        }
+        with (
+            _step(f"write a landlord override: property {property_id} {field} = {value!r}"),
+            warehouse.unit_of_work() as uow,
+        ):
+            uow.overrides.append_many([override])
         with _step("override sensor: request effective_epc for the affected partition"):
             ctx = dg.build_sensor_context(instance=instance, resources=resources, cursor=cursor)
             result = override_sensor(ctx)
@@ -185,7 +188,9 @@ def run_demo(
         .join(after.select("property_id", pl.col("physical_hash").alias("h1")), on="property_id")
         .filter(pl.col("h0").ne_missing(pl.col("h1")))
     )["property_id"].to_list()
-    by_source = {r["source_path"]: r["len"] for r in after.group_by("source_path").len().iter_rows(named=True)}
+    by_source = {
+        r["source_path"]: r["len"] for r in after.group_by("source_path").len().iter_rows(named=True)
+    }
     return DemoResult(
         portfolio=portfolio,
         properties=after.height,

@@ -70,7 +70,7 @@ def _date(value: Any) -> dt.date | None:
 
 
 def _normalise(document: dict[str, Any]) -> dict[str, Any]:
-    """Register document -> the parser's normalised form (quirks removed), so hashes compare like with like."""
+    """Register document -> the parser's normalised form (no quirks), so hashes compare like with like."""
     return to_register_json(parse_certificate(document))
 
 

@@ -68,14 +68,23 @@ def test_override_sensor_reassembles_exactly_the_changed_home(pipeline: Pipeline
     target = before.filter(pl.col("source_path") == "epc").row(0, named=True)
     with pipeline.warehouse.unit_of_work() as uow:
         uow.overrides.append_many(
-            [{"property_id": target["property_id"], "field_path": "total_floor_area", "value": 123.0,
-              "author": "analyst@example.invalid", "reason": "measured"}]
+            [
+                {
+                    "property_id": target["property_id"],
+                    "field_path": "total_floor_area",
+                    "value": 123.0,
+                    "author": "analyst@example.invalid",
+                    "reason": "measured",
+                }
+            ]
         )
     result = override_sensor(
         dg.build_sensor_context(instance=pipeline.instance, resources=resources, cursor=primed.cursor)
     )
     assert [r.partition_key for r in result.run_requests] == [PORTFOLIO]
-    assert json.loads(result.cursor)["overrides"] > json.loads(primed.cursor or '{"overrides": 0}')["overrides"]
+    assert (
+        json.loads(result.cursor)["overrides"] > json.loads(primed.cursor or '{"overrides": 0}')["overrides"]
+    )
 
     # Only effective_epc runs; epc_cache is read back from its Parquet file.
     assert _run(pipeline, [epc_cache, effective_epc], selection=[effective_epc]).success
@@ -122,6 +131,8 @@ def test_cache_ttl_skips_fresh_uprns(pipeline: PipelineEnv):
     second = _run(pipeline, [epc_cache])
     meta = second.get_asset_materialization_events()[0].event_specific_data.materialization.metadata
     assert meta["fetched_this_run"].value == 0
-    forced = _run(pipeline, [epc_cache], run_config={"ops": {"epc_cache": {"config": {"force_refresh": True}}}})
+    forced = _run(
+        pipeline, [epc_cache], run_config={"ops": {"epc_cache": {"config": {"force_refresh": True}}}}
+    )
     meta = forced.get_asset_materialization_events()[0].event_specific_data.materialization.metadata
     assert meta["fetched_this_run"].value == 40

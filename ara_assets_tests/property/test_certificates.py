@@ -15,7 +15,11 @@ PROPS = pl.DataFrame(
 )
 CERTS = pl.DataFrame(
     {
-        "certificate_number": ["0000-0000-0000-0000-0001", "0000-0000-0000-0000-0002", "0000-0000-0000-0000-0003"],
+        "certificate_number": [
+            "0000-0000-0000-0000-0001",
+            "0000-0000-0000-0000-0002",
+            "0000-0000-0000-0000-0003",
+        ],
         "uprn": [900000000001, 900000000001, 900000000002],
         "registration_date": [dt.date(2015, 1, 1), dt.date(2025, 6, 1), dt.date(2024, 1, 1)],
         "schema_type": ["RdSAP-Schema-17.0", "RdSAP-Schema-21.0.1", "RdSAP-Schema-21.0.1"],
@@ -53,7 +57,10 @@ def test_reasons_for_homes_without_certificate():
 
 def test_fetch_error_keeps_cached_certificate_and_reports_when_none():
     fetches = FETCHES.with_columns(
-        pl.when(pl.col("uprn") == 900000000001).then(pl.lit("error")).otherwise(pl.col("status")).alias("status"),
+        pl.when(pl.col("uprn") == 900000000001)
+        .then(pl.lit("error"))
+        .otherwise(pl.col("status"))
+        .alias("status"),
         pl.when(pl.col("uprn") == 900000000001).then(pl.lit("HTTP 500")).otherwise(None).alias("error"),
     )
     out = pick_current_certificates(PROPS, CERTS, fetches)
