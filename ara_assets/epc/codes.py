@@ -9,8 +9,9 @@ Two sources, both shipped as CSV in ``data/`` (see ``data/SOURCES.txt``):
   SAP-Schema-19.2.0 (applied to every full-SAP assessment), keyed by JSON field name. Later schemas keep
   superseded codes "for backwards compatibility", so the newest XSD also accepts older lodgements.
 
-A value is valid when either source lists it for the field and schema. A field with no table at all for a
-schema is not checked (and keeps its value as lodged).
+A value is valid when the register table lists it for the field and exact schema version (older schemas),
+or either source lists it (schemas the XSDs describe, and fields the register table lacks). A field with
+no table at all for a schema is not checked (and keeps its value as lodged).
 """
 
 from __future__ import annotations
@@ -52,6 +53,17 @@ XSD_FIELD: dict[str, str] = {
 
 RDSAP_FAMILY = "RdSAP-Schema-21.0.1"
 SAP_FAMILY = "SAP-Schema-19.2.0"
+# Schema versions the shipped XSDs stand for (the same RdSAP 10 / SAP 10.2 generation; 21.0.0 and
+# 19.0/19.1 XSDs were not compared code by code); for these, XSD values are accepted beside the table's.
+XSD_SCHEMAS = frozenset(
+    {
+        "RdSAP-Schema-21.0.0",
+        "RdSAP-Schema-21.0.1",
+        "SAP-Schema-19.0.0",
+        "SAP-Schema-19.1.0",
+        "SAP-Schema-19.2.0",
+    }
+)
 
 
 class UnknownCodeError(ValueError):
@@ -103,6 +115,10 @@ def codes_for(attribute: str, schema_type: str, assessment_type: str | None = No
     xsd = _xsd_table().get((XSD_FIELD.get(attribute, attribute), family))
     if register is None and xsd is None:
         return None
+    if register is not None and schema_type not in XSD_SCHEMAS:
+        # The register's table is per schema version: for older schemas it alone says what was valid
+        # then; the newest XSD would also admit codes introduced later.
+        xsd = None
     merged = {normalise_key(k): v for k, v in (xsd or {}).items()}
     merged.update({normalise_key(k): v for k, v in (register or {}).items()})
     return merged
