@@ -24,7 +24,13 @@ from typing import Any
 
 import polars as pl
 
-from ara_assets.epc import CertificateValidationError, parse_certificate, set_field_path, to_register_json
+from ara_assets.epc import (
+    CertificateValidationError,
+    get_field_path,
+    parse_certificate,
+    set_field_path,
+    to_register_json,
+)
 from ara_assets.property.physical import physical_hash
 
 SOURCE_SITE_NOTES = "site_notes"
@@ -72,6 +78,26 @@ def _date(value: Any) -> dt.date | None:
 def _normalise(document: dict[str, Any]) -> dict[str, Any]:
     """Register document -> the parser's normalised form (no quirks), so hashes compare like with like."""
     return to_register_json(parse_certificate(document))
+
+
+# Site notes are register-shaped RdSAP 10 documents written by a surveyor, not lodged certificates: they
+# carry no certificate number or registration. The survey record supplies what the parser requires.
+SITE_NOTES_CERTIFICATE_NUMBER = "0000-0000-0000-0000-0000"
+SITE_NOTES_SCHEMA = "RdSAP-Schema-21.0.1"
+
+
+def _survey_document(survey: dict[str, Any]) -> dict[str, Any]:
+    document = json.loads(survey["document"])
+    document = document.get("data", document) if isinstance(document, dict) else document
+    survey_date = str(_date(survey["survey_date"]))
+    return {
+        "certificate_number": SITE_NOTES_CERTIFICATE_NUMBER,
+        "schema_type": SITE_NOTES_SCHEMA,
+        "sap_version": 10.2,
+        "registration_date": survey_date,
+        "inspection_date": survey_date,
+        **document,
+    }
 
 
 def _epc_date(document: dict[str, Any]) -> dt.date | None:
@@ -159,7 +185,7 @@ def _assemble_one(
         epc_date = base["epc_date"]
         if epc_date is None or (survey_date is not None and survey_date >= epc_date):
             try:
-                survey_doc = _normalise(json.loads(survey["document"]))
+                survey_doc = _normalise(_survey_document(survey))
             except CertificateValidationError as exc:
                 base["reason"] = f"site notes {survey['site_note_id']} do not validate: {exc}"
             base["site_note_id"] = int(survey["site_note_id"])
@@ -206,8 +232,13 @@ def _assemble_one(
                 }
             )
             continue
+        try:
+            lodged_value = get_field_path(lodged, override.field_path)
+        except (KeyError, IndexError):
+            lodged_value = None
         fields[override.field_path] = {
             "source": "landlord_override",
+            "lodged_value": lodged_value,
             "override_id": override.override_id,
             "author": override.author,
             "at": override.created_at,
