@@ -511,7 +511,8 @@ class Certificate(_Section):
     completion_date: datetime.date | None = None
     registration_date: datetime.date
     created_at: Str | None = None
-    schema_type: str
+    # Domestic schemas only: CEPC-* (non-domestic) documents are a different model.
+    schema_type: str = Field(pattern=r"^(RdSAP|SAP)-Schema-[0-9]")
     schema_version_original: Str | None = None
     sap_version: Num | None = None
     sap_data_version: Num | None = None

@@ -61,6 +61,15 @@ def parse_certificate(doc: Mapping[str, Any], *, certificate_number: str | None 
             certificate_number, "data", data, None, "is not a certificate document"
         )
     number = data.get("certificate_number") or data.get("rrn") or certificate_number
+    if certificate_number is not None and number != certificate_number:
+        # The caller asked for one certificate and got another: refuse rather than file it under either.
+        raise CertificateValidationError(
+            certificate_number,
+            "certificate_number",
+            number,
+            data.get("schema_type"),
+            f"does not match the requested certificate {certificate_number}",
+        )
     if certificate_number is not None and "certificate_number" not in data and "rrn" not in data:
         data = {**data, "certificate_number": certificate_number}
     elif not isinstance(data, dict):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import types
-from functools import cache
+from functools import lru_cache
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
@@ -64,7 +64,7 @@ def _child(tp: Any, token: Token) -> Any | None:
     return None
 
 
-@cache
+@lru_cache(maxsize=4096)
 def is_known_field_path(path: str) -> bool:
     """True if ``path`` names a typed field of ``Certificate`` (list indices allowed where lists are)."""
     try:

@@ -66,6 +66,20 @@ def test_missing_certificate_number_is_refused() -> None:
     assert info.value.field_path == "certificate_number"
 
 
+def test_certificate_number_mismatch_is_refused() -> None:
+    with pytest.raises(CertificateValidationError) as info:
+        parse_certificate(minimal(), certificate_number="0000-0000-0000-0000-0001")
+    assert info.value.value == CERT_NO
+    assert "does not match" in str(info.value)
+
+
+def test_non_domestic_schema_is_refused() -> None:
+    with pytest.raises(CertificateValidationError) as info:
+        parse_certificate(minimal(schema_type="CEPC-8.0.0"))
+    assert info.value.field_path == "schema_type"
+    assert info.value.value == "CEPC-8.0.0"
+
+
 def test_malformed_number_names_the_path() -> None:
     doc = minimal(sap_building_parts=[{"sap_floor_dimensions": [{"floor": 0, "room_height": "tall"}]}])
     with pytest.raises(CertificateValidationError) as info:
