@@ -30,12 +30,12 @@ class FakeClock:
 
 
 class RecordingSleep:
-    """Stands in for asyncio.sleep: records each wait and returns at once."""
+    """Stands in for time.sleep: records each wait and returns at once."""
 
     def __init__(self) -> None:
         self.waits: list[float] = []
 
-    async def __call__(self, seconds: float) -> None:
+    def __call__(self, seconds: float) -> None:
         self.waits.append(seconds)
 
 
@@ -271,3 +271,27 @@ def test_register_resource_defaults_and_missing_token_names_the_variable(monkeyp
 def test_register_resource_config_round_trips_through_json():
     resource = EpcRegisterClient(base_url="http://127.0.0.1:9", max_retries=2)
     assert json.loads(resource.model_dump_json())["max_retries"] == 2
+
+
+def test_register_auth_failure_stops_workers_that_are_waiting_to_retry():
+    calls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        uprn = request.url.params["uprn"]
+        calls.append(uprn)
+        if uprn == "2":
+            return httpx.Response(403, json={"errors": [{"code": "UNAUTHORISED"}]})
+        # The others are told to come back in a minute; the auth failure must cut that wait short.
+        return httpx.Response(429, headers={"Retry-After": "60"}, json={})
+
+    client = RegisterClient(
+        base_url="http://register.invalid",
+        token="t0ken",
+        transport=httpx.MockTransport(handler),
+        requests_per_second=0,
+        max_concurrency=3,
+    )
+    with pytest.raises(RegisterAuthError, match="403"):
+        client.fetch_portfolio([1, 2, 3, 4, 5])
+    assert calls.count("2") == 1
+    assert all(calls.count(u) <= 1 for u in ("1", "3", "4", "5"))
