@@ -132,12 +132,12 @@ def is_known_code(
     return table is None or normalise_key(code) in table
 
 
-def label(attribute: str, code: int | str, schema_type: str) -> str:
+def label(attribute: str, code: int | str, schema_type: str, assessment_type: str | None = None) -> str:
     """The register's label for a code: ``label("built_form", 2, "RdSAP-Schema-21.0.1") == "Semi-Detached"``.
 
     Raises ``UnknownCodeError`` naming attribute, code and schema when the code is not listed.
     """
-    table = codes_for(attribute, schema_type)
+    table = codes_for(attribute, schema_type, assessment_type)
     key = normalise_key(code)
     if table is None or key not in table:
         raise UnknownCodeError(f"{attribute} = {code!r} is not a known code for {schema_type}")
