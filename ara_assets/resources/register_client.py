@@ -272,7 +272,7 @@ class RegisterClient:
         timeout_s: float = 30.0,
         page_size: int = MAX_PAGE_SIZE,
         seed: int | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
+        transport: httpx.BaseTransport | None = None,
         sleep: Sleep | None = None,
     ) -> None:
         if max_concurrency < 1:
@@ -514,7 +514,7 @@ class _Session:
     # -- transport with retries --------------------------------------------------------------------
 
     def get(self, path: str, params: dict[str, str]) -> httpx.Response:
-        """GET with rate limit, in-flight cap and retries. Returns 2xx and 404 responses; raises otherwise."""
+        """GET under the rate limit, with retries. Returns 2xx and 404 responses; raises otherwise."""
         c = self.client
         url = str(self._http.build_request("GET", path, params=params).url)
         last = "no attempt"
@@ -526,7 +526,9 @@ class _Session:
             retry_after: float | None = None
             try:
                 response = self._http.get(path, params=params)
-            except (httpx.TimeoutException, httpx.TransportError) as exc:
+            except httpx.UnsupportedProtocol as exc:  # a base_url typo: no retry can fix it
+                raise RegisterRequestError(f"GET {url}: {exc}", url=url, status=None) from None
+            except httpx.TransportError as exc:  # timeouts, refused or dropped connections
                 c._note_transport_error()
                 last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 last_status = None
@@ -534,9 +536,10 @@ class _Session:
                 status = response.status_code
                 c._note_response(status)
                 if status in (401, 403):
+                    source = "given to the client" if c._token else f"in ${c.token_env_var}"
                     raise RegisterAuthError(
-                        f"EPC register refused the token (GET {url} -> {status}): the token in "
-                        f"{c.token_env_var or 'the client config'} is missing, invalid or revoked"
+                        f"EPC register refused the token (GET {url} -> {status}): the token {source} "
+                        "is missing, invalid or revoked"
                     )
                 if 200 <= status < 300 or status == 404:
                     return response

@@ -139,13 +139,15 @@ def _client(handler, sleep: RecordingSleep, **kw) -> RegisterClient:
     )
 
 
-def test_register_client_retries_timeouts_and_sends_bearer_token():
+def test_register_client_retries_timeouts_and_connection_errors_and_sends_bearer_token():
     calls: list[httpx.Request] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
         calls.append(request)
-        if len(calls) <= 2:
+        if len(calls) == 1:
             raise httpx.ReadTimeout("slow register", request=request)
+        if len(calls) == 2:
+            raise httpx.ConnectError("connection refused", request=request)
         return httpx.Response(200, json={"data": {"certificate_number": "1111-2222-3333-4444-5555"}})
 
     sleep = RecordingSleep()
@@ -295,3 +297,16 @@ def test_register_auth_failure_stops_workers_that_are_waiting_to_retry():
         client.fetch_portfolio([1, 2, 3, 4, 5])
     assert calls.count("2") == 1
     assert all(calls.count(u) <= 1 for u in ("1", "3", "4", "5"))
+
+
+def test_register_client_does_not_retry_an_unsupported_scheme():
+    calls = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        raise httpx.UnsupportedProtocol("Request URL has an unsupported protocol 'ftp://'", request=request)
+
+    [result] = _client(handler, RecordingSleep()).fetch_portfolio([77])
+    assert result.status == "error"
+    assert "UPRN 77" in result.error and "unsupported protocol" in result.error
+    assert len(calls) == 1
