@@ -3,7 +3,8 @@
 Public interface: ``calculate``, ``worksheet``, ``INPUT_SCHEMA``, ``UnsupportedInput``.
 """
 
+from ara_assets.sap10.calculate import OUTPUTS, calculate, worksheet
 from ara_assets.sap10.errors import UnsupportedInput
 from ara_assets.sap10.inputs import INPUT_SCHEMA, prepare_inputs
 
-__all__ = ["INPUT_SCHEMA", "UnsupportedInput", "prepare_inputs"]
+__all__ = ["INPUT_SCHEMA", "OUTPUTS", "UnsupportedInput", "calculate", "prepare_inputs", "worksheet"]

@@ -273,6 +273,18 @@ _COLUMNS: list[Column] = [
         max_value=1.0,
     ),
     Column(
+        "window_g_light",
+        LF64,
+        "-",
+        "Appendix L (L2a), Table 6b",
+        "Light transmittance g_L of each window (Table 6b: single 0.90, double 0.80, triple 0.70). "
+        "Absent column: 0.80 for every window (double glazing).",
+        pl.col("window_area_m2").list.eval(pl.element() * 0.0 + 0.80),
+        "window",
+        min_value=0.0,
+        max_value=1.0,
+    ),
+    Column(
         "window_orientation",
         LI32,
         "code",
@@ -745,7 +757,11 @@ def schema_markdown() -> str:
     """The schema as a markdown table (for docs)."""
     rows = ["| column | dtype | unit | line / table | default | meaning |", "|---|---|---|---|---|---|"]
     for c in _COLUMNS:
-        default = "required" if c.default is REQUIRED else repr(c.default)
+        default = (
+            "required"
+            if c.default is REQUIRED
+            else ("derived" if isinstance(c.default, pl.Expr) else repr(c.default))
+        )
         rows.append(f"| `{c.name}` | {c.dtype} | {c.unit} | {c.line} | {default} | {c.doc} |")
     return "\n".join(rows)
 
@@ -760,14 +776,19 @@ def prepare_inputs(inputs: pl.DataFrame) -> pl.DataFrame:
     if missing:
         raise UnsupportedInput(None, missing[0], None, "required column missing")
     exprs: list[pl.Expr] = []
+    derived: list[pl.Expr] = []  # defaults computed from other columns, applied after the casts
     for c in _COLUMNS:
         if c.name in inputs.columns:
             exprs.append(pl.col(c.name).cast(c.dtype, strict=False).alias(c.name))
+        elif isinstance(c.default, pl.Expr):
+            derived.append(c.default.cast(c.dtype).alias(c.name))
         elif isinstance(c.default, list):
             exprs.append(pl.lit([], dtype=c.dtype).alias(c.name))
         else:
             exprs.append(pl.lit(c.default, dtype=c.dtype).alias(c.name))
     df = inputs.with_columns(exprs)
+    if derived:
+        df = df.with_columns(derived)
     _validate(inputs, df)
     return df
 

@@ -1,0 +1,105 @@
+"""The SAP 10.2 worksheet over a batch: `calculate` (frame in, results frame out) and `worksheet` (trace)."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from ara_assets.sap10.dimensions import dimensions
+from ara_assets.sap10.emissions import emissions
+from ara_assets.sap10.energy_requirements import energy_requirements
+from ara_assets.sap10.fuel_costs import band_of, fuel_costs
+from ara_assets.sap10.heat_loss import heat_loss
+from ara_assets.sap10.inputs import prepare_inputs
+from ara_assets.sap10.internal_gains import internal_gains
+from ara_assets.sap10.mean_temperature import mean_temperature
+from ara_assets.sap10.pv import photovoltaics
+from ara_assets.sap10.sheet import Sheet
+from ara_assets.sap10.solar_gains import solar_gains
+from ara_assets.sap10.space_heating import space_heating
+from ara_assets.sap10.ventilation import ventilation
+from ara_assets.sap10.water_heating import water_heating
+
+SECTIONS = (
+    dimensions,
+    ventilation,
+    heat_loss,
+    water_heating,
+    internal_gains,
+    solar_gains,
+    mean_temperature,
+    space_heating,
+    energy_requirements,
+    photovoltaics,
+    fuel_costs,
+    emissions,
+)
+
+# result column -> worksheet line (documented in docs/sap10/COVERAGE.md)
+OUTPUTS: dict[str, str] = {
+    "sap_rating": "sap_value",
+    "ecf": "(257)",
+    "total_fuel_cost_gbp": "(255)",
+    "ei_rating": "ei_value",
+    "co2_kg_per_year": "(272)",
+    "co2_kg_per_m2": "(273)",
+    "primary_energy_kwh": "(286)",
+    "primary_energy_kwh_per_m2": "(287)",
+    "space_heating_kwh": "(98)",
+    "water_heating_kwh": "(64)",
+    "main_space_heating_fuel_kwh": "(211)",
+    "secondary_space_heating_fuel_kwh": "(215)",
+    "water_heating_fuel_kwh": "(219)",
+    "pumps_fans_electricity_kwh": "(231)",
+    "lighting_electricity_kwh": "(232)",
+    # Appliances and cooking are outside SAP costs and CO2; reported for bills and PV self-use only.
+    "appliances_electricity_kwh": "L15",
+    "cooking_electricity_kwh": "L20",
+    "cooling_electricity_kwh": "_zero",
+    "pv_generated_kwh": "E_PV",
+    "pv_used_in_dwelling_kwh": "(233a)",
+    "pv_exported_kwh": "(233b)",
+}
+
+
+def _run(inputs: pl.DataFrame) -> Sheet:
+    df = prepare_inputs(inputs)
+    s = Sheet(df=df, n=df.height)
+    for section in SECTIONS:
+        section(s)
+    s.L["_zero"] = np.zeros(s.n)
+    return s
+
+
+def calculate(inputs: pl.DataFrame) -> pl.DataFrame:
+    """Score every row of ``inputs`` (see ``INPUT_SCHEMA``) with the SAP 10.2 worksheet.
+
+    Returns one row per input row, in the same order, with ``home_id`` and the result columns of
+    ``OUTPUTS`` plus ``sap_rating_int``, ``band``, ``ei_rating_int``, fuel codes. PV figures are
+    positive kWh. Raises ``UnsupportedInput`` for anything the worksheet cannot handle.
+    """
+    s = _run(inputs)
+    L = s.L
+    cols: dict[str, object] = {"home_id": s.df.get_column("home_id")}
+    for name, line in OUTPUTS.items():
+        value = L[line]
+        cols[name] = -value if line in ("(233a)", "(233b)") else value
+    cols["sap_rating_int"] = L["(258)"].astype(np.int32)
+    cols["band"] = band_of(L["(258)"]).astype(str)
+    cols["ei_rating_int"] = L["(274)"].astype(np.int32)
+    return pl.DataFrame(cols)
+
+
+def worksheet(inputs: pl.DataFrame | dict[str, object], index: int = 0) -> dict[str, float | list[float]]:
+    """Every numbered worksheet line for one home (row ``index``): ``"(4)"`` -> float, monthly lines
+    (named with a trailing ``m``, e.g. ``"(98)m"``) -> 12 floats. Appendix L lines are ``"L1"``..``"L20"``.
+    """
+    frame = pl.DataFrame([inputs]) if isinstance(inputs, dict) else inputs
+    s = _run(frame.slice(index, 1))
+    out: dict[str, float | list[float]] = {}
+    for key, value in s.L.items():
+        if key.startswith("_"):
+            continue
+        row = np.asarray(value)[0]
+        out[key] = [float(v) for v in row] if np.ndim(row) else float(row)
+    return out

@@ -1,0 +1,68 @@
+"""Section 10a: fuel costs (240)-(255) with Table 12, and the SAP rating (256)-(258), Table 14."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ara_assets.sap10 import tables
+from ara_assets.sap10.sheet import Sheet
+
+STANDARD_ELECTRICITY = 30
+PV_EXPORT = 60
+BANDS = ((92, "A"), (81, "B"), (69, "C"), (55, "D"), (39, "E"), (21, "F"))  # Table 14
+
+
+def fuel_of(s: Sheet, column: str, fallback: np.ndarray) -> np.ndarray:
+    f = s.col(column)
+    return np.where(np.isnan(f), fallback, f).astype(int)
+
+
+def _price(s: Sheet, fuel: np.ndarray, field_name: str, used: np.ndarray) -> np.ndarray:
+    price = tables.fuels()["price_p_per_kwh"][fuel] / 100.0
+    s.refuse(used & np.isnan(price), field_name, "no Table 12 price for this fuel code")
+    return np.where(used, price, 0.0)
+
+
+def band_of(rating: np.ndarray) -> np.ndarray:
+    out = np.full(rating.shape, "G", dtype=object)
+    for threshold, letter in reversed(BANDS):
+        out = np.where(rating >= threshold, letter, out)
+    return out
+
+
+def fuel_costs(s: Sheet) -> None:
+    L = s.L
+    s.refuse(
+        s.col("electricity_tariff") != 1,
+        "electricity_tariff",
+        "off-peak tariffs need the Table 12a splits, not fully transcribed yet",
+    )
+    main_fuel = s.col("main_heating_fuel").astype(int)
+    water_fuel = fuel_of(s, "water_heating_fuel", main_fuel)
+    sec_fuel = fuel_of(s, "secondary_heating_fuel", np.zeros(s.n))
+    has_sec = L["(201)"] > 0
+    elec = tables.fuels()["price_p_per_kwh"][STANDARD_ELECTRICITY] / 100.0
+    L["(240)"] = L["(211)"] * _price(s, main_fuel, "main_heating_fuel", np.ones(s.n, dtype=bool))
+    L["(242)"] = L["(215)"] * _price(s, sec_fuel, "secondary_heating_fuel", has_sec)
+    L["(247)"] = L["(219)"] * _price(s, water_fuel, "water_heating_fuel", np.ones(s.n, dtype=bool))
+    L["(249)"] = L["(231)"] * elec
+    L["(250)"] = L["(232)"] * elec
+    standing = np.nan_to_num(tables.fuels()["standing_charge_gbp"])
+    # a fuel's standing charge is paid once however many systems use it (gas; heat networks)
+    fuels_used = np.stack([main_fuel, water_fuel, np.where(has_sec, sec_fuel, main_fuel)], axis=1)
+    fuels_used.sort(axis=1)
+    first = np.ones_like(fuels_used, dtype=bool)
+    first[:, 1:] = fuels_used[:, 1:] != fuels_used[:, :-1]
+    L["(251)"] = (standing[fuels_used] * first).sum(axis=1)
+    export = tables.fuels()["price_p_per_kwh"][PV_EXPORT] / 100.0
+    L["(252)"] = L["(233a)"] * elec + L["(233b)"] * export
+    L["(255)"] = L["(240)"] + L["(242)"] + L["(247)"] + L["(249)"] + L["(250)"] + L["(251)"] + L["(252)"]
+    L["(256)"] = np.full(s.n, tables.const("energy_cost_deflator"))
+    L["(257)"] = L["(256)"] * L["(255)"] / (L["(4)"] + 45.0)
+    a, b = tables.const("sap_rating_linear")  # type: ignore[misc]
+    c0, c1, cut = tables.const("sap_rating_log")  # type: ignore[misc]
+    ecf = L["(257)"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        L["sap_value"] = np.where(ecf >= cut, c0 - c1 * np.log10(np.maximum(ecf, 1e-9)), a - b * ecf)
+    # Ratings below 1 are reported as 1 (section 13)
+    L["(258)"] = np.maximum(1.0, np.floor(L["sap_value"] + 0.5))

@@ -1,0 +1,82 @@
+"""Section 7: mean internal temperature in the heating season, lines (85)-(93), Table 9 / 9a / 9b."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ara_assets.sap10 import tables
+from ara_assets.sap10.sheet import Sheet
+
+
+def utilisation(gamma: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """Table 9a utilisation factor eta for gain/loss ratio gamma and a = 1 + tau/15."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        general = (1.0 - gamma**a) / (1.0 - gamma ** (a + 1.0))
+        eta = np.where(np.abs(gamma - 1.0) < 1e-12, a / (a + 1.0), general)
+    return np.where(gamma <= 0.0, 1.0, eta)
+
+
+def _zone_temperature(
+    th: np.ndarray,
+    te: np.ndarray,
+    h: np.ndarray,
+    g: np.ndarray,
+    a: np.ndarray,
+    tc: np.ndarray,
+    resp: np.ndarray,
+    off_hours: tuple[np.ndarray, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Table 9b: eta at demand temperature th, then th less the off-period temperature reductions."""
+    eta = utilisation(g / (h * (th - te)), a)
+    t_sc = (1.0 - resp) * (th - 2.0) + resp * (te + eta * g / h)
+    total_u = np.zeros_like(th)
+    for t_off in off_hours:
+        short = 0.5 * t_off * t_off * (th - t_sc) / (24.0 * tc)
+        long_ = (th - t_sc) * (t_off - 0.5 * tc) / 24.0
+        total_u += np.where(t_off <= tc, short, long_)
+    return eta, th - total_u
+
+
+def responsiveness(s: Sheet) -> np.ndarray:
+    """Table 4a/4d responsiveness R of main system 1 (wet systems: radiators 1.0, underfloor 0.75)."""
+    hs = tables.heating_systems()
+    code = s.col("main_heating_code").astype(int)
+    emitter = s.col("heat_emitter_type").astype(int)
+    wet = hs["boiler"][code]
+    wet_r = np.where(np.isin(emitter, (2, 3)), 0.75, 1.0)
+    r = np.where(wet, wet_r, hs["responsiveness"][code])
+    s.refuse(np.isnan(r), "main_heating_code", "responsiveness not in Table 4a/4d transcription")
+    return r
+
+
+def mean_temperature(s: Sheet) -> None:
+    L = s.L
+    ctl = tables.controls()
+    control = s.col("main_heating_control").astype(int)
+    ctype = ctl["control_type"][control]
+    s.refuse(np.isnan(ctype), "main_heating_control", "control code not in Table 4e")
+    region = s.col("climate_region").astype(int)
+    te = tables.climate()["external_temperature_c"][region]
+    L["(96)m"] = te
+    h = L["(39)m"]
+    g = L["(84)m"]
+    L["(35)"] = L["(35)"]
+    tau = (L["(35)"] * L["(4)"])[:, None] / (3.6 * h)
+    a = 1.0 + tau / 15.0
+    tc = 4.0 + 0.25 * tau
+    resp = responsiveness(s)[:, None]
+    L["R"] = resp[:, 0]
+    th1 = np.full((s.n, 12), tables.const("mit_living_temperature"))
+    L["(85)"] = th1[:, 0]
+    seven, eight, nine = (np.full((s.n, 12), v) for v in (7.0, 8.0, 9.0))
+    L["(86)m"], L["(87)m"] = _zone_temperature(th1, te, h, g, a, tc, resp, (seven, eight))
+    hlp = np.minimum(L["(40)m"], 6.0)
+    type1 = (ctype == 1)[:, None]
+    th2 = np.where(type1, th1 - 0.5 * hlp, th1 - hlp + hlp * hlp / 12.0)
+    L["(88)m"] = th2
+    zone2_off = (np.where((ctype == 3)[:, None], nine, seven), eight)
+    L["(89)m"], L["(90)m"] = _zone_temperature(th2, te, h, g, a, tc, resp, zone2_off)
+    f_la = L["(91)"][:, None]
+    L["(92)m"] = f_la * L["(87)m"] + (1.0 - f_la) * L["(90)m"]
+    L["(93)m"] = L["(92)m"] + ctl["temperature_adjustment"][control][:, None]
+    L["_a"] = a

@@ -1,0 +1,73 @@
+"""The worksheet state shared by the section modules: inputs as numpy arrays and the numbered lines.
+
+Lines are stored under their worksheet label, e.g. ``L["(4)"]`` (N,) or ``L["(98)m"]`` (N, 12).
+Per-element quantities (one value per window, per PV array) are flattened with a parent index,
+then summed back to homes with ``np.bincount`` -- no per-home Python loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
+from ara_assets.sap10.errors import UnsupportedInput
+
+Lines = dict[str, np.ndarray]
+
+
+@dataclass
+class Elements:
+    """One list column flattened: ``values`` with ``parent`` = the row each value belongs to."""
+
+    values: np.ndarray
+    parent: np.ndarray
+
+
+@dataclass
+class Sheet:
+    df: pl.DataFrame
+    n: int
+    L: Lines = field(default_factory=dict)
+    _cache: dict[str, object] = field(default_factory=dict)
+
+    def col(self, name: str, fill: float = np.nan) -> np.ndarray:
+        """A scalar column as float64 (null -> ``fill``)."""
+        key = f"s:{name}:{fill}"
+        if key not in self._cache:
+            s = self.df.get_column(name)
+            if s.dtype == pl.Boolean:
+                s = s.cast(pl.Float64)
+            self._cache[key] = s.cast(pl.Float64).fill_null(fill).to_numpy()
+        return self._cache[key]  # type: ignore[return-value]
+
+    def is_null(self, name: str) -> np.ndarray:
+        return self.df.get_column(name).is_null().to_numpy()
+
+    def elements(self, name: str) -> Elements:
+        key = f"l:{name}"
+        if key not in self._cache:
+            arr = self.df.get_column(name).to_arrow()
+            if isinstance(arr, pa.ChunkedArray):
+                arr = arr.combine_chunks()
+            values = arr.flatten().to_numpy(zero_copy_only=False).astype(np.float64)
+            parent = arr.value_parent_indices().to_numpy(zero_copy_only=False)
+            self._cache[key] = Elements(values, parent)
+        return self._cache[key]  # type: ignore[return-value]
+
+    def per_home(self, parent: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Sum element values into homes: (M,) -> (N,), or (M, 12) -> (N, 12)."""
+        if values.ndim == 1:
+            return np.bincount(parent, weights=values, minlength=self.n)
+        return np.stack(
+            [np.bincount(parent, weights=values[:, m], minlength=self.n) for m in range(12)], axis=1
+        )
+
+    def refuse(self, mask: np.ndarray, field_name: str, reason: str) -> None:
+        """Raise UnsupportedInput for the first row where ``mask`` holds."""
+        if mask.any():
+            i = int(np.argmax(mask))
+            value = self.df.get_column(field_name)[i] if field_name in self.df.columns else None
+            raise UnsupportedInput(self.df.get_column("home_id")[i], field_name, value, reason)

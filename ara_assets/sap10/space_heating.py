@@ -1,0 +1,24 @@
+"""Section 8: space heating requirement, lines (94)-(99)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ara_assets.sap10 import tables
+from ara_assets.sap10.mean_temperature import utilisation
+from ara_assets.sap10.sheet import Sheet
+
+HEATING_MONTHS = np.array([1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1], dtype=bool)  # no space heating Jun-Sep
+
+
+def space_heating(s: Sheet) -> None:
+    L = s.L
+    h = L["(39)m"]
+    g = L["(84)m"]
+    L["(97)m"] = h * (L["(93)m"] - L["(96)m"])
+    L["(94)m"] = utilisation(g / L["(97)m"], L["_a"])
+    L["(95)m"] = L["(94)m"] * g
+    need = 0.024 * (L["(97)m"] - L["(95)m"]) * tables.days()
+    L["(98)m"] = np.where(HEATING_MONTHS, np.maximum(need, 0.0), 0.0)
+    L["(98)"] = L["(98)m"].sum(axis=1)
+    L["(99)"] = L["(98)"] / L["(4)"]

@@ -1,0 +1,133 @@
+"""Loads the SAP 10.2 tables kept as data files in `tables/` (each row carries its source)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+TABLE_DIR = Path(__file__).parent / "tables"
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+MAX_CODE = 10_000  # SAP codes are < 10,000: code-indexed arrays make lookups one numpy gather
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with open(TABLE_DIR / name, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _num(text: str) -> float:
+    return float(text) if text not in ("", None) else np.nan
+
+
+@lru_cache(maxsize=1)
+def constants() -> dict[str, object]:
+    """Scalar constants (``tables/constants.json``): name -> value."""
+    with open(TABLE_DIR / "constants.json") as fh:
+        raw = json.load(fh)
+    return {k: v["value"] for k, v in raw.items() if not k.startswith("_")}
+
+
+def const(name: str) -> object:
+    return constants()[name]
+
+
+@lru_cache(maxsize=1)
+def climate() -> dict[str, np.ndarray]:
+    """Appendix U: (22, 12) arrays by region for temperature, wind, horizontal solar; latitude (22,)."""
+    out: dict[str, np.ndarray] = {}
+    for r in _rows("appendix_u_climate.csv"):
+        arr = out.setdefault(r["quantity"], np.full((22, 12), np.nan))
+        arr[int(r["region"])] = [float(r[m]) for m in MONTHS]
+    lat = np.full(22, np.nan)
+    for r in _rows("appendix_u_latitude.csv"):
+        lat[int(r["region"])] = float(r["latitude_deg"])
+    out["latitude_deg"] = lat
+    out["declination_deg"] = np.array(
+        [float(r["declination_deg"]) for r in _rows("appendix_u_declination.csv")]
+    )
+    return out
+
+
+@lru_cache(maxsize=1)
+def u5_k() -> np.ndarray:
+    """Table U5 as a (10, 9) array: row = orientation code 0..9 (N..NW by symmetry), column = k1..k9.
+
+    Rows 0 and 9 (horizontal) are unused: a horizontal surface takes R_h-inc = 1.
+    """
+    cols = {"north": [1], "ne_nw": [2, 8], "east_west": [3, 7], "se_sw": [4, 6], "south": [5]}
+    k = np.zeros((10, 9))
+    for i, r in enumerate(_rows("table_u5_k.csv")):
+        for col, codes in cols.items():
+            for code in codes:
+                k[code, i] = float(r[col])
+    return k
+
+
+@lru_cache(maxsize=1)
+def monthly() -> dict[str, np.ndarray]:
+    return {r["quantity"]: np.array([float(r[m]) for m in MONTHS]) for r in _rows("monthly_factors.csv")}
+
+
+def days() -> np.ndarray:
+    return monthly()["days_in_month"]
+
+
+@lru_cache(maxsize=1)
+def access_factors() -> dict[str, np.ndarray]:
+    """Table 6d by overshading code (index 0 unused)."""
+    out = {k: np.full(5, np.nan) for k in ("solar_access_winter", "solar_access_summer", "light_access")}
+    for r in _rows("table_6d_access.csv"):
+        for k in out:
+            out[k][int(r["overshading_code"])] = float(r[k])
+    return out
+
+
+@lru_cache(maxsize=1)
+def heating_systems() -> dict[str, np.ndarray]:
+    """Code-indexed arrays: winter and summer efficiency (%), responsiveness, is_boiler, is_combi."""
+    winter = np.full(MAX_CODE, np.nan)
+    summer = np.full(MAX_CODE, np.nan)
+    resp = np.full(MAX_CODE, np.nan)
+    boiler = np.zeros(MAX_CODE, dtype=bool)
+    combi = np.zeros(MAX_CODE, dtype=bool)
+    for r in _rows("table_4a_systems.csv"):
+        c = int(r["code"])
+        winter[c] = _num(r["space_efficiency_pct"])
+        resp[c] = _num(r["responsiveness"])
+    for r in _rows("table_4b_boilers.csv"):
+        c = int(r["code"])
+        winter[c] = _num(r["winter_pct"])
+        summer[c] = _num(r["summer_pct"])
+        boiler[c] = True
+        combi[c] = r["boiler_type"].startswith("combi")
+    return {"winter": winter, "summer": summer, "responsiveness": resp, "boiler": boiler, "combi": combi}
+
+
+@lru_cache(maxsize=1)
+def controls() -> dict[str, np.ndarray]:
+    """Table 4e, code-indexed: control type (1-3) and temperature adjustment (degC)."""
+    ctype = np.full(MAX_CODE, np.nan)
+    adj = np.full(MAX_CODE, np.nan)
+    for r in _rows("table_4e_controls.csv"):
+        c = int(r["code"])
+        ctype[c] = _num(r["control_type"])
+        adj[c] = _num(r["temperature_adjustment_c"])
+    return {"control_type": ctype, "temperature_adjustment": adj}
+
+
+@lru_cache(maxsize=1)
+def fuels() -> dict[str, np.ndarray]:
+    """Table 12, code-indexed by fuel code: price (p/kWh), standing charge (GBP), CO2 (kg/kWh), PEF."""
+    keys = ("price_p_per_kwh", "standing_charge_gbp", "co2_kg_per_kwh", "primary_energy_factor")
+    out = {k: np.full(100, np.nan) for k in keys}
+    for r in _rows("table_12_fuels.csv"):
+        for k in keys:
+            out[k][int(r["fuel_code"])] = _num(r[k])
+    return out
+
+
+ELECTRIC_FUELS = (30, 31, 32, 33, 34, 35, 38, 40)

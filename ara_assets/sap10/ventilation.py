@@ -1,0 +1,67 @@
+"""Section 2: ventilation rate, lines (6a)-(25)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ara_assets.sap10 import tables
+from ara_assets.sap10.sheet import Sheet
+
+_OPENINGS = (
+    ("(6a)", "open_chimneys", "open_chimney"),
+    ("(6b)", "open_flues", "open_flue"),
+    ("(6c)", "closed_fire_chimneys", "closed_fire"),
+    ("(6d)", "solid_fuel_boiler_flues", "solid_fuel_boiler_flue"),
+    ("(6e)", "other_heater_flues", "other_heater_flue"),
+    ("(6f)", "blocked_chimneys", "blocked_chimney"),
+    ("(7a)", "intermittent_fans", "intermittent_fan"),
+    ("(7b)", "passive_vents", "passive_vent"),
+    ("(7c)", "flueless_gas_fires", "flueless_gas_fire"),
+)
+NATURAL = (1, 2, 9, 10, 3)  # PIV from loft is treated as natural ventilation (SAP 2.6.1)
+MEV_LIKE = (4, 5, 6)  # PIV from outside is treated like MEV
+# Mechanical-ventilation system air change rate (23a) and an in-use-factored MVHR efficiency need
+# Table 4g/4h; until transcribed, mechanical systems are refused rather than guessed.
+SUPPORTED = NATURAL
+
+
+def ventilation(s: Sheet) -> None:
+    L = s.L
+    flows = tables.const("ventilation_flow_m3h")
+    total = np.zeros(s.n)
+    for line, column, key in _OPENINGS:
+        L[line] = s.col(column, 0.0) * flows[key]  # type: ignore[index]
+        total += L[line]
+    L["(8)"] = total / L["(5)"]
+    storeys = np.bincount(s.elements("storey_floor_area_m2").parent, minlength=s.n).astype(float)
+    L["(9)"] = np.where(s.is_null("storeys_for_infiltration"), storeys, s.col("storeys_for_infiltration"))
+    L["(10)"] = (L["(9)"] - 1.0) * 0.1
+    structural = tables.const("structural_infiltration")
+    L["(11)"] = np.where(
+        s.col("timber_frame_or_steel") > 0, structural["timber_or_steel"], structural["masonry"]
+    )  # type: ignore[index]
+    floor = s.col("suspended_wooden_floor")
+    L["(12)"] = np.select([floor == 1, floor == 2], [0.2, 0.1], 0.0)
+    L["(13)"] = np.where(s.col("draught_lobby") > 0, 0.0, 0.05)
+    L["(14)"] = s.col("windows_draughtproofed_pct")
+    L["(15)"] = 0.25 - 0.2 * L["(14)"] / 100.0
+    L["(16)"] = L["(8)"] + L["(10)"] + L["(11)"] + L["(12)"] + L["(13)"] + L["(15)"]
+    q50 = s.col("air_permeability_q50")
+    L["(17)"] = q50
+    L["(18)"] = np.where(np.isnan(q50), L["(16)"], q50 / 20.0 + L["(8)"])
+    L["(19)"] = s.col("sheltered_sides")
+    L["(20)"] = 1.0 - 0.075 * L["(19)"]
+    L["(21)"] = L["(18)"] * L["(20)"]
+    region = s.col("climate_region").astype(int)
+    L["(22)m"] = tables.climate()["wind_speed_m_s"][region]
+    L["(22a)m"] = L["(22)m"] / 4.0
+    L["(22b)m"] = L["(21)"][:, None] * L["(22a)m"]
+    vtype = s.col("ventilation_type").astype(int)
+    s.refuse(
+        ~np.isin(vtype, SUPPORTED),
+        "ventilation_type",
+        "mechanical ventilation (Table 4g/4h) not implemented yet",
+    )
+    b = L["(22b)m"]
+    L["(24d)m"] = np.where(b >= 1.0, b, 0.5 + 0.5 * b * b)
+    L["(25)m"] = L["(24d)m"]

@@ -1,0 +1,123 @@
+"""Section 4: water heating energy requirement, lines (42)-(65), Appendix J."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ara_assets.sap10 import tables
+from ara_assets.sap10.sheet import Sheet
+
+SUMMER = np.array([0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0], dtype=bool)  # Jun-Sep
+PIPE_P = np.array([np.nan, 0.0, 0.1, 0.3, 1.0])  # Table 3: insulated fraction p by pipework code 1-4
+
+
+def occupancy(tfa: np.ndarray) -> np.ndarray:
+    """Table 1b: assumed occupancy N from total floor area."""
+    a, b, t0, c = tables.const("occupancy")  # type: ignore[misc]
+    x = tfa - t0
+    return np.where(tfa > t0, 1.0 + a * (1.0 - np.exp(-b * x * x)) + c * x, 1.0)
+
+
+def water_heating(s: Sheet) -> None:
+    L = s.L
+    days = tables.days()
+    mf = tables.monthly()
+    t_cold = mf["cold_water_temperature_mains_c"][None, :]
+    f_beh = mf["behavioural_factor_bath_shower"][None, :]
+    n_occ = s.col("occupancy")
+    L["(42)"] = np.where(np.isnan(n_occ), occupancy(L["(4)"]), n_occ)
+
+    # showers (42a): mixer showers only; electric showers need (64a) and are refused below
+    flow = s.elements("mixer_shower_flow_l_per_min")
+    n_mixer = np.bincount(flow.parent, minlength=s.n).astype(float)
+    electric = s.col("electric_showers", 0.0)
+    s.refuse(electric > 0, "electric_showers", "instantaneous electric showers (64a) not implemented yet")
+    has_shower = (n_mixer + electric) > 0
+    showers_per_day = np.where(has_shower, 0.45 * L["(42)"] + 0.65, 0.0)
+    mean_flow = np.where(n_mixer > 0, s.per_home(flow.parent, flow.values) / np.maximum(n_mixer, 1.0), 0.0)
+    minutes = tables.const("shower_minutes_per_event")
+    L["(42a)m"] = (showers_per_day * mean_flow * minutes)[:, None] * f_beh * (41.0 - t_cold) / (52.0 - t_cold)
+
+    # baths (42b)
+    coef = tables.const("baths_per_day")
+    bath = s.col("bath_present") > 0
+    with_shower = coef["bath_and_shower"]  # type: ignore[index]
+    only = coef["bath_only"]  # type: ignore[index]
+    baths = np.where(
+        bath,
+        np.where(has_shower, with_shower[0] * L["(42)"] + with_shower[1], only[0] * L["(42)"] + only[1]),
+        0.0,
+    )
+    L["baths_per_day"] = baths
+    L["(42b)m"] = (baths * tables.const("bath_volume_l"))[:, None] * f_beh * (42.0 - t_cold) / (52.0 - t_cold)
+
+    # other uses (42c)
+    a, b = tables.const("hot_water_other_l_per_day")  # type: ignore[misc]
+    other = a * L["(42)"] + b
+    other = np.where(s.col("low_water_use_design") > 0, 0.95 * other, other)
+    L["(42c)m"] = other[:, None] * mf["other_hot_water_use_factor"][None, :]
+    L["(44)m"] = L["(42a)m"] + L["(42b)m"] + L["(42c)m"]
+    # annual average daily volume: showers and baths day-weighted, other uses before the Table J2 factors
+    L["(43)"] = ((L["(42a)m"] + L["(42b)m"]) * days).sum(axis=1) / 365.0 + other
+    t_hot = tables.const("hot_water_delivery_temperature_c")
+    L["(45)m"] = 4.18 * L["(44)m"] * days * (t_hot - t_cold) / 3600.0
+    L["(45)"] = L["(45)m"].sum(axis=1)
+    L["(46)m"] = tables.const("distribution_loss_fraction") * L["(45)m"]
+
+    # storage loss (47)-(57)
+    volume = s.col("cylinder_volume_l")
+    has_cyl = ~np.isnan(volume)
+    vol = np.where(has_cyl, volume, 0.0)
+    L["(47)"] = vol
+    stat = s.col("cylinder_thermostat") > 0
+    tf = np.where(stat, 0.60, 0.60 * 1.3)
+    declared = s.col("cylinder_declared_loss_kwh_per_day")
+    ins_type = s.col("cylinder_insulation_type")
+    t_mm = s.col("cylinder_insulation_mm")
+    loss_factor = np.where(ins_type == 1, 0.005 + 0.55 / (t_mm + 4.0), 0.005 + 1.76 / (t_mm + 12.8))
+    s.refuse(
+        has_cyl & np.isnan(declared) & (np.isnan(ins_type) | np.isnan(t_mm)),
+        "cylinder_insulation_mm",
+        "cylinder without declared loss needs insulation type and thickness (Table 2)",
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        vf = np.where(has_cyl, (120.0 / np.where(vol > 0, vol, 1.0)) ** (1.0 / 3.0), 0.0)
+    L["(48)"] = np.where(np.isnan(declared), 0.0, declared)
+    L["(50)"] = L["(48)"] * tf
+    L["(51)"] = np.where(has_cyl & np.isnan(declared), loss_factor, 0.0)
+    L["(52)"] = vf
+    L["(53)"] = tf
+    L["(54)"] = vol * L["(51)"] * vf * tf
+    L["(55)"] = np.where(has_cyl, np.where(np.isnan(declared), L["(54)"], L["(50)"]), 0.0)
+    L["(56)m"] = L["(55)"][:, None] * days
+    L["(57)m"] = L["(56)m"]
+
+    # primary loss (59): a cylinder heated by a boiler through primary pipework
+    hs = tables.heating_systems()
+    code = s.col("main_heating_code").astype(int)
+    wcode = s.col("water_heating_code").astype(int)
+    from_main = np.isin(wcode, (901, 902))
+    boiler = hs["boiler"][code]
+    p = PIPE_P[s.col("primary_pipework_insulation").astype(int)]
+    h_winter = np.where(stat, 5.0, 11.0)
+    h = np.where(SUMMER[None, :], 3.0, h_winter[:, None])
+    primary = days * 14.0 * ((0.0091 * p[:, None] + 0.0245 * (1.0 - p[:, None])) * h + 0.0263)
+    L["(59)m"] = np.where((has_cyl & from_main & boiler)[:, None], primary, 0.0)
+
+    # combi loss (61): Table 3a row 1 (no keep-hot) unless a tested loss is given
+    combi = hs["combi"][code] & from_main & ~has_cyl
+    fu = np.minimum(1.0, L["(44)m"] / 100.0)
+    declared_combi = s.col("combi_loss_kwh_per_year")
+    default_combi = tables.const("combi_loss_kwh_per_year") * fu * days / 365.0
+    combi_loss = np.where(
+        np.isnan(declared_combi)[:, None], default_combi, declared_combi[:, None] * days / 365.0
+    )
+    L["(61)m"] = np.where(combi[:, None], combi_loss, 0.0)
+    L["(62)m"] = 0.85 * L["(45)m"] + L["(46)m"] + L["(57)m"] + L["(59)m"] + L["(61)m"]
+    L["(63)m"] = np.zeros((s.n, 12))  # solar water heating, WWHRS, FGHRS, PV diverter: not implemented
+    L["(64)m"] = np.maximum(0.0, L["(62)m"] + L["(63)m"])
+    L["(64)"] = L["(64)m"].sum(axis=1)
+    a, k, c = tables.const("water_gains")  # type: ignore[misc]
+    inside = (s.col("cylinder_in_heated_space") > 0)[:, None]
+    stored = np.where(inside, L["(57)m"] + L["(59)m"], 0.0)
+    L["(65)m"] = a * (k * L["(45)m"] + L["(61)m"]) + c * (L["(46)m"] + stored)
