@@ -1,7 +1,44 @@
-"""`ara db` subcommands."""
+"""`ara db` subcommands: the PostgreSQL system of record."""
 
 from __future__ import annotations
 
 import typer
 
 app = typer.Typer(no_args_is_help=True)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply pending SQL migrations (sql/NNNN_*.sql) and print the ones applied."""
+    from ara_assets.resources.warehouse import Warehouse
+
+    applied = Warehouse().migrate()
+    if not applied:
+        typer.echo("database schema is up to date; no migration applied")
+    for name in applied:
+        typer.echo(f"applied {name}")
+
+
+@app.command()
+def status() -> None:
+    """Print the database URL (password hidden), applied and pending migrations, and row counts."""
+    from ara_assets.resources.warehouse import TABLES, Warehouse
+
+    report = Warehouse().status()
+    typer.echo(f"database: {report.url}")
+    typer.echo(f"migrations applied: {', '.join(report.applied) or 'none'}")
+    typer.echo(f"migrations pending: {', '.join(report.pending) or 'none'}")
+    for table in TABLES:
+        count = report.row_counts.get(table)
+        typer.echo(f"  {table:<22} {'(missing)' if count is None else count:>10}")
+
+
+@app.command()
+def stop() -> None:
+    """Stop the embedded PostgreSQL under ARA_HOME (it otherwise keeps running for other processes)."""
+    from ara_assets.resources.database import embedded_data_dir, stop_embedded_server
+
+    if stop_embedded_server():
+        typer.echo(f"stopped the embedded server in {embedded_data_dir()}")
+    else:
+        typer.echo(f"no embedded server is running in {embedded_data_dir()}")

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import os
 import threading
+import warnings
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import sqlalchemy as sa
@@ -22,6 +24,15 @@ _DRIVER_PREFIX = "postgresql+psycopg://"
 _engines: dict[str, sa.Engine] = {}
 _embedded_urls: dict[Path, str] = {}
 _lock = threading.Lock()
+
+
+def import_pgserver() -> Any:
+    # Lazy: only needed when no external server is configured. pgserver's lock-file location warns
+    # when XDG_RUNTIME_DIR is unset (containers, CI) and falls back to /tmp, which is fine here.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+        import pgserver
+    return pgserver
 
 
 def embedded_data_dir() -> Path:
@@ -35,7 +46,7 @@ def start_embedded_server(pgdata: Path | None = None) -> str:
     Safe to call from many processes at once: the first one runs initdb and starts the server,
     the others find it running and share it.
     """
-    import pgserver  # imported lazily: it is only needed when no external server is configured
+    pgserver = import_pgserver()
 
     folder = (pgdata or embedded_data_dir()).expanduser().resolve()
     with _lock:
@@ -50,6 +61,7 @@ def start_embedded_server(pgdata: Path | None = None) -> str:
 
 def stop_embedded_server(pgdata: Path | None = None) -> bool:
     """Stop the embedded server in `pgdata` if one runs there; return whether one was stopped."""
+    import_pgserver()
     from pgserver._commands import pg_ctl
     from pgserver.utils import PostmasterInfo
 

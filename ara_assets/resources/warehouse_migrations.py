@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 import sqlalchemy as sa
 
 import ara_assets
@@ -28,6 +29,10 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
     applied_at  timestamptz NOT NULL DEFAULT now()
 )
 """
+
+
+class MigrationFailed(RuntimeError):
+    """A migration's SQL failed; its transaction was rolled back and it is not recorded."""
 
 
 def sql_dir() -> Path:
@@ -109,7 +114,10 @@ def migrate(engine: sa.Engine, folder: Path | None = None) -> list[str]:
                         )
                     continue
                 with conn.begin():
-                    _execute_script(conn, migration.sql)
+                    try:
+                        _execute_script(conn, migration.sql)
+                    except psycopg.Error as exc:
+                        raise MigrationFailed(f"migration {migration.name} failed: {exc}") from exc
                     conn.execute(
                         sa.text(
                             "INSERT INTO schema_migrations (version, name, checksum) VALUES (:v, :n, :c)"
