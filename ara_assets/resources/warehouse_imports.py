@@ -8,13 +8,13 @@ written. What passes is written in one unit of work.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from ara_assets.epc import is_known_field_path
 from ara_assets.resources.warehouse import Warehouse
 from ara_assets.resources.warehouse_repositories import FIELD_PATH, UpsertCounts
 
@@ -162,15 +162,9 @@ def import_properties(warehouse: Warehouse, path: Path, portfolio: str) -> Upser
         return uow.properties.upsert_many(portfolio_id, frame)
 
 
-def field_path_checker() -> tuple[Callable[[str], bool], str]:
-    """The override-path check to use and how strict it is ("schema" or "syntax")."""
-    try:
-        from ara_assets.epc import is_known_field_path  # type: ignore[attr-defined]
-    except ImportError:
-        # TODO(warehouse): drop this fallback once ara_assets.epc.is_known_field_path has landed;
-        # until then only the shape of the path is checked, not that the register has such a field.
-        return (lambda path: bool(FIELD_PATH.match(path))), "syntax"
-    return (lambda path: bool(FIELD_PATH.match(path)) and bool(is_known_field_path(path))), "schema"
+def is_valid_override_path(path: str) -> bool:
+    """A path the overrides table accepts and the register's certificate document actually has."""
+    return bool(FIELD_PATH.match(path)) and is_known_field_path(path)
 
 
 def parse_json_value(text: str | None) -> Any:
@@ -194,21 +188,16 @@ def parse_override_csv(path: Path) -> pl.DataFrame:
     Raises ImportRejected listing the bad rows. Whether each home exists is checked on import.
     """
     frame = read_csv_strings(path, OVERRIDE_COLUMNS, OVERRIDE_REQUIRED)
-    is_known, strictness = field_path_checker()
-    known = {f: is_known(f) for f in frame["field"].drop_nulls().unique().to_list()}
+    # Few distinct paths per file, so the check runs once per path, not per row.
+    known = {f: is_valid_override_path(f) for f in frame["field"].drop_nulls().unique().to_list()}
     action = pl.col("action").str.to_lowercase().fill_null("set")
-    field_reason = (
-        "not a field of the register's certificate document"
-        if strictness == "schema"
-        else "not a field path like walls[0].wall_construction"
-    )
     checks: list[tuple[str, pl.Expr, str | pl.Expr]] = [
         *_uprn_checks(),
         ("field", pl.col("field").is_null(), "required value is missing"),
         (
             "field",
             pl.col("field").is_not_null() & ~pl.col("field").replace_strict(known, default=False),
-            field_reason,
+            "not a field of the register's certificate (like sap_building_parts[0].wall_construction)",
         ),
         ("action", ~action.is_in(["set", "retract"]), "must be 'set' or 'retract'"),
         ("value", (action == "set") & pl.col("value").is_null(), "required value is missing for 'set'"),

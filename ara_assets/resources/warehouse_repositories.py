@@ -157,7 +157,10 @@ class PropertyRepository:
     def ids_for_uprns(self, portfolio_id: int, uprns: Sequence[int]) -> dict[int, int]:
         """Map UPRN -> property id for the UPRNs of `portfolio_id` that exist."""
         rows = self._conn.execute(
-            sa.text("SELECT uprn, id FROM properties WHERE portfolio_id = :pid AND uprn = ANY(:uprns)"),
+            sa.text(
+                "SELECT uprn, id FROM properties "
+                "WHERE portfolio_id = :pid AND uprn = ANY(CAST(:uprns AS bigint[]))"
+            ),
             {"pid": portfolio_id, "uprns": _ids(uprns)},
         )
         return {int(u): int(i) for u, i in rows}
@@ -244,7 +247,7 @@ class CertificateRepository:
         result = self._conn.execute(
             sa.text(
                 "SELECT certificate_number, uprn, registration_date, schema_type, sap_version, raw::text, "
-                "fetched_at FROM certificates WHERE uprn = ANY(:uprns) "
+                "fetched_at FROM certificates WHERE uprn = ANY(CAST(:uprns AS bigint[])) "
                 "ORDER BY uprn, registration_date DESC, certificate_number DESC"
             ),
             {"uprns": _ids(uprns)},
@@ -321,7 +324,7 @@ class FetchRepository:
         result = self._conn.execute(
             sa.text(
                 "SELECT uprn, fetched_at, status, error, certificate_count FROM certificate_fetches "
-                "WHERE uprn = ANY(:uprns) ORDER BY uprn"
+                "WHERE uprn = ANY(CAST(:uprns AS bigint[])) ORDER BY uprn"
             ),
             {"uprns": _ids(uprns)},
         )
@@ -380,7 +383,11 @@ class OverrideRepository:
         self._conn = conn
 
     def append_many(self, rows: Iterable[Mapping[str, Any]]) -> list[int]:
-        """Append overrides in the given order (later rows win over earlier ones); return their ids."""
+        """Append overrides in the given order (later rows win over earlier ones); return their ids.
+
+        Checks the shape of each row and of its field path; whether the register's document has that
+        field is checked at the import boundary (warehouse_imports.is_valid_override_path).
+        """
         clean = [override_row(r, f"override row {n}") for n, r in enumerate(rows, start=1)]
         if not clean:
             return []
@@ -416,7 +423,7 @@ class OverrideRepository:
             sa.text(
                 "SELECT id, property_id, field_path, value::text, author, reason, created_at FROM ("
                 " SELECT DISTINCT ON (property_id, field_path) * FROM landlord_overrides"
-                " WHERE property_id = ANY(:ids) ORDER BY property_id, field_path, id DESC"
+                " WHERE property_id = ANY(CAST(:ids AS bigint[])) ORDER BY property_id, field_path, id DESC"
                 ") latest WHERE action = 'set' ORDER BY property_id, field_path"
             ),
             {"ids": _ids(property_ids)},
@@ -487,7 +494,7 @@ class SiteNoteRepository:
         result = self._conn.execute(
             sa.text(
                 "SELECT DISTINCT ON (property_id) id, property_id, survey_date, document::text, surveyor, "
-                "created_at FROM site_notes WHERE property_id = ANY(:ids) "
+                "created_at FROM site_notes WHERE property_id = ANY(CAST(:ids AS bigint[])) "
                 "ORDER BY property_id, survey_date DESC, id DESC"
             ),
             {"ids": _ids(property_ids)},

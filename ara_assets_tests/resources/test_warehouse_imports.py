@@ -12,7 +12,7 @@ from ara_assets.cli import app
 from ara_assets.resources.warehouse import Warehouse
 from ara_assets.resources.warehouse_imports import (
     ImportRejected,
-    field_path_checker,
+    is_valid_override_path,
     parse_json_value,
     parse_property_csv,
 )
@@ -164,7 +164,8 @@ def test_overrides_import_parses_values_and_actions(warehouse: Warehouse, tmp_pa
     [
         ("100000000009,total_floor_area,1,a,,", "uprn", "100000000009", "no property with this UPRN"),
         ("abc,total_floor_area,1,a,,", "uprn", "abc", "not a positive whole number"),
-        ("100000000001,walls[x],1,a,,", "field", "walls[x]", "not a"),
+        ("100000000001,walls[x],1,a,,", "field", "walls[x]", "not a field of the register's certificate"),
+        ("100000000001,floor_area,1,a,,", "field", "floor_area", "not a field of the register's certificate"),
         ("100000000001,total_floor_area,,a,,", "value", None, "required value is missing"),
         ("100000000001,total_floor_area,3,a,retract,", "value", "3", "must be empty"),
         ("100000000001,total_floor_area,3,a,erase,", "action", "erase", "must be 'set' or 'retract'"),
@@ -190,11 +191,12 @@ def test_overrides_import_unknown_portfolio(warehouse: Warehouse, tmp_path: Path
     assert "field '--portfolio' value 'nowhere': no such portfolio" in result.stderr
 
 
-def test_field_path_checker_accepts_register_paths_and_refuses_junk() -> None:
-    is_known, _strictness = field_path_checker()
-    assert is_known("total_floor_area")
-    assert not is_known("walls[x]")
-    assert not is_known("total floor area")
+def test_override_paths_must_exist_in_the_register_document() -> None:
+    assert is_valid_override_path("total_floor_area")
+    assert is_valid_override_path("sap_building_parts[0].wall_construction")
+    assert not is_valid_override_path("walls[0].wall_construction")  # walls[] holds descriptions only
+    assert not is_valid_override_path("walls[x]")
+    assert not is_valid_override_path("total floor area")
 
 
 @pytest.mark.parametrize(
