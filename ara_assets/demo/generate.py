@@ -29,6 +29,7 @@ import polars as pl
 
 from ara_assets.demo import documents
 from ara_assets.demo.config import (
+    AGE_BANDS,
     GENERATOR_VERSION,
     SCHEMA_PRE_SAP10,
     SCHEMA_RDSAP10,
@@ -414,6 +415,9 @@ def _draw_certificates(h: dict[str, np.ndarray], rng: np.random.Generator) -> di
     n = h["uprn"].shape[0]
     q = distributions()["portfolio_quirks"]
     u = rng.random(n)
+    # Homes built from 2022 (band M) cannot hold a certificate from before RdSAP 10.
+    single_rdsap10 = q["no_certificate"] + q["pre_sap10_only"] + q["several_certificates"]
+    u = np.where(h["age_index"] == AGE_BANDS.index("M"), np.maximum(u, single_rdsap10), u)
     none = u < q["no_certificate"]
     pre_only = (u >= q["no_certificate"]) & (u < q["no_certificate"] + q["pre_sap10_only"])
     several = (u >= q["no_certificate"] + q["pre_sap10_only"]) & (
@@ -471,6 +475,11 @@ def _draw_certificates(h: dict[str, np.ndarray], rng: np.random.Generator) -> di
     c["glazing_type"] = np.where(older & (c["glazing_type"] == 2) & (v[:, 3] < 0.5), 1, c["glazing_type"])
     c["led_share"] = np.where(older, c["led_share"] * v[:, 4] * 0.5, c["led_share"])
     c["low_energy_share"] = c["led_share"] + c["cfl_share"]
+
+    # The RdSAP 9.94 schema has no 'stairwell' corridor code: such assessors recorded an unheated corridor.
+    c["heat_loss_corridor"] = np.where(
+        schema_pre & (c["heat_loss_corridor"] == 3), 2, c["heat_loss_corridor"]
+    )
 
     # Register quirks, drawn per certificate.
     c["quirk_bare_measurements"] = rng.random(c_n) < q["bare_measurement_share"]

@@ -357,3 +357,17 @@ def test_generator_is_pure() -> None:
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_every_document_parses_with_the_epc_parser(docs: dict[str, dict[str, Any]]) -> None:
+    from ara_assets.epc.parser import parse_certificate
+
+    for number, d in docs.items():
+        cert = parse_certificate(d, certificate_number=number)
+        data = d["data"]
+        assert cert.total_floor_area == data["total_floor_area"]
+        # Wrapped or bare, the parser reads the same storey area.
+        raw = data["sap_building_parts"][0]["sap_floor_dimensions"][0]["total_floor_area"]
+        assert cert.sap_building_parts[0].sap_floor_dimensions[0].total_floor_area == pytest.approx(
+            _value(raw)
+        )
