@@ -779,7 +779,15 @@ def prepare_inputs(inputs: pl.DataFrame) -> pl.DataFrame:
     derived: list[pl.Expr] = []  # defaults computed from other columns, applied after the casts
     for c in _COLUMNS:
         if c.name in inputs.columns:
-            exprs.append(pl.col(c.name).cast(c.dtype, strict=False).alias(c.name))
+            cast = pl.col(c.name).cast(c.dtype, strict=False)
+            # a null in a column with a default means "not known": the specification's default applies
+            if isinstance(c.default, list):
+                cast = cast.fill_null(pl.lit([], dtype=c.dtype))
+            elif c.default is not None and c.default is not REQUIRED and not isinstance(c.default, pl.Expr):
+                cast = cast.fill_null(pl.lit(c.default, dtype=c.dtype))
+            exprs.append(cast.alias(c.name))
+            if isinstance(c.default, pl.Expr):
+                derived.append(pl.coalesce(pl.col(c.name), c.default.cast(c.dtype)).alias(c.name))
         elif isinstance(c.default, pl.Expr):
             derived.append(c.default.cast(c.dtype).alias(c.name))
         elif isinstance(c.default, list):
@@ -801,7 +809,12 @@ def _validate(raw: pl.DataFrame, df: pl.DataFrame) -> None:
         if c.name in raw.columns and c.name != "home_id":
             # a value that did not survive the cast is refused, not nulled
             checks.append(
-                (col.is_null() & pl.col(f"_raw_{c.name}").is_not_null(), c.name, f"not castable to {c.dtype}")
+                (
+                    pl.col(f"_raw_{c.name}").cast(c.dtype, strict=False).is_null()
+                    & pl.col(f"_raw_{c.name}").is_not_null(),
+                    c.name,
+                    f"not castable to {c.dtype}",
+                )
             )
         if c.default is REQUIRED:
             checks.append((col.is_null(), c.name, "required value is null"))

@@ -1,0 +1,270 @@
+"""Reader of the register's SAP-Schema 19.x XML (full SAP input) into worksheet input rows.
+
+Covers the elements used by single-building-part dwellings with boilers, room heaters and PV; anything
+else that would change the result raises ``UnsupportedInput`` naming the element and value.
+"""
+
+from __future__ import annotations
+
+import csv
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import polars as pl
+
+from ara_assets.sap10.errors import UnsupportedInput
+from ara_assets.sap10.tables import TABLE_DIR
+
+PITCH_CODE_DEG = {1: 0.0, 2: 30.0, 3: 45.0, 4: 60.0, 5: 90.0}  # SAP-VerticalPitchCode
+DOOR_TYPES = (1, 2, 3)
+WINDOW, ROOF_WINDOW, ROOFLIGHT = 4, 5, 6
+DEFAULT_FRAME_FACTOR = 0.7  # Table 6c, wood or PVC frame / unknown
+DEFAULT_ROOF_WINDOW_PITCH = 45.0  # when a roof window's Pitch is not lodged
+ELECTRICITY_UNSPECIFIED = 39  # SAP-Schema fuel code; Table 12 codes by tariff below
+TARIFF_FUEL = {1: 30}
+
+
+def _glazing() -> dict[int, tuple[float, float]]:
+    with open(TABLE_DIR / "table_6b_glazing.csv", newline="") as fh:
+        return {
+            int(r["glazing_type_code"]): (float(r["g_perp"]), float(r["g_light"])) for r in csv.DictReader(fh)
+        }
+
+
+def _strip(root: ET.Element) -> ET.Element:
+    for el in root.iter():
+        if "}" in el.tag:
+            el.tag = el.tag.split("}", 1)[1]
+    return root
+
+
+def _num(el: ET.Element | None, path: str, default: float | None = None) -> float | None:
+    if el is None:
+        return default
+    found = el.find(path)
+    if found is None or found.text is None or found.text.strip() in ("", "ND", "NR"):
+        return default
+    return float(found.text)
+
+
+def _int(el: ET.Element | None, path: str, default: int | None = None) -> int | None:
+    v = _num(el, path, None)
+    return default if v is None else int(v)
+
+
+def read_sap_xml(source: str | Path, home_id: str | None = None) -> dict[str, object]:
+    """One SAP-Schema XML document (path or text) -> one input row (dict of INPUT_SCHEMA columns)."""
+    text = (
+        Path(source).read_text()
+        if isinstance(source, Path) or not str(source).lstrip().startswith("<")
+        else source
+    )
+    root = _strip(ET.fromstring(text))
+    rid = home_id or str(source)[-60:]
+
+    def refuse(field: str, value: object, reason: str) -> UnsupportedInput:
+        return UnsupportedInput(rid, field, value, reason)
+
+    d = root.find(".//SAP-Property-Details")
+    if d is None:
+        raise refuse("SAP-Property-Details", None, "element missing")
+    parts = d.findall("./SAP-Building-Parts/SAP-Building-Part")
+    if len(parts) != 1:
+        raise refuse("SAP-Building-Parts", len(parts), "only one building part is supported so far")
+    part = parts[0]
+    row: dict[str, object] = {"home_id": rid}
+
+    areas, heights, floor_a, floor_u = [], [], [], []
+    for fd in part.findall("./SAP-Floor-Dimensions/SAP-Floor-Dimension"):
+        areas.append(_num(fd, "Total-Floor-Area"))
+        heights.append(_num(fd, "Storey-Height"))
+        hl = _num(fd, "Heat-Loss-Area", 0.0) or 0.0
+        if hl > 0 and _int(fd, "Floor-Type") in (2, 3):
+            floor_a.append(hl)
+            floor_u.append(_num(fd, "U-Value"))
+    row.update(
+        storey_floor_area_m2=areas, storey_height_m=heights, floor_area_hl_m2=floor_a, floor_u_value=floor_u
+    )
+
+    glazing = _glazing()
+    types = {t.findtext("Name"): t for t in d.findall("./SAP-Opening-Types/SAP-Opening-Type")}
+    openings_on: dict[str | None, float] = {}
+    doors_a, doors_u = [], []
+    win = {k: [] for k in ("area", "u", "g", "gl", "ff", "orient", "pitch")}
+    for op in part.findall("./SAP-Openings/SAP-Opening"):
+        t = types.get(op.findtext("Type"))
+        if t is None:
+            raise refuse("SAP-Opening/Type", op.findtext("Type"), "opening type not defined")
+        area = (_num(op, "Height") or 0.0) * (_num(op, "Width") or 0.0)
+        openings_on[op.findtext("Location")] = openings_on.get(op.findtext("Location"), 0.0) + area
+        kind = _int(t, "Type")
+        if kind in DOOR_TYPES:
+            doors_a.append(area)
+            doors_u.append(_num(t, "U-Value"))
+            continue
+        gtype = _int(t, "Glazing-Type")
+        if gtype not in glazing:
+            raise refuse("Glazing-Type", gtype, "not in Table 6b")
+        g_perp, g_light = glazing[gtype]
+        win["area"].append(area)
+        win["u"].append(_num(t, "U-Value"))
+        win["g"].append(_num(t, "Solar-Transmittance", g_perp))
+        win["gl"].append(g_light)
+        win["ff"].append(_num(t, "Frame-Factor", DEFAULT_FRAME_FACTOR))
+        if kind == WINDOW:
+            win["orient"].append(_int(op, "Orientation"))
+            win["pitch"].append(90.0)
+        elif kind == ROOF_WINDOW:
+            win["orient"].append(_int(op, "Orientation"))
+            win["pitch"].append(_num(op, "Pitch", DEFAULT_ROOF_WINDOW_PITCH))
+        elif kind == ROOFLIGHT:
+            win["orient"].append(9)
+            win["pitch"].append(0.0)
+        else:
+            raise refuse("SAP-Opening-Type/Type", kind, "unknown opening type")
+        if win["orient"][-1] in (0, None):
+            raise refuse("SAP-Opening/Orientation", win["orient"][-1], "orientation unknown")
+    row.update(
+        door_area_m2=doors_a,
+        door_u_value=doors_u,
+        window_area_m2=win["area"],
+        window_u_value=win["u"],
+        window_g_perp=win["g"],
+        window_g_light=win["gl"],
+        window_frame_factor=win["ff"],
+        window_orientation=win["orient"],
+        window_pitch_deg=win["pitch"],
+    )
+
+    walls_a, walls_u, party_a, party_u = [], [], [], []
+    for w in part.findall("./SAP-Walls/SAP-Wall"):
+        wtype = _int(w, "Wall-Type")
+        gross = _num(w, "Total-Wall-Area") or 0.0
+        if wtype in (1, 2, 3):
+            walls_a.append(gross - openings_on.get(w.findtext("Name"), 0.0))
+            walls_u.append(_num(w, "U-Value"))
+        elif wtype == 4:
+            party_a.append(gross)
+            party_u.append(_num(w, "U-Value"))
+    roofs_a, roofs_u = [], []
+    for r in part.findall("./SAP-Roofs/SAP-Roof"):
+        if _int(r, "Roof-Type") == 2:
+            roofs_a.append((_num(r, "Total-Roof-Area") or 0.0) - openings_on.get(r.findtext("Name"), 0.0))
+            roofs_u.append(_num(r, "U-Value"))
+    row.update(
+        wall_area_m2=walls_a,
+        wall_u_value=walls_u,
+        party_wall_area_m2=party_a,
+        party_wall_u_value=party_u,
+        roof_area_m2=roofs_a,
+        roof_u_value=roofs_u,
+    )
+
+    tb = part.find("./SAP-Thermal-Bridges")
+    tb_code = _int(tb, "Thermal-Bridge-Code", 1)
+    if tb_code == 4:
+        row["thermal_bridging_y"] = _num(tb, "User-Defined-Y-Value")
+    elif tb_code != 1:
+        raise refuse("Thermal-Bridge-Code", tb_code, "only default (1) and global y-value (4) are supported")
+
+    row["living_area_m2"] = _num(d, "Living-Area")
+    row["windows_overshading"] = _int(d, "Windows-Overshading", 2)
+    row["thermal_mass_parameter"] = _num(d, "Thermal-Mass-Parameter")
+    if _int(d, "Cold-Water-Source", 1) != 1:
+        raise refuse(
+            "Cold-Water-Source", _int(d, "Cold-Water-Source"), "header-tank cold water (Table J1) not yet"
+        )
+
+    v = d.find("./SAP-Ventilation")
+    counts = {
+        "open_chimneys": "Open-Chimneys-Count",
+        "open_flues": "Open-Flues-Count",
+        "closed_fire_chimneys": "Closed-Flues-Count",
+        "solid_fuel_boiler_flues": "Boilers-Flues-Count",
+        "other_heater_flues": "Other-Flues-Count",
+        "blocked_chimneys": "Blocked-Chimneys-Count",
+        "intermittent_fans": "Extract-Fans-Count",
+        "passive_vents": "PSV-Count",
+        "flueless_gas_fires": "Flueless-Gas-Fires-Count",
+    }
+    for col, el in counts.items():
+        row[col] = _int(v, el, 0)
+    test = _int(v, "Pressure-Test", 4)
+    row["air_permeability_q50"] = None if test == 4 else _num(v, "Air-Permeability")
+    row["sheltered_sides"] = _int(v, "Sheltered-Sides-Count", 2)
+    row["ventilation_type"] = _int(v, "Ventilation-Type", 1)
+    row["draught_lobby"] = bool(_int(v, "Has-Draught-Lobby", 0))
+    row["timber_frame_or_steel"] = _int(v, "Wall-Type", 2) == 1
+    row["suspended_wooden_floor"] = {1: 0, 2: 2, 3: 1}.get(_int(v, "Ground-Floor-Type", 1) or 1, 0)
+    strip = _num(v, "DraughtStripping")
+    if strip is not None:
+        row["windows_draughtproofed_pct"] = strip
+
+    h = d.find("./SAP-Heating")
+    mains = h.findall("./Main-Heating-Details/Main-Heating") if h is not None else []
+    if len(mains) != 1:
+        raise refuse(
+            "Main-Heating-Details", len(mains), "exactly one main heating system is supported so far"
+        )
+    m = mains[0]
+    tariff = _int(d, "./SAP-Energy-Source/Electricity-Tariff", 1)
+    row["electricity_tariff"] = tariff
+
+    def fuel(code: int | None) -> int | None:
+        if code == ELECTRICITY_UNSPECIFIED:
+            if tariff not in TARIFF_FUEL:
+                raise refuse("Electricity-Tariff", tariff, "off-peak tariffs not supported yet")
+            return TARIFF_FUEL[tariff]
+        return code
+
+    row["main_heating_code"] = _int(m, "Main-Heating-Code")
+    if row["main_heating_code"] is None:
+        raise refuse("Main-Heating-Code", None, "PCDB-indexed systems need the product database")
+    row["main_heating_fuel"] = fuel(_int(m, "Main-Fuel-Type"))
+    row["main_heating_control"] = _int(m, "Main-Heating-Control")
+    row["heat_emitter_type"] = _int(m, "Heat-Emitter-Type", 1)
+    row["boiler_interlock"] = bool(_int(m, "Is-Interlocked-System", 1))
+    row["delayed_start_thermostat"] = bool(_int(m, "Has-Separate-Delayed-Start", 0))
+    row["main_heating_fraction"] = _num(m, "Main-Heating-Fraction", 1.0)
+    row["central_heating_pump_in_heated_space"] = bool(_int(m, "Is-Central-Heating-Pump-In-Heated-Space", 1))
+    row["central_heating_pump_age"] = _int(m, "Central-Heating-Pump-Age", 0)
+    row["water_heating_code"] = _int(h, "Water-Heating-Code", 901)
+    row["water_heating_fuel"] = fuel(_int(h, "Water-Fuel-Type"))
+    if _int(h, "Has-Hot-Water-Cylinder", 0):
+        row["cylinder_volume_l"] = _num(h, "Hot-Water-Store-Size")
+        row["cylinder_declared_loss_kwh_per_day"] = _num(h, "Hot-Water-Store-Heat-Loss")
+        row["cylinder_insulation_type"] = _int(h, "Hot-Water-Store-Insulation-Type")
+        row["cylinder_insulation_mm"] = _num(h, "Hot-Water-Store-Insulation-Thickness")
+        row["cylinder_thermostat"] = bool(_int(h, "Has-Cylinder-Thermostat", 1))
+        row["cylinder_in_heated_space"] = bool(_int(h, "Is-Cylinder-In-Heated-Space", 1))
+    sec = _int(h, "Secondary-Heating-Code")
+    if sec is not None:
+        row["secondary_heating_code"] = sec
+        row["secondary_heating_fuel"] = fuel(_int(h, "Secondary-Fuel-Type"))
+    flows = []
+    for so in d.findall(".//Shower-Outlets/Shower-Outlet"):
+        kind = _int(so, "Shower-Outlet-Type")
+        if kind == 4:
+            row["electric_showers"] = int(row.get("electric_showers", 0)) + 1  # type: ignore[call-overload]
+        else:
+            flows.append(_num(so, "Shower-Flow-Rate", 7.0 if kind == 1 else 12.0))
+    row["mixer_shower_flow_l_per_min"] = flows
+    baths = _int(d, ".//Number-Baths")
+    if baths is not None:
+        row["bath_present"] = baths > 0
+
+    pv = d.findall("./SAP-Energy-Source/PV-Arrays/PV-Array")
+    row["pv_kwp"] = [_num(a, "Peak-Power") for a in pv]
+    row["pv_orientation"] = [_int(a, "Orientation", 9) if _int(a, "Pitch") != 1 else 9 for a in pv]
+    row["pv_pitch_deg"] = [PITCH_CODE_DEG[_int(a, "Pitch", 2) or 2] for a in pv]
+    shading = [_int(a, "Overshading", 1) for a in pv]
+    if any(s == 5 for s in shading):
+        raise refuse("PV-Array/Overshading", 5, "severe overshading factor not transcribed")
+    row["pv_overshading"] = shading
+    row["pv_connected_to_dwelling"] = _int(d, "PV-Connection", 2) == 2
+    return row
+
+
+def read_sap_xml_frame(sources: list[str | Path]) -> pl.DataFrame:
+    """Several XML documents -> one input frame (one row each)."""
+    return pl.DataFrame([read_sap_xml(src) for src in sources])

@@ -1,0 +1,130 @@
+"""Physics and batch properties of the vectorised worksheet (hypothesis)."""
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ara_assets.sap10 import UnsupportedInput, calculate
+
+
+def home(i: int = 0, **over) -> dict:
+    """A synthetic semi-detached-ish home: gas combi, double glazing, optional PV."""
+    row = dict(
+        home_id=f"h{i}",
+        storey_floor_area_m2=[45.0, 45.0],
+        storey_height_m=[2.5, 2.5],
+        living_area_m2=20.0,
+        window_area_m2=[4.0, 3.0, 2.0],
+        window_u_value=[2.0, 2.0, 2.0],
+        window_g_perp=[0.72] * 3,
+        window_frame_factor=[0.7] * 3,
+        window_orientation=[5, 1, 3],
+        window_pitch_deg=[90.0] * 3,
+        door_area_m2=[1.9],
+        door_u_value=[3.0],
+        floor_area_hl_m2=[45.0],
+        floor_u_value=[0.6],
+        wall_area_m2=[80.0],
+        wall_u_value=[1.2],
+        roof_area_m2=[45.0],
+        roof_u_value=[0.3],
+        party_wall_area_m2=[40.0],
+        party_wall_u_value=[0.0],
+        main_heating_code=104,
+        main_heating_fuel=1,
+        main_heating_control=2106,
+        intermittent_fans=2,
+        thermal_mass_parameter=250.0,
+        pv_kwp=[],
+        pv_orientation=[],
+        pv_pitch_deg=[],
+        pv_overshading=[],
+    )
+    row.update(over)
+    return row
+
+
+SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(
+    wall_u=st.floats(0.1, 2.5),
+    roof_u=st.floats(0.1, 2.5),
+    floor_u=st.floats(0.1, 1.5),
+    factor=st.floats(0.05, 1.0),
+    area=st.floats(40.0, 200.0),
+)
+def test_more_insulation_never_raises_space_heating(wall_u, roof_u, floor_u, factor, area):
+    base = home(wall_u_value=[wall_u], roof_u_value=[roof_u], floor_u_value=[floor_u], wall_area_m2=[area])
+    better = dict(
+        base,
+        home_id="h1",
+        wall_u_value=[wall_u * factor],
+        roof_u_value=[roof_u * factor],
+        floor_u_value=[floor_u * factor],
+    )
+    out = calculate(pl.DataFrame([base, better]))
+    assert out["space_heating_kwh"][1] <= out["space_heating_kwh"][0] + 1e-9
+
+
+@SETTINGS
+@given(eff=st.floats(60.0, 95.0), gain=st.floats(0.0, 20.0))
+def test_more_efficient_boiler_never_lowers_rating(eff, gain):
+    rows = [
+        home(0, main_heating_efficiency_winter_pct=eff, main_heating_efficiency_summer_pct=eff - 5),
+        home(
+            1,
+            main_heating_efficiency_winter_pct=eff + gain,
+            main_heating_efficiency_summer_pct=eff - 5 + gain,
+        ),
+    ]
+    out = calculate(pl.DataFrame(rows))
+    assert out["sap_rating"][1] >= out["sap_rating"][0] - 1e-9
+
+
+@SETTINGS
+@given(kwp=st.floats(0.5, 8.0), orient=st.integers(1, 8))
+def test_pv_never_raises_co2(kwp, orient):
+    rows = [home(0), home(1, pv_kwp=[kwp], pv_orientation=[orient], pv_pitch_deg=[35.0], pv_overshading=[1])]
+    out = calculate(pl.DataFrame(rows))
+    assert out["co2_kg_per_year"][1] <= out["co2_kg_per_year"][0]
+    assert out["pv_used_in_dwelling_kwh"][1] + out["pv_exported_kwh"][1] == pytest.approx(
+        out["pv_generated_kwh"][1]
+    )
+
+
+@SETTINGS
+@given(st.permutations(list(range(6))), st.lists(st.floats(0.2, 2.0), min_size=6, max_size=6))
+def test_order_invariance_and_batch_equals_single(perm, wall_us):
+    rows = [
+        home(i, wall_u_value=[u], storey_floor_area_m2=[40.0 + 5 * i, 40.0]) for i, u in enumerate(wall_us)
+    ]
+    batch = calculate(pl.DataFrame(rows))
+    shuffled = calculate(pl.DataFrame([rows[i] for i in perm]))
+    assert shuffled["home_id"].to_list() == [f"h{i}" for i in perm]
+    by_id = {r["home_id"]: r for r in batch.to_dicts()}
+    for r in shuffled.to_dicts():
+        assert r == by_id[r["home_id"]]
+    single = calculate(pl.DataFrame([rows[perm[0]]])).row(0, named=True)
+    assert single == by_id[single["home_id"]]
+
+
+@pytest.mark.parametrize(
+    ("override", "field"),
+    [
+        ({"main_heating_code": 9999}, "main_heating_code"),
+        ({"main_heating_control": 2999}, "main_heating_control"),
+        ({"electricity_tariff": 2}, "electricity_tariff"),
+        ({"ventilation_type": 8}, "ventilation_type"),
+        ({"battery_capacity_kwh": 5.0}, "battery_capacity_kwh"),
+        ({"living_area_m2": 500.0}, "living_area_m2"),
+    ],
+)
+def test_unsupported_inputs_are_refused_with_record_and_field(override, field):
+    rows = [home(0), home(1, **override)]
+    with pytest.raises(UnsupportedInput) as err:
+        calculate(pl.DataFrame(rows))
+    assert err.value.record == "h1"
+    assert err.value.field == field
