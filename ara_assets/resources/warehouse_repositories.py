@@ -115,6 +115,9 @@ class PropertyRepository:
         cols = frame.select("uprn", "landlord_reference", "address", "postcode")
         if cols.height == 0:
             return UpsertCounts(0, 0, 0)
+        repeated = cols.filter(pl.col("uprn").is_duplicated())["uprn"]
+        if repeated.len():
+            raise ValueError(f"properties frame: field 'uprn' value {repeated[0]!r} appears more than once")
         # One statement over column arrays: scales to 100k homes and still returns a row per change.
         # xmax = 0 only for a freshly inserted row version; the WHERE skips rows that would not change,
         # so those return nothing and are counted as unchanged.
@@ -291,14 +294,18 @@ class FetchRepository:
             count = int(row.get("certificate_count") or 0)
             clean.append({"uprn": uprn, "at": fetched_at, "status": status, "error": error, "n": count})
         if clean:
+            # The last outcome per UPRN wins; one statement over column arrays (100k rows in one trip).
+            latest = list({r["uprn"]: r for r in clean}.values())
             self._conn.execute(
                 sa.text(
                     "INSERT INTO certificate_fetches (uprn, fetched_at, status, error, certificate_count) "
-                    "VALUES (:uprn, :at, :status, :error, :n) ON CONFLICT (uprn) DO UPDATE SET "
+                    "SELECT * FROM unnest(CAST(:uprn AS bigint[]), CAST(:at AS timestamptz[]), "
+                    "CAST(:status AS text[]), CAST(:error AS text[]), CAST(:n AS integer[])) "
+                    "ON CONFLICT (uprn) DO UPDATE SET "
                     "fetched_at = EXCLUDED.fetched_at, status = EXCLUDED.status, error = EXCLUDED.error, "
                     "certificate_count = EXCLUDED.certificate_count"
                 ),
-                clean,
+                {k: [r[k] for r in latest] for k in ("uprn", "at", "status", "error", "n")},
             )
         return len(clean)
 

@@ -440,3 +440,22 @@ def test_warehouse_resource_reuses_engine(warehouse: Warehouse) -> None:
     assert first.engine is warehouse.engine  # make_engine caches per URL
     with first.unit_of_work() as uow:
         assert uow.portfolios.list_after(0) == []
+
+
+def test_duplicate_uprns_in_one_upsert_are_refused(warehouse: Warehouse) -> None:
+    with (
+        pytest.raises(ValueError, match="field 'uprn' value 4 appears more than once"),
+        warehouse.unit_of_work() as uow,
+    ):
+        uow.properties.upsert_many(uow.portfolios.get_or_create("p"), _homes(4, 5, 4))
+
+
+def test_fetch_log_keeps_the_last_outcome_of_a_batch(warehouse: Warehouse) -> None:
+    with warehouse.unit_of_work() as uow:
+        uow.fetches.record(
+            [
+                {"uprn": 9, "fetched_at": NOW, "status": "error", "error": "timeout"},
+                {"uprn": 9, "fetched_at": NOW, "status": "found", "certificate_count": 3},
+            ]
+        )
+        assert uow.fetches.for_uprns([9]).select("status", "certificate_count").row(0) == ("found", 3)
