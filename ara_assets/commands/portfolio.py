@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+if TYPE_CHECKING:
+    from ara_assets.resources.warehouse import Warehouse
+    from ara_assets.resources.warehouse_repositories import UpsertCounts
+
 app = typer.Typer(no_args_is_help=True)
+
+
+def import_portfolio_csv(warehouse: Warehouse, csv: Path, portfolio: str) -> UpsertCounts:
+    """Validate `csv` and upsert its homes into `portfolio`, all or nothing (raises ImportRejected).
+
+    For callers other than the CLI (the demo); `str()` of the result reads "N added, N updated, N unchanged".
+    """
+    from ara_assets.resources.warehouse_imports import import_properties as run_import
+
+    return run_import(warehouse, csv, portfolio)
 
 
 @app.command("import")
@@ -32,7 +46,4 @@ def import_properties(
     except ImportRejected as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(code=1) from None
-    typer.echo(
-        f"portfolio {portfolio!r}: {counts.added} added, {counts.updated} updated, "
-        f"{counts.unchanged} unchanged"
-    )
+    typer.echo(f"portfolio {portfolio!r}: {counts}")

@@ -98,6 +98,9 @@ class UpsertCounts:
     updated: int
     unchanged: int
 
+    def __str__(self) -> str:
+        return f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged"
+
 
 class PropertyRepository:
     def __init__(self, conn: sa.Connection) -> None:
