@@ -490,12 +490,18 @@ def _draw_certificates(h: dict[str, np.ndarray], rng: np.random.Generator) -> di
     return c
 
 
-def _certificate_numbers(number_seed: np.ndarray) -> list[str]:
-    """Unique register-pattern numbers: '99' marks them synthetic; the row index in the last two blocks."""
+def _certificate_numbers(number_seed: np.ndarray, seed: int) -> list[str]:
+    """Unique register-pattern numbers.
+
+    '99' opens every number (marks it synthetic); the second and third blocks are a tag of the seed, so
+    portfolios of different seeds loaded into one register emulator do not collide; the last two blocks
+    are the row index, so numbers within a portfolio are unique.
+    """
+    tag = int(hashlib.sha256(f"ara-demo-{seed}".encode()).hexdigest(), 16) % 10**8
+    middle = f"{tag // 10**4:04d}-{tag % 10**4:04d}"
     out = []
     for i, s in enumerate(number_seed.tolist()):
-        a, b = divmod(s, 10**4)
-        out.append(f"99{a:02d}-{b:04d}-{(s * 7919) % 10**4:04d}-{i // 10**4:04d}-{i % 10**4:04d}")
+        out.append(f"99{s % 100:02d}-{middle}-{i // 10**4:04d}-{i % 10**4:04d}")
     return out
 
 
@@ -517,7 +523,7 @@ def generate_portfolio(
     matrix_cols = {
         k: c.pop(k) for k in ("storey_area", "window_width", "window_height", "window_orientation")
     }
-    numbers = _certificate_numbers(c.pop("number_seed"))
+    numbers = _certificate_numbers(c.pop("number_seed"), seed)
     epoch = np.datetime64("1970-01-01", "D")
     reg = epoch + c["registration_day"].astype("timedelta64[D]")
     insp = reg - c["inspection_lag"].astype("timedelta64[D]")
