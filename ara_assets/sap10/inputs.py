@@ -23,7 +23,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from ara_assets.sap10.errors import UnsupportedInput
 
@@ -769,85 +771,95 @@ def schema_markdown() -> str:
 def prepare_inputs(inputs: pl.DataFrame) -> pl.DataFrame:
     """Fill absent optional columns with their defaults, cast to the schema dtypes and validate.
 
-    Raises ``UnsupportedInput`` naming the first offending row (``home_id``), column and value.
-    Unknown extra columns are kept (callers may carry ids through).
+    A null in a column that has a default means "not known": the default applies. Raises
+    ``UnsupportedInput`` naming the first offending row (``home_id``), column and value. Unknown extra
+    columns are kept (callers may carry ids through). Checks run in numpy over whole columns.
     """
     missing = [c.name for c in _COLUMNS if c.default is REQUIRED and c.name not in inputs.columns]
     if missing:
         raise UnsupportedInput(None, missing[0], None, "required column missing")
+    schema = inputs.schema
     exprs: list[pl.Expr] = []
     derived: list[pl.Expr] = []  # defaults computed from other columns, applied after the casts
     for c in _COLUMNS:
-        if c.name in inputs.columns:
-            cast = pl.col(c.name).cast(c.dtype, strict=False)
-            # a null in a column with a default means "not known": the specification's default applies
-            if isinstance(c.default, list):
-                cast = cast.fill_null(pl.lit([], dtype=c.dtype))
-            elif c.default is not None and c.default is not REQUIRED and not isinstance(c.default, pl.Expr):
-                cast = cast.fill_null(pl.lit(c.default, dtype=c.dtype))
-            exprs.append(cast.alias(c.name))
+        if c.name not in schema:
             if isinstance(c.default, pl.Expr):
+                derived.append(c.default.cast(c.dtype).alias(c.name))
+            elif isinstance(c.default, list):
+                exprs.append(pl.lit([], dtype=c.dtype).alias(c.name))
+            else:
+                exprs.append(pl.lit(c.default, dtype=c.dtype).alias(c.name))
+            continue
+        src = inputs.get_column(c.name)
+        expr = pl.col(c.name)
+        changed = False
+        if schema[c.name] != c.dtype:
+            cast = src.cast(c.dtype, strict=False)
+            lost = (cast.is_null() & src.is_not_null()).to_numpy()
+            if lost.any():
+                i = int(np.argmax(lost))
+                raise UnsupportedInput(inputs["home_id"][i], c.name, src[i], f"not castable to {c.dtype}")
+            expr, changed = expr.cast(c.dtype, strict=False), True
+        if src.null_count():
+            if isinstance(c.default, list):
+                expr, changed = expr.fill_null(pl.lit([], dtype=c.dtype)), True
+            elif isinstance(c.default, pl.Expr):
                 derived.append(pl.coalesce(pl.col(c.name), c.default.cast(c.dtype)).alias(c.name))
-        elif isinstance(c.default, pl.Expr):
-            derived.append(c.default.cast(c.dtype).alias(c.name))
-        elif isinstance(c.default, list):
-            exprs.append(pl.lit([], dtype=c.dtype).alias(c.name))
-        else:
-            exprs.append(pl.lit(c.default, dtype=c.dtype).alias(c.name))
-    df = inputs.with_columns(exprs)
+            elif c.default is not None and c.default is not REQUIRED:
+                expr, changed = expr.fill_null(pl.lit(c.default, dtype=c.dtype)), True
+        if changed:
+            exprs.append(expr.alias(c.name))
+    df = inputs.with_columns(exprs) if exprs else inputs
     if derived:
         df = df.with_columns(derived)
-    _validate(inputs, df)
+    _validate(df)
     return df
 
 
-def _validate(raw: pl.DataFrame, df: pl.DataFrame) -> None:
-    """Run every check in one pass; only on a failure look for the first offending row."""
-    checks: list[tuple[pl.Expr, str, str]] = []
+def _validate(df: pl.DataFrame) -> None:
+    def fail(rows: np.ndarray, name: str, reason: str) -> None:
+        i = int(np.argmax(rows))
+        raise UnsupportedInput(df["home_id"][i], name, df[name][i], reason)
+
+    lengths: dict[str, np.ndarray] = {}
     for c in _COLUMNS:
-        col = pl.col(c.name)
-        if c.name in raw.columns and c.name != "home_id":
-            # a value that did not survive the cast is refused, not nulled
-            checks.append(
-                (
-                    pl.col(f"_raw_{c.name}").cast(c.dtype, strict=False).is_null()
-                    & pl.col(f"_raw_{c.name}").is_not_null(),
-                    c.name,
-                    f"not castable to {c.dtype}",
-                )
+        s = df.get_column(c.name)
+        if s.null_count() and (c.default is REQUIRED or isinstance(c.dtype, pl.List)):
+            fail(
+                s.is_null().to_numpy(),
+                c.name,
+                "required value is null" if c.default is REQUIRED else "null list",
             )
-        if c.default is REQUIRED:
-            checks.append((col.is_null(), c.name, "required value is null"))
-        is_list = isinstance(c.dtype, pl.List)
-        if is_list:
-            checks.append((col.is_null(), c.name, "list is null (use an empty list)"))
-            checks.append((col.list.eval(pl.element().is_null()).list.any(), c.name, "null element"))
+        if isinstance(c.dtype, pl.List):
+            arr = s.to_arrow()
+            if isinstance(arr, pa.ChunkedArray):
+                arr = arr.combine_chunks()
+            lengths[c.name] = np.diff(arr.offsets.to_numpy())
+            flat = arr.flatten()
+            parent = arr.value_parent_indices().to_numpy(zero_copy_only=False)
+            if flat.null_count:
+                bad = flat.is_null().to_numpy(zero_copy_only=False)
+                fail(np.isin(np.arange(df.height), parent[bad]), c.name, "null element")
+            values = flat.to_numpy(zero_copy_only=False)
+            per_row = parent
+        elif c.dtype in (pl.Float64, pl.Int32):
+            values = s.to_numpy().astype(np.float64) if s.null_count() == 0 else s.cast(pl.Float64).to_numpy()
+            per_row = None
+        else:
+            continue
+        checks = []
         if c.min_value is not None:
-            checks.append(
-                ((col.list.min() if is_list else col) < c.min_value, c.name, f"below {c.min_value}")
-            )
+            checks.append((values < c.min_value, f"below {c.min_value}"))
         if c.max_value is not None:
-            checks.append(
-                ((col.list.max() if is_list else col) > c.max_value, c.name, f"above {c.max_value}")
-            )
+            checks.append((values > c.max_value, f"above {c.max_value}"))
         if c.allowed is not None:
-            allowed = pl.Series(list(c.allowed), dtype=pl.Int32)
-            if is_list:
-                expr = col.list.eval(~pl.element().is_in(allowed)).list.any()
-            else:
-                expr = col.is_not_null() & ~col.is_in(allowed)
-            checks.append((expr, c.name, f"code not in {list(c.allowed)}"))
+            checks.append((~np.isin(values, c.allowed) & ~np.isnan(values), f"code not in {list(c.allowed)}"))
+        for bad, reason in checks:
+            if bad.any():
+                rows = bad if per_row is None else np.isin(np.arange(df.height), per_row[bad])
+                fail(rows, c.name, reason)
     for group, names in LIST_GROUPS.items():
         for other in names[1:]:
-            expr = pl.col(other).list.len() != pl.col(names[0]).list.len()
-            checks.append((expr, other, f"length differs from {names[0]} (group {group})"))
-    work = df.with_columns(
-        [raw[c].alias(f"_raw_{c}") for c in raw.columns if c in INPUT_SCHEMA and c != "home_id"]
-    ).with_columns([e.fill_null(False).alias(f"_chk{i}") for i, (e, _, _) in enumerate(checks)])
-    flags = work.select([pl.col(f"_chk{i}").any() for i in range(len(checks))]).row(0)
-    for i, failed in enumerate(flags):
-        if failed:
-            _, name, reason = checks[i]
-            bad = work.filter(pl.col(f"_chk{i}")).row(0, named=True)
-            value = bad.get(f"_raw_{name}", bad[name]) if "castable" in reason else bad[name]
-            raise UnsupportedInput(bad["home_id"], name, value, reason)
+            bad = lengths[other] != lengths[names[0]]
+            if bad.any():
+                fail(bad, other, f"length differs from {names[0]} (group {group})")

@@ -11,9 +11,12 @@ from ara_assets.sap10.sheet import Sheet
 def utilisation(gamma: np.ndarray, a: np.ndarray) -> np.ndarray:
     """Table 9a utilisation factor eta for gain/loss ratio gamma and a = 1 + tau/15."""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        general = (1.0 - gamma**a) / (1.0 - gamma ** (a + 1.0))
-        eta = np.where(np.abs(gamma - 1.0) < 1e-12, a / (a + 1.0), general)
-    return np.where(gamma <= 0.0, 1.0, eta)
+        g_a = np.power(gamma, a)  # one power per cell: gamma^(a+1) = gamma^a x gamma
+        eta = (1.0 - g_a) / (1.0 - g_a * gamma)
+    special = (gamma <= 0.0) | (np.abs(gamma - 1.0) < 1e-12)
+    if special.any():
+        eta = np.where(gamma <= 0.0, 1.0, np.where(np.abs(gamma - 1.0) < 1e-12, a / (a + 1.0), eta))
+    return eta
 
 
 def _zone_temperature(
@@ -29,12 +32,12 @@ def _zone_temperature(
     """Table 9b: eta at demand temperature th, then th less the off-period temperature reductions."""
     eta = utilisation(g / (h * (th - te)), a)
     t_sc = (1.0 - resp) * (th - 2.0) + resp * (te + eta * g / h)
-    total_u = np.zeros_like(th)
+    drop = (th - t_sc) / 24.0
+    factor = np.zeros_like(th)
     for t_off in off_hours:
-        short = 0.5 * t_off * t_off * (th - t_sc) / (24.0 * tc)
-        long_ = (th - t_sc) * (t_off - 0.5 * tc) / 24.0
-        total_u += np.where(t_off <= tc, short, long_)
-    return eta, th - total_u
+        # u = 0.5 toff^2 (Th - Tsc) / (24 tc) when toff <= tc, else (Th - Tsc)(toff - 0.5 tc) / 24
+        factor += np.where(t_off <= tc, 0.5 * t_off * t_off / tc, t_off - 0.5 * tc)
+    return eta, th - drop * factor
 
 
 def responsiveness(s: Sheet) -> np.ndarray:

@@ -38,9 +38,13 @@ class Sheet:
         key = f"s:{name}:{fill}"
         if key not in self._cache:
             s = self.df.get_column(name)
-            if s.dtype == pl.Boolean:
-                s = s.cast(pl.Float64)
-            self._cache[key] = s.cast(pl.Float64).fill_null(fill).to_numpy()
+            if s.null_count() == 0 and s.dtype != pl.Boolean:
+                values = s.to_numpy().astype(np.float64, copy=False)
+            else:
+                values = s.cast(pl.Float64).to_numpy()  # nulls become NaN
+                if not np.isnan(fill):
+                    values = np.where(np.isnan(values), fill, values)
+            self._cache[key] = values
         return self._cache[key]  # type: ignore[return-value]
 
     def is_null(self, name: str) -> np.ndarray:
