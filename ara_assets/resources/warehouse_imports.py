@@ -39,7 +39,8 @@ class RowError:
 
     def __str__(self) -> str:
         where = "header" if self.row is None else f"row {self.row} (line {self.row + 1})"
-        return f"{where}: field '{self.field}' value {self.value!r}: {self.reason}"
+        shown = "(empty)" if self.value is None else f"value {self.value!r}"
+        return f"{where}: field '{self.field}' {shown}: {self.reason}"
 
 
 class ImportRejected(ValueError):
@@ -181,11 +182,12 @@ def parse_json_value(text: str | None) -> Any:
         return text
 
 
-def parse_override_csv(path: Path) -> pl.DataFrame:
-    """Validate an overrides CSV (uprn, field, value, author[, action][, reason]).
+def check_override_csv(path: Path) -> tuple[pl.DataFrame, list[RowError]]:
+    """Read an overrides CSV (uprn, field, value, author[, action][, reason]) and list its bad rows.
 
-    Returns uprn (Int64), field, value (the raw cell text), author, action ('set'/'retract'), reason.
-    Raises ImportRejected listing the bad rows. Whether each home exists is checked on import.
+    Returns the frame (uprn Int64 (null where malformed), field, value as the raw cell text, author,
+    action 'set'/'retract', reason) and the problems found, in row order. Whether each home exists is
+    checked on import, against the database.
     """
     frame = read_csv_strings(path, OVERRIDE_COLUMNS, OVERRIDE_REQUIRED)
     # Few distinct paths per file, so the check runs once per path, not per row.
@@ -204,34 +206,42 @@ def parse_override_csv(path: Path) -> pl.DataFrame:
         ("value", (action == "retract") & pl.col("value").is_not_null(), "must be empty for 'retract'"),
         ("author", pl.col("author").is_null(), "required value is missing"),
     ]
-    _raise_if_any(str(path), _collect(frame, checks))
+    errors = _collect(frame, checks)
     return frame.select(
-        pl.col("uprn").cast(pl.Int64),
+        pl.col("uprn").cast(pl.Int64, strict=False),
         "field",
         "value",
         "author",
         action.alias("action"),
         "reason",
-    )
+    ), errors
+
+
+def parse_override_csv(path: Path) -> pl.DataFrame:
+    """`check_override_csv`, raising ImportRejected if any row is bad."""
+    frame, errors = check_override_csv(path)
+    _raise_if_any(str(path), errors)
+    return frame
 
 
 def import_overrides(warehouse: Warehouse, path: Path, portfolio: str) -> list[int]:
     """Validate `path` and append its overrides to homes of `portfolio`, all or nothing; return the ids."""
-    frame = parse_override_csv(path)
+    frame, errors = check_override_csv(path)
     source = str(path)
     with warehouse.unit_of_work() as uow:
         found = uow.portfolios.by_name(portfolio)
         if found is None:
             raise ImportRejected(source, [RowError(None, "--portfolio", portfolio, "no such portfolio")])
-        ids = uow.properties.ids_for_uprns(found.id, frame["uprn"].unique().to_list())
-        missing = frame.with_row_index("_row", offset=1).filter(~pl.col("uprn").is_in(list(ids)))
-        _raise_if_any(
-            source,
-            [
-                RowError(int(r), "uprn", str(u), f"no property with this UPRN in portfolio {portfolio!r}")
-                for r, u in missing.select("_row", "uprn").iter_rows()
-            ],
+        ids = uow.properties.ids_for_uprns(found.id, frame["uprn"].drop_nulls().unique().to_list())
+        # Reported together with the file's other problems, so one pass fixes the file.
+        missing = frame.with_row_index("_row", offset=1).filter(
+            pl.col("uprn").is_not_null() & ~pl.col("uprn").is_in(list(ids))
         )
+        errors += [
+            RowError(int(r), "uprn", str(u), f"no property with this UPRN in portfolio {portfolio!r}")
+            for r, u in missing.select("_row", "uprn").iter_rows()
+        ]
+        _raise_if_any(source, sorted(errors, key=lambda e: (e.row or 0, e.field)))
         rows = [
             {
                 "property_id": ids[uprn],

@@ -37,6 +37,10 @@ def _ara(wh: Warehouse, *args: str):  # noqa: ANN202 - click's Result
     return runner.invoke(app, list(args), env={"ARA_DATABASE_URL": wh.url})
 
 
+def _shown(value: str | None) -> str:
+    return "(empty)" if value is None else f"value {value!r}"
+
+
 def _count(wh: Warehouse, table: str) -> int:
     return wh.status().row_counts[table]
 
@@ -86,7 +90,7 @@ def test_portfolio_import_bad_row_rejects_whole_file(
     result = _ara(warehouse, "portfolio", "import", str(csv), "--portfolio", "north")
     assert result.exit_code == 1
     assert "nothing was written" in result.stderr
-    assert f"row {row} (line {row + 1}): field '{field}' value {value!r}" in result.stderr
+    assert f"row {row} (line {row + 1}): field '{field}' {_shown(value)}" in result.stderr
     assert _count(warehouse, "properties") == 0
     assert _count(warehouse, "portfolios") == 0
 
@@ -180,8 +184,28 @@ def test_overrides_import_bad_row_rejects_whole_file(
     csv = _write(tmp_path, "ov.csv", "uprn,field,value,author,action,reason\n" + good + bad_line + "\n")
     result = _ara(warehouse, "overrides", "import", str(csv), "--portfolio", "north")
     assert result.exit_code == 1
-    assert f"row 2 (line 3): field '{field}' value {value!r}: {reason}" in result.stderr
+    assert f"row 2 (line 3): field '{field}' {_shown(value)}: {reason}" in result.stderr
     assert _count(warehouse, "landlord_overrides") == 0
+
+
+def test_overrides_import_reports_missing_homes_with_other_problems(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    _seed_portfolio(warehouse, tmp_path)
+    csv = _write(
+        tmp_path,
+        "ov.csv",
+        "uprn,field,value,author\n"
+        "100000000009,total_floor_area,1,a\n"
+        "100000000001,total_floor_areas,1,a\n"
+        "100000000001,total_floor_area,1,\n",
+    )
+    result = _ara(warehouse, "overrides", "import", str(csv), "--portfolio", "north")
+    assert result.exit_code == 1
+    assert "(3 problems)" in result.stderr
+    lines = [line.strip() for line in result.stderr.splitlines()[1:]]
+    assert [line.split(":")[0] for line in lines] == ["row 1 (line 2)", "row 2 (line 3)", "row 3 (line 4)"]
+    assert "field 'author' (empty): required value is missing" in lines[2]
 
 
 def test_overrides_import_unknown_portfolio(warehouse: Warehouse, tmp_path: Path) -> None:
