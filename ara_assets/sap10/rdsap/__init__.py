@@ -1,0 +1,19 @@
+"""The RdSAP 10 expansion: register certificates (JSON or RdSAP XML) -> SAP 10.2 worksheet inputs."""
+
+from ara_assets.sap10.rdsap.expand import (
+    EXTRA_COLUMNS,
+    ExpansionError,
+    expand_certificate,
+    expand_certificates,
+    expand_collect,
+)
+from ara_assets.sap10.rdsap.xml_input import parse_rdsap_xml
+
+__all__ = [
+    "EXTRA_COLUMNS",
+    "ExpansionError",
+    "expand_certificate",
+    "expand_certificates",
+    "expand_collect",
+    "parse_rdsap_xml",
+]

@@ -1,0 +1,190 @@
+"""``score_certificates``: register certificates -> SAP 10.2 results, one row per certificate.
+
+Expansion (RdSAP 10 rules) then the worksheet (``calculate``) over the whole batch. A certificate that
+either step refuses gets a row with ``error`` set and null results; the others are scored normally.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import polars as pl
+
+from ara_assets.sap10.errors import UnsupportedInput
+from ara_assets.sap10.rdsap.expand import (
+    certificate_number,
+    code,
+    expand_collect,
+    items,
+    num,
+    unwrap,
+)
+
+# results of calculate carried to the score (delivered energy per end use and fuel included)
+RESULT_COLUMNS: dict[str, pl.DataType] = {
+    "sap_rating": pl.Float64(),
+    "sap_rating_int": pl.Int32(),
+    "band": pl.String(),
+    "ei_rating": pl.Float64(),
+    "ei_rating_int": pl.Int32(),
+    "co2_kg_per_year": pl.Float64(),
+    "primary_energy_kwh_per_m2": pl.Float64(),
+    "space_heating_kwh": pl.Float64(),
+    "water_heating_kwh": pl.Float64(),
+    "main_space_heating_fuel_kwh": pl.Float64(),
+    "secondary_space_heating_fuel_kwh": pl.Float64(),
+    "water_heating_fuel_kwh": pl.Float64(),
+    "pumps_fans_electricity_kwh": pl.Float64(),
+    "lighting_electricity_kwh": pl.Float64(),
+    "pv_generated_kwh": pl.Float64(),
+    "total_fuel_cost_gbp": pl.Float64(),
+}
+# fuel of each delivered-energy end use (SAP Table 12 codes), from the expanded inputs
+FUEL_COLUMNS: dict[str, pl.DataType] = {
+    "main_heating_fuel": pl.Int32(),
+    "secondary_heating_fuel": pl.Int32(),
+    "water_heating_fuel_code": pl.Int32(),
+}
+# what the certificate itself says (the validation targets) and how to group it
+LODGED_COLUMNS: dict[str, pl.DataType] = {
+    "schema_type": pl.String(),
+    "sap_version": pl.Float64(),
+    "built_form": pl.Int32(),
+    "age_band": pl.String(),
+    "main_fuel_register": pl.Int32(),
+    "lodged_sap_rating": pl.Float64(),
+    "lodged_band": pl.String(),
+    "lodged_ei_rating": pl.Float64(),
+    "lodged_co2_t_per_year": pl.Float64(),
+    "lodged_primary_energy_kwh_per_m2": pl.Float64(),
+}
+SCORE_SCHEMA: dict[str, pl.DataType] = {
+    "certificate_number": pl.String(),
+    **RESULT_COLUMNS,
+    **FUEL_COLUMNS,
+    "pcdb_fallback": pl.Boolean(),
+    "error": pl.String(),
+    **LODGED_COLUMNS,
+}
+
+
+def lodged_summary(doc: Mapping[str, Any], fallback: str) -> dict[str, Any]:
+    """The certificate's own figures and grouping fields, read straight from the document."""
+    d = unwrap(doc)
+    parts = items(d.get("sap_building_parts"))
+    band = parts[0].get("construction_age_band") if parts else d.get("construction_age_band")
+    heating = d.get("sap_heating") if isinstance(d.get("sap_heating"), Mapping) else {}
+    mains = items(heating.get("main_heating_details")) if isinstance(heating, Mapping) else []
+    lodged_band = d.get("current_energy_efficiency_band")
+    return {
+        "certificate_number": certificate_number(d, fallback),
+        "schema_type": str(d.get("schema_type") or "") or None,
+        "sap_version": num(d, "sap_version"),
+        "built_form": code(d, "built_form"),
+        "age_band": str(band) if band not in (None, "") else None,
+        "main_fuel_register": code(mains[0], "main_fuel_type") if mains else code(d, "main_fuel"),
+        "lodged_sap_rating": num(d, "energy_rating_current"),
+        "lodged_band": str(lodged_band) if lodged_band else None,
+        "lodged_ei_rating": num(d, "environmental_impact_current"),
+        "lodged_co2_t_per_year": num(d, "co2_emissions_current"),
+        "lodged_primary_energy_kwh_per_m2": num(d, "energy_consumption_current"),
+    }
+
+
+def _calculate_collect(inputs: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, str]]:
+    """``calculate`` over the batch; a refused home is split out by bisection so one bad row costs
+    O(log n) extra worksheet runs instead of stopping the batch. Returns (results, home_id -> error)."""
+    from ara_assets.sap10.calculate import calculate
+
+    errors: dict[str, str] = {}
+    done: list[pl.DataFrame] = []
+    stack = [inputs]
+    while stack:
+        batch = stack.pop()
+        if batch.height == 0:
+            continue
+        try:
+            done.append(calculate(batch))
+        except UnsupportedInput as e:
+            bad = batch.filter(pl.col("home_id") == str(e.record)) if e.record is not None else batch.head(0)
+            if bad.height:
+                for h in bad.get_column("home_id").to_list():
+                    errors[h] = str(e)
+                stack.append(batch.filter(pl.col("home_id") != str(e.record)))
+            elif batch.height == 1:
+                errors[batch.get_column("home_id")[0]] = str(e)
+            else:
+                half = batch.height // 2
+                stack.extend([batch.slice(half), batch.slice(0, half)])
+    if not done:
+        return pl.DataFrame(schema={"home_id": pl.String()}), errors
+    return pl.concat(done, how="diagonal_relaxed"), errors
+
+
+def score_certificates(docs: Iterable[Mapping[str, Any]], *, normalise_docs: bool = True) -> pl.DataFrame:
+    """Expand and score register certificates (JSON documents, with or without the ``{"data": ...}``
+    envelope, or dicts from ``parse_rdsap_xml``).
+
+    One row per input document, in input order (``SCORE_SCHEMA``): the SAP 10.2 results, delivered
+    energy per end use with its fuel, ``pcdb_fallback``, ``error`` (null when scored) and the lodged
+    figures for comparison. ``normalise_docs`` routes each document through the EPC parser first.
+    """
+    docs = list(docs)
+    lodged = [lodged_summary(doc, f"#{i}") for i, doc in enumerate(docs)]
+    inputs, exp_errors = expand_collect(docs, normalise_docs=normalise_docs)
+    errors: dict[int, str] = {e.index: e.message for e in exp_errors}
+    if inputs.height:
+        # home_id must be unique for the worksheet's error reporting: index-qualify it
+        if inputs.get_column("home_id").n_unique() < inputs.height:
+            inputs = inputs.with_columns(
+                pl.format("{}#{}", pl.col("home_id"), pl.col("input_index")).alias("home_id")
+            )
+        results, calc_errors = _calculate_collect(inputs)
+    else:
+        results, calc_errors = pl.DataFrame(schema={"home_id": pl.String()}), {}
+    by_id = {r["home_id"]: r for r in results.to_dicts()} if results.height else {}
+    expanded = (
+        inputs.select(
+            "home_id",
+            "input_index",
+            "pcdb_fallback",
+            "main_heating_fuel",
+            "secondary_heating_fuel",
+            "water_heating_fuel",
+            "water_heating_code",
+        ).to_dicts()
+        if inputs.height
+        else []
+    )
+    by_index: dict[int, dict[str, Any]] = {}
+    for row in expanded:
+        idx = row["input_index"]
+        home = row["home_id"]
+        if home in calc_errors:
+            errors[idx] = calc_errors[home]
+            continue
+        res = by_id.get(home)
+        if res is None:
+            errors[idx] = "not returned by calculate"
+            continue
+        by_index[idx] = {**res, **_fuels(row), "pcdb_fallback": row["pcdb_fallback"]}
+    out_rows: list[dict[str, Any]] = []
+    for i, base in enumerate(lodged):
+        row = dict(base)
+        row.update(by_index.get(i, {}))
+        row["error"] = errors.get(i)
+        out_rows.append(row)
+    cols = {name: [r.get(name) for r in out_rows] for name in SCORE_SCHEMA}
+    return pl.DataFrame(cols, schema=SCORE_SCHEMA, strict=False)
+
+
+def _fuels(row: Mapping[str, Any]) -> dict[str, Any]:
+    wh = row["water_heating_fuel"]
+    if wh is None:
+        wh = row["secondary_heating_fuel"] if row["water_heating_code"] == 914 else row["main_heating_fuel"]
+    return {
+        "main_heating_fuel": row["main_heating_fuel"],
+        "secondary_heating_fuel": row["secondary_heating_fuel"],
+        "water_heating_fuel_code": wh,
+    }
