@@ -1,7 +1,110 @@
-"""`ara sap` subcommands."""
+"""`ara sap` subcommands: score certificates, print a worksheet, validate against a corpus."""
 
 from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
 app = typer.Typer(no_args_is_help=True)
+
+
+def _read_docs(path: Path) -> list[dict[str, Any]]:
+    """Certificates in one file: a JSON document (or a list of them), NDJSON, or RdSAP XML."""
+    from ara_assets.sap10.validate import load_corpus
+
+    return [doc for _, doc in load_corpus(path)]
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+@app.command("score")
+def score(
+    files: Annotated[list[Path], typer.Argument(help="Certificate files: JSON, NDJSON or RdSAP XML.")],
+    raw: Annotated[
+        bool, typer.Option("--raw", help="Skip the EPC parser's normalisation (faster; quirks read in place).")
+    ] = False,
+) -> None:
+    """Score certificates: one JSON object per certificate per line (``error`` set when refused)."""
+    from ara_assets.sap10.score import score_certificates
+
+    docs: list[dict[str, Any]] = []
+    for f in files:
+        if not f.exists():
+            raise typer.BadParameter(f"{f} does not exist", param_hint="FILE")
+        docs.extend(_read_docs(f))
+    frame = score_certificates(docs, normalise_docs=not raw)
+    for row in frame.iter_rows(named=True):
+        typer.echo(json.dumps({k: _clean(v) for k, v in row.items()}))
+
+
+def _line_key(name: str) -> tuple[float, str]:
+    m = re.match(r"\((\d+)([a-z]*)\)", name)
+    if m:
+        return float(m.group(1)) + (ord(m.group(2)[0]) - 96) / 100.0 if m.group(2) else float(m.group(1)), name
+    return 1e9, name
+
+
+@app.command("worksheet")
+def worksheet_cmd(
+    file: Annotated[Path, typer.Argument(help="One certificate: JSON or RdSAP XML.")],
+    index: Annotated[int, typer.Option("--index", help="Which certificate of the file.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the lines as one JSON object.")] = False,
+) -> None:
+    """Print every worksheet line by number for one certificate (trace mode of the worksheet)."""
+    from ara_assets.sap10 import UnsupportedInput
+    from ara_assets.sap10.calculate import worksheet
+    from ara_assets.sap10.rdsap import expand_certificates
+
+    docs = _read_docs(file)
+    if not 0 <= index < len(docs):
+        raise typer.BadParameter(f"{file} holds {len(docs)} certificate(s)", param_hint="--index")
+    try:
+        inputs = expand_certificates([docs[index]])
+        lines = worksheet(inputs, 0)
+    except UnsupportedInput as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(1) from None
+    if as_json:
+        typer.echo(json.dumps(lines))
+        return
+    for name in sorted(lines, key=_line_key):
+        value = lines[name]
+        if isinstance(value, list):
+            text = " ".join(f"{v:.4f}" for v in value)
+        else:
+            text = f"{value:.4f}"
+        typer.echo(f"{name:>10}  {text}")
+
+
+@app.command("validate")
+def validate(
+    corpus: Annotated[Path, typer.Option("--corpus", help="Folder, zip or NDJSON of register certificates.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for scoreboard.md / .json and residuals.csv.")] = Path(
+        "sap_validation"
+    ),
+) -> None:
+    """Score a corpus against the lodged ratings and write a scoreboard (SAP 10.2 certificates are targets)."""
+    from ara_assets.sap10.validate import validate_corpus
+
+    if not corpus.exists():
+        raise typer.BadParameter(f"{corpus} does not exist", param_hint="--corpus")
+    board = validate_corpus(corpus, out)
+    t = board["targets"]
+    typer.echo(
+        f"targets: {t['certificates']} certificates, {t['scored']} scored, {t['errors']} refused; "
+        f"other: {board['not_targets']['certificates']}; scoreboard written to {out}/"
+    )
+    if t.get("scored"):
+        typer.echo(
+            f"within 0.5/1/2 SAP: {t['within_0.5']:.1%} / {t['within_1']:.1%} / {t['within_2']:.1%}; "
+            f"MAE {t['sap_mae']:.2f}; band agreement {t['band_agreement']:.1%}"
+        )

@@ -1,0 +1,188 @@
+"""Validation harness: score a corpus of register certificates and compare with what they lodged.
+
+A corpus is a folder (``*.json``, ``*.ndjson`` / ``*.jsonl``, RdSAP ``*.xml``, searched recursively), a
+zip of such files (the register's bulk download), or one NDJSON file. Only SAP 10.2 certificates are
+targets (their lodged rating came from the same method); older ones are scored and reported apart.
+The scoreboard is written as markdown and JSON, with a CSV of per-certificate residuals.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from ara_assets.sap10.rdsap.xml_input import parse_rdsap_xml
+
+TOLERANCES = (0.5, 1.0, 2.0)
+GROUPS = ("built_form", "age_band", "main_fuel_register", "schema_type")
+_JSON_SUFFIXES = (".json",)
+_NDJSON_SUFFIXES = (".ndjson", ".jsonl")
+
+
+def _docs_from_text(name: str, text: str) -> Iterator[dict[str, Any]]:
+    if name.endswith(_NDJSON_SUFFIXES):
+        for line in text.splitlines():
+            if line.strip():
+                yield json.loads(line)
+    elif name.endswith(_JSON_SUFFIXES):
+        data = json.loads(text)
+        if isinstance(data, list):
+            yield from data
+        else:
+            yield data
+    elif name.endswith(".xml"):
+        yield parse_rdsap_xml(text)
+
+
+def load_corpus(path: str | Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Yield (source name, document) for every certificate under ``path`` (folder, zip or NDJSON)."""
+    p = Path(path)
+    if p.is_dir():
+        for f in sorted(p.rglob("*")):
+            if f.is_file() and f.name.endswith((*_JSON_SUFFIXES, *_NDJSON_SUFFIXES, ".xml")):
+                for k, doc in enumerate(_docs_from_text(f.name, f.read_text(encoding="utf-8"))):
+                    yield f"{f.relative_to(p)}:{k}", doc
+    elif p.suffix == ".zip":
+        with zipfile.ZipFile(p) as z:
+            for name in sorted(z.namelist()):
+                if name.endswith((*_JSON_SUFFIXES, *_NDJSON_SUFFIXES, ".xml")):
+                    with z.open(name) as fh:
+                        text = io.TextIOWrapper(fh, encoding="utf-8").read()
+                    for k, doc in enumerate(_docs_from_text(name, text)):
+                        yield f"{name}:{k}", doc
+    elif p.is_file():
+        for k, doc in enumerate(_docs_from_text(p.name, p.read_text(encoding="utf-8"))):
+            yield f"{p.name}:{k}", doc
+    else:
+        raise FileNotFoundError(f"corpus {path!s} is not a folder, zip or NDJSON file")
+
+
+def is_target(schema_type: str | None, sap_version: float | None) -> bool:
+    """An RdSAP 10 certificate rated with SAP 10.2 (RdSAP-Schema-21.x, or an RdSAP schema with
+    ``sap_version`` 10.2). Full-SAP (new-build) lodgements are not expanded by RdSAP, so not targets."""
+    schema = str(schema_type or "")
+    if not schema.startswith("RdSAP-Schema-"):
+        return False
+    return schema.startswith("RdSAP-Schema-21.") or (sap_version is not None and abs(sap_version - 10.2) < 1e-6)
+
+
+def _target_expr() -> pl.Expr:
+    schema = pl.col("schema_type").fill_null("")
+    sap10 = (pl.col("sap_version") - 10.2).abs().fill_null(1.0) < 1e-6
+    return schema.str.starts_with("RdSAP-Schema-") & (schema.str.starts_with("RdSAP-Schema-21.") | sap10)
+
+
+def residuals(scores: pl.DataFrame) -> pl.DataFrame:
+    """Per-certificate residuals (calculated minus lodged) for the scored certificates."""
+    return scores.with_columns(
+        (pl.col("sap_rating") - pl.col("lodged_sap_rating")).alias("sap_residual"),
+        (pl.col("co2_kg_per_year") / 1000.0 - pl.col("lodged_co2_t_per_year")).alias("co2_t_residual"),
+        (pl.col("primary_energy_kwh_per_m2") - pl.col("lodged_primary_energy_kwh_per_m2")).alias("pe_residual"),
+        (pl.col("band") == pl.col("lodged_band")).alias("band_agrees"),
+        _target_expr().alias("is_target"),
+    )
+
+
+def _metrics(frame: pl.DataFrame) -> dict[str, Any]:
+    scored = frame.filter(pl.col("error").is_null() & pl.col("sap_residual").is_not_null())
+    out: dict[str, Any] = {"certificates": frame.height, "scored": scored.height, "errors": frame.height - scored.height}
+    if scored.height == 0:
+        return out
+    abs_res = scored.get_column("sap_residual").abs()
+    for tol in TOLERANCES:
+        out[f"within_{tol:g}"] = float((abs_res <= tol).mean())
+    out["sap_mae"] = float(abs_res.mean())
+    out["sap_mean_error"] = float(scored.get_column("sap_residual").mean())
+    out["band_agreement"] = float(scored.get_column("band_agrees").cast(pl.Float64).mean())
+    for col, key in (("co2_t_residual", "co2_t"), ("pe_residual", "pe_kwh_per_m2")):
+        s = scored.get_column(col).drop_nulls()
+        if s.len():
+            out[f"{key}_mae"] = float(s.abs().mean())
+            out[f"{key}_mean_error"] = float(s.mean())
+    return out
+
+
+def scoreboard(res: pl.DataFrame) -> dict[str, Any]:
+    """Headline metrics for targets, the same per group, the pre-SAP-10.2 certificates apart, and the
+    most common refusal reasons."""
+    targets = res.filter(pl.col("is_target"))
+    others = res.filter(~pl.col("is_target"))
+    board: dict[str, Any] = {"targets": _metrics(targets), "not_targets": _metrics(others), "by": {}}
+    for g in GROUPS:
+        groups: dict[str, Any] = {}
+        for key, sub in targets.group_by(g, maintain_order=True):
+            groups[str(key[0])] = _metrics(sub)
+        board["by"][g] = dict(sorted(groups.items()))
+    reasons = (
+        res.filter(pl.col("error").is_not_null())
+        .with_columns(pl.col("error").str.replace(r"^home_id=[^:]*: ", "").alias("reason"))
+        .group_by("reason")
+        .len()
+        .sort("len", descending=True)
+        .head(20)
+    )
+    board["top_errors"] = [{"reason": r["reason"], "count": r["len"]} for r in reasons.to_dicts()]
+    return board
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.3f}"
+    return "" if v is None else str(v)
+
+
+def scoreboard_markdown(board: Mapping[str, Any]) -> str:
+    cols = [
+        "certificates", "scored", "errors", "within_0.5", "within_1", "within_2", "sap_mae", "sap_mean_error",
+        "band_agreement", "co2_t_mae", "pe_kwh_per_m2_mae",
+    ]
+    head = "| group | " + " | ".join(cols) + " |\n|" + "---|" * (len(cols) + 1) + "\n"
+
+    def line(name: str, m: Mapping[str, Any]) -> str:
+        return f"| {name} | " + " | ".join(_fmt(m.get(c)) for c in cols) + " |\n"
+
+    text = "# SAP 10.2 validation scoreboard\n\nResiduals are calculated minus lodged. Targets: SAP 10.2 certificates.\n\n"
+    text += "## Headline\n\n" + head + line("SAP 10.2 targets", board["targets"])
+    text += line("not targets (older RdSAP or full SAP)", board["not_targets"])
+    for g, groups in board["by"].items():
+        text += f"\n## Targets by {g}\n\n" + head
+        for name, m in groups.items():
+            text += line(name, m)
+    text += "\n## Most common refusals\n\n| count | reason |\n|---|---|\n"
+    for e in board["top_errors"]:
+        text += f"| {e['count']} | {str(e['reason']).replace('|', '/')} |\n"
+    return text
+
+
+def validate_corpus(path: str | Path, out_dir: str | Path | None = None) -> dict[str, Any]:
+    """Score every certificate under ``path``; write scoreboard.md, scoreboard.json and residuals.csv to
+    ``out_dir`` when given. Returns the scoreboard."""
+    from ara_assets.sap10.score import score_certificates
+
+    names: list[str] = []
+    docs: list[dict[str, Any]] = []
+    for name, doc in load_corpus(path):
+        names.append(name)
+        docs.append(doc)
+    scores = score_certificates(docs).with_columns(pl.Series("source", names, dtype=pl.String))
+    res = residuals(scores)
+    board = scoreboard(res)
+    if out_dir is not None:
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "scoreboard.json").write_text(json.dumps(board, indent=2))
+        (out / "scoreboard.md").write_text(scoreboard_markdown(board))
+        res.select(
+            "source", "certificate_number", "schema_type", "is_target", "built_form", "age_band",
+            "main_fuel_register", "lodged_sap_rating", "sap_rating", "sap_residual", "lodged_band", "band",
+            "band_agrees", "lodged_co2_t_per_year", "co2_kg_per_year", "co2_t_residual",
+            "lodged_primary_energy_kwh_per_m2", "primary_energy_kwh_per_m2", "pe_residual", "pcdb_fallback",
+            "error",
+        ).write_csv(out / "residuals.csv")
+    return board
