@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 app = typer.Typer(no_args_is_help=True)
+
+if TYPE_CHECKING:
+    from ara_assets.resources.warehouse import Warehouse
+
+
+def _open() -> Warehouse:
+    from ara_assets.resources.warehouse import WarehouseUnavailable, open_warehouse
+
+    try:
+        return open_warehouse()
+    except WarehouseUnavailable as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(code=2) from None
 
 
 @app.command()
 def migrate() -> None:
     """Apply pending SQL migrations (sql/NNNN_*.sql) and print the ones applied."""
-    from ara_assets.resources.warehouse import Warehouse
-
-    applied = Warehouse().migrate()
+    applied = _open().migrate()
     if not applied:
         typer.echo("database schema is up to date; no migration applied")
     for name in applied:
@@ -22,9 +35,9 @@ def migrate() -> None:
 @app.command()
 def status() -> None:
     """Print the database URL (password hidden), applied and pending migrations, and row counts."""
-    from ara_assets.resources.warehouse import TABLES, Warehouse
+    from ara_assets.resources.warehouse import TABLES
 
-    report = Warehouse().status()
+    report = _open().status()
     typer.echo(f"database: {report.url}")
     typer.echo(f"migrations applied: {', '.join(report.applied) or 'none'}")
     typer.echo(f"migrations pending: {', '.join(report.pending) or 'none'}")

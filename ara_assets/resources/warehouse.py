@@ -67,12 +67,26 @@ class WarehouseStatus:
     row_counts: dict[str, int]  # empty for tables that do not exist yet
 
 
+class WarehouseUnavailable(RuntimeError):
+    """The database could not be reached (wrong URL, server down, refused login)."""
+
+
 class Warehouse:
     """Entry point to the system of record for assets, sensors and the CLI."""
 
     def __init__(self, url: str | None = None) -> None:
         self.url = resolve_database_url(url)
         self.engine = make_engine(self.url)
+
+    def check_connection(self) -> None:
+        """Raise WarehouseUnavailable, naming the URL (password hidden), if the server is unreachable."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+        except sa.exc.OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            where = redact_url(self.url)
+            raise WarehouseUnavailable(f"cannot reach the database {where}: {reason}") from None
 
     def migrate(self) -> list[str]:
         """Apply pending `sql/` migrations; return the file names applied now."""
@@ -94,6 +108,15 @@ class Warehouse:
                     # Table names come from the constant above, never from input.
                     counts[table] = int(conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one())
         return WarehouseStatus(url=redact_url(self.url), applied=done, pending=waiting, row_counts=counts)
+
+
+def open_warehouse(url: str | None = None, *, migrate: bool = False) -> Warehouse:
+    """A reachable Warehouse (WarehouseUnavailable otherwise), optionally brought up to date."""
+    warehouse = Warehouse(url)
+    warehouse.check_connection()
+    if migrate:
+        warehouse.migrate()
+    return warehouse
 
 
 class WarehouseResource(dg.ConfigurableResource):

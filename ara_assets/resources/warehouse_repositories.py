@@ -206,9 +206,10 @@ def certificate_key_columns(doc: Mapping[str, Any]) -> dict[str, Any]:
         raise ValueError(f"{record}: field 'schema_type' value {schema_type!r} is missing")
     uprn = doc.get("uprn")
     if uprn is not None:
-        # The register serves UPRNs as integers; the search docs pad them to 12-digit strings.
-        if isinstance(uprn, str) and uprn.isdigit():
-            uprn = int(uprn)
+        # The register serves UPRNs as integers; the search docs pad them to 12-digit strings, and
+        # assessors lodge them as "UPRN-000012345678".
+        if isinstance(uprn, str) and uprn.removeprefix("UPRN-").isdigit():
+            uprn = int(uprn.removeprefix("UPRN-"))
         _check_uprn(uprn, record)
     sap_version = doc.get("sap_version")
     return {
@@ -294,7 +295,13 @@ class FetchRepository:
             error = row.get("error")
             if (status == "error") != (error is not None):
                 raise ValueError(f"{record}: field 'error' value {error!r} must be set iff status is 'error'")
-            count = int(row.get("certificate_count") or 0)
+            count = row.get("certificate_count") or 0
+            if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+                raise ValueError(f"{record}: field 'certificate_count' value {count!r} is not a count")
+            if (status == "found") != (count > 0):
+                raise ValueError(
+                    f"{record}: field 'certificate_count' value {count!r} does not fit status {status!r}"
+                )
             clean.append({"uprn": uprn, "at": fetched_at, "status": status, "error": error, "n": count})
         if clean:
             # The last outcome per UPRN wins; one statement over column arrays (100k rows in one trip).

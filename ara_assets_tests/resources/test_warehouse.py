@@ -318,12 +318,18 @@ def test_certificates_upsert_extracts_key_columns_and_keeps_raw(warehouse: Wareh
         ({"registration_date": "last tuesday"}, "registration_date"),
         ({"schema_type": None}, "schema_type"),
         ({"uprn": -4}, "uprn"),
+        ({"uprn": "RRN-0001"}, "uprn"),
     ],
 )
 def test_malformed_certificate_is_refused(patch: dict, field: str) -> None:
     doc = {**_doc("0001-0000-0000-0000-0009", 5, "2020-01-01"), **patch}
     with pytest.raises(ValueError, match=f"field '{field}' value"):
         certificate_key_columns(doc)
+
+
+def test_assessor_uprn_strings_are_read_as_numbers() -> None:
+    doc = {**_doc("0001-0000-0000-0000-0009", None, "2020-01-01"), "uprn": "UPRN-000012345678"}
+    assert certificate_key_columns(doc)["uprn"] == 12345678
 
 
 def test_stale_uprns_follow_the_ttl(warehouse: Warehouse) -> None:
@@ -364,6 +370,8 @@ def test_fetch_rows_are_validated(warehouse: Warehouse) -> None:
             uow.fetches.record([{"uprn": 1, "fetched_at": NOW, "status": "maybe"}])
         with pytest.raises(ValueError, match="field 'error'"):
             uow.fetches.record([{"uprn": 1, "fetched_at": NOW, "status": "error"}])
+        with pytest.raises(ValueError, match="field 'certificate_count' value 0 does not fit status 'found'"):
+            uow.fetches.record([{"uprn": 1, "fetched_at": NOW, "status": "found"}])
         with pytest.raises(ValueError, match="field 'fetched_at'"):
             uow.fetches.record([{"uprn": 1, "fetched_at": datetime(2026, 1, 1), "status": "no_certificate"}])
 

@@ -256,3 +256,16 @@ def test_db_migrate_and_status(fresh_database_url: str) -> None:
     after = runner.invoke(app, ["db", "status"], env=env)
     assert "migrations applied: 0001_init.sql" in after.stdout
     assert "landlord_overrides" in after.stdout and "(missing)" not in after.stdout
+
+
+def test_unreachable_database_is_named_without_its_password(tmp_path: Path) -> None:
+    # Port 1 on loopback: nothing listens there, so the connection is refused at once.
+    env = {"ARA_DATABASE_URL": "postgresql://ara:s3cret@127.0.0.1:1/ara?connect_timeout=2"}
+    for args in (
+        ["db", "status"],
+        ["portfolio", "import", str(_write(tmp_path, "h.csv", GOOD_HOMES)), "-p", "x"],
+    ):
+        result = runner.invoke(app, args, env=env)
+        assert result.exit_code == 2
+        assert "cannot reach the database postgresql+psycopg://ara:***@127.0.0.1:1/ara" in result.stderr
+        assert "s3cret" not in result.output
