@@ -73,8 +73,7 @@ def energy_requirements(s: Sheet) -> None:
         blended = (q_space + q_water) / (q_space / eta_w + q_water / eta_s)  # Appendix D eq D1
     boiler_water = np.where(np.isnan(eta_s), eta_w, np.where(q_space > 0, blended, eta_s))
     separate = s.col("water_heating_efficiency_pct")
-    immersion = wcode == 903
-    separate = np.where(immersion & np.isnan(separate), 100.0, separate)
+    separate = np.where(np.isnan(separate), hs["winter"][np.where(from_main, 0, wcode)], separate)
     eff_w = np.where(
         from_main[:, None], np.where(boiler[:, None], boiler_water, winter[:, None]), separate[:, None]
     )

@@ -30,6 +30,14 @@ def band_of(rating: np.ndarray) -> np.ndarray:
     return out
 
 
+def sap_rating(ecf: np.ndarray) -> np.ndarray:
+    """(258) continuous SAP rating from the energy cost factor: linear below ECF 3.5, logarithmic above."""
+    a, b = tables.const("sap_rating_linear")  # type: ignore[misc]
+    c0, c1, cut = tables.const("sap_rating_log")  # type: ignore[misc]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(ecf >= cut, c0 - c1 * np.log10(np.maximum(ecf, 1e-9)), a - b * ecf)
+
+
 def fuel_costs(s: Sheet) -> None:
     L = s.L
     s.refuse(
@@ -59,10 +67,6 @@ def fuel_costs(s: Sheet) -> None:
     L["(255)"] = L["(240)"] + L["(242)"] + L["(247)"] + L["(249)"] + L["(250)"] + L["(251)"] + L["(252)"]
     L["(256)"] = np.full(s.n, tables.const("energy_cost_deflator"))
     L["(257)"] = L["(256)"] * L["(255)"] / (L["(4)"] + 45.0)
-    a, b = tables.const("sap_rating_linear")  # type: ignore[misc]
-    c0, c1, cut = tables.const("sap_rating_log")  # type: ignore[misc]
-    ecf = L["(257)"]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        L["sap_value"] = np.where(ecf >= cut, c0 - c1 * np.log10(np.maximum(ecf, 1e-9)), a - b * ecf)
+    L["sap_value"] = sap_rating(L["(257)"])
     # Ratings below 1 are reported as 1 (section 13)
     L["(258)"] = np.maximum(1.0, np.floor(L["sap_value"] + 0.5))

@@ -418,6 +418,15 @@ _COLUMNS: list[Column] = [
         "Designed to <= 125 l/person/day (x 0.95 on other use).",
         False,
     ),
+    Column(
+        "cold_water_source",
+        I32,
+        "code",
+        "(45), Appendix J Table J1",
+        "1 mains, 2 header tank (SAP-Schema ColdWaterSourceCode): selects the Table J1 cold-water column.",
+        1,
+        allowed=(1, 2),
+    ),
     Column("bath_present", BOOL, "-", "(42b), J", "A bath is present.", True),
     Column(
         "mixer_shower_flow_l_per_min",

@@ -8,6 +8,7 @@ from ara_assets.sap10 import tables
 from ara_assets.sap10.sheet import Sheet
 
 SUMMER = np.array([0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0], dtype=bool)  # Jun-Sep
+POINT_OF_USE = (907, 909)  # Table 4a instantaneous water heaters at the point of use: no distribution loss
 PIPE_P = np.array([np.nan, 0.0, 0.1, 0.3, 1.0])  # Table 3: insulated fraction p by pipework code 1-4
 
 
@@ -22,7 +23,10 @@ def water_heating(s: Sheet) -> None:
     L = s.L
     days = tables.days()
     mf = tables.monthly()
-    t_cold = mf["cold_water_temperature_mains_c"][None, :]
+    header_tank = (s.col("cold_water_source") == 2)[:, None]
+    t_cold = np.where(
+        header_tank, mf["cold_water_temperature_header_tank_c"], mf["cold_water_temperature_mains_c"]
+    )
     f_beh = mf["behavioural_factor_bath_shower"][None, :]
     n_occ = s.col("occupancy")
     L["(42)"] = np.where(np.isnan(n_occ), occupancy(L["(4)"]), n_occ)
@@ -62,7 +66,9 @@ def water_heating(s: Sheet) -> None:
     t_hot = tables.const("hot_water_delivery_temperature_c")
     L["(45)m"] = 4.18 * L["(44)m"] * days * (t_hot - t_cold) / 3600.0
     L["(45)"] = L["(45)m"].sum(axis=1)
-    L["(46)m"] = tables.const("distribution_loss_fraction") * L["(45)m"]
+    wcode = s.col("water_heating_code").astype(int)
+    point_of_use = np.isin(wcode, POINT_OF_USE)
+    L["(46)m"] = np.where(point_of_use[:, None], 0.0, tables.const("distribution_loss_fraction") * L["(45)m"])
 
     # storage loss (47)-(57)
     volume = s.col("cylinder_volume_l")
@@ -95,7 +101,6 @@ def water_heating(s: Sheet) -> None:
     # primary loss (59): a cylinder heated by a boiler through primary pipework
     hs = tables.heating_systems()
     code = s.col("main_heating_code").astype(int)
-    wcode = s.col("water_heating_code").astype(int)
     from_main = np.isin(wcode, (901, 902))
     boiler = hs["boiler"][code]
     p = PIPE_P[s.col("primary_pipework_insulation").astype(int)]

@@ -170,10 +170,7 @@ def read_sap_xml(source: str | Path, home_id: str | None = None) -> dict[str, ob
     row["living_area_m2"] = _num(d, "Living-Area")
     row["windows_overshading"] = _int(d, "Windows-Overshading", 2)
     row["thermal_mass_parameter"] = _num(d, "Thermal-Mass-Parameter")
-    if _int(d, "Cold-Water-Source", 1) != 1:
-        raise refuse(
-            "Cold-Water-Source", _int(d, "Cold-Water-Source"), "header-tank cold water (Table J1) not yet"
-        )
+    row["cold_water_source"] = _int(d, "Cold-Water-Source", 1)
 
     v = d.find("./SAP-Ventilation")
     counts = {
