@@ -298,7 +298,8 @@ class FetchRepository:
             count = row.get("certificate_count") or 0
             if isinstance(count, bool) or not isinstance(count, int) or count < 0:
                 raise ValueError(f"{record}: field 'certificate_count' value {count!r} is not a count")
-            if (status == "found") != (count > 0):
+            # Mirrors the table's CHECKs; an 'error' may carry a partial count.
+            if (status == "found" and count == 0) or (status == "no_certificate" and count > 0):
                 raise ValueError(
                     f"{record}: field 'certificate_count' value {count!r} does not fit status {status!r}"
                 )
