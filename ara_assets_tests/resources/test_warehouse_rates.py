@@ -1,0 +1,133 @@
+"""RatesRepository on a migrated database: versions, no-op re-imports, overlay, overlap refused, atomicity."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+import sqlalchemy as sa
+
+from ara_assets.baseline import rates as r
+from ara_assets.resources.warehouse_rates import RatesRepository
+
+pytestmark = pytest.mark.integration
+
+
+def _bundled_import(uow: object) -> object:
+    rates, factors = r.load_bundled_rates()
+    repo = RatesRepository(uow.connection)
+    return repo.import_frames({"rates": rates, "factors": factors}, source="bundled", mode="replace")
+
+
+def test_import_creates_a_version_and_identical_reimport_does_not(warehouse) -> None:
+    with warehouse.unit_of_work() as uow:
+        first = _bundled_import(uow)
+    assert first.created and first.version_id is not None
+    with warehouse.unit_of_work() as uow:
+        again = _bundled_import(uow)
+        repo = RatesRepository(uow.connection)
+        assert not again.created and again.version_id == first.version_id
+        assert "unchanged" in again.message
+        assert [v.id for v in repo.versions()] == [first.version_id]
+        rates, factors = r.load_bundled_rates()
+        stored = repo.rates()
+        assert stored.height == rates.height and set(stored["rates_version"]) == {first.version_id}
+        assert repo.factors().height == factors.height
+        # Same content from another source: nothing would change, so still no new version.
+        same = repo.import_frame(rates, "rates", source="manual:same.csv")
+        assert not same.created and "no change" in same.message
+
+
+def test_correction_makes_a_new_version_and_keeps_history(warehouse) -> None:
+    with warehouse.unit_of_work() as uow:
+        first = _bundled_import(uow)
+    correction = pl.DataFrame(
+        {
+            "fuel": ["mains_gas"],
+            "tariff": ["standard"],
+            "unit_rate_p_per_kwh": ["6.50"],
+            "standing_charge_p_per_day": ["31.00"],
+            "valid_from": ["2026-10-01"],
+            "valid_to": ["2027-01-01"],
+            "source": ["synthetic Oct-Dec 2026 cap for the test"],
+        }
+    )
+    with warehouse.unit_of_work() as uow:
+        repo = RatesRepository(uow.connection)
+        result = repo.import_frame(correction, "rates", source="manual:oct.csv", note="new quarter")
+        assert result.created and result.version_id == first.version_id + 1
+        gas = repo.rates_as_of(dt.date(2026, 11, 22)).filter(pl.col("fuel") == "mains_gas")
+        assert gas["unit_rate_p_per_kwh"].to_list() == [6.5]
+        july = repo.rates_as_of(dt.date(2026, 8, 1)).filter(pl.col("fuel") == "mains_gas")
+        assert july["unit_rate_p_per_kwh"].to_list() == [7.33]
+        # The version before is intact and still answers for its own rows.
+        old = repo.rates(first.version_id).filter(
+            (pl.col("fuel") == "mains_gas") & pl.col("valid_to").is_null()
+        )
+        assert old["valid_from"].to_list() == [dt.date(2026, 7, 1)]
+        # Factors were carried over unchanged.
+        assert repo.factors().height == repo.factors(first.version_id).height
+        assert repo.current_version().note == "new quarter"
+        # Carried rows keep when they were first imported.
+        elec_new = repo.rates().filter(pl.col("fuel") == "electricity")["imported_at"].min()
+        elec_old = repo.rates(first.version_id).filter(pl.col("fuel") == "electricity")["imported_at"].min()
+        assert elec_new == elec_old
+
+
+def test_bad_file_rejected_whole_and_nothing_written(warehouse) -> None:
+    bad = pl.DataFrame(
+        {
+            "fuel": ["mains_gas", "electricity"],
+            "tariff": ["standard", "standard"],
+            "unit_rate_p_per_kwh": ["6", "-3"],
+            "valid_from": ["2027-01-01", "2027-01-01"],
+            "source": ["synthetic", "synthetic"],
+        }
+    )
+    message = r"row 2: field 'unit_rate_p_per_kwh' value -3.0 is negative"
+    with pytest.raises(r.RatesError, match=message), warehouse.unit_of_work() as uow:
+        RatesRepository(uow.connection).import_frame(bad, "rates", source="manual:bad.csv")
+    with warehouse.unit_of_work() as uow:
+        assert RatesRepository(uow.connection).current_version() is None
+
+
+def test_failure_after_the_version_row_rolls_everything_back(warehouse) -> None:
+    with pytest.raises(RuntimeError, match="boom"), warehouse.unit_of_work() as uow:
+        _bundled_import(uow)
+        raise RuntimeError("boom")
+    with warehouse.unit_of_work() as uow:
+        counts = [
+            uow.connection.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar_one()
+            for t in ("rates_versions", "fuel_rates", "carbon_factors")
+        ]
+    assert counts == [0, 0, 0]
+
+
+def test_database_refuses_overlaps_negative_rates_and_edits(warehouse) -> None:
+    with warehouse.unit_of_work() as uow:
+        version = _bundled_import(uow).version_id
+    insert = sa.text(
+        "INSERT INTO fuel_rates (rates_version, fuel, tariff, unit_rate_p_per_kwh, valid_from, valid_to, "
+        "source) VALUES (:v, 'mains_gas', 'standard', :u, :f, :t, 'synthetic')"
+    )
+    with pytest.raises(sa.exc.DBAPIError, match="overlapping validity"), warehouse.unit_of_work() as uow:
+        uow.connection.execute(insert, {"v": version, "u": 5, "f": dt.date(2026, 8, 1), "t": None})
+    negative = {"v": version, "u": -1, "f": dt.date(2020, 1, 1), "t": dt.date(2020, 2, 1)}
+    with pytest.raises(sa.exc.IntegrityError, match="unit_rate_p_per_kwh"), warehouse.unit_of_work() as uow:
+        uow.connection.execute(insert, negative)
+    with pytest.raises(sa.exc.DBAPIError, match="never updated"), warehouse.unit_of_work() as uow:
+        uow.connection.execute(sa.text("UPDATE fuel_rates SET unit_rate_p_per_kwh = 1"))
+    # A row in a free window is accepted: the trigger refuses overlaps only.
+    with warehouse.unit_of_work() as uow:
+        uow.connection.execute(
+            insert, {"v": version, "u": 5, "f": dt.date(2020, 1, 1), "t": dt.date(2020, 2, 1)}
+        )
+
+
+def test_empty_warehouse_reads(warehouse) -> None:
+    with warehouse.unit_of_work() as uow:
+        repo = RatesRepository(uow.connection)
+        assert repo.current_version_id() is None
+        assert repo.rates().height == 0 and repo.versions() == []
+        assert repo.rates_as_of(dt.date(2026, 1, 1)).height == 0
