@@ -124,6 +124,16 @@ def make_engine(url: str | None = None) -> sa.Engine:
         return engine
 
 
+def _forget_pools_after_fork() -> None:
+    # A forked child must not reuse the parent's sockets; close=False leaves them to the parent.
+    for engine in _engines.values():
+        engine.dispose(close=False)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pools_after_fork)
+
+
 def dispose_engine(url: str) -> None:
     """Close the pooled connections of the engine for `url` and forget it (e.g. before DROP DATABASE)."""
     with _lock:

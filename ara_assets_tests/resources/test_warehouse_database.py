@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from ara_assets.resources import database
 
@@ -85,3 +86,23 @@ def _child(env: dict[str, str], mode: str) -> dict[str, object]:
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_opens_its_own_connections(warehouse) -> None:
+    with warehouse.engine.connect() as conn:
+        parent_backend = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child
+        try:
+            with warehouse.engine.connect() as conn:
+                os.write(write, str(conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    child_backend = int(os.read(read, 64).decode())
+    os.waitpid(child, 0)
+    assert child_backend != parent_backend
+    with warehouse.engine.connect() as conn:  # the parent's pooled connection still works
+        assert conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one() == parent_backend
