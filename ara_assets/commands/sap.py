@@ -30,7 +30,8 @@ def _clean(value: Any) -> Any:
 def score(
     files: Annotated[list[Path], typer.Argument(help="Certificate files: JSON, NDJSON or RdSAP XML.")],
     raw: Annotated[
-        bool, typer.Option("--raw", help="Skip the EPC parser's normalisation (faster; quirks read in place).")
+        bool,
+        typer.Option("--raw", help="Skip the EPC parser's normalisation (faster; quirks read in place)."),
     ] = False,
 ) -> None:
     """Score certificates: one JSON object per certificate per line (``error`` set when refused)."""
@@ -49,7 +50,9 @@ def score(
 def _line_key(name: str) -> tuple[float, str]:
     m = re.match(r"\((\d+)([a-z]*)\)", name)
     if m:
-        return float(m.group(1)) + (ord(m.group(2)[0]) - 96) / 100.0 if m.group(2) else float(m.group(1)), name
+        return float(m.group(1)) + (ord(m.group(2)[0]) - 96) / 100.0 if m.group(2) else float(
+            m.group(1)
+        ), name
     return 1e9, name
 
 
@@ -78,21 +81,18 @@ def worksheet_cmd(
         return
     for name in sorted(lines, key=_line_key):
         value = lines[name]
-        if isinstance(value, list):
-            text = " ".join(f"{v:.4f}" for v in value)
-        else:
-            text = f"{value:.4f}"
+        text = " ".join(f"{v:.4f}" for v in value) if isinstance(value, list) else f"{value:.4f}"
         typer.echo(f"{name:>10}  {text}")
 
 
 @app.command("validate")
 def validate(
     corpus: Annotated[Path, typer.Option("--corpus", help="Folder, zip or NDJSON of register certificates.")],
-    out: Annotated[Path, typer.Option("--out", help="Folder for scoreboard.md / .json and residuals.csv.")] = Path(
-        "sap_validation"
-    ),
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for scoreboard.md / .json and residuals.csv.")
+    ] = Path("sap_validation"),
 ) -> None:
-    """Score a corpus against the lodged ratings and write a scoreboard (SAP 10.2 certificates are targets)."""
+    """Score a corpus against the lodged ratings; write a scoreboard (targets: SAP 10.2 certificates)."""
     from ara_assets.sap10.validate import validate_corpus
 
     if not corpus.exists():

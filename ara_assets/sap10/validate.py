@@ -69,7 +69,9 @@ def is_target(schema_type: str | None, sap_version: float | None) -> bool:
     schema = str(schema_type or "")
     if not schema.startswith("RdSAP-Schema-"):
         return False
-    return schema.startswith("RdSAP-Schema-21.") or (sap_version is not None and abs(sap_version - 10.2) < 1e-6)
+    return schema.startswith("RdSAP-Schema-21.") or (
+        sap_version is not None and abs(sap_version - 10.2) < 1e-6
+    )
 
 
 def _target_expr() -> pl.Expr:
@@ -83,7 +85,9 @@ def residuals(scores: pl.DataFrame) -> pl.DataFrame:
     return scores.with_columns(
         (pl.col("sap_rating") - pl.col("lodged_sap_rating")).alias("sap_residual"),
         (pl.col("co2_kg_per_year") / 1000.0 - pl.col("lodged_co2_t_per_year")).alias("co2_t_residual"),
-        (pl.col("primary_energy_kwh_per_m2") - pl.col("lodged_primary_energy_kwh_per_m2")).alias("pe_residual"),
+        (pl.col("primary_energy_kwh_per_m2") - pl.col("lodged_primary_energy_kwh_per_m2")).alias(
+            "pe_residual"
+        ),
         (pl.col("band") == pl.col("lodged_band")).alias("band_agrees"),
         _target_expr().alias("is_target"),
     )
@@ -91,7 +95,11 @@ def residuals(scores: pl.DataFrame) -> pl.DataFrame:
 
 def _metrics(frame: pl.DataFrame) -> dict[str, Any]:
     scored = frame.filter(pl.col("error").is_null() & pl.col("sap_residual").is_not_null())
-    out: dict[str, Any] = {"certificates": frame.height, "scored": scored.height, "errors": frame.height - scored.height}
+    out: dict[str, Any] = {
+        "certificates": frame.height,
+        "scored": scored.height,
+        "errors": frame.height - scored.height,
+    }
     if scored.height == 0:
         return out
     abs_res = scored.get_column("sap_residual").abs()
@@ -139,15 +147,25 @@ def _fmt(v: Any) -> str:
 
 def scoreboard_markdown(board: Mapping[str, Any]) -> str:
     cols = [
-        "certificates", "scored", "errors", "within_0.5", "within_1", "within_2", "sap_mae", "sap_mean_error",
-        "band_agreement", "co2_t_mae", "pe_kwh_per_m2_mae",
+        "certificates",
+        "scored",
+        "errors",
+        "within_0.5",
+        "within_1",
+        "within_2",
+        "sap_mae",
+        "sap_mean_error",
+        "band_agreement",
+        "co2_t_mae",
+        "pe_kwh_per_m2_mae",
     ]
     head = "| group | " + " | ".join(cols) + " |\n|" + "---|" * (len(cols) + 1) + "\n"
 
     def line(name: str, m: Mapping[str, Any]) -> str:
         return f"| {name} | " + " | ".join(_fmt(m.get(c)) for c in cols) + " |\n"
 
-    text = "# SAP 10.2 validation scoreboard\n\nResiduals are calculated minus lodged. Targets: SAP 10.2 certificates.\n\n"
+    text = "# SAP 10.2 validation scoreboard\n\n"
+    text += "Residuals are calculated minus lodged. Targets: SAP 10.2 (RdSAP 10) certificates.\n\n"
     text += "## Headline\n\n" + head + line("SAP 10.2 targets", board["targets"])
     text += line("not targets (older RdSAP or full SAP)", board["not_targets"])
     for g, groups in board["by"].items():
@@ -179,10 +197,26 @@ def validate_corpus(path: str | Path, out_dir: str | Path | None = None) -> dict
         (out / "scoreboard.json").write_text(json.dumps(board, indent=2))
         (out / "scoreboard.md").write_text(scoreboard_markdown(board))
         res.select(
-            "source", "certificate_number", "schema_type", "is_target", "built_form", "age_band",
-            "main_fuel_register", "lodged_sap_rating", "sap_rating", "sap_residual", "lodged_band", "band",
-            "band_agrees", "lodged_co2_t_per_year", "co2_kg_per_year", "co2_t_residual",
-            "lodged_primary_energy_kwh_per_m2", "primary_energy_kwh_per_m2", "pe_residual", "pcdb_fallback",
+            "source",
+            "certificate_number",
+            "schema_type",
+            "is_target",
+            "built_form",
+            "age_band",
+            "main_fuel_register",
+            "lodged_sap_rating",
+            "sap_rating",
+            "sap_residual",
+            "lodged_band",
+            "band",
+            "band_agrees",
+            "lodged_co2_t_per_year",
+            "co2_kg_per_year",
+            "co2_t_residual",
+            "lodged_primary_energy_kwh_per_m2",
+            "primary_energy_kwh_per_m2",
+            "pe_residual",
+            "pcdb_fallback",
             "error",
         ).write_csv(out / "residuals.csv")
     return board

@@ -1,0 +1,175 @@
+"""The expansion of one synthetic certificate, rule by rule, and the batch behaviour."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import polars as pl
+import pytest
+
+from ara_assets.sap10 import INPUT_SCHEMA, UnsupportedInput, prepare_inputs
+from ara_assets.sap10.rdsap import expand_certificate, expand_certificates, expand_collect
+
+NUMBER = "9999-0000-0000-0000-0001"
+
+
+def _part(doc: dict[str, Any]) -> dict[str, Any]:
+    return doc["data"]["sap_building_parts"][0]
+
+
+def test_expanded_frame_satisfies_the_input_schema(semi: dict[str, Any]) -> None:
+    frame = expand_certificates([semi])
+    assert set(INPUT_SCHEMA) - {"window_g_light"} <= set(frame.columns) | {
+        c.name for c in INPUT_SCHEMA.values() if c.default is not None and not isinstance(c.default, list)
+    }
+    prepared = prepare_inputs(frame)  # raises if any value breaks the schema
+    assert prepared.height == 1
+    assert frame.get_column("home_id").to_list() == [NUMBER]
+
+
+def test_dimensions(semi: dict[str, Any]) -> None:
+    row = expand_certificate(semi)
+    assert row["storey_floor_area_m2"] == [41.0, 41.0]
+    # upper storey = room height + 0.25 m floor zone
+    assert row["storey_height_m"] == pytest.approx([2.4, 2.65])
+    assert row["total_floor_area_m2"] == 82.0
+    assert row["living_area_m2"] == pytest.approx(82.0 * 0.25)  # 4 habitable rooms
+    gross = 18.5 * 2.4 + 18.5 * 2.65
+    windows = 1.2 * 1.2 + 1.8 * 1.2 + 1.0 + 1.2
+    doors = 2 * 1.85
+    assert sum(row["wall_area_m2"]) == pytest.approx(gross - windows - doors)
+    assert row["party_wall_area_m2"] == pytest.approx([7.6 * 5.05])
+    assert row["party_wall_u_value"] == [0.5]  # cavity masonry unfilled
+    assert row["roof_area_m2"] == [41.0]
+    assert row["roof_u_value"] == [0.4]  # joists, 100 mm (Table 16)
+    assert row["floor_area_hl_m2"] == [41.0]
+
+
+def test_u_values_and_openings(semi: dict[str, Any]) -> None:
+    row = expand_certificate(semi)
+    assert row["wall_u_value"] == [1.6]  # cavity as built, band D
+    assert row["door_u_value"] == [3.0, 3.0]
+    # the unknown-orientation single-glazed window is split East / West
+    assert row["window_orientation"] == [1, 5, 5, 3, 7]
+    assert row["window_u_value"] == [2.0, 2.0, 2.0, 4.8, 4.8]
+    assert row["window_g_perp"] == [0.72, 0.72, 0.72, 0.85, 0.85]
+    assert row["window_area_m2"][3] == pytest.approx(0.6)
+    assert row["window_g_light"] == [0.8, 0.8, 0.8, 0.9, 0.9]
+    assert row["thermal_bridging_y"] == 0.15
+
+
+def test_systems_ventilation_water_lighting(semi: dict[str, Any]) -> None:
+    row = expand_certificate(semi)
+    assert row["main_heating_code"] == 104
+    assert row["main_heating_fuel"] == 1  # mains gas, Table 12
+    assert row["main_heating_control"] == 2106
+    assert row["pcdb_fallback"] is False
+    assert row["open_chimneys"] == 1 and row["intermittent_fans"] == 2
+    assert row["sheltered_sides"] == 1  # semi-detached
+    assert "air_permeability_q50" not in row  # no pressure test: infiltration from (9)-(16)
+    assert row["ventilation_type"] == 1
+    assert row["electricity_tariff"] == 1
+    assert "cylinder_volume_l" not in row  # combi
+    assert row["mixer_shower_flow_l_per_min"] == [11.0]
+    assert row["bath_present"] is True
+    lumens = 8 * 9 * 100 + 2 * 19 * 55 + 2 * 60 * 11.2
+    assert row["fixed_lighting_capacity_lm"] == pytest.approx(lumens)
+    assert row["fixed_lighting_efficacy_lm_per_w"] == pytest.approx(lumens / (8 * 9 + 2 * 19 + 2 * 60))
+    assert row["climate_region"] == 0 and row["local_climate_region"] == 1
+
+
+def test_rules_change_inputs(semi: dict[str, Any]) -> None:
+    filled = copy.deepcopy(semi)
+    _part(filled)["wall_insulation_type"] = 2
+    assert expand_certificate(filled)["wall_u_value"] == [0.5]
+    cylinder = copy.deepcopy(semi)
+    cylinder["data"]["sap_heating"]["cylinder_size"] = 3
+    cylinder["data"]["has_hot_water_cylinder"] = "true"
+    row = expand_certificate(cylinder)
+    assert row["cylinder_volume_l"] == 160
+    assert row["cylinder_insulation_type"] == 2 and row["cylinder_insulation_mm"] == 12  # band D default
+    assert row["primary_pipework_insulation"] == 1
+    assert row["mixer_shower_flow_l_per_min"] == [7.0]
+    dual = copy.deepcopy(semi)
+    dual["data"]["sap_energy_source"]["meter_type"] = 1
+    assert expand_certificate(dual)["electricity_tariff"] == 2  # dual meter, gas boiler: 7-hour
+
+
+def test_pcdb_fallback(semi: dict[str, Any]) -> None:
+    doc = copy.deepcopy(semi)
+    heater = doc["data"]["sap_heating"]["main_heating_details"][0]
+    heater.update(main_heating_data_source=1, main_heating_index_number=17507)
+    assert expand_certificate(doc)["pcdb_fallback"] is True
+    del heater["sap_main_heating_code"]
+    row = expand_certificate(doc)
+    assert row["main_heating_code"] == 103  # no cylinder: non-condensing combi default (Table 4b)
+    assert row["pcdb_fallback"] is True
+
+
+def test_room_in_roof_simplified(semi: dict[str, Any]) -> None:
+    doc = copy.deepcopy(semi)
+    _part(doc)["sap_room_in_roof"] = {"floor_area": 20.0, "construction_age_band": "D"}
+    row = expand_certificate(doc)
+    assert row["storey_floor_area_m2"] == [41.0, 41.0, 20.0]
+    assert row["storey_height_m"][-1] == 2.45
+    assert row["roof_area_m2"] == [21.0, 20.0]
+    assert row["roof_u_value"] == [0.4, 2.3]  # room in roof, band D: Table 18 col 4
+    assert row["storeys_for_infiltration"] == 3
+
+
+def test_unsupported_input_names_certificate_field_value(semi: dict[str, Any]) -> None:
+    doc = copy.deepcopy(semi)
+    _part(doc)["wall_construction"] = 6
+    with pytest.raises(UnsupportedInput) as e:
+        expand_certificate(doc)
+    assert e.value.record == NUMBER
+    assert e.value.field == "sap_building_parts[0].wall_construction"
+    assert e.value.value == 6
+    assert NUMBER in str(e.value) and "wall_construction" in str(e.value)
+
+
+def test_two_main_systems_refused(semi: dict[str, Any]) -> None:
+    doc = copy.deepcopy(semi)
+    details = doc["data"]["sap_heating"]["main_heating_details"]
+    details.append(copy.deepcopy(details[0]))
+    with pytest.raises(UnsupportedInput, match="main_heating_details"):
+        expand_certificate(doc)
+
+
+def test_batch_collects_errors_and_keeps_order(semi: dict[str, Any]) -> None:
+    bad = copy.deepcopy(semi)
+    bad["data"]["certificate_number"] = "9999-0000-0000-0000-0002"
+    _part(bad)["construction_age_band"] = "Z"
+    good2 = copy.deepcopy(semi)
+    good2["data"]["certificate_number"] = "9999-0000-0000-0000-0003"
+    frame, errors = expand_collect([semi, bad, good2])
+    assert frame.get_column("certificate_number").to_list() == [NUMBER, "9999-0000-0000-0000-0003"]
+    assert frame.get_column("input_index").to_list() == [0, 2]
+    assert [(e.index, e.certificate_number, e.value) for e in errors] == [
+        (1, "9999-0000-0000-0000-0002", "Z")
+    ]
+    with pytest.raises(UnsupportedInput):
+        expand_certificates([semi, bad])
+
+
+def test_raw_and_normalised_paths_agree(semi: dict[str, Any]) -> None:
+    a = expand_certificates([semi], normalise_docs=True)
+    b = expand_certificates([semi], normalise_docs=False)
+    c = expand_certificates([semi["data"]], normalise_docs=False)  # no envelope
+    assert a.equals(b)
+    assert b.equals(c)
+
+
+def test_register_samples_expand_or_refuse_with_a_reason() -> None:
+    from ara_assets_tests.sap10.rdsap.conftest import JSON_SAMPLES
+
+    if not JSON_SAMPLES.exists():
+        pytest.skip("shared register samples not present")
+    import json
+
+    docs = [json.loads(p.read_text()) for p in sorted(JSON_SAMPLES.glob("RdSAP-Schema-2*.json"))]
+    frame, errors = expand_collect(docs)
+    assert frame.height + len(errors) == len(docs)
+    assert frame.height >= 2  # 20.0.0, 21.0.0 and 21.0.1 samples expand
+    assert isinstance(frame, pl.DataFrame)
