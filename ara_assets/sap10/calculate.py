@@ -8,7 +8,7 @@ import polars as pl
 from ara_assets.sap10.dimensions import dimensions
 from ara_assets.sap10.emissions import emissions
 from ara_assets.sap10.energy_requirements import energy_requirements
-from ara_assets.sap10.fuel_costs import band_of, fuel_costs
+from ara_assets.sap10.fuel_costs import STANDARD_ELECTRICITY, band_of, fuel_costs
 from ara_assets.sap10.heat_loss import heat_loss
 from ara_assets.sap10.inputs import prepare_inputs
 from ara_assets.sap10.internal_gains import internal_gains
@@ -75,8 +75,11 @@ def calculate(inputs: pl.DataFrame) -> pl.DataFrame:
     """Score every row of ``inputs`` (see ``INPUT_SCHEMA``) with the SAP 10.2 worksheet.
 
     Returns one row per input row, in the same order, with ``home_id`` and the result columns of
-    ``OUTPUTS`` plus ``sap_rating_int``, ``band``, ``ei_rating_int``, fuel codes. PV figures are
-    positive kWh. Raises ``UnsupportedInput`` for anything the worksheet cannot handle.
+    ``OUTPUTS`` plus ``sap_rating_int``, ``band``, ``ei_rating_int`` and the Table 12 fuel code of each
+    end use (``main_heating_fuel``, ``secondary_heating_fuel``, ``water_heating_fuel``, ``electricity_fuel``
+    for pumps, fans, lighting, appliances, cooking). PV figures are positive kWh. Appliances and cooking
+    are not part of SAP costs, CO2 or the rating; they are reported for bills.
+    Raises ``UnsupportedInput`` for anything the worksheet cannot handle.
     """
     s = _run(inputs)
     L = s.L
@@ -87,6 +90,13 @@ def calculate(inputs: pl.DataFrame) -> pl.DataFrame:
     cols["sap_rating_int"] = L["(258)"].astype(np.int32)
     cols["band"] = band_of(L["(258)"]).astype(str)
     cols["ei_rating_int"] = L["(274)"].astype(np.int32)
+    # Table 12 fuel codes of each delivered-energy column, so bills can be priced per fuel
+    cols["main_heating_fuel"] = s.df.get_column("main_heating_fuel")
+    cols["secondary_heating_fuel"] = s.df.get_column("secondary_heating_fuel")
+    cols["water_heating_fuel"] = s.df.get_column("water_heating_fuel").fill_null(
+        s.df.get_column("main_heating_fuel")
+    )
+    cols["electricity_fuel"] = pl.Series([STANDARD_ELECTRICITY] * s.n, dtype=pl.Int32)
     return pl.DataFrame(cols)
 
 

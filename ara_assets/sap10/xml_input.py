@@ -69,10 +69,16 @@ def read_sap_xml(source: str | Path, home_id: str | None = None) -> dict[str, ob
     if d is None:
         raise refuse("SAP-Property-Details", None, "element missing")
     parts = d.findall("./SAP-Building-Parts/SAP-Building-Part")
-    if len(parts) != 1:
-        raise refuse("SAP-Building-Parts", len(parts), "only one building part is supported so far")
-    part = parts[0]
+    if not parts:
+        raise refuse("SAP-Building-Parts", 0, "no building part")
     row: dict[str, object] = {"home_id": rid}
+    # Building parts only add elements: all lists below collect over every part.
+    part = ET.Element("all-parts")
+    for tag in ("SAP-Floor-Dimensions", "SAP-Openings", "SAP-Walls", "SAP-Roofs"):
+        merged = ET.SubElement(part, tag)
+        for p in parts:
+            for group in p.findall(tag):
+                merged.extend(list(group))
 
     areas, heights, floor_a, floor_u = [], [], [], []
     for fd in part.findall("./SAP-Floor-Dimensions/SAP-Floor-Dimension"):
@@ -160,12 +166,23 @@ def read_sap_xml(source: str | Path, home_id: str | None = None) -> dict[str, ob
         roof_u_value=roofs_u,
     )
 
-    tb = part.find("./SAP-Thermal-Bridges")
-    tb_code = _int(tb, "Thermal-Bridge-Code", 1)
-    if tb_code == 4:
-        row["thermal_bridging_y"] = _num(tb, "User-Defined-Y-Value")
-    elif tb_code != 1:
-        raise refuse("Thermal-Bridge-Code", tb_code, "only default (1) and global y-value (4) are supported")
+    y_values = set()
+    for p in parts:
+        tb = p.find("./SAP-Thermal-Bridges")
+        tb_code = _int(tb, "Thermal-Bridge-Code", 1)
+        if tb_code == 4:
+            y_values.add(_num(tb, "User-Defined-Y-Value"))
+        elif tb_code == 1:
+            y_values.add(None)
+        else:
+            raise refuse(
+                "Thermal-Bridge-Code", tb_code, "only default (1) and global y-value (4) are supported"
+            )
+    if len(y_values) > 1:
+        raise refuse(
+            "Thermal-Bridge-Code", sorted(map(str, y_values)), "different y-values per building part"
+        )
+    row["thermal_bridging_y"] = y_values.pop()
 
     row["living_area_m2"] = _num(d, "Living-Area")
     row["windows_overshading"] = _int(d, "Windows-Overshading", 2)
