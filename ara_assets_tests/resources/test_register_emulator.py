@@ -186,10 +186,23 @@ def test_register_missing_token_fails_before_any_request(register_emulator, monk
     assert register_emulator.stats()["requests"] == 0
 
 
-def test_register_dagster_resource_against_the_emulator(register_emulator, register_token):
+def test_register_dagster_resource_in_an_asset_run(register_emulator, register_token):
+    import dagster as dg
+
+    logged: list[tuple[int, int]] = []
+
+    @dg.asset
+    def register_probe(register: EpcRegisterClient) -> list[tuple[str, int]]:
+        results = register.fetch_portfolio(
+            [900000000004, 900000000006], progress=lambda done, total: logged.append((done, total))
+        )
+        return [(r.status, len(r.certificates)) for r in results]
+
     resource = EpcRegisterClient(base_url=register_emulator.url, token_env_var=ENV_VAR, requests_per_second=0)
-    results = resource.fetch_portfolio([900000000004, 900000000006])
-    assert [(r.status, len(r.certificates)) for r in results] == [("found", 2), ("no_certificate", 0)]
+    run = dg.materialize_to_memory([register_probe], resources={"register": resource})
+    assert run.success
+    assert run.output_for_node("register_probe") == [("found", 2), ("no_certificate", 0)]
+    assert logged[-1] == (2, 2)
 
 
 # ---- faults -------------------------------------------------------------------------------------------
@@ -361,3 +374,17 @@ def test_register_cli_fetch_and_serve_errors(register_emulator, register_token, 
     result = runner.invoke(register_app, ["serve", "--data", str(tmp_path / "missing"), "--port", "0"])
     assert result.exit_code == 2
     assert "data_dir" in result.output
+
+
+def test_register_emulator_address_filter_and_stats_endpoint(register_emulator):
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    with httpx.Client(base_url=register_emulator.url, headers=auth) as http:
+        r = http.get("/api/domestic/search", params={"address": "3 imaginary"})
+        assert r.status_code == 200
+        assert {row["uprn"] for row in r.json()["data"]} == {900000000003}
+        r = http.get("/api/domestic/search", params={"address": "imaginary", "postcode": "ZZ1 1ZZ"})
+        assert {row["uprn"] for row in r.json()["data"]} == {900000000002, 900000000004}
+        stats = httpx.get(f"{register_emulator.url}/_emulator/stats").json()  # no token needed
+    assert stats["certificates"] == sum(len(d) for d in HOMES.values())
+    assert stats["uprns"] == sum(1 for d in HOMES.values() if d)
+    assert stats["search_requests"] >= 2
