@@ -22,6 +22,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import httpx
 import polars as pl
 import sqlalchemy as sa
 
@@ -154,9 +155,10 @@ class RatesRepository:
         current = self.current_version()
         last_same_source = self._conn.execute(
             sa.text(
-                "SELECT id, input_checksum FROM rates_versions WHERE source = :s ORDER BY id DESC LIMIT 1"
+                "SELECT id, input_checksum FROM rates_versions WHERE source = :s AND kind = :k "
+                "ORDER BY id DESC LIMIT 1"
             ),
-            {"s": source},
+            {"s": source, "k": kind_label},
         ).first()
         if last_same_source is not None and last_same_source.input_checksum == input_checksum:
             return ImportResult(
@@ -227,3 +229,47 @@ class RatesRepository:
 def _input_checksum(frames: dict[str, pl.DataFrame], mode: str) -> str:
     parts = [f"{k}:{rates_mod.frame_checksum(f, k)}" for k, f in sorted(frames.items())]
     return hashlib.sha256(("|".join(parts) + f"|{mode}").encode()).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------- sources
+
+BUNDLED = "bundled"
+
+
+def load_source(source: str, which: str, timeout_s: float = 30.0) -> pl.DataFrame:
+    """A rates or factors frame (validated) from `source`: "bundled", an http(s) CSV URL, or a CSV path."""
+    k = rates_mod.kind(which).name
+    if source == BUNDLED:
+        rates, factors = rates_mod.load_bundled_rates()
+        return rates if k == "rates" else factors
+    if source.startswith(("http://", "https://")):
+        try:
+            response = httpx.get(source, timeout=timeout_s, follow_redirects=True)
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise rates_mod.RatesError(f"{k} source {source}: download failed: {exc}") from exc
+        try:
+            frame = pl.read_csv(response.content, infer_schema=False, null_values=[""])
+        except pl.exceptions.PolarsError as exc:
+            raise rates_mod.RatesError(f"{k} source {source}: not a readable CSV: {exc}") from exc
+    else:
+        frame = rates_mod.read_csv(source)
+    try:
+        return rates_mod.validate(frame, k)
+    except rates_mod.RatesError as exc:
+        raise rates_mod.RatesError(f"{k} source {source}: {exc}") from None
+
+
+def refresh(
+    repo: RatesRepository,
+    source: str = BUNDLED,
+    kinds: tuple[str, ...] = ("rates", "factors"),
+    note: str | None = None,
+) -> ImportResult:
+    """Bring the tables up to date with `source` (overlay: rows of dates the source does not cover stay).
+
+    Re-running with an unchanged source is a no-op, so a scheduled refresh never undoes a manual
+    correction unless the source itself has changed. One version for all kinds.
+    """
+    frames = {k: load_source(source, k) for k in kinds}
+    return repo.import_frames(frames, source=source, note=note, mode="overlay")

@@ -131,3 +131,102 @@ def test_empty_warehouse_reads(warehouse) -> None:
         assert repo.current_version_id() is None
         assert repo.rates().height == 0 and repo.versions() == []
         assert repo.rates_as_of(dt.date(2026, 1, 1)).height == 0
+
+
+# ---------------------------------------------------------------------------------------------- CLI
+
+
+@pytest.fixture
+def cli(warehouse, monkeypatch):
+    from typer.testing import CliRunner
+
+    from ara_assets.cli import app
+
+    monkeypatch.setenv("ARA_DATABASE_URL", warehouse.url)
+    runner = CliRunner()
+
+    def run(*args: str) -> object:
+        return runner.invoke(app, ["rates", *args])
+
+    return run
+
+
+@pytest.fixture
+def csv_server(tmp_path):
+    """A loopback HTTP server serving files written to tmp_path/www."""
+    import functools
+    import http.server
+    import threading
+
+    root = tmp_path / "www"
+    root.mkdir()
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield root, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_cli_refresh_show_and_import(cli, tmp_path) -> None:
+    first = cli("refresh")
+    assert first.exit_code == 0, first.output
+    assert first.output.startswith("version 1:")
+    again = cli("refresh")
+    assert again.exit_code == 0 and "unchanged" in again.output
+    shown = cli("show", "--as-of", "2026-08-01")
+    assert shown.exit_code == 0, shown.output
+    assert "rates version 1" in shown.output and "mains_gas" in shown.output and "7.33" in shown.output
+
+    good = tmp_path / "oct.csv"
+    good.write_text(
+        "fuel,tariff,unit_rate_p_per_kwh,standing_charge_p_per_day,valid_from,valid_to,source\n"
+        "mains_gas,standard,6.5,31,2026-10-01,2027-01-01,synthetic Oct-Dec 2026\n"
+    )
+    imported = cli("import", str(good), "--note", "Q4")
+    assert imported.exit_code == 0, imported.output
+    assert imported.output.startswith("version 2:")
+    assert "6.5" in cli("show", "--as-of", "2026-11-01").output
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "fuel,tariff,unit_rate_p_per_kwh,valid_from,source\n"
+        "mains_gas,standard,6.5,2027-01-01,ok\n"
+        "electricity,standard,abc,2027-01-01,typo\n"
+    )
+    rejected = cli("import", str(bad))
+    assert rejected.exit_code == 1
+    assert "row 2: field 'unit_rate_p_per_kwh' value 'abc' is not a valid number" in rejected.output
+    assert "nothing was imported" in rejected.output
+    assert "rates version 2" in cli("show").output
+
+    factors = tmp_path / "factors.csv"
+    factors.write_text(
+        "fuel,scheme,kg_co2e_per_kwh,valid_from,source\nheating_oil,DESNZ,-0.25,2025-01-01,synthetic\n"
+    )
+    bad_factor = cli("import", str(factors), "--kind", "factors")
+    assert (
+        bad_factor.exit_code == 1 and "field 'kg_co2e_per_kwh' value -0.25 is negative" in bad_factor.output
+    )
+
+
+def test_cli_refresh_from_url(cli, csv_server) -> None:
+    root, base = csv_server
+    (root / "rates.csv").write_text(
+        "fuel,tariff,unit_rate_p_per_kwh,standing_charge_p_per_day,valid_from,source\n"
+        "mains_gas,standard,6,30,2026-01-01,synthetic feed\n"
+        "electricity,standard,25,50,2026-01-01,synthetic feed\n"
+    )
+    done = cli("refresh", "--source", f"{base}/rates.csv")
+    assert done.exit_code == 0, done.output
+    assert done.output.startswith("version 1: 2 rate rows, 0 factor rows")
+    assert cli("refresh", "--source", f"{base}/rates.csv").output.startswith("source ")
+    missing = cli("refresh", "--source", f"{base}/nope.csv")
+    assert missing.exit_code == 1 and "download failed" in missing.output
