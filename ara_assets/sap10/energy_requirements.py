@@ -92,5 +92,5 @@ def energy_requirements(s: Sheet) -> None:
     age = s.col("central_heating_pump_age").astype(int)
     pump = np.select([age == 1, age == 2], [pump_kwh["1"], pump_kwh["2"]], pump_kwh["0"])  # type: ignore[index]
     L["(230c)"] = np.where(boiler, pump, 0.0)
-    L["(231)"] = L["(230c)"]
+    L["(231)"] = L["(230a)"] + L["(230c)"]
     L["(231)m"] = L["(231)"][:, None] * days / 365.0

@@ -204,8 +204,8 @@ _COLUMNS: list[Column] = [
         F64,
         "W/(l/s)",
         "(230a)",
-        "Specific fan power of mechanical ventilation (PCDB, in-use factor applied by the worksheet). "
-        "Null with mechanical ventilation: Table 4g default.",
+        "In-use specific fan power of mechanical ventilation (PCDB SFP x Table 4h in-use factor, applied by "
+        "the expansion). Required with ventilation types 4-8 (Table 4g defaults not transcribed yet).",
         None,
         min_value=0.0,
     ),
@@ -214,7 +214,7 @@ _COLUMNS: list[Column] = [
         F64,
         "%",
         "(23c)",
-        "MVHR heat-exchanger efficiency (PCDB). Null with MVHR: Table 4g default.",
+        "In-use MVHR heat-exchanger efficiency (PCDB x Table 4h in-use factor). Required with type 8.",
         None,
         min_value=0.0,
         max_value=100.0,

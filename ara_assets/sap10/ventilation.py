@@ -19,10 +19,10 @@ _OPENINGS = (
     ("(7c)", "flueless_gas_fires", "flueless_gas_fire"),
 )
 NATURAL = (1, 2, 9, 10, 3)  # PIV from loft is treated as natural ventilation (SAP 2.6.1)
-MEV_LIKE = (4, 5, 6)  # PIV from outside is treated like MEV
-# Mechanical-ventilation system air change rate (23a) and an in-use-factored MVHR efficiency need
-# Table 4g/4h; until transcribed, mechanical systems are refused rather than guessed.
-SUPPORTED = NATURAL
+EXTRACT_LIKE = (4, 5, 6)  # MEV centralised / decentralised, and PIV from outside, use (24c)
+BALANCED = 7  # balanced mechanical ventilation without heat recovery, (24b)
+MVHR = 8  # balanced with heat recovery, (24a)
+SYSTEM_ACH = 0.5  # (23a) air change rate through a mechanical system
 
 
 def ventilation(s: Sheet) -> None:
@@ -57,11 +57,31 @@ def ventilation(s: Sheet) -> None:
     L["(22a)m"] = L["(22)m"] / 4.0
     L["(22b)m"] = L["(21)"][:, None] * L["(22a)m"]
     vtype = s.col("ventilation_type").astype(int)
+    mechanical = ~np.isin(vtype, NATURAL)
+    sfp = s.col("mv_specific_fan_power_w_per_l_s")
     s.refuse(
-        ~np.isin(vtype, SUPPORTED),
-        "ventilation_type",
-        "mechanical ventilation (Table 4g/4h) not implemented yet",
+        mechanical & np.isnan(sfp),
+        "mv_specific_fan_power_w_per_l_s",
+        "mechanical ventilation needs the in-use SFP (Table 4g defaults not transcribed)",
     )
+    eff = s.col("mvhr_efficiency_pct")
+    s.refuse(
+        (vtype == MVHR) & np.isnan(eff),
+        "mvhr_efficiency_pct",
+        "MVHR needs the in-use heat recovery efficiency",
+    )
+    L["(23a)"] = np.where(mechanical, SYSTEM_ACH, 0.0)
+    L["(23b)"] = L[
+        "(23a)"
+    ]  # (23b) differs from (23a) only for exhaust-air heat pumps (Appendix N), not supported
+    L["(23c)"] = np.where(vtype == MVHR, eff, 0.0)
     b = L["(22b)m"]
-    L["(24d)m"] = np.where(b >= 1.0, b, 0.5 + 0.5 * b * b)
-    L["(25)m"] = L["(24d)m"]
+    m23b = L["(23b)"][:, None]
+    L["(24a)m"] = np.where((vtype == MVHR)[:, None], b + m23b * (1.0 - L["(23c)"][:, None] / 100.0), 0.0)
+    L["(24b)m"] = np.where((vtype == BALANCED)[:, None], b + m23b, 0.0)
+    extract = np.where(b < 0.5 * m23b, m23b, b + 0.5 * m23b)
+    L["(24c)m"] = np.where(np.isin(vtype, EXTRACT_LIKE)[:, None], extract, 0.0)
+    L["(24d)m"] = np.where(mechanical[:, None], 0.0, np.where(b >= 1.0, b, 0.5 + 0.5 * b * b))
+    L["(25)m"] = L["(24a)m"] + L["(24b)m"] + L["(24c)m"] + L["(24d)m"]
+    # (230a) fan electricity, Table 4f: in-use SFP x 1.22 x dwelling volume (kWh/year)
+    L["(230a)"] = np.where(mechanical, np.nan_to_num(sfp) * 1.22 * L["(5)"], 0.0)

@@ -117,7 +117,8 @@ def test_order_invariance_and_batch_equals_single(perm, wall_us):
         ({"main_heating_code": 9999}, "main_heating_code"),
         ({"main_heating_control": 2999}, "main_heating_control"),
         ({"electricity_tariff": 2}, "electricity_tariff"),
-        ({"ventilation_type": 8}, "ventilation_type"),
+        ({"ventilation_type": 8, "mv_specific_fan_power_w_per_l_s": 0.8}, "mvhr_efficiency_pct"),
+        ({"ventilation_type": 5}, "mv_specific_fan_power_w_per_l_s"),
         ({"battery_capacity_kwh": 5.0}, "battery_capacity_kwh"),
         ({"living_area_m2": 500.0}, "living_area_m2"),
     ],
@@ -128,3 +129,21 @@ def test_unsupported_inputs_are_refused_with_record_and_field(override, field):
         calculate(pl.DataFrame(rows))
     assert err.value.record == "h1"
     assert err.value.field == field
+
+
+def test_mechanical_ventilation_lines():
+    rows = [
+        home(0),
+        home(1, ventilation_type=5, mv_specific_fan_power_w_per_l_s=0.5),
+        home(2, ventilation_type=8, mv_specific_fan_power_w_per_l_s=1.0, mvhr_efficiency_pct=80.0),
+    ]
+    out = calculate(pl.DataFrame(rows))
+    # fan electricity (230a) = SFP x 1.22 x V, V = 225 m3
+    assert out["pumps_fans_electricity_kwh"][1] - out["pumps_fans_electricity_kwh"][0] == pytest.approx(
+        0.5 * 1.22 * 225
+    )
+    assert out["pumps_fans_electricity_kwh"][2] - out["pumps_fans_electricity_kwh"][0] == pytest.approx(
+        1.0 * 1.22 * 225
+    )
+    # MVHR at 80 % recovers heat that MEV throws away
+    assert out["space_heating_kwh"][2] < out["space_heating_kwh"][1]
