@@ -16,7 +16,7 @@ import polars as pl
 
 from ara_assets.epc import is_known_field_path
 from ara_assets.resources.warehouse import Warehouse
-from ara_assets.resources.warehouse_repositories import FIELD_PATH, UpsertCounts
+from ara_assets.resources.warehouse_repositories import FIELD_PATH, UpsertCounts, check_portfolio_name
 
 PROPERTY_COLUMNS = ("uprn", "landlord_reference", "address", "postcode")
 PROPERTY_REQUIRED = ("uprn", "address", "postcode")
@@ -157,6 +157,10 @@ def parse_property_csv(path: Path) -> pl.DataFrame:
 
 def import_properties(warehouse: Warehouse, path: Path, portfolio: str) -> UpsertCounts:
     """Validate `path` and upsert its homes into `portfolio` (created if new), all or nothing."""
+    try:
+        check_portfolio_name(portfolio)
+    except ValueError as exc:
+        raise ImportRejected(str(path), [RowError(None, "--portfolio", portfolio, str(exc))]) from None
     frame = parse_property_csv(path)
     with warehouse.unit_of_work() as uow:
         portfolio_id = uow.portfolios.get_or_create(portfolio)

@@ -42,6 +42,19 @@ def _check_uprn(uprn: Any, record: str) -> int:
 
 # ---------------------------------------------------------------------------------------------- portfolios
 
+# Also a Dagster partition key and an asset file name; the same rule is a CHECK in sql/0002.
+PORTFOLIO_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,99}$")
+
+
+def check_portfolio_name(name: Any) -> str:
+    """Refuse a portfolio name that could not serve as a partition key and file name."""
+    if not isinstance(name, str) or name != name.strip() or not PORTFOLIO_NAME.match(name) or ".." in name:
+        raise ValueError(
+            f"portfolio: field 'name' value {name!r} must be 1-100 letters, digits, spaces, '_', '.' or '-', "
+            "starting with a letter or digit, without '..' or outer spaces"
+        )
+    return name
+
 
 @dataclass(frozen=True)
 class Portfolio:
@@ -56,8 +69,7 @@ class PortfolioRepository:
 
     def get_or_create(self, name: str) -> int:
         """The id of portfolio `name`, creating it if new."""
-        if not isinstance(name, str) or name != name.strip() or not name:
-            raise ValueError(f"portfolio: field 'name' value {name!r} must be non-empty with no outer spaces")
+        check_portfolio_name(name)
         # DO UPDATE (a no-op) rather than DO NOTHING so RETURNING yields the id of an existing row too.
         return self._conn.execute(
             sa.text(

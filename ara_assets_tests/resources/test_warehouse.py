@@ -258,8 +258,12 @@ def test_portfolios_get_or_create_and_list_after(warehouse: Warehouse) -> None:
         assert uow.portfolios.list_after(0) == [(a, "a"), (b, "b")]
         assert uow.portfolios.list_after(a) == [(b, "b")]
         assert uow.portfolios.by_name("b").id == b  # type: ignore[union-attr]
-        with pytest.raises(ValueError, match="field 'name'"):
-            uow.portfolios.get_or_create(" padded ")
+        for bad in (" padded ", "", "a/b", "../up", "x..y", "tab\there", "-dash-first"):
+            with pytest.raises(ValueError, match="field 'name'"):
+                uow.portfolios.get_or_create(bad)
+        # The database holds the same rule for writers that bypass the repository.
+        with pytest.raises(sa.exc.IntegrityError, match="portfolios_name_shape"), uow.connection.begin_nested():
+            uow.connection.execute(sa.text("INSERT INTO portfolios (name) VALUES ('a/b')"))
 
 
 def test_property_upsert_counts_added_updated_unchanged(warehouse: Warehouse) -> None:

@@ -95,6 +95,16 @@ def test_portfolio_import_bad_row_rejects_whole_file(
     assert _count(warehouse, "portfolios") == 0
 
 
+def test_portfolio_name_that_cannot_be_a_partition_key_is_refused(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    csv = _write(tmp_path, "homes.csv", GOOD_HOMES)
+    result = _ara(warehouse, "portfolio", "import", str(csv), "--portfolio", "north/east")
+    assert result.exit_code == 1
+    assert "field '--portfolio' value 'north/east'" in result.stderr
+    assert _count(warehouse, "portfolios") == 0
+
+
 def test_duplicate_uprn_names_the_first_row() -> None:
     errors = _rejected("uprn,address,postcode\n5,a,ZZ1 1ZZ\n6,b,ZZ1 1ZZ\n5,c,ZZ1 1ZZ\n")
     assert [str(e) for e in errors] == [
@@ -247,14 +257,15 @@ def test_db_migrate_and_status(fresh_database_url: str) -> None:
     env = {"ARA_DATABASE_URL": fresh_database_url}
     before = runner.invoke(app, ["db", "status"], env=env)
     assert before.exit_code == 0, before.output
-    assert "migrations pending: 0001_init.sql" in before.stdout
+    assert "migrations pending: 0001_init.sql, 0002_portfolio_name_shape.sql" in before.stdout
     first = runner.invoke(app, ["db", "migrate"], env=env)
     assert first.exit_code == 0, first.output
     assert "applied 0001_init.sql" in first.stdout
+    assert "applied 0002_portfolio_name_shape.sql" in first.stdout
     second = runner.invoke(app, ["db", "migrate"], env=env)
     assert "up to date" in second.stdout
     after = runner.invoke(app, ["db", "status"], env=env)
-    assert "migrations applied: 0001_init.sql" in after.stdout
+    assert "migrations applied: 0001_init.sql, 0002_portfolio_name_shape.sql" in after.stdout
     assert "landlord_overrides" in after.stdout and "(missing)" not in after.stdout
 
 
