@@ -262,7 +262,10 @@ def test_portfolios_get_or_create_and_list_after(warehouse: Warehouse) -> None:
             with pytest.raises(ValueError, match="field 'name'"):
                 uow.portfolios.get_or_create(bad)
         # The database holds the same rule for writers that bypass the repository.
-        with pytest.raises(sa.exc.IntegrityError, match="portfolios_name_shape"), uow.connection.begin_nested():
+        with (
+            pytest.raises(sa.exc.IntegrityError, match="portfolios_name_shape"),
+            uow.connection.begin_nested(),
+        ):
             uow.connection.execute(sa.text("INSERT INTO portfolios (name) VALUES ('a/b')"))
 
 
