@@ -81,6 +81,7 @@ class RegisterIndex:
     hits: dict[str, dict[str, Any]] = field(default_factory=dict)
     by_uprn: dict[int, list[str]] = field(default_factory=dict)
     by_postcode: dict[str, list[str]] = field(default_factory=dict)
+    all_numbers: list[str] = field(default_factory=list)
 
     def add(self, document: dict[str, Any], *, source: str) -> None:
         number = document.get("certificate_number")
@@ -111,19 +112,20 @@ class RegisterIndex:
             self.by_postcode.setdefault(normalise_postcode(postcode), []).append(number)
 
     def finish(self) -> None:
-        """Sort every lookup newest registration first (the register's ORDER BY), ties by number."""
+        """Sort every lookup newest registration first (the register's ORDER BY), undated last."""
+        self.all_numbers = self._ordered(self.documents)
         for table in (self.by_uprn, self.by_postcode):
-            for numbers in table.values():
-                numbers.sort(key=self._order_key)
+            for key, numbers in table.items():
+                table[key] = self._ordered(numbers)
 
-    def _order_key(self, number: str) -> tuple[int, str, str]:
-        date = self.hits[number]["registrationDate"] or ""
-        # Newest first; undated last. Negating a string is impossible, so sort on a flipped copy.
-        flipped = "".join(chr(0x10FFFF - ord(ch)) for ch in date)
-        return (0 if date else 1, flipped, number)
+    def _ordered(self, numbers: Iterable[str]) -> list[str]:
+        # Two stable sorts: by number (so ties are reproducible), then by date descending.
+        by_number = sorted(numbers)
+        return sorted(by_number, key=self._date_key, reverse=True)
 
-    def ordered(self, numbers: Iterable[str]) -> list[str]:
-        return sorted(numbers, key=self._order_key)
+    def _date_key(self, number: str) -> tuple[bool, str]:
+        date = self.hits[number]["registrationDate"]
+        return (date is not None, date or "")
 
 
 def _document_uprn(document: dict[str, Any], *, source: str) -> int | None:
@@ -307,7 +309,7 @@ def build_app(index: RegisterIndex, *, token: str, faults: FaultConfig) -> Starl
                 matches = [n for n in matches if n in wanted]
         if "address" in q and q["address"].strip():
             needle = q["address"].strip().lower()
-            pool = index.ordered(index.documents) if matches is None else matches
+            pool = index.all_numbers if matches is None else matches
             matches = [n for n in pool if needle in _address_text(index.hits[n])]
         if matches is None:
             return respond({"error": _MISSING_PARAMS}, 400)

@@ -388,3 +388,13 @@ def test_register_emulator_address_filter_and_stats_endpoint(register_emulator):
     assert stats["certificates"] == sum(len(d) for d in HOMES.values())
     assert stats["uprns"] == sum(1 for d in HOMES.values() if d)
     assert stats["search_requests"] >= 2
+
+
+def test_register_emulator_orders_newest_first_ties_by_number_undated_last(tmp_path):
+    rows = [("B", "2020-01-01"), ("A", "2020-01-01"), ("C", None), ("D", "2023-05-05"), ("E", "2019-12-31")]
+    for number, date in rows:
+        doc = {"certificate_number": number, "uprn": 5, "postcode": "zz9 9zz", "registration_date": date}
+        (tmp_path / f"{number}.json").write_text(json.dumps(doc))
+    index = load_index(tmp_path)
+    assert index.by_uprn[5] == ["D", "A", "B", "E", "C"]
+    assert index.by_postcode["ZZ99ZZ"] == ["D", "A", "B", "E", "C"]
