@@ -92,12 +92,59 @@ def lodged_summary(doc: Mapping[str, Any], fallback: str) -> dict[str, Any]:
     }
 
 
+def _screen(inputs: pl.DataFrame) -> dict[str, str]:
+    """One worksheet pass that records every refused home instead of stopping at the first.
+
+    The worksheet's refusals are row masks (``Sheet.refuse``); a sheet that collects them finds all
+    refused homes of the batch in one pass. Anything else going wrong in this pass (a refused row can
+    make later sections fail) leaves the screening empty and the bisection below does the work.
+    """
+    from dataclasses import dataclass, field
+
+    import numpy as np
+
+    from ara_assets.sap10.calculate import SECTIONS
+    from ara_assets.sap10.inputs import prepare_inputs
+    from ara_assets.sap10.sheet import Sheet
+
+    @dataclass
+    class _CollectingSheet(Sheet):
+        refused: dict[int, str] = field(default_factory=dict)
+
+        def refuse(self, mask: np.ndarray, field_name: str, reason: str) -> None:
+            for i in np.flatnonzero(mask):
+                if int(i) not in self.refused:
+                    home = self.df.get_column("home_id")[int(i)]
+                    value = self.df.get_column(field_name)[int(i)] if field_name in self.df.columns else None
+                    self.refused[int(i)] = str(UnsupportedInput(home, field_name, value, reason))
+
+    try:
+        df = prepare_inputs(inputs)
+        sheet = _CollectingSheet(df=df, n=df.height)
+        with np.errstate(all="ignore"):
+            for section in SECTIONS:
+                section(sheet)
+    except Exception:  # noqa: BLE001 - screening is an optimisation; the exact path follows
+        return {}
+    ids = df.get_column("home_id")
+    return {ids[i]: msg for i, msg in sheet.refused.items()}
+
+
+CHUNK = 256  # a refused batch is halved down to this size, so each refusal re-runs a small batch
+
+
 def _calculate_collect(inputs: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, str]]:
-    """``calculate`` over the batch; a refused home is split out by bisection so one bad row costs
-    O(log n) extra worksheet runs instead of stopping the batch. Returns (results, home_id -> error)."""
+    """``calculate`` over the batch, collecting refusals per home.
+
+    The worksheet stops at the first refused home. That home is recorded and taken out, and a failed
+    batch larger than ``CHUNK`` is halved before the retry, so k refusals cost about k small re-runs
+    rather than k full-batch re-runs. Returns (results, home_id -> error).
+    """
     from ara_assets.sap10.calculate import calculate
 
-    errors: dict[str, str] = {}
+    errors = _screen(inputs)
+    if errors:
+        inputs = inputs.filter(~pl.col("home_id").is_in(list(errors)))
     done: list[pl.DataFrame] = []
     stack = [inputs]
     while stack:
@@ -106,17 +153,27 @@ def _calculate_collect(inputs: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, st
             continue
         try:
             done.append(calculate(batch))
+            continue
         except UnsupportedInput as e:
-            bad = batch.filter(pl.col("home_id") == str(e.record)) if e.record is not None else batch.head(0)
-            if bad.height:
-                for h in bad.get_column("home_id").to_list():
+            named = (
+                batch.filter(pl.col("home_id") == str(e.record)) if e.record is not None else batch.head(0)
+            )
+            if named.height:
+                for h in named.get_column("home_id").to_list():
                     errors[h] = str(e)
-                stack.append(batch.filter(pl.col("home_id") != str(e.record)))
+                batch = batch.filter(pl.col("home_id") != str(e.record))
             elif batch.height == 1:
                 errors[batch.get_column("home_id")[0]] = str(e)
-            else:
+                continue
+            elif batch.height <= CHUNK:
                 half = batch.height // 2
                 stack.extend([batch.slice(half), batch.slice(0, half)])
+                continue
+        if batch.height > CHUNK:
+            half = batch.height // 2
+            stack.extend([batch.slice(half), batch.slice(0, half)])
+        else:
+            stack.append(batch)
     if not done:
         return pl.DataFrame(schema={"home_id": pl.String()}), errors
     return pl.concat(done, how="diagonal_relaxed"), errors

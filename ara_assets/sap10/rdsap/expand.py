@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
+import pyarrow as pa
 
 from ara_assets.sap10.errors import UnsupportedInput
 from ara_assets.sap10.inputs import INPUT_SCHEMA, REQUIRED
@@ -78,8 +79,8 @@ class _Cert:
 
 
 def _v(x: Any) -> Any:
-    if isinstance(x, Mapping) and "value" in x:
-        return x["value"]
+    if type(x) is dict or isinstance(x, Mapping):
+        return x.get("value", x)
     return x
 
 
@@ -87,11 +88,20 @@ def num(m: Mapping[str, Any] | None, key: str, default: float | None = None) -> 
     """A numeric field (bare or ``{"value": ...}``); codes like "NA"/"ND" read as missing."""
     if m is None:
         return default
-    x = _v(m.get(key))
-    if x is None or isinstance(x, bool):
-        return default
-    if isinstance(x, int | float):
+    x = m.get(key)
+    t = type(x)  # exact-type fast paths first: this runs ~100 times per certificate
+    if t is float:
+        return x
+    if t is int:
         return float(x)
+    if x is None or t is bool:
+        return default
+    if t is dict or isinstance(x, Mapping):
+        x = x.get("value")
+        if x is None or type(x) is bool:
+            return default
+        if type(x) in (int, float):
+            return float(x)
     try:
         return float(str(x).strip())
     except ValueError:
@@ -149,7 +159,11 @@ def _band(cert: _Cert, value: Any, field: str) -> str:
 def _fuel(cert: _Cert, value: int | None, field: str) -> int:
     fuels = t.fuel_codes()
     if value is None or value not in fuels:
-        raise cert.fail(field, value, "fuel not mapped to a SAP Table 12 code (heat networks not expanded)")
+        raise cert.fail(
+            field,
+            value,
+            "fuel not mapped to a SAP Table 12 code (community LPG, electricity or heat-network data)",
+        )
     return fuels[value]
 
 
@@ -1029,10 +1043,23 @@ class ExpansionError:
     message: str
 
 
+def _list_series(name: str, values: list[list[Any]], dtype: pl.DataType) -> pl.Series:
+    """A list column from per-row Python lists through one flat Arrow array (much cheaper than
+    letting polars infer every row's list)."""
+    offsets = [0]
+    flat: list[Any] = []
+    for v in values:
+        flat.extend(v)
+        offsets.append(len(flat))
+    inner = dtype.inner  # type: ignore[attr-defined]
+    arrow_inner = pa.float64() if inner == pl.Float64 else pa.int32()
+    arr = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), pa.array(flat, arrow_inner))
+    return pl.Series(name, arr).cast(dtype)
+
+
 def rows_to_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
     """Column lists -> one frame with the INPUT_SCHEMA dtypes plus the extra columns."""
-    cols: dict[str, list[Any]] = {}
-    schema: dict[str, pl.DataType] = {}
+    series: list[pl.Series] = []
     for name, dtype in ALL_DTYPES.items():
         if name in _DEFAULTS or name in EXTRA_COLUMNS:
             default = _DEFAULTS.get(name)
@@ -1040,12 +1067,12 @@ def rows_to_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
             default = None
         else:
             continue
-        schema[name] = dtype
-        if isinstance(default, list):
-            cols[name] = [r.get(name, []) for r in rows]
+        if isinstance(dtype, pl.List):
+            fallback = default if isinstance(default, list) else []
+            series.append(_list_series(name, [r.get(name, fallback) for r in rows], dtype))
         else:
-            cols[name] = [r.get(name, default) for r in rows]
-    return pl.DataFrame(cols, schema=schema)
+            series.append(pl.Series(name, [r.get(name, default) for r in rows], dtype=dtype, strict=False))
+    return pl.DataFrame(series)
 
 
 PLACEHOLDER_NUMBER = "0000-0000-0000-0000-0000"
