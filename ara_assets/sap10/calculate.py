@@ -8,7 +8,7 @@ import polars as pl
 from ara_assets.sap10.dimensions import dimensions
 from ara_assets.sap10.emissions import emissions
 from ara_assets.sap10.energy_requirements import energy_requirements
-from ara_assets.sap10.fuel_costs import STANDARD_ELECTRICITY, band_of, fuel_costs
+from ara_assets.sap10.fuel_costs import STANDARD_ELECTRICITY, band_of, fuel_costs, water_fuel_of
 from ara_assets.sap10.heat_loss import heat_loss
 from ara_assets.sap10.inputs import prepare_inputs
 from ara_assets.sap10.internal_gains import internal_gains
@@ -48,6 +48,7 @@ OUTPUTS: dict[str, str] = {
     "space_heating_kwh": "(98)",
     "water_heating_kwh": "(64)",
     "main_space_heating_fuel_kwh": "(211)",
+    "main_2_space_heating_fuel_kwh": "(213)",
     "secondary_space_heating_fuel_kwh": "(215)",
     "water_heating_fuel_kwh": "(219)",
     "pumps_fans_electricity_kwh": "(231)",
@@ -92,10 +93,9 @@ def calculate(inputs: pl.DataFrame) -> pl.DataFrame:
     cols["ei_rating_int"] = L["(274)"].astype(np.int32)
     # Table 12 fuel codes of each delivered-energy column, so bills can be priced per fuel
     cols["main_heating_fuel"] = s.df.get_column("main_heating_fuel")
+    cols["main_heating_2_fuel"] = s.df.get_column("main_heating_2_fuel")
     cols["secondary_heating_fuel"] = s.df.get_column("secondary_heating_fuel")
-    cols["water_heating_fuel"] = s.df.get_column("water_heating_fuel").fill_null(
-        s.df.get_column("main_heating_fuel")
-    )
+    cols["water_heating_fuel"] = pl.Series(water_fuel_of(s), dtype=pl.Int32)
     cols["electricity_fuel"] = pl.Series([STANDARD_ELECTRICITY] * s.n, dtype=pl.Int32)
     return pl.DataFrame(cols)
 

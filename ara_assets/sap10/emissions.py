@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ara_assets.sap10 import tables
-from ara_assets.sap10.fuel_costs import fuel_of
+from ara_assets.sap10.fuel_costs import fuel_of, water_fuel_of
 from ara_assets.sap10.sheet import Sheet
 
 
@@ -27,12 +27,15 @@ def _monthly_factor(s: Sheet, fuel: np.ndarray, kind: str, field_name: str, used
 def _section(s: Sheet, kind: str, lines: tuple[str, ...]) -> np.ndarray:
     L = s.L
     main_fuel = s.col("main_heating_fuel").astype(int)
-    water_fuel = fuel_of(s, "water_heating_fuel", main_fuel)
+    water_fuel = water_fuel_of(s)
     sec_fuel = fuel_of(s, "secondary_heating_fuel", np.zeros(s.n))
     has_sec = L["(201)"] > 0
     everyone = np.ones(s.n, dtype=bool)
     elec = np.full(s.n, 30)
     f_main = _monthly_factor(s, main_fuel, kind, "main_heating_fuel", everyone)
+    has_main2 = L["(205)"] > 0
+    main2_fuel = fuel_of(s, "main_heating_2_fuel", main_fuel)
+    f_main2 = _monthly_factor(s, np.where(has_main2, main2_fuel, 30), kind, "main_heating_2_fuel", has_main2)
     f_sec = _monthly_factor(s, np.where(has_sec, sec_fuel, 30), kind, "secondary_heating_fuel", has_sec)
     f_water = _monthly_factor(s, water_fuel, kind, "water_heating_fuel", everyone)
     f_elec = _monthly_factor(s, elec, kind, "main_heating_fuel", everyone)
@@ -42,8 +45,9 @@ def _section(s: Sheet, kind: str, lines: tuple[str, ...]) -> np.ndarray:
         else "electricity_exported_pv_primary_energy"
     )
     f_export = tables.monthly()[export_key][None, :]
-    main, sec, water, pumps, light, pv = lines
+    main, main2, sec, water, pumps, light, pv = lines
     L[main + "m"] = L["(211)m"] * f_main
+    L[main2 + "m"] = L["(213)m"] * f_main2
     L[sec + "m"] = L["(215)m"] * f_sec
     L[water + "m"] = L["(219)m"] * f_water
     L[pumps + "m"] = L["(231)m"] * f_elec
@@ -58,7 +62,7 @@ def _section(s: Sheet, kind: str, lines: tuple[str, ...]) -> np.ndarray:
 
 def emissions(s: Sheet) -> None:
     L = s.L
-    L["(272)"] = _section(s, "co2", ("(261)", "(263)", "(264)", "(267)", "(268)", "(269)"))
+    L["(272)"] = _section(s, "co2", ("(261)", "(262)", "(263)", "(264)", "(267)", "(268)", "(269)"))
     L["(273)"] = L["(272)"] / L["(4)"]
     cf = L["(272)"] / (L["(4)"] + 45.0)
     L["CF"] = cf
@@ -67,5 +71,5 @@ def emissions(s: Sheet) -> None:
     with np.errstate(divide="ignore", invalid="ignore"):
         L["ei_value"] = np.where(cf >= cut, c0 - c1 * np.log10(np.maximum(cf, 1e-9)), a - b * cf)
     L["(274)"] = np.maximum(1.0, np.floor(L["ei_value"] + 0.5))
-    L["(286)"] = _section(s, "pe", ("(275)", "(277)", "(278)", "(281)", "(282)", "(283)"))
+    L["(286)"] = _section(s, "pe", ("(275)", "(276)", "(277)", "(278)", "(281)", "(282)", "(283)"))
     L["(287)"] = L["(286)"] / L["(4)"]

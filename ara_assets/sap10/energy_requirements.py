@@ -11,13 +11,48 @@ GAS_OIL_BOILERS = (101, 141)  # Table 4b code range where the Table 4c(2) interl
 SECONDARY_FRACTION_WET = 0.10  # Table 11: boilers and heat pumps with a secondary system
 
 
+def _system(s: Sheet, prefix: str, present: np.ndarray) -> dict[str, np.ndarray]:
+    """Code, boiler flags and efficiencies (Tables 4a/4b, PCDB override, Table 4c(2)) of one main system."""
+    hs = tables.heating_systems()
+    code = s.col(f"{prefix}_code", 0).astype(int)
+    boiler = hs["boiler"][code]
+    combi = hs["combi"][code]
+    winter = s.col(f"{prefix}_efficiency_winter_pct")
+    winter = np.where(np.isnan(winter), hs["winter"][code], winter)
+    s.refuse(present & np.isnan(winter), f"{prefix}_code", "no efficiency in the Table 4a/4b transcription")
+    summer = s.col(f"{prefix}_efficiency_summer_pct")
+    summer = np.where(np.isnan(summer), hs["summer"][code], summer)
+    interlock_rule = boiler & (code >= GAS_OIL_BOILERS[0]) & (code <= GAS_OIL_BOILERS[1])
+    no_interlock = interlock_rule & (s.col("boiler_interlock") == 0)
+    return {
+        "code": code,
+        "boiler": boiler,
+        "winter": winter,
+        "summer": summer,
+        "space_adj": np.where(no_interlock, -5.0, 0.0),
+        # Table 4c(2): a combi keeps its water efficiency without interlock
+        "water_adj": np.where(no_interlock & ~combi, -5.0, 0.0),
+    }
+
+
+def _water_from_boiler(q_space: np.ndarray, q_water: np.ndarray, sys: dict[str, np.ndarray]) -> np.ndarray:
+    """Appendix D eq D1: monthly water efficiency of a boiler heating space and water."""
+    eta_w = (sys["winter"] + sys["water_adj"])[:, None]
+    eta_s = (sys["summer"] + sys["water_adj"])[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        blended = (q_space + q_water) / (q_space / eta_w + q_water / eta_s)
+    boiler_water = np.where(np.isnan(eta_s), eta_w, np.where(q_space > 0, blended, eta_s))
+    return np.where(sys["boiler"][:, None], boiler_water, sys["winter"][:, None])
+
+
 def energy_requirements(s: Sheet) -> None:
     L = s.L
     days = tables.days()
     hs = tables.heating_systems()
-    code = s.col("main_heating_code").astype(int)
-    boiler = hs["boiler"][code]
-    combi = hs["combi"][code]
+    main1 = _system(s, "main_heating", np.ones(s.n, dtype=bool))
+    has_main2 = ~s.is_null("main_heating_2_code")
+    main2 = _system(s, "main_heating_2", has_main2)
+    boiler = main1["boiler"]
     has_secondary = ~s.is_null("secondary_heating_code")
     s.refuse(
         has_secondary & ~boiler,
@@ -26,23 +61,23 @@ def energy_requirements(s: Sheet) -> None:
     )
     L["(201)"] = np.where(has_secondary, SECONDARY_FRACTION_WET, 0.0)
     L["(202)"] = 1.0 - L["(201)"]
-    L["(203)"] = 1.0 - s.col("main_heating_fraction")
-    s.refuse(L["(203)"] > 0, "main_heating_fraction", "a second main heating system is not implemented yet")
+    share2 = 1.0 - s.col("main_heating_fraction")
+    s.refuse(
+        ~has_main2 & (share2 > 0), "main_heating_2_code", "main_heating_fraction < 1 needs a main system 2"
+    )
+    s.refuse(
+        has_main2 & s.is_null("main_heating_2_fuel"), "main_heating_2_fuel", "main system 2 needs a fuel"
+    )
+    L["(203)"] = np.where(has_main2, share2, 0.0)
     L["(204)"] = L["(202)"] * (1.0 - L["(203)"])
-
-    winter = s.col("main_heating_efficiency_winter_pct")
-    winter = np.where(np.isnan(winter), hs["winter"][code], winter)
-    s.refuse(np.isnan(winter), "main_heating_code", "no efficiency in the Table 4a/4b transcription")
-    summer = s.col("main_heating_efficiency_summer_pct")
-    summer = np.where(np.isnan(summer), hs["summer"][code], summer)
-    interlock_rule = boiler & (code >= GAS_OIL_BOILERS[0]) & (code <= GAS_OIL_BOILERS[1])
-    no_interlock = interlock_rule & (s.col("boiler_interlock") == 0)
-    space_adj = np.where(no_interlock, -5.0, 0.0)
-    water_adj = np.where(no_interlock & ~combi, -5.0, 0.0)  # Table 4c(2): combis keep their water efficiency
-    L["winter_efficiency"] = winter
-    L["(206)"] = winter + space_adj
+    L["(205)"] = L["(202)"] * L["(203)"]
+    L["winter_efficiency"] = main1["winter"]
+    L["(206)"] = main1["winter"] + main1["space_adj"]
+    L["(207)"] = np.where(has_main2, main2["winter"] + main2["space_adj"], 100.0)
     L["(211)m"] = L["(98)m"] * L["(204)"][:, None] * 100.0 / L["(206)"][:, None]
     L["(211)"] = L["(211)m"].sum(axis=1)
+    L["(213)m"] = L["(98)m"] * L["(205)"][:, None] * 100.0 / L["(207)"][:, None]
+    L["(213)"] = L["(213)m"].sum(axis=1)
 
     sec_eff = s.col("secondary_heating_efficiency_pct")
     sec_code = s.col("secondary_heating_code", 0).astype(int)
@@ -63,19 +98,17 @@ def energy_requirements(s: Sheet) -> None:
     # water heating efficiency (217)
     wcode = s.col("water_heating_code").astype(int)
     from_main = np.isin(wcode, (901, 902))
-    s.refuse(wcode == 902, "water_heating_code", "a second main heating system is not implemented yet")
+    s.refuse(
+        (wcode == 902) & ~has_main2, "water_heating_code", "902 (from main system 2) without a main system 2"
+    )
     s.refuse(wcode == 914, "water_heating_code", "water from the secondary system is not implemented yet")
-    q_space = L["(98)m"] * L["(204)"][:, None]
     q_water = L["(64)m"]
-    eta_w = (winter + water_adj)[:, None]
-    eta_s = (summer + water_adj)[:, None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        blended = (q_space + q_water) / (q_space / eta_w + q_water / eta_s)  # Appendix D eq D1
-    boiler_water = np.where(np.isnan(eta_s), eta_w, np.where(q_space > 0, blended, eta_s))
+    eff_1 = _water_from_boiler(L["(98)m"] * L["(204)"][:, None], q_water, main1)
+    eff_2 = _water_from_boiler(L["(98)m"] * L["(205)"][:, None], q_water, main2)
     separate = s.col("water_heating_efficiency_pct")
     separate = np.where(np.isnan(separate), hs["winter"][np.where(from_main, 0, wcode)], separate)
     eff_w = np.where(
-        from_main[:, None], np.where(boiler[:, None], boiler_water, winter[:, None]), separate[:, None]
+        (wcode == 901)[:, None], eff_1, np.where((wcode == 902)[:, None], eff_2, separate[:, None])
     )
     s.refuse(np.isnan(eff_w).any(axis=1), "water_heating_efficiency_pct", "water heater efficiency unknown")
     s.refuse(
@@ -91,6 +124,6 @@ def energy_requirements(s: Sheet) -> None:
     pump_kwh = tables.const("pump_electricity_kwh")
     age = s.col("central_heating_pump_age").astype(int)
     pump = np.select([age == 1, age == 2], [pump_kwh["1"], pump_kwh["2"]], pump_kwh["0"])  # type: ignore[index]
-    L["(230c)"] = np.where(boiler, pump, 0.0)
+    L["(230c)"] = np.where(boiler | (has_main2 & main2["boiler"]), pump, 0.0)
     L["(231)"] = L["(230a)"] + L["(230c)"]
     L["(231)m"] = L["(231)"][:, None] * days / 365.0

@@ -17,6 +17,14 @@ def fuel_of(s: Sheet, column: str, fallback: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(f), fallback, f).astype(int)
 
 
+def water_fuel_of(s: Sheet) -> np.ndarray:
+    """Fuel of the water heating: its own column, else the main system it comes from (901 / 902)."""
+    main_fuel = s.col("main_heating_fuel").astype(int)
+    main2_fuel = fuel_of(s, "main_heating_2_fuel", main_fuel)
+    from_main = np.where(s.col("water_heating_code") == 902, main2_fuel, main_fuel)
+    return fuel_of(s, "water_heating_fuel", from_main)
+
+
 def _price(s: Sheet, fuel: np.ndarray, field_name: str, used: np.ndarray) -> np.ndarray:
     price = tables.fuels()["price_p_per_kwh"][fuel] / 100.0
     s.refuse(used & np.isnan(price), field_name, "no Table 12 price for this fuel code")
@@ -46,25 +54,38 @@ def fuel_costs(s: Sheet) -> None:
         "off-peak tariffs need the Table 12a splits, not fully transcribed yet",
     )
     main_fuel = s.col("main_heating_fuel").astype(int)
-    water_fuel = fuel_of(s, "water_heating_fuel", main_fuel)
+    water_fuel = water_fuel_of(s)
     sec_fuel = fuel_of(s, "secondary_heating_fuel", np.zeros(s.n))
     has_sec = L["(201)"] > 0
     elec = tables.fuels()["price_p_per_kwh"][STANDARD_ELECTRICITY] / 100.0
     L["(240)"] = L["(211)"] * _price(s, main_fuel, "main_heating_fuel", np.ones(s.n, dtype=bool))
+    has_main2 = L["(205)"] > 0
+    main2_fuel = fuel_of(s, "main_heating_2_fuel", main_fuel)
+    L["(241)"] = L["(213)"] * _price(s, main2_fuel, "main_heating_2_fuel", has_main2)
     L["(242)"] = L["(215)"] * _price(s, sec_fuel, "secondary_heating_fuel", has_sec)
     L["(247)"] = L["(219)"] * _price(s, water_fuel, "water_heating_fuel", np.ones(s.n, dtype=bool))
     L["(249)"] = L["(231)"] * elec
     L["(250)"] = L["(232)"] * elec
     standing = np.nan_to_num(tables.fuels()["standing_charge_gbp"])
     # a fuel's standing charge is paid once however many systems use it (gas; heat networks)
-    fuels_used = np.stack([main_fuel, water_fuel, np.where(has_sec, sec_fuel, main_fuel)], axis=1)
+    fuels_used = np.stack(
+        [
+            main_fuel,
+            water_fuel,
+            np.where(has_sec, sec_fuel, main_fuel),
+            np.where(has_main2, main2_fuel, main_fuel),
+        ],
+        axis=1,
+    )
     fuels_used.sort(axis=1)
     first = np.ones_like(fuels_used, dtype=bool)
     first[:, 1:] = fuels_used[:, 1:] != fuels_used[:, :-1]
     L["(251)"] = (standing[fuels_used] * first).sum(axis=1)
     export = tables.fuels()["price_p_per_kwh"][PV_EXPORT] / 100.0
     L["(252)"] = L["(233a)"] * elec + L["(233b)"] * export
-    L["(255)"] = L["(240)"] + L["(242)"] + L["(247)"] + L["(249)"] + L["(250)"] + L["(251)"] + L["(252)"]
+    L["(255)"] = (
+        L["(240)"] + L["(241)"] + L["(242)"] + L["(247)"] + L["(249)"] + L["(250)"] + L["(251)"] + L["(252)"]
+    )
     L["(256)"] = np.full(s.n, tables.const("energy_cost_deflator"))
     L["(257)"] = L["(256)"] * L["(255)"] / (L["(4)"] + 45.0)
     L["sap_value"] = sap_rating(L["(257)"])

@@ -40,16 +40,23 @@ def _zone_temperature(
     return eta, th - drop * factor
 
 
-def responsiveness(s: Sheet) -> np.ndarray:
-    """Table 4a/4d responsiveness R of main system 1 (wet systems: radiators 1.0, underfloor 0.75)."""
+def _responsiveness_of(s: Sheet, column: str, present: np.ndarray) -> np.ndarray:
     hs = tables.heating_systems()
-    code = s.col("main_heating_code").astype(int)
+    code = s.col(column, 0).astype(int)
     emitter = s.col("heat_emitter_type").astype(int)
-    wet = hs["boiler"][code]
     wet_r = np.where(np.isin(emitter, (2, 3)), 0.75, 1.0)
-    r = np.where(wet, wet_r, hs["responsiveness"][code])
-    s.refuse(np.isnan(r), "main_heating_code", "responsiveness not in Table 4a/4d transcription")
-    return r
+    r = np.where(hs["boiler"][code], wet_r, hs["responsiveness"][code])
+    s.refuse(present & np.isnan(r), column, "responsiveness not in Table 4a/4d transcription")
+    return np.where(present, r, 0.0)
+
+
+def responsiveness(s: Sheet) -> np.ndarray:
+    """Table 4a/4d responsiveness R (wet systems: radiators 1.0, underfloor 0.75), weighted over the main
+    systems by their share of main heat when there are two."""
+    share2 = np.where(s.is_null("main_heating_2_code"), 0.0, 1.0 - s.col("main_heating_fraction"))
+    r1 = _responsiveness_of(s, "main_heating_code", np.ones(s.n, dtype=bool))
+    r2 = _responsiveness_of(s, "main_heating_2_code", ~s.is_null("main_heating_2_code"))
+    return (1.0 - share2) * r1 + share2 * r2
 
 
 def mean_temperature(s: Sheet) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ara_assets.sap10 import tables
+from ara_assets.sap10.fuel_costs import water_fuel_of
 from ara_assets.sap10.sheet import Sheet
 from ara_assets.sap10.solar_gains import surface_flux
 
@@ -32,8 +33,8 @@ def photovoltaics(s: Sheet) -> None:
     # Demand PV can meet: lighting, appliances, cooking, pumps and fans, electric space and water heating.
     elec = np.asarray(tables.ELECTRIC_FUELS)
     main_e = np.isin(s.col("main_heating_fuel").astype(int), elec)[:, None]
-    wfuel = s.col("water_heating_fuel")
-    water_e = np.where(np.isnan(wfuel), main_e[:, 0], np.isin(wfuel, elec))[:, None]
+    water_e = np.isin(water_fuel_of(s), elec)[:, None]
+    main2_e = np.isin(s.col("main_heating_2_fuel", 0.0), elec)[:, None]
     sfuel = s.col("secondary_heating_fuel", 0.0)
     sec_e = np.isin(sfuel, elec)[:, None]
     demand = (
@@ -42,6 +43,7 @@ def photovoltaics(s: Sheet) -> None:
         + L["L21m"]
         + L["(231)m"]
         + np.where(main_e, L["(211)m"], 0.0)
+        + np.where(main2_e, L["(213)m"], 0.0)
         + np.where(sec_e, L["(215)m"], 0.0)
         + np.where(water_e, L["(219)m"], 0.0)
     )

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ara_assets.sap10 import UnsupportedInput, calculate
+from ara_assets.sap10 import UnsupportedInput, calculate, worksheet
 
 
 def home(i: int = 0, **over) -> dict:
@@ -147,3 +147,28 @@ def test_mechanical_ventilation_lines():
     )
     # MVHR at 80 % recovers heat that MEV throws away
     assert out["space_heating_kwh"][2] < out["space_heating_kwh"][1]
+
+
+def test_two_identical_main_systems_equal_one():
+    one = home(0)
+    two = home(1, main_heating_fraction=0.4, main_heating_2_code=104, main_heating_2_fuel=1)
+    out = calculate(pl.DataFrame([one, two]))
+    # Not exactly equal: Appendix D eq D1 weights the water efficiency by the space heat of the system
+    # that heats the water (40 % here), so the combi's water efficiency moves towards its summer value.
+    assert out["sap_rating"][1] == pytest.approx(out["sap_rating"][0], abs=0.2)
+    assert out["space_heating_kwh"][1] == pytest.approx(out["space_heating_kwh"][0], rel=1e-12)
+    total = out["main_space_heating_fuel_kwh"][1] + out["main_2_space_heating_fuel_kwh"][1]
+    assert total == pytest.approx(out["main_space_heating_fuel_kwh"][0], rel=1e-12)
+    assert out["main_2_space_heating_fuel_kwh"][1] == pytest.approx(0.6 * total, rel=1e-12)
+
+
+def test_second_main_system_electric_room_heaters():
+    mixed = home(0, main_heating_fraction=0.7, main_heating_2_code=691, main_heating_2_fuel=30)
+    w = worksheet(pl.DataFrame([mixed]))
+    assert w["(203)"] == pytest.approx(0.3)
+    assert w["(207)"] == 100.0
+    assert w["(213)"] == pytest.approx(0.3 * w["(98)"], rel=1e-12)
+    # electricity for space heating counts in the standard-tariff cost at 16.49 p/kWh
+    assert w["(241)"] == pytest.approx(0.1649 * w["(213)"], rel=1e-12)
+    with pytest.raises(UnsupportedInput):
+        calculate(pl.DataFrame([home(1, main_heating_fraction=0.7)]))
