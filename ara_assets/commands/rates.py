@@ -151,3 +151,10 @@ def show(
             )
         )
         typer.echo(factors.select("fuel", "scheme", "kg_co2e_per_kwh", "primary_energy_factor", "valid_from"))
+    from ara_assets.baseline.pricing import sap_fuel_map
+
+    priced = set(rates["fuel"].to_list())
+    unpriced = sorted(set(sap_fuel_map()["price_fuel"].to_list()) - priced)
+    if unpriced:
+        # Bills for homes using these fail with an error naming the fuel until a rate is imported.
+        typer.echo(f"unpriced on {on.isoformat()}: {', '.join(unpriced)}")

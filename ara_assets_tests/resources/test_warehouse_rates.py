@@ -184,6 +184,7 @@ def test_cli_refresh_show_and_import(cli, tmp_path) -> None:
     shown = cli("show", "--as-of", "2026-08-01")
     assert shown.exit_code == 0, shown.output
     assert "rates version 1" in shown.output and "mains_gas" in shown.output and "7.33" in shown.output
+    assert "unpriced on 2026-08-01: " in shown.output and "heat_network" in shown.output
 
     good = tmp_path / "oct.csv"
     good.write_text(
