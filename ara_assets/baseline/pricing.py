@@ -85,26 +85,42 @@ def table_12a() -> pl.DataFrame:
     )
 
 
+def _uncastable(frame: pl.DataFrame, column: str, dtype: pl.DataType) -> str:
+    """The message for a column that does not cast: its first offending row and value."""
+    try:
+        loose = frame[column].cast(dtype, strict=False)
+        bad = frame.filter(frame[column].is_not_null() & loose.is_null())
+    except pl.exceptions.PolarsError:  # e.g. Python objects: no cast at all
+        bad = frame
+    if not bad.height:
+        return f"energy block: field {column!r} of type {frame.schema[column]} cannot be read as {dtype}"
+    r = bad.row(0, named=True)
+    return (
+        f"energy block: property {r.get('property_id')!r}: field {column!r} value {r[column]!r} "
+        f"is not a valid {dtype}"
+    )
+
+
 def _check_energy(energy: pl.DataFrame) -> pl.DataFrame:
     need = ("property_id", "end_use", "fuel_code", "kwh")
     missing = [c for c in need if c not in energy.columns]
     if missing:
         raise RatesError(f"energy block: missing column(s) {', '.join(missing)}")
+    types = {
+        "property_id": pl.Int64(),
+        "fuel_code": pl.Int64(),
+        "kwh": pl.Float64(),
+        "offpeak_category": pl.String(),
+        "high_rate_fraction": pl.Float64(),
+    }
     energy = energy.with_columns(
-        pl.col("property_id").cast(pl.Int64()),
-        pl.col("fuel_code").cast(pl.Int64()),
-        pl.col("kwh").cast(pl.Float64()),
-        (
-            pl.col("offpeak_category").cast(pl.String())
-            if "offpeak_category" in energy.columns
-            else pl.lit(None, dtype=pl.String()).alias("offpeak_category")
-        ),
-        (
-            pl.col("high_rate_fraction").cast(pl.Float64())
-            if "high_rate_fraction" in energy.columns
-            else pl.lit(None, dtype=pl.Float64()).alias("high_rate_fraction")
-        ),
+        pl.lit(None, dtype=t).alias(c) for c, t in types.items() if c not in energy.columns
     )
+    for column, dtype in types.items():
+        try:
+            energy = energy.with_columns(pl.col(column).cast(dtype))
+        except pl.exceptions.PolarsError:
+            raise RatesError(_uncastable(energy, column, dtype)) from None
     bad = energy.filter(pl.col("kwh").is_null() | (pl.col("kwh") < 0) | pl.col("kwh").is_nan())
     if bad.height:
         r = bad.row(0, named=True)

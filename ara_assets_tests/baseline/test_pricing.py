@@ -143,6 +143,7 @@ def test_off_peak_without_a_table_12a_row_is_refused() -> None:
         ({"fuel_code": 999}, r"field 'fuel_code' value 999 is not a SAP 10.2 Table 12 fuel code"),
         ({"end_use": "sauna"}, r"field 'end_use' value 'sauna'"),
         ({"fuel_code": 60}, r"belongs in meters.pv_export_kwh"),
+        ({"fuel_code": "thirty"}, r"property 5: field 'fuel_code' value 'thirty' is not a valid Int64"),
     ],
 )
 def test_bad_energy_rows_are_refused(change: dict[str, object], message: str) -> None:
