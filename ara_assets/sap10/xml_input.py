@@ -20,6 +20,7 @@ DOOR_TYPES = (1, 2, 3)
 WINDOW, ROOF_WINDOW, ROOFLIGHT = 4, 5, 6
 DEFAULT_FRAME_FACTOR = 0.7  # Table 6c, wood or PVC frame / unknown
 DEFAULT_ROOF_WINDOW_PITCH = 45.0  # when a roof window's Pitch is not lodged
+BOOLEAN_TEXT = {"true": 1.0, "false": 0.0, "y": 1.0, "n": 0.0}
 ELECTRICITY_UNSPECIFIED = 39  # SAP-Schema fuel code; Table 12 codes by tariff below
 TARIFF_FUEL = {1: 30}
 
@@ -44,7 +45,20 @@ def _num(el: ET.Element | None, path: str, default: float | None = None) -> floa
     found = el.find(path)
     if found is None or found.text is None or found.text.strip() in ("", "ND", "NR"):
         return default
-    return float(found.text)
+    text = found.text.strip().lower()
+    if text in BOOLEAN_TEXT:
+        return BOOLEAN_TEXT[text]
+    try:
+        return float(text)
+    except ValueError:
+        raise _BadElement(path, found.text) from None
+
+
+class _BadElement(ValueError):
+    def __init__(self, path: str, text: str) -> None:
+        super().__init__(path)
+        self.path = path
+        self.text = text
 
 
 def _int(el: ET.Element | None, path: str, default: int | None = None) -> int | None:
@@ -54,6 +68,13 @@ def _int(el: ET.Element | None, path: str, default: int | None = None) -> int | 
 
 def read_sap_xml(source: str | Path, home_id: str | None = None) -> dict[str, object]:
     """One SAP-Schema XML document (path or text) -> one input row (dict of INPUT_SCHEMA columns)."""
+    try:
+        return _read(source, home_id)
+    except _BadElement as err:
+        raise UnsupportedInput(home_id or str(source)[-60:], err.path, err.text, "not a number") from None
+
+
+def _read(source: str | Path, home_id: str | None) -> dict[str, object]:
     text = (
         Path(source).read_text()
         if isinstance(source, Path) or not str(source).lstrip().startswith("<")
@@ -166,23 +187,29 @@ def read_sap_xml(source: str | Path, home_id: str | None = None) -> dict[str, ob
         roof_u_value=roofs_u,
     )
 
-    y_values = set()
+    codes, y_values, psi_l = set(), set(), 0.0
     for p in parts:
         tb = p.find("./SAP-Thermal-Bridges")
         tb_code = _int(tb, "Thermal-Bridge-Code", 1)
+        codes.add(tb_code)
         if tb_code == 4:
             y_values.add(_num(tb, "User-Defined-Y-Value"))
         elif tb_code == 1:
             y_values.add(None)
+        elif tb_code == 5 and tb is not None:
+            # individual junctions: (36) = sum of length x psi
+            for j in tb.findall("./SAP-Thermal-Bridge"):
+                psi_l += (_num(j, "Length") or 0.0) * (_num(j, "Psi-Value") or 0.0)
         else:
-            raise refuse(
-                "Thermal-Bridge-Code", tb_code, "only default (1) and global y-value (4) are supported"
-            )
-    if len(y_values) > 1:
+            raise refuse("Thermal-Bridge-Code", tb_code, "codes 2 and 3 are for backwards compatibility only")
+    if codes == {5}:
+        row["thermal_bridging_w_per_k"] = psi_l
+    elif 5 in codes or len(y_values) > 1:
         raise refuse(
-            "Thermal-Bridge-Code", sorted(map(str, y_values)), "different y-values per building part"
+            "Thermal-Bridge-Code", sorted(codes), "different thermal-bridging methods per building part"
         )
-    row["thermal_bridging_y"] = y_values.pop()
+    else:
+        row["thermal_bridging_y"] = y_values.pop()
 
     row["living_area_m2"] = _num(d, "Living-Area")
     row["windows_overshading"] = _int(d, "Windows-Overshading", 2)
