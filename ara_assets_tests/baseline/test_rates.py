@@ -6,6 +6,8 @@ import datetime as dt
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ara_assets.baseline import rates as r
 from ara_assets.baseline.pricing import sap_fuel_map
@@ -150,3 +152,66 @@ def test_factors_validation() -> None:
         (pl.col("fuel") == "electricity") & (pl.col("scheme") == "DESNZ")
     )
     assert old["kg_co2e_per_kwh"].to_list() == [0.20705]
+
+
+def test_baseline_package_has_no_io_imports() -> None:
+    import ast
+
+    forbidden = {"dagster", "httpx", "sqlalchemy", "psycopg"}
+    for path in (r.DATA_DIR.parent).glob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            assert not {n.split(".")[0] for n in names} & forbidden, f"{path.name} imports {names}"
+
+
+_day = st.integers(min_value=0, max_value=60)
+
+
+@st.composite
+def _series(draw: st.DrawFn) -> list[tuple[int, int | None]]:
+    """Non-overlapping half-open day spans of one series; the last may be open."""
+    cuts = sorted(draw(st.sets(_day, min_size=1, max_size=6)))
+    spans: list[tuple[int, int | None]] = list(zip(cuts, cuts[1:], strict=False))
+    if draw(st.booleans()) or not spans:
+        spans.append((cuts[-1], None))
+    return [s for s in spans if draw(st.booleans())] or spans[:1]
+
+
+@given(current=_series(), incoming=_series())
+@settings(max_examples=100, deadline=None)
+def test_overlay_property(
+    current: list[tuple[int, int | None]], incoming: list[tuple[int, int | None]]
+) -> None:
+    start = dt.date(2026, 1, 1)
+
+    def frame(spans: list[tuple[int, int | None]], rate: str) -> pl.DataFrame:
+        return r.validate_rates(
+            _rates(
+                [
+                    {
+                        "valid_from": (start + dt.timedelta(days=a)).isoformat(),
+                        "valid_to": None if b is None else (start + dt.timedelta(days=b)).isoformat(),
+                        "unit_rate_p_per_kwh": rate,
+                    }
+                    for a, b in spans
+                ]
+            )
+        )
+
+    merged = r.overlay(frame(current, "1"), frame(incoming, "2"), "rates")
+    r.validate_rates(merged)  # never overlapping
+    rows = merged.select("valid_from", "valid_to", "unit_rate_p_per_kwh").rows()
+    for day in range(0, 70):
+        on = start + dt.timedelta(days=day)
+        in_new = any(a <= day and (b is None or day < b) for a, b in incoming)
+        in_old = any(a <= day and (b is None or day < b) for a, b in current)
+        got = [u for f, t, u in rows if f <= on and (t is None or on < t)]
+        # The incoming file wins where it speaks; elsewhere the old rate survives; nothing is invented.
+        assert got == ([2.0] if in_new else [1.0] if in_old else [])
