@@ -2,7 +2,7 @@
 
 Resources come from the environment (see ara_assets/settings.py):
 ARA_DATABASE_URL (or the embedded PostgreSQL), ARA_REGISTER_URL (default: the real register API) with the
-Bearer token in EPC_REGISTER_TOKEN, ARA_ASSET_BASE for the Parquet files.
+Bearer token in EPC_REGISTER_TOKEN and the client's ceiling in ARA_REGISTER_RPS (default 20 requests/s), ARA_ASSET_BASE for the Parquet files.
 
 Runs use the in-process executor: a process per step costs seconds each (shared/notes/dagster-1.13.md,
 gotcha 11) and our steps are vectorised; parallelism comes from running portfolios side by side.
@@ -25,7 +25,10 @@ REAL_REGISTER_URL = "https://api.get-energy-performance-data.communities.gov.uk"
 def build_resources() -> dict[str, object]:
     return {
         "warehouse": WarehouseResource(database_url=os.environ.get("ARA_DATABASE_URL") or None),
-        "epc_register": EpcRegisterClient(base_url=os.environ.get("ARA_REGISTER_URL", REAL_REGISTER_URL)),
+        "epc_register": EpcRegisterClient(
+            base_url=os.environ.get("ARA_REGISTER_URL", REAL_REGISTER_URL),
+            requests_per_second=float(os.environ.get("ARA_REGISTER_RPS", "20")),
+        ),
         "io_manager": PolarsParquetIOManager(base=os.environ.get("ARA_ASSET_BASE") or None),
     }
 

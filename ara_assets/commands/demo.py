@@ -36,3 +36,21 @@ def generate(
         f"wrote {counts['homes']} homes and {counts['certificates']} certificates to {out} "
         f"in {time.perf_counter() - started:.1f}s (seed {seed})"
     )
+
+
+@app.command("run")
+def run(
+    homes: Annotated[int, typer.Option("--homes", min=1, help="Number of homes in the demo portfolio.")] = 200,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed of the synthetic portfolio.")] = 42,
+    portfolio: Annotated[str, typer.Option("--portfolio", help="Portfolio (partition) name.")] = "demo",
+    fresh: Annotated[bool, typer.Option("--fresh", help="Regenerate the portfolio files.")] = False,
+) -> None:
+    """Run the demo: a synthetic portfolio through the pipeline on the embedded database and emulator."""
+    from ara_assets.demo.run import print_summary, run_demo
+
+    try:
+        result = run_demo(homes=homes, seed=seed, portfolio=portfolio, fresh=fresh)
+    except Exception as exc:  # the demo is the first thing a user runs: say what failed, plainly
+        typer.echo(f"demo failed: {type(exc).__name__}: {exc}", err=True)
+        raise typer.Exit(code=1) from exc
+    print_summary(result)

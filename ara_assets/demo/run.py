@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -27,6 +28,9 @@ import polars as pl
 from ara_assets.settings import ara_home
 
 DEMO_TOKEN = "demo-token"
+LOCAL_REGISTER_RPS = 200.0
+# Dagster's own step events at DEBUG would drown the demo's story; asset logs (progress) stay visible.
+RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,7 @@ def run_demo(
     # Imported here: `ara --help` stays fast, and these pull in Dagster.
     import dagster as dg
 
-    from ara_assets.commands.portfolio import import_portfolio_csv
+    from ara_assets.resources.warehouse_imports import import_properties
     from ara_assets.defs.sensors import override_sensor, portfolio_sensor
     from ara_assets.demo.generate import generate_portfolio, write_portfolio
     from ara_assets.resources.io_manager import PolarsParquetIOManager
@@ -102,7 +106,9 @@ def run_demo(
     home = ara_home()
     data_dir = home / "demo" / f"{portfolio}-{homes}-{seed}"
     with _step(f"generate a synthetic portfolio of {homes} homes (seed {seed}) in {data_dir}"):
-        if fresh or not (data_dir / "portfolio.csv").exists():
+        if fresh and data_dir.exists():
+            shutil.rmtree(data_dir)
+        if not (data_dir / "portfolio.csv").exists():
             write_portfolio(generate_portfolio(homes, seed), data_dir)
         manifest = json.loads((data_dir / "manifest.json").read_text())
         say(f"    {json.dumps(manifest.get('counts', manifest))}")
@@ -116,12 +122,15 @@ def run_demo(
         say(f"==> register emulator serving {data_dir / 'certificates'} at {emulator.url}")
         os.environ["ARA_REGISTER_URL"] = emulator.url
         os.environ["EPC_REGISTER_TOKEN"] = DEMO_TOKEN
+        # The real register allows ~20 requests/s; the local emulator has no such limit, so the demo lifts
+        # the client's ceiling (ARA_REGISTER_RPS) unless the user set one.
+        os.environ.setdefault("ARA_REGISTER_RPS", str(LOCAL_REGISTER_RPS))
         _ensure_dagster_home(home)
         # Definitions read the environment when imported: import after the emulator is up.
         from ara_assets.definitions import defs
 
         with _step(f"import {data_dir / 'portfolio.csv'} as portfolio '{portfolio}'"):
-            summary = import_portfolio_csv(warehouse, data_dir / "portfolio.csv", portfolio)
+            summary = import_properties(warehouse, data_dir / "portfolio.csv", portfolio)
             say(f"    {summary}")
 
         instance = dg.DagsterInstance.get()
@@ -141,7 +150,7 @@ def run_demo(
         io = PolarsParquetIOManager()
         with _step(f"run epc_job for partition '{portfolio}' (register fetch + effective EPC)"):
             run = defs.resolve_job_def("epc_job").execute_in_process(
-                instance=instance, partition_key=portfolio, tags={"ara/trigger": "demo"}
+                instance=instance, partition_key=portfolio, tags={"ara/trigger": "demo"}, run_config=RUN_CONFIG
             )
             if not run.success:
                 raise RuntimeError(f"epc_job failed for portfolio {portfolio}: run {run.run_id}")
@@ -177,6 +186,7 @@ def run_demo(
                 run = defs.resolve_job_def("effective_epc_job").execute_in_process(
                     instance=instance,
                     partition_key=request.partition_key,
+                    run_config=RUN_CONFIG,
                     tags={"ara/trigger": "override_sensor", "dagster/run_key": request.run_key or ""},
                 )
                 if not run.success:
@@ -200,3 +210,18 @@ def run_demo(
         override_field=field,
         override_value=value,
     )
+
+
+def print_summary(result: DemoResult, say: Callable[[str], None] = _say) -> None:
+    home = ara_home()
+    say("")
+    say(f"Portfolio '{result.portfolio}': {result.properties} properties, {result.with_certificate} with a certificate")
+    say(f"Effective EPC by source path: {result.by_source_path}")
+    say(
+        f"Override {result.override_field} = {result.override_value!r} changed the effective EPC of "
+        f"{len(result.changed_properties)} property (property_id {result.changed_properties}) and no other."
+    )
+    say("")
+    say("Open the Dagster UI on the same instance (assets, the partition, runs, checks and sensors):")
+    say(f"  export DAGSTER_HOME={home / 'dagster_home'} ARA_HOME={home}")
+    say("  .venv/bin/dagster dev        # from the repository root; then open http://127.0.0.1:3000")
