@@ -8,8 +8,9 @@ Inputs (documented in docs/adr/0006-fuel-rates-and-carbon-factors.md):
   where the fraction is a formula, e.g. Table 13 immersion heaters or Appendix F CPSUs).
   End use `pv_used` is electricity generated on site and used in the home: a credit at the import rate.
 - `meters`, one row per property: `property_id`, `meter_type` (single, dual_7h, dual_10h, 18h, 24h),
-  `pv_export_kwh` (>= 0, paid at the export rate).
-- `rates`: fuel rates valid on the pricing date, one row per (fuel, tariff) -- `rates.rates_as_of(...)`.
+  `pv_export_kwh` (>= 0, paid at the export rate), optional `region` (default GB).
+- `rates`: fuel rates valid on the pricing date, one row per (region, fuel, tariff) --
+  `rates.rates_as_of(rates, on, region=None)` for every region; a home takes its region's rate, else GB's.
 
 SAP's notional prices are not used: bills are at the rates given. A fuel or tariff with no rate raises
 `UnpricedFuelError` naming it.
@@ -157,6 +158,11 @@ def _check_meters(meters: pl.DataFrame) -> pl.DataFrame:
             if "pv_export_kwh" in meters.columns
             else pl.lit(0.0).alias("pv_export_kwh")
         ),
+        (
+            pl.col("region").cast(pl.String()).fill_null("GB")
+            if "region" in meters.columns
+            else pl.lit("GB").alias("region")
+        ),
     )
     dup = meters.filter(pl.col("property_id").is_duplicated())
     if dup.height:
@@ -180,18 +186,39 @@ def _check_meters(meters: pl.DataFrame) -> pl.DataFrame:
 
 
 def _rate_lookup(rates: pl.DataFrame) -> pl.DataFrame:
-    dup = rates.filter(pl.struct("fuel", "tariff").is_duplicated())
+    if (
+        "region" not in rates.columns
+        or not rates.select(pl.struct("fuel", "tariff").is_duplicated().any()).item()
+    ):
+        # Already one rate per fuel and tariff (rates_as_of for one region): it applies to every home.
+        rates = rates.with_columns(pl.lit("GB").alias("region"))
+    dup = rates.filter(pl.struct("region", "fuel", "tariff").is_duplicated())
     if dup.height:
         r = dup.row(0, named=True)
         raise RatesError(
-            f"rates: more than one rate for fuel {r['fuel']!r} tariff {r['tariff']!r}; "
-            "pass the rates valid on one date (rates_as_of)"
+            f"rates: more than one rate for fuel {r['fuel']!r} tariff {r['tariff']!r} "
+            f"region {r['region']!r}; pass the rates valid on one date (rates_as_of)"
         )
     return rates.select(
+        pl.col("region").alias("_region"),
         pl.col("fuel").alias("price_fuel"),
         "tariff",
         pl.col("unit_rate_p_per_kwh").cast(pl.Float64()),
         pl.col("standing_charge_p_per_day").cast(pl.Float64()),
+    )
+
+
+def _attach_rates(frame: pl.DataFrame, lookup: pl.DataFrame, regions: pl.DataFrame) -> pl.DataFrame:
+    """Unit rate and standing charge per row: the home's region's rate where there is one, else GB's."""
+    rate_columns = ["unit_rate_p_per_kwh", "standing_charge_p_per_day"]
+    national = lookup.filter(pl.col("_region") == "GB").drop("_region")
+    return (
+        frame.join(regions, on="property_id", how="left")
+        .with_columns(pl.col("_region").fill_null("GB"))
+        .join(lookup, on=["_region", "price_fuel", "tariff"], how="left")
+        .join(national, on=["price_fuel", "tariff"], how="left", suffix="_gb")
+        .with_columns(pl.coalesce(c, f"{c}_gb").alias(c) for c in rate_columns)
+        .drop("_region", *(f"{c}_gb" for c in rate_columns))
     )
 
 
@@ -221,6 +248,7 @@ def price_energy(energy: pl.DataFrame, meters: pl.DataFrame, rates: pl.DataFrame
     energy = _check_energy(energy)
     meters = _check_meters(meters)
     lookup = _rate_lookup(rates)
+    regions = meters.select("property_id", pl.col("region").alias("_region"))
     fmap = sap_fuel_map().select("sap_fuel_code", "price_fuel", "energy_kind")
 
     rows = energy.join(fmap, left_on="fuel_code", right_on="sap_fuel_code", how="left")
@@ -305,7 +333,7 @@ def price_energy(energy: pl.DataFrame, meters: pl.DataFrame, rates: pl.DataFrame
         pl.lit(True).alias("low_rate"),
     )
     parts = pl.concat([high, low]).filter(pl.col("kwh") != 0.0)
-    parts = parts.join(lookup, on=["price_fuel", "tariff"], how="left")
+    parts = _attach_rates(parts, lookup, regions)
     _unpriced(parts, "unit_rate_p_per_kwh")
 
     per_fuel = parts.group_by("property_id", "price_fuel").agg(
@@ -340,7 +368,7 @@ def price_energy(energy: pl.DataFrame, meters: pl.DataFrame, rates: pl.DataFrame
             .alias("tariff"),
         )
     )
-    standing = standing_keys.join(lookup, on=["price_fuel", "tariff"], how="left")
+    standing = _attach_rates(standing_keys, lookup, regions)
     _unpriced(standing, "standing_charge_p_per_day")
     standing = standing.select(
         "property_id",
@@ -358,7 +386,7 @@ def price_energy(energy: pl.DataFrame, meters: pl.DataFrame, rates: pl.DataFrame
         pl.lit("export").alias("tariff"),
         "pv_export_kwh",
     )
-    exporting = exporting.join(lookup, on=["price_fuel", "tariff"], how="left")
+    exporting = _attach_rates(exporting, lookup, regions)
     _unpriced(exporting, "unit_rate_p_per_kwh")
     export_rows = exporting.select(
         "property_id",

@@ -359,8 +359,14 @@ def _as_of(frame: pl.DataFrame, on: dt.date) -> pl.DataFrame:
     )
 
 
-def rates_as_of(rates: pl.DataFrame, on: dt.date, region: str = "GB") -> pl.DataFrame:
-    """One row per (fuel, tariff) valid on `on`: the region's own rate where it has one, else GB's."""
+def rates_as_of(rates: pl.DataFrame, on: dt.date, region: str | None = "GB") -> pl.DataFrame:
+    """One row per (fuel, tariff) valid on `on`: the region's own rate where it has one, else GB's.
+
+    region=None: every region's rows valid on `on`, one per (region, fuel, tariff), for pricing homes of
+    several regions at once (`price_energy` falls back to GB per home).
+    """
+    if region is None:
+        return _as_of(rates, on).sort(["region", "fuel", "tariff"])
     valid = _as_of(rates, on).filter(pl.col("region").is_in([region, "GB"]))
     # The region's row sorts before GB's, and unique(keep="first") keeps it.
     return (

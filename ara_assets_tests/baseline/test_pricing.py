@@ -177,3 +177,31 @@ def test_many_homes_priced_alike_in_one_pass() -> None:
         .agg(pl.col("total_bill_gbp").n_unique().alias("distinct"))
     )
     assert per_kind["distinct"].to_list() == [1, 1]
+
+
+def test_homes_take_their_region_rate_else_gb() -> None:
+    national = synthetic_rates()
+    north = national.filter(pl.col("fuel") == "mains_gas").with_columns(
+        pl.lit("NORTH_WEST").alias("region"), pl.lit(5.0).alias("unit_rate_p_per_kwh")
+    )
+    all_regions = pl.concat([national.select(north.columns), north])
+    energy = pl.DataFrame(
+        {
+            "property_id": [1, 2],
+            "end_use": ["space_heating_main"] * 2,
+            "fuel_code": [1, 1],
+            "kwh": [1000.0] * 2,
+        }
+    )
+    meters = pl.DataFrame(
+        {"property_id": [1, 2], "meter_type": ["single"] * 2, "region": ["NORTH_WEST", "GB"]}
+    )
+    priced = price_energy(energy, meters, all_regions)
+    assert priced["energy_cost_gbp"].to_list() == pytest.approx([50.0, 60.0])
+    # The regional row carries its own standing charge (copied from GB's here).
+    assert priced["standing_charge_gbp"].to_list() == pytest.approx([109.5, 109.5])
+    # A frame already resolved for one region prices every home with it.
+    resolved = r.rates_as_of(
+        r.validate_rates(all_regions.drop("valid_to")), dt.date(2026, 6, 1), "NORTH_WEST"
+    )
+    assert price_energy(energy, meters.drop("region"), resolved)["energy_cost_gbp"].to_list() == [50.0, 50.0]
