@@ -2,7 +2,8 @@
 
 Resources come from the environment (see ara_assets/settings.py):
 ARA_DATABASE_URL (or the embedded PostgreSQL), ARA_REGISTER_URL (default: the real register API) with the
-Bearer token in EPC_REGISTER_TOKEN and the client's ceiling in ARA_REGISTER_RPS (default 20 requests/s), ARA_ASSET_BASE for the Parquet files.
+Bearer token in EPC_REGISTER_TOKEN and the client's ceiling in ARA_REGISTER_RPS (default 20 requests/s),
+ARA_ASSET_BASE for the Parquet files.
 
 Runs use the in-process executor: a process per step costs seconds each (shared/notes/dagster-1.13.md,
 gotcha 11) and our steps are vectorised; parallelism comes from running portfolios side by side.

@@ -40,7 +40,9 @@ def generate(
 
 @app.command("run")
 def run(
-    homes: Annotated[int, typer.Option("--homes", min=1, help="Number of homes in the demo portfolio.")] = 200,
+    homes: Annotated[
+        int, typer.Option("--homes", min=1, help="Number of homes in the demo portfolio.")
+    ] = 200,
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the synthetic portfolio.")] = 42,
     portfolio: Annotated[str, typer.Option("--portfolio", help="Portfolio (partition) name.")] = "demo",
     fresh: Annotated[bool, typer.Option("--fresh", help="Regenerate the portfolio files.")] = False,

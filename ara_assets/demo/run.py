@@ -96,12 +96,12 @@ def run_demo(
     # Imported here: `ara --help` stays fast, and these pull in Dagster.
     import dagster as dg
 
-    from ara_assets.resources.warehouse_imports import import_properties
     from ara_assets.defs.sensors import override_sensor, portfolio_sensor
     from ara_assets.demo.generate import generate_portfolio, write_portfolio
     from ara_assets.resources.io_manager import PolarsParquetIOManager
     from ara_assets.resources.register_emulator import start_emulator
     from ara_assets.resources.warehouse import Warehouse
+    from ara_assets.resources.warehouse_imports import import_properties
 
     home = ara_home()
     data_dir = home / "demo" / f"{portfolio}-{homes}-{seed}"
@@ -150,7 +150,10 @@ def run_demo(
         io = PolarsParquetIOManager()
         with _step(f"run epc_job for partition '{portfolio}' (register fetch + effective EPC)"):
             run = defs.resolve_job_def("epc_job").execute_in_process(
-                instance=instance, partition_key=portfolio, tags={"ara/trigger": "demo"}, run_config=RUN_CONFIG
+                instance=instance,
+                partition_key=portfolio,
+                tags={"ara/trigger": "demo"},
+                run_config=RUN_CONFIG,
             )
             if not run.success:
                 raise RuntimeError(f"epc_job failed for portfolio {portfolio}: run {run.run_id}")
@@ -215,7 +218,10 @@ def run_demo(
 def print_summary(result: DemoResult, say: Callable[[str], None] = _say) -> None:
     home = ara_home()
     say("")
-    say(f"Portfolio '{result.portfolio}': {result.properties} properties, {result.with_certificate} with a certificate")
+    say(
+        f"Portfolio '{result.portfolio}': {result.properties} properties, "
+        f"{result.with_certificate} with a certificate"
+    )
     say(f"Effective EPC by source path: {result.by_source_path}")
     say(
         f"Override {result.override_field} = {result.override_value!r} changed the effective EPC of "
