@@ -34,10 +34,20 @@ def build_resources() -> dict[str, object]:
     }
 
 
+def build_executor() -> dg.ExecutorDefinition:
+    # ARA_EXECUTOR=multiprocess gives one process per step (e.g. for memory isolation on a big host); the
+    # run launcher (one container per run on ECS) is instance configuration in dagster.yaml.
+    choice = os.environ.get("ARA_EXECUTOR", "in_process")
+    executors = {"in_process": dg.in_process_executor, "multiprocess": dg.multiprocess_executor}
+    if choice not in executors:
+        raise ValueError(f"ARA_EXECUTOR={choice!r}: expected one of {sorted(executors)}")
+    return executors[choice]
+
+
 defs = dg.Definitions(
     assets=[epc.epc_cache, epc.effective_epc],
     jobs=[sensors.epc_job, sensors.effective_epc_job],
     sensors=[sensors.portfolio_sensor, sensors.override_sensor],
     resources=build_resources(),
-    executor=dg.in_process_executor,
+    executor=build_executor(),
 )

@@ -136,3 +136,15 @@ def test_cache_ttl_skips_fresh_uprns(pipeline: PipelineEnv):
     )
     meta = forced.get_asset_materialization_events()[0].event_specific_data.materialization.metadata
     assert meta["fetched_this_run"].value == 40
+
+
+def test_assets_in_memory_with_partition_on_ephemeral_instance(pipeline: PipelineEnv):
+    resources = {k: v for k, v in pipeline.resources().items() if k != "io_manager"}
+    result = dg.materialize_to_memory(
+        [epc_cache, effective_epc], partition_key=PORTFOLIO, instance=pipeline.instance, resources=resources
+    )
+    assert result.success
+    effective = result.output_for_node("effective_epc")
+    cache = result.output_for_node("epc_cache")
+    assert effective["property_id"].to_list() == cache["property_id"].to_list()
+    assert effective.filter(pl.col("source_path") == "none")["reason"].is_not_null().all()
