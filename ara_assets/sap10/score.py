@@ -140,8 +140,18 @@ def _calculate_collect(inputs: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, st
     batch larger than ``CHUNK`` is halved before the retry, so k refusals cost about k small re-runs
     rather than k full-batch re-runs. Returns (results, home_id -> error).
     """
+    import inspect
+
     from ara_assets.sap10.calculate import calculate
 
+    if "errors" in inspect.signature(calculate).parameters:
+        # the worksheet collects its own refusals: one pass, exact
+        out = calculate(inputs, errors="collect")
+        err = out.get_column("error")
+        collected = {
+            h: e for h, e in zip(out.get_column("home_id").to_list(), err.to_list(), strict=True) if e
+        }
+        return out.filter(err.is_null()).drop("error"), collected
     errors = _screen(inputs)
     if errors:
         inputs = inputs.filter(~pl.col("home_id").is_in(list(errors)))
