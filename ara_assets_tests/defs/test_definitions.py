@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_graph_shape():
     keys = {k.to_user_string() for k in defs.resolve_all_asset_keys()}
-    assert {"epc_cache", "effective_epc"} <= keys
+    assert {"epc_cache", "effective_epc", "fuel_rates", "carbon_factors"} <= keys
     graph = defs.resolve_asset_graph()
     assert dg.AssetKey("epc_cache") in graph.get(dg.AssetKey("effective_epc")).parent_keys
     for key in ("epc_cache", "effective_epc"):
@@ -27,6 +27,7 @@ def test_graph_shape():
     assert {s.name for s in defs.sensors} == {"portfolio_sensor", "override_sensor"}
     assert defs.resolve_job_def("epc_job") and defs.resolve_job_def("effective_epc_job")
     assert defs.executor is dg.in_process_executor
+    assert [s.name for s in defs.schedules] == ["reference_quarterly_schedule"]
 
 
 def test_dagster_definitions_validate_cli(tmp_path: Path):
