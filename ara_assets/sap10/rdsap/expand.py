@@ -206,10 +206,6 @@ def expand_certificate(doc: Mapping[str, Any], number: str | None = None) -> dic
         cert, parts[0].get("construction_age_band"), "sap_building_parts[0].construction_age_band"
     )
     row.update(property_type=property_type, built_form=built_form, age_band=main_band)
-    if code(d, "measurement_type") == 2:
-        raise cert.fail(
-            "measurement_type", 2, "external measurements: conversion to internal not implemented"
-        )
     conservatory = code(d, "conservatory_type")
     if conservatory == 4:
         raise cert.fail("conservatory_type", 4, "non-separated conservatory not implemented")
@@ -271,6 +267,28 @@ def expand_certificate(doc: Mapping[str, Any], number: str | None = None) -> dic
     return row
 
 
+def _internal_dimensions(
+    form: int | None, p_ext: float, a_ext: float, w: float
+) -> tuple[float | None, float | None]:
+    """Table S2 (RdSAP 2012 S3.5, carried into RdSAP 10 section 4.4): internal perimeter and area of one
+    level from its external perimeter and area and the wall thickness w (m). None: no equation."""
+    if p_ext <= 0:
+        return None, None
+    if form == 1:  # detached
+        p_int = p_ext - 8.0 * w
+        return p_int, a_ext - w * p_int - 4.0 * w * w
+    if form in (2, 3):  # semi-detached, end-terrace
+        if p_ext * p_ext > 8.0 * a_ext:
+            a = 0.5 * (p_ext - math.sqrt(p_ext * p_ext - 8.0 * a_ext))
+            return p_ext - 5.0 * w, a_ext - w * (p_ext + 0.5 * a) + 3.0 * w * w
+        return p_ext - 3.0 * w, a_ext - w * p_ext + 3.0 * w * w
+    if form == 4:  # mid-terrace
+        return p_ext - 2.0 * w, a_ext - w * (p_ext + 2.0 * a_ext / p_ext) + 2.0 * w * w
+    if form == 6:  # enclosed mid-terrace
+        return p_ext - w, a_ext - w * (a_ext / p_ext + 1.5 * p_ext) + 1.5 * w * w
+    return None, None
+
+
 def _living_fraction(d: Mapping[str, Any]) -> float:
     rooms = code(d, "habitable_room_count") or 1
     table = t.living_area_fraction()
@@ -303,15 +321,63 @@ class _Geometry:
     def fail(self, field: str, value: object, reason: str) -> UnsupportedInput:
         return self.cert.fail(field, value, reason)
 
-    def build(self) -> None:
-        add = t.constants()["upper_storey_height_addition_m"]
+    def _storeys(self) -> list[list[Mapping[str, Any]]]:
+        """Each part's storeys, lowest first (room-in-roof level 99 excluded), converted to internal
+        dimensions when the certificate was measured externally."""
+        out = []
         for p_index, part in enumerate(self.parts):
-            where = f"sap_building_parts[{p_index}]"
-            band = _band(self.cert, part.get("construction_age_band"), f"{where}.construction_age_band")
             floors = sorted(items(part.get("sap_floor_dimensions")), key=lambda f: code(f, "floor") or 0)
             floors = [f for f in floors if code(f, "floor") != 99]
             if not floors:
-                raise self.fail(f"{where}.sap_floor_dimensions", None, "building part has no storeys")
+                raise self.fail(f"sap_building_parts[{p_index}].sap_floor_dimensions", None, "no storeys")
+            out.append(floors)
+        if code(self.d, "measurement_type") == 2:
+            out = self._to_internal(out)
+        return out
+
+    def _to_internal(self, parts: list[list[Mapping[str, Any]]]) -> list[list[Mapping[str, Any]]]:
+        """RdSAP section 4.4 (RdSAP 2012 S3.5, Table S2): external area and perimeter -> internal, level by
+        level over the whole dwelling, with the main part's wall thickness; party walls lose 2w."""
+        main = self.parts[0]
+        wall_type = fabric.WALL_TYPES.get(code(main, "wall_construction") or 0)
+        w_mm = num(main, "wall_thickness") or (
+            t.wall_thickness().get((wall_type, self.band)) if wall_type else None
+        )
+        if not w_mm:
+            raise self.fail(
+                "sap_building_parts[0].wall_thickness", None, "external measurements need a wall thickness"
+            )
+        w = w_mm / 1000.0
+        form = code(self.d, "built_form")
+        levels: dict[int, list[tuple[int, int]]] = {}
+        for p, floors in enumerate(parts):
+            for i, f in enumerate(floors):
+                levels.setdefault(code(f, "floor") or 0, []).append((p, i))
+        out: list[list[Mapping[str, Any]]] = [[dict(f) for f in floors] for floors in parts]
+        for members in levels.values():
+            p_ext = sum(num(parts[p][i], "heat_loss_perimeter") or 0.0 for p, i in members)
+            a_ext = sum(num(parts[p][i], "total_floor_area") or 0.0 for p, i in members)
+            p_int, a_int = _internal_dimensions(form, p_ext, a_ext, w)
+            if a_ext <= 0 or p_int is None or a_int is None or a_int <= 0:
+                raise self.fail(
+                    "built_form", form, "external measurements: no Table S2 conversion for this level"
+                )
+            for p, i in members:
+                f = out[p][i]
+                assert isinstance(f, dict)
+                f["total_floor_area"] = (num(parts[p][i], "total_floor_area") or 0.0) * a_int / a_ext
+                f["heat_loss_perimeter"] = (num(parts[p][i], "heat_loss_perimeter") or 0.0) * p_int / p_ext
+                pwl = num(parts[p][i], "party_wall_length") or 0.0
+                f["party_wall_length"] = max(pwl - 2.0 * w, 0.0)
+        return out
+
+    def build(self) -> None:
+        add = t.constants()["upper_storey_height_addition_m"]
+        storeys = self._storeys()
+        for p_index, part in enumerate(self.parts):
+            where = f"sap_building_parts[{p_index}]"
+            band = _band(self.cert, part.get("construction_age_band"), f"{where}.construction_age_band")
+            floors = storeys[p_index]
             gross = party = 0.0
             max_area = 0.0
             for i, f in enumerate(floors):
@@ -621,12 +687,11 @@ def _windows(
         return out  # RdSAP 10 measures every window: none lodged means none
     # older schemas: Table 22 default area, glazing from the dwelling-wide data
     glazed = code(d, "glazed_area")
-    if glazed not in (None, 1):
-        raise cert.fail(
-            "glazed_area", glazed, "only 'normal' glazed area is expanded for pre-RdSAP-10 schemas"
-        )
+    if glazed not in (None, 1, 2, 3):
+        raise cert.fail("glazed_area", glazed, "much more / much less than typical needs measured windows")
     coef, const = t.window_area_formula()[(band, is_house)]
-    area = max(coef * tfa + const, 0.0)
+    # more / less than typical: +/- 25 % (RdSAP 2012 S3.7.1)
+    area = max(coef * tfa + const, 0.0) * {2: 1.25, 3: 0.75}.get(glazed or 1, 1.0)
     tx = d.get("windows_transmission_details")
     u = num(tx, "u_value") if isinstance(tx, Mapping) else None
     g = num(tx, "solar_transmittance") if isinstance(tx, Mapping) else None

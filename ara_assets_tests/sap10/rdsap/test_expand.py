@@ -173,3 +173,23 @@ def test_register_samples_expand_or_refuse_with_a_reason() -> None:
     assert frame.height + len(errors) == len(docs)
     assert frame.height >= 2  # 20.0.0, 21.0.0 and 21.0.1 samples expand
     assert isinstance(frame, pl.DataFrame)
+
+
+def test_external_measurements_convert_to_internal(semi: dict[str, Any]) -> None:
+    doc = copy.deepcopy(semi)
+    doc["data"]["measurement_type"] = 2
+    row = expand_certificate(doc)
+    # Table S2, semi-detached with P^2 > 8A, w = 0.25 m (Table 5 cavity, band D), per level
+    p_ext, a_ext, w = 18.5, 41.0, 0.25
+    a = 0.5 * (p_ext - (p_ext**2 - 8 * a_ext) ** 0.5)
+    a_int = a_ext - w * (p_ext + 0.5 * a) + 3 * w * w
+    p_int = p_ext - 5 * w
+    assert row["storey_floor_area_m2"] == pytest.approx([a_int, a_int])
+    assert row["party_wall_area_m2"] == pytest.approx([(7.6 - 2 * w) * 5.05])
+    gross = p_int * 5.05
+    openings = 1.44 + 2.16 + 1.0 + 1.2 + 2 * 1.85
+    assert sum(row["wall_area_m2"]) == pytest.approx(gross - openings)
+    enclosed_end = copy.deepcopy(doc)
+    enclosed_end["data"]["built_form"] = 5
+    with pytest.raises(UnsupportedInput, match="built_form"):
+        expand_certificate(enclosed_end)

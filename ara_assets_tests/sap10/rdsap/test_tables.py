@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ara_assets.sap10.rdsap import fabric
 from ara_assets.sap10.rdsap import tables as t
@@ -137,3 +139,41 @@ def test_small_tables() -> None:
     assert t.fuel_codes()[26] == 1 and t.fuel_codes()[29] == 30
     assert t.interpolate([(0.0, 1.0), (10.0, 0.0)], 5.0) == 0.5
     assert t.interpolate([(0.0, 1.0), (10.0, 0.0)], 50.0) == 0.0
+
+
+@given(st.sampled_from(list(t.AGE_BANDS)), st.floats(0, 400), st.floats(0, 400))
+def test_more_roof_insulation_never_raises_u(band: str, a: float, b: float) -> None:
+    lo, hi = sorted((a, b))
+    for location in (1, 2):
+        assert fabric.roof_u(4, location, band, insulation_mm=hi) <= fabric.roof_u(
+            4, location, band, insulation_mm=lo
+        )
+    assert fabric.roof_u(1, 6, band, insulation_mm=hi) <= fabric.roof_u(1, 6, band, insulation_mm=lo)
+
+
+@given(
+    st.sampled_from(list(t.AGE_BANDS)), st.sampled_from([1, 3, 9, 8, 4]), st.floats(1, 400), st.floats(1, 400)
+)
+def test_more_wall_insulation_never_raises_u(band: str, construction: int, a: float, b: float) -> None:
+    lo, hi = sorted((a, b))
+    ins = 1 if construction != 4 else 3
+    kw = {"thickness": 400.0} if construction == 1 else {}
+    thick = fabric.wall_u(construction, ins, band, insulation_mm=hi, **kw)
+    assert thick <= fabric.wall_u(construction, ins, band, insulation_mm=lo, **kw)
+    assert thick <= fabric.wall_u(construction, 4, band, **kw)  # insulated never worse than as built
+
+
+@given(
+    st.floats(5, 300),
+    st.floats(4, 80),
+    st.floats(0, 300),
+    st.floats(0, 300),
+    st.sampled_from(["solid", "suspended"]),
+)
+def test_more_floor_insulation_never_raises_u(
+    area: float, perimeter: float, a: float, b: float, kind: str
+) -> None:
+    lo, hi = sorted((a, b))
+    assert fabric.ground_floor_u(area, perimeter, 250.0, kind, hi) <= fabric.ground_floor_u(
+        area, perimeter, 250.0, kind, lo
+    )
