@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+from typing import Literal
+
 import numpy as np
 import polars as pl
 
@@ -10,7 +13,7 @@ from ara_assets.sap10.emissions import emissions
 from ara_assets.sap10.energy_requirements import energy_requirements
 from ara_assets.sap10.fuel_costs import STANDARD_ELECTRICITY, band_of, fuel_costs, water_fuel_of
 from ara_assets.sap10.heat_loss import heat_loss
-from ara_assets.sap10.inputs import prepare_inputs
+from ara_assets.sap10.inputs import prepare_inputs, prepare_inputs_collect
 from ara_assets.sap10.internal_gains import internal_gains
 from ara_assets.sap10.mean_temperature import mean_temperature
 from ara_assets.sap10.pv import photovoltaics
@@ -63,16 +66,16 @@ OUTPUTS: dict[str, str] = {
 }
 
 
-def _run(inputs: pl.DataFrame) -> Sheet:
-    df = prepare_inputs(inputs)
-    s = Sheet(df=df, n=df.height)
-    for section in SECTIONS:
-        section(s)
+def _run(df: pl.DataFrame, errors: np.ndarray | None = None, trace: bool = False) -> Sheet:
+    s = Sheet(df=df, n=df.height, errors=errors, trace=trace)
+    with np.errstate(all="ignore") if errors is not None else nullcontext():
+        for section in SECTIONS:
+            section(s)
     s.L["_zero"] = np.zeros(s.n)
     return s
 
 
-def calculate(inputs: pl.DataFrame) -> pl.DataFrame:
+def calculate(inputs: pl.DataFrame, errors: Literal["raise", "collect"] = "raise") -> pl.DataFrame:
     """Score every row of ``inputs`` (see ``INPUT_SCHEMA``) with the SAP 10.2 worksheet.
 
     Returns one row per input row, in the same order, with ``home_id`` and the result columns of
@@ -80,17 +83,42 @@ def calculate(inputs: pl.DataFrame) -> pl.DataFrame:
     end use (``main_heating_fuel``, ``secondary_heating_fuel``, ``water_heating_fuel``, ``electricity_fuel``
     for pumps, fans, lighting, appliances, cooking). PV figures are positive kWh. Appliances and cooking
     are not part of SAP costs, CO2 or the rating; they are reported for bills.
-    Raises ``UnsupportedInput`` for anything the worksheet cannot handle.
+    ``errors="raise"`` (default) raises ``UnsupportedInput`` at the first row the worksheet cannot handle;
+    ``errors="collect"`` scores every other row and adds an ``error`` column (null where scored; the
+    message names the record, field and value) with null results for the refused rows.
     """
-    s = _run(inputs)
+    if errors == "collect":
+        return _calculate_collect(inputs)
+    s = _run(prepare_inputs(inputs))
+    return _results(s)
+
+
+def _calculate_collect(inputs: pl.DataFrame) -> pl.DataFrame:
+    """Score the rows that can be scored; the others get null results and their ``error`` message."""
+    df, errs = prepare_inputs_collect(inputs)
+    good = np.array([e is None for e in errs], dtype=bool)
+    sub_errors = np.full(int(good.sum()), None, dtype=object)
+    s = _run(df.filter(pl.Series(good)), sub_errors)
+    errs[np.flatnonzero(good)] = sub_errors
+    ok = np.array([e is None for e in errs], dtype=bool)
+    scored = _results(s).with_columns(pl.Series("_row", np.flatnonzero(good)))
+    frame = pl.DataFrame({"_row": np.arange(inputs.height), "home_id": inputs.get_column("home_id")})
+    out = frame.join(scored.drop("home_id"), on="_row", how="left").sort("_row")
+    failed = pl.Series(~ok)
+    value_cols = [c for c in out.columns if c not in ("_row", "home_id")]
+    out = out.with_columns([pl.when(failed).then(None).otherwise(pl.col(c)).alias(c) for c in value_cols])
+    return out.drop("_row").with_columns(pl.Series("error", errs.tolist(), dtype=pl.String))
+
+
+def _results(s: Sheet) -> pl.DataFrame:
     L = s.L
     cols: dict[str, object] = {"home_id": s.df.get_column("home_id")}
     for name, line in OUTPUTS.items():
         value = L[line]
         cols[name] = -value if line in ("(233a)", "(233b)") else value
-    cols["sap_rating_int"] = L["(258)"].astype(np.int32)
+    cols["sap_rating_int"] = np.nan_to_num(L["(258)"]).astype(np.int32)  # NaN only in refused rows
     cols["band"] = band_of(L["(258)"]).astype(str)
-    cols["ei_rating_int"] = L["(274)"].astype(np.int32)
+    cols["ei_rating_int"] = np.nan_to_num(L["(274)"]).astype(np.int32)
     # Table 12 fuel codes of each delivered-energy column, so bills can be priced per fuel
     cols["main_heating_fuel"] = s.df.get_column("main_heating_fuel")
     cols["main_heating_2_fuel"] = s.df.get_column("main_heating_2_fuel")
@@ -105,7 +133,7 @@ def worksheet(inputs: pl.DataFrame | dict[str, object], index: int = 0) -> dict[
     (named with a trailing ``m``, e.g. ``"(98)m"``) -> 12 floats. Appendix L lines are ``"L1"``..``"L20"``.
     """
     frame = pl.DataFrame([inputs]) if isinstance(inputs, dict) else inputs
-    s = _run(frame.slice(index, 1))
+    s = _run(prepare_inputs(frame.slice(index, 1)), trace=True)
     out: dict[str, float | list[float]] = {}
     for key, value in s.L.items():
         if key.startswith("_"):

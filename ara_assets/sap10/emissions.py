@@ -12,51 +12,76 @@ from ara_assets.sap10.fuel_costs import fuel_of, water_fuel_of
 from ara_assets.sap10.sheet import Sheet
 
 
-def _monthly_factor(s: Sheet, fuel: np.ndarray, kind: str, field_name: str, used: np.ndarray) -> np.ndarray:
-    annual_key, monthly_key = {
-        "co2": ("co2_kg_per_kwh", "electricity_co2_kg_per_kwh"),
-        "pe": ("primary_energy_factor", "electricity_primary_energy"),
-    }[kind]
-    annual = tables.fuels()[annual_key][fuel]
-    is_elec = np.isin(fuel, tables.ELECTRIC_FUELS)
-    s.refuse(used & ~is_elec & np.isnan(annual), field_name, f"no Table 12 {kind} factor for this fuel code")
-    monthly = tables.monthly()[monthly_key][None, :]
-    return np.where(is_elec[:, None], monthly, np.nan_to_num(annual)[:, None])
+def _dot(energy_m: np.ndarray, monthly: np.ndarray) -> np.ndarray:
+    return np.einsum("ij,j->i", energy_m, monthly)
+
+
+class _Factor:
+    """A fuel's factor per row: the monthly electricity vector where the fuel is electric, else annual."""
+
+    def __init__(self, s: Sheet, fuel: np.ndarray, kind: str, field_name: str, used: np.ndarray) -> None:
+        annual_key, monthly_key = {
+            "co2": ("co2_kg_per_kwh", "electricity_co2_kg_per_kwh"),
+            "pe": ("primary_energy_factor", "electricity_primary_energy"),
+        }[kind]
+        annual = tables.fuels()[annual_key][fuel]
+        self.is_elec = np.isin(fuel, tables.ELECTRIC_FUELS)
+        s.refuse(
+            used & ~self.is_elec & np.isnan(annual),
+            field_name,
+            f"no Table 12 {kind} factor for this fuel code",
+        )
+        self.annual = np.nan_to_num(annual)
+        self.monthly = tables.monthly()[monthly_key]
+
+    def annual_total(self, energy_m: np.ndarray) -> np.ndarray:
+        # a row-wise dot product avoids an (N, 12) factor array; einsum (not BLAS) keeps every row's sum
+        # independent of the batch, so results do not depend on batch size or order
+        return np.where(self.is_elec, _dot(energy_m, self.monthly), energy_m.sum(axis=1) * self.annual)
+
+    def monthly_lines(self, energy_m: np.ndarray) -> np.ndarray:
+        return energy_m * np.where(self.is_elec[:, None], self.monthly[None, :], self.annual[:, None])
 
 
 def _section(s: Sheet, kind: str, lines: tuple[str, ...]) -> np.ndarray:
+    """Annual totals per end use; the monthly lines ("(261)m"...) only in trace mode."""
     L = s.L
     main_fuel = s.col("main_heating_fuel").astype(int)
     water_fuel = water_fuel_of(s)
     sec_fuel = fuel_of(s, "secondary_heating_fuel", np.zeros(s.n))
     has_sec = L["(201)"] > 0
     everyone = np.ones(s.n, dtype=bool)
-    elec = np.full(s.n, 30)
-    f_main = _monthly_factor(s, main_fuel, kind, "main_heating_fuel", everyone)
     has_main2 = L["(205)"] > 0
     main2_fuel = fuel_of(s, "main_heating_2_fuel", main_fuel)
-    f_main2 = _monthly_factor(s, np.where(has_main2, main2_fuel, 30), kind, "main_heating_2_fuel", has_main2)
-    f_sec = _monthly_factor(s, np.where(has_sec, sec_fuel, 30), kind, "secondary_heating_fuel", has_sec)
-    f_water = _monthly_factor(s, water_fuel, kind, "water_heating_fuel", everyone)
-    f_elec = _monthly_factor(s, elec, kind, "main_heating_fuel", everyone)
+    electricity = _Factor(s, np.full(s.n, 30), kind, "main_heating_fuel", everyone)
     export_key = (
         "electricity_exported_pv_co2_kg_per_kwh"
         if kind == "co2"
         else "electricity_exported_pv_primary_energy"
     )
-    f_export = tables.monthly()[export_key][None, :]
+    export = tables.monthly()[export_key]
     main, main2, sec, water, pumps, light, pv = lines
-    L[main + "m"] = L["(211)m"] * f_main
-    L[main2 + "m"] = L["(213)m"] * f_main2
-    L[sec + "m"] = L["(215)m"] * f_sec
-    L[water + "m"] = L["(219)m"] * f_water
-    L[pumps + "m"] = L["(231)m"] * f_elec
-    L[light + "m"] = L["(232)m"] * f_elec
-    L[pv + "m"] = L["(233a)m"] * f_elec + L["(233b)m"] * f_export
+    uses = {
+        main: ("(211)m", _Factor(s, main_fuel, kind, "main_heating_fuel", everyone)),
+        main2: (
+            "(213)m",
+            _Factor(s, np.where(has_main2, main2_fuel, 30), kind, "main_heating_2_fuel", has_main2),
+        ),
+        sec: ("(215)m", _Factor(s, np.where(has_sec, sec_fuel, 30), kind, "secondary_heating_fuel", has_sec)),
+        water: ("(219)m", _Factor(s, water_fuel, kind, "water_heating_fuel", everyone)),
+        pumps: ("(231)m", electricity),
+        light: ("(232)m", electricity),
+    }
     total = np.zeros(s.n)
-    for line in lines:
-        L[line] = L[line + "m"].sum(axis=1)
+    for line, (energy, factor) in uses.items():
+        L[line] = factor.annual_total(L[energy])
         total += L[line]
+        if s.trace:
+            L[line + "m"] = factor.monthly_lines(L[energy])
+    L[pv] = _dot(L["(233a)m"], electricity.monthly) + _dot(L["(233b)m"], export)
+    total += L[pv]
+    if s.trace:
+        L[pv + "m"] = L["(233a)m"] * electricity.monthly + L["(233b)m"] * export
     return total
 
 

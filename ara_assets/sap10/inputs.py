@@ -21,7 +21,7 @@ Orientation codes (SAP-Schema SAP-OrientationCode): 1 N, 2 NE, 3 E, 4 SE, 5 S, 6
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import polars as pl
@@ -786,6 +786,12 @@ _COLUMNS: list[Column] = [
     ),
 ]
 
+# Code columns index code-sized lookup arrays: bound them so that no unknown code can index past a table.
+for _i, _c in enumerate(_COLUMNS):
+    if _c.unit == "code" and _c.allowed is None and _c.max_value is None:
+        _top = 99.0 if _c.name.endswith("_fuel") else 9999.0
+        _COLUMNS[_i] = replace(_c, min_value=0.0, max_value=_top)
+
 INPUT_SCHEMA: dict[str, Column] = {c.name: c for c in _COLUMNS}
 LIST_GROUPS: dict[str, list[str]] = {}
 for _c in _COLUMNS:
@@ -807,6 +813,27 @@ def schema_markdown() -> str:
 
 
 def prepare_inputs(inputs: pl.DataFrame) -> pl.DataFrame:
+    """Fill defaults, cast and validate; raise ``UnsupportedInput`` at the first bad row."""
+    return _prepare(inputs, None)
+
+
+def prepare_inputs_collect(inputs: pl.DataFrame) -> tuple[pl.DataFrame, np.ndarray]:
+    """Like ``prepare_inputs`` but never raises for a row: returns the frame and, per row, the first error
+    message (``None`` where the row is valid). Missing required columns still raise."""
+    errors = np.full(inputs.height, None, dtype=object)
+    return _prepare(inputs, errors), errors
+
+
+def _record(
+    errors: np.ndarray, rows: np.ndarray, ids: pl.Series, values: pl.Series, name: str, reason: str
+) -> None:
+    """Write ``field=value: reason`` into rows that have no error yet (loops over bad rows only)."""
+    for i in np.flatnonzero(rows):
+        if errors[i] is None:
+            errors[i] = str(UnsupportedInput(ids[int(i)], name, values[int(i)], reason))
+
+
+def _prepare(inputs: pl.DataFrame, errors: np.ndarray | None) -> pl.DataFrame:
     """Fill absent optional columns with their defaults, cast to the schema dtypes and validate.
 
     A null in a column that has a default means "not known": the default applies. Raises
@@ -835,8 +862,10 @@ def prepare_inputs(inputs: pl.DataFrame) -> pl.DataFrame:
             cast = src.cast(c.dtype, strict=False)
             lost = (cast.is_null() & src.is_not_null()).to_numpy()
             if lost.any():
-                i = int(np.argmax(lost))
-                raise UnsupportedInput(inputs["home_id"][i], c.name, src[i], f"not castable to {c.dtype}")
+                if errors is None:
+                    i = int(np.argmax(lost))
+                    raise UnsupportedInput(inputs["home_id"][i], c.name, src[i], f"not castable to {c.dtype}")
+                _record(errors, lost, inputs["home_id"], src, c.name, f"not castable to {c.dtype}")
             expr, changed = expr.cast(c.dtype, strict=False), True
         if src.null_count():
             if isinstance(c.default, list):
@@ -850,12 +879,15 @@ def prepare_inputs(inputs: pl.DataFrame) -> pl.DataFrame:
     df = inputs.with_columns(exprs) if exprs else inputs
     if derived:
         df = df.with_columns(derived)
-    _validate(df)
+    _validate(df, errors)
     return df
 
 
-def _validate(df: pl.DataFrame) -> None:
+def _validate(df: pl.DataFrame, errors: np.ndarray | None = None) -> None:
     def fail(rows: np.ndarray, name: str, reason: str) -> None:
+        if errors is not None:
+            _record(errors, rows, df["home_id"], df[name], name, reason)
+            return
         i = int(np.argmax(rows))
         raise UnsupportedInput(df["home_id"][i], name, df[name][i], reason)
 

@@ -31,29 +31,30 @@ def photovoltaics(s: Sheet) -> None:
         "Appendix M beta coefficients for batteries not transcribed",
     )
     # Demand PV can meet: lighting, appliances, cooking, pumps and fans, electric space and water heating.
+    # Computed only for homes with PV (usually a minority of a batch).
+    rows = np.flatnonzero(L["E_PV"] > 0)
     elec = np.asarray(tables.ELECTRIC_FUELS)
-    main_e = np.isin(s.col("main_heating_fuel").astype(int), elec)[:, None]
-    water_e = np.isin(water_fuel_of(s), elec)[:, None]
-    main2_e = np.isin(s.col("main_heating_2_fuel", 0.0), elec)[:, None]
-    sfuel = s.col("secondary_heating_fuel", 0.0)
-    sec_e = np.isin(sfuel, elec)[:, None]
-    demand = (
-        L["(232)m"]
-        + L["L14m"]
-        + L["L21m"]
-        + L["(231)m"]
-        + np.where(main_e, L["(211)m"], 0.0)
-        + np.where(main2_e, L["(213)m"], 0.0)
-        + np.where(sec_e, L["(215)m"], 0.0)
-        + np.where(water_e, L["(219)m"], 0.0)
-    )
-    L["D_m"] = demand
+    demand = L["(232)m"][rows] + L["L14m"][rows] + L["L21m"][rows] + L["(231)m"][rows]
+    for line, fuel in (
+        ("(211)m", s.col("main_heating_fuel")),
+        ("(213)m", s.col("main_heating_2_fuel", 0.0)),
+        ("(215)m", s.col("secondary_heating_fuel", 0.0)),
+        ("(219)m", water_fuel_of(s).astype(float)),
+    ):
+        electric = np.isin(fuel[rows], elec)
+        if electric.any():
+            demand += np.where(electric[:, None], L[line][rows], 0.0)
     c1, c2, c3 = c["beta_no_battery"]  # type: ignore[index]
+    e_pv = L["E_PV_m"][rows]
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(demand > 0, L["E_PV_m"] / demand, 0.0)
-    beta = np.where(ratio > 0, np.exp(-c1 * (c2 * ratio) ** c3), 0.0)
-    connected = (s.col("pv_connected_to_dwelling") > 0)[:, None]
-    beta = np.where(connected, np.minimum(beta, 1.0), 0.0)
+        ratio = np.where(demand > 0, e_pv / demand, 0.0)
+    beta_pv = np.where(ratio > 0, np.exp(-c1 * (c2 * ratio) ** c3), 0.0)
+    connected = (s.col("pv_connected_to_dwelling")[rows] > 0)[:, None]
+    beta = np.zeros((s.n, 12))
+    beta[rows] = np.where(connected, np.minimum(beta_pv, 1.0), 0.0)
+    if s.trace:
+        L["D_m"] = np.zeros((s.n, 12))
+        L["D_m"][rows] = demand
     L["beta_m"] = beta
     L["(233a)m"] = -beta * L["E_PV_m"]
     L["(233b)m"] = -(1.0 - beta) * L["E_PV_m"]

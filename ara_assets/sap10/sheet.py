@@ -31,6 +31,8 @@ class Sheet:
     df: pl.DataFrame
     n: int
     L: Lines = field(default_factory=dict)
+    errors: np.ndarray | None = None  # per-row first error message in collect mode
+    trace: bool = False  # keep every monthly line (worksheet trace), not only those the results need
     _cache: dict[str, object] = field(default_factory=dict)
 
     def col(self, name: str, fill: float = np.nan) -> np.ndarray:
@@ -70,7 +72,17 @@ class Sheet:
         )
 
     def refuse(self, mask: np.ndarray, field_name: str, reason: str) -> None:
-        """Raise UnsupportedInput for the first row where ``mask`` holds."""
+        """Raise UnsupportedInput for the first row where ``mask`` holds; in collect mode (``errors`` set)
+        record the message for every such row instead and carry on (those rows' results are discarded)."""
+        if self.errors is not None:
+            if mask.any():
+                values = self.df.get_column(field_name) if field_name in self.df.columns else None
+                for i in np.flatnonzero(mask):
+                    if self.errors[i] is None:
+                        value = values[int(i)] if values is not None else None
+                        home = self.df.get_column("home_id")[int(i)]
+                        self.errors[i] = str(UnsupportedInput(home, field_name, value, reason))
+            return
         if mask.any():
             i = int(np.argmax(mask))
             value = self.df.get_column(field_name)[i] if field_name in self.df.columns else None

@@ -172,3 +172,23 @@ def test_second_main_system_electric_room_heaters():
     assert w["(241)"] == pytest.approx(0.1649 * w["(213)"], rel=1e-12)
     with pytest.raises(UnsupportedInput):
         calculate(pl.DataFrame([home(1, main_heating_fraction=0.7)]))
+
+
+def test_collect_mode_scores_good_rows_and_names_errors():
+    rows = [
+        home(0),
+        home(1, main_heating_code=9999),  # not in Table 4a/4b: refused in the worksheet
+        home(2),
+        home(3, ventilation_type=44),  # invalid code: refused in validation
+        home(4, electricity_tariff=2),  # off-peak: refused in the worksheet
+    ]
+    out = calculate(pl.DataFrame(rows), errors="collect")
+    assert out["home_id"].to_list() == ["h0", "h1", "h2", "h3", "h4"]
+    assert out["error"][0] is None and out["error"][2] is None
+    assert "home_id='h1'" in out["error"][1] and "main_heating_code" in out["error"][1]
+    assert "ventilation_type" in out["error"][3]
+    assert "electricity_tariff" in out["error"][4]
+    assert out["sap_rating"][1] is None and out["sap_rating"][3] is None
+    alone = calculate(pl.DataFrame([rows[0], rows[2]]))
+    assert out["sap_rating"][0] == alone["sap_rating"][0]
+    assert out["sap_rating"][2] == alone["sap_rating"][1]
