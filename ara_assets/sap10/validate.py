@@ -116,6 +116,20 @@ def _metrics(frame: pl.DataFrame) -> dict[str, Any]:
     return out
 
 
+_LABELLED = {"built_form": "built_form", "main_fuel_register": "main_fuel"}
+
+
+def _group_label(group: str, key: object) -> str:
+    """A group key with the register's label for coded groups ("2 Semi-Detached")."""
+    if key is None or group not in _LABELLED:
+        return str(key)
+    from ara_assets.epc.codes import codes_for
+
+    table = codes_for(_LABELLED[group], "RdSAP-Schema-21.0.1") or {}
+    label = table.get(str(key))
+    return f"{key} {label}" if label else str(key)
+
+
 def scoreboard(res: pl.DataFrame) -> dict[str, Any]:
     """Headline metrics for targets, the same per group, the pre-SAP-10.2 certificates apart, and the
     most common refusal reasons."""
@@ -125,7 +139,7 @@ def scoreboard(res: pl.DataFrame) -> dict[str, Any]:
     for g in GROUPS:
         groups: dict[str, Any] = {}
         for key, sub in targets.group_by(g, maintain_order=True):
-            groups[str(key[0])] = _metrics(sub)
+            groups[_group_label(g, key[0])] = _metrics(sub)
         board["by"][g] = dict(sorted(groups.items()))
     reasons = (
         res.filter(pl.col("error").is_not_null())

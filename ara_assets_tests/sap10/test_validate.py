@@ -66,6 +66,7 @@ def test_harness_end_to_end(tmp_path: Path) -> None:
     assert 0.0 <= t["within_2"] <= 1.0 and t["sap_mae"] >= 0.0
     assert set(board["by"]) == {"built_form", "age_band", "main_fuel_register", "schema_type"}
     assert board["by"]["age_band"]["D"]["scored"] == 2
+    assert board["by"]["built_form"]["2 Semi-Detached"]["scored"] == 2
     assert {"scoreboard.md", "scoreboard.json", "residuals.csv"} <= {p.name for p in out.iterdir()}
     assert json.loads((out / "scoreboard.json").read_text()) == board
     csv_lines = (out / "residuals.csv").read_text().splitlines()

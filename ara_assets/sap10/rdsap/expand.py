@@ -317,6 +317,7 @@ class _Geometry:
         self.party_u: list[float] = []
         self.suspended_timber = 0
         self.gross_roof = 0.0
+        self.corridor_wall: int | None = None  # index of a flat's sheltered wall to an unheated corridor
 
     def fail(self, field: str, value: object, reason: str) -> UnsupportedInput:
         return self.cert.fail(field, value, reason)
@@ -471,6 +472,7 @@ class _Geometry:
         if area <= 0:
             return
         self.wall_area[-1] -= area
+        self.corridor_wall = len(self.wall_area)
         self._wall(area, fabric.sheltered(wall_u), p_index, 1)
 
     def _roof(self, part: Mapping[str, Any], band: str, where: str, p_index: int, area: float) -> None:
@@ -763,6 +765,10 @@ def _doors(
     for k in range(n):
         u = ins_u if k < insulated and ins_u else corridor_u if corridor and k == 0 else outside_u
         out.append((area, u))
+    if n and corridor and geo.corridor_wall is not None:
+        # the door to the corridor sits in the sheltered wall, the others in the main wall (section 3.7)
+        geo.wall_area[geo.corridor_wall] -= area
+        n -= 1
     if n:
         geo.deduct_from_main_wall(area * n)
     return out

@@ -193,3 +193,20 @@ def test_external_measurements_convert_to_internal(semi: dict[str, Any]) -> None
     enclosed_end["data"]["built_form"] = 5
     with pytest.raises(UnsupportedInput, match="built_form"):
         expand_certificate(enclosed_end)
+
+
+def test_flat_with_unheated_corridor(semi: dict[str, Any]) -> None:
+    doc = copy.deepcopy(semi)
+    d = doc["data"]
+    d.update(property_type=2, built_form=4, door_count=1)
+    d["sap_flat_details"] = {"level": 1, "heat_loss_corridor": 2, "unheated_corridor_length": 4.0}
+    part = d["sap_building_parts"][0]
+    part.update(floor_heat_loss=6, roof_construction=3)
+    part["sap_floor_dimensions"] = part["sap_floor_dimensions"][:1]
+    row = expand_certificate(doc)
+    assert row["floor_area_hl_m2"] == [] and row["roof_area_m2"] == []  # flat below, dwelling above
+    # the corridor wall: 4 m x 2.4 m, sheltered (R 0.5 on 1.6 -> 0.89), holding the flat's one door at 1.4
+    assert row["wall_u_value"] == [1.6, 0.89]
+    assert row["wall_area_m2"][1] == pytest.approx(4.0 * 2.4 - 1.85)
+    assert row["door_u_value"] == [1.4]
+    assert row["party_wall_u_value"] == [0.5]  # unfilled cavity party wall, flat column
