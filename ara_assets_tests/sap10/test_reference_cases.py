@@ -149,6 +149,28 @@ def test_rdsap_cases_sections_1_to_4(case):
     assert trace["(35)"] == 250.0  # the thermal-mass path (tau > 0) is exercised here
 
 
+@pytest.mark.parametrize("case", list(RDSAP))
+def test_rdsap_cases_all_non_cost_lines_with_engine_quirks_emulated(case):
+    """Feed the engine's two departures as inputs (DEVIATIONS.md D3, D4) and every line except costs and
+    the rating -- MIT with tau > 0, space heating, fuel, CO2, primary energy -- agrees."""
+    folder = BASE / RDSAP[case]
+    row = read_sap_xml(folder / "out.xml", home_id=case)
+    # D3: pump electricity and pump gain as for a wet system: a Table 4b boiler code at 100 % efficiency
+    row.update(
+        main_heating_code=101,
+        main_heating_efficiency_winter_pct=100.0,
+        main_heating_efficiency_summer_pct=100.0,
+    )
+    # D4: no fixed-lighting energy (efficacy so high that L9a vanishes); the portable third remains
+    row["fixed_lighting_efficacy_lm_per_w"] = 1e15
+    trace = worksheet(pl.DataFrame([row]))
+    ref = json.loads((folder / "sap" / "out.json").read_text())
+    ref = ref.get("sap_calculation_output_dict", ref)
+    compared = sum(_compare(trace, ref, lo, hi) for lo, hi in [(1, 233), (261, 287)])
+    assert compared >= 100
+    assert trace["(274)"] == ref["value_274"]
+
+
 def test_sap_log_branch_reproduces_reference_for_high_ecf():
     # ECF >= 3.5 uses SAP = 117 - 121 log10(ECF); the RdSAP reference cases have ECF 6.7-8.9
     for case, expected in (("rdsap_detached", 2), ("rdsap_room_in_roof_1", 11), ("rdsap_room_in_roof_2", 17)):
