@@ -41,7 +41,7 @@ def round2(x: float) -> float:
 
 def thickness_mm(value: object) -> float | None:
     """An insulation thickness as lodged ("150mm", "400+mm", 150, "NI", "AB", "ND") -> mm, or None when
-    not known. "AB" (as built) and "0" give 0."""
+    the age-band default applies (unknown, or "AB" as built). "0" and "None" give 0 mm."""
     if value is None:
         return None
     if isinstance(value, bool):
@@ -49,9 +49,9 @@ def thickness_mm(value: object) -> float | None:
     if isinstance(value, int | float):
         return float(value)
     text = str(value).strip().lower().replace(" ", "")
-    if text in ("ni", "nd", "", "unknown"):
-        return None
-    if text in ("ab", "none"):
+    if text in ("ni", "nd", "", "unknown", "ab"):
+        return None  # unknown, and "as built": both take the age-band default (Tables 18 / 19)
+    if text == "none":
         return 0.0
     text = text.replace("mm", "").replace("+", "")
     try:
@@ -193,6 +193,8 @@ def roof_u(
         col = "joists"
     else:
         raise FabricError("roof_construction", construction, "no RdSAP default roof U-value implemented")
+    if location == 5 and insulation_mm is None:
+        insulation_mm = 0.0  # insulation location "none": an uninsulated roof, not the age-band default
     if insulation_mm is None:
         return round2(t.roof_u_by_age()[(col, band)])
     if col == "flat":

@@ -100,7 +100,8 @@ def test_insulation_thickness_codes() -> None:
     assert fabric.thickness_mm("270mm") == 270
     assert fabric.thickness_mm("400+mm") == 400
     assert fabric.thickness_mm("NI") is None
-    assert fabric.thickness_mm("AB") == 0
+    assert fabric.thickness_mm("AB") is None  # as built: the age-band default
+    assert fabric.thickness_mm("0") == 0
     with pytest.raises(FabricError):
         fabric.thickness_mm("thick")
 
@@ -177,3 +178,8 @@ def test_more_floor_insulation_never_raises_u(
     assert fabric.ground_floor_u(area, perimeter, 250.0, kind, hi) <= fabric.ground_floor_u(
         area, perimeter, 250.0, kind, lo
     )
+
+
+def test_roof_with_no_insulation_location() -> None:
+    assert fabric.roof_u(4, 5, "K") == 2.3  # location "none": uninsulated, not the band K default 0.16
+    assert fabric.roof_u(4, 4, "K") == 0.16  # location unknown: the age-band default
