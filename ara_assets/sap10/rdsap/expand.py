@@ -666,8 +666,13 @@ def _windows(
         if u is None or g is None:
             gt = code(w, "glazing_type")
             try:
+                part = geo.parts[min(code(w, "window_location") or 0, len(geo.parts) - 1)]
                 u_t, g_t = fabric.window_u_g(
-                    gt or 0, roof_window, _v(w.get("glazing_gap")), flag(w, "pvc_frame")
+                    gt or 0,
+                    roof_window,
+                    _v(w.get("glazing_gap")),
+                    flag(w, "pvc_frame"),
+                    str(_v(part.get("construction_age_band")) or band),
                 )
             except FabricError as e:
                 raise cert.fail(f"{where}.{e.field}", e.value, e.reason) from None
@@ -704,7 +709,7 @@ def _windows(
                 "sap_windows", None, "no measured windows and no glazing type / transmission data"
             )
         try:
-            u_t, g_t = fabric.window_u_g(gt, False)
+            u_t, g_t = fabric.window_u_g(gt, False, band=band)
         except FabricError as e:
             raise cert.fail(f"{e.field}", e.value, e.reason) from None
         u = u if u is not None else u_t

@@ -252,16 +252,22 @@ def ground_floor_u(
 
 
 def window_u_g(
-    glazing_type: int, roof_window: bool, gap: object = None, pvc: bool | None = None
+    glazing_type: int, roof_window: bool, gap: object = None, pvc: bool | None = None, band: str | None = None
 ) -> tuple[float, float]:
-    """Table 24: (U, g_perp) for a glazing type code; pre-2002 double glazing in a PVC frame by gap."""
+    """Table 24: (U, g_perp) for a glazing type code; pre-2002 double glazing in a PVC frame by gap.
+
+    Double glazing of unknown date (3) counts as installed 2002 or later in a building part of age band
+    J or later (built after the 2002 glazing standard), otherwise as before 2002 (RdSAP convention,
+    UNCONFIRMED for RdSAP 10)."""
     rows = t.window_u_g()
+    if glazing_type == 3 and band is not None and band in "JKLM":
+        glazing_type = 2
     if glazing_type not in rows:
         raise FabricError(
             "glazing_type", glazing_type, "no Table 24 default (known-data glazing needs U and g)"
         )
     u_win, u_roof, g = rows[glazing_type]
-    if glazing_type == 1 and pvc and gap is not None:
+    if glazing_type in (1, 3) and pvc and gap is not None:
         key = (1, "16+" if str(gap).startswith("16") else str(gap))
         if key in t.window_gap_u():
             u_win, u_roof = t.window_gap_u()[key]

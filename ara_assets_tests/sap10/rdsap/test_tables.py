@@ -183,3 +183,8 @@ def test_more_floor_insulation_never_raises_u(
 def test_roof_with_no_insulation_location() -> None:
     assert fabric.roof_u(4, 5, "K") == 2.3  # location "none": uninsulated, not the band K default 0.16
     assert fabric.roof_u(4, 4, "K") == 0.16  # location unknown: the age-band default
+
+
+def test_double_glazing_of_unknown_date_by_age_band() -> None:
+    assert fabric.window_u_g(3, False, band="D") == (3.1, 0.76)  # pre-2002 values
+    assert fabric.window_u_g(3, False, band="K") == (2.0, 0.72)  # built after 2002
