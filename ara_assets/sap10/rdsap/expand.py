@@ -449,12 +449,9 @@ class _Geometry:
         c = code(part, "party_wall_construction")
         table = t.party_wall_u()
         if c is None:
-            raw = part.get("party_wall_construction")
-            if raw in (None, "NA"):
-                return (
-                    0.0  # "not applicable": no party wall; a lodged party length would be an error upstream
-                )
-            c = 0  # "NI" (no information, pre-9.92 survey) reads as "unable to determine"
+            # "NA" / "NI" / missing with a party-wall length lodged: the construction is not known, which is
+            # Table 15's "unable to determine" row
+            c = 0
         if c not in table:
             raise self.fail(f"{where}.party_wall_construction", c, "not in Table 15")
         house_u, flat_u = table[c]
