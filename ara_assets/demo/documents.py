@@ -374,6 +374,7 @@ def build_document(r: dict[str, Any], home: dict[str, Any]) -> dict[str, Any]:
     cfl = min(round(bulbs * r["cfl_share"]), bulbs - led)
 
     d: dict[str, Any] = {
+        "certificate_number": r["certificate_number"],
         "uprn": home["uprn"],
         "uprn_source": "Energy Assessor",
         "schema_type": r["schema_type"],
