@@ -25,9 +25,16 @@ def water_fuel_of(s: Sheet) -> np.ndarray:
     return fuel_of(s, "water_heating_fuel", from_main)
 
 
+def _lookup(s: Sheet, key: str, fuel: np.ndarray) -> np.ndarray:
+    """Per-row value from the row's price table (12 or 32) for ``fuel``."""
+    prices = tables.rating_prices()
+    use32 = s.col("price_table") == 32
+    return np.where(use32, prices[32][key][fuel], prices[12][key][fuel])
+
+
 def _price(s: Sheet, fuel: np.ndarray, field_name: str, used: np.ndarray) -> np.ndarray:
-    price = tables.fuels()["price_p_per_kwh"][fuel] / 100.0
-    s.refuse(used & np.isnan(price), field_name, "no Table 12 price for this fuel code")
+    price = _lookup(s, "price_p_per_kwh", fuel) / 100.0
+    s.refuse(used & np.isnan(price), field_name, "no price for this fuel code in the row's price table")
     return np.where(used, price, 0.0)
 
 
@@ -57,7 +64,7 @@ def fuel_costs(s: Sheet) -> None:
     water_fuel = water_fuel_of(s)
     sec_fuel = fuel_of(s, "secondary_heating_fuel", np.zeros(s.n))
     has_sec = L["(201)"] > 0
-    elec = tables.fuels()["price_p_per_kwh"][STANDARD_ELECTRICITY] / 100.0
+    elec = _lookup(s, "price_p_per_kwh", np.full(s.n, STANDARD_ELECTRICITY)) / 100.0
     L["(240)"] = L["(211)"] * _price(s, main_fuel, "main_heating_fuel", np.ones(s.n, dtype=bool))
     has_main2 = L["(205)"] > 0
     main2_fuel = fuel_of(s, "main_heating_2_fuel", main_fuel)
@@ -66,7 +73,6 @@ def fuel_costs(s: Sheet) -> None:
     L["(247)"] = L["(219)"] * _price(s, water_fuel, "water_heating_fuel", np.ones(s.n, dtype=bool))
     L["(249)"] = L["(231)"] * elec
     L["(250)"] = L["(232)"] * elec
-    standing = np.nan_to_num(tables.fuels()["standing_charge_gbp"])
     # a fuel's standing charge is paid once however many systems use it (gas; heat networks)
     fuels_used = np.stack(
         [
@@ -80,8 +86,11 @@ def fuel_costs(s: Sheet) -> None:
     fuels_used.sort(axis=1)
     first = np.ones_like(fuels_used, dtype=bool)
     first[:, 1:] = fuels_used[:, 1:] != fuels_used[:, :-1]
-    L["(251)"] = (standing[fuels_used] * first).sum(axis=1)
-    export = tables.fuels()["price_p_per_kwh"][PV_EXPORT] / 100.0
+    standing = np.stack([_lookup(s, "standing_charge_gbp", fuels_used[:, k]) for k in range(4)], axis=1)
+    unknown = np.isnan(standing) & first
+    s.refuse(unknown.any(axis=1), "main_heating_fuel", "standing charge of a fuel used here not transcribed")
+    L["(251)"] = (np.nan_to_num(standing) * first).sum(axis=1)
+    export = _lookup(s, "price_p_per_kwh", np.full(s.n, PV_EXPORT)) / 100.0
     L["(252)"] = L["(233a)"] * elec + L["(233b)"] * export
     L["(255)"] = (
         L["(240)"] + L["(241)"] + L["(242)"] + L["(247)"] + L["(249)"] + L["(250)"] + L["(251)"] + L["(252)"]

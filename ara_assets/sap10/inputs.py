@@ -725,6 +725,16 @@ _COLUMNS: list[Column] = [
         max_value=600.0,
     ),
     Column(
+        "price_table",
+        I32,
+        "table",
+        "(240)-(255)",
+        "Prices for the rating: 12 = SAP 10.2 Table 12 (full SAP), 32 = RdSAP 10 Table 32 (RdSAP 10 s19.1: "
+        "RdSAP ratings use Table 32 prices; CO2 and primary energy stay on Table 12).",
+        12,
+        allowed=(12, 32),
+    ),
+    Column(
         "electricity_tariff",
         I32,
         "code",

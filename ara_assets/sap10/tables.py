@@ -130,4 +130,17 @@ def fuels() -> dict[str, np.ndarray]:
     return out
 
 
+@lru_cache(maxsize=1)
+def rating_prices() -> dict[int, dict[str, np.ndarray]]:
+    """Price tables for the rating by table number: 12 (SAP 10.2 Table 12), 32 (RdSAP 10 Table 32);
+    fuel-code-indexed price (p/kWh) and standing charge (GBP/year; NaN = not transcribed)."""
+    out = {12: {k: fuels()[k] for k in ("price_p_per_kwh", "standing_charge_gbp")}}
+    t32 = {k: np.full(100, np.nan) for k in ("price_p_per_kwh", "standing_charge_gbp")}
+    for r in _rows("rdsap_table_32_prices.csv"):
+        for k in t32:
+            t32[k][int(r["fuel_code"])] = _num(r[k])
+    out[32] = t32
+    return out
+
+
 ELECTRIC_FUELS = (30, 31, 32, 33, 34, 35, 38, 40)

@@ -192,3 +192,14 @@ def test_collect_mode_scores_good_rows_and_names_errors():
     alone = calculate(pl.DataFrame([rows[0], rows[2]]))
     assert out["sap_rating"][0] == alone["sap_rating"][0]
     assert out["sap_rating"][2] == alone["sap_rating"][1]
+
+
+def test_rdsap_price_table_32():
+    out = calculate(pl.DataFrame([home(0), home(1, price_table=32)]))
+    w = worksheet(pl.DataFrame([home(1, price_table=32)]))
+    assert w["(240)"] == pytest.approx(0.0348 * w["(211)"], rel=1e-12)  # Table 32 mains gas 3.48 p/kWh
+    assert w["(251)"] == 120.0  # Table 32 gas standing charge
+    assert out["co2_kg_per_year"][0] == out["co2_kg_per_year"][1]  # RdSAP 10 s19.2: factors unchanged
+    with pytest.raises(UnsupportedInput) as err:  # bulk LPG standing charge not transcribed
+        calculate(pl.DataFrame([home(2, main_heating_fuel=2)]))
+    assert err.value.field == "main_heating_fuel"

@@ -169,6 +169,10 @@ def test_rdsap_cases_all_non_cost_lines_with_engine_quirks_emulated(case):
     compared = sum(_compare(trace, ref, lo, hi) for lo, hi in [(1, 233), (261, 287)])
     assert compared >= 100
     assert trace["(274)"] == ref["value_274"]
+    # RdSAP 10 s19.1 Table 32 prices: the engine prices space heating, pumps and lighting at 13.19 p/kWh
+    priced = worksheet(pl.DataFrame([dict(row, price_table=32)]))
+    for line in ("(240)", "(249)", "(250)", "(251)"):
+        assert priced[line] == pytest.approx(ref[f"value_{line[1:-1]}"], rel=1e-9, abs=1e-9), line
 
 
 def test_sap_log_branch_reproduces_reference_for_high_ecf():
