@@ -105,6 +105,21 @@ def test_portfolio_name_that_cannot_be_a_partition_key_is_refused(
     assert _count(warehouse, "portfolios") == 0
 
 
+def test_spreadsheet_exports_with_bom_crlf_and_capitals_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_bytes(
+        b'\xef\xbb\xbfUPRN,Landlord_Reference,Address,Postcode\r\n7,a,"7 Lane, Flat 1",zz1 1zz\r\n'
+    )
+    frame = parse_property_csv(path)
+    assert frame.row(0) == (7, "a", "7 Lane, Flat 1", "ZZ1 1ZZ")
+
+
+def test_ragged_file_is_refused_as_unreadable(tmp_path: Path) -> None:
+    path = _write(tmp_path, "ragged.csv", "uprn,address,postcode\n1,a,ZZ1 1ZZ,extra,more\n")
+    with pytest.raises(ImportRejected, match="not a readable CSV"):
+        parse_property_csv(path)
+
+
 def test_duplicate_uprn_names_the_first_row() -> None:
     errors = _rejected("uprn,address,postcode\n5,a,ZZ1 1ZZ\n6,b,ZZ1 1ZZ\n5,c,ZZ1 1ZZ\n")
     assert [str(e) for e in errors] == [
