@@ -15,6 +15,11 @@ def _system(s: Sheet, prefix: str, present: np.ndarray) -> dict[str, np.ndarray]
     """Code, boiler flags and efficiencies (Tables 4a/4b, PCDB override, Table 4c(2)) of one main system."""
     hs = tables.heating_systems()
     code = s.col(f"{prefix}_code", 0).astype(int)
+    s.refuse(
+        present & hs["unsupported"][code],
+        f"{prefix}_code",
+        "heat pumps, heat networks, warm air and CPSUs are not implemented yet",
+    )
     boiler = hs["boiler"][code]
     combi = hs["combi"][code]
     winter = s.col(f"{prefix}_efficiency_winter_pct")
@@ -27,6 +32,7 @@ def _system(s: Sheet, prefix: str, present: np.ndarray) -> dict[str, np.ndarray]
     return {
         "code": code,
         "boiler": boiler,
+        "wet": hs["wet"][code] & present,
         "winter": winter,
         "summer": summer,
         "space_adj": np.where(no_interlock, -5.0, 0.0),
@@ -124,6 +130,6 @@ def energy_requirements(s: Sheet) -> None:
     pump_kwh = tables.const("pump_electricity_kwh")
     age = s.col("central_heating_pump_age").astype(int)
     pump = np.select([age == 1, age == 2], [pump_kwh["1"], pump_kwh["2"]], pump_kwh["0"])  # type: ignore[index]
-    L["(230c)"] = np.where(boiler | (has_main2 & main2["boiler"]), pump, 0.0)
+    L["(230c)"] = np.where(main1["wet"] | main2["wet"], pump, 0.0)
     L["(231)"] = L["(230a)"] + L["(230c)"]
     L["(231)m"] = L["(231)"][:, None] * days / 365.0

@@ -78,7 +78,11 @@ def internal_gains(s: Sheet) -> None:
     pump_w = tables.const("pump_gain_w")
     age = s.col("central_heating_pump_age").astype(int)
     watts = np.select([age == 1, age == 2], [pump_w["1"], pump_w["2"]], pump_w["0"])  # type: ignore[index]
-    wet = tables.heating_systems()["boiler"][s.col("main_heating_code").astype(int)]
+    hs = tables.heating_systems()
+    wet = (
+        hs["wet"][s.col("main_heating_code").astype(int)]
+        | hs["wet"][s.col("main_heating_2_code", 0).astype(int)]
+    )
     has_pump = wet & (s.col("central_heating_pump_in_heated_space") > 0)
     L["(70)m"] = np.where(has_pump, watts, 0.0)[:, None] * HEATING_SEASON
     L["(71)m"] = np.repeat(tables.const("evaporation_w_per_person") * n, 12, axis=1)

@@ -45,7 +45,9 @@ def _responsiveness_of(s: Sheet, column: str, present: np.ndarray) -> np.ndarray
     code = s.col(column, 0).astype(int)
     emitter = s.col("heat_emitter_type").astype(int)
     wet_r = np.where(np.isin(emitter, (2, 3)), 0.75, 1.0)
-    r = np.where(hs["boiler"][code], wet_r, hs["responsiveness"][code])
+    # Table 4a gives R for some wet systems (solid-fuel boilers); otherwise wet systems take Table 4d
+    table_r = hs["responsiveness"][code]
+    r = np.where(np.isnan(table_r) & hs["wet"][code], wet_r, table_r)
     s.refuse(present & np.isnan(r), column, "responsiveness not in Table 4a/4d transcription")
     return np.where(present, r, 0.0)
 

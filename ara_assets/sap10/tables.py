@@ -104,7 +104,26 @@ def heating_systems() -> dict[str, np.ndarray]:
         summer[c] = _num(r["summer_pct"])
         boiler[c] = True
         combi[c] = r["boiler_type"].startswith("combi")
-    return {"winter": winter, "summer": summer, "responsiveness": resp, "boiler": boiler, "combi": combi}
+    # Wet central heating (a circulation pump, Table 4d emitter responsiveness): Table 4b boilers plus the
+    # solid-fuel (151-161) and electric (191-196) boilers of Table 4a.
+    wet = boiler.copy()
+    wet[151:162] = True
+    wet[191:197] = True
+    # Systems whose SAP method is not implemented: refused even where Table 4a lists an efficiency.
+    unsupported = np.zeros(MAX_CODE, dtype=bool)
+    unsupported[192] = True  # electric CPSU (Appendix F)
+    unsupported[201:228] = True  # heat pumps (Appendix N)
+    unsupported[301:400] = True  # heat networks (Appendix C)
+    unsupported[501:530] = True  # warm-air systems and warm-air heat pumps
+    return {
+        "winter": winter,
+        "summer": summer,
+        "responsiveness": resp,
+        "boiler": boiler,
+        "combi": combi,
+        "wet": wet,
+        "unsupported": unsupported,
+    }
 
 
 @lru_cache(maxsize=1)

@@ -102,7 +102,8 @@ def water_heating(s: Sheet) -> None:
     hs = tables.heating_systems()
     code = s.col("main_heating_code").astype(int)
     from_main = np.isin(wcode, (901, 902))
-    boiler = hs["boiler"][code]
+    # gas/oil (Table 4b) and solid-fuel boilers; electric boilers heat the store directly (Table 3: no loss)
+    boiler = hs["boiler"][code] | ((code >= 151) & (code <= 161))
     p = PIPE_P[s.col("primary_pipework_insulation").astype(int)]
     h_winter = np.where(stat, 5.0, 11.0)
     h = np.where(SUMMER[None, :], 3.0, h_winter[:, None])

@@ -115,6 +115,8 @@ def test_order_invariance_and_batch_equals_single(perm, wall_us):
     ("override", "field"),
     [
         ({"main_heating_code": 9999}, "main_heating_code"),
+        ({"main_heating_code": 214, "main_heating_fuel": 30}, "main_heating_code"),  # heat pump: Appendix N
+        ({"main_heating_code": 301, "main_heating_fuel": 51}, "main_heating_code"),  # heat network
         ({"main_heating_control": 2999}, "main_heating_control"),
         ({"electricity_tariff": 2}, "electricity_tariff"),
         ({"ventilation_type": 8, "mv_specific_fan_power_w_per_l_s": 0.8}, "mvhr_efficiency_pct"),
@@ -203,3 +205,12 @@ def test_rdsap_price_table_32():
     with pytest.raises(UnsupportedInput) as err:  # bulk LPG standing charge not transcribed
         calculate(pl.DataFrame([home(2, main_heating_fuel=2)]))
     assert err.value.field == "main_heating_fuel"
+
+
+def test_solid_fuel_and_electric_boilers_are_wet_systems():
+    solid = worksheet(pl.DataFrame([home(0, main_heating_code=151, main_heating_fuel=15)]))
+    electric = worksheet(pl.DataFrame([home(1, main_heating_code=191, main_heating_fuel=30)]))
+    assert solid["(230c)"] == electric["(230c)"] == 115.0  # circulation pump, age unknown
+    assert solid["R"] == 0.75  # Table 4a gives R for solid-fuel boilers
+    assert electric["R"] == 1.0  # Table 4d: radiators
+    assert solid["(206)"] == 60.0 and electric["(206)"] == 100.0
