@@ -18,7 +18,15 @@ def _system(s: Sheet, prefix: str, present: np.ndarray) -> dict[str, np.ndarray]
     s.refuse(
         present & hs["unsupported"][code],
         f"{prefix}_code",
-        "heat pumps, heat networks, warm air and CPSUs are not implemented yet",
+        "heat networks, warm air and CPSUs are not implemented yet",
+    )
+    heat_pump = hs["heat_pump"][code] & present
+    # A heat pump is scored with the seasonal efficiency the caller declares (PCDB / Table 4a); the Appendix N
+    # method (plant size ratio, flow temperature, heating duration) is not implemented, so no default is used.
+    s.refuse(
+        heat_pump & s.is_null(f"{prefix}_efficiency_winter_pct"),
+        f"{prefix}_efficiency_winter_pct",
+        "heat pumps need a declared seasonal space-heating efficiency (Appendix N not implemented)",
     )
     boiler = hs["boiler"][code]
     combi = hs["combi"][code]
@@ -33,6 +41,7 @@ def _system(s: Sheet, prefix: str, present: np.ndarray) -> dict[str, np.ndarray]
         "code": code,
         "boiler": boiler,
         "wet": hs["wet"][code] & present,
+        "heat_pump": heat_pump,
         "winter": winter,
         "summer": summer,
         "space_adj": np.where(no_interlock, -5.0, 0.0),
@@ -58,12 +67,11 @@ def energy_requirements(s: Sheet) -> None:
     main1 = _system(s, "main_heating", np.ones(s.n, dtype=bool))
     has_main2 = ~s.is_null("main_heating_2_code")
     main2 = _system(s, "main_heating_2", has_main2)
-    boiler = main1["boiler"]
     has_secondary = ~s.is_null("secondary_heating_code")
     s.refuse(
-        has_secondary & ~boiler,
+        has_secondary & ~main1["wet"],
         "secondary_heating_code",
-        "Table 11 secondary fraction transcribed for boiler systems only",
+        "Table 11 secondary fraction transcribed for wet central heating (boilers, heat pumps) only",
     )
     L["(201)"] = np.where(has_secondary, SECONDARY_FRACTION_WET, 0.0)
     L["(202)"] = 1.0 - L["(201)"]
@@ -111,11 +119,19 @@ def energy_requirements(s: Sheet) -> None:
     q_water = L["(64)m"]
     eff_1 = _water_from_boiler(L["(98)m"] * L["(204)"][:, None], q_water, main1)
     eff_2 = _water_from_boiler(L["(98)m"] * L["(205)"][:, None], q_water, main2)
-    separate = s.col("water_heating_efficiency_pct")
-    separate = np.where(np.isnan(separate), hs["winter"][np.where(from_main, 0, wcode)], separate)
+    declared = s.col("water_heating_efficiency_pct")
+    separate = np.where(np.isnan(declared), hs["winter"][np.where(from_main, 0, wcode)], declared)
+    # water from a heat pump: its declared water efficiency (Table 4a water column / PCDB not transcribed)
+    hp_water = ((wcode == 901) & main1["heat_pump"]) | ((wcode == 902) & main2["heat_pump"])
+    s.refuse(
+        hp_water & np.isnan(declared),
+        "water_heating_efficiency_pct",
+        "water from a heat pump needs a declared water-heating efficiency",
+    )
     eff_w = np.where(
         (wcode == 901)[:, None], eff_1, np.where((wcode == 902)[:, None], eff_2, separate[:, None])
     )
+    eff_w = np.where(hp_water[:, None], declared[:, None], eff_w)
     s.refuse(np.isnan(eff_w).any(axis=1), "water_heating_efficiency_pct", "water heater efficiency unknown")
     s.refuse(
         ~from_main & s.is_null("water_heating_fuel"),
@@ -130,6 +146,8 @@ def energy_requirements(s: Sheet) -> None:
     pump_kwh = tables.const("pump_electricity_kwh")
     age = s.col("central_heating_pump_age").astype(int)
     pump = np.select([age == 1, age == 2], [pump_kwh["1"], pump_kwh["2"]], pump_kwh["0"])  # type: ignore[index]
-    L["(230c)"] = np.where(main1["wet"] | main2["wet"], pump, 0.0)
+    # a heat pump's circulation pump is inside its efficiency (Appendix N3.1): no (230c) for it
+    pumped = (main1["wet"] & ~main1["heat_pump"]) | (main2["wet"] & ~main2["heat_pump"])
+    L["(230c)"] = np.where(pumped, pump, 0.0)
     L["(231)"] = L["(230a)"] + L["(230c)"]
     L["(231)m"] = L["(231)"][:, None] * days / 365.0

@@ -110,9 +110,14 @@ def heating_systems() -> dict[str, np.ndarray]:
     wet[151:162] = True
     wet[191:197] = True
     # Systems whose SAP method is not implemented: refused even where Table 4a lists an efficiency.
+    # (heat pumps 201-227 are handled below)
     unsupported = np.zeros(MAX_CODE, dtype=bool)
     unsupported[192] = True  # electric CPSU (Appendix F)
-    unsupported[201:228] = True  # heat pumps (Appendix N)
+    heat_pump = np.zeros(MAX_CODE, dtype=bool)
+    heat_pump[201:228] = (
+        True  # wet heat pumps: allowed only with declared efficiencies (see energy_requirements)
+    )
+    wet[201:228] = True
     unsupported[301:400] = True  # heat networks (Appendix C)
     unsupported[501:530] = True  # warm-air systems and warm-air heat pumps
     return {
@@ -122,6 +127,7 @@ def heating_systems() -> dict[str, np.ndarray]:
         "boiler": boiler,
         "combi": combi,
         "wet": wet,
+        "heat_pump": heat_pump,
         "unsupported": unsupported,
     }
 

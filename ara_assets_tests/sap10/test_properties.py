@@ -115,7 +115,7 @@ def test_order_invariance_and_batch_equals_single(perm, wall_us):
     ("override", "field"),
     [
         ({"main_heating_code": 9999}, "main_heating_code"),
-        ({"main_heating_code": 214, "main_heating_fuel": 30}, "main_heating_code"),  # heat pump: Appendix N
+        ({"main_heating_code": 214, "main_heating_fuel": 30}, "main_heating_efficiency_winter_pct"),
         ({"main_heating_code": 301, "main_heating_fuel": 51}, "main_heating_code"),  # heat network
         ({"main_heating_control": 2999}, "main_heating_control"),
         ({"electricity_tariff": 2}, "electricity_tariff"),
@@ -214,3 +214,24 @@ def test_solid_fuel_and_electric_boilers_are_wet_systems():
     assert solid["R"] == 0.75  # Table 4a gives R for solid-fuel boilers
     assert electric["R"] == 1.0  # Table 4d: radiators
     assert solid["(206)"] == 60.0 and electric["(206)"] == 100.0
+
+
+def test_heat_pump_with_declared_efficiencies():
+    hp = home(
+        0,
+        main_heating_code=214,
+        main_heating_fuel=30,
+        main_heating_efficiency_winter_pct=280.0,
+        water_heating_efficiency_pct=220.0,
+        cylinder_volume_l=200.0,
+        cylinder_declared_loss_kwh_per_day=1.2,
+    )
+    w = worksheet(pl.DataFrame([hp]))
+    assert w["(206)"] == 280.0
+    assert w["(217)m"] == [220.0] * 12
+    assert w["(230c)"] == 0.0  # pump inside the heat pump's efficiency
+    assert w["(70)m"][0] > 0  # but its gain counts (Table 5a)
+    assert w["(211)"] == pytest.approx(w["(98)"] / 2.8)
+    with pytest.raises(UnsupportedInput) as err:
+        calculate(pl.DataFrame([dict(hp, water_heating_efficiency_pct=None)]))
+    assert err.value.field == "water_heating_efficiency_pct"
