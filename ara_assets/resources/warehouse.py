@@ -22,6 +22,7 @@ from pydantic import PrivateAttr
 
 from ara_assets.resources import warehouse_migrations
 from ara_assets.resources.database import make_engine, redact_url, resolve_database_url
+from ara_assets.resources.warehouse_rates import RatesRepository
 from ara_assets.resources.warehouse_repositories import (
     CertificateRepository,
     FetchRepository,
@@ -42,6 +43,9 @@ TABLES = (
     "site_notes",
     "scenarios",
     "scenario_phases",
+    "rates_versions",
+    "fuel_rates",
+    "carbon_factors",
 )
 
 
@@ -57,6 +61,7 @@ class UnitOfWork:
         self.overrides = OverrideRepository(conn)
         self.site_notes = SiteNoteRepository(conn)
         self.scenarios = ScenarioRepository(conn)
+        self.rates = RatesRepository(conn)
 
 
 @dataclass(frozen=True)

@@ -231,3 +231,9 @@ def test_cli_refresh_from_url(cli, csv_server) -> None:
     assert cli("refresh", "--source", f"{base}/rates.csv").output.startswith("source ")
     missing = cli("refresh", "--source", f"{base}/nope.csv")
     assert missing.exit_code == 1 and "download failed" in missing.output
+
+
+def test_unit_of_work_carries_the_rates_repository(warehouse):
+    with warehouse.unit_of_work() as uow:
+        assert uow.rates.current_version_id() is None or isinstance(uow.rates.current_version_id(), int)
+    assert "fuel_rates" in warehouse.status().row_counts
