@@ -66,24 +66,36 @@ def _node(el: ET.Element) -> Any:
     return out
 
 
-def _merge(out: dict[str, Any], children: list[ET.Element]) -> None:
+def _merge(out: dict[str, Any], children: list[ET.Element], promoted: set[str] | None = None) -> None:
+    """Children of one element into ``out``. Repeated siblings become a list; a key that a dropped
+    wrapper level brings up again (``Property-Type`` in both ``Report-Header`` and ``SAP-Data``) keeps its
+    first value, as the register's JSON holds a single value there."""
+    seen: dict[str, int] = {}
     for c in children:
         k = _key(c.tag)
         if k in WRAPPERS and list(c):
-            _merge(out, list(c))
+            _merge(out, list(c), promoted if promoted is not None else set())
             continue
         v = _node(c)
-        if k in out:
-            prev = out[k]
-            out[k] = [*prev, v] if isinstance(prev, list) and k not in ("sap_building_parts",) else [prev, v]
-        else:
+        if k in out and k not in seen:
+            continue  # already set by another level: first value wins
+        seen[k] = seen.get(k, 0) + 1
+        if seen[k] == 1:
             out[k] = v
+        elif seen[k] == 2:
+            out[k] = [out[k], v]
+        else:
+            out[k].append(v)
 
 
-def parse_rdsap_xml(source: str | bytes | Path) -> dict[str, Any]:
+_SCHEMA = re.compile(r"\b((?:Rd)?SAP-Schema-[0-9][0-9.]*[0-9])")
+
+
+def parse_rdsap_xml(source: str | bytes | Path, schema_type: str | None = None) -> dict[str, Any]:
     """Read an RdSAP XML lodgement (path, XML text or bytes) into the register's JSON shape.
 
-    ``schema_type`` is set from ``Schema-Version-Original`` when the document does not carry it.
+    ``schema_type`` (e.g. "RdSAP-Schema-21.0.1") when known; otherwise read from the file's
+    ``xsi:schemaLocation`` or ``Schema-Version-Original``.
     """
     if isinstance(source, Path) or (isinstance(source, str) and not source.lstrip().startswith("<")):
         root = ET.parse(source).getroot()
@@ -91,10 +103,16 @@ def parse_rdsap_xml(source: str | bytes | Path) -> dict[str, Any]:
         root = ET.fromstring(source)
     out: dict[str, Any] = {}
     _merge(out, list(root))
-    if "schema_type" not in out:
+    if schema_type is not None:
+        out["schema_type"] = schema_type
+    elif "schema_type" not in out:
+        # the register knows the schema from the lodgement; in a file it shows in xsi:schemaLocation or,
+        # for test inputs, in Schema-Version-Original. Otherwise left unset (the expansion refuses it).
+        location = root.get("{http://www.w3.org/2001/XMLSchema-instance}schemaLocation") or ""
         original = out.get("schema_version_original")
-        if isinstance(original, str) and original.startswith(("RdSAP-Schema-", "SAP-Schema-")):
-            out["schema_type"] = original
-        elif _key(root.tag) == "rdsap_report":
-            out["schema_type"] = "RdSAP-Schema-21.0.0"
+        for text in (location, original if isinstance(original, str) else ""):
+            m = _SCHEMA.search(text)
+            if m:
+                out["schema_type"] = m.group(1)
+                break
     return out
