@@ -194,6 +194,10 @@ def expand_certificate(doc: Mapping[str, Any], number: str | None = None) -> dic
     if not schema.startswith("RdSAP-Schema-"):
         raise cert.fail("schema_type", schema or None, "only RdSAP certificates are expanded")
     row: dict[str, Any] = {"home_id": cert.number, "certificate_number": cert.number, "schema_type": schema}
+    country = d.get("country_code")
+    if country not in (None, "ENG", "WLS", "EAW", "NR"):
+        # only the England & Wales tables are carried (the register covers England and Wales)
+        raise cert.fail("country_code", country, "RdSAP tables for Scotland / Northern Ireland not carried")
     property_type = code(d, "property_type")
     built_form = code(d, "built_form")
     if property_type == 4:
@@ -508,8 +512,15 @@ class _Geometry:
         p_index: int,
         wall_u: float,
     ) -> None:
-        """Simplified room in roof (RdSAP 10 section 3.9): roof = floor area, walls = perimeter of a 1.5:1
-        rectangle of that area x 2.5 m, less the gables lodged under room_in_roof_type_1."""
+        """Simplified room in roof (RdSAP 10 sections 3.9.1-3.9.2).
+
+        Flat ceiling = the room-in-roof floor area (roof); the rest of the shell A_RR = perimeter of a 1.5:1
+        rectangle of that area x 2.5 m (= 12.5 sqrt(A/1.5)). Type 1 lodges gables (length x 2.45 m);
+        type 2 also common walls under 1.8 m: common wall L x (0.25 + H), gable L x (0.25 + Hg) less
+        (Hg - Hc)^2 / 2 for each common wall. Gables and common walls leave A_RR and take the wall U of the
+        part below (Table 4); party gables go to party walls, sheltered ones get R 0.5, gables to heated
+        space lose nothing; what is left of A_RR takes the room-in-roof U (Table 18 column 4).
+        """
         c = t.constants()
         area = num(rir, "floor_area") or 0.0
         rr_band = band
@@ -517,13 +528,13 @@ class _Geometry:
             rr_band = _band(
                 self.cert, rir.get("construction_age_band"), f"{where}.sap_room_in_roof.construction_age_band"
             )
-        for key in ("room_in_roof_type_2", "room_in_roof_details"):
-            if isinstance(rir.get(key), Mapping) and rir.get(key):
-                raise self.fail(
-                    f"{where}.sap_room_in_roof.{key}",
-                    "present",
-                    "detailed / type-2 room-in-roof geometry not implemented",
-                )
+        details = rir.get("room_in_roof_details")
+        if isinstance(details, Mapping) and details:
+            raise self.fail(
+                f"{where}.sap_room_in_roof.room_in_roof_details",
+                "present",
+                "detailed room-in-roof surfaces not implemented",
+            )
         self.storey_area.append(area)
         self.storey_height.append(c["room_in_roof_storey_height_m"])
         self.storeys += 1 if p_index == 0 else 0
@@ -537,27 +548,57 @@ class _Geometry:
         self.roof_host.append((p_index, 4))
         ratio = c["room_in_roof_aspect_ratio"]
         short = math.sqrt(area / ratio)
-        total_wall = 2.0 * (short + ratio * short) * c["room_in_roof_wall_height_m"]
-        gables = 0.0
+        shell = 2.0 * (short + ratio * short) * c["room_in_roof_wall_height_m"]
         type1 = rir.get("room_in_roof_type_1")
-        if isinstance(type1, Mapping):
+        type2 = rir.get("room_in_roof_type_2")
+        spec = type2 if isinstance(type2, Mapping) and type2 else type1
+        if not isinstance(spec, Mapping):
+            self._wall(shell, rr_u, p_index, 4)
+            return
+        is_type2 = spec is type2
+        rr_where = f"{where}.sap_room_in_roof.room_in_roof_type_{2 if is_type2 else 1}"
+        carved = 0.0
+        common_heights: list[float] = []
+        if is_type2:
             for k in (1, 2):
-                length = num(type1, f"gable_wall_length_{k}")
+                length = num(spec, f"common_wall_length_{k}")
+                height = num(spec, f"common_wall_height_{k}")
                 if not length:
                     continue
+                if height is None:
+                    raise self.fail(
+                        f"{rr_where}.common_wall_height_{k}", None, "common wall without a height"
+                    )
+                common_heights.append(height)
+                c_area = length * (0.25 + height)
+                carved += c_area
+                self._wall(c_area, wall_u, p_index, 6 + k)
+        for k in (1, 2):
+            length = num(spec, f"gable_wall_length_{k}")
+            if not length:
+                continue
+            if is_type2:
+                g_height = num(spec, f"gable_wall_height_{k}")
+                if g_height is None:
+                    raise self.fail(
+                        f"{rr_where}.gable_wall_height_{k}", None, "type-2 gable without a height"
+                    )
+                g_area = length * (0.25 + g_height) - sum((g_height - h) ** 2 / 2.0 for h in common_heights)
+            else:
                 g_area = length * c["room_in_roof_storey_height_m"]
-                gables += g_area
-                g_type = code(type1, f"gable_wall_type_{k}") or 0
-                g_u = num(type1, f"gable_wall_u_value_{k}")
-                if g_type == 1:
-                    self.party_area.append(g_area)
-                    self.party_u.append(self._party_u(part, where))
-                elif g_type == 3:
-                    continue  # connected to heated space: no loss
-                else:
-                    u = g_u if g_u is not None else wall_u  # Table 4: exposed gable takes the wall's U
-                    self._wall(g_area, fabric.sheltered(u) if g_type == 2 else u, p_index, 4 + k)
-        self._wall(max(total_wall - gables, 0.0), rr_u, p_index, 4)
+            g_area = max(g_area, 0.0)
+            carved += g_area
+            g_type = code(spec, f"gable_wall_type_{k}") or 0
+            g_u = num(spec, f"gable_wall_u_value_{k}")
+            if g_type == 1:
+                self.party_area.append(g_area)
+                self.party_u.append(self._party_u(part, where))
+            elif g_type == 3:
+                continue  # connected to heated space: no loss
+            else:
+                u = g_u if g_u is not None else wall_u  # Table 4: exposed gable takes the wall's U
+                self._wall(g_area, fabric.sheltered(u) if g_type == 2 else u, p_index, 4 + k)
+        self._wall(max(shell - carved, 0.0), rr_u, p_index, 4)
 
     def _floor(
         self, part: Mapping[str, Any], band: str, where: str, lowest: Mapping[str, Any], p_index: int

@@ -210,3 +210,11 @@ def test_flat_with_unheated_corridor(semi: dict[str, Any]) -> None:
     assert row["wall_area_m2"][1] == pytest.approx(4.0 * 2.4 - 1.85)
     assert row["door_u_value"] == [1.4]
     assert row["party_wall_u_value"] == [0.5]  # unfilled cavity party wall, flat column
+
+
+def test_scottish_certificate_refused(semi: dict[str, Any]) -> None:
+    doc = copy.deepcopy(semi)
+    doc["data"]["country_code"] = "SCT"
+    with pytest.raises(UnsupportedInput) as e:
+        expand_certificate(doc)
+    assert (e.value.field, e.value.value) == ("country_code", "SCT")

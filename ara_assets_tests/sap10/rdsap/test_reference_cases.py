@@ -143,11 +143,42 @@ def test_case_2_room_in_roof_type_1() -> None:
     assert row["living_area_m2"] == pytest.approx(0.75 * 180.0)
 
 
-def test_case_3_room_in_roof_type_2_is_refused_by_name() -> None:
+def test_case_3_room_in_roof_type_2() -> None:
+    row = _expand(CASE_3)
+    ref = _response(CASE_3)
+    lines = _lines(CASE_3)
+    pre = "sap_building_part_0_sap_room_in_roof_"
+    # common walls L x (0.25 + H); gables L x (0.25 + Hg) - sum((Hg - Hc)^2 / 2) (RdSAP 10 section 3.9.2)
+    assert row["wall_area_m2"] == pytest.approx(
+        [
+            120.0,
+            ref[pre + "common_wall_1_area"],
+            ref[pre + "common_wall_2_area"],
+            ref[pre + "gable_wall_1_area"],
+            ref[pre + "gable_wall_2_area"],
+            ref[pre + "remaining_wall_area_final"],
+        ]
+    )
+    assert row["wall_u_value"] == [1.0, 1.0, 1.0, 1.0, 1.0, ref[pre + "remaining_wall_u_value_final"]]
+    assert row["roof_area_m2"] == [20.0, 80.0]
+    assert row["roof_u_value"] == [1.0, ref[pre + "roof_u_value_final"]]
+    # total fabric loss (33) agrees: the engine books the common walls under (32) at the wall's U
+    ua = sum(a * u for a, u in zip(row["wall_area_m2"], row["wall_u_value"], strict=True))
+    ua += sum(a * u for a, u in zip(row["roof_area_m2"], row["roof_u_value"], strict=True))
+    ua += sum(a * u for a, u in zip(row["floor_area_hl_m2"], row["floor_u_value"], strict=True))
+    assert ua == pytest.approx(lines["value_33"])
+    # DEVIATION R4: common walls are exposed walls, so they count in (31) and in the y x (31) bridging
+    exposed = sum(row["wall_area_m2"]) + sum(row["roof_area_m2"]) + sum(row["floor_area_hl_m2"])
+    assert exposed == pytest.approx(lines["value_31"] + lines["value_32_net_area"])
+
+
+def test_detailed_room_in_roof_is_refused_by_name() -> None:
+    d = parse_rdsap_xml(CASE_3 / "in.xml")
+    d["sap_building_parts"][0]["sap_room_in_roof"]["room_in_roof_details"] = {"slope_length_1": 4.0}
     with pytest.raises(UnsupportedInput) as e:
-        _expand(CASE_3)
-    assert e.value.field == "sap_building_parts[0].sap_room_in_roof.room_in_roof_type_2"
-    assert e.value.record == "3_room_in_roof_type_2"
+        expand_certificate(d, "detailed")
+    assert e.value.field == "sap_building_parts[0].sap_room_in_roof.room_in_roof_details"
+    assert e.value.record == "detailed"
 
 
 REGISTER_PAIRS = [
