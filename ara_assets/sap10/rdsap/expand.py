@@ -528,13 +528,6 @@ class _Geometry:
             rr_band = _band(
                 self.cert, rir.get("construction_age_band"), f"{where}.sap_room_in_roof.construction_age_band"
             )
-        details = rir.get("room_in_roof_details")
-        if isinstance(details, Mapping) and details:
-            raise self.fail(
-                f"{where}.sap_room_in_roof.room_in_roof_details",
-                "present",
-                "detailed room-in-roof surfaces not implemented",
-            )
         self.storey_area.append(area)
         self.storey_height.append(c["room_in_roof_storey_height_m"])
         self.storeys += 1 if p_index == 0 else 0
@@ -543,6 +536,12 @@ class _Geometry:
             rr_u = fabric.roof_u(construction, None, rr_band, room_in_roof=True)
         except FabricError as e:
             raise self.fail(f"{where}.sap_room_in_roof.{e.field}", e.value, e.reason) from None
+        details = rir.get("room_in_roof_details")
+        if isinstance(details, Mapping) and details:
+            self._room_in_roof_detailed(
+                part, details, rr_u, f"{where}.sap_room_in_roof.room_in_roof_details", p_index, wall_u
+            )
+            return
         self.roof_area.append(area)
         self.roof_u.append(rr_u)
         self.roof_host.append((p_index, 4))
@@ -599,6 +598,67 @@ class _Geometry:
                 u = g_u if g_u is not None else wall_u  # Table 4: exposed gable takes the wall's U
                 self._wall(g_area, fabric.sheltered(u) if g_type == 2 else u, p_index, 4 + k)
         self._wall(max(shell - carved, 0.0), rr_u, p_index, 4)
+
+    # detailed surface -> (element, Table 16 ladder used when only an insulation thickness is lodged)
+    _RR_SURFACES = (
+        ("flat_ceiling", "roof", "joists"),
+        ("slope", "roof", "rafters"),
+        ("stud_wall", "wall", "rafters"),
+        ("gable_wall", "gable", None),
+        ("common_wall", "common", None),
+    )
+
+    def _room_in_roof_detailed(
+        self,
+        part: Mapping[str, Any],
+        det: Mapping[str, Any],
+        rr_u: float,
+        where: str,
+        p_index: int,
+        wall_u: float,
+    ) -> None:
+        """Detailed room in roof (RdSAP 10 section 3.10): every lodged surface is length x height. U-value:
+        lodged; else from a lodged insulation thickness (flat ceiling: Table 16 joists; slopes and stud
+        walls: Table 16 rafters; 0 mm: uninsulated); else the room-in-roof default (Table 18 col 4).
+        Gables and common walls take the part's wall U (Table 4) unless lodged."""
+        for name, element, ladder in self._RR_SURFACES:
+            for k in (1, 2):
+                length = num(det, f"{name}_length_{k}")
+                height = num(det, f"{name}_height_{k}")
+                if not length and not height:
+                    continue
+                if not length or not height or length < 0 or height < 0:
+                    raise self.fail(
+                        f"{where}.{name}_length_{k}", length, f"{name} needs a length and a height"
+                    )
+                s_area = length * height
+                u = num(det, f"{name}_u_value_{k}")
+                if u is None and ladder is not None:
+                    raw = _v(det.get(f"{name}_insulation_thickness_{k}"))
+                    try:
+                        mm = fabric.thickness_mm(raw)
+                    except FabricError as e:
+                        raise self.fail(f"{where}.{name}_insulation_thickness_{k}", raw, e.reason) from None
+                    if mm is None:
+                        u = rr_u
+                    else:
+                        u = fabric.round2(t.interpolate(t.roof_u_by_thickness()[ladder], mm))
+                if element == "roof":
+                    self.roof_area.append(s_area)
+                    self.roof_u.append(u if u is not None else rr_u)
+                    self.roof_host.append((p_index, 4))
+                elif element == "wall":
+                    self._wall(s_area, u if u is not None else rr_u, p_index, 4)
+                elif element == "common":
+                    self._wall(s_area, u if u is not None else wall_u, p_index, 6 + k)
+                else:
+                    g_type = code(det, f"gable_wall_type_{k}") or 0
+                    if g_type == 1:
+                        self.party_area.append(s_area)
+                        self.party_u.append(self._party_u(part, where))
+                    elif g_type != 3:
+                        gu = u if u is not None else wall_u
+                        self._wall(s_area, fabric.sheltered(gu) if g_type == 2 else gu, p_index, 4 + k)
 
     def _floor(
         self, part: Mapping[str, Any], band: str, where: str, lowest: Mapping[str, Any], p_index: int

@@ -172,12 +172,39 @@ def test_case_3_room_in_roof_type_2() -> None:
     assert exposed == pytest.approx(lines["value_31"] + lines["value_32_net_area"])
 
 
-def test_detailed_room_in_roof_is_refused_by_name() -> None:
+def test_detailed_room_in_roof_surfaces() -> None:
     d = parse_rdsap_xml(CASE_3 / "in.xml")
-    d["sap_building_parts"][0]["sap_room_in_roof"]["room_in_roof_details"] = {"slope_length_1": 4.0}
+    rir = d["sap_building_parts"][0]["sap_room_in_roof"]
+    del rir["room_in_roof_type_2"]
+    rir["room_in_roof_details"] = {
+        "flat_ceiling_length_1": 5.0,
+        "flat_ceiling_height_1": 4.0,
+        "flat_ceiling_u_value_1": 0.2,
+        "slope_length_1": 5.0,
+        "slope_height_1": 2.0,
+        "slope_insulation_thickness_1": "100mm",
+        "stud_wall_length_1": 5.0,
+        "stud_wall_height_1": 1.0,
+        "stud_wall_insulation_thickness_1": "NI",
+        "gable_wall_length_1": 4.0,
+        "gable_wall_height_1": 2.5,
+        "gable_wall_type_1": 0,
+        "gable_wall_length_2": 4.0,
+        "gable_wall_height_2": 2.5,
+        "gable_wall_type_2": 3,
+    }
+    row = expand_certificate(d, "detailed")
+    # main roof: the 100 m2 below less the 80 m2 room in roof; then the ceiling and the slope
+    assert row["roof_area_m2"] == pytest.approx([20.0, 20.0, 10.0])
+    # lodged 0.2; 100 mm at rafters: Table 16 between 50 mm (0.88) and 200 mm (0.29)
+    assert row["roof_u_value"] == [1.0, 0.2, 0.68]
+    # main wall, stud wall (room-in-roof default), exposed gable at the wall's U; gable to heated space: none
+    assert row["wall_area_m2"] == pytest.approx([120.0, 5.0, 10.0])
+    assert row["wall_u_value"] == [1.0, 0.35, 1.0]
+    rir["room_in_roof_details"] = {"slope_length_1": 4.0}
     with pytest.raises(UnsupportedInput) as e:
         expand_certificate(d, "detailed")
-    assert e.value.field == "sap_building_parts[0].sap_room_in_roof.room_in_roof_details"
+    assert e.value.field == "sap_building_parts[0].sap_room_in_roof.room_in_roof_details.slope_length_1"
     assert e.value.record == "detailed"
 
 
