@@ -8,7 +8,6 @@ from ara_assets.sap10 import tables
 from ara_assets.sap10.sheet import Sheet
 
 GAS_OIL_BOILERS = (101, 141)  # Table 4b code range where the Table 4c(2) interlock rule applies
-SECONDARY_FRACTION_WET = 0.10  # Table 11: boilers and heat pumps with a secondary system
 
 
 def _system(s: Sheet, prefix: str, present: np.ndarray) -> dict[str, np.ndarray]:
@@ -31,7 +30,7 @@ def _system(s: Sheet, prefix: str, present: np.ndarray) -> dict[str, np.ndarray]
     boiler = hs["boiler"][code]
     combi = hs["combi"][code]
     winter = s.col(f"{prefix}_efficiency_winter_pct")
-    winter = np.where(np.isnan(winter), hs["winter"][code], winter)
+    winter = np.where(np.isnan(winter), _tabulated(s, hs, code, f"{prefix}_fuel"), winter)
     s.refuse(present & np.isnan(winter), f"{prefix}_code", "no efficiency in the Table 4a/4b transcription")
     summer = s.col(f"{prefix}_efficiency_summer_pct")
     summer = np.where(np.isnan(summer), hs["summer"][code], summer)
@@ -48,6 +47,12 @@ def _system(s: Sheet, prefix: str, present: np.ndarray) -> dict[str, np.ndarray]
         # Table 4c(2): a combi keeps its water efficiency without interlock
         "water_adj": np.where(no_interlock & ~combi, -5.0, 0.0),
     }
+
+
+def _tabulated(s: Sheet, hs: dict[str, np.ndarray], code: np.ndarray, fuel_column: str) -> np.ndarray:
+    """Table 4a/4b efficiency; gas room heaters burning LPG take Table 4a's LPG column."""
+    lpg = np.isin(s.col(fuel_column, 0.0), tables.LPG_FUELS) & ~np.isnan(hs["winter_lpg"][code])
+    return np.where(lpg, hs["winter_lpg"][code], hs["winter"][code])
 
 
 def _water_from_boiler(q_space: np.ndarray, q_water: np.ndarray, sys: dict[str, np.ndarray]) -> np.ndarray:
@@ -68,12 +73,14 @@ def energy_requirements(s: Sheet) -> None:
     has_main2 = ~s.is_null("main_heating_2_code")
     main2 = _system(s, "main_heating_2", has_main2)
     has_secondary = ~s.is_null("secondary_heating_code")
+    # Table 11: share of space heat from the secondary heater, by main system
+    fraction = hs["secondary_fraction"][main1["code"]]
     s.refuse(
-        has_secondary & ~main1["wet"],
+        has_secondary & np.isnan(fraction),
         "secondary_heating_code",
-        "Table 11 secondary fraction transcribed for wet central heating (boilers, heat pumps) only",
+        "no Table 11 secondary fraction for this main system",
     )
-    L["(201)"] = np.where(has_secondary, SECONDARY_FRACTION_WET, 0.0)
+    L["(201)"] = np.where(has_secondary, fraction, 0.0)
     L["(202)"] = 1.0 - L["(201)"]
     share2 = 1.0 - s.col("main_heating_fraction")
     s.refuse(
@@ -95,8 +102,7 @@ def energy_requirements(s: Sheet) -> None:
 
     sec_eff = s.col("secondary_heating_efficiency_pct")
     sec_code = s.col("secondary_heating_code", 0).astype(int)
-    sec_eff = np.where(np.isnan(sec_eff), hs["winter"][sec_code], sec_eff)
-    sec_eff = np.where((sec_code >= 691) & (sec_code <= 699) & np.isnan(sec_eff), 100.0, sec_eff)
+    sec_eff = np.where(np.isnan(sec_eff), _tabulated(s, hs, sec_code, "secondary_heating_fuel"), sec_eff)
     s.refuse(
         has_secondary & np.isnan(sec_eff), "secondary_heating_code", "no efficiency for the secondary heater"
     )

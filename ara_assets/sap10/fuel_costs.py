@@ -87,8 +87,17 @@ def fuel_costs(s: Sheet) -> None:
     first = np.ones_like(fuels_used, dtype=bool)
     first[:, 1:] = fuels_used[:, 1:] != fuels_used[:, :-1]
     standing = np.stack([_lookup(s, "standing_charge_gbp", fuels_used[:, k]) for k in range(4)], axis=1)
-    unknown = np.isnan(standing) & first
-    s.refuse(unknown.any(axis=1), "main_heating_fuel", "standing charge of a fuel used here not transcribed")
+    for column, fuel, used in (
+        ("main_heating_fuel", main_fuel, np.ones(s.n, dtype=bool)),
+        ("main_heating_2_fuel", main2_fuel, has_main2),
+        ("secondary_heating_fuel", sec_fuel, has_sec),
+        ("water_heating_fuel", water_fuel, np.ones(s.n, dtype=bool)),
+    ):
+        s.refuse(
+            used & np.isnan(_lookup(s, "standing_charge_gbp", fuel)),
+            column,
+            "standing charge of this fuel not transcribed in the row's price table",
+        )
     L["(251)"] = (np.nan_to_num(standing) * first).sum(axis=1)
     export = _lookup(s, "price_p_per_kwh", np.full(s.n, PV_EXPORT)) / 100.0
     L["(252)"] = L["(233a)"] * elec + L["(233b)"] * export

@@ -94,16 +94,21 @@ def heating_systems() -> dict[str, np.ndarray]:
     resp = np.full(MAX_CODE, np.nan)
     boiler = np.zeros(MAX_CODE, dtype=bool)
     combi = np.zeros(MAX_CODE, dtype=bool)
+    lpg = np.full(MAX_CODE, np.nan)
+    secondary_fraction = np.full(MAX_CODE, np.nan)
     for r in _rows("table_4a_systems.csv"):
         c = int(r["code"])
         winter[c] = _num(r["space_efficiency_pct"])
         resp[c] = _num(r["responsiveness"])
+        lpg[c] = _num(r["efficiency_lpg_pct"])
+        secondary_fraction[c] = _num(r["secondary_fraction"])
     for r in _rows("table_4b_boilers.csv"):
         c = int(r["code"])
         winter[c] = _num(r["winter_pct"])
         summer[c] = _num(r["summer_pct"])
         boiler[c] = True
         combi[c] = r["boiler_type"].startswith("combi")
+        secondary_fraction[c] = 0.10  # Table 11: boiler systems
     # Wet central heating (a circulation pump, Table 4d emitter responsiveness): Table 4b boilers plus the
     # solid-fuel (151-161) and electric (191-196) boilers of Table 4a.
     wet = boiler.copy()
@@ -114,10 +119,12 @@ def heating_systems() -> dict[str, np.ndarray]:
     unsupported = np.zeros(MAX_CODE, dtype=bool)
     unsupported[192] = True  # electric CPSU (Appendix F)
     heat_pump = np.zeros(MAX_CODE, dtype=bool)
-    heat_pump[201:228] = (
-        True  # wet heat pumps: allowed only with declared efficiencies (see energy_requirements)
-    )
+    # wet heat pumps: allowed only with declared efficiencies (see energy_requirements)
+    heat_pump[201:228] = True
     wet[201:228] = True
+    # Table 11 for heat pumps: 0.10 as for the SAP 2009 heat-pump rows (codes renumbered since); UNCONFIRMED
+    hp_fraction = secondary_fraction[201:228]
+    secondary_fraction[201:228] = np.where(np.isnan(hp_fraction), 0.10, hp_fraction)
     unsupported[301:400] = True  # heat networks (Appendix C)
     unsupported[501:530] = True  # warm-air systems and warm-air heat pumps
     return {
@@ -129,6 +136,8 @@ def heating_systems() -> dict[str, np.ndarray]:
         "wet": wet,
         "heat_pump": heat_pump,
         "unsupported": unsupported,
+        "winter_lpg": lpg,
+        "secondary_fraction": secondary_fraction,
     }
 
 
@@ -169,3 +178,4 @@ def rating_prices() -> dict[int, dict[str, np.ndarray]]:
 
 
 ELECTRIC_FUELS = (30, 31, 32, 33, 34, 35, 38, 40)
+LPG_FUELS = (2, 3, 5, 9)  # Table 4a gas room heaters have a separate LPG efficiency column

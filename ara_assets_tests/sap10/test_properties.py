@@ -203,8 +203,8 @@ def test_rdsap_price_table_32():
     assert w["(251)"] == 120.0  # Table 32 gas standing charge
     assert out["co2_kg_per_year"][0] == out["co2_kg_per_year"][1]  # RdSAP 10 s19.2: factors unchanged
     with pytest.raises(UnsupportedInput) as err:  # bulk LPG standing charge not transcribed
-        calculate(pl.DataFrame([home(2, main_heating_fuel=2)]))
-    assert err.value.field == "main_heating_fuel"
+        calculate(pl.DataFrame([home(2, secondary_heating_code=609, secondary_heating_fuel=2)]))
+    assert err.value.field == "secondary_heating_fuel"
 
 
 def test_solid_fuel_and_electric_boilers_are_wet_systems():
@@ -235,3 +235,27 @@ def test_heat_pump_with_declared_efficiencies():
     with pytest.raises(UnsupportedInput) as err:
         calculate(pl.DataFrame([dict(hp, water_heating_efficiency_pct=None)]))
     assert err.value.field == "water_heating_efficiency_pct"
+
+
+def test_secondary_heaters_table_4a_and_table_11():
+    gas_fire = worksheet(pl.DataFrame([home(0, secondary_heating_code=609, secondary_heating_fuel=1)]))
+    assert gas_fire["(201)"] == 0.10 and gas_fire["(208)"] == 58.0
+    # Table 4a's LPG column is chosen for LPG (60 %), but LPG has no transcribed primary energy factor yet
+    with pytest.raises(UnsupportedInput, match="pe factor") as err:
+        calculate(pl.DataFrame([home(1, secondary_heating_code=609, secondary_heating_fuel=5)]))
+    assert err.value.field == "secondary_heating_fuel"
+    rooms = worksheet(
+        pl.DataFrame(
+            [
+                home(
+                    2,
+                    main_heating_code=691,
+                    main_heating_fuel=30,
+                    secondary_heating_code=631,
+                    secondary_heating_fuel=15,
+                )
+            ]
+        )
+    )
+    assert rooms["(201)"] == 0.20  # Table 11: electric room heaters as main system
+    assert rooms["(208)"] == 32.0  # open fire in grate
