@@ -32,7 +32,11 @@ class PipelineEnv:
         return {
             "warehouse": WarehouseResource(database_url=self.warehouse.url),
             "epc_register": EpcRegisterClient(
-                base_url=self.register_url, backoff_base_s=0.01, backoff_max_s=0.05, **register_overrides
+                base_url=self.register_url,
+                requests_per_second=0,  # the local emulator has no rate limit to respect
+                backoff_base_s=0.01,
+                backoff_max_s=0.05,
+                **register_overrides,
             ),
             "io_manager": PolarsParquetIOManager(base=str(self.asset_dir)),
         }
