@@ -960,6 +960,10 @@ def _heating(cert: _Cert, d: Mapping[str, Any], row: dict[str, Any], band: str) 
             None,
             "no SAP Table 4a/4b code (PCDB-only system; product database not available)",
         )
+    if flag(m, "has_fghrs", False):
+        raise cert.fail(
+            f"{where}.has_fghrs", True, "flue-gas heat recovery: INPUT_SCHEMA has no FGHRS columns"
+        )
     control = code(m, "main_heating_control")
     if control is None:
         raise cert.fail(f"{where}.main_heating_control", None, "no control code")
@@ -1188,6 +1192,10 @@ def _renewables(cert: _Cert, d: Mapping[str, Any], row: dict[str, Any], geo: _Ge
     row.update(pv_kwp=kwp, pv_orientation=orient, pv_pitch_deg=pitch, pv_overshading=shade)
     if kwp:
         row["pv_connected_to_dwelling"] = code(src, "pv_connection") != 1
+    if kwp and flag(src, "pv_diverter", False):
+        raise cert.fail(
+            "sap_energy_source.pv_diverter", True, "PV diverter: INPUT_SCHEMA has no diverter column"
+        )
     batteries = items(src.get("pv_batteries"))
     row["battery_capacity_kwh"] = sum(num(b, "battery_capacity") or 0.0 for b in batteries)
 

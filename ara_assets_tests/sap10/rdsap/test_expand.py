@@ -218,3 +218,41 @@ def test_scottish_certificate_refused(semi: dict[str, Any]) -> None:
     with pytest.raises(UnsupportedInput) as e:
         expand_certificate(doc)
     assert (e.value.field, e.value.value) == ("country_code", "SCT")
+
+
+def test_features_without_input_columns_are_refused(semi: dict[str, Any]) -> None:
+    doc = copy.deepcopy(semi)
+    doc["data"]["sap_heating"]["main_heating_details"][0]["has_fghrs"] = "Y"
+    with pytest.raises(UnsupportedInput, match="has_fghrs"):
+        expand_certificate(doc)
+    doc = copy.deepcopy(semi)
+    doc["data"]["solar_water_heating"] = "Y"
+    with pytest.raises(UnsupportedInput, match="solar_water_heating"):
+        expand_certificate(doc)
+    doc = copy.deepcopy(semi)
+    doc["data"]["sap_energy_source"]["wind_turbines_count"] = 1
+    with pytest.raises(UnsupportedInput, match="wind_turbines_count"):
+        expand_certificate(doc)
+
+
+def test_pv_arrays_and_batteries(semi: dict[str, Any]) -> None:
+    doc = copy.deepcopy(semi)
+    src = doc["data"]["sap_energy_source"]
+    src["photovoltaic_supply"] = {
+        "pv_arrays": [
+            {"peak_power": 2.5, "orientation": 5, "pitch": 2, "overshading": 1},
+            {"peak_power": 1.0, "orientation": 3, "pitch": 1, "overshading": 3},
+        ]
+    }
+    src["pv_connection"] = 2
+    src["pv_batteries"] = [{"battery_capacity": 5}, {"battery_capacity": 2.5}]
+    row = expand_certificate(doc)
+    assert row["pv_kwp"] == [2.5, 1.0]
+    assert row["pv_pitch_deg"] == [30.0, 0.0]
+    assert row["pv_orientation"] == [5, 9]  # a horizontal array has no orientation
+    assert row["pv_overshading"] == [1, 3]
+    assert row["pv_connected_to_dwelling"] is True
+    assert row["battery_capacity_kwh"] == 7.5
+    src["photovoltaic_supply"] = {"none_or_no_details": {"percent_roof_area": 50}}
+    row = expand_certificate(doc)
+    assert row["pv_kwp"] == pytest.approx([0.12 * 41.0 * 0.5])  # 0.12 kWp per m2 of the roof's area
