@@ -35,11 +35,13 @@ class _Factor:
         self.monthly = tables.monthly()[monthly_key]
 
     def annual_total(self, energy_m: np.ndarray) -> np.ndarray:
+        """Annual total of a monthly energy line times this factor."""
         # a row-wise dot product avoids an (N, 12) factor array; einsum (not BLAS) keeps every row's sum
         # independent of the batch, so results do not depend on batch size or order
         return np.where(self.is_elec, _dot(energy_m, self.monthly), energy_m.sum(axis=1) * self.annual)
 
     def monthly_lines(self, energy_m: np.ndarray) -> np.ndarray:
+        """Monthly products (trace mode)."""
         return energy_m * np.where(self.is_elec[:, None], self.monthly[None, :], self.annual[:, None])
 
 
@@ -86,6 +88,7 @@ def _section(s: Sheet, kind: str, lines: tuple[str, ...]) -> np.ndarray:
 
 
 def emissions(s: Sheet) -> None:
+    """(261)-(274): CO2 per end use, total, per m2, CF and the EI rating; (275)-(287): primary energy."""
     L = s.L
     L["(272)"] = _section(s, "co2", ("(261)", "(262)", "(263)", "(264)", "(267)", "(268)", "(269)"))
     L["(273)"] = L["(272)"] / L["(4)"]

@@ -66,6 +66,8 @@ def _water_from_boiler(q_space: np.ndarray, q_water: np.ndarray, sys: dict[str, 
 
 
 def energy_requirements(s: Sheet) -> None:
+    """(201)-(208) fractions and efficiencies, (211)/(213)/(215) space-heating fuel, (217)/(219) water
+    heating (Appendix D eq D1 for boilers), (230a)-(231) pumps and fans."""
     L = s.L
     days = tables.days()
     hs = tables.heating_systems()

@@ -13,6 +13,7 @@ BANDS = ((92, "A"), (81, "B"), (69, "C"), (55, "D"), (39, "E"), (21, "F"))  # Ta
 
 
 def fuel_of(s: Sheet, column: str, fallback: np.ndarray) -> np.ndarray:
+    """Fuel code column with a per-row fallback where it is null."""
     f = s.col(column)
     return np.where(np.isnan(f), fallback, f).astype(int)
 
@@ -39,6 +40,7 @@ def _price(s: Sheet, fuel: np.ndarray, field_name: str, used: np.ndarray) -> np.
 
 
 def band_of(rating: np.ndarray) -> np.ndarray:
+    """Table 14 band letter for integer SAP ratings."""
     out = np.full(rating.shape, "G", dtype=object)
     for threshold, letter in reversed(BANDS):
         out = np.where(rating >= threshold, letter, out)
@@ -54,6 +56,7 @@ def sap_rating(ecf: np.ndarray) -> np.ndarray:
 
 
 def fuel_costs(s: Sheet) -> None:
+    """(240)-(255) costs with Table 12 or RdSAP 10 Table 32 prices, (256) deflator, (257) ECF, (258) SAP."""
     L = s.L
     s.refuse(
         s.col("electricity_tariff") != 1,

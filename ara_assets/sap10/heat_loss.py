@@ -17,6 +17,7 @@ def _ua(s: Sheet, area_col: str, u_col: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def heat_loss(s: Sheet) -> None:
+    """(26)-(33) fabric A x U, (31) exposed area, (35) TMP, (36) thermal bridging, (37)-(40) HTC and HLP."""
     L = s.L
     L["(26)A"], L["(26)"] = _ua(s, "door_area_m2", "door_u_value")
     win_a = s.elements("window_area_m2")

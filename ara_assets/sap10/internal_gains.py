@@ -22,6 +22,7 @@ def _daylight_gl(s: Sheet) -> np.ndarray:
 
 
 def appendix_l(s: Sheet) -> None:
+    """Appendix L: lighting L1-L12 (-> (232), (67)), appliances L13-L16 (-> (68)), cooking L18-L21."""
     L = s.L
     days = tables.days()
     tfa = L["(4)"]
@@ -66,6 +67,7 @@ def appendix_l(s: Sheet) -> None:
 
 
 def internal_gains(s: Sheet) -> None:
+    """(66)-(73): metabolic, lighting, appliance, cooking, pump/fan, evaporation and water-heating gains."""
     L = s.L
     s.refuse(
         s.col("reduced_internal_gains") > 0,

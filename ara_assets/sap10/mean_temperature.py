@@ -62,6 +62,7 @@ def responsiveness(s: Sheet) -> np.ndarray:
 
 
 def mean_temperature(s: Sheet) -> None:
+    """(85)-(93): living-area and elsewhere temperatures (Table 9b), MIT, Table 4e adjustment."""
     L = s.L
     ctl = tables.controls()
     control = s.col("main_heating_control").astype(int)

@@ -11,6 +11,7 @@ from ara_assets.sap10.solar_gains import surface_flux
 
 
 def photovoltaics(s: Sheet) -> None:
+    """Appendix M1: E_PV per month, demand it can meet, beta split into (233a) used and (233b) exported."""
     L = s.L
     days = tables.days()
     c = tables.const("pv")

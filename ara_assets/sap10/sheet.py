@@ -50,9 +50,11 @@ class Sheet:
         return self._cache[key]  # type: ignore[return-value]
 
     def is_null(self, name: str) -> np.ndarray:
+        """Null mask of a column."""
         return self.df.get_column(name).is_null().to_numpy()
 
     def elements(self, name: str) -> Elements:
+        """A list column flattened once (cached) with its parent-row index."""
         key = f"l:{name}"
         if key not in self._cache:
             arr = self.df.get_column(name).to_arrow()

@@ -29,6 +29,7 @@ def surface_flux(region: np.ndarray, orientation: np.ndarray, pitch_deg: np.ndar
 
 
 def solar_gains(s: Sheet) -> None:
+    """(74)-(83): solar gains per window and month with Table 6b/6c/6d factors; (84) total gains."""
     L = s.L
     area = s.elements("window_area_m2")
     orient = s.elements("window_orientation").values.astype(int)

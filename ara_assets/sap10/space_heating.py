@@ -12,6 +12,7 @@ HEATING_MONTHS = np.array([1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1], dtype=bool)  # n
 
 
 def space_heating(s: Sheet) -> None:
+    """(94)-(99): utilisation at the MIT, useful gains, heat loss rate, monthly and annual space heating."""
     L = s.L
     h = L["(39)m"]
     g = L["(84)m"]

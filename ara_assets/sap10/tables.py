@@ -32,6 +32,7 @@ def constants() -> dict[str, object]:
 
 
 def const(name: str) -> object:
+    """One scalar constant by name."""
     return constants()[name]
 
 
@@ -69,10 +70,12 @@ def u5_k() -> np.ndarray:
 
 @lru_cache(maxsize=1)
 def monthly() -> dict[str, np.ndarray]:
+    """Monthly tables (Table 1a, Appendix J, Tables 12d/12e) by quantity name -> (12,)."""
     return {r["quantity"]: np.array([float(r[m]) for m in MONTHS]) for r in _rows("monthly_factors.csv")}
 
 
 def days() -> np.ndarray:
+    """Table 1a days in each month."""
     return monthly()["days_in_month"]
 
 

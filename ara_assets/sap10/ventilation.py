@@ -26,6 +26,7 @@ SYSTEM_ACH = 0.5  # (23a) air change rate through a mechanical system
 
 
 def ventilation(s: Sheet) -> None:
+    """(6a)-(8) openings, (9)-(18) infiltration, (19)-(21) shelter, (22)-(25) ventilation type, (230a)."""
     L = s.L
     flows = tables.const("ventilation_flow_m3h")
     total = np.zeros(s.n)

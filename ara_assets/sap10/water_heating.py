@@ -20,6 +20,7 @@ def occupancy(tfa: np.ndarray) -> np.ndarray:
 
 
 def water_heating(s: Sheet) -> None:
+    """(42)-(65): occupancy, Appendix J volumes, energy content, distribution/storage/primary/combi loss."""
     L = s.L
     days = tables.days()
     mf = tables.monthly()
