@@ -90,3 +90,35 @@ def test_cli_worksheet_prints_numbered_lines(semi: dict[str, Any]) -> None:
     assert float(rows["(4)"][0]) == 82.0
     assert len(rows["(22)m"]) == 12
     assert "(258)" in rows
+
+
+def test_refusals_found_without_the_worksheets_collect_mode(
+    semi: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a ``calculate`` that only raises (no ``errors="collect"``), the screening pass and the
+    bisection must still find every refused home and score the rest identically."""
+    import importlib
+
+    # the package re-exports the function under the module's name: fetch the module itself
+    calc_module = importlib.import_module("ara_assets.sap10.calculate")
+    real = calc_module.calculate
+
+    def raising_only(inputs: Any) -> Any:
+        return real(inputs)
+
+    bad = [_numbered(semi, n) for n in range(2, 6)]
+    for d in bad:
+        d["data"]["sap_heating"]["main_heating_details"][0]["main_heating_control"] = 9999
+    docs = [semi, *bad, _numbered(semi, 9)]
+    expected = score_certificates(docs)
+    monkeypatch.setattr(calc_module, "calculate", raising_only)
+    got = score_certificates(docs)
+    assert got.get_column("error").is_null().to_list() == [True, False, False, False, False, True]
+    assert got.select("sap_rating", "co2_kg_per_year").equals(
+        expected.select("sap_rating", "co2_kg_per_year")
+    )
+    # and with the screening pass failing too, the bisection alone gets there
+    score_module = importlib.import_module("ara_assets.sap10.score")
+    monkeypatch.setattr(score_module, "_screen", lambda inputs: {})
+    again = score_certificates(docs)
+    assert again.get_column("error").is_null().to_list() == [True, False, False, False, False, True]
