@@ -48,7 +48,7 @@ FLOW_TEMPERATURE = {3: 45.0, 4: 35.0}  # emitter_temperature code -> design flow
 # built form -> sheltered sides (RdSAP convention; UNCONFIRMED, see docs/sap10/RDSAP.md)
 SHELTERED_SIDES = {1: 0, 2: 1, 3: 1, 4: 2, 5: 2, 6: 3}
 NO_INTERLOCK_CONTROLS = (2101, 2102)  # no room thermostat: Table 4e group 1 without a thermostat
-CONTROLS_SEVEN_HOUR = range(401, 410)
+STORAGE_HEATER_CODES = range(401, 410)
 
 
 @dataclass
@@ -1026,7 +1026,7 @@ def _tariff(cert: _Cert, d: Mapping[str, Any], main_code: int) -> int:
         raise cert.fail("sap_energy_source.meter_type", meter, "unknown meter type")
     if main_code == 192:
         return 3
-    if main_code in CONTROLS_SEVEN_HOUR or main_code in (193, 195, 421, 422):
+    if main_code in STORAGE_HEATER_CODES or main_code in (193, 195, 421, 422):
         return 2
     if (
         main_code == 191
@@ -1101,6 +1101,12 @@ def _water(cert: _Cert, d: Mapping[str, Any], row: dict[str, Any], band: str) ->
     imm = code(h, "immersion_heating_type")
     if imm in (1, 2):
         row["immersion_type"] = imm
+    elif (
+        volume
+        and row.get("electricity_tariff", 1) != 1
+        and (wh_code == 903 or row.get("main_heating_fuel") == 30)
+    ):
+        row["immersion_type"] = 1  # RdSAP 10 section 10.5: with an off-peak meter a dual immersion is assumed
     # showers and baths (RdSAP 10 collects outlets; Appendix J flows by supply when not measured)
     outlets = items(h.get("shower_outlets"))
     mixer_flow = 7.0 if volume else 11.0  # vented cylinder 7 l/min, mains-pressure 11 l/min (UNCONFIRMED)

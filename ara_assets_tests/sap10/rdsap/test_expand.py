@@ -256,3 +256,21 @@ def test_pv_arrays_and_batteries(semi: dict[str, Any]) -> None:
     src["photovoltaic_supply"] = {"none_or_no_details": {"percent_roof_area": 50}}
     row = expand_certificate(doc)
     assert row["pv_kwp"] == pytest.approx([0.12 * 41.0 * 0.5])  # 0.12 kWp per m2 of the roof's area
+
+
+def test_storage_heaters_on_a_dual_meter(semi: dict[str, Any]) -> None:
+    doc = copy.deepcopy(semi)
+    d = doc["data"]
+    heater = d["sap_heating"]["main_heating_details"][0]
+    heater.update(
+        main_heating_category=7, main_fuel_type=29, sap_main_heating_code=402, main_heating_control=2401
+    )
+    d["sap_heating"].update(water_heating_code=903, water_heating_fuel=29, cylinder_size=2)
+    d["has_hot_water_cylinder"] = "true"
+    d["sap_energy_source"]["meter_type"] = 1
+    row = expand_certificate(doc)
+    assert row["electricity_tariff"] == 2  # dual meter + storage heaters: 7-hour (section 12)
+    assert row["immersion_type"] == 1  # off-peak: dual immersion assumed
+    assert row["water_heating_fuel"] == 30
+    assert row["cylinder_volume_l"] == 110
+    assert row["boiler_interlock"] is True  # not a boiler
