@@ -17,7 +17,7 @@ import io
 import json
 import os
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -578,28 +578,20 @@ def portfolio_csv(p: SyntheticPortfolio) -> str:
 _CHUNK = 2000
 
 
-def _write_chunk(certs: pl.DataFrame, homes: list[dict[str, Any]], cert_dir: Path) -> bytes:
-    """Build, write and hash the documents of one chunk of certificate rows; the chunk's sha256."""
-    home_rows = homes
-    dumps = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
-    digest = hashlib.sha256()
-    for cert in certs.to_dicts():
-        data = dumps(documents.build_envelope(cert, home_rows)).encode("utf-8")
-        digest.update(data)
-        fd = os.open(
-            cert_dir / f"{cert['certificate_number']}.json", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644
-        )
+def _write_files(cert_dir: Path, files: list[tuple[str, bytes]]) -> None:
+    for name, data in files:
+        fd = os.open(cert_dir / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         try:
             os.write(fd, data)
         finally:
             os.close(fd)
-    return digest.digest()
 
 
 def write_portfolio(p: SyntheticPortfolio, out: Path) -> None:
     """Write portfolio.csv, certificates/<certificate_number>.json and manifest.json under `out`.
 
-    Refuses a folder that already holds certificates, so two portfolios never mix.
+    Refuses a folder that already holds certificates, so two portfolios never mix. The manifest's
+    `certificates_sha256` hashes every certificate file's bytes in frame order.
     """
     out = Path(out)
     cert_dir = out / "certificates"
@@ -609,17 +601,29 @@ def write_portfolio(p: SyntheticPortfolio, out: Path) -> None:
         )
     cert_dir.mkdir(parents=True, exist_ok=True)
     (out / "portfolio.csv").write_text(portfolio_csv(p), encoding="utf-8")
-    certs = p.certificates
-    chunks = [certs.slice(start, _CHUNK) for start in range(0, certs.height, _CHUNK)]
-    # File creation is kernel time that releases the GIL: a second thread overlaps it with the Python
-    # work of building and encoding documents. (Processes would add fork/spawn hazards for callers and,
-    # creating files in one folder, contend on its lock: measured slower on two shared cores.)
+    # ASCII escapes (the pound sign as \u00a3) as in the register's own JSON.
+    dumps = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
+    digest = hashlib.sha256()
     homes = p.homes.to_dicts()
-    with ThreadPoolExecutor(2) as pool:
-        digests = list(pool.map(_write_chunk, chunks, [homes] * len(chunks), [cert_dir] * len(chunks)))
+    certs = p.certificates
+    # Creating a file is kernel time that releases the GIL: one writer thread overlaps it with the
+    # building and encoding here. One writer only: two threads creating files in one folder contend on
+    # its lock and burn more CPU than they save. At most one chunk is in flight, so memory stays bounded.
+    with ThreadPoolExecutor(1, thread_name_prefix="ara-demo-writer") as writer:
+        pending: Future[None] | None = None
+        for start in range(0, certs.height, _CHUNK):
+            files = []
+            for cert in certs.slice(start, _CHUNK).to_dicts():
+                data = dumps(documents.build_envelope(cert, homes)).encode("ascii")
+                digest.update(data)
+                files.append((f"{cert['certificate_number']}.json", data))
+            if pending is not None:
+                pending.result()
+            pending = writer.submit(_write_files, cert_dir, files)
+        if pending is not None:
+            pending.result()
     manifest = dict(p.manifest)
-    # Hash of the per-chunk hashes: independent of how many workers wrote the files.
-    manifest["certificates_sha256"] = hashlib.sha256(b"".join(digests)).hexdigest()
+    manifest["certificates_sha256"] = digest.hexdigest()
     (out / "manifest.json").write_text(
         json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8"
     )
