@@ -13,11 +13,11 @@ from ara_assets.sap10.emissions import emissions
 from ara_assets.sap10.energy_requirements import energy_requirements
 from ara_assets.sap10.fuel_costs import STANDARD_ELECTRICITY, band_of, fuel_costs, water_fuel_of
 from ara_assets.sap10.heat_loss import heat_loss
-from ara_assets.sap10.inputs import prepare_inputs, prepare_inputs_collect
+from ara_assets.sap10.inputs import prepare_inputs, prepare_inputs_collect, prepare_with_elements
 from ara_assets.sap10.internal_gains import internal_gains
 from ara_assets.sap10.mean_temperature import mean_temperature
 from ara_assets.sap10.pv import photovoltaics
-from ara_assets.sap10.sheet import Sheet
+from ara_assets.sap10.sheet import Elements, Sheet
 from ara_assets.sap10.solar_gains import solar_gains
 from ara_assets.sap10.space_heating import space_heating
 from ara_assets.sap10.ventilation import ventilation
@@ -66,8 +66,15 @@ OUTPUTS: dict[str, str] = {
 }
 
 
-def _run(df: pl.DataFrame, errors: np.ndarray | None = None, trace: bool = False) -> Sheet:
+def _run(
+    df: pl.DataFrame,
+    errors: np.ndarray | None = None,
+    trace: bool = False,
+    flat: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
+) -> Sheet:
     s = Sheet(df=df, n=df.height, errors=errors, trace=trace)
+    for name, (values, parent) in (flat or {}).items():
+        s._cache[f"l:{name}"] = Elements(values, parent)  # flattened once, during validation
     with np.errstate(all="ignore") if errors is not None else nullcontext():
         for section in SECTIONS:
             section(s)
@@ -89,8 +96,8 @@ def calculate(inputs: pl.DataFrame, errors: Literal["raise", "collect"] = "raise
     """
     if errors == "collect":
         return _calculate_collect(inputs)
-    s = _run(prepare_inputs(inputs))
-    return _results(s)
+    df, flat = prepare_with_elements(inputs)
+    return _results(_run(df, flat=flat))
 
 
 def _calculate_collect(inputs: pl.DataFrame) -> pl.DataFrame:

@@ -844,7 +844,19 @@ def _record(
             errors[i] = str(UnsupportedInput(ids[int(i)], name, values[int(i)], reason))
 
 
-def _prepare(inputs: pl.DataFrame, errors: np.ndarray | None) -> pl.DataFrame:
+def prepare_with_elements(
+    inputs: pl.DataFrame,
+) -> tuple[pl.DataFrame, dict[str, tuple[np.ndarray, np.ndarray]]]:
+    """``prepare_inputs`` plus each list column flattened as (values, parent row) for the worksheet."""
+    flat: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    return _prepare(inputs, None, flat), flat
+
+
+def _prepare(
+    inputs: pl.DataFrame,
+    errors: np.ndarray | None,
+    flat: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
+) -> pl.DataFrame:
     """Fill absent optional columns with their defaults, cast to the schema dtypes and validate.
 
     A null in a column that has a default means "not known": the default applies. Raises
@@ -890,11 +902,15 @@ def _prepare(inputs: pl.DataFrame, errors: np.ndarray | None) -> pl.DataFrame:
     df = inputs.with_columns(exprs) if exprs else inputs
     if derived:
         df = df.with_columns(derived)
-    _validate(df, errors)
+    _validate(df, errors, flat)
     return df
 
 
-def _validate(df: pl.DataFrame, errors: np.ndarray | None = None) -> None:
+def _validate(
+    df: pl.DataFrame,
+    errors: np.ndarray | None = None,
+    flat: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
+) -> None:
     def fail(rows: np.ndarray, name: str, reason: str) -> None:
         if errors is not None:
             _record(errors, rows, df["home_id"], df[name], name, reason)
@@ -916,13 +932,15 @@ def _validate(df: pl.DataFrame, errors: np.ndarray | None = None) -> None:
             if isinstance(arr, pa.ChunkedArray):
                 arr = arr.combine_chunks()
             lengths[c.name] = np.diff(arr.offsets.to_numpy())
-            flat = arr.flatten()
+            flat_values = arr.flatten()
             parent = arr.value_parent_indices().to_numpy(zero_copy_only=False)
-            if flat.null_count:
-                bad = flat.is_null().to_numpy(zero_copy_only=False)
+            if flat_values.null_count:
+                bad = flat_values.is_null().to_numpy(zero_copy_only=False)
                 fail(np.isin(np.arange(df.height), parent[bad]), c.name, "null element")
-            values = flat.to_numpy(zero_copy_only=False)
+            values = flat_values.to_numpy(zero_copy_only=False)
             per_row = parent
+            if flat is not None:
+                flat[c.name] = (values.astype(np.float64, copy=False), parent)
         elif c.dtype in (pl.Float64, pl.Int32):
             values = s.to_numpy().astype(np.float64) if s.null_count() == 0 else s.cast(pl.Float64).to_numpy()
             per_row = None

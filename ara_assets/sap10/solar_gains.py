@@ -15,6 +15,15 @@ def surface_flux(region: np.ndarray, orientation: np.ndarray, pitch_deg: np.ndar
     S = S_h x R_h-inc with R_h-inc = A cos^2(phi - delta) + B cos(phi - delta) + C and A, B, C from the
     Table U5 constants k1..k9 and the tilt p (a horizontal surface gives R = 1).
     """
+    # Surfaces repeat (a few orientations and tilts per region): evaluate each distinct one once.
+    key = (region.astype(np.int64) * 16 + orientation) * 100_000 + np.round(pitch_deg * 100).astype(np.int64)
+    unique, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    if len(unique) < len(key):
+        return _flux(region[first], orientation[first], pitch_deg[first])[inverse]
+    return _flux(region, orientation, pitch_deg)
+
+
+def _flux(region: np.ndarray, orientation: np.ndarray, pitch_deg: np.ndarray) -> np.ndarray:
     clim = tables.climate()
     k = tables.u5_k()[orientation]  # (M, 9)
     sp = np.sin(np.radians(pitch_deg) / 2.0)[:, None]

@@ -106,10 +106,13 @@ def water_heating(s: Sheet) -> None:
     # gas/oil (Table 4b) and solid-fuel boilers; electric boilers heat the store directly (Table 3: no loss)
     boiler = hs["boiler"][code] | ((code >= 151) & (code <= 161))
     p = PIPE_P[s.col("primary_pipework_insulation").astype(int)]
-    h_winter = np.where(stat, 5.0, 11.0)
+    # only homes whose cylinder is fed by a boiler through primary pipework
+    rows = np.flatnonzero(has_cyl & from_main & boiler)
+    h_winter = np.where(stat[rows], 5.0, 11.0)
     h = np.where(SUMMER[None, :], 3.0, h_winter[:, None])
-    primary = days * 14.0 * ((0.0091 * p[:, None] + 0.0245 * (1.0 - p[:, None])) * h + 0.0263)
-    L["(59)m"] = np.where((has_cyl & from_main & boiler)[:, None], primary, 0.0)
+    p_rows = p[rows][:, None]
+    L["(59)m"] = np.zeros((s.n, 12))
+    L["(59)m"][rows] = days * 14.0 * ((0.0091 * p_rows + 0.0245 * (1.0 - p_rows)) * h + 0.0263)
 
     # combi loss (61): Table 3a row 1 (no keep-hot) unless a tested loss is given
     combi = hs["combi"][code] & from_main & ~has_cyl
