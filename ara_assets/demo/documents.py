@@ -123,8 +123,11 @@ def floor_summary(r: dict[str, Any]) -> tuple[str, int]:
     if r["floor_heat_loss"] != 7:
         return "(another dwelling below)", 0
     kind = "Suspended" if r["floor_construction"] in (2, 3) else "Solid"
-    if r["floor_insulation"] == 2 or r["age_index"] >= 8:
-        return f"{kind}, insulated (assumed)" if r["floor_insulation"] != 2 else f"{kind}, insulated", 0
+    # Floor summaries carry no rating on real certificates (always 0).
+    if r["floor_insulation"] == 2:
+        return f"{kind}, insulated", 0
+    if r["age_index"] >= 8:
+        return f"{kind}, insulated (assumed)", 0
     return f"{kind}, no insulation (assumed)", 0
 
 

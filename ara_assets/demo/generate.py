@@ -49,7 +49,7 @@ _PRE_SAP10_FROM = date(2013, 1, 1)
 _PRE_SAP10_TO = date(2025, 5, 31)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # frames do not compare or hash; identity does
 class SyntheticPortfolio:
     """A generated portfolio: homes, their certificates (inputs + lodged results) and the counts.
 
