@@ -38,14 +38,21 @@ def appendix_l(s: Sheet) -> None:
     L["L4"] = c["ref_lm_per_m2"] * tfa  # type: ignore[index]
     cap = s.col("fixed_lighting_capacity_lm")
     L["L5"] = np.where(np.isnan(cap), c["default_lm_per_m2"] * tfa, cap)  # type: ignore[index]
-    L["L6"] = L["L3"] * np.minimum(L["L5"] / L["L4"], 1.0)
     eff = s.col("fixed_lighting_efficacy_lm_per_w")
     L["L8"] = np.where(np.isnan(eff), c["default_efficacy"], eff)  # type: ignore[index]
-    # Fixed lighting meets the whole fixed requirement at its efficacy; top-up lighting (L7) for
-    # capacity below the default provision is not implemented (zero in the reference cases).
-    L["L7"] = np.zeros(s.n)
-    L["L9a"] = L["L3"] / L["L8"]
-    L["L9b"] = np.zeros(s.n)
+    # Provision against the reference range [185, 330] lm/m2 x TFA. Within it the fixed lights meet the
+    # fixed requirement L3 at their efficacy (confirmed by the reference worksheets); above it the surplus
+    # is used, L6 = L3 x L5 / L4; below it "top-up lighting of poor efficacy" (21.3 lm/W) meets the
+    # shortfall. The two out-of-range rules follow the published description of SAP 10 lighting and are
+    # UNCONFIRMED against the specification text (DEVIATIONS.md D7).
+    L["L6"] = L["L3"] * L["L5"] / L["L4"]
+    lower = c["default_lm_per_m2"] * tfa  # type: ignore[index]
+    shortfall = np.clip(1.0 - L["L5"] / lower, 0.0, 1.0)
+    L["L7"] = L["L3"] * shortfall
+    fixed_output = np.where(L["L5"] > L["L4"], L["L6"], L["L3"] - L["L7"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        L["L9a"] = np.where(fixed_output > 0, fixed_output / L["L8"], 0.0)
+    L["L9b"] = L["L7"] / c["portable_efficacy"]  # type: ignore[index]
     L["L9c"] = L["L1"] * L["L2b"] * (1.0 - c["fixed_share"]) / c["portable_efficacy"]  # type: ignore[index]
     L["L9d"] = L["L9a"] + L["L9b"] + L["L9c"]
     shape = 1.0 + c["amplitude"] * np.cos(2.0 * np.pi * (MONTH - c["phase"]) / 12.0)  # type: ignore[index]

@@ -259,3 +259,18 @@ def test_secondary_heaters_table_4a_and_table_11():
     )
     assert rooms["(201)"] == 0.20  # Table 11: electric room heaters as main system
     assert rooms["(208)"] == 32.0  # open fire in grate
+
+
+def test_lighting_reference_range():
+    tfa = 90.0
+    rows = [
+        home(0, fixed_lighting_capacity_lm=185 * tfa, fixed_lighting_efficacy_lm_per_w=100.0),  # in range
+        home(1, fixed_lighting_capacity_lm=90 * tfa, fixed_lighting_efficacy_lm_per_w=100.0),  # below
+        home(2, fixed_lighting_capacity_lm=400 * tfa, fixed_lighting_efficacy_lm_per_w=100.0),  # above
+    ]
+    w = [worksheet(pl.DataFrame(rows), index=i) for i in range(3)]
+    assert w[0]["L7"] == 0.0 and w[0]["L9a"] == pytest.approx(w[0]["L3"] / 100.0)
+    assert w[1]["L7"] == pytest.approx(w[1]["L3"] * (1 - 90 / 185))  # shortfall met by top-up lighting
+    assert w[1]["L9b"] == pytest.approx(w[1]["L7"] / 21.3)
+    assert w[2]["L9a"] == pytest.approx(w[2]["L3"] * 400 / 330 / 100.0)  # surplus used
+    assert w[1]["(232)"] > w[0]["(232)"] and w[2]["(232)"] > w[0]["(232)"]
