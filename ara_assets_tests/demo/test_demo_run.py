@@ -2,15 +2,20 @@
 the register emulator, real Dagster runs)."""
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 
 @pytest.mark.integration
-def test_ara_demo_run_end_to_end(tmp_path: Path):
+def test_ara_demo_run_end_to_end():
+    # Not pytest's tmp_path: that folder is private to root (0700), and as root pgserver runs postgres as
+    # its own `pgserver` user, which must reach the data folder (as in ara_assets_tests/conftest.py).
+    tmp_path = Path(tempfile.mkdtemp(prefix="ara-test-demo-"))
     env = {**os.environ, "ARA_HOME": str(tmp_path / "ara")}
     env.pop("ARA_DATABASE_URL", None)
     env.pop("DAGSTER_HOME", None)
@@ -28,6 +33,13 @@ def test_ara_demo_run_end_to_end(tmp_path: Path):
         from ara_assets.resources.database import stop_embedded_server
 
         stop_embedded_server(tmp_path / "ara" / "pgdata")
+    try:
+        _check(result, tmp_path)
+    finally:
+        shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def _check(result: subprocess.CompletedProcess, tmp_path: Path) -> None:
     out = result.stdout
     assert result.returncode == 0, out + result.stderr
     assert "Portfolio 'demo': 30 properties" in out
