@@ -137,7 +137,8 @@ def _results(s: Sheet) -> pl.DataFrame:
 
 def worksheet(inputs: pl.DataFrame | dict[str, object], index: int = 0) -> dict[str, float | list[float]]:
     """Every numbered worksheet line for one home (row ``index``): ``"(4)"`` -> float, monthly lines
-    (named with a trailing ``m``, e.g. ``"(98)m"``) -> 12 floats. Appendix L lines are ``"L1"``..``"L20"``.
+    (named with a trailing ``m``, e.g. ``"(98)m"``) -> 12 floats; a line with no annual figure is also under
+    its plain number (``"(22)"`` -> 12 floats). Appendix L lines are ``"L1"``..``"L20"``.
     """
     frame = pl.DataFrame([inputs]) if isinstance(inputs, dict) else inputs
     s = _run(prepare_inputs(frame.slice(index, 1)), trace=True)
@@ -147,4 +148,8 @@ def worksheet(inputs: pl.DataFrame | dict[str, object], index: int = 0) -> dict[
             continue
         row = np.asarray(value)[0]
         out[key] = [float(v) for v in row] if np.ndim(row) else float(row)
+    # A line that only exists monthly is also listed under its plain number ("(22)" -> 12 values); where
+    # the worksheet has an annual figure too, the plain number is the annual one and "(98)m" the months.
+    for key in [k for k in out if k.endswith("m") and k.startswith("(")]:
+        out.setdefault(key[:-1], out[key])
     return out

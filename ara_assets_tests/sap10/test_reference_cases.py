@@ -95,6 +95,13 @@ def test_section_lines_match_reference(traces, case, section):
     assert compared > 0, f"no lines of section {section} were compared"
 
 
+def test_trace_keys(traces):
+    t = traces["M1_PV_2.5kWp"]
+    assert isinstance(t["(4)"], float)
+    assert len(t["(22)"]) == 12 and t["(22)"] == t["(22)m"]  # monthly-only line under its plain number
+    assert isinstance(t["(98)"], float) and len(t["(98)m"]) == 12  # annual and monthly forms
+
+
 def test_appendix_l_and_pv_detail(traces):
     ref = reference("M1_PV_2.5kWp")
     t = traces["M1_PV_2.5kWp"]
