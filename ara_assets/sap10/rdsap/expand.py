@@ -49,6 +49,7 @@ FLOW_TEMPERATURE = {3: 45.0, 4: 35.0}  # emitter_temperature code -> design flow
 SHELTERED_SIDES = {1: 0, 2: 1, 3: 1, 4: 2, 5: 2, 6: 3}
 NO_INTERLOCK_CONTROLS = (2101, 2102)  # no room thermostat: Table 4e group 1 without a thermostat
 STORAGE_HEATER_CODES = range(401, 410)
+MAX_DOORS = 50  # a lodged door count beyond this is a data error (and would build a list per door)
 
 
 @dataclass
@@ -86,8 +87,8 @@ def _v(x: Any) -> Any:
 
 def num(m: Mapping[str, Any] | None, key: str, default: float | None = None) -> float | None:
     """A numeric field (bare or ``{"value": ...}``); codes like "NA"/"ND" read as missing."""
-    if m is None:
-        return default
+    if type(m) is not dict and not isinstance(m, Mapping):
+        return default  # None, or a scalar where the register should have an object
     x = m.get(key)
     t = type(x)  # exact-type fast paths first: this runs ~100 times per certificate
     if t is float:
@@ -114,7 +115,7 @@ def code(m: Mapping[str, Any] | None, key: str) -> int | None:
 
 
 def flag(m: Mapping[str, Any] | None, key: str, default: bool | None = None) -> bool | None:
-    if m is None:
+    if not isinstance(m, Mapping):
         return default
     x = _v(m.get(key))
     if x is None:
@@ -132,13 +133,19 @@ def flag(m: Mapping[str, Any] | None, key: str, default: bool | None = None) -> 
 
 
 def items(x: Any) -> list[Mapping[str, Any]]:
-    """A list node that the register may collapse (single dict, ``{"item": {...}}`` wrapper) -> list."""
+    """A list node that the register may collapse (single dict, ``{"item": {...}}`` wrapper) -> list.
+
+    A scalar where an object belongs reads as an empty object, so the fields it lacks are refused
+    downstream by name instead of being dropped."""
     if x is None:
         return []
     if isinstance(x, list):
         out: list[Mapping[str, Any]] = []
         for e in x:
-            out.extend(items(e) if isinstance(e, list) else [e])
+            if isinstance(e, list):
+                out.extend(items(e))
+            else:
+                out.append(e if isinstance(e, Mapping) else {})
         return out
     if isinstance(x, Mapping):
         if len(x) == 1:
@@ -677,7 +684,11 @@ class _Geometry:
             # (12): suspended timber ground floor; retro-fitted insulation counts as sealed
             self.suspended_timber = 2 if code(lowest, "floor_insulation") == 2 else 1
         if lodged is None:
-            ins = fabric.thickness_mm(_v(part.get("floor_insulation_thickness")))
+            raw = _v(part.get("floor_insulation_thickness"))
+            try:
+                ins = fabric.thickness_mm(raw)
+            except FabricError as e:
+                raise self.fail(f"{where}.floor_insulation_thickness", raw, e.reason) from None
             default_mm, default_construction = t.floor_defaults()[band]
             if heat_loss == GROUND_FLOOR:
                 if construction_code == 4:
@@ -764,7 +775,10 @@ def _windows(
         if u is None or g is None:
             gt = code(w, "glazing_type")
             try:
-                part = geo.parts[min(code(w, "window_location") or 0, len(geo.parts) - 1)]
+                location = code(w, "window_location") or 0
+                if not 0 <= location < len(geo.parts):
+                    raise cert.fail(f"{where}.window_location", location, "no such building part")
+                part = geo.parts[location]
                 u_t, g_t = fabric.window_u_g(
                     gt or 0,
                     roof_window,
@@ -856,8 +870,8 @@ def _doors(
     n = code(d, "door_count")
     if n is None:
         n = 1 if property_type not in HOUSE_TYPES else 2  # RdSAP default door count (UNCONFIRMED)
-    if n < 0:
-        raise cert.fail("door_count", n, "negative")
+    if not 0 <= n <= MAX_DOORS:
+        raise cert.fail("door_count", n, f"outside 0-{MAX_DOORS}")
     area = t.constants()["door_area_m2"]
     insulated = min(code(d, "insulated_door_count") or 0, n)
     ins_u = num(d, "insulated_door_u_value")
@@ -1303,6 +1317,12 @@ def expand_collect(
             rows.append(row)
         except UnsupportedInput as e:
             errors.append(ExpansionError(i, str(e.record), e.field, e.value, str(e)))
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError, ArithmeticError) as e:
+            # a document shape the rules did not anticipate: recorded (with the exception type, so it can
+            # be fixed) rather than stopping the batch
+            number = certificate_number(doc, fallback) if isinstance(doc, Mapping) else fallback
+            message = f"home_id={number!r}: unexpected {type(e).__name__}: {e}"
+            errors.append(ExpansionError(i, number, "(document)", None, message))
     frame = rows_to_frame(rows)
     return frame, errors
 

@@ -274,3 +274,39 @@ def test_storage_heaters_on_a_dual_meter(semi: dict[str, Any]) -> None:
     assert row["water_heating_fuel"] == 30
     assert row["cylinder_volume_l"] == 110
     assert row["boiler_interlock"] is True  # not a boiler
+
+
+def test_garbage_shapes_are_refused_not_crashing(semi: dict[str, Any]) -> None:
+    doc = copy.deepcopy(semi)
+    doc["data"]["sap_windows"][0] = 7  # a scalar where a window object belongs
+    with pytest.raises(UnsupportedInput, match=r"sap_windows\[0\]\.window_width"):
+        expand_certificate(doc)
+    doc = copy.deepcopy(semi)
+    doc["data"]["door_count"] = 10**9
+    with pytest.raises(UnsupportedInput, match="door_count"):
+        expand_certificate(doc)
+    doc = copy.deepcopy(semi)
+    _part(doc)["floor_insulation_thickness"] = "thick"
+    with pytest.raises(UnsupportedInput, match="floor_insulation_thickness"):
+        expand_certificate(doc)
+
+
+def test_unexpected_errors_are_recorded_per_certificate(
+    semi: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib
+
+    expand = importlib.import_module("ara_assets.sap10.rdsap.expand")
+    real = expand.expand_certificate
+
+    def flaky(doc: Any, number: str | None = None) -> dict[str, Any]:
+        if number == "9999-0000-0000-0000-0002":
+            raise TypeError("boom")
+        return real(doc, number)
+
+    monkeypatch.setattr(expand, "expand_certificate", flaky)
+    other = copy.deepcopy(semi)
+    other["data"]["certificate_number"] = "9999-0000-0000-0000-0002"
+    frame, errors = expand.expand_collect([semi, other], normalise_docs=False)
+    assert frame.height == 1
+    assert errors[0].index == 1 and "unexpected TypeError: boom" in errors[0].message
