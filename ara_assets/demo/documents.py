@@ -219,32 +219,82 @@ def _building_part(r: dict[str, Any], rdsap10: bool) -> dict[str, Any]:
     return part
 
 
-def _windows(r: dict[str, Any]) -> list[dict[str, Any]]:
+def _window(
+    r: dict[str, Any], location: int, width: float, height: float, orientation: int
+) -> dict[str, Any]:
     as_object = r["quirk_window_objects"]
     yn = r["quirk_yn_booleans"]
     glazing = r["glazing_type"]
-    out = []
-    for j in range(r["window_count"]):
-        w: dict[str, Any] = {
-            "window_location": 0,
-            "window_wall_type": 1,
-            "window_width": {"value": r["window_width"][j], "quantity": "m"}
-            if as_object
-            else r["window_width"][j],
-            "window_height": (
-                {"value": r["window_height"][j], "quantity": "m"} if as_object else r["window_height"][j]
-            ),
-            "draught_proofed": _flag(glazing != 5, yn),
-            "glazing_type": glazing,
-            "window_type": 1,
-            "orientation": r["window_orientation"][j],
-            "permanent_shutters_present": "N",
-        }
-        if glazing in (1, 3):
-            w["pvc_frame"] = _flag(True, yn)
-            w["glazing_gap"] = "16+" if glazing == 3 else 12
-        out.append(w)
+    w: dict[str, Any] = {
+        "window_location": location,
+        "window_wall_type": 1,
+        "window_width": {"value": width, "quantity": "m"} if as_object else width,
+        "window_height": {"value": height, "quantity": "m"} if as_object else height,
+        "draught_proofed": _flag(glazing != 5, yn),
+        "glazing_type": glazing,
+        "window_type": 1,
+        "orientation": orientation,
+        "permanent_shutters_present": "N",
+    }
+    if glazing in (1, 3):
+        w["pvc_frame"] = _flag(True, yn)
+        w["glazing_gap"] = "16+" if glazing == 3 else 12
+    return w
+
+
+def _windows(r: dict[str, Any]) -> list[dict[str, Any]]:
+    widths, heights, orientations = r["window_width"], r["window_height"], r["window_orientation"]
+    out = [_window(r, 0, widths[j], heights[j], orientations[j]) for j in range(r["window_count"])]
+    if r["ext_area"] > 0:
+        out.append(_window(r, 1, r["ext_window_width"], 1.2, r["ext_window_orientation"]))
     return out
+
+
+def _extension_part(r: dict[str, Any]) -> dict[str, Any]:
+    """The rear extension: building part 2, one storey, flat roof as built, solid ground floor."""
+    bare = r["quirk_bare_measurements"]
+    return {
+        "identifier": "Extension 1",
+        "building_part_number": 2,
+        "construction_age_band": AGE_BANDS[r["ext_age_index"]],
+        "wall_construction": r["ext_wall_construction"],
+        "wall_insulation_type": 4,
+        "wall_thickness_measured": "N",
+        "wall_dry_lined": "N",
+        "wall_insulation_thickness": "NI",
+        "party_wall_construction": "NA" if r["ext_party"] <= 0 else r["party_wall_construction"],
+        "roof_construction": 1,
+        "roof_insulation_location": 6,
+        "flat_roof_insulation_thickness": "AB",
+        "floor_heat_loss": 7,
+        "floor_insulation_thickness": "NI",
+        "sap_floor_dimensions": [
+            {
+                "floor": 0,
+                "room_height": _measure(r["ext_room_height"], "metres", bare),
+                "total_floor_area": _measure(r["ext_area"], "square metres", bare),
+                "heat_loss_perimeter": _measure(r["ext_perimeter"], "metres", bare),
+                "party_wall_length": _measure(r["ext_party"], "metres", bare),
+                "floor_construction": 1,
+                "floor_insulation": 1,
+            }
+        ],
+    }
+
+
+def extension_summaries(r: dict[str, Any]) -> tuple[tuple[str, int], tuple[str, int], tuple[str, int]]:
+    """Wall, roof and floor summaries of the extension, from the same rules as the main part."""
+    as_part = {
+        **r,
+        "wall_construction": r["ext_wall_construction"],
+        "wall_insulation_type": 4,
+        "age_index": r["ext_age_index"],
+        "roof_construction": 1,
+        "floor_heat_loss": 7,
+        "floor_construction": 1,
+        "floor_insulation": 1,
+    }
+    return wall_summary(as_part), roof_summary(as_part), floor_summary(as_part)
 
 
 def _heating(r: dict[str, Any], system: dict[str, Any], rdsap10: bool) -> dict[str, Any]:
@@ -406,9 +456,10 @@ def build_document(r: dict[str, Any], home: dict[str, Any]) -> dict[str, Any]:
     d["built_form"] = r["built_form"]
     d["dwelling_type"] = dwelling_type(r)
     # The register rounds the whole-dwelling area to an integer; the storeys keep two decimals.
-    d["total_floor_area"] = round(sum(r["storey_area"][: r["storeys"]]))
+    has_extension = r["ext_area"] > 0
+    d["total_floor_area"] = round(sum(r["storey_area"][: r["storeys"]]) + r["ext_area"])
     d["measurement_type"] = 1
-    d["extensions_count"] = 0
+    d["extensions_count"] = 1 if has_extension else 0
     d["habitable_room_count"] = r["habitable_rooms"]
     d["heated_room_count"] = r["habitable_rooms"]
 
@@ -423,6 +474,9 @@ def build_document(r: dict[str, Any], home: dict[str, Any]) -> dict[str, Any]:
     d["walls"] = [_summary(wall_text, wall_rating, None, rdsap10)]
     d["roofs"] = [_summary(roof_text, roof_rating, None, rdsap10)]
     d["floors"] = [_summary(floor_text, floor_rating, None, rdsap10)]
+    if has_extension:
+        for key, (text, rating) in zip(("walls", "roofs", "floors"), extension_summaries(r), strict=True):
+            d[key].append(_summary(text, rating, None, rdsap10))
     d["window"] = _summary(glazing_text, glazing_rating, None, rdsap10)
     d["main_heating"] = [_summary(system["description"], eff, env, rdsap10)]
     d["main_heating_controls"] = [_summary(control_text, control_rating, None, rdsap10)]
@@ -507,6 +561,8 @@ def build_document(r: dict[str, Any], home: dict[str, Any]) -> dict[str, Any]:
     d["sap_heating"] = _heating(r, system, rdsap10)
     d["sap_energy_source"] = _energy_source(r, rdsap10)
     d["sap_building_parts"] = [_building_part(r, rdsap10)]
+    if has_extension:
+        d["sap_building_parts"].append(_extension_part(r))
     if r["property_type"] in (2, 3):
         corridor = r["heat_loss_corridor"]
         flat: dict[str, Any] = {

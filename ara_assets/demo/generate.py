@@ -224,6 +224,27 @@ def _draw_homes(n: int, rng: np.random.Generator, uprn_start: int) -> dict[str, 
     offsets = np.where(slot % 3 == 2, np.where(sides[:, None] > 0, 2, 4), np.where(slot % 2 == 0, 0, 4))
     h["window_orientation"] = (front[:, None] - 1 + offsets) % 8 + 1
 
+    # Single-storey rear extensions on some houses and bungalows: a second building part with a flat
+    # roof, built later than the main dwelling, three sides exposed (two if the house is mid-terrace).
+    ext = d["extensions"]
+    has_ext = ~is_flat & (age < AGE_BANDS.index("L")) & (rng.random(n) < ext["share"])
+    ext_depth = rng.uniform(2.4, 4.0, n)
+    ext_area = np.where(has_ext, np.round(rng.uniform(ext["area_min"], ext["area_max"], n), 2), 0.0)
+    ext_width = ext_area / ext_depth
+    mid = bf == 4
+    h["ext_area"] = ext_area
+    h["ext_perimeter"] = np.where(has_ext, np.round(ext_width + np.where(mid, 1, 2) * ext_depth, 2), 0.0)
+    h["ext_party"] = np.where(has_ext & mid, np.round(ext_depth, 2), 0.0)
+    # Capped at band L: a 2022+ extension would bar the home from pre-SAP10 certificates.
+    h["ext_age_index"] = np.where(has_ext, np.minimum(age + rng.integers(1, 6, n), AGE_BANDS.index("L")), age)
+    h["ext_wall_construction"] = np.where(h["ext_age_index"] >= 2, 4, 3)
+    h["ext_room_height"] = np.round(rng.uniform(2.3, 2.5, n), 2)
+    h["ext_window_width"] = np.where(has_ext, np.round(ext["window_share"] * ext_area / 1.2, 2), 0.0)
+    h["ext_window_area"] = h["ext_window_width"] * 1.2
+    h["ext_window_orientation"] = (front + 3) % 8 + 1
+    h["floor_area_total"] = h["floor_area_total"] + ext_area
+    h["window_area"] = h["window_area"] + h["ext_window_area"]
+
     h["door_count"] = np.where(is_flat, 1, 2)
     modern_doors = age >= 10
     h["insulated_door_count"] = np.where(
@@ -406,6 +427,15 @@ _CERT_COLUMNS = (
     "smart_meter",
     "region_code",
     "archetype",
+    "ext_area",
+    "ext_perimeter",
+    "ext_party",
+    "ext_age_index",
+    "ext_wall_construction",
+    "ext_room_height",
+    "ext_window_width",
+    "ext_window_area",
+    "ext_window_orientation",
 )
 
 

@@ -53,6 +53,12 @@ INPUT_COLUMNS: tuple[str, ...] = (
     "low_energy_share",
     "region_code",
     "pv_kwp",
+    "ext_area",
+    "ext_perimeter",
+    "ext_age_index",
+    "ext_wall_construction",
+    "ext_room_height",
+    "ext_window_area",
 )
 
 
@@ -92,21 +98,25 @@ def _estimate(c: dict[str, np.ndarray], system_names: list[str]) -> _Result:
     area = c["floor_area_total"]
     storeys = c["storeys"]
     height = c["room_height"]
-    ground_area = area / storeys
+    ext_area = c["ext_area"]
+    ground_area = (area - ext_area) / storeys
 
     walls_u = k["wall_u_as_built"]
-    con = c["wall_construction"]
-    u_wall = np.select(
-        [con == 3, (con == 1) | (con == 2), con == 4, con == 5, con == 8],
-        [
-            _lookup(walls_u["solid_brick"], age),
-            _lookup(walls_u["stone"], age),
-            _lookup(walls_u["cavity"], age),
-            _lookup(walls_u["timber_frame"], age),
-            _lookup(walls_u["system_built"], age),
-        ],
-        default=1.5,
-    )
+
+    def as_built_wall_u(con: np.ndarray, band: np.ndarray) -> np.ndarray:
+        return np.select(
+            [con == 3, (con == 1) | (con == 2), con == 4, con == 5, con == 8],
+            [
+                _lookup(walls_u["solid_brick"], band),
+                _lookup(walls_u["stone"], band),
+                _lookup(walls_u["cavity"], band),
+                _lookup(walls_u["timber_frame"], band),
+                _lookup(walls_u["system_built"], band),
+            ],
+            default=1.5,
+        )
+
+    u_wall = as_built_wall_u(c["wall_construction"], age)
     ins = c["wall_insulation_type"]
     u_wall = np.where(ins == 2, np.minimum(u_wall, k["wall_u_filled_cavity_max"]), u_wall)
     u_wall = np.where(np.isin(ins, (1, 3, 6, 7)), np.minimum(u_wall, k["wall_u_insulated_solid"]), u_wall)
@@ -131,17 +141,32 @@ def _estimate(c: dict[str, np.ndarray], system_names: list[str]) -> _Result:
     doors = c["door_count"] * door_area
     ins_doors = c["insulated_door_count"] * door_area
     wall_gross = c["heat_loss_perimeter"] * height * storeys
-    wall_net = np.maximum(wall_gross - c["window_area"] - doors, 0.0)
+    main_windows = c["window_area"] - c["ext_window_area"]
+    wall_net = np.maximum(wall_gross - main_windows - doors, 0.0)
     exposed = wall_gross + np.where(roof > 0, ground_area, 0.0) * (u_roof > 0) + ground_area * ground
     y = np.where(age >= 9, k["thermal_bridging_y"]["from2003"], k["thermal_bridging_y"]["pre2003"])
     fabric = (
         u_wall * wall_net
         + u_roof * ground_area
         + u_floor * ground_area
-        + u_window * c["window_area"]
+        + u_window * main_windows
         + k["door_u"]["insulated"] * ins_doors
         + k["door_u"]["uninsulated"] * (doors - ins_doors)
         + y * exposed
+    )
+    # The extension (a second building part, as built): walls, flat roof, ground floor, its window.
+    ext_age = c["ext_age_index"]
+    ext_walls = np.maximum(c["ext_perimeter"] * c["ext_room_height"] - c["ext_window_area"], 0.0)
+    ext_floor_u = np.where(
+        ext_age >= k["floor_insulated_from_band_index"], k["floor_u_insulated"], k["floor_u_uninsulated"]
+    )
+    fabric = fabric + np.where(
+        ext_area > 0,
+        as_built_wall_u(c["ext_wall_construction"], ext_age) * ext_walls
+        + (_lookup(k["flat_roof_u_as_built"], ext_age) + ext_floor_u) * ext_area
+        + u_window * c["ext_window_area"]
+        + y * (ext_walls + 2 * ext_area),
+        0.0,
     )
     ach_k = k["air_changes_per_hour"]
     ach = (

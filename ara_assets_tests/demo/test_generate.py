@@ -163,17 +163,32 @@ def test_documents_have_the_register_envelope_and_schema_pairs(docs: dict[str, d
 
 
 def test_geometry_adds_up(docs: dict[str, dict[str, Any]]) -> None:
+    extensions = 0
     for number, d in docs.items():
         data = d["data"]
-        part = data["sap_building_parts"][0]
+        parts = data["sap_building_parts"]
+        part = parts[0]
         storeys = part["sap_floor_dimensions"]
-        areas = [_value(s["total_floor_area"]) for s in storeys]
+        areas = [_value(s["total_floor_area"]) for p in parts for s in p["sap_floor_dimensions"]]
+        # The register rounds the whole-dwelling area; storeys keep their decimals.
         assert round(sum(areas)) == data["total_floor_area"], number
+        assert data["extensions_count"] == len(parts) - 1 <= 1, number
         for s in storeys:
             assert _value(s["heat_loss_perimeter"]) > 0, number
             assert 2.3 <= _value(s["room_height"]) <= 2.8, number
             party = _value(s["party_wall_length"])
             assert party == 0 if data["built_form"] == 1 else party > 0, number
+        if len(parts) == 2:
+            extensions += 1
+            ext = parts[1]
+            assert ext["building_part_number"] == 2 and data["property_type"] in (0, 1), number
+            # Extensions come after the house (and no later than band L, so 9.94 certificates can hold them).
+            assert part["construction_age_band"] < ext["construction_age_band"] <= "L", number
+            (dim,) = ext["sap_floor_dimensions"]
+            assert 6 <= _value(dim["total_floor_area"]) <= 16 and _value(dim["heat_loss_perimeter"]) > 0
+            assert len(data["walls"]) == len(data["roofs"]) == len(data["floors"]) == 2, number
+            if "sap_windows" in data:
+                assert any(w["window_location"] == 1 for w in data["sap_windows"]), number
         if data["schema_type"] == "RdSAP-Schema-21.0.1":
             window_area = sum(
                 _value(w["window_width"]) * _value(w["window_height"]) for w in data["sap_windows"]
@@ -191,6 +206,7 @@ def test_geometry_adds_up(docs: dict[str, dict[str, Any]]) -> None:
         else:
             assert part["floor_heat_loss"] == 7 and part["roof_construction"] in (1, 4)
         assert 1 <= data["door_count"] <= 2
+    assert extensions > 0
 
 
 def test_terraces_lose_less_perimeter_than_semis_of_the_same_footprint(written) -> None:
