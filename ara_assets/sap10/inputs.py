@@ -516,6 +516,14 @@ _COLUMNS: list[Column] = [
     Column("cylinder_thermostat", BOOL, "-", "(53), Table 2b", "Cylinder thermostat present.", True),
     Column("cylinder_in_heated_space", BOOL, "-", "(47)-(57)", "Cylinder inside the heated envelope.", True),
     Column(
+        "water_separately_timed",
+        BOOL,
+        "-",
+        "(53) Table 2b, (59) Table 3",
+        "Stored hot water on its own time programme (Table 2b x 0.9; Table 3: 3 h/day of circulation).",
+        False,
+    ),
+    Column(
         "primary_pipework_insulation",
         I32,
         "code",

@@ -77,7 +77,9 @@ def water_heating(s: Sheet) -> None:
     vol = np.where(has_cyl, volume, 0.0)
     L["(47)"] = vol
     stat = s.col("cylinder_thermostat") > 0
-    tf = np.where(stat, 0.60, 0.60 * 1.3)
+    timed = s.col("water_separately_timed") > 0
+    # Table 2b: base 0.60, x 1.3 without a cylinder thermostat, x 0.9 when separately timed
+    tf = 0.60 * np.where(stat, 1.0, 1.3) * np.where(timed, 0.9, 1.0)
     declared = s.col("cylinder_declared_loss_kwh_per_day")
     ins_type = s.col("cylinder_insulation_type")
     t_mm = s.col("cylinder_insulation_mm")
@@ -108,7 +110,8 @@ def water_heating(s: Sheet) -> None:
     p = PIPE_P[s.col("primary_pipework_insulation").astype(int)]
     # only homes whose cylinder is fed by a boiler through primary pipework
     rows = np.flatnonzero(has_cyl & from_main & boiler)
-    h_winter = np.where(stat[rows], 5.0, 11.0)
+    # Table 3 hours of circulation: 11 without thermostat, 5 with, 3 with separate timing
+    h_winter = np.where(stat[rows], np.where(timed[rows], 3.0, 5.0), 11.0)
     h = np.where(SUMMER[None, :], 3.0, h_winter[:, None])
     p_rows = p[rows][:, None]
     L["(59)m"] = np.zeros((s.n, 12))

@@ -278,6 +278,7 @@ def _read(source: str | Path, home_id: str | None) -> dict[str, object]:
         row["cylinder_insulation_mm"] = _num(h, "Hot-Water-Store-Insulation-Thickness")
         row["cylinder_thermostat"] = bool(_int(h, "Has-Cylinder-Thermostat", 1))
         row["cylinder_in_heated_space"] = bool(_int(h, "Is-Cylinder-In-Heated-Space", 1))
+        row["water_separately_timed"] = bool(_int(h, "Is-Hot-Water-Separately-Timed", 0))
     sec = _int(h, "Secondary-Heating-Code")
     if sec is not None:
         row["secondary_heating_code"] = sec

@@ -274,3 +274,22 @@ def test_lighting_reference_range():
     assert w[1]["L9b"] == pytest.approx(w[1]["L7"] / 21.3)
     assert w[2]["L9a"] == pytest.approx(w[2]["L3"] * 400 / 330 / 100.0)  # surplus used
     assert w[1]["(232)"] > w[0]["(232)"] and w[2]["(232)"] > w[0]["(232)"]
+
+
+def test_cylinder_storage_and_primary_loss_tables():
+    base = dict(
+        main_heating_code=102,
+        cylinder_volume_l=150.0,
+        cylinder_insulation_type=1,
+        cylinder_insulation_mm=50.0,
+        primary_pipework_insulation=1,
+    )
+    plain = worksheet(pl.DataFrame([home(0, **base)]))
+    timed = worksheet(pl.DataFrame([home(1, **base, water_separately_timed=True)]))
+    loss_factor = 0.005 + 0.55 / (50.0 + 4.0)  # Table 2, factory foam
+    assert plain["(55)"] == pytest.approx(150.0 * loss_factor * (120 / 150) ** (1 / 3) * 0.60)
+    assert timed["(55)"] == pytest.approx(0.9 * plain["(55)"])
+    # Table 3, p = 0 (uninsulated): January 31 x 14 x (0.0245 h + 0.0263) with h = 5 or 3
+    assert plain["(59)m"][0] == pytest.approx(31 * 14 * (0.0245 * 5 + 0.0263))
+    assert timed["(59)m"][0] == pytest.approx(31 * 14 * (0.0245 * 3 + 0.0263))
+    assert plain["(59)m"][6] == pytest.approx(31 * 14 * (0.0245 * 3 + 0.0263))  # summer: 3 h
