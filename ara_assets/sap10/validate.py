@@ -31,7 +31,14 @@ def _docs_from_text(name: str, text: str) -> Iterator[dict[str, Any]]:
             if line.strip():
                 yield json.loads(line)
     elif name.endswith(_JSON_SUFFIXES):
-        data = json.loads(text)
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError:
+            # bulk files named .json may hold one document per line
+            for line in text.splitlines():
+                if line.strip():
+                    yield json.loads(line)
+            return
         if isinstance(data, list):
             yield from data
         else:
@@ -146,7 +153,7 @@ def scoreboard(res: pl.DataFrame) -> dict[str, Any]:
         .with_columns(pl.col("error").str.replace(r"^home_id=[^:]*: ", "").alias("reason"))
         .group_by("reason")
         .len()
-        .sort("len", descending=True)
+        .sort(["len", "reason"], descending=[True, False])
         .head(20)
     )
     board["top_errors"] = [{"reason": r["reason"], "count": r["len"]} for r in reasons.to_dicts()]
@@ -192,45 +199,68 @@ def scoreboard_markdown(board: Mapping[str, Any]) -> str:
     return text
 
 
-def validate_corpus(path: str | Path, out_dir: str | Path | None = None) -> dict[str, Any]:
+BATCH = 20_000  # certificates scored at a time: bounded memory on the register's bulk download
+
+
+def validate_corpus(
+    path: str | Path, out_dir: str | Path | None = None, batch: int = BATCH
+) -> dict[str, Any]:
     """Score every certificate under ``path``; write scoreboard.md, scoreboard.json and residuals.csv to
-    ``out_dir`` when given. Returns the scoreboard."""
+    ``out_dir`` when given. Returns the scoreboard. Certificates are scored ``batch`` at a time and only
+    the residual rows are kept, so a full bulk download fits in memory."""
     from ara_assets.sap10.score import score_certificates
 
+    parts: list[pl.DataFrame] = []
     names: list[str] = []
     docs: list[dict[str, Any]] = []
+
+    def flush() -> None:
+        if docs:
+            scores = score_certificates(docs).with_columns(pl.Series("source", names, dtype=pl.String))
+            parts.append(residuals(scores).select(RESIDUAL_COLUMNS))
+            names.clear()
+            docs.clear()
+
     for name, doc in load_corpus(path):
         names.append(name)
         docs.append(doc)
-    scores = score_certificates(docs).with_columns(pl.Series("source", names, dtype=pl.String))
-    res = residuals(scores)
+        if len(docs) >= batch:
+            flush()
+    flush()
+    if not parts:
+        raise ValueError(f"corpus {path!s} holds no certificates")
+    res = pl.concat(parts)
     board = scoreboard(res)
     if out_dir is not None:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         (out / "scoreboard.json").write_text(json.dumps(board, indent=2))
         (out / "scoreboard.md").write_text(scoreboard_markdown(board))
-        res.select(
-            "source",
-            "certificate_number",
-            "schema_type",
-            "is_target",
-            "built_form",
-            "age_band",
-            "main_fuel_register",
-            "lodged_sap_rating",
-            "sap_rating",
-            "sap_residual",
-            "lodged_band",
-            "band",
-            "band_agrees",
-            "lodged_co2_t_per_year",
-            "co2_kg_per_year",
-            "co2_t_residual",
-            "lodged_primary_energy_kwh_per_m2",
-            "primary_energy_kwh_per_m2",
-            "pe_residual",
-            "pcdb_fallback",
-            "error",
-        ).write_csv(out / "residuals.csv")
+        res.write_csv(out / "residuals.csv")
     return board
+
+
+RESIDUAL_COLUMNS = [
+    "source",
+    "certificate_number",
+    "schema_type",
+    "sap_version",
+    "is_target",
+    "built_form",
+    "age_band",
+    "main_fuel_register",
+    "lodged_sap_rating",
+    "sap_rating",
+    "sap_residual",
+    "lodged_band",
+    "band",
+    "band_agrees",
+    "lodged_co2_t_per_year",
+    "co2_kg_per_year",
+    "co2_t_residual",
+    "lodged_primary_energy_kwh_per_m2",
+    "primary_energy_kwh_per_m2",
+    "pe_residual",
+    "pcdb_fallback",
+    "error",
+]

@@ -90,3 +90,13 @@ def test_cli_validate(tmp_path: Path, as_zip: bool) -> None:
     assert result.exit_code == 0, result.output
     assert "scoreboard written" in result.output
     assert (out / "scoreboard.md").exists()
+
+
+def test_batches_and_line_delimited_json_files(tmp_path: Path) -> None:
+    folder = _corpus(tmp_path)
+    # the same two certificates again as a line-delimited file with a .json name (bulk-download style)
+    (folder / "bulk-2025.json").write_text((folder / "scored.ndjson").read_text())
+    one = validate_corpus(folder, tmp_path / "a")
+    small = validate_corpus(folder, tmp_path / "b", batch=3)
+    assert one == small
+    assert one["targets"]["scored"] == 4
