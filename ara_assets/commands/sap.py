@@ -98,7 +98,10 @@ def validate(
 
     if not corpus.exists():
         raise typer.BadParameter(f"{corpus} does not exist", param_hint="--corpus")
-    board = validate_corpus(corpus, out)
+    try:
+        board = validate_corpus(corpus, out)
+    except ValueError as e:
+        raise typer.BadParameter(str(e), param_hint="--corpus") from None
     t = board["targets"]
     typer.echo(
         f"targets: {t['certificates']} certificates, {t['scored']} scored, {t['errors']} refused; "
