@@ -328,6 +328,7 @@ class _Geometry:
         self.party_u: list[float] = []
         self.suspended_timber = 0
         self.gross_roof = 0.0
+        self.part_floor_area: list[float] = []  # per building part, storeys below any room in roof
         self.corridor_wall: int | None = None  # index of a flat's sheltered wall to an unheated corridor
 
     def fail(self, field: str, value: object, reason: str) -> UnsupportedInput:
@@ -408,6 +409,7 @@ class _Geometry:
                 party += (num(f, "party_wall_length") or 0.0) * storey_h
                 max_area = max(max_area, area)
             self.storeys = max(self.storeys, len(floors))
+            self.part_floor_area.append(sum(num(f, "total_floor_area") or 0.0 for f in floors))
             wall_u = self._wall_u(part, band, where)
             rir = part.get("sap_room_in_roof")
             rir_area = num(rir, "floor_area") if isinstance(rir, Mapping) else None
@@ -829,18 +831,27 @@ def _windows(
     share = num(d, "multiple_glazed_proportion", 100.0) or 0.0
     share = min(max(share, 0.0), 100.0) / 100.0
     single_u, single_g = fabric.window_u_g(5, False)
+    # RdSAP 2012 S3.7.1: the area is shared between the parts pro rata to floor area, each part's share
+    # capped at 90 % of its facade (main wall net of alternative walls, and of the doors in the main part)
+    door_area = (code(d, "door_count") or 0) * c["door_area_m2"]
+    total_floor = sum(geo.part_floor_area) or 1.0
+    placed = 0.0
+    for p_index, floor_area in enumerate(geo.part_floor_area):
+        for i, h in enumerate(geo.wall_host):
+            if h == (p_index, 1):
+                facade = geo.wall_area[i] - (door_area if p_index == 0 else 0.0)
+                part_area = min(area * floor_area / total_floor, max(0.9 * facade, 0.0))
+                geo.wall_area[i] -= part_area
+                placed += part_area
+                break
     for glazed, (uu, gg) in ((share, (u, g)), (1.0 - share, (single_u, single_g))):
         if glazed <= 0:
             continue
         for o in _orientations(0):
             gl = _g_light(gt) if glazed == share else _g_light(5)
-            out.append(_Opening(area * glazed * o[1], uu, gg, c["window_frame_factor"], o[0], 90.0, None, gl))
-    # default windows sit in the external walls pro rata (section 3.7)
-    total_wall = sum(a for a, h in zip(geo.wall_area, geo.wall_host, strict=True) if h[1] == 1 and a > 0)
-    if total_wall > 0:
-        for i, h in enumerate(geo.wall_host):
-            if h[1] == 1 and geo.wall_area[i] > 0:
-                geo.wall_area[i] -= area * geo.wall_area[i] / total_wall
+            out.append(
+                _Opening(placed * glazed * o[1], uu, gg, c["window_frame_factor"], o[0], 90.0, None, gl)
+            )
     return out
 
 

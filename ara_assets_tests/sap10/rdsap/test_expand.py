@@ -310,3 +310,22 @@ def test_unexpected_errors_are_recorded_per_certificate(
     frame, errors = expand.expand_collect([semi, other], normalise_docs=False)
     assert frame.height == 1
     assert errors[0].index == 1 and "unexpected TypeError: boom" in errors[0].message
+
+
+def test_older_schema_default_window_area(semi: dict[str, Any]) -> None:
+    doc = copy.deepcopy(semi)
+    d = doc["data"]
+    d["schema_type"] = "RdSAP-Schema-20.0.0"
+    del d["sap_windows"]
+    d.update(glazed_area=2, multiple_glazing_type=2, multiple_glazed_proportion=75)
+    row = expand_certificate(doc, "old")
+    # Table S4 house, band D: 0.1294 x TFA + 5.515, +25 % for "more than typical"
+    area = (0.1294 * 82.0 + 5.515) * 1.25
+    assert sum(row["window_area_m2"]) == pytest.approx(area)
+    assert row["window_u_value"] == [2.0, 2.0, 4.8, 4.8]  # 75 % double 2002+, 25 % single; East / West halves
+    assert sum(row["window_area_m2"][2:]) == pytest.approx(0.25 * area)
+    gross = 18.5 * 2.4 + 18.5 * 2.65
+    assert sum(row["wall_area_m2"]) == pytest.approx(gross - area - 2 * 1.85)
+    d["glazed_area"] = 4  # "much more than typical" needs measured windows
+    with pytest.raises(UnsupportedInput, match="glazed_area"):
+        expand_certificate(doc, "old")
