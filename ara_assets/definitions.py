@@ -15,7 +15,7 @@ import os
 
 import dagster as dg
 
-from ara_assets.defs import epc, reference, sensors
+from ara_assets.defs import baseline, epc, reference, sensors
 from ara_assets.resources.io_manager import PolarsParquetIOManager
 from ara_assets.resources.register_client import EpcRegisterClient
 from ara_assets.resources.warehouse import WarehouseResource
@@ -45,8 +45,14 @@ def build_executor() -> dg.ExecutorDefinition:
 
 
 defs = dg.Definitions(
-    assets=[epc.epc_cache, epc.effective_epc, reference.fuel_rates, reference.carbon_factors],
-    jobs=[sensors.epc_job, sensors.effective_epc_job],
+    assets=[
+        epc.epc_cache,
+        epc.effective_epc,
+        baseline.property_baseline,
+        reference.fuel_rates,
+        reference.carbon_factors,
+    ],
+    jobs=[sensors.epc_job, sensors.effective_epc_job, sensors.baseline_job, sensors.reference_job],
     sensors=[sensors.portfolio_sensor, sensors.override_sensor],
     schedules=[reference.reference_quarterly_schedule],
     resources=build_resources(),

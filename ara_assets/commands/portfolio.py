@@ -3,25 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-if TYPE_CHECKING:
-    from ara_assets.resources.warehouse import Warehouse
-    from ara_assets.resources.warehouse_repositories import UpsertCounts
-
 app = typer.Typer(no_args_is_help=True)
-
-
-def import_portfolio_csv(warehouse: Warehouse, csv: Path, portfolio: str) -> UpsertCounts:
-    """Validate `csv` and upsert its homes into `portfolio`, all or nothing (raises ImportRejected).
-
-    For callers other than the CLI (the demo); `str()` of the result reads "N added, N updated, N unchanged".
-    """
-    from ara_assets.resources.warehouse_imports import import_properties as run_import
-
-    return run_import(warehouse, csv, portfolio)
 
 
 @app.command("import")
@@ -50,3 +36,40 @@ def import_properties(
         typer.echo(str(exc), err=True)
         raise typer.Exit(code=2) from None
     typer.echo(f"portfolio {portfolio!r}: {counts}")
+
+
+@app.command("summary")
+def summary(
+    portfolio: Annotated[str, typer.Argument(help="Portfolio name.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Where the portfolio stands: properties, certificates, and its baseline (bands, rebaselining, bills,
+    carbon) from the last `property_baseline` run."""
+    import json
+
+    from ara_assets.resources.warehouse import WarehouseUnavailable, open_warehouse
+    from ara_assets.resources.warehouse_baseline import portfolio_summary
+
+    try:
+        warehouse = open_warehouse(migrate=False)
+        with warehouse.unit_of_work() as uow:
+            result = portfolio_summary(uow.connection, portfolio)
+    except LookupError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+    except WarehouseUnavailable as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(code=2) from None
+    if as_json:
+        typer.echo(json.dumps(result, indent=2))
+        return
+    typer.echo(
+        f"portfolio {result['portfolio']}: {result['properties']} properties, "
+        f"{result['with_certificate']} with a certificate"
+    )
+    baseline = result["baseline"]
+    if baseline is None:
+        typer.echo("no baseline yet: materialise property_baseline for this portfolio")
+        return
+    for key, value in baseline.items():
+        typer.echo(f"  {key}: {value}")

@@ -61,9 +61,12 @@ def _materialise(
     )
 
 
+# A new deployment gets its rates without waiting for the quarter: the automation daemon materialises a
+# missing reference asset; the schedule refreshes them when the price cap changes.
 @dg.asset(
     group_name="reference",
     kinds={"postgres", "polars"},
+    automation_condition=dg.AutomationCondition.on_missing(),
     description="Fuel rates (unit rate p/kWh, standing charge p/day) by fuel, region and tariff, each valid "
     "from/to a date, in the current rates version. Refreshed from the bundled snapshot (Ofgem price cap and "
     "off-gas fuels) or a CSV URL; `ara rates import` adds manual corrections.",
@@ -77,6 +80,7 @@ def fuel_rates(
 @dg.asset(
     group_name="reference",
     kinds={"postgres", "polars"},
+    automation_condition=dg.AutomationCondition.on_missing(),
     description="Carbon factors (kg CO2e/kWh; SAP primary energy factors) by fuel at DESNZ and SAP 10.2 "
     "Table 12, each valid from/to a date, in the current rates version.",
 )

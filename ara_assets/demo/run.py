@@ -19,6 +19,7 @@ import json
 import os
 import shutil
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,8 @@ class DemoResult:
     changed_properties: list[int]
     override_field: str
     override_value: object
+    summary: dict[str, object]
+    changed_baseline: dict[str, object]
 
 
 def _say(msg: str) -> None:
@@ -68,22 +71,28 @@ def _ensure_dagster_home(home: Path) -> Path:
     return dagster_home
 
 
-def _pick_override(effective: pl.DataFrame) -> tuple[int, str, object]:
-    """A physically meaningful correction on a home that has a certificate: the loft was topped up."""
-    candidates = effective.filter(pl.col("source_path") == "epc").sort("property_id")
+def _pick_override(effective: pl.DataFrame, baseline: pl.DataFrame) -> tuple[int, str, object]:
+    """A physically meaningful correction on a home with a certificate that the calculator scores: the
+    landlord's records say the loft was topped up to 300 mm (or, failing a loft, the cavity was filled)."""
+    scored = baseline.filter(pl.col("baseline_status") == "ok").select("property_id")
+    candidates = (
+        effective.filter(pl.col("source_path") == "epc").join(scored, on="property_id").sort("property_id")
+    )
     if candidates.is_empty():
-        raise RuntimeError("the demo portfolio has no home with a certificate to override")
+        raise RuntimeError("the demo portfolio has no scored home with a certificate to override")
+    fallback: tuple[int, str, object] | None = None
+    for row in candidates.iter_rows(named=True):
+        part = (json.loads(row["document"]).get("sap_building_parts") or [{}])[0]
+        thickness = part.get("roof_insulation_thickness")
+        if part.get("roof_construction") == 4 and thickness not in (None, "300mm"):
+            return row["property_id"], "sap_building_parts[0].roof_insulation_thickness", "300mm"
+        if fallback is None and part.get("wall_construction") == 4 and part.get("wall_insulation_type") == 4:
+            fallback = (row["property_id"], "sap_building_parts[0].wall_insulation_type", 2)
+    if fallback is not None:
+        return fallback
     row = candidates.row(0, named=True)
-    document = json.loads(row["document"])
-    parts = document.get("sap_building_parts") or []
-    if parts and "roof_insulation_thickness" in parts[0]:
-        current = parts[0]["roof_insulation_thickness"]
-        return (
-            row["property_id"],
-            "sap_building_parts[0].roof_insulation_thickness",
-            ("300mm" if current != "300mm" else "270mm"),
-        )
-    return row["property_id"], "total_floor_area", float(document.get("total_floor_area") or 70) + 5.0
+    area = float(json.loads(row["document"])["total_floor_area"])
+    return row["property_id"], "total_floor_area", area + 5.0
 
 
 def run_demo(
@@ -101,8 +110,13 @@ def run_demo(
     from ara_assets.resources.io_manager import PolarsParquetIOManager
     from ara_assets.resources.register_emulator import start_emulator
     from ara_assets.resources.warehouse import Warehouse
+    from ara_assets.resources.warehouse_baseline import portfolio_summary
     from ara_assets.resources.warehouse_imports import import_properties
 
+    # Dagster's beta/preview notices (data versions, automation evaluation) are for developers, not the demo.
+    warnings.filterwarnings("ignore", category=dg.BetaWarning)
+    warnings.filterwarnings("ignore", category=dg.PreviewWarning)
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
     home = ara_home()
     data_dir = home / "demo" / f"{portfolio}-{homes}-{seed}"
     with _step(f"generate a synthetic portfolio of {homes} homes (seed {seed}) in {data_dir}"):
@@ -135,6 +149,12 @@ def run_demo(
 
         instance = dg.DagsterInstance.get()
         resources = defs.resources
+        with _step("reference_job: fuel rates and carbon factors from the bundled snapshot"):
+            run = defs.resolve_job_def("reference_job").execute_in_process(
+                instance=instance, tags={"ara/trigger": "demo"}, run_config=RUN_CONFIG
+            )
+            if not run.success:
+                raise RuntimeError(f"reference_job failed: run {run.run_id}")
         with _step("portfolio sensor: add the partition and request the EPC job"):
             ctx = dg.build_sensor_context(instance=instance, resources=resources, cursor="0")
             result = portfolio_sensor(ctx)
@@ -148,7 +168,7 @@ def run_demo(
             raise RuntimeError(f"the portfolio sensor did not request a run for '{portfolio}'")
 
         io = PolarsParquetIOManager()
-        with _step(f"run epc_job for partition '{portfolio}' (register fetch + effective EPC)"):
+        with _step(f"run epc_job for partition '{portfolio}' (register fetch, effective EPC, baseline)"):
             run = defs.resolve_job_def("epc_job").execute_in_process(
                 instance=instance,
                 partition_key=portfolio,
@@ -159,6 +179,9 @@ def run_demo(
                 raise RuntimeError(f"epc_job failed for portfolio {portfolio}: run {run.run_id}")
             say(f"    run {run.run_id} succeeded")
         before = pl.read_parquet(io.path_for(["effective_epc"], portfolio))
+        baseline_before = pl.read_parquet(io.path_for(["property_baseline"], portfolio))
+        # The automation daemon's first look: it records what exists, so that later ticks see changes.
+        automation = dg.evaluate_automation_conditions(defs=defs, instance=instance)
         current = pl.read_parquet(io.path_for(["epc_cache"], portfolio))
 
         # Prime the override sensor's cursor with what exists now, as a running daemon would have.
@@ -166,7 +189,7 @@ def run_demo(
         primed = override_sensor(ctx)
         cursor = primed.cursor
 
-        property_id, field, value = _pick_override(before)
+        property_id, field, value = _pick_override(before, baseline_before)
         override = {
             "property_id": property_id,
             "field_path": field,
@@ -194,7 +217,23 @@ def run_demo(
                 )
                 if not run.success:
                     raise RuntimeError(f"effective_epc_job failed: run {run.run_id}")
+        with _step("declarative automation: property_baseline follows its changed upstream"):
+            automation = dg.evaluate_automation_conditions(
+                defs=defs, instance=instance, cursor=automation.cursor
+            )
+            followed = sorted(automation.get_requested_partitions(dg.AssetKey("property_baseline")))
+            say(f"    automation requested property_baseline for {followed}")
+            for key in followed:
+                run = defs.resolve_job_def("baseline_job").execute_in_process(
+                    instance=instance,
+                    partition_key=key,
+                    run_config=RUN_CONFIG,
+                    tags={"ara/trigger": "automation"},
+                )
+                if not run.success:
+                    raise RuntimeError(f"property_baseline failed for {key}: run {run.run_id}")
         after = pl.read_parquet(io.path_for(["effective_epc"], portfolio))
+        baseline_after = pl.read_parquet(io.path_for(["property_baseline"], portfolio))
 
     changed = (
         before.select("property_id", pl.col("physical_hash").alias("h0"))
@@ -204,6 +243,21 @@ def run_demo(
     by_source = {
         r["source_path"]: r["len"] for r in after.group_by("source_path").len().iter_rows(named=True)
     }
+    with warehouse.unit_of_work() as uow:
+        summary = portfolio_summary(uow.connection, portfolio)
+    changed_baseline = {}
+    if changed:
+        pid = changed[0]
+        b0 = baseline_before.filter(pl.col("property_id") == pid).row(0, named=True)
+        b1 = baseline_after.filter(pl.col("property_id") == pid).row(0, named=True)
+        changed_baseline = {
+            "property_id": pid,
+            "sap_before": b0["effective_sap_rating"],
+            "sap_after": b1["effective_sap_rating"],
+            "rebaseline_reason_after": b1["rebaseline_reason"],
+            "bill_before_gbp": b0["total_bill_gbp"],
+            "bill_after_gbp": b1["total_bill_gbp"],
+        }
     return DemoResult(
         portfolio=portfolio,
         properties=after.height,
@@ -212,6 +266,8 @@ def run_demo(
         changed_properties=changed,
         override_field=field,
         override_value=value,
+        summary=summary,
+        changed_baseline=changed_baseline,
     )
 
 
@@ -227,6 +283,21 @@ def print_summary(result: DemoResult, say: Callable[[str], None] = _say) -> None
         f"Override {result.override_field} = {result.override_value!r} changed the effective EPC of "
         f"{len(result.changed_properties)} property (property_id {result.changed_properties}) and no other."
     )
+    cb = result.changed_baseline
+    if cb:
+
+        def fmt(x: object) -> str:
+            return f"{x:.1f}" if isinstance(x, float) else str(x)
+
+        say(
+            "Its baseline was recomputed by automation: "
+            f"SAP {fmt(cb['sap_before'])} -> {fmt(cb['sap_after'])} "
+            f"(rebaseline reason {cb['rebaseline_reason_after']}), bill £{fmt(cb['bill_before_gbp'])} -> "
+            f"£{fmt(cb['bill_after_gbp'])} a year."
+        )
+    say("")
+    say("Portfolio summary (ara portfolio summary " + result.portfolio + " --json):")
+    say(json.dumps(result.summary, indent=2))
     say("")
     say("Open the Dagster UI on the same instance (assets, the partition, runs, checks and sensors):")
     say(f"  export DAGSTER_HOME={home / 'dagster_home'} ARA_HOME={home}")

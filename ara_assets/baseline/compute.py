@@ -1,0 +1,75 @@
+"""The whole baseline of a set of properties: performance pair, energy block, bills, carbon, metered estimate.
+
+Pure. `ara_assets/defs/baseline.py` calls `compute_baseline` for the properties whose inputs changed and
+keeps the stored rows of the others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from pathlib import Path
+
+import polars as pl
+
+from ara_assets.baseline.bills import carbon_portfolio, price_portfolio
+from ara_assets.baseline.metered import expected_metered
+from ara_assets.baseline.performance import (
+    assemble_baseline,
+    conform,
+    energy_block,
+    input_keys,
+    score_effective,
+)
+
+_PACKAGE = Path(__file__).resolve().parent.parent
+
+
+@cache
+def calculator_digest() -> str:
+    """A digest of the code and tables that compute a baseline row (sap10 and baseline packages).
+
+    Any change to the calculator or its tables changes it, so stored rows are recomputed after an upgrade.
+    """
+    digest = hashlib.sha256()
+    for folder in ("sap10", "baseline"):
+        for path in sorted((_PACKAGE / folder).rglob("*")):
+            if path.suffix in {".py", ".csv", ".json"} and path.is_file():
+                digest.update(path.relative_to(_PACKAGE).as_posix().encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def versions_tag(rates_version: int | None, factors_version: int | None) -> str:
+    return f"rates:{rates_version}|factors:{factors_version}|calc:{calculator_digest()}"
+
+
+def compute_baseline(
+    current: pl.DataFrame,
+    effective: pl.DataFrame,
+    rates: pl.DataFrame,
+    factors: pl.DataFrame,
+    versions: str,
+    rates_version: int | None,
+) -> pl.DataFrame:
+    """Baseline rows (BASELINE_SCHEMA) for the properties of `current` (the epc_cache rows) and `effective`.
+
+    rates / factors: fuel rates and carbon factors valid today (`rates_as_of(..., region=None)`,
+    `factors_as_of`).
+    """
+    calculated = score_effective(effective)
+    base = assemble_baseline(current, effective, calculated)
+    energy, meters = energy_block(calculated)
+    bills = price_portfolio(energy, meters, rates)
+    carbon = carbon_portfolio(energy, factors)
+    metered = expected_metered(base["effective_primary_energy_kwh_per_m2"], base["effective_band"]).select(
+        pl.col("expected_metered_primary_energy_kwh_m2_estimate")
+    )
+    out = (
+        pl.concat([base, metered], how="horizontal")
+        .join(bills, on="property_id", how="left")
+        .join(carbon, on="property_id", how="left")
+        .join(input_keys(current, effective, versions), on="property_id", how="left")
+        .with_columns(pl.lit(rates_version, pl.Int64).alias("rates_version"))
+    )
+    return conform(out).sort("property_id")

@@ -1,0 +1,512 @@
+"""The property baseline: lodged and effective performance side by side, and the energy block.
+
+Pure: frames in, frames out (docs/adr/0008-property-baseline.md).
+
+- Lodged performance: the register's figures of the current certificate (SAP, band, EI, CO2, primary
+  energy intensity), read from the raw document.
+- Calculated performance: the SAP 10.2 calculator on the effective EPC, at the UK-average climate of the
+  rating (SAP 10.2 Appendix U: ratings use region 0).
+- Rebaselining: the effective figures are the calculator's when the certificate predates SAP 10.2
+  (`pre_sap10`), when overrides or site notes changed the physical state (`physical_state_changed`, from
+  the physical hashes of `effective_epc`), or both; otherwise effective = lodged, and a divergence between
+  lodged and calculated beyond the tolerances below is flagged.
+- Energy block: delivered kWh per end use and fuel from the calculator at the home's local climate
+  (Table U1-U4 region of its postcode), the shape `ara_assets.baseline.pricing` prices.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import polars as pl
+
+from ara_assets.sap10 import calculate
+from ara_assets.sap10.rdsap import expand_collect
+
+# Table 14 (SAP 10.2): band thresholds on the integer rating.
+BAND_THRESHOLDS: tuple[tuple[int, str], ...] = (
+    (92, "A"), (81, "B"), (69, "C"), (55, "D"), (39, "E"), (21, "F"), (-10_000, "G"),
+)  # fmt: skip
+
+# Divergence tolerances for homes that are not rebaselined. The register lodges integer SAP, CO2 in
+# tonnes to one decimal and primary energy in whole kWh/m2, so each tolerance also allows for that rounding.
+SAP_TOLERANCE_POINTS = 0.5
+RELATIVE_TOLERANCE = 0.01
+CO2_ROUNDING_T = 0.05
+PRIMARY_ENERGY_ROUNDING_KWH_M2 = 0.5
+
+REBASELINE_REASONS = ("none", "pre_sap10", "physical_state_changed", "both")
+
+# Fields of the register document that hold the lodged figures (shared/notes/epc-register.md section 3).
+_LODGED_FIELDS: dict[str, str] = {
+    "lodged_sap_rating": "energy_rating_current",
+    "lodged_ei_rating": "environmental_impact_current",
+    "lodged_co2_t_per_year": "co2_emissions_current",
+    "lodged_primary_energy_kwh_per_m2": "energy_consumption_current",
+    "lodged_floor_area_m2": "total_floor_area",
+}
+
+# SAP fuel codes used for electricity end uses when the calculator names none.
+STANDARD_ELECTRICITY = 30
+
+# SAP electricity tariff codes (SAP-Schema) -> the meter types of ara_assets.baseline.pricing.
+METER_TYPES = {1: "single", 2: "dual_7h", 3: "dual_10h", 4: "24h", 5: "18h"}
+
+
+def band_expr(rating_int: pl.Expr) -> pl.Expr:
+    expr = pl.lit(None, pl.String)
+    for threshold, letter in reversed(BAND_THRESHOLDS):
+        expr = pl.when(rating_int >= threshold).then(pl.lit(letter)).otherwise(expr)
+    return expr
+
+
+def _json_number(raw: pl.Expr, field: str) -> pl.Expr:
+    # Register numbers come bare or as {"value": x, "quantity": ...} (a known quirk).
+    return pl.coalesce(
+        raw.str.json_path_match(f"$.{field}.value"), raw.str.json_path_match(f"$.{field}")
+    ).cast(pl.Float64, strict=False)
+
+
+def lodged_performance(current: pl.DataFrame) -> pl.DataFrame:
+    """The register's figures for each property's current certificate (null where it has none)."""
+    raw = pl.col("raw")
+    return (
+        current.select(
+            "property_id",
+            "certificate_number",
+            pl.col("sap_version").alias("lodged_sap_version"),
+            pl.col("schema_type").alias("lodged_schema_type"),
+            *[_json_number(raw, field).alias(name) for name, field in _LODGED_FIELDS.items()],
+            raw.str.json_path_match("$.current_energy_efficiency_band").alias("lodged_band_register"),
+        )
+        .with_columns(
+            pl.coalesce(
+                "lodged_band_register", band_expr(pl.col("lodged_sap_rating").round(0).cast(pl.Int64))
+            ).alias("lodged_band")
+        )
+        .drop("lodged_band_register")
+    )
+
+
+CALCULATED_SCHEMA: dict[str, pl.DataType] = {
+    "property_id": pl.Int64(),
+    "calculated_sap_rating": pl.Float64(),
+    "calculated_sap_rating_int": pl.Int64(),
+    "calculated_band": pl.String(),
+    "calculated_ei_rating": pl.Float64(),
+    "calculated_co2_t_per_year": pl.Float64(),
+    "calculated_primary_energy_kwh_per_m2": pl.Float64(),
+    "total_floor_area_m2": pl.Float64(),
+    "pcdb_fallback": pl.Boolean(),
+    "calculation_error": pl.String(),
+    # energy block at the local climate, kWh per year
+    "space_heating_kwh": pl.Float64(),
+    "water_heating_kwh": pl.Float64(),
+    "main_space_heating_fuel_kwh": pl.Float64(),
+    "main_2_space_heating_fuel_kwh": pl.Float64(),
+    "secondary_space_heating_fuel_kwh": pl.Float64(),
+    "water_heating_fuel_kwh": pl.Float64(),
+    "pumps_fans_electricity_kwh": pl.Float64(),
+    "lighting_electricity_kwh": pl.Float64(),
+    "appliances_electricity_kwh": pl.Float64(),
+    "cooking_electricity_kwh": pl.Float64(),
+    "cooling_electricity_kwh": pl.Float64(),
+    "pv_generated_kwh": pl.Float64(),
+    "pv_used_in_dwelling_kwh": pl.Float64(),
+    "pv_exported_kwh": pl.Float64(),
+    "primary_energy_kwh_local": pl.Float64(),
+    "main_heating_fuel": pl.Int32(),
+    "main_heating_2_fuel": pl.Int32(),
+    "secondary_heating_fuel": pl.Int32(),
+    "water_heating_fuel": pl.Int32(),
+    "main_heating_code": pl.Int32(),
+    "meter_type": pl.String(),
+    "local_climate_region": pl.Int32(),
+}
+
+_ENERGY_OUTPUTS = [
+    "space_heating_kwh",
+    "water_heating_kwh",
+    "main_space_heating_fuel_kwh",
+    "main_2_space_heating_fuel_kwh",
+    "secondary_space_heating_fuel_kwh",
+    "water_heating_fuel_kwh",
+    "pumps_fans_electricity_kwh",
+    "lighting_electricity_kwh",
+    "appliances_electricity_kwh",
+    "cooking_electricity_kwh",
+    "cooling_electricity_kwh",
+    "pv_generated_kwh",
+    "pv_used_in_dwelling_kwh",
+    "pv_exported_kwh",
+]
+
+
+def score_effective(effective: pl.DataFrame) -> pl.DataFrame:
+    """Calculated performance and energy block for every property with an effective EPC document.
+
+    One row per such property; `calculation_error` names the certificate, field and value where the
+    expansion or the worksheet refused it (its figures are then null).
+    """
+    with_doc = effective.filter(pl.col("document").is_not_null()).select("property_id", "document")
+    if with_doc.is_empty():
+        return pl.DataFrame(schema=CALCULATED_SCHEMA)
+    property_ids = with_doc["property_id"].to_list()
+    docs = [json.loads(d) for d in with_doc["document"].to_list()]
+    inputs, expansion_errors = expand_collect(docs, normalise_docs=False)
+    errors: dict[int, str] = {property_ids[e.index]: e.message for e in expansion_errors}
+    rows = pl.DataFrame(schema={"property_id": pl.Int64()})
+    if inputs.height:
+        ids = np.asarray(property_ids, dtype=np.int64)[inputs["input_index"].to_numpy()]
+        inputs = inputs.with_columns(
+            pl.Series("home_id", [str(i) for i in ids], dtype=pl.String),
+            pl.Series("property_id", ids, dtype=pl.Int64),
+        )
+        rating = calculate(inputs, errors="collect")
+        local_inputs = inputs.with_columns(
+            pl.coalesce(pl.col("local_climate_region"), pl.lit(0)).cast(pl.Int32).alias("climate_region")
+        )
+        local = calculate(local_inputs, errors="collect")
+        rows = _combine(inputs, rating, local)
+        for r in rows.filter(pl.col("calculation_error").is_not_null()).iter_rows(named=True):
+            errors[r["property_id"]] = r["calculation_error"]
+        rows = rows.filter(pl.col("calculation_error").is_null())
+    failed = pl.DataFrame(
+        {"property_id": list(errors), "calculation_error": list(errors.values())},
+        schema={"property_id": pl.Int64(), "calculation_error": pl.String()},
+    )
+    out = pl.concat([rows, failed], how="diagonal_relaxed")
+    return out.select([pl.col(c).cast(t) if c in out.columns else pl.lit(None, t).alias(c)
+                       for c, t in CALCULATED_SCHEMA.items()]).sort("property_id")  # fmt: skip
+
+
+def _combine(inputs: pl.DataFrame, rating: pl.DataFrame, local: pl.DataFrame) -> pl.DataFrame:
+    def err(frame: pl.DataFrame) -> pl.Expr:
+        return pl.col("error") if "error" in frame.columns else pl.lit(None, pl.String)
+
+    rated = rating.select(
+        pl.col("home_id"),
+        pl.col("sap_rating").alias("calculated_sap_rating"),
+        pl.col("sap_rating_int").cast(pl.Int64).alias("calculated_sap_rating_int"),
+        pl.col("band").alias("calculated_band"),
+        pl.col("ei_rating").alias("calculated_ei_rating"),
+        (pl.col("co2_kg_per_year") / 1000.0).alias("calculated_co2_t_per_year"),
+        pl.col("primary_energy_kwh_per_m2").alias("calculated_primary_energy_kwh_per_m2"),
+        err(rating).alias("_rating_error"),
+    )
+    local_cols = local.select(
+        pl.col("home_id"),
+        *[pl.col(c) for c in _ENERGY_OUTPUTS],
+        pl.col("primary_energy_kwh").alias("primary_energy_kwh_local"),
+        "main_heating_fuel",
+        "main_heating_2_fuel",
+        "secondary_heating_fuel",
+        "water_heating_fuel",
+        err(local).alias("_local_error"),
+    )
+    base = inputs.select(
+        "home_id",
+        "property_id",
+        pl.col("storey_floor_area_m2").list.sum().alias("total_floor_area_m2"),
+        "pcdb_fallback",
+        "main_heating_code",
+        pl.col("electricity_tariff").replace_strict(METER_TYPES, default="single").alias("meter_type"),
+        "local_climate_region",
+    )
+    return (
+        base.join(rated, on="home_id", how="left")
+        .join(local_cols, on="home_id", how="left")
+        .with_columns(pl.coalesce("_rating_error", "_local_error").alias("calculation_error"))
+        .drop("home_id", "_rating_error", "_local_error")
+    )
+
+
+BASELINE_STATUS = ("ok", "no_effective_epc", "calculation_failed")
+
+
+def assemble_baseline(
+    current: pl.DataFrame, effective: pl.DataFrame, calculated: pl.DataFrame
+) -> pl.DataFrame:
+    """The performance pair per property: lodged, calculated and effective figures, the rebaseline reason
+    and the divergence flag. Every property of `current` keeps its row."""
+    lodged = lodged_performance(current)
+    eff = effective.select(
+        "property_id",
+        "uprn",
+        "source_path",
+        "physical_hash",
+        "lodged_physical_hash",
+        pl.col("reason").alias("effective_reason"),
+        pl.col("document").is_not_null().alias("_has_document"),
+    )
+    frame = lodged.join(eff, on="property_id", how="left").join(calculated, on="property_id", how="left")
+
+    pre = pl.col("lodged_sap_version").is_not_null() & (pl.col("lodged_sap_version") < 10.2)
+    # No lodged certificate but a survey: the only figures are the calculator's, a physical-state source.
+    changed = pl.col("_has_document") & (
+        (pl.col("source_path") == "site_notes")
+        | pl.col("lodged_physical_hash").is_null()
+        | (pl.col("physical_hash") != pl.col("lodged_physical_hash"))
+    )
+    reason = (
+        pl.when(pre & changed)
+        .then(pl.lit("both"))
+        .when(pre)
+        .then(pl.lit("pre_sap10"))
+        .when(changed)
+        .then(pl.lit("physical_state_changed"))
+        .otherwise(pl.lit("none"))
+    )
+    frame = frame.with_columns(reason.alias("rebaseline_reason"))
+    rebased = pl.col("rebaseline_reason") != "none"
+    pairs = {
+        "sap_rating": ("lodged_sap_rating", "calculated_sap_rating"),
+        "ei_rating": ("lodged_ei_rating", "calculated_ei_rating"),
+        "co2_t_per_year": ("lodged_co2_t_per_year", "calculated_co2_t_per_year"),
+        "primary_energy_kwh_per_m2": (
+            "lodged_primary_energy_kwh_per_m2",
+            "calculated_primary_energy_kwh_per_m2",
+        ),
+    }  # fmt: skip
+    frame = (
+        frame.with_columns(
+            [
+                pl.when(rebased).then(pl.col(calc)).otherwise(pl.col(lod)).alias(f"effective_{name}")
+                for name, (lod, calc) in pairs.items()
+            ]
+        )
+        .with_columns(
+            pl.col("effective_sap_rating").round(0).cast(pl.Int64).alias("effective_sap_rating_int"),
+        )
+        .with_columns(
+            pl.when(rebased)
+            .then(pl.col("calculated_band"))
+            .otherwise(pl.col("lodged_band"))
+            .alias("effective_band"),
+        )
+    )
+    has_both = (
+        ~rebased & pl.col("calculated_sap_rating").is_not_null() & pl.col("lodged_sap_rating").is_not_null()
+    )
+    sap_gap = (pl.col("calculated_sap_rating") - pl.col("lodged_sap_rating")).abs()
+    co2_gap = (pl.col("calculated_co2_t_per_year") - pl.col("lodged_co2_t_per_year")).abs()
+    pe_gap = (
+        pl.col("calculated_primary_energy_kwh_per_m2") - pl.col("lodged_primary_energy_kwh_per_m2")
+    ).abs()
+    divergent = has_both & (
+        (sap_gap > SAP_TOLERANCE_POINTS)
+        | (co2_gap > pl.max_horizontal(RELATIVE_TOLERANCE * pl.col("lodged_co2_t_per_year"), CO2_ROUNDING_T))
+        | (
+            pe_gap
+            > pl.max_horizontal(
+                RELATIVE_TOLERANCE * pl.col("lodged_primary_energy_kwh_per_m2"),
+                pl.lit(PRIMARY_ENERGY_ROUNDING_KWH_M2),
+            )
+        )
+    )  # fmt: skip
+    status = (
+        pl.when(~pl.col("_has_document").fill_null(False))
+        .then(pl.lit("no_effective_epc"))
+        .when(pl.col("effective_sap_rating").is_null())
+        .then(pl.lit("calculation_failed"))
+        .otherwise(pl.lit("ok"))
+    )
+    status_reason = (
+        pl.when(~pl.col("_has_document").fill_null(False))
+        .then(pl.col("effective_reason"))
+        .when(pl.col("effective_sap_rating").is_null())
+        .then(pl.lit("calculation failed: ") + pl.col("calculation_error").fill_null("no result"))
+        .otherwise(pl.lit(None, pl.String))
+    )  # fmt: skip
+    return frame.with_columns(
+        divergent.fill_null(False).alias("divergent"),
+        (pl.col("calculated_sap_rating") - pl.col("lodged_sap_rating")).alias("divergence_sap_points"),
+        status.alias("baseline_status"),
+        status_reason.alias("baseline_reason"),
+    ).drop("_has_document", "effective_reason")
+
+
+# Table 12a row of the main heating system on an off-peak meter, by SAP Table 4a code range.
+def _offpeak_category_of_main(code: pl.Expr) -> pl.Expr:
+    return (
+        pl.when(code.is_between(401, 409))
+        .then(pl.lit("storage"))
+        .when(code.is_between(191, 196))
+        .then(pl.lit("direct_acting_boiler"))
+        .otherwise(pl.lit("direct_acting"))
+    )
+
+
+def energy_block(calculated: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The calculator's delivered energy as the long energy block and the meters frame of
+    `ara_assets.baseline.pricing.price_energy` / `ara_assets.baseline.carbon.carbon`."""
+    ok = calculated.filter(
+        pl.col("calculation_error").is_null() & pl.col("calculated_sap_rating").is_not_null()
+    )
+    elec = pl.lit(STANDARD_ELECTRICITY, pl.Int32)
+    ends: list[tuple[str, str, pl.Expr, pl.Expr | None]] = [
+        ("space_heating_main", "main_space_heating_fuel_kwh", pl.col("main_heating_fuel"),
+         _offpeak_category_of_main(pl.col("main_heating_code"))),
+        ("space_heating_main_2", "main_2_space_heating_fuel_kwh",
+         pl.coalesce("main_heating_2_fuel", "main_heating_fuel"), pl.lit("direct_acting")),
+        ("space_heating_secondary", "secondary_space_heating_fuel_kwh",
+         pl.col("secondary_heating_fuel"), None),
+        # Water heated by an electric immersion on an off-peak meter: priced as direct-acting (all at the
+        # high rate) until the calculator reports the Table 13 fraction; conservative, stated in ADR 0008.
+        ("water_heating", "water_heating_fuel_kwh", pl.col("water_heating_fuel"), pl.lit("direct_acting")),
+        ("lighting", "lighting_electricity_kwh", elec, None),
+        ("appliances", "appliances_electricity_kwh", elec, None),
+        ("cooking", "cooking_electricity_kwh", elec, None),
+        ("pumps_fans", "pumps_fans_electricity_kwh", elec, None),
+        ("cooling", "cooling_electricity_kwh", elec, None),
+        ("pv_used", "pv_used_in_dwelling_kwh", elec, None),
+    ]  # fmt: skip
+    parts = [
+        ok.select(
+            "property_id",
+            pl.lit(end_use).alias("end_use"),
+            fuel.cast(pl.Int64).alias("fuel_code"),
+            pl.col(column).fill_null(0.0).alias("kwh"),
+            (category if category is not None else pl.lit(None, pl.String)).alias("offpeak_category"),
+        )
+        for end_use, column, fuel, category in ends
+    ]
+    energy = pl.concat(parts).filter((pl.col("kwh") > 0) & pl.col("fuel_code").is_not_null())
+    meters = ok.select(
+        "property_id",
+        pl.col("meter_type").fill_null("single"),
+        pl.col("pv_exported_kwh").fill_null(0.0).alias("pv_export_kwh"),
+    )
+    return energy.sort("property_id", "end_use"), meters
+
+
+# The persisted baseline: one row per property, flat typed columns (table property_baseline_performance,
+# sql/0007_property_baseline.sql; a test keeps the two in step).
+BASELINE_SCHEMA: dict[str, pl.DataType] = {
+    "property_id": pl.Int64(),
+    "uprn": pl.Int64(),
+    "certificate_number": pl.String(),
+    "source_path": pl.String(),
+    "physical_hash": pl.String(),
+    "input_key": pl.String(),
+    "rates_version": pl.Int64(),
+    "baseline_status": pl.String(),
+    "baseline_reason": pl.String(),
+    "lodged_sap_version": pl.Float64(),
+    "lodged_schema_type": pl.String(),
+    "lodged_sap_rating": pl.Float64(),
+    "lodged_band": pl.String(),
+    "lodged_ei_rating": pl.Float64(),
+    "lodged_co2_t_per_year": pl.Float64(),
+    "lodged_primary_energy_kwh_per_m2": pl.Float64(),
+    "lodged_floor_area_m2": pl.Float64(),
+    "calculated_sap_rating": pl.Float64(),
+    "calculated_sap_rating_int": pl.Int64(),
+    "calculated_band": pl.String(),
+    "calculated_ei_rating": pl.Float64(),
+    "calculated_co2_t_per_year": pl.Float64(),
+    "calculated_primary_energy_kwh_per_m2": pl.Float64(),
+    "effective_sap_rating": pl.Float64(),
+    "effective_sap_rating_int": pl.Int64(),
+    "effective_band": pl.String(),
+    "effective_ei_rating": pl.Float64(),
+    "effective_co2_t_per_year": pl.Float64(),
+    "effective_primary_energy_kwh_per_m2": pl.Float64(),
+    "rebaseline_reason": pl.String(),
+    "divergent": pl.Boolean(),
+    "divergence_sap_points": pl.Float64(),
+    "pcdb_fallback": pl.Boolean(),
+    "calculation_error": pl.String(),
+    "total_floor_area_m2": pl.Float64(),
+    "local_climate_region": pl.Int32(),
+    "meter_type": pl.String(),
+    "main_heating_fuel": pl.Int32(),
+    "secondary_heating_fuel": pl.Int32(),
+    "water_heating_fuel": pl.Int32(),
+    "space_heating_kwh": pl.Float64(),
+    "water_heating_kwh": pl.Float64(),
+    "main_space_heating_fuel_kwh": pl.Float64(),
+    "main_2_space_heating_fuel_kwh": pl.Float64(),
+    "secondary_space_heating_fuel_kwh": pl.Float64(),
+    "water_heating_fuel_kwh": pl.Float64(),
+    "pumps_fans_electricity_kwh": pl.Float64(),
+    "lighting_electricity_kwh": pl.Float64(),
+    "appliances_electricity_kwh": pl.Float64(),
+    "cooking_electricity_kwh": pl.Float64(),
+    "cooling_electricity_kwh": pl.Float64(),
+    "pv_generated_kwh": pl.Float64(),
+    "pv_used_in_dwelling_kwh": pl.Float64(),
+    "pv_exported_kwh": pl.Float64(),
+    "energy_cost_gbp": pl.Float64(),
+    "standing_charge_gbp": pl.Float64(),
+    "export_income_gbp": pl.Float64(),
+    "total_bill_gbp": pl.Float64(),
+    "bill_error": pl.String(),
+    "co2_desnz_kg": pl.Float64(),
+    "co2_sap_kg": pl.Float64(),
+    "primary_energy_sap_kwh": pl.Float64(),
+    "expected_metered_primary_energy_kwh_m2_estimate": pl.Float64(),
+}
+
+
+def conform(frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame in BASELINE_SCHEMA's columns and types (missing columns null)."""
+    return frame.select(
+        [
+            pl.col(c).cast(t) if c in frame.columns else pl.lit(None, t).alias(c)
+            for c, t in BASELINE_SCHEMA.items()
+        ]
+    )
+
+
+def input_keys(current: pl.DataFrame, effective: pl.DataFrame, versions: str) -> pl.DataFrame:
+    """What each property's baseline row is computed from, as one comparable string per property.
+
+    `versions` names the rates/factors versions and the calculator code; the rest is per home: the
+    physical hash of the effective EPC (or why there is none), the current certificate and its SAP version.
+    """
+    return (
+        current.select("property_id", "certificate_number", "sap_version")
+        .join(
+            effective.select("property_id", "physical_hash", "source_path", "reason"),
+            on="property_id",
+            how="left",
+        )
+        .select(
+            "property_id",
+            pl.concat_str(
+                pl.coalesce("physical_hash", pl.concat_str(pl.lit("none:"), pl.col("reason").fill_null(""))),
+                pl.col("source_path").fill_null(""),
+                pl.col("certificate_number").fill_null(""),
+                pl.col("sap_version").cast(pl.String).fill_null(""),
+                pl.lit(versions),
+                separator="|",
+            ).alias("input_key"),
+        )
+    )
+
+
+def summarise(baseline: pl.DataFrame) -> dict[str, object]:
+    """The portfolio's baseline in a few numbers (asset metadata and `ara portfolio summary`)."""
+
+    def counts(column: str) -> dict[str, int]:
+        found = baseline.filter(pl.col(column).is_not_null()).group_by(column).len().sort(column)
+        return {str(r[column]): int(r["len"]) for r in found.iter_rows(named=True)}
+
+    rebased = baseline.filter(pl.col("rebaseline_reason") != "none")
+    bills = baseline["total_bill_gbp"].drop_nulls()
+    co2 = baseline["effective_co2_t_per_year"].drop_nulls()
+    return {
+        "lodged_bands": counts("lodged_band"),
+        "effective_bands": counts("effective_band"),
+        "rebaselined": {k: v for k, v in counts("rebaseline_reason").items() if k != "none"},
+        "rebaselined_total": rebased.height,
+        "divergent": int(baseline["divergent"].sum() or 0),
+        "calculation_failed": int((baseline["baseline_status"] == "calculation_failed").sum()),
+        "without_effective_epc": int((baseline["baseline_status"] == "no_effective_epc").sum()),
+        "bills_priced": bills.len(),
+        "bill_errors": int(baseline["bill_error"].is_not_null().sum()),
+        "mean_annual_bill_gbp": round(float(bills.mean()), 2) if bills.len() else None,
+        "total_co2_tonnes": round(float(co2.sum()), 3),
+    }  # fmt: skip
