@@ -46,6 +46,9 @@ def _check(result: subprocess.CompletedProcess, tmp_path: Path) -> None:
     assert "changed the effective EPC of 1 property" in out
     assert "epc_with_overrides': 1" in out
     assert "dagster dev" in out
+    # The baseline ran, and the override's home was recomputed by automation.
+    assert '"effective_bands"' in out and '"mean_annual_bill_gbp"' in out
+    assert "automation requested property_baseline for ['demo']" in out
     # The Dagster instance the UI will open holds both runs.
     runs = list((tmp_path / "ara" / "dagster_home").rglob("runs.db"))
     assert runs, "no Dagster run storage under DAGSTER_HOME"

@@ -1,0 +1,232 @@
+"""The performance pair and rebaselining (pure), on hand-made frames."""
+
+import json
+
+import polars as pl
+import pytest
+
+from ara_assets.baseline.performance import (
+    BASELINE_SCHEMA,
+    assemble_baseline,
+    band_expr,
+    energy_block,
+    input_keys,
+    lodged_performance,
+    summarise,
+)
+
+
+def _current(rows: list[dict]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "property_id": [r["property_id"] for r in rows],
+            "certificate_number": [r.get("certificate_number") for r in rows],
+            "sap_version": [r.get("sap_version") for r in rows],
+            "schema_type": [r.get("schema_type") for r in rows],
+            "raw": [json.dumps(r["raw"]) if r.get("raw") else None for r in rows],
+        },
+        schema_overrides={
+            "sap_version": pl.Float64,
+            "certificate_number": pl.String,
+            "schema_type": pl.String,
+        },
+    )
+
+
+def _effective(rows: list[dict]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "property_id": [r["property_id"] for r in rows],
+            "uprn": [900000000000 + r["property_id"] for r in rows],
+            "source_path": [r.get("source_path", "epc") for r in rows],
+            "physical_hash": [r.get("physical_hash", "h") for r in rows],
+            "lodged_physical_hash": [r.get("lodged_physical_hash", "h") for r in rows],
+            "reason": [r.get("reason") for r in rows],
+            "document": [r.get("document", "{}") for r in rows],
+        },
+        schema_overrides={"lodged_physical_hash": pl.String, "physical_hash": pl.String, "reason": pl.String,
+                          "document": pl.String},
+    )  # fmt: skip
+
+
+def _calculated(rows: list[dict]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "property_id": [r["property_id"] for r in rows],
+            "calculated_sap_rating": [r.get("sap") for r in rows],
+            "calculated_band": [r.get("band") for r in rows],
+            "calculated_ei_rating": [r.get("ei") for r in rows],
+            "calculated_co2_t_per_year": [r.get("co2") for r in rows],
+            "calculated_primary_energy_kwh_per_m2": [r.get("pe") for r in rows],
+            "calculation_error": [r.get("error") for r in rows],
+        },
+        schema_overrides={"calculated_sap_rating": pl.Float64, "calculated_band": pl.String,
+                          "calculated_ei_rating": pl.Float64, "calculated_co2_t_per_year": pl.Float64,
+                          "calculated_primary_energy_kwh_per_m2": pl.Float64, "calculation_error": pl.String},
+    )  # fmt: skip
+
+
+LODGED = {
+    "energy_rating_current": 70,
+    "current_energy_efficiency_band": "C",
+    "environmental_impact_current": 68,
+    "co2_emissions_current": {"value": 2.5, "quantity": "tonnes per year"},
+    "energy_consumption_current": 180,
+    "total_floor_area": 80,
+}
+
+
+def test_lodged_performance_reads_bare_and_wrapped_numbers():
+    out = lodged_performance(_current([{"property_id": 1, "certificate_number": "c1", "sap_version": 10.2,
+                                        "raw": LODGED}, {"property_id": 2}]))  # fmt: skip
+    row = out.row(0, named=True)
+    assert row["lodged_sap_rating"] == 70 and row["lodged_co2_t_per_year"] == 2.5
+    assert row["lodged_band"] == "C" and row["lodged_primary_energy_kwh_per_m2"] == 180
+    assert out.row(1, named=True)["lodged_sap_rating"] is None
+
+
+@pytest.mark.parametrize(
+    ("sap_version", "physical_hash", "source", "reason"),
+    [
+        (10.2, "h", "epc", "none"),
+        (9.94, "h", "epc", "pre_sap10"),
+        (10.2, "other", "epc_with_overrides", "physical_state_changed"),
+        (9.94, "other", "epc_with_overrides", "both"),
+        (10.2, "h", "site_notes", "physical_state_changed"),
+    ],
+)
+def test_rebaseline_reasons(sap_version, physical_hash, source, reason):
+    current = _current(
+        [{"property_id": 1, "certificate_number": "c", "sap_version": sap_version, "raw": LODGED}]
+    )
+    effective = _effective([{"property_id": 1, "physical_hash": physical_hash, "source_path": source}])
+    calculated = _calculated([{"property_id": 1, "sap": 64.4, "band": "D", "ei": 60, "co2": 3.0, "pe": 200}])
+    row = assemble_baseline(current, effective, calculated).row(0, named=True)
+    assert row["rebaseline_reason"] == reason
+    if reason == "none":
+        assert row["effective_sap_rating"] == 70 and row["effective_band"] == "C"
+        assert row["divergent"]  # 70 lodged vs 64.4 calculated
+    else:
+        assert row["effective_sap_rating"] == 64.4 and row["effective_band"] == "D"
+        assert row["effective_sap_rating_int"] == 64
+        assert not row["divergent"]  # divergence is only flagged where lodged figures stand
+
+
+def test_divergence_tolerances_allow_register_rounding():
+    current = _current([{"property_id": 1, "certificate_number": "c", "sap_version": 10.2, "raw": LODGED}])
+    effective = _effective([{"property_id": 1}])
+    close = _calculated([{"property_id": 1, "sap": 70.4, "band": "C", "ei": 68, "co2": 2.54, "pe": 180.4}])
+    assert not assemble_baseline(current, effective, close).row(0, named=True)["divergent"]
+    co2_off = _calculated([{"property_id": 1, "sap": 70.2, "band": "C", "ei": 68, "co2": 2.7, "pe": 180}])
+    assert assemble_baseline(current, effective, co2_off).row(0, named=True)["divergent"]
+
+
+def test_homes_without_epc_or_with_failed_calculation_keep_rows_with_reasons():
+    current = _current([{"property_id": 1}, {"property_id": 2, "certificate_number": "c", "sap_version": 9.9,
+                                              "raw": LODGED}])  # fmt: skip
+    effective = _effective([
+        {"property_id": 1, "document": None, "reason": "no certificate on the register for this UPRN",
+         "physical_hash": None, "lodged_physical_hash": None, "source_path": "none"},
+        {"property_id": 2},
+    ])  # fmt: skip
+    calculated = _calculated([{"property_id": 2, "error": "certificate c: field x = 1 not supported"}])
+    out = assemble_baseline(current, effective, calculated)
+    first, second = out.row(0, named=True), out.row(1, named=True)
+    assert first["baseline_status"] == "no_effective_epc"
+    assert first["baseline_reason"] == "no certificate on the register for this UPRN"
+    assert second["baseline_status"] == "calculation_failed" and second["rebaseline_reason"] == "pre_sap10"
+    assert "field x = 1" in second["baseline_reason"]
+
+
+def test_band_expression_matches_table_14():
+    ratings = pl.DataFrame({"r": [1, 20, 21, 38, 39, 54, 55, 68, 69, 80, 81, 91, 92, 110]})
+    bands = ratings.select(band_expr(pl.col("r")).alias("band"))["band"].to_list()
+    assert bands == ["G", "G", "F", "F", "E", "E", "D", "D", "C", "C", "B", "B", "A", "A"]
+
+
+def test_energy_block_long_shape_and_meters():
+    calc = pl.DataFrame(
+        {
+            "property_id": [1],
+            "calculated_sap_rating": [70.0],
+            "calculation_error": [None],
+            "main_space_heating_fuel_kwh": [9000.0],
+            "main_2_space_heating_fuel_kwh": [0.0],
+            "secondary_space_heating_fuel_kwh": [0.0],
+            "water_heating_fuel_kwh": [2500.0],
+            "lighting_electricity_kwh": [300.0],
+            "appliances_electricity_kwh": [2000.0],
+            "cooking_electricity_kwh": [400.0],
+            "pumps_fans_electricity_kwh": [150.0],
+            "cooling_electricity_kwh": [0.0],
+            "pv_used_in_dwelling_kwh": [500.0],
+            "pv_exported_kwh": [700.0],
+            "main_heating_fuel": [1],
+            "main_heating_2_fuel": [None],
+            "secondary_heating_fuel": [None],
+            "water_heating_fuel": [1],
+            "main_heating_code": [104],
+            "meter_type": ["single"],
+        },
+        schema_overrides={"calculation_error": pl.String, "main_heating_2_fuel": pl.Int32,
+                          "secondary_heating_fuel": pl.Int32},
+    )  # fmt: skip
+    energy, meters = energy_block(calc)
+    by_use = dict(zip(energy["end_use"], energy["kwh"], strict=True))
+    assert by_use == {
+        "space_heating_main": 9000.0,
+        "water_heating": 2500.0,
+        "lighting": 300.0,
+        "appliances": 2000.0,
+        "cooking": 400.0,
+        "pumps_fans": 150.0,
+        "pv_used": 500.0,
+    }
+    gas = energy.filter(pl.col("end_use") == "space_heating_main")["fuel_code"].item()
+    assert gas == 1
+    assert meters.row(0, named=True) == {"property_id": 1, "meter_type": "single", "pv_export_kwh": 700.0}
+
+
+def test_input_keys_change_with_physical_state_and_versions():
+    current = _current([{"property_id": 1, "certificate_number": "c", "sap_version": 10.2, "raw": LODGED}])
+    k1 = input_keys(current, _effective([{"property_id": 1}]), "rates:1")["input_key"].item()
+    k2 = input_keys(current, _effective([{"property_id": 1, "physical_hash": "x"}]), "rates:1")[
+        "input_key"
+    ].item()
+    k3 = input_keys(current, _effective([{"property_id": 1}]), "rates:2")["input_key"].item()
+    assert len({k1, k2, k3}) == 3
+    assert k1 == input_keys(current, _effective([{"property_id": 1}]), "rates:1")["input_key"].item()
+
+
+def test_summary_shape():
+    frame = pl.DataFrame(
+        {
+            "lodged_band": ["C", "D", None],
+            "effective_band": ["C", "C", None],
+            "rebaseline_reason": ["none", "pre_sap10", "none"],
+            "divergent": [True, False, False],
+            "baseline_status": ["ok", "ok", "no_effective_epc"],
+            "bill_error": [None, None, None],
+            "total_bill_gbp": [1000.0, 2000.0, None],
+            "effective_co2_t_per_year": [2.0, 3.5, None],
+        },
+        schema_overrides={"bill_error": pl.String},
+    )
+    s = summarise(frame)
+    assert s["lodged_bands"] == {"C": 1, "D": 1} and s["effective_bands"] == {"C": 2}
+    assert s["rebaselined"] == {"pre_sap10": 1} and s["divergent"] == 1
+    assert s["mean_annual_bill_gbp"] == 1500.0 and s["total_co2_tonnes"] == 5.5
+
+
+def test_schema_has_no_duplicates_and_key_columns():
+    assert len(BASELINE_SCHEMA) == len(set(BASELINE_SCHEMA))
+    for column in (
+        "lodged_sap_rating",
+        "effective_sap_rating",
+        "calculated_sap_rating",
+        "rebaseline_reason",
+        "total_bill_gbp",
+        "co2_desnz_kg",
+        "expected_metered_primary_energy_kwh_m2_estimate",
+    ):
+        assert column in BASELINE_SCHEMA  # fmt: skip
