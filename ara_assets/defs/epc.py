@@ -10,13 +10,15 @@ stops downstream steps of the same run and nothing reads a wrong frame.
 
 import datetime as dt
 from collections.abc import Iterator
+from typing import Any
 
 import dagster as dg
 import polars as pl
 
 from ara_assets.defs.partitions import portfolios
 from ara_assets.property.certificates import pick_current_certificates
-from ara_assets.property.effective import assemble_effective_epc
+from ara_assets.property.effective import EFFECTIVE_EPC_SCHEMA, assemble_effective_epc, effective_input_keys
+from ara_assets.resources.io_manager import PolarsParquetIOManager
 from ara_assets.resources.register_client import EpcRegisterClient
 from ara_assets.resources.warehouse import WarehouseResource
 
@@ -149,13 +151,36 @@ def epc_cache(
     "inputs per property.",
 )
 def effective_epc(
-    context: dg.AssetExecutionContext, epc_cache: pl.DataFrame, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext,
+    epc_cache: pl.DataFrame,
+    warehouse: WarehouseResource,
+    io_manager: dg.ResourceParam[Any],
 ) -> Iterator[dg.Output[pl.DataFrame] | dg.AssetCheckResult]:
     property_ids = [int(p) for p in epc_cache["property_id"].to_list()]
     with warehouse.warehouse().unit_of_work() as uow:
         overrides = uow.overrides.effective_for_properties(property_ids)
         site_notes = uow.site_notes.latest_for_properties(property_ids)
-    effective = assemble_effective_epc(epc_cache, overrides, site_notes)
+    # Incremental: homes whose inputs (certificate, overrides in force, survey, assembly code) are as in
+    # the previous materialisation keep its rows; only the others are assembled again.
+    keys = effective_input_keys(epc_cache, overrides, site_notes)
+    previous = (
+        io_manager.load_previous(["effective_epc"], context.partition_key)
+        if isinstance(io_manager, PolarsParquetIOManager)
+        else None
+    )
+    if previous is not None and "input_key" in previous.columns:
+        kept = previous.join(keys, on=["property_id", "input_key"], how="semi")
+    else:
+        kept = pl.DataFrame(schema=EFFECTIVE_EPC_SCHEMA)
+    todo = epc_cache.join(kept.select("property_id"), on="property_id", how="anti")
+    todo_ids = todo["property_id"].implode()
+    fresh = assemble_effective_epc(
+        todo,
+        overrides.filter(pl.col("property_id").is_in(todo_ids)),
+        site_notes.filter(pl.col("property_id").is_in(todo_ids)),
+    )
+    effective = pl.concat([kept.select(list(EFFECTIVE_EPC_SCHEMA)), fresh]).sort("property_id")
+    context.log.info(f"effective EPC: {fresh.height} assembled, {kept.height} unchanged")
 
     by_source = effective.group_by("source_path").len()
     rejected = int(effective["overrides_rejected"].sum() or 0)
@@ -170,6 +195,8 @@ def effective_epc(
             "by_source_path": dg.MetadataValue.json(
                 {r["source_path"]: r["len"] for r in by_source.iter_rows(named=True)}
             ),
+            "assembled": fresh.height,
+            "unchanged": kept.height,
             "overrides_applied": int(effective["overrides_applied"].sum() or 0),
             "overrides_rejected": rejected,
             "without_effective_epc": int(effective["document"].is_null().sum()),

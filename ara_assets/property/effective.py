@@ -17,9 +17,12 @@ home is one parse, the overrides and one hash.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -53,6 +56,7 @@ EFFECTIVE_EPC_SCHEMA: dict[str, pl.DataType] = {
     "overrides_applied": pl.Int32(),
     "overrides_rejected": pl.Int32(),
     "reason": pl.String(),
+    "input_key": pl.String(),
 }
 
 
@@ -128,6 +132,65 @@ def _latest_site_notes(site_notes: pl.DataFrame) -> dict[int, dict[str, Any]]:
     return {int(r["property_id"]): r for r in latest.iter_rows(named=True)}
 
 
+_PACKAGE = Path(__file__).resolve().parent.parent
+
+
+@cache
+def assembly_digest() -> str:
+    """A digest of the code that assembles an effective EPC (this package and the EPC parser with its code
+    tables): a change to either makes every home's key change, so an upgrade re-assembles everything."""
+    digest = hashlib.sha256()
+    for folder in ("property", "epc"):
+        for path in sorted((_PACKAGE / folder).rglob("*")):
+            if path.suffix in {".py", ".csv", ".json"} and path.is_file():
+                digest.update(path.relative_to(_PACKAGE).as_posix().encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def effective_input_keys(
+    current: pl.DataFrame, overrides: pl.DataFrame, site_notes: pl.DataFrame
+) -> pl.DataFrame:
+    """What each property's effective EPC is assembled from, as one comparable string per property: the
+    current certificate (number and a hash of its document), the overrides in force (their ids: rows are
+    append-only, so ids identify content), the latest survey, and the assembly code's digest."""
+    override_ids = (
+        overrides.group_by("property_id").agg(
+            pl.col("override_id").sort().cast(pl.String).str.join(",").alias("_overrides")
+        )
+        if not overrides.is_empty()
+        else pl.DataFrame(schema={"property_id": pl.Int64, "_overrides": pl.String})
+    )
+    notes = (
+        site_notes.group_by("property_id").agg(pl.col("site_note_id").max().cast(pl.String).alias("_note"))
+        if not site_notes.is_empty()
+        else pl.DataFrame(schema={"property_id": pl.Int64, "_note": pl.String})
+    )
+    return (
+        current.select(
+            pl.col("property_id").cast(pl.Int64),
+            pl.col("certificate_number").fill_null(""),
+            # polars' hash is deterministic for a polars version; an upgrade re-assembles, which is safe.
+            pl.col("raw").hash().cast(pl.String).fill_null("").alias("_raw"),
+            pl.col("reason").cast(pl.String).fill_null("").alias("_reason"),
+        )
+        .join(override_ids.with_columns(pl.col("property_id").cast(pl.Int64)), on="property_id", how="left")
+        .join(notes.with_columns(pl.col("property_id").cast(pl.Int64)), on="property_id", how="left")
+        .select(
+            "property_id",
+            pl.concat_str(
+                "certificate_number",
+                "_raw",
+                "_reason",
+                pl.col("_overrides").fill_null(""),
+                pl.col("_note").fill_null(""),
+                pl.lit(assembly_digest()),
+                separator="|",
+            ).alias("input_key"),
+        )
+    )
+
+
 def assemble_effective_epc(
     current: pl.DataFrame, overrides: pl.DataFrame, site_notes: pl.DataFrame
 ) -> pl.DataFrame:
@@ -145,7 +208,9 @@ def assemble_effective_epc(
     for rec in current.iter_rows(named=True):
         property_id = int(rec["property_id"])
         rows.append(_assemble_one(rec, by_property.get(property_id, []), surveys.get(property_id)))
-    return pl.DataFrame(rows, schema=EFFECTIVE_EPC_SCHEMA, orient="row")
+    frame = pl.DataFrame(rows, schema={k: v for k, v in EFFECTIVE_EPC_SCHEMA.items() if k != "input_key"})
+    keys = effective_input_keys(current, overrides, site_notes)
+    return frame.join(keys, on="property_id", how="left").select(list(EFFECTIVE_EPC_SCHEMA))
 
 
 def _assemble_one(

@@ -78,6 +78,17 @@ class PolarsParquetIOManager(dg.ConfigurableIOManager):
             }
         )
 
+    def load_previous(self, asset_path: list[str], partition_key: str | None) -> pl.DataFrame | None:
+        """The last stored materialisation of an asset partition, or None: for assets that reuse the
+        unchanged part of their previous output (incremental runs)."""
+        path = self.path_for(asset_path, partition_key)
+        if _is_remote(path):
+            try:
+                return pl.read_parquet(path, storage_options=self.storage_options)
+            except FileNotFoundError:
+                return None
+        return pl.read_parquet(path) if Path(path).exists() else None
+
     def load_input(self, context: dg.InputContext) -> pl.DataFrame:
         upstream = context.upstream_output
         if upstream is None or not context.has_asset_key:

@@ -148,3 +148,21 @@ def test_assets_in_memory_with_partition_on_ephemeral_instance(pipeline: Pipelin
     cache = result.output_for_node("epc_cache")
     assert effective["property_id"].to_list() == cache["property_id"].to_list()
     assert effective.filter(pl.col("source_path") == "none")["reason"].is_not_null().all()
+
+
+def test_effective_epc_reassembles_only_changed_homes(pipeline: PipelineEnv):
+    assert _run(pipeline, [epc_cache, effective_epc]).success
+    again = _run(pipeline, [epc_cache, effective_epc], selection=[effective_epc])
+    meta = again.get_asset_materialization_events()[0].event_specific_data.materialization.metadata
+    assert meta["assembled"].value == 0 and meta["unchanged"].value == 40
+    target = _read(pipeline, "effective_epc").filter(pl.col("source_path") == "epc")["property_id"][0]
+    with pipeline.warehouse.unit_of_work() as uow:
+        uow.overrides.append_many(
+            [{"property_id": int(target), "field_path": "total_floor_area", "value": 99.0, "author": "t"}]
+        )
+    changed = _run(pipeline, [epc_cache, effective_epc], selection=[effective_epc])
+    meta = changed.get_asset_materialization_events()[0].event_specific_data.materialization.metadata
+    assert meta["assembled"].value == 1 and meta["unchanged"].value == 39
+    after = _read(pipeline, "effective_epc")
+    assert after.height == 40 and after["property_id"].is_sorted()
+    assert after.filter(pl.col("property_id") == target)["source_path"].item() == "epc_with_overrides"
