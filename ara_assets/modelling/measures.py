@@ -198,7 +198,7 @@ def _heat_pump(o: MeasureOption) -> Edit:
             # hot water from the heat pump through a (new, if too small or absent) cylinder
             "water_heating_code": pl.lit(901, dtype=pl.Int32),
             "water_heating_fuel": pl.lit(None, dtype=pl.Int32),
-            "water_heating_efficiency_pct": pl.lit(None, dtype=pl.Float64),
+            "water_heating_efficiency_pct": pl.lit(o.param("water_efficiency_pct"), dtype=pl.Float64),
             "cylinder_volume_l": pl.max_horizontal(
                 pl.col("cylinder_volume_l").fill_null(0.0), pl.lit(volume)
             ),
