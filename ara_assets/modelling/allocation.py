@@ -332,6 +332,8 @@ def _result(
 def _greedy(p: pl.DataFrame, slots: list[tuple[int, list[int], float]]) -> int:
     """Phase by phase, cheapest first among homes whose earlier phases are done; counts targets reached.
 
+    A row loop (first-fit into the slots), run only to report the MILP's gain; about 0.2 s at 100k homes.
+
     Only reaching home-phases are bought, except when a later phase of the home reaches its target.
     """
     done: set[str] = set()
