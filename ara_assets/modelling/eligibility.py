@@ -33,6 +33,7 @@ import polars as pl
 
 from ara_assets.modelling.catalogue import MEASURE_TYPES, CatalogueError, MeasureOption, catalogue
 from ara_assets.modelling.measures import pv_kwp_for_roof
+from ara_assets.modelling.scenarios import Scenario
 
 HEAT_PUMP_FABRIC = {"wall_u_max": 0.70, "roof_u_max": 0.40, "window_u_max": 3.1}
 NATURAL_VENTILATION = (1, 2, 9, 10)
@@ -301,6 +302,28 @@ def _rules(o: MeasureOption) -> list[tuple[pl.Expr, str]]:
     raise CatalogueError(
         f"measure type {mt!r}: no eligibility rules"
     )  # pragma: no cover - guarded by MEASURE_TYPES
+
+
+def eligibility_for_phase(homes: pl.DataFrame, scenario: Scenario, phase_index: int) -> pl.DataFrame:
+    """`eligibility` for phase `phase_index` (0-based) of a scenario; `homes` in their state at phase start.
+
+    Types excluded by the scenario read "excluded by the scenario"; types the phase does not allow read
+    "not allowed in phase '<name>'".
+    """
+    if not 0 <= phase_index < len(scenario.phases):
+        raise EligibilityError(
+            f"scenario {scenario.name!r}: field 'phase_index' value {phase_index} is not a phase (0.."
+            f"{len(scenario.phases) - 1})"
+        )
+    phase = scenario.phases[phase_index]
+    not_allowed = set(MEASURE_TYPES) - set(phase.allowed_measure_types) - set(scenario.excluded_measure_types)
+    result = eligibility(homes, [*scenario.excluded_measure_types, *not_allowed])
+    return result.with_columns(
+        pl.when(pl.col("measure_type").is_in(sorted(not_allowed)))
+        .then(pl.lit(f"not allowed in phase {phase.name!r}"))
+        .otherwise(pl.col("reason"))
+        .alias("reason")
+    )
 
 
 def eligibility(homes: pl.DataFrame, excluded_measure_types: Iterable[str] = ()) -> pl.DataFrame:

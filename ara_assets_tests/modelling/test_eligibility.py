@@ -132,3 +132,22 @@ def test_features_from_register_reads_the_main_building_part() -> None:
         "roof_construction": 4, "floor_construction": 2, "has_room_in_roof": True,
     }  # fmt: skip
     assert f.row(1, named=True)["roof_construction"] is None
+
+
+def test_phase_eligibility_follows_the_scenario() -> None:
+    from pathlib import Path
+
+    from ara_assets.modelling.eligibility import eligibility_for_phase
+    from ara_assets.modelling.scenarios import load_scenario_yaml
+
+    scenario = load_scenario_yaml(
+        Path(__file__).parents[2] / "examples/scenarios/three_phase_net_zero_ready.yaml"
+    )
+    r = eligibility_for_phase(_homes(), scenario, 0)  # quick wins
+    assert _status(r, "H1", "cwi_blown_fill") == (True, None)
+    assert _status(r, "H2", "iwi_60mm_pir") == (False, "not allowed in phase 'quick wins'")
+    r1 = eligibility_for_phase(_homes(), scenario, 1)  # deep fabric: triple glazing excluded by the scenario
+    assert _status(r1, "H1", "triple_glazing") == (False, "excluded by the scenario")
+    assert _status(r1, "H2", "iwi_60mm_pir") == (True, None)
+    with pytest.raises(EligibilityError, match="'phase_index' value 3"):
+        eligibility_for_phase(_homes(), scenario, 3)
