@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from ara_assets.commands import db, demo, overrides, portfolio, rates, register, sap, scenario
+from ara_assets.commands import db, demo, overrides, portfolio, rates, register, sap, scenario, site_notes
 
 app = typer.Typer(
     name="ara",
@@ -21,6 +21,7 @@ app.add_typer(register.app, name="register", help="The EPC register: local emula
 app.add_typer(db.app, name="db", help="The PostgreSQL system of record: migrations and status.")
 app.add_typer(portfolio.app, name="portfolio", help="Portfolios: import properties, print summaries.")
 app.add_typer(overrides.app, name="overrides", help="Landlord overrides: field-level corrections of an EPC.")
+app.add_typer(site_notes.app, name="site-notes", help="Site notes: full surveys that replace a home's EPC.")
 app.add_typer(sap.app, name="sap", help="The SAP 10.2 / RdSAP 10 calculator.")
 app.add_typer(rates.app, name="rates", help="Fuel rates and carbon factors.")
 app.add_typer(scenario.app, name="scenario", help="Retrofit scenarios.")

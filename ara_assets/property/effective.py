@@ -104,6 +104,13 @@ def _survey_document(survey: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def survey_as_register_document(document: dict[str, Any], survey_date: dt.date) -> dict[str, Any]:
+    """A survey document as the pipeline will model it (normalised); raises CertificateValidationError
+    naming the field and value the parser refuses."""
+    record = {"document": json.dumps(document), "survey_date": survey_date}
+    return _normalise(_survey_document(record))
+
+
 def _epc_date(document: dict[str, Any]) -> dt.date | None:
     return _date(document.get("inspection_date") or document.get("registration_date"))
 
