@@ -249,6 +249,7 @@ def allocate(
     lp.a_matrix_.value_ = rv.astype(np.float64)
     lp.integrality_ = [highspy.HighsVarType.kInteger] * n
     h = highspy.Highs()
+    # ARA_HIGHS_LOG=1 prints the solver log (for tuning); silent otherwise
     h.setOptionValue("output_flag", bool(os.environ.get("ARA_HIGHS_LOG")))
     h.setOptionValue("time_limit", float(time_limit_s))
     h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
