@@ -55,6 +55,7 @@ OUTPUTS: dict[str, str] = {
     "secondary_space_heating_fuel_kwh": "(215)",
     "water_heating_fuel_kwh": "(219)",
     "pumps_fans_electricity_kwh": "(231)",
+    "electric_shower_electricity_kwh": "(64a)",
     "lighting_electricity_kwh": "(232)",
     # Appliances and cooking are outside SAP costs and CO2; reported for bills and PV self-use only.
     "appliances_electricity_kwh": "L15",

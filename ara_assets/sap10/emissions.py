@@ -80,6 +80,10 @@ def _section(s: Sheet, kind: str, lines: tuple[str, ...]) -> np.ndarray:
         total += L[line]
         if s.trace:
             L[line + "m"] = factor.monthly_lines(L[energy])
+    # instantaneous electric showers (64a): electricity, monthly factors
+    shower = {"co2": "(264a)", "pe": "(278a)"}[kind]
+    L[shower] = electricity.annual_total(L["(64a)m"])
+    total += L[shower]
     L[pv] = _dot(L["(233a)m"], electricity.monthly) + _dot(L["(233b)m"], export)
     total += L[pv]
     if s.trace:

@@ -20,13 +20,8 @@ def _system(s: Sheet, prefix: str, present: np.ndarray) -> dict[str, np.ndarray]
         "heat networks, warm air and CPSUs are not implemented yet",
     )
     heat_pump = hs["heat_pump"][code] & present
-    # A heat pump is scored with the seasonal efficiency the caller declares (PCDB / Table 4a); the Appendix N
-    # method (plant size ratio, flow temperature, heating duration) is not implemented, so no default is used.
-    s.refuse(
-        heat_pump & s.is_null(f"{prefix}_efficiency_winter_pct"),
-        f"{prefix}_efficiency_winter_pct",
-        "heat pumps need a declared seasonal space-heating efficiency (Appendix N not implemented)",
-    )
+    # A heat pump takes the seasonal efficiency the caller declares (PCDB via Appendix N), else the Table 4a
+    # default for its code (the Appendix N plant-size-ratio method needs PCDB data, not available here).
     boiler = hs["boiler"][code]
     combi = hs["combi"][code]
     winter = s.col(f"{prefix}_efficiency_winter_pct")
@@ -131,15 +126,17 @@ def energy_requirements(s: Sheet) -> None:
     separate = np.where(np.isnan(declared), hs["winter"][np.where(from_main, 0, wcode)], declared)
     # water from a heat pump: its declared water efficiency (Table 4a water column / PCDB not transcribed)
     hp_water = ((wcode == 901) & main1["heat_pump"]) | ((wcode == 902) & main2["heat_pump"])
-    s.refuse(
-        hp_water & np.isnan(declared),
-        "water_heating_efficiency_pct",
-        "water from a heat pump needs a declared water-heating efficiency",
-    )
     eff_w = np.where(
         (wcode == 901)[:, None], eff_1, np.where((wcode == 902)[:, None], eff_2, separate[:, None])
     )
-    eff_w = np.where(hp_water[:, None], declared[:, None], eff_w)
+    # Table 4a water column of a heat pump where no PCDB / declared value is lodged
+    hp_default = np.where(
+        hp_water & np.isnan(declared),
+        hs["water_hp"][np.where(wcode == 902, main2["code"], main1["code"])],
+        declared,
+    )
+    eff_w = np.where(hp_water[:, None], hp_default[:, None], eff_w)
+    L["_hp_water"] = hp_water
     s.refuse(np.isnan(eff_w).any(axis=1), "water_heating_efficiency_pct", "water heater efficiency unknown")
     s.refuse(
         ~from_main & s.is_null("water_heating_fuel"),

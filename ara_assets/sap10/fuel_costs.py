@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ara_assets.sap10 import tables
+from ara_assets.sap10 import tables, tariffs
 from ara_assets.sap10.sheet import Sheet
 
 STANDARD_ELECTRICITY = 30
@@ -55,27 +55,77 @@ def sap_rating(ecf: np.ndarray) -> np.ndarray:
         return np.where(ecf >= cut, c0 - c1 * np.log10(np.maximum(ecf, 1e-9)), a - b * ecf)
 
 
+def _electric_price(
+    s: Sheet, fraction: np.ndarray, electric: np.ndarray, field_name: str, reason: str
+) -> np.ndarray:
+    """Unit price (GBP/kWh) of an electric end use: standard tariff, or the off-peak high and low rates
+    weighted by the end use's high-rate fraction. Rows whose fraction is not transcribed are refused."""
+    tariff = s.col("electricity_tariff", 1.0).astype(int)
+    price = _lookup(s, "price_p_per_kwh", np.full(s.n, STANDARD_ELECTRICITY)) / 100.0
+    s.refuse(electric & np.isnan(fraction), field_name, reason)
+    for t, (high, low) in tariffs.RATES.items():
+        p_high = _lookup(s, "price_p_per_kwh", np.full(s.n, high)) / 100.0
+        p_low = _lookup(s, "price_p_per_kwh", np.full(s.n, low)) / 100.0
+        price = np.where(tariff == t, fraction * p_high + (1.0 - fraction) * p_low, price)
+    return price
+
+
 def fuel_costs(s: Sheet) -> None:
-    """(240)-(255) costs with Table 12 or RdSAP 10 Table 32 prices, (256) deflator, (257) ECF, (258) SAP."""
+    """(240)-(255) costs with Table 12 or RdSAP 10 Table 32 prices (off-peak electricity split by Tables 12a
+    and 13), (256) deflator, (257) ECF, (258) SAP."""
     L = s.L
+    tariff = s.col("electricity_tariff", 1.0).astype(int)
     s.refuse(
-        s.col("electricity_tariff") != 1,
+        tariff == tariffs.TWENTY_FOUR_HOUR,
         "electricity_tariff",
-        "off-peak tariffs need the Table 12a splits, not fully transcribed yet",
+        "24-hour heating tariff: the price of its other uses is not transcribed",
     )
+    elec_fuels = np.asarray(tables.ELECTRIC_FUELS)
     main_fuel = s.col("main_heating_fuel").astype(int)
     water_fuel = water_fuel_of(s)
     sec_fuel = fuel_of(s, "secondary_heating_fuel", np.zeros(s.n))
     has_sec = L["(201)"] > 0
-    elec = _lookup(s, "price_p_per_kwh", np.full(s.n, STANDARD_ELECTRICITY)) / 100.0
-    L["(240)"] = L["(211)"] * _price(s, main_fuel, "main_heating_fuel", np.ones(s.n, dtype=bool))
     has_main2 = L["(205)"] > 0
     main2_fuel = fuel_of(s, "main_heating_2_fuel", main_fuel)
-    L["(241)"] = L["(213)"] * _price(s, main2_fuel, "main_heating_2_fuel", has_main2)
-    L["(242)"] = L["(215)"] * _price(s, sec_fuel, "secondary_heating_fuel", has_sec)
-    L["(247)"] = L["(219)"] * _price(s, water_fuel, "water_heating_fuel", np.ones(s.n, dtype=bool))
-    L["(249)"] = L["(231)"] * elec
-    L["(250)"] = L["(232)"] * elec
+    no_row = "no Table 12a high-rate fraction transcribed for this system on this off-peak tariff"
+    off_peak = tariff != tariffs.STANDARD
+    other = _electric_price(
+        s, tariffs.other_uses_fraction(tariff), off_peak, "electricity_tariff", "no Table 12a Grid 2 fraction"
+    )
+    L["_elec_other_price"] = other
+
+    def space_price(fuel: np.ndarray, code_col: str, fuel_col: str, used: np.ndarray) -> np.ndarray:
+        # electricity on an off-peak meter is split by Table 12a; every other fuel takes its own price
+        split = used & np.isin(fuel, elec_fuels) & off_peak
+        code = s.col(code_col, 0.0).astype(int)
+        fraction = tariffs.space_fraction(code, tariff)
+        elec = _electric_price(s, fraction, split, code_col, no_row)
+        return np.where(split, elec, _price(s, fuel, fuel_col, used & ~split))
+
+    everyone = np.ones(s.n, dtype=bool)
+    L["(240)"] = L["(211)"] * space_price(main_fuel, "main_heating_code", "main_heating_fuel", everyone)
+    L["(241)"] = L["(213)"] * space_price(main2_fuel, "main_heating_2_code", "main_heating_2_fuel", has_main2)
+    L["(242)"] = L["(215)"] * space_price(
+        sec_fuel, "secondary_heating_code", "secondary_heating_fuel", has_sec
+    )
+    water_electric = np.isin(water_fuel, elec_fuels) & off_peak
+    hp_water = L.get("_hp_water", np.zeros(s.n, dtype=bool))
+    water_elec = _electric_price(
+        s,
+        tariffs.water_fraction(s, tariff, hp_water),
+        water_electric & off_peak,
+        "immersion_type",
+        "off-peak electric water heating needs a cylinder and immersion type (Table 13) or a heat pump",
+    )
+    water_price = np.where(
+        water_electric, water_elec, _price(s, water_fuel, "water_heating_fuel", ~water_electric)
+    )
+    L["(247)"] = L["(219)"] * water_price
+    # instantaneous electric showers (64a): an "other use" of electricity (Grid 2 on off-peak meters)
+    L["(247a)"] = L["(64a)"] * other
+    L["(249)"] = L["(231)"] * other
+    L["(250)"] = L["(232)"] * other
+    elec = other  # PV used in the dwelling displaces imports at the other-uses price
     # a fuel's standing charge is paid once however many systems use it (gas; heat networks)
     fuels_used = np.stack(
         [
@@ -101,11 +151,29 @@ def fuel_costs(s: Sheet) -> None:
             column,
             "standing charge of this fuel not transcribed in the row's price table",
         )
-    L["(251)"] = (np.nan_to_num(standing) * first).sum(axis=1)
+    # an off-peak meter's additional standing charge, once per dwelling
+    off_peak_standing = tables.const("off_peak_standing_charge_gbp")
+    extra = np.zeros(s.n)
+    for t, value in off_peak_standing.items():  # type: ignore[union-attr]
+        extra = np.where(tariff == int(t), value, extra)
+    s.refuse(
+        tariff == tariffs.EIGHTEEN_HOUR,
+        "electricity_tariff",
+        "18-hour tariff standing charge not transcribed",
+    )
+    L["(251)"] = (np.nan_to_num(standing) * first).sum(axis=1) + extra
     export = _lookup(s, "price_p_per_kwh", np.full(s.n, PV_EXPORT)) / 100.0
     L["(252)"] = L["(233a)"] * elec + L["(233b)"] * export
     L["(255)"] = (
-        L["(240)"] + L["(241)"] + L["(242)"] + L["(247)"] + L["(249)"] + L["(250)"] + L["(251)"] + L["(252)"]
+        L["(240)"]
+        + L["(241)"]
+        + L["(242)"]
+        + L["(247)"]
+        + L["(247a)"]
+        + L["(249)"]
+        + L["(250)"]
+        + L["(251)"]
+        + L["(252)"]
     )
     L["(256)"] = np.full(s.n, tables.const("energy_cost_deflator"))
     L["(257)"] = L["(256)"] * L["(255)"] / (L["(4)"] + 45.0)

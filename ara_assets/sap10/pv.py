@@ -35,7 +35,7 @@ def photovoltaics(s: Sheet) -> None:
     # Computed only for homes with PV (usually a minority of a batch).
     rows = np.flatnonzero(L["E_PV"] > 0)
     elec = np.asarray(tables.ELECTRIC_FUELS)
-    demand = L["(232)m"][rows] + L["L14m"][rows] + L["L21m"][rows] + L["(231)m"][rows]
+    demand = L["(232)m"][rows] + L["L14m"][rows] + L["L21m"][rows] + L["(231)m"][rows] + L["(64a)m"][rows]
     for line, fuel in (
         ("(211)m", s.col("main_heating_fuel")),
         ("(213)m", s.col("main_heating_2_fuel", 0.0)),

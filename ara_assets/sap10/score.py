@@ -36,6 +36,7 @@ RESULT_COLUMNS: dict[str, pl.DataType] = {
     "secondary_space_heating_fuel_kwh": pl.Float64(),
     "water_heating_fuel_kwh": pl.Float64(),
     "pumps_fans_electricity_kwh": pl.Float64(),
+    "electric_shower_electricity_kwh": pl.Float64(),
     "lighting_electricity_kwh": pl.Float64(),
     "pv_generated_kwh": pl.Float64(),
     "total_fuel_cost_gbp": pl.Float64(),

@@ -128,6 +128,12 @@ def heating_systems() -> dict[str, np.ndarray]:
     # Table 11 for heat pumps: 0.10 as for the SAP 2009 heat-pump rows (codes renumbered since); UNCONFIRMED
     hp_fraction = secondary_fraction[201:228]
     secondary_fraction[201:228] = np.where(np.isnan(hp_fraction), 0.10, hp_fraction)
+    # Table 4a water-heating column of heat pumps (SAP 10.2 p.163-164 as cited by a third-party
+    # implementation): ground/water source <= 35 C flow 170, gas-fired 84/84/77; for the other heat-pump rows
+    # the water efficiency equals the space efficiency
+    water_hp = np.where(heat_pump, winter, np.nan)
+    for c, v in {211: 170.0, 213: 170.0, 215: 84.0, 216: 84.0, 217: 77.0}.items():
+        water_hp[c] = v
     unsupported[301:400] = True  # heat networks (Appendix C)
     unsupported[501:530] = True  # warm-air systems and warm-air heat pumps
     return {
@@ -141,6 +147,7 @@ def heating_systems() -> dict[str, np.ndarray]:
         "unsupported": unsupported,
         "winter_lpg": lpg,
         "secondary_fraction": secondary_fraction,
+        "water_hp": water_hp,
     }
 
 
@@ -178,6 +185,18 @@ def rating_prices() -> dict[int, dict[str, np.ndarray]]:
             t32[k][int(r["fuel_code"])] = _num(r[k])
     out[32] = t32
     return out
+
+
+@lru_cache(maxsize=1)
+def off_peak_fractions() -> dict[tuple[str, int], tuple[float, float]]:
+    """Table 12a high-rate fractions: (system row, tariff code) -> (space, water); NaN = blank cell."""
+    return {
+        (r["system"], int(r["tariff"])): (
+            _num(r["space_high_rate_fraction"]),
+            _num(r["water_high_rate_fraction"]),
+        )
+        for r in _rows("table_12a_13_off_peak.csv")
+    }
 
 
 ELECTRIC_FUELS = (30, 31, 32, 33, 34, 35, 38, 40)

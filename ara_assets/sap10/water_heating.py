@@ -32,16 +32,23 @@ def water_heating(s: Sheet) -> None:
     n_occ = s.col("occupancy")
     L["(42)"] = np.where(np.isnan(n_occ), occupancy(L["(4)"]), n_occ)
 
-    # showers (42a): mixer showers only; electric showers need (64a) and are refused below
+    # showers (42a) and electric showers (64a), Appendix J steps 2 and 8: the daily shower events are shared
+    # equally among all outlets (eq J16: N_shower / N_outlets); mixer outlets draw hot water from the
+    # system, each instantaneous electric shower heats its own water with electricity (eq J17-J18)
     flow = s.elements("mixer_shower_flow_l_per_min")
     n_mixer = np.bincount(flow.parent, minlength=s.n).astype(float)
     electric = s.col("electric_showers", 0.0)
-    s.refuse(electric > 0, "electric_showers", "instantaneous electric showers (64a) not implemented yet")
-    has_shower = (n_mixer + electric) > 0
+    outlets = n_mixer + electric
+    has_shower = outlets > 0
     showers_per_day = np.where(has_shower, 0.45 * L["(42)"] + 0.65, 0.0)
-    mean_flow = np.where(n_mixer > 0, s.per_home(flow.parent, flow.values) / np.maximum(n_mixer, 1.0), 0.0)
+    per_outlet = showers_per_day / np.maximum(outlets, 1.0)
     minutes = tables.const("shower_minutes_per_event")
-    L["(42a)m"] = (showers_per_day * mean_flow * minutes)[:, None] * f_beh * (41.0 - t_cold) / (52.0 - t_cold)
+    total_flow = s.per_home(flow.parent, flow.values)
+    L["(42a)m"] = (per_outlet * total_flow * minutes)[:, None] * f_beh * (41.0 - t_cold) / (52.0 - t_cold)
+    # Table J4: instantaneous electric shower rated at 9.3 kW (existing dwellings); 0.1 h = a 6-minute event
+    power = tables.const("electric_shower_power_kw")
+    L["(64a)m"] = (electric * per_outlet * power * minutes / 60.0)[:, None] * f_beh * days
+    L["(64a)"] = L["(64a)m"].sum(axis=1)
 
     # baths (42b)
     coef = tables.const("baths_per_day")
@@ -133,4 +140,5 @@ def water_heating(s: Sheet) -> None:
     a, k, c = tables.const("water_gains")  # type: ignore[misc]
     inside = (s.col("cylinder_in_heated_space") > 0)[:, None]
     stored = np.where(inside, L["(57)m"] + L["(59)m"], 0.0)
-    L["(65)m"] = a * (k * L["(45)m"] + L["(61)m"]) + c * (L["(46)m"] + stored)
+    # electric-shower energy is recovered as gain at the rate of the hot-water energy content (UNCONFIRMED)
+    L["(65)m"] = a * (k * L["(45)m"] + L["(61)m"] + L["(64a)m"]) + c * (L["(46)m"] + stored)

@@ -117,10 +117,11 @@ def test_order_invariance_and_batch_equals_single(perm, wall_us):
     ("override", "field"),
     [
         ({"main_heating_code": 9999}, "main_heating_code"),
-        ({"main_heating_code": 214, "main_heating_fuel": 30}, "main_heating_efficiency_winter_pct"),
+        # a heat pump on a 7-hour meter: its Table 12a space-heating row is not transcribed
+        ({"main_heating_code": 214, "main_heating_fuel": 30, "electricity_tariff": 2}, "main_heating_code"),
         ({"main_heating_code": 301, "main_heating_fuel": 51}, "main_heating_code"),  # heat network
         ({"main_heating_control": 2999}, "main_heating_control"),
-        ({"electricity_tariff": 2}, "electricity_tariff"),
+        ({"electricity_tariff": 4}, "electricity_tariff"),
         ({"ventilation_type": 8, "mv_specific_fan_power_w_per_l_s": 0.8}, "mvhr_efficiency_pct"),
         ({"ventilation_type": 5}, "mv_specific_fan_power_w_per_l_s"),
         ({"battery_capacity_kwh": 5.0}, "battery_capacity_kwh"),
@@ -184,7 +185,7 @@ def test_collect_mode_scores_good_rows_and_names_errors():
         home(1, main_heating_code=9999),  # not in Table 4a/4b: refused in the worksheet
         home(2),
         home(3, ventilation_type=44),  # invalid code: refused in validation
-        home(4, electricity_tariff=2),  # off-peak: refused in the worksheet
+        home(4, electricity_tariff=4),  # 24-hour tariff: refused in the worksheet
     ]
     out = calculate(pl.DataFrame(rows), errors="collect")
     assert out["home_id"].to_list() == ["h0", "h1", "h2", "h3", "h4"]
@@ -234,9 +235,26 @@ def test_heat_pump_with_declared_efficiencies():
     assert w["(230c)"] == 0.0  # pump inside the heat pump's efficiency
     assert w["(70)m"][0] > 0  # but its gain counts (Table 5a)
     assert w["(211)"] == pytest.approx(w["(98)"] / 2.8)
-    with pytest.raises(UnsupportedInput) as err:
-        calculate(pl.DataFrame([dict(hp, water_heating_efficiency_pct=None)]))
-    assert err.value.field == "water_heating_efficiency_pct"
+    # nothing declared: the Table 4a defaults of code 214 (space and water 170 %)
+    default = worksheet(
+        pl.DataFrame([dict(hp, main_heating_efficiency_winter_pct=None, water_heating_efficiency_pct=None)])
+    )
+    assert default["(206)"] == 170.0
+    assert default["(217)m"] == [170.0] * 12
+    # a ground-source heat pump (211) has its own Table 4a water column (230 % space, 170 % water)
+    gshp = worksheet(
+        pl.DataFrame(
+            [
+                dict(
+                    hp,
+                    main_heating_code=211,
+                    main_heating_efficiency_winter_pct=None,
+                    water_heating_efficiency_pct=None,
+                )
+            ]
+        )
+    )
+    assert gshp["(206)"] == 230.0 and gshp["(217)m"] == [170.0] * 12
 
 
 def test_secondary_heaters_table_4a_and_table_11():
