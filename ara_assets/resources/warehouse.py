@@ -46,6 +46,8 @@ TABLES = (
     "rates_versions",
     "fuel_rates",
     "carbon_factors",
+    "property_attributes",
+    "property_baseline_performance",
 )
 
 
