@@ -48,6 +48,12 @@ def _responsiveness_of(s: Sheet, column: str, present: np.ndarray) -> np.ndarray
     # Table 4a gives R for some wet systems (solid-fuel boilers); otherwise wet systems take Table 4d
     table_r = hs["responsiveness"][code]
     r = np.where(np.isnan(table_r) & hs["wet"][code], wet_r, table_r)
+    # a system whose method is missing altogether is refused under its own reason, not its responsiveness
+    s.refuse(
+        present & hs["unsupported"][code],
+        column,
+        "heat networks (Appendix C), warm air and CPSUs are not implemented yet",
+    )
     s.refuse(present & np.isnan(r), column, "responsiveness not in Table 4a/4d transcription")
     return np.where(present, r, 0.0)
 

@@ -1011,6 +1011,8 @@ def _heating(cert: _Cert, d: Mapping[str, Any], row: dict[str, Any], band: str) 
         sec_fuel = code(h, "secondary_fuel_type")
         row["secondary_heating_fuel"] = _fuel(cert, sec_fuel, "sap_heating.secondary_fuel_type")
     row["electricity_tariff"] = _tariff(cert, d, sap_code)
+    # RdSAP 10 s19.1 (p.80-81): the ratings of an RdSAP assessment are costed with Table 32 prices
+    row["price_table"] = 32
     return bool(pcdb)
 
 
@@ -1137,7 +1139,10 @@ def _water(cert: _Cert, d: Mapping[str, Any], row: dict[str, Any], band: str) ->
     mixer_flow = 7.0 if volume else 11.0  # vented cylinder 7 l/min, mains-pressure 11 l/min (UNCONFIRMED)
     mixers: list[float] = []
     electric = 0
-    if not outlets and "shower_outlets" not in h:
+    # RdSAP-Schema-21 (RdSAP 10) lodges every shower outlet, so none lodged means no shower; older schemas
+    # do not collect outlets and a mixer shower is assumed (UNCONFIRMED default)
+    rdsap10 = str(d.get("schema_type", "")).startswith("RdSAP-Schema-21.")
+    if not outlets and "shower_outlets" not in h and not rdsap10:
         mixers = [mixer_flow]
     for o in outlets:
         kind = code(o, "shower_outlet_type")
