@@ -1,0 +1,194 @@
+"""Retrofit plans in Postgres: `plans`, `plan_phases`, `plan_measures`, `plan_allocation_runs`,
+`plan_allocations` (sql/0008_plans.sql).
+
+Writes go through COPY inside the caller's unit of work: the portfolio's previous plans are deleted
+(cascading to phases, measures and allocations) and the new ones written, committing together or not at all.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import Any
+
+import polars as pl
+import sqlalchemy as sa
+
+from ara_assets.modelling.plans import MEASURE_SCHEMA, PHASE_SCHEMA
+from ara_assets.modelling.rollup import rollup, summary_view
+
+_KEY = ("portfolio_id", "scenario", "property_id")
+PHASE_COLUMNS = [c for c in PHASE_SCHEMA if c not in ("scenario_version", "home_id")]
+MEASURE_COLUMNS = [c for c in MEASURE_SCHEMA if c not in ("scenario_version", "home_id")]
+ALLOCATION_COLUMNS = ["scenario", "property_id", "phase", "year", "cost_gbp", "reaches_target"]
+
+
+class PlansRejected(ValueError):
+    """Plan rows that cannot be stored: names the record (property_id), the field and the value."""
+
+
+def _copy(conn: sa.Connection, table: str, frame: pl.DataFrame) -> int:
+    if frame.is_empty():
+        return 0
+    buffer = io.BytesIO()
+    frame.write_csv(buffer, include_header=False, null_value="\\N", quote_style="necessary")
+    columns = ", ".join(frame.columns)
+    raw: Any = conn.connection.driver_connection
+    with (
+        raw.cursor() as cursor,
+        cursor.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')") as copy,
+    ):
+        copy.write(buffer.getvalue())
+    return frame.height
+
+
+def _pg_array(col: str) -> pl.Expr:
+    # option ids are plain identifiers (catalogue), so the array literal needs no quoting
+    return (pl.lit("{") + pl.col(col).list.join(",") + pl.lit("}")).alias(col)
+
+
+class PlansRepository:
+    def __init__(self, conn: sa.Connection) -> None:
+        self._conn = conn
+
+    def replace(
+        self,
+        portfolio_id: int,
+        phases: pl.DataFrame,
+        measures: pl.DataFrame,
+        allocations: Sequence[dict[str, Any]] = (),
+    ) -> dict[str, int]:
+        """Make the tables hold exactly these plans for the portfolio. Returns rows written per table.
+
+        allocations: one dict per scenario with scenario, scenario_version, yearly_budget_gbp, start_year,
+        targets_reached, upper_bound, greedy_targets_reached, status and `selected` (a frame of
+        ALLOCATION_COLUMNS).
+        """
+        bad = phases.filter(pl.col("property_id").is_null())
+        if bad.height:
+            raise PlansRejected(
+                f"home_id={bad['home_id'][0]!r}: field 'property_id' value None is not a property"
+            )
+        self._conn.execute(sa.text("DELETE FROM plans WHERE portfolio_id = :p"), {"p": portfolio_id})
+        self._conn.execute(
+            sa.text("DELETE FROM plan_allocation_runs WHERE portfolio_id = :p"), {"p": portfolio_id}
+        )
+        pid = pl.lit(portfolio_id, pl.Int64).alias("portfolio_id")
+        plans = phases.group_by("scenario", "property_id").agg(
+            pl.col("scenario_version").first(),
+            pl.len().cast(pl.Int32).alias("phases"),
+            pl.col("cost_gbp").sum().alias("total_cost_gbp"),
+            pl.col("reaches_target").all().alias("reaches_every_target"),
+            pl.col("score_error").drop_nulls().first().alias("score_error"),
+        )
+        written = {
+            "plans": _copy(
+                self._conn,
+                "plans",
+                plans.select(
+                    pid,
+                    "scenario",
+                    "property_id",
+                    "scenario_version",
+                    "phases",
+                    "total_cost_gbp",
+                    "reaches_every_target",
+                    "score_error",
+                ),
+            ),
+            "plan_phases": _copy(
+                self._conn,
+                "plan_phases",
+                phases.select(pid, *[_pg_array(c) if c == "package" else pl.col(c) for c in PHASE_COLUMNS]),
+            ),
+            "plan_measures": _copy(self._conn, "plan_measures", measures.select(pid, *MEASURE_COLUMNS)),
+            "plan_allocations": 0,
+        }
+        for run in allocations:
+            self._conn.execute(
+                sa.text(
+                    "INSERT INTO plan_allocation_runs (portfolio_id, scenario, scenario_version, "
+                    "yearly_budget_gbp, start_year, targets_reached, upper_bound, greedy_targets_reached, "
+                    "status) VALUES (:p, :scenario, :scenario_version, :yearly_budget_gbp, :start_year, "
+                    ":targets_reached, :upper_bound, :greedy_targets_reached, :status)"
+                ),
+                {"p": portfolio_id, **{k: v for k, v in run.items() if k != "selected"}},
+            )
+            selected: pl.DataFrame = run["selected"]
+            written["plan_allocations"] += _copy(
+                self._conn,
+                "plan_allocations",
+                selected.with_columns(pl.lit(run["scenario"]).alias("scenario")).select(
+                    pid, *ALLOCATION_COLUMNS
+                ),
+            )
+        return written
+
+    def phases(self, portfolio_id: int) -> pl.DataFrame:
+        """Every stored plan phase of the portfolio (PHASE_SCHEMA columns; home_id = property id)."""
+        cols = ", ".join(f"ph.{c}" for c in PHASE_COLUMNS)
+        rows = self._conn.execute(
+            sa.text(
+                f"SELECT {cols}, p.scenario_version FROM plan_phases ph JOIN plans p USING "
+                "(portfolio_id, scenario, property_id) WHERE ph.portfolio_id = :p "
+                "ORDER BY ph.scenario, ph.property_id, ph.phase"
+            ),
+            {"p": portfolio_id},
+        ).fetchall()
+        schema = {c: PHASE_SCHEMA[c] for c in PHASE_COLUMNS} | {"scenario_version": pl.Int64()}
+        frame = pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
+        return frame.with_columns(pl.col("property_id").cast(pl.String).alias("home_id"))
+
+    def measures(self, portfolio_id: int) -> pl.DataFrame:
+        cols = ", ".join(MEASURE_COLUMNS)
+        rows = self._conn.execute(
+            sa.text(
+                f"SELECT {cols} FROM plan_measures WHERE portfolio_id = :p "
+                "ORDER BY scenario, property_id, phase, install_order"
+            ),
+            {"p": portfolio_id},
+        ).fetchall()
+        return pl.DataFrame(
+            [tuple(r) for r in rows], schema={c: MEASURE_SCHEMA[c] for c in MEASURE_COLUMNS}, orient="row"
+        )
+
+    def allocations(self, portfolio_id: int) -> pl.DataFrame:
+        rows = self._conn.execute(
+            sa.text(
+                f"SELECT {', '.join(ALLOCATION_COLUMNS)} FROM plan_allocations WHERE portfolio_id = :p "
+                "ORDER BY scenario, property_id, phase"
+            ),
+            {"p": portfolio_id},
+        ).fetchall()
+        schema = {
+            "scenario": pl.String,
+            "property_id": pl.Int64,
+            "phase": pl.Int32,
+            "year": pl.Int32,
+            "cost_gbp": pl.Float64,
+            "reaches_target": pl.Boolean,
+        }
+        return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
+
+    def columns(self, table: str) -> list[str]:
+        result = self._conn.execute(
+            sa.text(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = :t "
+                "ORDER BY ordinal_position"
+            ),
+            {"t": table},
+        )
+        return [r[0] for r in result]
+
+
+def plans_summary(conn: sa.Connection, portfolio: str) -> list[dict[str, Any]]:
+    """The `plans` block of `ara portfolio summary --json`: per scenario, its phases' roll-up
+    (phase, homes_reaching_target, total_cost_gbp, mean_sap_after, co2_saved_tonnes, bill_saved_gbp) and
+    the homes that cannot reach a phase's target within budget. Empty when nothing is planned."""
+    row = conn.execute(sa.text("SELECT id FROM portfolios WHERE name = :n"), {"n": portfolio}).first()
+    if row is None:
+        raise LookupError(f"portfolio {portfolio!r} does not exist")
+    phases = PlansRepository(conn).phases(int(row[0]))
+    if phases.is_empty():
+        return []
+    return summary_view(rollup(phases))

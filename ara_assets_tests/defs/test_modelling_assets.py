@@ -1,0 +1,103 @@
+"""candidate_recommendations and phase_plans end to end: emulator, embedded Postgres, real Dagster runs."""
+
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+
+from ara_assets.defs.baseline import property_baseline
+from ara_assets.defs.epc import effective_epc, epc_cache
+from ara_assets.defs.modelling import candidate_recommendations, phase_plans
+from ara_assets.defs.reference import carbon_factors, fuel_rates
+from ara_assets.modelling.rollup import SUMMARY_PHASE_KEYS
+from ara_assets.modelling.scenarios import load_scenario_yaml
+from ara_assets.resources.warehouse_plans import PlansRepository, plans_summary
+from ara_assets_tests.defs.conftest import PORTFOLIO, PipelineEnv
+
+ALL = [
+    epc_cache,
+    effective_epc,
+    fuel_rates,
+    carbon_factors,
+    property_baseline,
+    candidate_recommendations,
+    phase_plans,
+]
+SCENARIO = Path(__file__).resolve().parents[2] / "examples" / "scenarios" / "fabric_first_then_heat.yaml"
+
+
+def _meta(result: dg.ExecuteInProcessResult, key: str) -> dict:
+    for event in result.get_asset_materialization_events():
+        mat = event.event_specific_data.materialization
+        if mat.asset_key == dg.AssetKey(key):
+            return {k: v.value for k, v in mat.metadata.items()}
+    raise AssertionError(f"no materialization of {key}")
+
+
+def _run(env: PipelineEnv, yearly_budget: float | None = 60_000.0) -> dg.ExecuteInProcessResult:
+    scenario = load_scenario_yaml(SCENARIO)
+    with env.warehouse.unit_of_work() as uow:
+        uow.scenarios.create(scenario.to_spec())
+    refs = dg.materialize([fuel_rates, carbon_factors], instance=env.instance, resources=env.resources())
+    assert refs.success
+    result = dg.materialize(
+        ALL,
+        selection=[epc_cache, effective_epc, property_baseline, candidate_recommendations, phase_plans],
+        partition_key=PORTFOLIO,
+        instance=env.instance,
+        resources=env.resources(),
+        run_config={
+            "ops": {"phase_plans": {"config": {"yearly_budget_gbp": yearly_budget, "start_year": 2026}}}
+        },
+    )
+    assert result.success
+    return result
+
+
+def test_plans_are_scored_checked_persisted_and_summarised(pipeline: PipelineEnv) -> None:
+    result = _run(pipeline)
+    checks = {
+        c.check_name: c.passed
+        for c in result.get_asset_check_evaluations()
+        if c.asset_key == dg.AssetKey("phase_plans")
+    }
+    assert checks == {
+        "no_plan_over_budget": True,
+        "no_ineligible_measure": True,
+        "no_phase_worse_on_its_goal": True,
+        "attribution_sums_to_totals": True,
+    }
+    cand_meta = _meta(result, "candidate_recommendations")
+    assert cand_meta["scenario_versions"] == {"fabric_first_then_heat": 1}
+    assert cand_meta["homes_modelled"] > 0 and cand_meta["variants_scored"] > cand_meta["homes_modelled"]
+    cands = result.output_for_node("candidate_recommendations")
+    assert cands["scenario_version"].unique().to_list() == [1]
+    # phase 1 allows fabric, ventilation, lighting and heating upgrades only
+    allowed = set(load_scenario_yaml(SCENARIO).allowed_in_phase(0))
+    assert set(cands.filter(pl.col("phase") == 1)["measure_type"].unique()) <= allowed
+
+    with pipeline.warehouse.unit_of_work() as uow:
+        portfolio_id = uow.portfolios.by_name(PORTFOLIO).id
+        repo = PlansRepository(uow.connection)
+        stored = repo.phases(portfolio_id)
+        measures = repo.measures(portfolio_id)
+        allocations = repo.allocations(portfolio_id)
+        summary = plans_summary(uow.connection, PORTFOLIO)
+    assert stored.height == 2 * cand_meta["homes_modelled"]
+    assert measures.height == int(stored["package"].list.len().sum())
+    # every phase's measures add up to its cost
+    sums = measures.group_by("property_id", "phase").agg(pl.col("cost_gbp").sum().alias("m"))
+    joined = stored.join(sums, on=["property_id", "phase"], how="inner")
+    assert ((joined["cost_gbp"] - joined["m"]).abs() < 1e-6).all()
+    assert stored.filter(pl.col("cost_gbp") > pl.col("budget_gbp") + 0.01).height == 0
+    # the allocation stays within its pooled budget and only buys reaching or enabling phases
+    assert allocations["cost_gbp"].sum() <= 60_000.0 * 9 + 1e-6
+    assert set(summary[0]) == {"scenario", "phases", "unreachable_homes"}
+    assert summary[0]["scenario"] == "fabric_first_then_heat"
+    assert [p["phase"] for p in summary[0]["phases"]] == [1, 2]
+    assert all(set(p) == set(SUMMARY_PHASE_KEYS) for p in summary[0]["phases"])
+    reached = stored.filter((pl.col("phase") == 1) & pl.col("score_error").is_null())
+    assert summary[0]["phases"][0]["homes_reaching_target"] == int(reached["reaches_target"].sum())
+    meta = _meta(result, "phase_plans")
+    assert meta["allocation"]["fabric_first_then_heat"]["targets_reached"] >= 0
+    assert meta["rollup"][0]["unreachable_homes"] == summary[0]["unreachable_homes"]
