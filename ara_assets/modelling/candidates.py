@@ -58,6 +58,8 @@ CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
     "cost_gbp": pl.Float64(),
     "sap_before": pl.Float64(),
     "sap_after": pl.Float64(),
+    "sap_int_after": pl.Int64(),
+    "band_after": pl.String(),
     "delta_sap": pl.Float64(),
     "co2_before_t": pl.Float64(),
     "co2_after_t": pl.Float64(),
@@ -68,6 +70,7 @@ CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
     "bill_before_gbp": pl.Float64(),
     "bill_after_gbp": pl.Float64(),
     "delta_bill_gbp": pl.Float64(),
+    "co2_desnz_after_kg": pl.Float64(),
     "score_error": pl.String(),
     "in_package": pl.Boolean(),
 }
@@ -202,6 +205,8 @@ def phase_candidates(
         "cost_gbp",
         pl.col("sap_rating_before").alias("sap_before"),
         pl.col("sap_rating").alias("sap_after"),
+        pl.col("sap_rating_int").alias("sap_int_after"),
+        pl.col("band").alias("band_after"),
         (pl.col("sap_rating") - pl.col("sap_rating_before")).alias("delta_sap"),
         pl.col("co2_t_before").alias("co2_before_t"),
         pl.col("co2_t").alias("co2_after_t"),
@@ -214,6 +219,7 @@ def phase_candidates(
         pl.col("bill_gbp_before").alias("bill_before_gbp"),
         pl.col("bill_gbp").alias("bill_after_gbp"),
         (pl.col("bill_gbp") - pl.col("bill_gbp_before")).alias("delta_bill_gbp"),
+        pl.col("co2_desnz_kg").alias("co2_desnz_after_kg"),
         "score_error",
         pl.lit(False).alias("in_package"),
     )

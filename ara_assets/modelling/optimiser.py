@@ -221,7 +221,12 @@ def optimise_phase(
         .sort("cost_gbp")
         .group_by("h")
         .first()
-        .select("h", pl.col("option_id").alias("mev_option"), pl.col("cost_gbp").alias("mev_cost"))
+        .select(
+            "h",
+            pl.col("option_id").alias("mev_option"),
+            pl.col("cost_gbp").alias("mev_cost"),
+            pl.col("gain").alias("mev_gain"),
+        )
     )
     usable = (
         cands.filter(pl.col("measure_type") != MEV)
@@ -238,7 +243,12 @@ def optimise_phase(
             & (~pl.col("dep") | pl.col("mev_option").is_not_null())
             & (pl.col("full_cost") <= pl.col("_budget") + 1e-6)
         )
-        .with_columns((pl.col("gain") / pl.col("full_cost").clip(lower_bound=1.0)).alias("ratio"))
+        .with_columns(
+            (pl.col("gain") + pl.when(pl.col("dep")).then(pl.col("mev_gain")).otherwise(0.0)).alias(
+                "full_gain"
+            )
+        )
+        .with_columns((pl.col("full_gain") / pl.col("full_cost").clip(lower_bound=1.0)).alias("ratio"))
         .sort("h", pl.col("ratio"), descending=[False, True])
         .with_columns(pl.int_range(pl.len()).over("h").alias("rank"))
     )
@@ -246,7 +256,8 @@ def optimise_phase(
     usable = usable.filter(pl.Series(~start_reach[usable["h"].to_numpy()]))
     top = usable.filter(pl.col("rank") < top_k)
 
-    evaluated: list[pl.DataFrame] = []
+    # a package of one option that needs nothing else is exactly its candidate row: no re-score needed
+    evaluated: list[pl.DataFrame] = [_singles(usable.filter(~pl.col("dep")), goal, threshold)]
     scored_rows = 0
     if top.height:
         shortlist = _shortlist(top, mev, n, top_k, budget, threshold - start_metric)
@@ -271,11 +282,7 @@ def optimise_phase(
             scored_rows += ev.height
             evaluated.append(ev)
 
-    best = (
-        _choose(pl.concat(evaluated, how="diagonal_relaxed"), budget)
-        if evaluated
-        else pl.DataFrame(schema={"h": pl.Int64, "package": pl.List(pl.String), "cost_gbp": pl.Float64})
-    )
+    best = _choose(pl.concat(evaluated, how="diagonal_relaxed"), budget)
     chosen = hmap.drop("_budget").join(best.select("h", "package", "cost_gbp"), on="h", how="left").sort("h")
     packages = chosen.with_columns(
         pl.col("package").fill_null(pl.lit([], pl.List(pl.String))),
@@ -291,6 +298,25 @@ def optimise_phase(
         end_scores,
         scored_rows,
     )
+
+
+def _singles(options: pl.DataFrame, goal: Goal, threshold: np.ndarray) -> pl.DataFrame:
+    """Candidate rows as evaluated one-option packages (their scores are already exact)."""
+    scores = options.select(
+        pl.col("sap_after").alias("sap_rating"),
+        pl.col("sap_int_after").alias("sap_rating_int"),
+        pl.col("band_after").alias("band"),
+        pl.col("co2_after_t").alias("co2_t"),
+        pl.col("primary_energy_after_kwh_m2").alias("primary_energy_kwh_per_m2"),
+        pl.col("bill_after_gbp").alias("bill_gbp"),
+        pl.col("co2_desnz_after_kg").alias("co2_desnz_kg"),
+        pl.col("score_error"),
+    )
+    h = options["h"].to_numpy()
+    return pl.concat(
+        [options.select("h", pl.concat_list("option_id").alias("package"), "cost_gbp", "gain"), scores],
+        how="horizontal",
+    ).with_columns(pl.Series("reach", reaches(scores, goal, threshold[h]), dtype=pl.Boolean))
 
 
 def _end_scores(start_scores: pl.DataFrame, best: pl.DataFrame, n: int) -> pl.DataFrame:
@@ -325,11 +351,12 @@ def _shortlist(
     mt[h, r] = top["measure_type"].replace_strict(_MT_INDEX, return_dtype=pl.Int64).to_numpy()
     oid[h, r] = np.asarray(top["option_id"].to_list(), dtype=object)
     mev_cost = np.zeros(n)
-    mev_gain = np.zeros(n)  # ventilation's own effect is left to the exact re-score
+    mev_gain = np.zeros(n)  # ventilation usually costs a little SAP (fan energy): counted once per package
     mev_opt = np.full(n, None, dtype=object)
     if mev.height:
         mh = mev["h"].to_numpy()
         mev_cost[mh] = mev["mev_cost"].to_numpy()
+        mev_gain[mh] = mev["mev_gain"].to_numpy()
         mev_opt[mh] = np.asarray(mev["mev_option"].to_list(), dtype=object)
 
     bits = ((np.arange(2**k)[:, None] >> np.arange(k)[None, :]) & 1).astype(bool)  # (S, k)
