@@ -262,9 +262,19 @@ def parse_version(version: str) -> tuple[int, int, int]:
     return int(parts[0]), int(parts[1]), int(parts[2])
 
 
-def is_compatible(declared: str, ours: str = FEATURE_TRANSFORM_VERSION) -> bool:
-    """Same major version: the columns this transform sends mean what the other side expects."""
+def same_major(declared: str, ours: str = FEATURE_TRANSFORM_VERSION) -> bool:
+    """Same major version: every column both versions have means the same thing."""
     return parse_version(declared)[0] == parse_version(ours)[0]
+
+
+def is_compatible(declared: str, ours: str = FEATURE_TRANSFORM_VERSION) -> bool:
+    """Can features of version `ours` feed a consumer (a model) built for version `declared`?
+
+    Same major version, and the consumer's minor version not newer than ours: a minor version adds
+    columns, so a model of a later minor version may need columns this transform does not send.
+    """
+    d, o = parse_version(declared), parse_version(ours)
+    return d[0] == o[0] and d[1] <= o[1]
 
 
 def _weighted_mean(area: str, value: str) -> pl.Expr:
@@ -457,7 +467,7 @@ def read_training_parquet(path: str | Path) -> tuple[pl.DataFrame, str]:
     if raw is None:
         raise FeatureSchemaError(f"{path}: no {PARQUET_VERSION_KEY} in the Parquet metadata")
     version = raw.decode()
-    if not is_compatible(version):
+    if not same_major(version):
         raise FeatureSchemaError(
             f"{path}: features of transform {version}, this code reads {FEATURE_TRANSFORM_VERSION} "
             "(major versions differ)"

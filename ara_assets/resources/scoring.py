@@ -104,20 +104,26 @@ class EndpointVersion:
 
 
 def check_transform_version(declared: str, *, url: str) -> None:
-    """Raise `TransformVersionMismatch` unless `declared` has our major version (names both versions)."""
+    """Raise `TransformVersionMismatch` unless a model of transform `declared` can be fed our features:
+    same major version, and its minor version not newer than ours. The message names both versions."""
     try:
         compatible = is_compatible(declared)
     except FeatureSchemaError as exc:
         raise TransformVersionMismatch(
             f"scoring endpoint {url}: field 'transform_version' has value {declared!r}, not MAJOR.MINOR.PATCH"
         ) from exc
-    if not compatible:
-        raise TransformVersionMismatch(
-            f"scoring endpoint {url} declares feature transform {declared}, but this code sends "
-            f"{FEATURE_TRANSFORM_VERSION}: major versions {parse_version(declared)[0]} and "
-            f"{parse_version(FEATURE_TRANSFORM_VERSION)[0]} are incompatible. Deploy a model trained on "
-            f"transform {parse_version(FEATURE_TRANSFORM_VERSION)[0]}.x or run with mode='in_process'."
-        )
+    if compatible:
+        return
+    ours = parse_version(FEATURE_TRANSFORM_VERSION)
+    if parse_version(declared)[0] != ours[0]:
+        why = f"major versions {parse_version(declared)[0]} and {ours[0]} differ"
+    else:
+        why = f"the endpoint expects columns added after {FEATURE_TRANSFORM_VERSION}"
+    raise TransformVersionMismatch(
+        f"scoring endpoint {url} declares feature transform {declared}, but this code sends "
+        f"{FEATURE_TRANSFORM_VERSION}: {why}. Deploy a model trained on transform {ours[0]}.x with x <= "
+        f"{ours[1]}, upgrade Ara, or run with mode='in_process'."
+    )
 
 
 class ScoringClient:

@@ -118,8 +118,10 @@ def test_fingerprint_moves_with_any_name_dtype_unit_or_order_change(monkeypatch)
 
 
 def test_versions_parse_and_compare_by_major():
-    assert ft.is_compatible("1.4.2", "1.0.0")
-    assert not ft.is_compatible("2.0.0", "1.9.9")
+    assert ft.is_compatible("1.0.7", "1.0.0") and ft.is_compatible("1.2.0", "1.4.1")
+    assert not ft.is_compatible("1.5.0", "1.4.1"), "a model of a later minor version needs newer columns"
+    assert not ft.is_compatible("2.0.0", "1.9.9") and not ft.is_compatible("1.0.0", "2.0.0")
+    assert ft.same_major("1.5.0", "1.4.1") and not ft.same_major("2.0.0", "1.0.0")
     for bad in ("1.0", "v1.0.0", "1.0.0-rc1", "", "1..0"):
         with pytest.raises(FeatureSchemaError, match="MAJOR.MINOR.PATCH"):
             ft.parse_version(bad)

@@ -76,7 +76,7 @@ def stub_app(state: StubState) -> Starlette:
             return JSONResponse(
                 {"detail": "injected"}, status_code=state.faults.pop(0), headers={"Retry-After": "0"}
             )
-        if not is_compatible(body["transform_version"], state.transform_version):
+        if not is_compatible(state.transform_version, body["transform_version"]):
             return JSONResponse({"detail": f"transform {body['transform_version']}"}, status_code=422)
         posted = pl.DataFrame(body["records"], schema=FRAME_SCHEMA, orient="row")
         state.batch_sizes.append(posted.height)
@@ -182,6 +182,14 @@ def test_figures_the_endpoint_does_not_return_stay_null(effective, in_process):
     assert_frame_equal(out.drop(omit[:2]), in_process.drop(omit[:2]), rel_tol=1e-9, abs_tol=1e-9)
 
 
+def test_a_fuel_the_endpoint_states_wins_over_the_features(effective):
+    state = StubState(effective, corrupt=_set("water_heating_fuel", 39))
+    with serve(state) as url:
+        out = _resource(url).score(effective)
+    first_ok = score_effective(effective).filter(pl.col("calculation_error").is_null())["property_id"][0]
+    assert out.filter(pl.col("property_id") == first_ok)["water_heating_fuel"].to_list() == [39]
+
+
 def test_version_mismatch_fails_the_run_at_start_up(effective):
     ran: list[int] = []
 
@@ -196,7 +204,7 @@ def test_version_mismatch_fails_the_run_at_start_up(effective):
             dg.materialize([scored_homes], resources={"scoring": _resource(url)})
         result = dg.materialize([scored_homes], resources={"scoring": _resource(url)}, raise_on_error=False)
     chain, exc = [], info.value
-    while exc is not None:
+    while exc is not None and exc not in chain:  # a chain can loop back through __context__
         chain.append(exc)
         exc = exc.__cause__ or exc.__context__
     mismatch = [e for e in chain if isinstance(e, TransformVersionMismatch)]
@@ -211,11 +219,27 @@ def test_compatible_minor_version_runs_inside_dagster(effective, in_process):
     def scored_homes(scoring: ScoringEndpoint) -> pl.DataFrame:
         return scoring.score(effective)
 
-    state = StubState(effective, transform_version="1.7.0")
+    state = StubState(effective, transform_version="1.0.9")  # a patch release of the model's transform
     with serve(state) as url:
         result = dg.materialize_to_memory([scored_homes], resources={"scoring": _resource(url)})
     assert result.success
     assert_frame_equal(result.output_for_node("scored_homes"), in_process, rel_tol=1e-9, abs_tol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("declared", "why"),
+    [("1.1.0", "expects columns added after 1.0.0"), ("0.9.0", "major versions 0 and 1 differ"),
+     ("one", "not MAJOR.MINOR.PATCH")],
+)  # fmt: skip
+def test_version_check_names_both_versions_and_why(effective, declared, why):
+    state = StubState(effective, transform_version=declared)
+    with (
+        serve(state) as url,
+        ScoringClient(url) as client,
+        pytest.raises(TransformVersionMismatch, match=why) as info,
+    ):
+        client.check_version()
+    assert declared in str(info.value)
 
 
 def test_429_and_503_are_retried(effective, in_process):
