@@ -23,14 +23,43 @@ class BaselineRepository:
         self._conn = conn
 
     def for_portfolio(self, portfolio_id: int) -> pl.DataFrame:
-        """Every stored baseline row of the portfolio, in BASELINE_SCHEMA."""
+        """Every stored baseline row of the portfolio, in BASELINE_SCHEMA.
+
+        Read with COPY to CSV: row-by-row fetching of 100,000 rows x 60 columns costs seconds.
+        """
         cols = ", ".join(BASELINE_SCHEMA)
+        query = (
+            f"COPY (SELECT {cols} FROM {TABLE} WHERE portfolio_id = {int(portfolio_id)} "
+            "ORDER BY property_id) TO STDOUT WITH (FORMAT csv, HEADER true)"
+        )
+        buffer = io.BytesIO()
+        raw: Any = self._conn.connection.driver_connection
+        with raw.cursor() as cursor, cursor.copy(query) as copy:
+            for block in copy:
+                buffer.write(block)
+        if buffer.tell() == 0:
+            return pl.DataFrame(schema=BASELINE_SCHEMA)
+        buffer.seek(0)
+        # Postgres writes booleans as t/f in CSV.
+        bools = [c for c, t in BASELINE_SCHEMA.items() if t == pl.Boolean()]
+        frame = pl.read_csv(
+            buffer,
+            schema={c: (pl.String() if c in bools else t) for c, t in BASELINE_SCHEMA.items()},
+        )
+        return frame.with_columns([(pl.col(c) == "t").alias(c) for c in bools])
+
+    def keys(self, portfolio_id: int) -> pl.DataFrame:
+        """property_id and input_key of every stored row of the portfolio."""
         result = self._conn.execute(
-            sa.text(f"SELECT {cols} FROM {TABLE} WHERE portfolio_id = :p ORDER BY property_id"),
+            sa.text(f"SELECT property_id, input_key FROM {TABLE} WHERE portfolio_id = :p"),
             {"p": portfolio_id},
         )
         rows = result.fetchall()
-        return pl.DataFrame([tuple(r) for r in rows], schema=BASELINE_SCHEMA, orient="row")
+        return pl.DataFrame(
+            [tuple(r) for r in rows],
+            schema={"property_id": pl.Int64(), "input_key": pl.String()},
+            orient="row",
+        )
 
     def replace(self, portfolio_id: int, rows: pl.DataFrame, keep: Sequence[int]) -> int:
         """Make the table hold, for this portfolio, the rows of `keep` (unchanged) plus `rows` (new).
@@ -38,10 +67,14 @@ class BaselineRepository:
         Rows of other properties of the portfolio (recomputed ones, and homes no longer in it) are
         deleted first. Returns the number of rows written.
         """
-        self._conn.execute(
-            sa.text(f"DELETE FROM {TABLE} WHERE portfolio_id = :p AND NOT (property_id = ANY(:keep))"),
-            {"p": portfolio_id, "keep": list(keep)},
+        # Delete by primary key the stored rows not kept: `NOT (id = ANY(keep))` would compare every row
+        # with every kept id (quadratic at 100,000 homes).
+        stored = self._conn.execute(
+            sa.text(f"SELECT property_id FROM {TABLE} WHERE portfolio_id = :p"), {"p": portfolio_id}
         )
+        drop = sorted({int(r[0]) for r in stored} - {int(k) for k in keep})
+        if drop:
+            self._conn.execute(sa.text(f"DELETE FROM {TABLE} WHERE property_id = ANY(:ids)"), {"ids": drop})
         if rows.is_empty():
             return 0
         frame = conform(rows).with_columns(pl.lit(portfolio_id, pl.Int64).alias("portfolio_id"))
