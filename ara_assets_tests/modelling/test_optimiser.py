@@ -14,7 +14,7 @@ from ara_assets.modelling.candidates import phase_candidates, score_states
 from ara_assets.modelling.catalogue import MEASURE_TYPES
 from ara_assets.modelling.measures import apply_package
 from ara_assets.modelling.optimiser import MEV, SLOTS, conflict_matrix, optimise_phase
-from ara_assets.modelling.scenarios import Goal, Scenario
+from ara_assets.modelling.scenarios import Scenario
 from ara_assets_tests.modelling.homes import synthetic_features, synthetic_inputs
 
 DAY = dt.date(2026, 11, 1)

@@ -1,0 +1,59 @@
+"""Portfolio roll-up of plan phases and the summary's exact shape."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from ara_assets.modelling.rollup import SUMMARY_PHASE_KEYS, rollup, summary_view
+
+
+def _phases() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "scenario": ["s"] * 6,
+            "scenario_version": [2] * 6,
+            "property_id": [1, 1, 2, 2, 3, 3],
+            "home_id": ["1", "1", "2", "2", "3", "3"],
+            "phase": [1, 2, 1, 2, 1, 2],
+            "phase_name": ["a", "b"] * 3,
+            "cost_gbp": [1000.0, 5000.0, 0.0, 2000.0, 0.0, 0.0],
+            "reaches_target": [True, True, True, False, False, False],
+            "sap_before": [60.0, 70.0, 75.0, 75.0, None, None],
+            "sap_after": [70.0, 68.0, 75.0, 80.0, None, None],
+            "co2_before_t": [3.0, 2.5, 2.0, 2.0, None, None],
+            "co2_after_t": [2.5, 1.0, 2.0, 1.5, None, None],
+            "bill_before_gbp": [1500.0, 1300.0, 1000.0, 1000.0, None, None],
+            "bill_after_gbp": [1300.0, 1100.0, 1000.0, 900.0, None, None],
+            "score_error": [None, None, None, None, "refused", "refused"],
+        }
+    )
+
+
+def test_rollup_counts_costs_and_savings_per_phase() -> None:
+    (s,) = rollup(_phases())
+    assert s["scenario"] == "s" and s["scenario_version"] == 2
+    one, two = s["phases"]
+    assert one == {
+        "phase": 1,
+        "phase_name": "a",
+        "homes": 2,
+        "homes_reaching_target": 2,
+        "homes_treated": 1,
+        "total_cost_gbp": 1000.0,
+        "cost_per_sap_point_gbp": 100.0,
+        "mean_sap_after": 72.5,
+        "co2_saved_tonnes": 0.5,
+        "bill_saved_gbp": 200.0,
+    }
+    # phase 2: a heat pump lowered home 1's SAP by 2 while home 2 gained 5
+    assert two["cost_per_sap_point_gbp"] == round(7000.0 / 3.0, 2)
+    assert two["co2_saved_tonnes"] == 2.0 and two["homes_reaching_target"] == 1
+    assert s["unreachable_homes"] == [2]
+    assert s["not_modelled"] == [3]
+
+
+def test_summary_view_has_exactly_the_documented_keys() -> None:
+    (s,) = summary_view(rollup(_phases()))
+    assert set(s) == {"scenario", "phases", "unreachable_homes"}
+    assert all(tuple(p) == SUMMARY_PHASE_KEYS for p in s["phases"])
+    assert s["phases"][0]["homes_reaching_target"] == 2
