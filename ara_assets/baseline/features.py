@@ -66,9 +66,13 @@ FEATURES: tuple[Feature, ...] = (
         "total_floor_area_m2", F64, "m2", "Total floor area: sum of the storeys' floor areas (1a)..(1n)."
     ),
     Feature("storeys", I32, "count", "Number of storeys in the worksheet input (building parts stacked)."),
-    Feature("mean_storey_height_m", F64, "m", "Floor-area-weighted mean storey height."),
+    Feature(
+        "mean_storey_height_m", F64, "m", "Floor-area-weighted mean storey height; null with no floor area."
+    ),
     Feature("dwelling_volume_m3", F64, "m3", "Sum over storeys of floor area x storey height (5)."),
-    Feature("living_area_fraction", F64, "-", "Living area / total floor area (91)."),
+    Feature(
+        "living_area_fraction", F64, "-", "Living area / total floor area (91); null with no floor area."
+    ),
     # ---- fabric
     Feature("wall_area_m2", F64, "m2", "Net external wall area (openings removed) (29a)."),
     Feature(
@@ -95,7 +99,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature("roof_window_area_m2", F64, "m2", "Area of windows tilted below 70 degrees (27a)."),
     Feature("window_area_south_m2", F64, "m2", "Window area facing SE, S or SW."),
     Feature("window_area_north_m2", F64, "m2", "Window area facing NW, N or NE."),
-    Feature("window_to_floor_ratio", F64, "-", "Window area / total floor area."),
+    Feature("window_to_floor_ratio", F64, "-", "Window area / total floor area; null with no floor area."),
     Feature(
         "fabric_heat_loss_w_per_k",
         F64,
@@ -283,6 +287,11 @@ def _weighted_mean(area: str, value: str) -> pl.Expr:
     return pl.when(total > 0).then(weighted / total).otherwise(None)
 
 
+def _per_floor_area(numerator: pl.Expr, tfa: pl.Expr) -> pl.Expr:
+    # Null rather than NaN/inf when a home has no floor area (the schema allows 0): JSON cannot carry NaN.
+    return pl.when(tfa > 0).then(numerator / tfa).otherwise(None)
+
+
 def _facing(codes: tuple[int, ...]) -> pl.Expr:
     # 1.0 for each window whose orientation code is one of `codes`, else 0.0.
     return pl.col("window_orientation").list.eval(pl.element().is_in(codes).cast(pl.Float64))
@@ -322,9 +331,11 @@ def _features_of_inputs(inputs: pl.DataFrame) -> pl.DataFrame:
     exprs: dict[str, pl.Expr] = {
         "total_floor_area_m2": tfa,
         "storeys": pl.col("storey_floor_area_m2").list.len(),
-        "mean_storey_height_m": (pl.col("storey_floor_area_m2") * pl.col("storey_height_m")).list.sum() / tfa,
+        "mean_storey_height_m": _per_floor_area(
+            (pl.col("storey_floor_area_m2") * pl.col("storey_height_m")).list.sum(), tfa
+        ),
         "dwelling_volume_m3": (pl.col("storey_floor_area_m2") * pl.col("storey_height_m")).list.sum(),
-        "living_area_fraction": pl.col("living_area_m2") / tfa,
+        "living_area_fraction": _per_floor_area(pl.col("living_area_m2"), tfa),
         "wall_area_m2": pl.col("wall_area_m2").list.sum(),
         "wall_u_mean": _weighted_mean("wall_area_m2", "wall_u_value"),
         "roof_area_m2": pl.col("roof_area_m2").list.sum(),
@@ -342,7 +353,7 @@ def _features_of_inputs(inputs: pl.DataFrame) -> pl.DataFrame:
         "roof_window_area_m2": (win_area * _tilted_below(ROOF_WINDOW_PITCH_DEG)).list.sum(),
         "window_area_south_m2": (win_area * _facing(_SOUTHERLY)).list.sum(),
         "window_area_north_m2": (win_area * _facing(_NORTHERLY)).list.sum(),
-        "window_to_floor_ratio": win_area.list.sum() / tfa,
+        "window_to_floor_ratio": _per_floor_area(win_area.list.sum(), tfa),
         "fabric_heat_loss_w_per_k": sum(
             ((pl.col(area_col[k]) * pl.col(u_col[k])).list.sum() for k in fabric), pl.lit(0.0)
         ) + (win_area * win_ueff).list.sum(),

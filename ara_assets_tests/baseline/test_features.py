@@ -267,3 +267,16 @@ def test_write_refuses_a_frame_that_is_not_the_schema(featureset, tmp_path):
             featureset.frame.with_columns(pl.col("storeys").cast(pl.Int64)), tmp_path / "x.pq"
         )
     assert not (tmp_path / "x.parquet").exists()
+
+
+def test_no_floor_area_gives_nulls_not_nan(effective):
+    doc = effective.filter(pl.col("document").is_not_null())["document"][0]
+    inputs, _ = expand_collect([json.loads(doc)], normalise_docs=False)
+    inputs = inputs.with_columns(
+        pl.lit(7, pl.Int64).alias("property_id"),
+        pl.col("storey_floor_area_m2").list.eval(pl.element() * 0.0),
+    )
+    row = ft._features_of_inputs(inputs).row(0, named=True)
+    for name in ("mean_storey_height_m", "living_area_fraction", "window_to_floor_ratio"):
+        assert row[name] is None, name
+    assert all(not (isinstance(v, float) and (v != v or abs(v) == float("inf"))) for v in row.values())
