@@ -17,25 +17,34 @@ STANDARD, SEVEN_HOUR, TEN_HOUR, TWENTY_FOUR_HOUR, EIGHTEEN_HOUR = 1, 2, 3, 4, 5
 RATES: dict[int, tuple[int, int]] = {SEVEN_HOUR: (32, 31), TEN_HOUR: (34, 33), EIGHTEEN_HOUR: (38, 40)}
 
 
-def _system_kind(code: np.ndarray) -> np.ndarray:
-    """Table 12a Grid 1 row of an electric space-heating system code ('' where no row is transcribed)."""
-    kind = np.full(code.shape, "", dtype=object)
-    kind = np.where((code >= 401) & (code <= 409), "storage", kind)
-    kind = np.where(code == 408, "integrated_storage", kind)
-    kind = np.where(code == 191, "electric_boiler", kind)
-    kind = np.where((code >= 691) & (code <= 699), "direct_acting", kind)
+# Table 12a Grid 1 rows by system code (integer ids keep the per-row lookups numeric)
+KINDS = ("storage", "integrated_storage", "electric_boiler", "direct_acting")
+
+
+def _kind_of_code() -> np.ndarray:
+    kind = np.full(tables.MAX_CODE, -1, dtype=np.int8)
+    kind[401:410] = KINDS.index("storage")
+    kind[408] = KINDS.index("integrated_storage")
+    kind[191] = KINDS.index("electric_boiler")
+    kind[691:700] = KINDS.index("direct_acting")
     return kind
+
+
+KIND_OF_CODE = _kind_of_code()
 
 
 def space_fraction(code: np.ndarray, tariff: np.ndarray) -> np.ndarray:
     """High-rate fraction of an electric space-heating system (NaN = not transcribed)."""
     grid = tables.off_peak_fractions()
-    kind = _system_kind(code)
-    out = np.full(code.shape, np.nan)
+    # (kind, tariff) -> fraction as a small lookup table, gathered per row
+    lut = np.full((len(KINDS) + 1, 6), np.nan)
     for (system, t), (space, _water) in grid.items():
-        out = np.where((kind == system) & (tariff == t), space, out)
-    out = np.where(tariff == EIGHTEEN_HOUR, grid[("any_heating", EIGHTEEN_HOUR)][0], out)
-    return np.where(tariff == STANDARD, 1.0, out)
+        if system in KINDS:
+            lut[KINDS.index(system), t] = space
+    lut[:, EIGHTEEN_HOUR] = grid[("any_heating", EIGHTEEN_HOUR)][0]
+    lut[:, STANDARD] = 1.0
+    kind = KIND_OF_CODE[np.clip(code, 0, tables.MAX_CODE - 1)].astype(np.intp)  # -1 -> the last (blank) row
+    return lut[kind, np.clip(tariff, 0, 5)]
 
 
 def other_uses_fraction(tariff: np.ndarray) -> np.ndarray:
