@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import dagster as dg
+import httpx
 import polars as pl
 import pytest
 import uvicorn
@@ -340,3 +341,27 @@ def test_http_mode_needs_a_url():
         ScoringEndpoint(mode="http").score(
             pl.DataFrame(schema={"property_id": pl.Int64, "document": pl.String})
         )
+
+
+def test_a_timeout_is_retried_then_gives_up():
+    calls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.path)
+        if len(calls) == 1:
+            raise httpx.ReadTimeout("stalled", request=request)
+        return httpx.Response(200, json={"transform_version": FEATURE_TRANSFORM_VERSION})
+
+    slept: list[float] = []
+    client = ScoringClient("http://stub", transport=httpx.MockTransport(handler), sleep=slept.append)
+    assert client.check_version().transform_version == FEATURE_TRANSFORM_VERSION
+    assert calls == ["/version", "/version"] and client.retries == 1 and len(slept) == 1
+
+    def always(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("stalled", request=request)
+
+    client = ScoringClient(
+        "http://stub", max_retries=1, transport=httpx.MockTransport(always), sleep=slept.append
+    )
+    with pytest.raises(ScoringError, match=r"failed after 2 attempts \(ReadTimeout: stalled\)"):
+        client.check_version()
