@@ -47,7 +47,10 @@ def rollup(phases: pl.DataFrame) -> list[dict[str, Any]]:
         frame = frame.with_columns(pl.lit(None, pl.String).alias("score_error"))
     out: list[dict[str, Any]] = []
     for (name,), rows in frame.sort("scenario").group_by("scenario", maintain_order=True):
-        modelled = rows.filter(pl.col("score_error").is_null() & pl.col("sap_before").is_not_null())
+        # a home counts only when every phase of its plan was scored (a later package can make a home
+        # scorable that was not at the start, e.g. a new heating system on a fuel without a price)
+        bad = rows.filter(pl.col("score_error").is_not_null() | pl.col("sap_before").is_null())["_home"]
+        modelled = rows.filter(~pl.col("_home").is_in(bad.implode()))
         not_modelled = _ids(set(rows["_home"].to_list()) - set(modelled["_home"].to_list()))
         per_phase = (
             modelled.group_by("phase", maintain_order=False)
