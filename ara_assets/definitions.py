@@ -18,9 +18,18 @@ import dagster as dg
 from ara_assets.defs import baseline, epc, reference, sensors
 from ara_assets.resources.io_manager import PolarsParquetIOManager
 from ara_assets.resources.register_client import EpcRegisterClient
+from ara_assets.resources.scoring import ScoringEndpoint
 from ara_assets.resources.warehouse import WarehouseResource
 
 REAL_REGISTER_URL = "https://api.get-energy-performance-data.communities.gov.uk"
+
+
+def build_scoring() -> ScoringEndpoint:
+    # The in-process SAP 10.2 calculator unless a remote scoring endpoint is configured (ADR 0009).
+    url = os.environ.get("ARA_SCORING_URL")
+    if not url:
+        return ScoringEndpoint()
+    return ScoringEndpoint(mode="http", url=url, token_env_var="ARA_SCORING_TOKEN")
 
 
 def build_resources() -> dict[str, object]:
@@ -31,6 +40,7 @@ def build_resources() -> dict[str, object]:
             requests_per_second=float(os.environ.get("ARA_REGISTER_RPS", "20")),
         ),
         "io_manager": PolarsParquetIOManager(base=os.environ.get("ARA_ASSET_BASE") or None),
+        "scoring": build_scoring(),
     }
 
 

@@ -7,6 +7,7 @@ keeps the stored rows of the others.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -51,13 +52,15 @@ def compute_baseline(
     factors: pl.DataFrame,
     versions: str,
     rates_version: int | None,
+    score: Callable[[pl.DataFrame], pl.DataFrame] = score_effective,
 ) -> pl.DataFrame:
     """Baseline rows (BASELINE_SCHEMA) for the properties of `current` (the epc_cache rows) and `effective`.
 
     rates / factors: fuel rates and carbon factors valid today (`rates_as_of(..., region=None)`,
-    `factors_as_of`).
+    `factors_as_of`). score: effective frame -> CALCULATED_SCHEMA; the in-process calculator by default, or
+    a remote endpoint (`ara_assets.resources.scoring.ScoringEndpoint.score`, ADR 0009).
     """
-    calculated = score_effective(effective)
+    calculated = score(effective)
     base = assemble_baseline(current, effective, calculated)
     energy, meters = energy_block(calculated)
     bills = price_portfolio(energy, meters, rates)

@@ -18,6 +18,7 @@ from ara_assets.baseline.compute import compute_baseline, versions_tag
 from ara_assets.baseline.performance import BASELINE_SCHEMA, band_expr, input_keys, summarise
 from ara_assets.baseline.rates import factors_as_of, rates_as_of
 from ara_assets.defs.partitions import portfolios
+from ara_assets.resources.scoring import ScoringEndpoint
 from ara_assets.resources.warehouse import WarehouseResource
 from ara_assets.resources.warehouse_baseline import BaselineRepository
 
@@ -55,6 +56,7 @@ def property_baseline(
     fuel_rates: pl.DataFrame,
     carbon_factors: pl.DataFrame,
     warehouse: WarehouseResource,
+    scoring: ScoringEndpoint,
 ) -> Iterator[dg.Output[pl.DataFrame] | dg.AssetCheckResult]:
     portfolio = context.partition_key
     today = dt.date.today()
@@ -84,6 +86,7 @@ def property_baseline(
         factors_as_of(carbon_factors, today),
         versions,
         rates_version,
+        score=scoring.score,
     )
     kept = previous.filter(pl.col("property_id").is_in(keep_ids))
     baseline = pl.concat([kept, fresh]).sort("property_id")

@@ -148,7 +148,8 @@ def run_demo(
             say(f"    {summary}")
 
         instance = dg.DagsterInstance.get()
-        resources = defs.resources
+        # Sensors need only the warehouse (the other resources open connections per run).
+        resources = {"warehouse": defs.resources["warehouse"]}
         with _step("reference_job: fuel rates and carbon factors from the bundled snapshot"):
             run = defs.resolve_job_def("reference_job").execute_in_process(
                 instance=instance, tags={"ara/trigger": "demo"}, run_config=RUN_CONFIG

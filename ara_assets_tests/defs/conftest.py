@@ -14,6 +14,7 @@ import pytest
 from ara_assets.defs.partitions import portfolios
 from ara_assets.resources.io_manager import PolarsParquetIOManager
 from ara_assets.resources.register_client import EpcRegisterClient
+from ara_assets.resources.scoring import ScoringEndpoint
 from ara_assets.resources.warehouse import Warehouse, WarehouseResource
 
 TOKEN = "test-token"
@@ -39,6 +40,7 @@ class PipelineEnv:
                 **register_overrides,
             ),
             "io_manager": PolarsParquetIOManager(base=str(self.asset_dir)),
+            "scoring": ScoringEndpoint(),
         }
 
 

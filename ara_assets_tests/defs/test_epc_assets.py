@@ -63,7 +63,7 @@ def test_epc_cache_and_effective_epc_end_to_end(pipeline: PipelineEnv):
 def test_override_sensor_reassembles_exactly_the_changed_home(pipeline: PipelineEnv):
     assert _run(pipeline, [epc_cache, effective_epc]).success
     before = _read(pipeline, "effective_epc")
-    resources = pipeline.resources()
+    resources = {"warehouse": pipeline.resources()["warehouse"]}
     primed = override_sensor(dg.build_sensor_context(instance=pipeline.instance, resources=resources))
     target = before.filter(pl.col("source_path") == "epc").row(0, named=True)
     with pipeline.warehouse.unit_of_work() as uow:
