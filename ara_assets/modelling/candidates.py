@@ -20,11 +20,15 @@ import polars as pl
 
 from ara_assets.baseline.bills import carbon_portfolio, price_portfolio
 from ara_assets.baseline.performance import _combine, energy_block
+from ara_assets.modelling.catalogue import FABRIC_MEASURE_TYPES
 from ara_assets.modelling.eligibility import eligibility_for_phase, eligible_pairs, features_from_register
 from ara_assets.modelling.measures import option_variants
 from ara_assets.modelling.scenarios import Scenario
 from ara_assets.sap10 import calculate
 from ara_assets.sap10.rdsap import expand_collect
+
+# The start of eligibility's reason for a heat pump refused on fabric alone (eligibility._rules).
+HEAT_PUMP_FABRIC_REASON = "fabric below the heat-pump minimum"
 
 
 class CandidateError(ValueError):
@@ -54,6 +58,8 @@ CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
     "option_id": pl.String(),
     "measure_type": pl.String(),
     "requires_measure_type": pl.String(),
+    # a heat pump that needs fabric measures of the same package to meet the heat-pump fabric standard
+    "requires_fabric": pl.Boolean(),
     "quantity": pl.Float64(),
     "cost_gbp": pl.Float64(),
     "sap_before": pl.Float64(),
@@ -180,7 +186,19 @@ def phase_candidates(
     for col, dtype in (("listed_building", pl.Boolean), ("conservation_area", pl.Boolean)):
         if col not in homes.columns:
             homes = homes.with_columns(pl.lit(None, dtype).alias(col))
-    pairs = eligible_pairs(eligibility_for_phase(homes, scenario, phase_index))
+    result = eligibility_for_phase(homes, scenario, phase_index)
+    pairs = eligible_pairs(result).with_columns(pl.lit(False).alias("requires_fabric"))
+    allowed = set(scenario.allowed_in_phase(phase_index))
+    if allowed & FABRIC_MEASURE_TYPES:
+        # a heat pump held back only by the fabric standard can come in the same package as the fabric
+        # work that meets it; the optimiser accepts such a package only when its fabric passes
+        held = result.filter(
+            (pl.col("measure_type") == "air_source_heat_pump")
+            & pl.col("reason").str.starts_with(HEAT_PUMP_FABRIC_REASON)
+        ).select(
+            "home_id", "measure_type", "option_id", pl.lit(None, pl.String).alias("requires_measure_type")
+        )
+        pairs = pl.concat([pairs, held.with_columns(pl.lit(True).alias("requires_fabric"))])
     before = pl.concat([state.select("home_id"), start_scores], how="horizontal")
     variants = option_variants(state, pairs.select("home_id", "option_id"))
     after = score_states(variants, rates, factors)
@@ -189,7 +207,9 @@ def phase_candidates(
         how="horizontal",
     )
     joined = scored.join(
-        pairs.select("home_id", "option_id", "requires_measure_type"), on=["home_id", "option_id"], how="left"
+        pairs.select("home_id", "option_id", "requires_measure_type", "requires_fabric"),
+        on=["home_id", "option_id"],
+        how="left",
     ).join(before, on="home_id", how="left", suffix="_before")
     return joined.select(
         pl.lit(scenario.name).alias("scenario"),
@@ -201,6 +221,7 @@ def phase_candidates(
         "option_id",
         "measure_type",
         "requires_measure_type",
+        "requires_fabric",
         "quantity",
         "cost_gbp",
         pl.col("sap_rating_before").alias("sap_before"),

@@ -27,7 +27,8 @@ import numpy as np
 import polars as pl
 
 from ara_assets.modelling.candidates import score_states
-from ara_assets.modelling.catalogue import MEASURE_TYPES
+from ara_assets.modelling.catalogue import FABRIC_MEASURE_TYPES, MEASURE_TYPES
+from ara_assets.modelling.eligibility import heat_pump_fabric_ok
 from ara_assets.modelling.measures import apply_package
 from ara_assets.modelling.scenarios import Goal
 
@@ -129,8 +130,13 @@ def _evaluate(
     goal: Goal,
     threshold: np.ndarray,
     start_metric: np.ndarray,
+    held_back: pl.DataFrame,
 ) -> pl.DataFrame:
-    """Exact re-score of (h, package) rows: adds cost_gbp, gain, reach and the score columns."""
+    """Exact re-score of (h, package) rows: adds cost_gbp, gain, reach and the score columns.
+
+    held_back: (h, option_id) of heat pumps that need the package's fabric measures; a package holding one
+    whose fabric does not meet the heat-pump standard afterwards is invalid (gain -inf, never reaches).
+    """
     if variants.is_empty():
         return variants.with_columns(
             pl.lit(None, pl.Float64).alias("cost_gbp"),
@@ -150,6 +156,21 @@ def _evaluate(
     metric = goal_metric(scores, goal)
     gain = metric - start_metric[h]
     reach = reaches(scores, goal, threshold[h]) & scores["score_error"].is_null().to_numpy()
+    if held_back.height:
+        # the heat pump edit leaves walls, roofs and windows alone: the edited frame's fabric is the
+        # fabric the package's insulation measures produced
+        needs = (
+            variants.with_row_index("_v")
+            .explode("package")
+            .join(held_back, left_on=["h", "package"], right_on=["h", "option_id"], how="semi")["_v"]
+            .unique()
+            .to_numpy()
+        )
+        bad = np.zeros(variants.height, dtype=bool)
+        bad[needs] = True
+        bad &= ~heat_pump_fabric_ok(after).fill_null(False).to_numpy()
+        gain = np.where(bad, -np.inf, gain)
+        reach = reach & ~bad
     return pl.concat([variants, scores], how="horizontal").with_columns(
         cost.alias("cost_gbp"),
         pl.Series("gain", np.nan_to_num(gain, nan=-np.inf)),
@@ -231,7 +252,10 @@ def optimise_phase(
     usable = (
         cands.filter(pl.col("measure_type") != MEV)
         .join(mev, on="h", how="left")
-        .with_columns(pl.col("requires_measure_type").is_not_null().alias("dep"))
+        .with_columns(
+            pl.col("requires_measure_type").is_not_null().alias("dep"),
+            pl.col("requires_fabric").fill_null(False).alias("rf"),
+        )
         .with_columns(
             (pl.col("cost_gbp") + pl.when(pl.col("dep")).then(pl.col("mev_cost")).otherwise(0.0)).alias(
                 "full_cost"
@@ -257,11 +281,12 @@ def optimise_phase(
     top = usable.filter(pl.col("rank") < top_k)
 
     # a package of one option that needs nothing else is exactly its candidate row: no re-score needed
-    evaluated: list[pl.DataFrame] = [_singles(usable.filter(~pl.col("dep")), goal, threshold)]
+    evaluated: list[pl.DataFrame] = [_singles(usable.filter(~pl.col("dep") & ~pl.col("rf")), goal, threshold)]
+    held_back = usable.filter(pl.col("rf")).select("h", "option_id")
     scored_rows = 0
     if top.height:
         shortlist = _shortlist(top, mev, n, top_k, budget, threshold - start_metric)
-        ev = _evaluate(state, shortlist, rates, factors, goal, threshold, start_metric)
+        ev = _evaluate(state, shortlist, rates, factors, goal, threshold, start_metric, held_back)
         scored_rows += ev.height
         evaluated.append(ev)
         for _ in range(rounds):
@@ -278,7 +303,7 @@ def optimise_phase(
             )
             if moves.is_empty():
                 break
-            ev = _evaluate(state, moves, rates, factors, goal, threshold, start_metric)
+            ev = _evaluate(state, moves, rates, factors, goal, threshold, start_metric, held_back)
             scored_rows += ev.height
             evaluated.append(ev)
 
@@ -347,6 +372,10 @@ def _shortlist(
     cost[h, r] = top["cost_gbp"].to_numpy()
     gain[h, r] = top["gain"].to_numpy()
     dep[h, r] = top["dep"].to_numpy()
+    rf = np.zeros((n, k), dtype=bool)
+    fab = np.zeros((n, k), dtype=bool)
+    rf[h, r] = top["rf"].to_numpy()
+    fab[h, r] = top["measure_type"].is_in(sorted(FABRIC_MEASURE_TYPES)).to_numpy()
     avail[h, r] = True
     mt[h, r] = top["measure_type"].replace_strict(_MT_INDEX, return_dtype=pl.Int64).to_numpy()
     oid[h, r] = np.asarray(top["option_id"].to_list(), dtype=object)
@@ -367,6 +396,8 @@ def _shortlist(
     est_cost = est_cost + any_dep * mev_cost[:, None]
     est_gain = est_gain + any_dep * mev_gain[:, None]
     feasible = ((~avail).astype(np.float64) @ bf.T) == 0
+    # a heat pump held back by the fabric standard needs some fabric measure beside it
+    feasible &= ~(((rf.astype(np.float64) @ bf.T) > 0) & ((fab.astype(np.float64) @ bf.T) == 0))
     # pairwise conflicts between the home's top options
     for i in range(k):
         for j in range(i + 1, k):

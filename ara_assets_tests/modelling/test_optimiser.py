@@ -12,6 +12,7 @@ import pytest
 from ara_assets.baseline.rates import factors_as_of, load_bundled_rates, rates_as_of
 from ara_assets.modelling.candidates import phase_candidates, score_states
 from ara_assets.modelling.catalogue import MEASURE_TYPES
+from ara_assets.modelling.eligibility import heat_pump_fabric_ok
 from ara_assets.modelling.measures import apply_package
 from ara_assets.modelling.optimiser import MEV, SLOTS, conflict_matrix, optimise_phase
 from ara_assets.modelling.scenarios import Scenario
@@ -135,3 +136,21 @@ def test_carbon_goal_may_lower_sap_but_never_raises_carbon(homes, prices) -> Non
     assert pkg["reaches_target"]
     assert choice.end_scores["co2_t"][0] <= 0.5 * start["co2_t"][0]
     assert choice.end_scores["sap_rating"][0] < start["sap_rating"][0]  # the rating is cost-based
+
+
+def test_heat_pump_comes_with_the_fabric_work_it_needs(homes, prices) -> None:
+    sc = one_phase(["fabric", "ventilation", "low_carbon_heat"], {"kind": "co2_cut", "share": 0.6})
+    h1 = homes.filter(pl.col("home_id") == "H1")  # unfilled cavity: below the heat-pump fabric standard
+    start, cands, choice = _optimise(h1, prices, sc, 40_000.0)
+    held = cands.filter(pl.col("requires_fabric"))
+    assert held["measure_type"].unique().to_list() == ["air_source_heat_pump"]
+    pkg = choice.packages.row(0, named=True)
+    assert pkg["reaches_target"]
+    assert any(o.startswith("ashp") for o in pkg["package"])
+    assert "cwi_blown_fill" in pkg["package"]
+    assert heat_pump_fabric_ok(choice.end_state).to_list() == [True]
+    # without fabric measures in the phase the heat pump is not offered at all
+    no_fabric = one_phase(["low_carbon_heat"], {"kind": "co2_cut", "share": 0.6})
+    _, cands2, choice2 = _optimise(h1, prices, no_fabric, 40_000.0)
+    assert cands2.filter(pl.col("measure_type") == "air_source_heat_pump").height == 0
+    assert choice2.packages["package"].list.len().to_list() == [0]
