@@ -45,6 +45,7 @@ CREATE TABLE plan_phases (
     bill_before_gbp   double precision,
     bill_after_gbp    double precision,
     band_at_start     text CHECK (band_at_start IN ('A', 'B', 'C', 'D', 'E', 'F', 'G')),
+    heat_pump_fabric_ok_after boolean,
     property_value_gbp double precision,
     value_uplift_pct  double precision,
     value_uplift_gbp  double precision,

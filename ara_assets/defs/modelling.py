@@ -28,6 +28,7 @@ from ara_assets.baseline.rates import factors_as_of, rates_as_of
 from ara_assets.defs.partitions import portfolios
 from ara_assets.modelling.allocation import AllocationError, allocate
 from ara_assets.modelling.candidates import start_inputs
+from ara_assets.modelling.catalogue import options_of
 from ara_assets.modelling.plans import (
     MEASURE_SCHEMA,
     PHASE_SCHEMA,
@@ -301,7 +302,19 @@ def _checks(plans: Plans, cands: pl.DataFrame, scenarios: dict[str, Scenario]) -
     )
     over_total = phases.filter(pl.col("cost_to_date_gbp") > total_cap + 0.01)
     eligible = cands.select("scenario", "home_id", "phase", "option_id").unique()
-    ineligible = measures.join(eligible, on=["scenario", "home_id", "phase", "option_id"], how="anti")
+    heat_pumps = [o.option_id for o in options_of("air_source_heat_pump")]
+    ineligible = pl.concat(
+        [
+            measures.join(eligible, on=["scenario", "home_id", "phase", "option_id"], how="anti").select(
+                "home_id", "phase"
+            ),
+            # a heat pump installed on fabric below the standard (eligibility's minimum) is ineligible too
+            phases.filter(
+                pl.col("package").list.eval(pl.element().is_in(heat_pumps)).list.any()
+                & ~pl.col("heat_pump_fabric_ok_after").fill_null(False)
+            ).select("home_id", "phase"),
+        ]
+    )
     worse = phases.filter(pl.col("goal_metric_after") < pl.col("goal_metric_before") - 1e-9)
     gaps = (
         pl.concat(

@@ -21,6 +21,7 @@ import numpy as np
 import polars as pl
 
 from ara_assets.modelling.candidates import CANDIDATE_SCHEMA, SCORE_SCHEMA, phase_candidates, score_states
+from ara_assets.modelling.eligibility import heat_pump_fabric_ok
 from ara_assets.modelling.measures import apply_package
 from ara_assets.modelling.optimiser import (
     _install_order,
@@ -73,6 +74,9 @@ PHASE_SCHEMA: dict[str, pl.DataType] = {
     "bill_before_gbp": pl.Float64(),
     "bill_after_gbp": pl.Float64(),
     "band_at_start": pl.String(),
+    # walls, roofs and windows meet the heat-pump fabric standard after the phase (a package with a heat
+    # pump must leave this true)
+    "heat_pump_fabric_ok_after": pl.Boolean(),
     "property_value_gbp": pl.Float64(),
     "value_uplift_pct": pl.Float64(),
     "value_uplift_gbp": pl.Float64(),
@@ -304,6 +308,7 @@ def build_plans(
                     "bill_before_gbp": scores["bill_gbp"],
                     "bill_after_gbp": end_scores["bill_gbp"],
                     "band_at_start": base["band"],
+                    "heat_pump_fabric_ok_after": heat_pump_fabric_ok(end_state),
                     "score_error": end_scores["score_error"],
                 }
             )

@@ -125,6 +125,8 @@ def test_budgets_and_goals_are_respected(planned) -> None:
     assert (p["cost_to_date_gbp"] <= 30_000 + 1e-6).all()
     scored = p.filter(pl.col("goal_metric_before").is_not_null())
     assert (scored["goal_metric_after"] >= scored["goal_metric_before"] - 1e-9).all()
+    with_hp = p.filter(pl.col("package").list.eval(pl.element().str.starts_with("ashp")).list.any())
+    assert with_hp.height > 0 and with_hp["heat_pump_fabric_ok_after"].all()
     heat = p.filter((pl.col("phase") == 2) & pl.col("reaches_target"))
     # a carbon phase is judged on carbon: reached means half the start-of-scenario CO2 or less
     start = p.filter(pl.col("phase") == 1).select("home_id", pl.col("co2_before_t").alias("co2_0"))
