@@ -101,3 +101,61 @@ def test_plans_are_scored_checked_persisted_and_summarised(pipeline: PipelineEnv
     meta = _meta(result, "phase_plans")
     assert meta["allocation"]["fabric_first_then_heat"]["targets_reached"] >= 0
     assert meta["rollup"][0]["unreachable_homes"] == summary[0]["unreachable_homes"]
+
+    # the scenario is edited after the candidates were computed: the plans keep the pinned snapshot
+    edited = load_scenario_yaml(SCENARIO).to_spec()
+    edited["phases"][0]["budget_gbp"] = 1.0
+    with pipeline.warehouse.unit_of_work() as uow:
+        uow.scenarios.create(edited, replace=True)
+    again = dg.materialize(
+        ALL,
+        selection=[phase_plans],
+        partition_key=PORTFOLIO,
+        instance=pipeline.instance,
+        resources=pipeline.resources(),
+    )
+    assert again.success
+    with pipeline.warehouse.unit_of_work() as uow:
+        replanned = PlansRepository(uow.connection).phases(portfolio_id)
+    assert replanned["scenario_version"].unique().to_list() == [1]
+    assert (
+        replanned.sort("property_id", "phase")["cost_gbp"].to_list()
+        == stored.sort("property_id", "phase")["cost_gbp"].to_list()
+    )
+
+
+def test_checks_fail_on_a_plan_over_budget_or_worse_on_its_goal() -> None:
+    from ara_assets.defs.modelling import _checks
+    from ara_assets.modelling.plans import MEASURE_SCHEMA, PHASE_SCHEMA, Plans
+
+    scenario = load_scenario_yaml(SCENARIO)
+    phases = pl.DataFrame(
+        {
+            "scenario": [scenario.name],
+            "home_id": ["1"],
+            "phase": [1],
+            "package": [[]],
+            "budget_gbp": [100.0],
+            "cost_gbp": [150.0],
+            "cost_to_date_gbp": [150.0],
+            "goal_metric_before": [60.0],
+            "goal_metric_after": [59.0],
+            "sap_before": [60.0],
+            "sap_after": [59.0],
+        }
+    ).select([pl.col(c).cast(t) if c in ("scenario", "home_id", "phase", "package", "budget_gbp", "cost_gbp",
+                                          "cost_to_date_gbp", "goal_metric_before", "goal_metric_after",
+                                          "sap_before", "sap_after") else pl.lit(None, t).alias(c)
+              for c, t in PHASE_SCHEMA.items()])  # fmt: skip
+    cands = pl.DataFrame(
+        schema={"scenario": pl.String, "home_id": pl.String, "phase": pl.Int32, "option_id": pl.String}
+    )
+    results = {
+        c.check_name: c.passed
+        for c in _checks(
+            Plans(phases, pl.DataFrame(schema=MEASURE_SCHEMA), 0), cands, {scenario.name: scenario}
+        )
+    }
+    assert results["no_plan_over_budget"] is False
+    assert results["no_phase_worse_on_its_goal"] is False
+    assert results["no_ineligible_measure"] is True
