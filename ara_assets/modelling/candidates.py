@@ -19,6 +19,9 @@ import numpy as np
 import polars as pl
 
 from ara_assets.baseline.bills import carbon_portfolio, price_portfolio
+
+# _combine is the baseline's own selection of rating and local-climate columns: calling it (not copying it)
+# keeps a variant's figures defined exactly as a home's baseline figures
 from ara_assets.baseline.performance import _combine, energy_block
 from ara_assets.modelling.catalogue import FABRIC_MEASURE_TYPES
 from ara_assets.modelling.eligibility import eligibility_for_phase, eligible_pairs, features_from_register

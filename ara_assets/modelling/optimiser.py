@@ -7,7 +7,9 @@ Algorithm, vectorised across homes (numpy over a homes x subsets matrix, polars 
 2. The top `top_k` by cost-effectiveness (gain per pound) are enumerated exhaustively as subsets
    (2^top_k), dropping subsets with two options of one slot (one wall insulation, one glazing, one
    heating system, ...) and subsets over budget; a subset holding an airtightness measure includes the
-   ventilation option. Additive estimates only *rank* subsets for the shortlist.
+   ventilation option; a heat pump held back only by the fabric standard (`requires_fabric`) needs a
+   fabric measure beside it, and its package is valid only if the exact result meets the standard.
+   Additive estimates only *rank* subsets for the shortlist.
 3. Shortlist per home: the cheapest subsets estimated to reach the goal (with and without a margin) and
    the subsets of largest estimated gain. All shortlisted packages, of all homes, are applied with
    `apply_package` (fixed install order: fabric before ventilation before heating) and re-scored by the
@@ -22,12 +24,13 @@ Algorithm, vectorised across homes (numpy over a homes x subsets matrix, polars 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import polars as pl
 
 from ara_assets.modelling.candidates import score_states
-from ara_assets.modelling.catalogue import FABRIC_MEASURE_TYPES, MEASURE_TYPES
+from ara_assets.modelling.catalogue import FABRIC_MEASURE_TYPES, MEASURE_TYPES, catalogue
 from ara_assets.modelling.eligibility import heat_pump_fabric_ok
 from ara_assets.modelling.measures import apply_package
 from ara_assets.modelling.scenarios import Goal
@@ -114,11 +117,16 @@ class PhaseChoice:
     variants_scored: int  # package variants re-scored exactly (calculator rows, each at two climates)
 
 
-def _install_order(packages: pl.Series) -> pl.Series:
+@cache
+def _install_rank() -> dict[str, int]:
+    """Option id -> its place in apply_package's install order (measure type, then option id)."""
     order = {mt: i for i, mt in enumerate(MEASURE_TYPES)}
-    from ara_assets.modelling.catalogue import catalogue
+    return {oid: order[o.measure_type] * 100 + i for i, (oid, o) in enumerate(sorted(catalogue().items()))}
 
-    rank = {oid: order[o.measure_type] * 100 + i for i, (oid, o) in enumerate(sorted(catalogue().items()))}
+
+def _install_order(packages: pl.Series) -> pl.Series:
+    """Each package's option ids sorted in install order (so equal packages compare equal)."""
+    rank = _install_rank()
     return packages.list.eval(pl.element().sort_by(pl.element().replace_strict(rank, return_dtype=pl.Int64)))
 
 
@@ -533,6 +541,4 @@ def _neighbours(
 
 
 def _all_options() -> dict[str, str]:
-    from ara_assets.modelling.catalogue import catalogue
-
     return {oid: o.measure_type for oid, o in catalogue().items()}
