@@ -358,3 +358,11 @@ def _checks(plans: Plans, cands: pl.DataFrame, scenarios: dict[str, Scenario]) -
             metadata={"mismatched_phases": gaps.height, "sample": sample(gaps)},
         ),
     ]
+
+
+plans_job = dg.define_asset_job(
+    "plans_job",
+    selection=dg.AssetSelection.assets(candidate_recommendations, phase_plans),
+    description="Model a portfolio's scenarios: candidate options, optimised phase plans, the allocation "
+    "(run after `ara scenario create`; declarative automation covers upstream changes).",
+)
