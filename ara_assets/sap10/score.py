@@ -211,48 +211,45 @@ def score_certificates(docs: Iterable[Mapping[str, Any]], *, normalise_docs: boo
         results, calc_errors = _calculate_collect(inputs)
     else:
         results, calc_errors = pl.DataFrame(schema={"home_id": pl.String()}), {}
-    by_id = {r["home_id"]: r for r in results.to_dicts()} if results.height else {}
-    expanded = (
-        inputs.select(
+    # assemble column-wise: lodged figures (one per document), results joined by input position
+    frame = pl.DataFrame(
+        {name: [row.get(name) for row in lodged] for name in ("certificate_number", *LODGED_COLUMNS)},
+        schema={"certificate_number": pl.String(), **LODGED_COLUMNS},
+        strict=False,
+    ).with_row_index("_i")
+    if inputs.height:
+        # home_ids are unique here, so each refusal (or a missing result) maps back to one document
+        position = dict(
+            zip(
+                inputs.get_column("home_id").to_list(),
+                inputs.get_column("input_index").to_list(),
+                strict=True,
+            )
+        )
+        returned = set(results.get_column("home_id").to_list()) if results.height else set()
+        for home, index in position.items():
+            if home in calc_errors:
+                errors[index] = calc_errors[home]
+            elif home not in returned:
+                errors[index] = "not returned by calculate"
+        wh = pl.col("water_heating_fuel")
+        fuels = inputs.select(
             "home_id",
-            "input_index",
+            pl.col("input_index").cast(pl.UInt32).alias("_i"),
             "pcdb_fallback",
             "main_heating_fuel",
             "secondary_heating_fuel",
-            "water_heating_fuel",
-            "water_heating_code",
-        ).to_dicts()
-        if inputs.height
-        else []
-    )
-    by_index: dict[int, dict[str, Any]] = {}
-    for row in expanded:
-        idx = row["input_index"]
-        home = row["home_id"]
-        if home in calc_errors:
-            errors[idx] = calc_errors[home]
-            continue
-        res = by_id.get(home)
-        if res is None:
-            errors[idx] = "not returned by calculate"
-            continue
-        by_index[idx] = {**res, **_fuels(row), "pcdb_fallback": row["pcdb_fallback"]}
-    out_rows: list[dict[str, Any]] = []
-    for i, base in enumerate(lodged):
-        row = dict(base)
-        row.update(by_index.get(i, {}))
-        row["error"] = errors.get(i)
-        out_rows.append(row)
-    cols = {name: [r.get(name) for r in out_rows] for name in SCORE_SCHEMA}
-    return pl.DataFrame(cols, schema=SCORE_SCHEMA, strict=False)
-
-
-def _fuels(row: Mapping[str, Any]) -> dict[str, Any]:
-    wh = row["water_heating_fuel"]
-    if wh is None:
-        wh = row["secondary_heating_fuel"] if row["water_heating_code"] == 914 else row["main_heating_fuel"]
-    return {
-        "main_heating_fuel": row["main_heating_fuel"],
-        "secondary_heating_fuel": row["secondary_heating_fuel"],
-        "water_heating_fuel_code": wh,
-    }
+            pl.when(wh.is_not_null())
+            .then(wh)
+            .when(pl.col("water_heating_code") == 914)
+            .then(pl.col("secondary_heating_fuel"))
+            .otherwise(pl.col("main_heating_fuel"))
+            .alias("water_heating_fuel_code"),
+        )
+        keep = [c for c in RESULT_COLUMNS if c in results.columns]
+        scored = fuels.join(results.select("home_id", *keep), on="home_id", how="inner").drop("home_id")
+        frame = frame.join(scored, on="_i", how="left")
+    error = [errors.get(i) for i in range(len(docs))]
+    frame = frame.with_columns(pl.Series("error", error, dtype=pl.String()))
+    missing = [pl.lit(None, dtype=t).alias(c) for c, t in SCORE_SCHEMA.items() if c not in frame.columns]
+    return frame.with_columns(missing).select([pl.col(c).cast(t) for c, t in SCORE_SCHEMA.items()])
