@@ -27,7 +27,7 @@ import polars as pl
 from ara_assets.baseline.rates import factors_as_of, rates_as_of
 from ara_assets.defs.partitions import portfolios
 from ara_assets.modelling.allocation import AllocationError, allocate
-from ara_assets.modelling.candidates import start_inputs
+from ara_assets.modelling.candidates import CANDIDATE_SCHEMA, start_inputs
 from ara_assets.modelling.catalogue import options_of
 from ara_assets.modelling.plans import (
     MEASURE_SCHEMA,
@@ -132,7 +132,8 @@ def candidate_recommendations(
             )
         )
     seconds = time.perf_counter() - t0
-    out = pl.concat(parts, how="vertical_relaxed") if parts else pl.DataFrame()
+    empty = pl.DataFrame(schema={**CANDIDATE_SCHEMA, "scenario_snapshot": pl.Categorical()})
+    out = pl.concat(parts, how="vertical_relaxed") if parts else empty
     per_phase = (
         out.group_by("scenario", "phase").agg(
             pl.len().alias("options"), pl.col("in_package").sum().alias("chosen")
@@ -219,7 +220,7 @@ def phase_plans(
     phases = pl.concat(all_phases) if all_phases else pl.DataFrame(schema=PHASE_SCHEMA)
     measures = pl.concat(all_measures) if all_measures else pl.DataFrame(schema=MEASURE_SCHEMA)
     plans_all = Plans(phases, measures, 0)
-    checks = _checks(plans_all, cands, scenarios) if phases.height else []
+    checks = _checks(plans_all, cands, scenarios)
     if all(c.passed for c in checks):
         with warehouse.warehouse().unit_of_work() as uow:
             written = PlansRepository(uow.connection).replace(record.id, phases, measures, allocations)
@@ -293,12 +294,12 @@ def _allocate(
 def _checks(plans: Plans, cands: pl.DataFrame, scenarios: dict[str, Scenario]) -> list[dg.AssetCheckResult]:
     phases, measures = plans.phases, plans.measures
     over = phases.filter(pl.col("cost_gbp") > pl.col("budget_gbp").fill_null(np.inf) + 0.01)
-    total_cap = pl.col("scenario").replace_strict(
-        {
-            n: s.budget_per_home_gbp if s.budget_per_home_gbp is not None else np.inf
-            for n, s in scenarios.items()
-        },
-        return_dtype=pl.Float64,
+    caps = {n: sc.budget_per_home_gbp for n, sc in scenarios.items() if sc.budget_per_home_gbp is not None}
+    # scenarios without a per-home cap (or no scenario at all) cannot be over it
+    total_cap = (
+        pl.col("scenario").replace_strict(caps, default=np.inf, return_dtype=pl.Float64)
+        if caps
+        else pl.lit(np.inf)
     )
     over_total = phases.filter(pl.col("cost_to_date_gbp") > total_cap + 0.01)
     eligible = cands.select("scenario", "home_id", "phase", "option_id").unique()
