@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ara_assets.sap10 import tables
+from ara_assets.sap10 import tables, tariffs
 from ara_assets.sap10.fuel_costs import water_fuel_of
 from ara_assets.sap10.sheet import Sheet
 from ara_assets.sap10.solar_gains import surface_flux
@@ -36,15 +36,32 @@ def photovoltaics(s: Sheet) -> None:
     rows = np.flatnonzero(L["E_PV"] > 0)
     elec = np.asarray(tables.ELECTRIC_FUELS)
     demand = L["(232)m"][rows] + L["L14m"][rows] + L["L21m"][rows] + L["(231)m"][rows] + L["(64a)m"][rows]
-    for line, fuel in (
-        ("(211)m", s.col("main_heating_fuel")),
-        ("(213)m", s.col("main_heating_2_fuel", 0.0)),
-        ("(215)m", s.col("secondary_heating_fuel", 0.0)),
-        ("(219)m", water_fuel_of(s).astype(float)),
+    # Appendix M1 (3a): electric space and water heating count only where billed at a rate other than the low
+    # rate, i.e. their Table 12a / 13 high-rate share on an off-peak meter (1 on the standard tariff)
+    tariff = s.col("electricity_tariff", 1.0).astype(int)
+    hp_water = L.get("_hp_water", np.zeros(s.n, dtype=bool))
+    for line, fuel, high in (
+        (
+            "(211)m",
+            s.col("main_heating_fuel"),
+            tariffs.space_fraction(s.col("main_heating_code", 0.0).astype(int), tariff),
+        ),
+        (
+            "(213)m",
+            s.col("main_heating_2_fuel", 0.0),
+            tariffs.space_fraction(s.col("main_heating_2_code", 0.0).astype(int), tariff),
+        ),
+        (
+            "(215)m",
+            s.col("secondary_heating_fuel", 0.0),
+            tariffs.space_fraction(s.col("secondary_heating_code", 0.0).astype(int), tariff),
+        ),
+        ("(219)m", water_fuel_of(s).astype(float), tariffs.water_fraction(s, tariff, hp_water)),
     ):
         electric = np.isin(fuel[rows], elec)
         if electric.any():
-            demand += np.where(electric[:, None], L[line][rows], 0.0)
+            share = np.nan_to_num(high[rows], nan=1.0)  # NaN only on rows refused in the costs
+            demand += np.where(electric[:, None], L[line][rows] * share[:, None], 0.0)
     c1, c2, c3 = c["beta_no_battery"]  # type: ignore[index]
     e_pv = L["E_PV_m"][rows]
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -79,3 +79,22 @@ def test_gas_home_on_off_peak_meter_pays_more_for_lights_and_the_meter() -> None
     assert cost[1] > cost[0] and cost[2] > cost[0]
     # CO2 uses the same monthly electricity factors whatever the tariff
     assert out["co2_kg_per_year"][1] == pytest.approx(out["co2_kg_per_year"][0], rel=1e-12)
+
+
+def test_pv_demand_excludes_low_rate_heating() -> None:
+    """Appendix M1 (3a): electric heating billed at the low rate is not demand that PV can meet."""
+    pv = dict(
+        pv_kwp=[3.0],
+        pv_orientation=[5],
+        pv_pitch_deg=[30.0],
+        pv_overshading=[1],
+        pv_connected_to_dwelling=True,
+    )
+    seven = worksheet(pl.DataFrame([storage_home(0, **pv)]))
+    standard = worksheet(pl.DataFrame([storage_home(1, electricity_tariff=1, **pv)]))
+    n = seven["(42)"]
+    f = ((6.8 - 0.024 * 110) * n + 14 - 0.07 * 110) / 100  # Table 13 dual immersion, 7-hour
+    for m in (0, 6):
+        # storage heaters (fraction 0) drop out, the immersion counts only at its high-rate share
+        expected = standard["D_m"][m] - standard["(211)m"][m] - (1 - f) * standard["(219)m"][m]
+        assert seven["D_m"][m] == pytest.approx(expected, rel=1e-9)
