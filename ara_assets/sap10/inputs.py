@@ -472,7 +472,7 @@ _COLUMNS: list[Column] = [
         "%",
         "(217)",
         "Efficiency of a separate water heater (PCDB). Null: Table 4a value; from a boiler: (217) "
-        "from the boiler's summer/winter efficiencies. Required when the water comes from a heat pump.",
+        "from the boiler's summer/winter efficiencies; from a heat pump: Table 4a water column of its code.",
         None,
         min_value=1.0,
         max_value=600.0,
@@ -623,8 +623,8 @@ _COLUMNS: list[Column] = [
         F64,
         "%",
         "(206), Table 4a/4b",
-        "Winter seasonal efficiency (PCDB or declared). Null: Table 4a / 4b value for the code. Required "
-        "for heat pumps (201-227): their declared seasonal efficiency (Appendix N not implemented).",
+        "Winter seasonal efficiency (PCDB or declared). Null: Table 4a / 4b value for the code (heat pumps "
+        "201-227 included: Appendix N plant-size-ratio method not implemented).",
         None,
         min_value=1.0,
         max_value=600.0,
