@@ -50,8 +50,11 @@ class Sheet:
         return self._cache[key]  # type: ignore[return-value]
 
     def is_null(self, name: str) -> np.ndarray:
-        """Null mask of a column."""
-        return self.df.get_column(name).is_null().to_numpy()
+        """Null mask of a column (cached: sections ask for the same masks)."""
+        key = f"n:{name}"
+        if key not in self._cache:
+            self._cache[key] = self.df.get_column(name).is_null().to_numpy()
+        return self._cache[key]  # type: ignore[return-value]
 
     def elements(self, name: str) -> Elements:
         """A list column flattened once (cached) with its parent-row index."""
