@@ -98,3 +98,23 @@ def test_pv_demand_excludes_low_rate_heating() -> None:
         # storage heaters (fraction 0) drop out, the immersion counts only at its high-rate share
         expected = standard["D_m"][m] - standard["(211)m"][m] - (1 - f) * standard["(219)m"][m]
         assert seven["D_m"][m] == pytest.approx(expected, rel=1e-9)
+
+
+def test_off_peak_table_rows_carry_sources_and_fractions() -> None:
+    import csv
+    import math
+
+    from ara_assets.sap10 import tables
+
+    with open(tables.TABLE_DIR / "table_12a_13_off_peak.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows and all(r["source"].strip() for r in rows)
+    for (system, tariff), values in tables.off_peak_fractions().items():
+        assert tariff in (2, 3, 5), system
+        assert any(not math.isnan(v) for v in values), system
+        assert all(math.isnan(v) or 0.0 <= v <= 1.0 for v in values), system
+    # 7-hour storage heaters charge at the low rate; Grid 2 uses more of the high rate on 7-hour than 10-hour
+    assert tables.off_peak_fractions()[("storage", 2)][0] == 0.0
+    assert (
+        tables.off_peak_fractions()[("other_uses", 2)][0] > tables.off_peak_fractions()[("other_uses", 3)][0]
+    )
