@@ -15,7 +15,7 @@ import os
 
 import dagster as dg
 
-from ara_assets.defs import baseline, epc, reference, sensors
+from ara_assets.defs import baseline, epc, modelling, reference, sensors
 from ara_assets.resources.io_manager import PolarsParquetIOManager
 from ara_assets.resources.register_client import EpcRegisterClient
 from ara_assets.resources.scoring import ScoringEndpoint
@@ -59,10 +59,18 @@ defs = dg.Definitions(
         epc.epc_cache,
         epc.effective_epc,
         baseline.property_baseline,
+        modelling.candidate_recommendations,
+        modelling.phase_plans,
         reference.fuel_rates,
         reference.carbon_factors,
     ],
-    jobs=[sensors.epc_job, sensors.effective_epc_job, sensors.baseline_job, sensors.reference_job],
+    jobs=[
+        sensors.epc_job,
+        sensors.effective_epc_job,
+        sensors.baseline_job,
+        sensors.reference_job,
+        modelling.plans_job,
+    ],
     sensors=[sensors.portfolio_sensor, sensors.override_sensor],
     schedules=[reference.reference_quarterly_schedule],
     resources=build_resources(),

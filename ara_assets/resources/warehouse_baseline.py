@@ -117,9 +117,12 @@ def portfolio_summary(conn: sa.Connection, portfolio: str) -> dict[str, object]:
         {"p": portfolio_id},
     ).one()
     baseline = BaselineRepository(conn).for_portfolio(portfolio_id)
+    from ara_assets.resources.warehouse_plans import plans_summary
+
     return {
         "portfolio": portfolio,
         "properties": int(counts[0]),
         "with_certificate": int(counts[1]),
         "baseline": summarise(baseline) if baseline.height else None,
+        "plans": plans_summary(conn, portfolio),
     }

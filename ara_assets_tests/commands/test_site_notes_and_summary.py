@@ -68,6 +68,7 @@ def test_portfolio_summary_json_without_baseline_and_unknown_portfolio(warehouse
     result = _invoke(warehouse, "portfolio", "summary", "east", "--json")
     assert result.exit_code == 0, result.output
     body = json.loads(result.output)
-    assert body == {"portfolio": "east", "properties": 1, "with_certificate": 0, "baseline": None}
+    expected = {"portfolio": "east", "properties": 1, "with_certificate": 0, "baseline": None, "plans": []}
+    assert body == expected
     missing = _invoke(warehouse, "portfolio", "summary", "nowhere")
     assert missing.exit_code == 1 and "does not exist" in missing.output

@@ -12,7 +12,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_graph_shape():
     keys = {k.to_user_string() for k in defs.resolve_all_asset_keys()}
-    assert {"epc_cache", "effective_epc", "fuel_rates", "carbon_factors"} <= keys
+    assert {
+        "epc_cache",
+        "effective_epc",
+        "property_baseline",
+        "fuel_rates",
+        "carbon_factors",
+        "candidate_recommendations",
+        "phase_plans",
+    } <= keys
     graph = defs.resolve_asset_graph()
     assert dg.AssetKey("epc_cache") in graph.get(dg.AssetKey("effective_epc")).parent_keys
     for key in ("epc_cache", "effective_epc"):

@@ -49,6 +49,8 @@ def _check(result: subprocess.CompletedProcess, tmp_path: Path) -> None:
     # The baseline ran, and the override's home was recomputed by automation.
     assert '"effective_bands"' in out and '"mean_annual_bill_gbp"' in out
     assert "automation requested property_baseline for ['demo']" in out
+    # The two-phase scenario was planned and its roll-up printed.
+    assert '"scenario": "fabric_first_then_heat"' in out and '"homes_reaching_target"' in out
     # The Dagster instance the UI will open holds both runs.
     runs = list((tmp_path / "ara" / "dagster_home").rglob("runs.db"))
     assert runs, "no Dagster run storage under DAGSTER_HOME"
