@@ -220,6 +220,21 @@ def _storage_heaters(o: MeasureOption) -> Edit:
             "main_heating_efficiency_summer_pct": pl.lit(None, dtype=pl.Float64),
             "main_heating_control": pl.lit(int(o.param("control_code")), dtype=pl.Int32),
             "electricity_tariff": pl.lit(int(o.param("tariff")), dtype=pl.Int32),
+            # Storage heaters heat no water: hot water comes from a dual immersion in a cylinder on the same
+            # off-peak meter (SAP 10.2 Table 13 needs the immersion type). A home without a cylinder gets a
+            # 110-litre factory-insulated one, the RdSAP default size for an immersion-only home.
+            "water_heating_code": pl.lit(903, dtype=pl.Int32),
+            "water_heating_fuel": pl.lit(30, dtype=pl.Int32),
+            "water_heating_efficiency_pct": pl.lit(None, dtype=pl.Float64),
+            "immersion_type": pl.lit(1, dtype=pl.Int32),
+            "cylinder_volume_l": pl.coalesce(pl.col("cylinder_volume_l"), pl.lit(110.0)),
+            "cylinder_insulation_type": pl.when(pl.col("cylinder_volume_l").is_null())
+            .then(pl.lit(1, dtype=pl.Int32))
+            .otherwise(pl.col("cylinder_insulation_type")),
+            "cylinder_insulation_mm": pl.when(pl.col("cylinder_volume_l").is_null())
+            .then(pl.lit(50.0))
+            .otherwise(pl.col("cylinder_insulation_mm")),
+            "combi_loss_kwh_per_year": pl.lit(None, dtype=pl.Float64),
         },
         (_tfa() / o.param("m2_per_heater")).ceil().clip(lower_bound=1.0),
     )

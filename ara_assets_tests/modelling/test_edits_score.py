@@ -15,7 +15,6 @@ from ara_assets_tests.modelling.homes import synthetic_inputs
 
 # option_id -> text of the calculator's refusal (see docs/modelling/NEEDS.md)
 CALCULATOR_GAPS = {
-    "hhr_storage_heaters": "control code not in Table 4e",
     "pv_roof_sized_battery": "batteries not transcribed",
 }
 
