@@ -51,6 +51,7 @@ CREATE TABLE property_baseline_performance (
     main_2_space_heating_fuel_kwh double precision CHECK (main_2_space_heating_fuel_kwh >= 0),
     secondary_space_heating_fuel_kwh double precision CHECK (secondary_space_heating_fuel_kwh >= 0),
     water_heating_fuel_kwh double precision CHECK (water_heating_fuel_kwh >= 0),
+    electric_shower_electricity_kwh double precision CHECK (electric_shower_electricity_kwh >= 0),
     pumps_fans_electricity_kwh double precision CHECK (pumps_fans_electricity_kwh >= 0),
     lighting_electricity_kwh double precision CHECK (lighting_electricity_kwh >= 0),
     appliances_electricity_kwh double precision CHECK (appliances_electricity_kwh >= 0),

@@ -107,6 +107,7 @@ CALCULATED_SCHEMA: dict[str, pl.DataType] = {
     "main_2_space_heating_fuel_kwh": pl.Float64(),
     "secondary_space_heating_fuel_kwh": pl.Float64(),
     "water_heating_fuel_kwh": pl.Float64(),
+    "electric_shower_electricity_kwh": pl.Float64(),
     "pumps_fans_electricity_kwh": pl.Float64(),
     "lighting_electricity_kwh": pl.Float64(),
     "appliances_electricity_kwh": pl.Float64(),
@@ -132,6 +133,7 @@ _ENERGY_OUTPUTS = [
     "main_2_space_heating_fuel_kwh",
     "secondary_space_heating_fuel_kwh",
     "water_heating_fuel_kwh",
+    "electric_shower_electricity_kwh",
     "pumps_fans_electricity_kwh",
     "lighting_electricity_kwh",
     "appliances_electricity_kwh",
@@ -355,6 +357,7 @@ def energy_block(calculated: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         # Water heated by an electric immersion on an off-peak meter: priced as direct-acting (all at the
         # high rate) until the calculator reports the Table 13 fraction; conservative, stated in ADR 0008.
         ("water_heating", "water_heating_fuel_kwh", pl.col("water_heating_fuel"), pl.lit("direct_acting")),
+        ("electric_showers", "electric_shower_electricity_kwh", elec, None),
         ("lighting", "lighting_electricity_kwh", elec, None),
         ("appliances", "appliances_electricity_kwh", elec, None),
         ("cooking", "cooking_electricity_kwh", elec, None),
@@ -430,6 +433,7 @@ BASELINE_SCHEMA: dict[str, pl.DataType] = {
     "main_2_space_heating_fuel_kwh": pl.Float64(),
     "secondary_space_heating_fuel_kwh": pl.Float64(),
     "water_heating_fuel_kwh": pl.Float64(),
+    "electric_shower_electricity_kwh": pl.Float64(),
     "pumps_fans_electricity_kwh": pl.Float64(),
     "lighting_electricity_kwh": pl.Float64(),
     "appliances_electricity_kwh": pl.Float64(),

@@ -154,6 +154,7 @@ def test_energy_block_long_shape_and_meters():
             "main_2_space_heating_fuel_kwh": [0.0],
             "secondary_space_heating_fuel_kwh": [0.0],
             "water_heating_fuel_kwh": [2500.0],
+            "electric_shower_electricity_kwh": [0.0],
             "lighting_electricity_kwh": [300.0],
             "appliances_electricity_kwh": [2000.0],
             "cooking_electricity_kwh": [400.0],
