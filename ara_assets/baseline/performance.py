@@ -89,43 +89,7 @@ def lodged_performance(current: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-CALCULATED_SCHEMA: dict[str, pl.DataType] = {
-    "property_id": pl.Int64(),
-    "calculated_sap_rating": pl.Float64(),
-    "calculated_sap_rating_int": pl.Int64(),
-    "calculated_band": pl.String(),
-    "calculated_ei_rating": pl.Float64(),
-    "calculated_co2_t_per_year": pl.Float64(),
-    "calculated_primary_energy_kwh_per_m2": pl.Float64(),
-    "total_floor_area_m2": pl.Float64(),
-    "pcdb_fallback": pl.Boolean(),
-    "calculation_error": pl.String(),
-    # energy block at the local climate, kWh per year
-    "space_heating_kwh": pl.Float64(),
-    "water_heating_kwh": pl.Float64(),
-    "main_space_heating_fuel_kwh": pl.Float64(),
-    "main_2_space_heating_fuel_kwh": pl.Float64(),
-    "secondary_space_heating_fuel_kwh": pl.Float64(),
-    "water_heating_fuel_kwh": pl.Float64(),
-    "electric_shower_electricity_kwh": pl.Float64(),
-    "pumps_fans_electricity_kwh": pl.Float64(),
-    "lighting_electricity_kwh": pl.Float64(),
-    "appliances_electricity_kwh": pl.Float64(),
-    "cooking_electricity_kwh": pl.Float64(),
-    "cooling_electricity_kwh": pl.Float64(),
-    "pv_generated_kwh": pl.Float64(),
-    "pv_used_in_dwelling_kwh": pl.Float64(),
-    "pv_exported_kwh": pl.Float64(),
-    "primary_energy_kwh_local": pl.Float64(),
-    "main_heating_fuel": pl.Int32(),
-    "main_heating_2_fuel": pl.Int32(),
-    "secondary_heating_fuel": pl.Int32(),
-    "water_heating_fuel": pl.Int32(),
-    "main_heating_code": pl.Int32(),
-    "meter_type": pl.String(),
-    "local_climate_region": pl.Int32(),
-}
-
+# Energy block columns of the calculator (at the local climate), kWh per year.
 _ENERGY_OUTPUTS = [
     "space_heating_kwh",
     "water_heating_kwh",
@@ -144,6 +108,28 @@ _ENERGY_OUTPUTS = [
     "pv_exported_kwh",
 ]
 
+
+CALCULATED_SCHEMA: dict[str, pl.DataType] = {
+    "property_id": pl.Int64(),
+    "calculated_sap_rating": pl.Float64(),
+    "calculated_sap_rating_int": pl.Int64(),
+    "calculated_band": pl.String(),
+    "calculated_ei_rating": pl.Float64(),
+    "calculated_co2_t_per_year": pl.Float64(),
+    "calculated_primary_energy_kwh_per_m2": pl.Float64(),
+    "total_floor_area_m2": pl.Float64(),
+    "pcdb_fallback": pl.Boolean(),
+    "calculation_error": pl.String(),
+    **{c: pl.Float64() for c in _ENERGY_OUTPUTS},
+    "primary_energy_kwh_local": pl.Float64(),
+    "main_heating_fuel": pl.Int32(),
+    "main_heating_2_fuel": pl.Int32(),
+    "secondary_heating_fuel": pl.Int32(),
+    "water_heating_fuel": pl.Int32(),
+    "main_heating_code": pl.Int32(),
+    "meter_type": pl.String(),
+    "local_climate_region": pl.Int32(),
+}
 
 def score_effective(effective: pl.DataFrame) -> pl.DataFrame:
     """Calculated performance and energy block for every property with an effective EPC document.
@@ -427,21 +413,7 @@ BASELINE_SCHEMA: dict[str, pl.DataType] = {
     "main_heating_fuel": pl.Int32(),
     "secondary_heating_fuel": pl.Int32(),
     "water_heating_fuel": pl.Int32(),
-    "space_heating_kwh": pl.Float64(),
-    "water_heating_kwh": pl.Float64(),
-    "main_space_heating_fuel_kwh": pl.Float64(),
-    "main_2_space_heating_fuel_kwh": pl.Float64(),
-    "secondary_space_heating_fuel_kwh": pl.Float64(),
-    "water_heating_fuel_kwh": pl.Float64(),
-    "electric_shower_electricity_kwh": pl.Float64(),
-    "pumps_fans_electricity_kwh": pl.Float64(),
-    "lighting_electricity_kwh": pl.Float64(),
-    "appliances_electricity_kwh": pl.Float64(),
-    "cooking_electricity_kwh": pl.Float64(),
-    "cooling_electricity_kwh": pl.Float64(),
-    "pv_generated_kwh": pl.Float64(),
-    "pv_used_in_dwelling_kwh": pl.Float64(),
-    "pv_exported_kwh": pl.Float64(),
+    **{c: pl.Float64() for c in _ENERGY_OUTPUTS},
     "energy_cost_gbp": pl.Float64(),
     "standing_charge_gbp": pl.Float64(),
     "export_income_gbp": pl.Float64(),

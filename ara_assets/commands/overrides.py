@@ -21,18 +21,8 @@ def import_overrides(
     portfolio: Annotated[str, typer.Option("--portfolio", "-p", help="Portfolio the homes belong to.")],
 ) -> None:
     """Append landlord overrides from CSV; the whole file is refused if any row is bad."""
-    from ara_assets.resources.warehouse import WarehouseUnavailable, open_warehouse
-    from ara_assets.resources.warehouse_imports import ImportRejected
+    from ara_assets.commands._imports import run_csv_import
     from ara_assets.resources.warehouse_imports import import_overrides as run_import
 
-    try:
-        # The schema is brought up to date first (idempotent, under the migration lock).
-        warehouse = open_warehouse(migrate=True)
-        ids = run_import(warehouse, csv, portfolio)
-    except ImportRejected as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(code=1) from None
-    except WarehouseUnavailable as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(code=2) from None
+    ids = run_csv_import(run_import, csv, portfolio)
     typer.echo(f"portfolio {portfolio!r}: {len(ids)} overrides recorded")

@@ -21,20 +21,10 @@ def import_properties(
     portfolio: Annotated[str, typer.Option("--portfolio", "-p", help="Portfolio name (created if new).")],
 ) -> None:
     """Import a portfolio's homes from CSV; the whole file is refused if any row is bad."""
-    from ara_assets.resources.warehouse import WarehouseUnavailable, open_warehouse
-    from ara_assets.resources.warehouse_imports import ImportRejected
+    from ara_assets.commands._imports import run_csv_import
     from ara_assets.resources.warehouse_imports import import_properties as run_import
 
-    try:
-        # The schema is brought up to date first (idempotent, under the migration lock).
-        warehouse = open_warehouse(migrate=True)
-        counts = run_import(warehouse, csv, portfolio)
-    except ImportRejected as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(code=1) from None
-    except WarehouseUnavailable as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(code=2) from None
+    counts = run_csv_import(run_import, csv, portfolio)
     typer.echo(f"portfolio {portfolio!r}: {counts}")
 
 
