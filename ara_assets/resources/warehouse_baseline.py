@@ -6,14 +6,13 @@ the delete of replaced rows and the insert of new ones commit together or not at
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
-from typing import Any
 
 import polars as pl
 import sqlalchemy as sa
 
 from ara_assets.baseline.performance import BASELINE_SCHEMA, conform
+from ara_assets.resources.postgres_copy import copy_in, copy_out, table_columns
 
 TABLE = "property_baseline_performance"
 
@@ -23,30 +22,10 @@ class BaselineRepository:
         self._conn = conn
 
     def for_portfolio(self, portfolio_id: int) -> pl.DataFrame:
-        """Every stored baseline row of the portfolio, in BASELINE_SCHEMA.
-
-        Read with COPY to CSV: row-by-row fetching of 100,000 rows x 60 columns costs seconds.
-        """
+        """Every stored baseline row of the portfolio, in BASELINE_SCHEMA."""
         cols = ", ".join(BASELINE_SCHEMA)
-        query = (
-            f"COPY (SELECT {cols} FROM {TABLE} WHERE portfolio_id = {int(portfolio_id)} "
-            "ORDER BY property_id) TO STDOUT WITH (FORMAT csv, HEADER true)"
-        )
-        buffer = io.BytesIO()
-        raw: Any = self._conn.connection.driver_connection
-        with raw.cursor() as cursor, cursor.copy(query) as copy:
-            for block in copy:
-                buffer.write(block)
-        if buffer.tell() == 0:
-            return pl.DataFrame(schema=BASELINE_SCHEMA)
-        buffer.seek(0)
-        # Postgres writes booleans as t/f in CSV.
-        bools = [c for c, t in BASELINE_SCHEMA.items() if t == pl.Boolean()]
-        frame = pl.read_csv(
-            buffer,
-            schema={c: (pl.String() if c in bools else t) for c, t in BASELINE_SCHEMA.items()},
-        )
-        return frame.with_columns([(pl.col(c) == "t").alias(c) for c in bools])
+        select = f"SELECT {cols} FROM {TABLE} WHERE portfolio_id = {int(portfolio_id)} ORDER BY property_id"
+        return copy_out(self._conn, select, BASELINE_SCHEMA)
 
     def keys(self, portfolio_id: int) -> pl.DataFrame:
         """property_id and input_key of every stored row of the portfolio."""
@@ -78,26 +57,10 @@ class BaselineRepository:
         if rows.is_empty():
             return 0
         frame = conform(rows).with_columns(pl.lit(portfolio_id, pl.Int64).alias("portfolio_id"))
-        buffer = io.BytesIO()
-        frame.write_csv(buffer, include_header=False, null_value="\\N", quote_style="necessary")
-        columns = ", ".join(frame.columns)
-        raw: Any = self._conn.connection.driver_connection
-        with (
-            raw.cursor() as cursor,
-            cursor.copy(f"COPY {TABLE} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')") as copy,
-        ):
-            copy.write(buffer.getvalue())
-        return frame.height
+        return copy_in(self._conn, TABLE, frame)
 
     def columns(self) -> list[str]:
-        result = self._conn.execute(
-            sa.text(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = :t "
-                "ORDER BY ordinal_position"
-            ),
-            {"t": TABLE},
-        )
-        return [r[0] for r in result]
+        return table_columns(self._conn, TABLE)
 
 
 def portfolio_summary(conn: sa.Connection, portfolio: str) -> dict[str, object]:

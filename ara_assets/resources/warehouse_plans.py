@@ -7,7 +7,6 @@ Writes go through COPY inside the caller's unit of work: the portfolio's previou
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,6 +15,7 @@ import sqlalchemy as sa
 
 from ara_assets.modelling.plans import MEASURE_SCHEMA, PHASE_SCHEMA
 from ara_assets.modelling.rollup import rollup, summary_view
+from ara_assets.resources.postgres_copy import copy_in, table_columns
 
 _KEY = ("portfolio_id", "scenario", "property_id")
 PHASE_COLUMNS = [c for c in PHASE_SCHEMA if c not in ("scenario_version", "home_id")]
@@ -25,21 +25,6 @@ ALLOCATION_COLUMNS = ["scenario", "property_id", "phase", "year", "cost_gbp", "r
 
 class PlansRejected(ValueError):
     """Plan rows that cannot be stored: names the record (property_id), the field and the value."""
-
-
-def _copy(conn: sa.Connection, table: str, frame: pl.DataFrame) -> int:
-    if frame.is_empty():
-        return 0
-    buffer = io.BytesIO()
-    frame.write_csv(buffer, include_header=False, null_value="\\N", quote_style="necessary")
-    columns = ", ".join(frame.columns)
-    raw: Any = conn.connection.driver_connection
-    with (
-        raw.cursor() as cursor,
-        cursor.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')") as copy,
-    ):
-        copy.write(buffer.getvalue())
-    return frame.height
 
 
 def _pg_array(col: str) -> pl.Expr:
@@ -82,7 +67,7 @@ class PlansRepository:
             pl.col("score_error").drop_nulls().first().alias("score_error"),
         )
         written = {
-            "plans": _copy(
+            "plans": copy_in(
                 self._conn,
                 "plans",
                 plans.select(
@@ -96,12 +81,12 @@ class PlansRepository:
                     "score_error",
                 ),
             ),
-            "plan_phases": _copy(
+            "plan_phases": copy_in(
                 self._conn,
                 "plan_phases",
                 phases.select(pid, *[_pg_array(c) if c == "package" else pl.col(c) for c in PHASE_COLUMNS]),
             ),
-            "plan_measures": _copy(self._conn, "plan_measures", measures.select(pid, *MEASURE_COLUMNS)),
+            "plan_measures": copy_in(self._conn, "plan_measures", measures.select(pid, *MEASURE_COLUMNS)),
             "plan_allocations": 0,
         }
         for run in allocations:
@@ -115,7 +100,7 @@ class PlansRepository:
                 {"p": portfolio_id, **{k: v for k, v in run.items() if k != "selected"}},
             )
             selected: pl.DataFrame = run["selected"]
-            written["plan_allocations"] += _copy(
+            written["plan_allocations"] += copy_in(
                 self._conn,
                 "plan_allocations",
                 selected.with_columns(pl.lit(run["scenario"]).alias("scenario")).select(
@@ -171,14 +156,7 @@ class PlansRepository:
         return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
 
     def columns(self, table: str) -> list[str]:
-        result = self._conn.execute(
-            sa.text(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = :t "
-                "ORDER BY ordinal_position"
-            ),
-            {"t": table},
-        )
-        return [r[0] for r in result]
+        return table_columns(self._conn, table)
 
 
 def plans_summary(conn: sa.Connection, portfolio: str) -> list[dict[str, Any]]:
