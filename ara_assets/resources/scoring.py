@@ -57,6 +57,7 @@ RETURNED_RANGES: dict[str, tuple[float, float]] = {
     "main_2_space_heating_fuel_kwh": (0.0, _KWH_MAX),
     "secondary_space_heating_fuel_kwh": (0.0, _KWH_MAX),
     "water_heating_fuel_kwh": (0.0, _KWH_MAX),
+    "electric_shower_electricity_kwh": (0.0, _KWH_MAX),
     "pumps_fans_electricity_kwh": (0.0, _KWH_MAX),
     "lighting_electricity_kwh": (0.0, _KWH_MAX),
     "appliances_electricity_kwh": (0.0, _KWH_MAX),
