@@ -237,7 +237,9 @@ class FlatDetails(_Section):
 # --- ventilation (full SAP keeps it in its own section; RdSAP at the top level) -----------------------
 
 
-class SapVentilation(_Section):
+class _VentilationCounts(_Section):
+    """Chimney, flue and fan counts: in `sap_ventilation` for full SAP, at the top level for RdSAP."""
+
     open_chimneys_count: Count | None = None
     blocked_chimneys_count: Count | None = None
     open_fireplaces_count: Count | None = None
@@ -248,6 +250,9 @@ class SapVentilation(_Section):
     extract_fans_count: Count | None = None
     psv_count: Count | None = None
     flueless_gas_fires_count: Count | None = None
+
+
+class SapVentilation(_VentilationCounts):
     sheltered_sides_count: Count | None = None
     wet_rooms_count: Count | None = None
     ventilation_type: Code("ventilation_type") | None = None
@@ -494,7 +499,7 @@ class Addendum(_Section):
 # --- the certificate ------------------------------------------------------------------------------------
 
 
-class Certificate(_Section):
+class Certificate(_VentilationCounts):
     # identity
     certificate_number: str = Field(
         pattern=r"^[0-9]{4}(-[0-9]{4}){4}$", validation_alias=AliasChoices("certificate_number", "rrn")
@@ -560,17 +565,7 @@ class Certificate(_Section):
     draughtproofed_door_count: Count | None = None
     percent_draughtproofed: Num | None = None
 
-    # ventilation (RdSAP)
-    open_chimneys_count: Count | None = None
-    blocked_chimneys_count: Count | None = None
-    open_fireplaces_count: Count | None = None
-    open_flues_count: Count | None = None
-    closed_flues_count: Count | None = None
-    boilers_flues_count: Count | None = None
-    other_flues_count: Count | None = None
-    extract_fans_count: Count | None = None
-    psv_count: Count | None = None
-    flueless_gas_fires_count: Count | None = None
+    # ventilation (RdSAP): the counts come from _VentilationCounts
     mechanical_ventilation: Code("mechanical_ventilation") | None = None
     mechanical_ventilation_index_number: IndexNumber | None = None
     mechanical_vent_duct_type: Code("mechanical_vent_duct_type") | None = None
