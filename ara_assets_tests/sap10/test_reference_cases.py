@@ -182,10 +182,20 @@ def test_rdsap_cases_all_non_cost_lines_with_engine_quirks_emulated(case):
         assert priced[line] == pytest.approx(ref[f"value_{line[1:-1]}"], rel=1e-9, abs=1e-9), line
 
 
-def test_sap_log_branch_reproduces_reference_for_high_ecf():
-    # ECF >= 3.5 uses SAP = 117 - 121 log10(ECF); the RdSAP reference cases have ECF 6.7-8.9
+def test_rating_equation_is_continuous_and_the_engine_uses_the_sap_2012_log_branch():
+    # SAP 10.2 section 13: 100 - 16.21 ECF below 3.5, 108.8 - 120.5 log10(ECF) from 3.5 (DEVIATIONS D10)
+    ecf = np.linspace(0.1, 12.0, 2000)
+    sap = sap_rating(ecf)
+    assert np.all(np.diff(sap) < 0)  # strictly falling with cost: no jump at ECF 3.5
+    assert abs(sap_rating(np.array([3.5 - 1e-9]))[0] - sap_rating(np.array([3.5]))[0]) < 0.05
+    assert sap_rating(np.array([10.0]))[0] == pytest.approx(108.8 - 120.5)
+    # the RdSAP reference engine (ECF 6.7-8.9) rates with the SAP 2012 form 117 - 121 log10(ECF) instead
     for case, expected in (("rdsap_detached", 2), ("rdsap_room_in_roof_1", 11), ("rdsap_room_in_roof_2", 17)):
         ref = json.loads((BASE / RDSAP[case] / "sap" / "out.json").read_text())
         ref = ref.get("sap_calculation_output_dict", ref)
-        assert sap_rating(np.array([ref["value_257"]]))[0] == pytest.approx(ref["sap_value"], rel=1e-12)
+        engine = 117.0 - 121.0 * np.log10(ref["value_257"])
+        assert engine == pytest.approx(ref["sap_value"], rel=1e-12)
         assert round(ref["sap_value"]) == expected
+        assert sap_rating(np.array([ref["value_257"]]))[0] < ref["sap_value"] - 7.0
+
+
