@@ -201,7 +201,9 @@ def _solar(s: Sheet) -> np.ndarray:
         0.0,
     )
     x = np.clip(x, 0.0, float(_c("x_max")))  # type: ignore[arg-type]
-    y = np.where(h17 > 0, (area * eta0 * iam * loop * h8)[:, None] * h7 / demand, 0.0)
+    # (H23) as printed: (H7) is already kWh/m2 per month (U3.3) and the equation still multiplies by
+    # hours / 1000; approved software follows the print (DEVIATIONS W3), so do we
+    y = np.where(h17 > 0, (area * eta0 * iam * loop * h8)[:, None] * h7 * hours / (1000.0 * demand), 0.0)
     y = np.maximum(y, 0.0)
     a, b, c, d, e, f = _c("correlation")  # type: ignore[misc]
     ratio = a * y + b * x + c * y * y + d * x * x + e * y**3 + f * x**3  # Equation H1
