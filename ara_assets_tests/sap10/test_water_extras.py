@@ -6,10 +6,12 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ara_assets.sap10 import UnsupportedInput, calculate, worksheet
 from ara_assets.sap10 import tables as sap_tables
-from ara_assets_tests.sap10.test_properties import home
+from ara_assets_tests.sap10.test_properties import SETTINGS, home
 
 DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=float)
 WWHRS = dict(
@@ -205,3 +207,42 @@ def test_refusals_name_the_field(over: dict, field: str) -> None:
     assert out["error"][0] is None and field in out["error"][1]
     if field == "fghrs_index_number":
         assert "012345" in out["error"][1]
+
+
+@SETTINGS
+@given(
+    area=st.floats(1.0, 8.0),
+    eta0=st.floats(0.3, 0.9),
+    a1=st.floats(0.5, 8.0),
+    orient=st.integers(1, 9),
+    pitch=st.floats(0.0, 90.0),
+    store=st.floats(30.0, 300.0),
+    eff=st.floats(0.0, 80.0),
+    flow=st.floats(5.0, 15.0),
+)
+def test_solar_and_wwhrs_never_raise_water_heating_fuel(
+    area: float, eta0: float, a1: float, orient: int, pitch: float, store: float, eff: float, flow: float
+) -> None:
+    showers = {"mixer_shower_flow_l_per_min": [flow]}
+    solar = {
+        **SOLAR,
+        "solar_collector_area_m2": area,
+        "solar_zero_loss_efficiency": eta0,
+        "solar_a1": a1,
+        "solar_orientation": orient,
+        "solar_pitch_deg": pitch,
+        "solar_dedicated_volume_l": store,
+    }
+    wwhrs = {"mixer_shower_wwhrs": [1], "wwhrs_1_efficiency_pct": eff, "wwhrs_1_utilisation": 0.98}
+    rows = [
+        home(0, **showers),
+        home(1, **showers, **solar),
+        home(2, **showers, **wwhrs),
+        home(3, **showers, **solar, **wwhrs),
+    ]
+    out = calculate(pl.DataFrame(rows))
+    fuel = out["water_heating_fuel_kwh"].to_list()
+    assert fuel[1] <= fuel[0] + 1e-9 and fuel[2] <= fuel[0] + 1e-9
+    assert fuel[3] <= min(fuel[1], fuel[2]) + 1e-9
+    # the solar input never exceeds what the water heater would otherwise deliver
+    assert all(f >= 0.0 for f in fuel)
