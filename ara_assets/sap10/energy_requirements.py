@@ -154,5 +154,6 @@ def energy_requirements(s: Sheet) -> None:
     # a heat pump's circulation pump is inside its efficiency (Appendix N3.1): no (230c) for it
     pumped = (main1["wet"] & ~main1["heat_pump"]) | (main2["wet"] & ~main2["heat_pump"])
     L["(230c)"] = np.where(pumped, pump, 0.0)
-    L["(231)"] = L["(230a)"] + L["(230c)"]
+    # (230g) solar water-heating pump (Table 4f), set by water_extras
+    L["(231)"] = L["(230a)"] + L["(230c)"] + L.get("(230g)", 0.0)
     L["(231)m"] = L["(231)"][:, None] * days / 365.0

@@ -6,6 +6,7 @@ import numpy as np
 
 from ara_assets.sap10 import tables
 from ara_assets.sap10.sheet import Sheet
+from ara_assets.sap10.water_extras import solar_storage_factor, water_extras
 
 SUMMER = np.array([0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0], dtype=bool)  # Jun-Sep
 POINT_OF_USE = (907, 909)  # Table 4a instantaneous water heaters at the point of use: no distribution loss
@@ -44,6 +45,8 @@ def water_heating(s: Sheet) -> None:
     per_outlet = showers_per_day / np.maximum(outlets, 1.0)
     minutes = tables.const("shower_minutes_per_event")
     total_flow = s.per_home(flow.parent, flow.values)
+    L["_showers_per_outlet"] = per_outlet  # for WWHRS (water_extras)
+    L["_t_cold"] = t_cold
     L["(42a)m"] = (per_outlet * total_flow * minutes)[:, None] * f_beh * (41.0 - t_cold) / (52.0 - t_cold)
     # Table J4: instantaneous electric shower rated at 9.3 kW (existing dwellings); 0.1 h = a 6-minute event
     power = tables.const("electric_shower_power_kw")
@@ -106,7 +109,7 @@ def water_heating(s: Sheet) -> None:
     L["(54)"] = vol * L["(51)"] * vf * tf
     L["(55)"] = np.where(has_cyl, np.where(np.isnan(declared), L["(54)"], L["(50)"]), 0.0)
     L["(56)m"] = L["(55)"][:, None] * days
-    L["(57)m"] = L["(56)m"]
+    L["(57)m"] = L["(56)m"] * solar_storage_factor(s)[:, None]  # dedicated solar volume excluded
 
     # primary loss (59): a cylinder heated by a boiler through primary pipework
     hs = tables.heating_systems()
@@ -134,7 +137,7 @@ def water_heating(s: Sheet) -> None:
     )
     L["(61)m"] = np.where(combi[:, None], combi_loss, 0.0)
     L["(62)m"] = 0.85 * L["(45)m"] + L["(46)m"] + L["(57)m"] + L["(59)m"] + L["(61)m"]
-    L["(63)m"] = np.zeros((s.n, 12))  # solar water heating, WWHRS, FGHRS, PV diverter: not implemented
+    water_extras(s)  # (63a) WWHRS, (63b) PV diverter, (63c) solar, (63d) FGHRS
     L["(64)m"] = np.maximum(0.0, L["(62)m"] + L["(63)m"])
     L["(64)"] = L["(64)m"].sum(axis=1)
     a, k, c = tables.const("water_gains")  # type: ignore[misc]

@@ -304,6 +304,13 @@ def _read(source: str | Path, home_id: str | None) -> dict[str, object]:
         raise refuse("PV-Array/Overshading", 5, "severe overshading factor not transcribed")
     row["pv_overshading"] = shading
     row["pv_connected_to_dwelling"] = _int(d, "PV-Connection", 2) == 2
+    # Solar water heating, WWHRS and FGHRS would change (63a)-(63d): not read from full-SAP XML yet
+    for tag in ("Solar-Heating-Details", "Instantaneous-WWHRS", "Storage-WWHRS"):
+        if root.find(f".//{tag}") is not None:
+            raise refuse(tag, "present", "not read from SAP XML yet (worksheet inputs exist, see INPUTS.md)")
+    for fghrs in root.iter("Has-FGHRS"):
+        if (fghrs.text or "").strip().lower() in ("true", "y", "1"):
+            raise refuse("Has-FGHRS", fghrs.text, "flue-gas heat recovery needs the PCDB record")
     return row
 
 

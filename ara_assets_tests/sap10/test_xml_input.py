@@ -50,3 +50,23 @@ def test_register_example_refused_on_tariff():
     with pytest.raises(UnsupportedInput) as err:
         read_sap_xml(REGISTER, home_id="reg")
     assert err.value.field == "Electricity-Tariff"
+
+
+@pytest.mark.parametrize(
+    ("element", "field"),
+    [
+        (
+            "<Instantaneous-WWHRS><WWHRS-Index-Number1>1</WWHRS-Index-Number1></Instantaneous-WWHRS>",
+            "Instantaneous-WWHRS",
+        ),
+        (
+            "<Solar-Heating-Details><Solar-Panel-Aperture-Area>3</Solar-Panel-Aperture-Area></Solar-Heating-Details>",
+            "Solar-Heating-Details",
+        ),
+    ],
+)
+def test_water_extras_in_xml_are_refused_by_element(element: str, field: str) -> None:
+    text = CASE.read_text().replace("</SAP-Heating>", element + "</SAP-Heating>", 1)
+    with pytest.raises(UnsupportedInput) as err:
+        read_sap_xml(text, home_id="x")
+    assert err.value.field == field

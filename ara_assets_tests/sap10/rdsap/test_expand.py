@@ -221,14 +221,7 @@ def test_scottish_certificate_refused(semi: dict[str, Any]) -> None:
 
 
 def test_features_without_input_columns_are_refused(semi: dict[str, Any]) -> None:
-    doc = copy.deepcopy(semi)
-    doc["data"]["sap_heating"]["main_heating_details"][0]["has_fghrs"] = "Y"
-    with pytest.raises(UnsupportedInput, match="has_fghrs"):
-        expand_certificate(doc)
-    doc = copy.deepcopy(semi)
-    doc["data"]["solar_water_heating"] = "Y"
-    with pytest.raises(UnsupportedInput, match="solar_water_heating"):
-        expand_certificate(doc)
+    # FGHRS and solar water heating: see test_expand_water.py
     doc = copy.deepcopy(semi)
     doc["data"]["sap_energy_source"]["wind_turbines_count"] = 1
     with pytest.raises(UnsupportedInput, match="wind_turbines_count"):
