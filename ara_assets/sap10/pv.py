@@ -26,11 +26,6 @@ def photovoltaics(s: Sheet) -> None:
     per_array = (c["system_factor"] * kwp.values * shade)[:, None] * radiation  # type: ignore[index]
     L["E_PV_m"] = s.per_home(kwp.parent, per_array)
     L["E_PV"] = L["E_PV_m"].sum(axis=1)
-    s.refuse(
-        s.col("battery_capacity_kwh", 0.0) > 0,
-        "battery_capacity_kwh",
-        "Appendix M beta coefficients for batteries not transcribed",
-    )
     # Demand PV can meet: lighting, appliances, cooking, pumps and fans, electric space and water heating.
     # Computed only for homes with PV (usually a minority of a batch).
     rows = np.flatnonzero(L["E_PV"] > 0)
@@ -62,11 +57,18 @@ def photovoltaics(s: Sheet) -> None:
         if electric.any():
             share = np.nan_to_num(high[rows], nan=1.0)  # NaN only on rows refused in the costs
             demand += np.where(electric[:, None], L[line][rows] * share[:, None], 0.0)
-    c1, c2, c3 = c["beta_no_battery"]  # type: ignore[index]
+    # Appendix M1 section 3c-d: the beta coefficients move linearly with the usable battery capacity
+    # C_bat (kWh, at most 15; 0 without a battery)
+    bat = tables.const("pv_battery")
+    cbat = np.clip(s.col("battery_capacity_kwh", 0.0)[rows], 0.0, bat["max_capacity_kwh"])[:, None]  # type: ignore[index]
+    slope = bat["beta_slope_per_kwh"]  # type: ignore[index]
+    c1, c2, c3 = (base + k * cbat for base, k in zip(c["beta_no_battery"], slope, strict=True))  # type: ignore[index]
     e_pv = L["E_PV_m"][rows]
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(demand > 0, e_pv / demand, 0.0)
-    beta_pv = np.where(ratio > 0, np.exp(-c1 * (c2 * ratio) ** c3), 0.0)
+        # beta = min(exp(-C1 (C2 R)^C3), D/E): the PV used on site never exceeds the month's demand
+        cap = np.where(e_pv > 0, demand / e_pv, 0.0)
+    beta_pv = np.where(ratio > 0, np.minimum(np.exp(-c1 * (c2 * ratio) ** c3), cap), 0.0)
     connected = (s.col("pv_connected_to_dwelling")[rows] > 0)[:, None]
     beta = np.zeros((s.n, 12))
     beta[rows] = np.where(connected, np.minimum(beta_pv, 1.0), 0.0)
