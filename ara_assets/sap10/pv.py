@@ -57,18 +57,8 @@ def photovoltaics(s: Sheet) -> None:
         if electric.any():
             share = np.nan_to_num(high[rows], nan=1.0)  # NaN only on rows refused in the costs
             demand += np.where(electric[:, None], L[line][rows] * share[:, None], 0.0)
-    # Appendix M1 section 3c-d: the beta coefficients move linearly with the usable battery capacity
-    # C_bat (kWh, at most 15; 0 without a battery)
-    bat = tables.const("pv_battery")
-    cbat = np.clip(s.col("battery_capacity_kwh", 0.0)[rows], 0.0, bat["max_capacity_kwh"])[:, None]  # type: ignore[index]
-    slope = bat["beta_slope_per_kwh"]  # type: ignore[index]
-    c1, c2, c3 = (base + k * cbat for base, k in zip(c["beta_no_battery"], slope, strict=True))  # type: ignore[index]
     e_pv = L["E_PV_m"][rows]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(demand > 0, e_pv / demand, 0.0)
-        # beta = min(exp(-C1 (C2 R)^C3), D/E): the PV used on site never exceeds the month's demand
-        cap = np.where(e_pv > 0, demand / e_pv, 0.0)
-    beta_pv = np.where(ratio > 0, np.minimum(np.exp(-c1 * (c2 * ratio) ** c3), cap), 0.0)
+    beta_pv = beta_factor(e_pv, demand, s.col("battery_capacity_kwh", 0.0)[rows])
     connected = (s.col("pv_connected_to_dwelling")[rows] > 0)[:, None]
     beta = np.zeros((s.n, 12))
     beta[rows] = np.where(connected, np.minimum(beta_pv, 1.0), 0.0)
@@ -81,3 +71,23 @@ def photovoltaics(s: Sheet) -> None:
     L["(233a)"] = L["(233a)m"].sum(axis=1)
     L["(233b)"] = L["(233b)m"].sum(axis=1)
     L["(233)"] = -L["E_PV"]
+
+
+def beta_factor(e_pv: np.ndarray, demand: np.ndarray, battery_kwh: np.ndarray) -> np.ndarray:
+    """Appendix M1 section 3: monthly share of PV used in the dwelling, (M, 12) from generation E and
+    eligible demand D (kWh/month) and the usable battery capacity (M,) in kWh.
+
+    beta = min(exp(-C1 (C2 R)^C3), D/E) with R = E/D; the coefficients move linearly with C_bat (section
+    3c, C_bat limited to 15 kWh, 0 without a battery). No generation or no demand: beta = 0.
+    """
+    c = tables.const("pv")
+    bat = tables.const("pv_battery")
+    cbat = np.clip(battery_kwh, 0.0, bat["max_capacity_kwh"])[:, None]  # type: ignore[index]
+    pairs = zip(c["beta_no_battery"], bat["beta_slope_per_kwh"], strict=True)  # type: ignore[index]
+    c1, c2, c3 = (base + k * cbat for base, k in pairs)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(demand > 0, e_pv / demand, 0.0)
+        # the PV used on site never exceeds the month's demand
+        cap = np.where(e_pv > 0, demand / e_pv, 0.0)
+        beta = np.minimum(np.exp(-c1 * (c2 * ratio) ** c3), cap)
+    return np.where(ratio > 0, beta, 0.0)
