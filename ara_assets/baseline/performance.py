@@ -131,6 +131,7 @@ CALCULATED_SCHEMA: dict[str, pl.DataType] = {
     "local_climate_region": pl.Int32(),
 }
 
+
 def score_effective(effective: pl.DataFrame) -> pl.DataFrame:
     """Calculated performance and energy block for every property with an effective EPC document.
 

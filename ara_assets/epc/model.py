@@ -449,6 +449,8 @@ class SapEnergySource(_Section):
     wind_turbines_terrain_type: Code("wind_turbines_terrain_type") | None = None
     wind_turbine_details: WindTurbineDetails | None = None
     wind_turbines: ListOf[WindTurbine] | None = None
+    hydro_electric_generation: Num | None = None  # kWh/year
+    is_hydro_output_connected_to_dwelling_meter: Flag = None
 
 
 # --- results --------------------------------------------------------------------------------------------

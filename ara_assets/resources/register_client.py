@@ -375,9 +375,12 @@ class RegisterClient:
         results: dict[int, UprnFetch] = {}
         total = len(uprns)
         done = 0
-        with self._session() as session, ThreadPoolExecutor(
-            max_workers=max(1, min(self.max_concurrency, len(unique))), thread_name_prefix="register"
-        ) as pool:
+        with (
+            self._session() as session,
+            ThreadPoolExecutor(
+                max_workers=max(1, min(self.max_concurrency, len(unique))), thread_name_prefix="register"
+            ) as pool,
+        ):
             pending: set[Future[UprnFetch]] = {pool.submit(session.fetch_uprn, u) for u in unique}
             try:
                 while pending:

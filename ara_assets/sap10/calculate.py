@@ -12,6 +12,7 @@ from ara_assets.sap10.dimensions import dimensions
 from ara_assets.sap10.emissions import emissions
 from ara_assets.sap10.energy_requirements import energy_requirements
 from ara_assets.sap10.fuel_costs import STANDARD_ELECTRICITY, band_of, fuel_costs, water_fuel_of
+from ara_assets.sap10.generation import generation
 from ara_assets.sap10.heat_loss import heat_loss
 from ara_assets.sap10.inputs import prepare_inputs, prepare_inputs_collect, prepare_with_elements
 from ara_assets.sap10.internal_gains import internal_gains
@@ -34,6 +35,7 @@ SECTIONS = (
     space_heating,
     energy_requirements,
     photovoltaics,
+    generation,
     fuel_costs,
     emissions,
 )
@@ -64,6 +66,8 @@ OUTPUTS: dict[str, str] = {
     "pv_generated_kwh": "E_PV",
     "pv_used_in_dwelling_kwh": "(233a)",
     "pv_exported_kwh": "(233b)",
+    "wind_generated_kwh": "E_wind",
+    "hydro_generated_kwh": "E_hydro",
 }
 
 

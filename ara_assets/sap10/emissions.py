@@ -9,6 +9,7 @@ import numpy as np
 
 from ara_assets.sap10 import tables
 from ara_assets.sap10.fuel_costs import fuel_of, water_fuel_of
+from ara_assets.sap10.generation import GENERATORS
 from ara_assets.sap10.sheet import Sheet
 
 
@@ -62,7 +63,7 @@ def _section(s: Sheet, kind: str, lines: tuple[str, ...]) -> np.ndarray:
         else "electricity_exported_pv_primary_energy"
     )
     export = tables.monthly()[export_key]
-    main, main2, sec, water, pumps, light, pv = lines
+    main, main2, sec, water, pumps, light, _pv = lines
     uses = {
         main: ("(211)m", _Factor(s, main_fuel, kind, "main_heating_fuel", everyone)),
         main2: (
@@ -84,10 +85,14 @@ def _section(s: Sheet, kind: str, lines: tuple[str, ...]) -> np.ndarray:
     shower = {"co2": "(264a)", "pe": "(278a)"}[kind]
     L[shower] = electricity.annual_total(L["(64a)m"])
     total += L[shower]
-    L[pv] = _dot(L["(233a)m"], electricity.monthly) + _dot(L["(233b)m"], export)
-    total += L[pv]
-    if s.trace:
-        L[pv + "m"] = L["(233a)m"] * electricity.monthly + L["(233b)m"] * export
+    # generated electricity: used in the dwelling at the import factors, exported at the PV-export factors
+    # (wind and hydro exports like PV: DEVIATIONS M3)
+    for used, exported, _, co2_line, pe_line in GENERATORS:
+        line = {"co2": co2_line, "pe": pe_line}[kind]
+        L[line] = _dot(L[used + "m"], electricity.monthly) + _dot(L[exported + "m"], export)
+        total += L[line]
+        if s.trace:
+            L[line + "m"] = L[used + "m"] * electricity.monthly + L[exported + "m"] * export
     return total
 
 

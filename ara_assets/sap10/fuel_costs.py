@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ara_assets.sap10 import tables, tariffs
+from ara_assets.sap10.generation import GENERATORS
 from ara_assets.sap10.sheet import Sheet
 
 STANDARD_ELECTRICITY = 30
@@ -163,7 +164,10 @@ def fuel_costs(s: Sheet) -> None:
     )
     L["(251)"] = (np.nan_to_num(standing) * first).sum(axis=1) + extra
     export = _lookup(s, "price_p_per_kwh", np.full(s.n, PV_EXPORT)) / 100.0
-    L["(252)"] = L["(233a)"] * elec + L["(233b)"] * export
+    # generated electricity (PV, wind, hydro): the share used in the dwelling displaces imports, the rest
+    # is sold at the export price (wind and hydro exports priced like PV: DEVIATIONS M3)
+    for used, exported, cost, _, _ in GENERATORS:
+        L[cost] = L[used] * elec + L[exported] * export
     L["(255)"] = (
         L["(240)"]
         + L["(241)"]
@@ -174,6 +178,8 @@ def fuel_costs(s: Sheet) -> None:
         + L["(250)"]
         + L["(251)"]
         + L["(252)"]
+        + L["(253)"]
+        + L["(254)"]
     )
     L["(256)"] = np.full(s.n, tables.const("energy_cost_deflator"))
     L["(257)"] = L["(256)"] * L["(255)"] / (L["(4)"] + 45.0)

@@ -1032,9 +1032,77 @@ _COLUMNS: list[Column] = [
         F64,
         "kWh",
         "M1 (C_bat)",
-        "Usable battery capacity; 0 = none.",
+        "Usable battery capacity (sum over the dwelling's PV batteries); 0 = none. Raises the PV share used "
+        "in the dwelling (Appendix M1 3c: C_bat, capped at 15 kWh).",
         0.0,
         min_value=0.0,
+    ),
+    # ---------------------------------------------------------------- G4 diverter, M2 wind, M3 hydro
+    Column(
+        "pv_diverter",
+        BOOL,
+        "-",
+        "(63b), Appendix G4",
+        "PV diverter sending surplus PV to an immersion in the hot-water cylinder. Counts only with PV on "
+        "the dwelling's meter, a cylinder larger than the daily hot-water use (43), no solar water heating "
+        "and no battery (G4 step 1); otherwise disregarded.",
+        False,
+    ),
+    Column(
+        "wind_turbine_count",
+        I32,
+        "-",
+        "(234), M2",
+        "Number of micro wind turbines (all of the same size); 0 = none.",
+        0,
+        min_value=0.0,
+    ),
+    Column(
+        "wind_turbine_rotor_diameter_m",
+        F64,
+        "m",
+        "(234), M2",
+        "Rotor diameter of each wind turbine. Null with turbines present: refused (RdSAP default not "
+        "transcribed).",
+        None,
+        min_value=0.0,
+    ),
+    Column(
+        "wind_turbine_hub_height_m",
+        F64,
+        "m",
+        "(234), M2, Table M1",
+        "Height of the rotor hub above the roof ridge. Null with turbines present: refused (RdSAP default "
+        "not transcribed).",
+        None,
+        min_value=0.0,
+    ),
+    Column(
+        "wind_terrain",
+        I32,
+        "code",
+        "M2, Table M1",
+        "Terrain of the wind turbines: 1 dense urban, 2 low-rise urban / suburban, 3 rural (register "
+        "Wind-Turbines-Terrain-Type 1-3). Null with turbines present: refused.",
+        None,
+        allowed=(1, 2, 3),
+    ),
+    Column(
+        "hydro_generation_kwh",
+        F64,
+        "kWh/year",
+        "(235a), M3",
+        "Declared annual electricity from a small hydro-electric generator; 0 = none.",
+        0.0,
+        min_value=0.0,
+    ),
+    Column(
+        "hydro_connected_to_dwelling",
+        BOOL,
+        "-",
+        "(235a), M3",
+        "Hydro generator connected to the dwelling's meter (else its output counts as exported only).",
+        True,
     ),
 ]
 

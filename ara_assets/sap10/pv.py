@@ -26,11 +26,6 @@ def photovoltaics(s: Sheet) -> None:
     per_array = (c["system_factor"] * kwp.values * shade)[:, None] * radiation  # type: ignore[index]
     L["E_PV_m"] = s.per_home(kwp.parent, per_array)
     L["E_PV"] = L["E_PV_m"].sum(axis=1)
-    s.refuse(
-        s.col("battery_capacity_kwh", 0.0) > 0,
-        "battery_capacity_kwh",
-        "Appendix M beta coefficients for batteries not transcribed",
-    )
     # Demand PV can meet: lighting, appliances, cooking, pumps and fans, electric space and water heating.
     # Computed only for homes with PV (usually a minority of a batch).
     rows = np.flatnonzero(L["E_PV"] > 0)
@@ -62,11 +57,8 @@ def photovoltaics(s: Sheet) -> None:
         if electric.any():
             share = np.nan_to_num(high[rows], nan=1.0)  # NaN only on rows refused in the costs
             demand += np.where(electric[:, None], L[line][rows] * share[:, None], 0.0)
-    c1, c2, c3 = c["beta_no_battery"]  # type: ignore[index]
     e_pv = L["E_PV_m"][rows]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(demand > 0, e_pv / demand, 0.0)
-    beta_pv = np.where(ratio > 0, np.exp(-c1 * (c2 * ratio) ** c3), 0.0)
+    beta_pv = beta_factor(e_pv, demand, s.col("battery_capacity_kwh", 0.0)[rows])
     connected = (s.col("pv_connected_to_dwelling")[rows] > 0)[:, None]
     beta = np.zeros((s.n, 12))
     beta[rows] = np.where(connected, np.minimum(beta_pv, 1.0), 0.0)
@@ -79,3 +71,23 @@ def photovoltaics(s: Sheet) -> None:
     L["(233a)"] = L["(233a)m"].sum(axis=1)
     L["(233b)"] = L["(233b)m"].sum(axis=1)
     L["(233)"] = -L["E_PV"]
+
+
+def beta_factor(e_pv: np.ndarray, demand: np.ndarray, battery_kwh: np.ndarray) -> np.ndarray:
+    """Appendix M1 section 3: monthly share of PV used in the dwelling, (M, 12) from generation E and
+    eligible demand D (kWh/month) and the usable battery capacity (M,) in kWh.
+
+    beta = min(exp(-C1 (C2 R)^C3), D/E) with R = E/D; the coefficients move linearly with C_bat (section
+    3c, C_bat limited to 15 kWh, 0 without a battery). No generation or no demand: beta = 0.
+    """
+    c = tables.const("pv")
+    bat = tables.const("pv_battery")
+    cbat = np.clip(battery_kwh, 0.0, bat["max_capacity_kwh"])[:, None]  # type: ignore[index]
+    pairs = zip(c["beta_no_battery"], bat["beta_slope_per_kwh"], strict=True)  # type: ignore[index]
+    c1, c2, c3 = (base + k * cbat for base, k in pairs)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(demand > 0, e_pv / demand, 0.0)
+        # the PV used on site never exceeds the month's demand
+        cap = np.where(e_pv > 0, demand / e_pv, 0.0)
+        beta = np.minimum(np.exp(-c1 * (c2 * ratio) ** c3), cap)
+    return np.where(ratio > 0, beta, 0.0)

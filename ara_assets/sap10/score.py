@@ -39,6 +39,8 @@ RESULT_COLUMNS: dict[str, pl.DataType] = {
     "electric_shower_electricity_kwh": pl.Float64(),
     "lighting_electricity_kwh": pl.Float64(),
     "pv_generated_kwh": pl.Float64(),
+    "wind_generated_kwh": pl.Float64(),
+    "hydro_generated_kwh": pl.Float64(),
     "total_fuel_cost_gbp": pl.Float64(),
 }
 # fuel of each delivered-energy end use (SAP Table 12 codes), from the expanded inputs

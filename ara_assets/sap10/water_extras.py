@@ -55,7 +55,7 @@ def water_extras(s: Sheet) -> None:
     L = s.L
     zeros = np.zeros((s.n, 12))
     L["(63a)m"] = _wwhrs(s)
-    L.setdefault("(63b)m", zeros)  # PV diverter: not implemented here (zero)
+    L.setdefault("(63b)m", zeros)  # PV diverter: set after the PV section (generation.py)
     L["(63c)m"] = _solar(s)
     _fghrs(s)
     L["(63d)m"] = zeros

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -311,7 +312,33 @@ def _read(source: str | Path, home_id: str | None) -> dict[str, object]:
     for fghrs in root.iter("Has-FGHRS"):
         if (fghrs.text or "").strip().lower() in ("true", "y", "1"):
             raise refuse("Has-FGHRS", fghrs.text, "flue-gas heat recovery needs the PCDB record")
+    _generation(d, row, refuse)
     return row
+
+
+def _generation(d: ET.Element, row: dict[str, object], refuse: Callable[..., UnsupportedInput]) -> None:
+    """PV battery and diverter, wind turbines (Terrain-Type, one size for all) and annual hydro output."""
+    row["battery_capacity_kwh"] = _num(d, ".//Battery-Capacity", 0.0)
+    row["pv_diverter"] = bool(_num(d, ".//PV-Diverter", 0.0))
+    turbines = d.findall(".//Wind-Turbines/Wind-Turbine")
+    row["wind_turbine_count"] = len(turbines)
+    if turbines:
+        sizes = {
+            (_num(w, "Wind-Turbine-Rotor-Diameter"), _num(w, "Wind-Turbine-Hub-Height")) for w in turbines
+        }
+        if len(sizes) > 1:
+            raise refuse("Wind-Turbines", len(sizes), "turbines of different sizes not supported")
+        row["wind_turbine_rotor_diameter_m"], row["wind_turbine_hub_height_m"] = sizes.pop()
+        terrain = _int(d, ".//Terrain-Type")
+        row["wind_terrain"] = terrain if terrain in (1, 2, 3) else None
+        if not _num(d, ".//Is-Wind-Turbine-Connected-To-Dwelling-Meter", 1.0):
+            raise refuse(
+                "Is-Wind-Turbine-Connected-To-Dwelling-Meter", False, "wind turbine off the dwelling meter"
+            )
+    if d.find(".//Hydro-Electric-Generation-Months") is not None:
+        raise refuse("Hydro-Electric-Generation-Months", "monthly", "monthly hydro output not supported")
+    row["hydro_generation_kwh"] = _num(d, ".//Hydro-Electric-Generation", 0.0)
+    row["hydro_connected_to_dwelling"] = bool(_num(d, ".//Is-Hydro-Output-Connected-To-Dwelling-Meter", 1.0))
 
 
 def read_sap_xml_frame(sources: list[str | Path]) -> pl.DataFrame:

@@ -124,7 +124,7 @@ def test_order_invariance_and_batch_equals_single(perm, wall_us):
         ({"electricity_tariff": 4}, "electricity_tariff"),
         ({"ventilation_type": 8, "mv_specific_fan_power_w_per_l_s": 0.8}, "mvhr_efficiency_pct"),
         ({"ventilation_type": 5}, "mv_specific_fan_power_w_per_l_s"),
-        ({"battery_capacity_kwh": 5.0}, "battery_capacity_kwh"),
+        ({"wind_turbine_count": 1}, "wind_turbine_rotor_diameter_m"),
         ({"living_area_m2": 500.0}, "living_area_m2"),
     ],
 )

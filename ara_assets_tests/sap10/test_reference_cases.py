@@ -197,5 +197,3 @@ def test_rating_equation_is_continuous_and_the_engine_uses_the_sap_2012_log_bran
         assert engine == pytest.approx(ref["sap_value"], rel=1e-12)
         assert round(ref["sap_value"]) == expected
         assert sap_rating(np.array([ref["value_257"]]))[0] < ref["sap_value"] - 7.0
-
-

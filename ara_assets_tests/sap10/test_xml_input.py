@@ -70,3 +70,27 @@ def test_water_extras_in_xml_are_refused_by_element(element: str, field: str) ->
     with pytest.raises(UnsupportedInput) as err:
         read_sap_xml(text, home_id="x")
     assert err.value.field == field
+
+
+def test_battery_diverter_wind_and_hydro_elements():
+    extra = (
+        "<PV-Connection>2</PV-Connection><PV-Diverter>true</PV-Diverter><Battery-Capacity>4.5</Battery-Capacity>"
+        "<Terrain-Type>2</Terrain-Type><Wind-Turbines>"
+        + "<Wind-Turbine><Wind-Turbine-Rotor-Diameter>1.8</Wind-Turbine-Rotor-Diameter>"
+        "<Wind-Turbine-Hub-Height>4</Wind-Turbine-Hub-Height></Wind-Turbine>"
+        * 2
+        + "</Wind-Turbines><Hydro-Electric-Generation>900</Hydro-Electric-Generation>"
+    )
+    text = CASE.read_text().replace("<PV-Connection>2</PV-Connection>", extra)
+    row = read_sap_xml(text, home_id="gen")
+    assert row["battery_capacity_kwh"] == 4.5
+    assert row["pv_diverter"] is True
+    assert (row["wind_turbine_count"], row["wind_terrain"]) == (2, 2)
+    assert (row["wind_turbine_rotor_diameter_m"], row["wind_turbine_hub_height_m"]) == (1.8, 4.0)
+    assert row["hydro_generation_kwh"] == 900.0
+    plain = read_sap_xml(CASE, home_id="m1")
+    assert (plain["wind_turbine_count"], plain["hydro_generation_kwh"], plain["pv_diverter"]) == (
+        0,
+        0.0,
+        False,
+    )

@@ -1325,12 +1325,7 @@ def _renewables(cert: _Cert, d: Mapping[str, Any], row: dict[str, Any], geo: _Ge
     src = d.get("sap_energy_source")
     if not isinstance(src, Mapping):
         return
-    if (code(src, "wind_turbines_count") or 0) > 0:
-        raise cert.fail(
-            "sap_energy_source.wind_turbines_count",
-            code(src, "wind_turbines_count"),
-            "wind turbines: INPUT_SCHEMA has no wind columns",
-        )
+    _wind_and_hydro(cert, src, row)
     supply = src.get("photovoltaic_supply")
     arrays: list[Mapping[str, Any]] = []
     pct = None
@@ -1367,12 +1362,45 @@ def _renewables(cert: _Cert, d: Mapping[str, Any], row: dict[str, Any], geo: _Ge
     row.update(pv_kwp=kwp, pv_orientation=orient, pv_pitch_deg=pitch, pv_overshading=shade)
     if kwp:
         row["pv_connected_to_dwelling"] = code(src, "pv_connection") != 1
-    if kwp and flag(src, "pv_diverter", False):
-        raise cert.fail(
-            "sap_energy_source.pv_diverter", True, "PV diverter: INPUT_SCHEMA has no diverter column"
-        )
-    batteries = items(src.get("pv_batteries"))
-    row["battery_capacity_kwh"] = sum(num(b, "battery_capacity") or 0.0 for b in batteries)
+    row["pv_diverter"] = bool(kwp) and bool(flag(src, "pv_diverter", False))
+    # PV-Batteries / PV-Battery[1..4] / Battery-Capacity (kWh); the register schema documents 5 kWh for
+    # a battery of unknown capacity (RdSAP-Schema 21.0.1 Battery-Capacity)
+    batteries: list[Mapping[str, Any]] = []
+    for b in items(src.get("pv_batteries")):
+        batteries.extend(items(b["pv_battery"]) if "pv_battery" in b else [b])
+    count = code(src, "pv_battery_count") or 0
+    unknown = t.constants()["pv_battery_unknown_capacity_kwh"]
+    capacity = sum(num(b, "battery_capacity") or unknown for b in batteries)
+    row["battery_capacity_kwh"] = capacity + unknown * max(0, count - len(batteries))
+
+
+def _wind_and_hydro(cert: _Cert, src: Mapping[str, Any], row: dict[str, Any]) -> None:
+    """Wind turbines (count, terrain, one size for all) and hydro-electric generation (kWh/year)."""
+    n = code(src, "wind_turbines_count") or 0
+    row["wind_turbine_count"] = n
+    if n > 0:
+        # register terrain 1 urban, 2 suburban, 3 rural map to Table M1's three terrains; 4 = not recorded
+        terrain = code(src, "wind_turbines_terrain_type")
+        row["wind_terrain"] = terrain if terrain in (1, 2, 3) else None
+        sizes = {
+            (num(w, "wind_turbine_rotor_diameter"), num(w, "wind_turbine_hub_height"))
+            for w in items(src.get("wind_turbines"))
+        }
+        details = src.get("wind_turbine_details")
+        if isinstance(details, Mapping):
+            sizes.add((num(details, "rotor_diameter"), num(details, "hub_height")))
+        if len(sizes) > 1:
+            raise cert.fail(
+                "sap_energy_source.wind_turbines", len(sizes), "turbines of different sizes not supported"
+            )
+        diameter, hub = sizes.pop() if sizes else (None, None)
+        # a zero size is how the register lodges "not known": left null, refused by the worksheet
+        row["wind_turbine_rotor_diameter_m"] = diameter or None
+        row["wind_turbine_hub_height_m"] = hub
+    hydro = num(src, "hydro_electric_generation") or 0.0
+    row["hydro_generation_kwh"] = hydro
+    if hydro > 0:
+        row["hydro_connected_to_dwelling"] = flag(src, "is_hydro_output_connected_to_dwelling_meter", True)
 
 
 # ------------------------------------------------------------------------------------------- batch

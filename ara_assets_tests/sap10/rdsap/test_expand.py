@@ -8,7 +8,7 @@ from typing import Any
 import polars as pl
 import pytest
 
-from ara_assets.sap10 import INPUT_SCHEMA, UnsupportedInput, prepare_inputs
+from ara_assets.sap10 import INPUT_SCHEMA, UnsupportedInput, calculate, prepare_inputs
 from ara_assets.sap10.rdsap import expand_certificate, expand_certificates, expand_collect
 
 NUMBER = "9999-0000-0000-0000-0001"
@@ -220,14 +220,6 @@ def test_scottish_certificate_refused(semi: dict[str, Any]) -> None:
     assert (e.value.field, e.value.value) == ("country_code", "SCT")
 
 
-def test_features_without_input_columns_are_refused(semi: dict[str, Any]) -> None:
-    # FGHRS and solar water heating: see test_expand_water.py
-    doc = copy.deepcopy(semi)
-    doc["data"]["sap_energy_source"]["wind_turbines_count"] = 1
-    with pytest.raises(UnsupportedInput, match="wind_turbines_count"):
-        expand_certificate(doc)
-
-
 def test_pv_arrays_and_batteries(semi: dict[str, Any]) -> None:
     doc = copy.deepcopy(semi)
     src = doc["data"]["sap_energy_source"]
@@ -322,3 +314,44 @@ def test_older_schema_default_window_area(semi: dict[str, Any]) -> None:
     d["glazed_area"] = 4  # "much more than typical" needs measured windows
     with pytest.raises(UnsupportedInput, match="glazed_area"):
         expand_certificate(doc, "old")
+
+
+def test_batteries_diverter_wind_and_hydro(semi: dict[str, Any]) -> None:
+    doc = copy.deepcopy(semi)
+    src = doc["data"]["sap_energy_source"]
+    src["photovoltaic_supply"] = {"pv_arrays": [{"peak_power": 3.0, "orientation": 5, "pitch": 2}]}
+    src["pv_connection"] = 2
+    src["pv_diverter"] = "true"
+    # nested (older synthetic) and flat battery shapes; a lodged count beyond the list counts 5 kWh each
+    src["pv_battery_count"] = 3
+    src["pv_batteries"] = [{"pv_battery": {"battery_capacity": 4}}, {"battery_capacity": 2.5}]
+    src["wind_turbines_count"] = 2
+    src["wind_turbines_terrain_type"] = 3
+    src["wind_turbine_details"] = {"rotor_diameter": {"value": 2.0, "quantity": "metres"}, "hub_height": 3}
+    src["hydro_electric_generation"] = 1200
+    src["is_hydro_output_connected_to_dwelling_meter"] = "false"
+    row = expand_certificate(doc)
+    assert row["pv_diverter"] is True
+    assert row["battery_capacity_kwh"] == 4.0 + 2.5 + 5.0
+    assert (row["wind_turbine_count"], row["wind_terrain"]) == (2, 3)
+    assert (row["wind_turbine_rotor_diameter_m"], row["wind_turbine_hub_height_m"]) == (2.0, 3.0)
+    assert row["hydro_generation_kwh"] == 1200.0
+    assert row["hydro_connected_to_dwelling"] is False
+    # the normalised path (register JSON through the EPC model) carries the same fields
+    frame = prepare_inputs(expand_certificates([doc]))
+    assert frame["wind_turbine_count"][0] == 2
+    assert frame["hydro_generation_kwh"][0] == 1200.0
+    assert frame["battery_capacity_kwh"][0] == 11.5
+    assert frame["pv_diverter"][0] is True
+    # terrain "not recorded" and unknown (zero) sizes stay null: the worksheet refuses them by name
+    src["wind_turbines_terrain_type"] = 4
+    src["wind_turbine_details"] = {"rotor_diameter": 0, "hub_height": 0}
+    row = expand_certificate(doc)
+    assert row["wind_terrain"] is None and row["wind_turbine_rotor_diameter_m"] is None
+    with pytest.raises(UnsupportedInput, match="wind_turbine_rotor_diameter_m"):
+        calculate(expand_certificates([doc]))
+    # turbines of different sizes cannot share the one size column
+    src["wind_turbines"] = [{"wind_turbine_rotor_diameter": 1.5, "wind_turbine_hub_height": 2}]
+    src["wind_turbine_details"] = {"rotor_diameter": 2.0, "hub_height": 2}
+    with pytest.raises(UnsupportedInput, match="wind_turbines"):
+        expand_certificate(doc)
