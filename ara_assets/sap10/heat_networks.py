@@ -150,6 +150,12 @@ def heat_networks(s: Sheet) -> None:
     water_on_network = on_network & (wcode == 901)
     L["_hn_space"] = on_network
     L["_hn_water"] = water_on_network
+    lodged = s.elements("heat_network_source_type").parent
+    s.refuse(
+        np.isin(np.arange(s.n), lodged[~on_network[lodged]]),
+        "heat_network_source_type",
+        "heat sources lodged but main_heating_code is not a heat network (301-310)",
+    )
     if not on_network.any():
         return
     s.refuse(

@@ -191,6 +191,11 @@ def test_networks_mixed_with_other_homes_are_batch_invariant() -> None:
         (sources((2, 1.0, 80.0, 0.0, 42)), "main_heating_fuel", "co2 factor"),
         (sources((3, 1.0, 300.0, 0.0, 51)), "heat_network_source_fuel", "41"),
         (
+            {"main_heating_code": 104, "main_heating_fuel": 1, **sources((2, 1.0, 80.0, 0.0, 51))},
+            "heat_network_source_type",
+            "not a heat network",
+        ),
+        (
             {"main_heating_2_code": 104, "main_heating_2_fuel": 1, "main_heating_fraction": 0.5},
             "main_heating_2_code",
             "second main system",
