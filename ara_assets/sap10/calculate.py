@@ -14,6 +14,7 @@ from ara_assets.sap10.energy_requirements import energy_requirements
 from ara_assets.sap10.fuel_costs import STANDARD_ELECTRICITY, band_of, fuel_costs, water_fuel_of
 from ara_assets.sap10.generation import generation
 from ara_assets.sap10.heat_loss import heat_loss
+from ara_assets.sap10.heat_networks import heat_networks
 from ara_assets.sap10.inputs import prepare_inputs, prepare_inputs_collect, prepare_with_elements
 from ara_assets.sap10.internal_gains import internal_gains
 from ara_assets.sap10.mean_temperature import mean_temperature
@@ -34,6 +35,7 @@ SECTIONS = (
     mean_temperature,
     space_heating,
     energy_requirements,
+    heat_networks,
     photovoltaics,
     generation,
     fuel_costs,

@@ -64,6 +64,11 @@ def _section(s: Sheet, kind: str, lines: tuple[str, ...]) -> np.ndarray:
     )
     export = tables.monthly()[export_key]
     main, main2, sec, water, pumps, light, _pv = lines
+    # heat networks (heat_networks.py) carry their own factor per kWh of heat: placeholder fuel here
+    hn_space = L.get("_hn_space", np.zeros(s.n, dtype=bool))
+    hn_water = L.get("_hn_water", np.zeros(s.n, dtype=bool))
+    main_fuel = np.where(hn_space, 30, main_fuel)
+    water_fuel = np.where(hn_water, 30, water_fuel)
     uses = {
         main: ("(211)m", _Factor(s, main_fuel, kind, "main_heating_fuel", everyone)),
         main2: (
@@ -81,6 +86,15 @@ def _section(s: Sheet, kind: str, lines: tuple[str, ...]) -> np.ndarray:
         total += L[line]
         if s.trace:
             L[line + "m"] = factor.monthly_lines(L[energy])
+    # Appendix C 12b / 13b: network heat x the network's monthly factor per kWh of heat
+    network = L.get(f"_hn_{kind}_m")
+    if network is not None and hn_space.any():
+        for line, energy, on in ((main, "(211)m", hn_space), (water, "(219)m", hn_water)):
+            value = np.einsum("ij,ij->i", L[energy], network)
+            total += np.where(on, value - L[line], 0.0)
+            L[line] = np.where(on, value, L[line])
+            if s.trace:
+                L[line + "m"] = np.where(on[:, None], L[energy] * network, L[line + "m"])
     # instantaneous electric showers (64a): electricity, monthly factors
     shower = {"co2": "(264a)", "pe": "(278a)"}[kind]
     L[shower] = electricity.annual_total(L["(64a)m"])

@@ -26,6 +26,8 @@ def _system(s: Sheet, prefix: str, present: np.ndarray) -> dict[str, np.ndarray]
     combi = hs["combi"][code]
     winter = s.col(f"{prefix}_efficiency_winter_pct")
     winter = np.where(np.isnan(winter), _tabulated(s, hs, code, f"{prefix}_fuel"), winter)
+    # a heat network delivers heat: (206) = 100 %; its sources' efficiencies enter in heat_networks.py
+    winter = np.where(hs["heat_network"][code] & present, 100.0, winter)
     s.refuse(present & np.isnan(winter), f"{prefix}_code", "no efficiency in the Table 4a/4b transcription")
     summer = s.col(f"{prefix}_efficiency_summer_pct")
     summer = np.where(np.isnan(summer), hs["summer"][code], summer)
@@ -152,7 +154,11 @@ def energy_requirements(s: Sheet) -> None:
     age = s.col("central_heating_pump_age").astype(int)
     pump = np.select([age == 1, age == 2], [pump_kwh["1"], pump_kwh["2"]], pump_kwh["0"])  # type: ignore[index]
     # a heat pump's circulation pump is inside its efficiency (Appendix N3.1): no (230c) for it
-    pumped = (main1["wet"] & ~main1["heat_pump"]) | (main2["wet"] & ~main2["heat_pump"])
+    # nor for a heat network: its pumping is line (313), Appendix C3.2
+    hn = hs["heat_network"]
+    pumped = (main1["wet"] & ~main1["heat_pump"] & ~hn[main1["code"]]) | (
+        main2["wet"] & ~main2["heat_pump"] & ~hn[main2["code"]]
+    )
     L["(230c)"] = np.where(pumped, pump, 0.0)
     # (230g) solar water-heating pump (Table 4f), set by water_extras
     L["(231)"] = L["(230a)"] + L["(230c)"] + L.get("(230g)", 0.0)

@@ -985,6 +985,87 @@ _COLUMNS: list[Column] = [
         1,
         allowed=(1, 2, 3, 4, 5),
     ),
+    # ---------------------------------------------------------------- Appendix C: heat networks (9b)
+    # Used when main_heating_code is a heat-network code (Table 4a 301-310); one element per heat source.
+    Column(
+        "heat_network_source_type",
+        LI32,
+        "code",
+        "(303a)-(303e), Appendix C",
+        "Heat source of each network source: 1 CHP, 2 boilers, 3 heat pump, 4 waste heat, 5 geothermal "
+        "(SAP-Schema HeatSourceTypeCode). Empty: the RdSAP 10 default sources of main_heating_code (301 "
+        "boilers 80 %; 302 CHP 0.35 at 50 % heat / 25 % power + boilers 0.65 at 80 %; 304 heat pump 300 %), "
+        "fuel = main_heating_fuel (304: 41); other codes refused.",
+        [],
+        "hn_source",
+        allowed=(1, 2, 3, 4, 5),
+    ),
+    Column(
+        "heat_network_source_fraction",
+        LF64,
+        "-",
+        "(303a)-(303e)",
+        "Fraction of the network's heat from each source (they sum to 1).",
+        [],
+        "hn_source",
+        min_value=0.0,
+        max_value=1.0,
+    ),
+    Column(
+        "heat_network_source_fuel",
+        LI32,
+        "code",
+        "Table 12 (heat networks)",
+        "Table 12 heat-network fuel code of each source (51 mains gas, 53 gas oil, 41 heat pump, ...).",
+        [],
+        "hn_source",
+        min_value=0.0,
+        max_value=99.0,
+    ),
+    Column(
+        "heat_network_source_efficiency_pct",
+        LF64,
+        "%",
+        "(362), (365)..., Appendix C",
+        "Heat efficiency of each source: boiler efficiency, CHP heat efficiency, heat-pump COP x 100.",
+        [],
+        "hn_source",
+        min_value=1.0,
+        max_value=1000.0,
+    ),
+    Column(
+        "heat_network_source_power_efficiency_pct",
+        LF64,
+        "%",
+        "(361), Table 12f",
+        "Electrical efficiency of a CHP source (0 for other sources); credited at Table 12f.",
+        [],
+        "hn_source",
+        min_value=0.0,
+        max_value=100.0,
+    ),
+    Column(
+        "heat_network_distribution_type",
+        I32,
+        "code",
+        "(306), Table 12c",
+        "SAP-Schema HeatingDistributionCode: 5 calculated (factor lodged), 6 unknown, 7 not compliant with "
+        "the Code of Practice CP1, 8 compliant, 9 two adjoining dwellings. Used only when no factor is "
+        "lodged; the Table 12c values are not transcribed, so such homes are refused.",
+        6,
+        allowed=(5, 6, 7, 8, 9),
+    ),
+    Column(
+        "heat_network_distribution_loss_factor",
+        F64,
+        "-",
+        "(306)",
+        "Distribution loss factor of the network (PCDB heat-network record or lodged). Null: Table 12c by "
+        "heat_network_distribution_type.",
+        None,
+        min_value=1.0,
+        max_value=5.0,
+    ),
     # ---------------------------------------------------------------- Appendix M: PV
     Column("pv_kwp", LF64, "kWp", "(233), M1", "Peak power of each PV array.", [], "pv", min_value=0.0),
     Column(

@@ -134,7 +134,14 @@ def heating_systems() -> dict[str, np.ndarray]:
     water_hp = np.where(heat_pump, winter, np.nan)
     for c, v in {211: 170.0, 213: 170.0, 215: 84.0, 216: 84.0, 217: 77.0}.items():
         water_hp[c] = v
-    unsupported[301:400] = True  # heat networks (Appendix C)
+    unsupported[311:400] = True  # heat-network codes beyond Table 4a's 301-310
+    # Heat networks 301-310 (Appendix C, heat_networks.py): wet emitters (Table 4d responsiveness); Table 11
+    # secondary fraction 0.10 as the SAP 2009 community rows 306-310 (epctk), UNCONFIRMED for SAP 10.2
+    heat_network = np.zeros(MAX_CODE, dtype=bool)
+    heat_network[301:311] = True
+    wet[301:311] = True
+    hn_fraction = secondary_fraction[301:311]
+    secondary_fraction[301:311] = np.where(np.isnan(hn_fraction), 0.10, hn_fraction)
     unsupported[501:530] = True  # warm-air systems and warm-air heat pumps
     return {
         "winter": winter,
@@ -144,6 +151,7 @@ def heating_systems() -> dict[str, np.ndarray]:
         "combi": combi,
         "wet": wet,
         "heat_pump": heat_pump,
+        "heat_network": heat_network,
         "unsupported": unsupported,
         "winter_lpg": lpg,
         "secondary_fraction": secondary_fraction,

@@ -280,6 +280,7 @@ def _read(source: str | Path, home_id: str | None) -> dict[str, object]:
         row["cylinder_thermostat"] = bool(_int(h, "Has-Cylinder-Thermostat", 1))
         row["cylinder_in_heated_space"] = bool(_int(h, "Is-Cylinder-In-Heated-Space", 1))
         row["water_separately_timed"] = bool(_int(h, "Is-Hot-Water-Separately-Timed", 0))
+    _heat_network(d, row, refuse)
     sec = _int(h, "Secondary-Heating-Code")
     if sec is not None:
         row["secondary_heating_code"] = sec
@@ -339,6 +340,34 @@ def _generation(d: ET.Element, row: dict[str, object], refuse: Callable[..., Uns
         raise refuse("Hydro-Electric-Generation-Months", "monthly", "monthly hydro output not supported")
     row["hydro_generation_kwh"] = _num(d, ".//Hydro-Electric-Generation", 0.0)
     row["hydro_connected_to_dwelling"] = bool(_num(d, ".//Is-Hydro-Output-Connected-To-Dwelling-Meter", 1.0))
+
+
+def _heat_network(d: ET.Element, row: dict[str, object], refuse: Callable[..., UnsupportedInput]) -> None:
+    """SAP-Community-Heating-System that heats the space (use 1 or 3) -> the Appendix C source lists,
+    distribution type and loss factor. Source fuels are passed as lodged (Table 12 heat-network codes)."""
+    for c in d.findall(".//SAP-Community-Heating-System"):
+        if _int(c, "Community-Heating-Use") not in (1, 3):
+            continue
+        dist = _int(c, "Community-Heating-Distribution-Type")
+        if dist is not None:
+            row["heat_network_distribution_type"] = dist
+        dlf = _num(c, "Community-Heating-Distribution-Loss-Factor")
+        if dlf is not None:
+            row["heat_network_distribution_loss_factor"] = dlf
+        srcs = c.findall("./Community-Heat-Sources/Community-Heat-Source")
+        for so in srcs:
+            if _int(so, "CHP-Electricity-Generation") is not None:
+                raise refuse(
+                    "CHP-Electricity-Generation",
+                    _int(so, "CHP-Electricity-Generation"),
+                    "Table 12f rows by CHP option not transcribed",
+                )
+        row["heat_network_source_type"] = [_int(so, "Heat-Source-Type") for so in srcs]
+        row["heat_network_source_fraction"] = [_num(so, "Heat-Fraction") for so in srcs]
+        row["heat_network_source_fuel"] = [_int(so, "Fuel-Type") for so in srcs]
+        row["heat_network_source_efficiency_pct"] = [_num(so, "Heat-Efficiency") for so in srcs]
+        row["heat_network_source_power_efficiency_pct"] = [_num(so, "Power-Efficiency", 0.0) for so in srcs]
+        return
 
 
 def read_sap_xml_frame(sources: list[str | Path]) -> pl.DataFrame:

@@ -8,7 +8,7 @@ from ara_assets.sap10 import score_certificates
 
 # the remaining, documented refusal causes; a new cause is a regression (or a new generator feature)
 KNOWN_REASONS = (
-    "heat networks (Appendix C)",
+    "Table 12c default for this type is not transcribed",  # heat networks: no lodged loss factor
     "no Table 12a high-rate fraction transcribed",
     "windows and doors exceed the wall area",
     "24-hour heating tariff",

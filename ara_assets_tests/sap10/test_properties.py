@@ -119,7 +119,11 @@ def test_order_invariance_and_batch_equals_single(perm, wall_us):
         ({"main_heating_code": 9999}, "main_heating_code"),
         # a heat pump on a 7-hour meter: its Table 12a space-heating row is not transcribed
         ({"main_heating_code": 214, "main_heating_fuel": 30, "electricity_tariff": 2}, "main_heating_code"),
-        ({"main_heating_code": 301, "main_heating_fuel": 51}, "main_heating_code"),  # heat network
+        # a heat network: the Table 12c distribution loss factor of an unknown network is not transcribed
+        (
+            {"main_heating_code": 301, "main_heating_fuel": 51, "main_heating_control": 2306},
+            "heat_network_distribution_type",
+        ),
         ({"main_heating_control": 2999}, "main_heating_control"),
         ({"electricity_tariff": 4}, "electricity_tariff"),
         ({"ventilation_type": 8, "mv_specific_fan_power_w_per_l_s": 0.8}, "mvhr_efficiency_pct"),

@@ -94,3 +94,42 @@ def test_battery_diverter_wind_and_hydro_elements():
         0.0,
         False,
     )
+
+
+def test_heat_network_sources_are_read_and_scored():
+    import polars as pl
+
+    from ara_assets.sap10 import calculate
+
+    text = (
+        CASE.read_text()
+        .replace("<Main-Fuel-Type>1</Main-Fuel-Type>", "<Main-Fuel-Type>51</Main-Fuel-Type>")
+        .replace("<Main-Heating-Code>104</Main-Heating-Code>", "<Main-Heating-Code>302</Main-Heating-Code>")
+        .replace(
+            "<Main-Heating-Control>2106</Main-Heating-Control>",
+            "<Main-Heating-Control>2306</Main-Heating-Control>",
+        )
+        .replace(
+            "<SAP-Heating>",
+            "<SAP-Heating><SAP-Community-Heating-Systems><SAP-Community-Heating-System>"
+            "<Community-Heating-Use>3</Community-Heating-Use>"
+            "<Community-Heating-Distribution-Type>5</Community-Heating-Distribution-Type>"
+            "<Community-Heating-Distribution-Loss-Factor>1.25</Community-Heating-Distribution-Loss-Factor>"
+            "<Community-Heat-Sources>"
+            "<Community-Heat-Source><Heat-Source-Type>1</Heat-Source-Type><Heat-Fraction>0.5</Heat-Fraction>"
+            "<Fuel-Type>51</Fuel-Type><Heat-Efficiency>48</Heat-Efficiency><Power-Efficiency>32</Power-Efficiency>"
+            "</Community-Heat-Source>"
+            "<Community-Heat-Source><Heat-Source-Type>2</Heat-Source-Type><Heat-Fraction>0.5</Heat-Fraction>"
+            "<Fuel-Type>51</Fuel-Type><Heat-Efficiency>88</Heat-Efficiency></Community-Heat-Source>"
+            "</Community-Heat-Sources></SAP-Community-Heating-System></SAP-Community-Heating-Systems>",
+            1,
+        )
+    )
+    row = read_sap_xml(text, home_id="hn")
+    assert row["heat_network_source_type"] == [1, 2]
+    assert row["heat_network_source_power_efficiency_pct"] == [32.0, 0.0]
+    assert row["heat_network_distribution_loss_factor"] == 1.25
+    row["price_table"] = 32  # the SAP 10.2 Table 12 heat price is not transcribed (refused)
+    out = calculate(pl.DataFrame([row]))
+    assert out["main_heating_fuel"][0] == 51
+    assert out["main_space_heating_fuel_kwh"][0] == pytest.approx(out["space_heating_kwh"][0] * 1.25)

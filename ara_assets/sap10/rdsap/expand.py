@@ -978,6 +978,12 @@ def _heating(cert: _Cert, d: Mapping[str, Any], row: dict[str, Any], band: str) 
     pcdb = (
         m.get("main_heating_index_number") not in (None, "", 0) and code(m, "main_heating_data_source") == 1
     )
+    if (
+        sap_code is None
+        and category == COMMUNITY_CATEGORY
+        and m.get("community_heat_network_index_number") not in (None, "", 0)
+    ):
+        sap_code, pcdb = DEFAULT_NETWORK_CODE, True  # PCDB network record unavailable: RdSAP default boilers
     if sap_code is None and pcdb:
         sap_code = _pcdb_fallback_code(d, category, fuel_reg)
     if sap_code is None:
@@ -994,6 +1000,10 @@ def _heating(cert: _Cert, d: Mapping[str, Any], row: dict[str, Any], band: str) 
     control = code(m, "main_heating_control")
     if control is None:
         raise cert.fail(f"{where}.main_heating_control", None, "no control code")
+    network = category == COMMUNITY_CATEGORY or sap_code in HEAT_NETWORK_CODES
+    if network:
+        fuel_reg, network_fallback = _heat_network(cert, d, m, row, where, fuel_reg)
+        pcdb = pcdb or network_fallback
     emitter = code(m, "heat_emitter_type")
     row.update(
         main_heating_code=sap_code,
@@ -1016,6 +1026,54 @@ def _heating(cert: _Cert, d: Mapping[str, Any], row: dict[str, Any], band: str) 
     # RdSAP 10 s19.1 (p.80-81): the ratings of an RdSAP assessment are costed with Table 32 prices
     row["price_table"] = 32
     return bool(pcdb)
+
+
+COMMUNITY_CATEGORY = 6  # register main_heating_category: heat network (community scheme)
+HEAT_NETWORK_CODES = range(301, 311)  # SAP 10.2 Table 4a heat networks
+DEFAULT_NETWORK_CODE = 301  # heat-network boilers (UNCONFIRMED default for an unrecorded network)
+FROM_NETWORK_DATA = 99  # register fuel: "from heat network data (community)", i.e. the PCDB record
+COMMUNITY_MAINS_GAS = 20  # register fuel: mains gas (community)
+SPACE_USES = (1, 3)  # SAP-CommunityHeatingUseCode: space heating only / space and water heating
+
+
+def _heat_network(
+    cert: _Cert, d: Mapping[str, Any], m: Mapping[str, Any], row: dict[str, Any], where: str, fuel: int | None
+) -> tuple[int | None, bool]:
+    """Heat-network columns of the main system (Appendix C) -> (register fuel code, pcdb_fallback).
+
+    The heat sources are not lodged in RdSAP: the worksheet takes the RdSAP 10 default sources of the
+    Table 4a code. A lodged heat-network index number points at a PCDB record that is not available here,
+    so the defaults stand in and ``pcdb_fallback`` is set; a network whose fuel is only "from heat network
+    data" is then taken as mains-gas boilers (the RdSAP default for an unknown network; UNCONFIRMED, see
+    docs/sap10/DEVIATIONS.md C3).
+    """
+    fallback = m.get("community_heat_network_index_number") not in (None, "", 0)
+    dist = code(m, "community_heat_distribution_type")
+    dlf = None
+    # full-SAP style block (SapHeating.sap_community_heating_systems): the system that heats the space
+    for c in items(_heating_node(d).get("sap_community_heating_systems")):
+        if code(c, "community_heating_use") in SPACE_USES:
+            dist = code(c, "community_heating_distribution_type") or dist
+            dlf = num(c, "community_heating_distribution_loss_factor")
+            fallback = fallback or c.get("heat_network_index_number") not in (None, "", 0)
+            break
+    if dist is not None:
+        if dist not in (5, 6, 7, 8, 9):
+            raise cert.fail(f"{where}.community_heat_distribution_type", dist, "not a distribution code 5-9")
+        row["heat_network_distribution_type"] = dist
+    if dlf:
+        row["heat_network_distribution_loss_factor"] = dlf
+    chp = code(m, "community_heat_chp_electricity_generation")
+    if chp is not None:
+        # Table 12f by CHP generation option: only the flexible-operation default row is transcribed
+        raise cert.fail(
+            f"{where}.community_heat_chp_electricity_generation", chp, "Table 12f rows not transcribed"
+        )
+    if fuel in (None, FROM_NETWORK_DATA):
+        if not fallback:
+            raise cert.fail(f"{where}.main_fuel_type", fuel, "network fuel unknown and no network record")
+        fuel = COMMUNITY_MAINS_GAS
+    return fuel, fallback
 
 
 GAS_FUELS = (1, 2, 3, 17, 26, 27, 51)
