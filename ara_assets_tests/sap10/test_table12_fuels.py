@@ -4,10 +4,13 @@ Table 12 cell is still missing (docs/sap10/COVERAGE.md, Table 12)."""
 
 from __future__ import annotations
 
+import copy
+
 import polars as pl
 import pytest
 
-from ara_assets.sap10 import UnsupportedInput, calculate, worksheet
+from ara_assets.demo.generate import generate_portfolio
+from ara_assets.sap10 import UnsupportedInput, calculate, score_certificates, worksheet
 from ara_assets_tests.sap10.test_properties import home
 
 # (fuel code, Table 4a/4b main system, CO2 kg/kWh, primary energy factor, price p/kWh): SAP 10.2 Table 12
@@ -105,3 +108,29 @@ def test_table_4a_room_heaters_sap_10_2_column_b() -> None:
     # 625 (bioethanol room heater) has no responsiveness or Table 11 fraction: refused as a main system
     with pytest.raises(UnsupportedInput):
         calculate(pl.DataFrame([home(2, main_heating_code=625, main_heating_fuel=76)]))
+
+
+def test_register_certificates_with_solid_and_lpg_fuels_score_end_to_end() -> None:
+    # a generated oil-boiler certificate, re-lodged with other Table 4a/4b systems and register fuel codes
+    docs = [doc for _, doc in generate_portfolio(60, seed=1).iter_documents()]
+    oil = next(
+        d for d in docs if d["data"]["sap_heating"]["main_heating_details"][0].get("main_fuel_type") == 28
+    )
+    variants = []
+    # register fuel codes: 28 oil, 6 wood logs, 33 house coal, 3 bottled LPG, 27 bulk LPG, 51 biogas
+    for register_fuel, sap_code in ((28, 127), (6, 151), (33, 158), (3, 104), (27, 104), (51, 104)):
+        d = copy.deepcopy(oil)
+        d["data"]["certificate_number"] = f"{d['data'].get('certificate_number', 'x')}-{register_fuel}"
+        main = d["data"]["sap_heating"]["main_heating_details"][0]
+        main["main_fuel_type"] = register_fuel
+        main["sap_main_heating_code"] = sap_code
+        d["data"]["sap_heating"]["water_heating_fuel"] = register_fuel
+        variants.append(d)
+    out = score_certificates(variants, normalise_docs=False)
+    errors = out["error"].to_list()
+    assert errors[:5] == [None] * 5  # oil, wood logs, house coal, bottled LPG, bulk LPG (RdSAP Table 32)
+    assert "main_heating_fuel" in errors[5] and "pe factor" in errors[5]  # biogas: Table 12 PE not found
+    co2 = out["co2_kg_per_year"].to_list()
+    assert co2[1] < co2[0] < co2[2]  # wood logs 0.028 < oil 0.298 < house coal 0.395 (kg/kWh)
+    assert co2[3] == pytest.approx(co2[4], rel=1e-12)  # bottled and bulk LPG share CO2 and PE
+    assert out["sap_rating"][3] < out["sap_rating"][4]  # bottled LPG costs more than bulk
