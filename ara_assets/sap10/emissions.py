@@ -84,6 +84,10 @@ def _section(s: Sheet, kind: str, lines: tuple[str, ...]) -> np.ndarray:
     shower = {"co2": "(264a)", "pe": "(278a)"}[kind]
     L[shower] = electricity.annual_total(L["(64a)m"])
     total += L[shower]
+    # space cooling (221): electricity, monthly factors
+    cool = {"co2": "(266)", "pe": "(280)"}[kind]
+    L[cool] = electricity.annual_total(L["(221)m"])
+    total += L[cool]
     L[pv] = _dot(L["(233a)m"], electricity.monthly) + _dot(L["(233b)m"], export)
     total += L[pv]
     if s.trace:
