@@ -118,7 +118,8 @@ def cooling(s: Sheet) -> None:
     L["(104)m"] = np.where(months & (continuous > cutoff * heating), continuous, 0.0)
     L["(104)"] = L["(104)m"].sum(axis=1)
     L["(105)"] = np.where(has_ac, np.clip(np.nan_to_num(area) / L["(4)"], 0.0, 1.0), 0.0)
-    L["(106)m"] = np.where(months, float(c["intermittency_factor"]), 0.0)  # type: ignore[arg-type]
+    factor = np.where(months, float(c["intermittency_factor"]), 0.0)  # type: ignore[arg-type]
+    L["(106)m"] = np.broadcast_to(factor, (s.n, 12))
     L["(107)m"] = L["(104)m"] * L["(105)"][:, None] * L["(106)m"]
     L["(107)"] = L["(107)m"].sum(axis=1)
     L["(108)"] = L["(107)"] / L["(4)"]

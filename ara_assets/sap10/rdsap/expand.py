@@ -957,10 +957,10 @@ def _cooling(d: Mapping[str, Any], row: dict[str, Any]) -> None:
     """Fixed air conditioning (RdSAP 10 data item, top level or under sap_heating). The register carries
     only the flag: cooled area and SEER stay null, so the worksheet refuses the certificate (the RdSAP 10
     defaults are not transcribed) rather than scoring it without its cooling."""
-    ac = flag(_heating_node(d), "has_fixed_air_conditioning")
-    if ac is None:
-        ac = flag(d, "has_fixed_air_conditioning", False)
-    row["has_fixed_air_conditioning"] = bool(ac)
+    row["has_fixed_air_conditioning"] = bool(
+        flag(_heating_node(d), "has_fixed_air_conditioning", False)
+        or flag(d, "has_fixed_air_conditioning", False)
+    )
 
 
 def _heating(cert: _Cert, d: Mapping[str, Any], row: dict[str, Any], band: str) -> bool:
