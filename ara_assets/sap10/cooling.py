@@ -1,9 +1,9 @@
 """Section 8c: space cooling requirement, lines (100)-(108), Tables 10a/10b/10c; cooling electricity (221).
 
-The requirement is worked out for every home (the worksheet always shows it) but only a home with a fixed
-air-conditioning system has a cooled fraction (105) > 0, hence cooling energy. The method and table values are
-the SAP 2009/2012 ones (UNCONFIRMED for SAP 10.2, docs/sap10/DEVIATIONS.md K1); values sit in
-``tables/table_10_cooling.json``.
+Lines (100)-(108) are worked out for homes with a fixed air-conditioning system only (SAP always shows the
+requirement, but only the rating's cooling energy matters here); other homes get zeros. The method and
+table values are the SAP 2009/2012 ones (UNCONFIRMED for SAP 10.2, docs/sap10/DEVIATIONS.md K1); values sit
+in ``tables/table_10_cooling.json``.
 """
 
 from __future__ import annotations
@@ -100,22 +100,32 @@ def cooling(s: Sheet) -> None:
         "cooled_area_m2",
         "fixed air conditioning needs the cooled floor area (RdSAP 10 default not transcribed)",
     )
+    # only the cooling months of air-conditioned homes are worked out; every other cell stays 0
+    cols = np.flatnonzero(months)
+
+    def monthly(values: np.ndarray) -> np.ndarray:
+        out = np.zeros((s.n, 12))
+        out[:, cols] = np.where(has_ac[:, None], values, 0.0)
+        return out
+
     # (100) heat loss rate at the 24 C set-point with the month's Appendix U external temperature
-    loss = L["(39)m"] * (float(c["set_point_c"]) - L["(96)m"])  # type: ignore[arg-type]
-    L["(100)m"] = np.where(months, loss, 0.0)
+    h = L["(39)m"][:, cols]
+    loss = h * (float(c["set_point_c"]) - L["(96)m"][:, cols])  # type: ignore[arg-type]
+    L["(100)m"] = monthly(loss)
     # (103) gains: internal gains (73) plus solar gains with the summer access factor
-    gains = L["(73)m"] + _summer_solar_gains(s, has_ac | s.trace)
-    L["(103)m"] = np.where(months, gains, 0.0)
+    gains = L["(73)m"][:, cols] + _summer_solar_gains(s, has_ac)[:, cols]
+    L["(103)m"] = monthly(gains)
     with np.errstate(divide="ignore", invalid="ignore"):
         gamma = gains / loss
-    eta = loss_utilisation(gamma, L["_a"])  # a = 1 + tau/15 as for heating (Table 10a)
-    L["(101)m"] = np.where(months, eta, 0.0)
+    eta = loss_utilisation(gamma, L["_a"][:, cols])  # a = 1 + tau/15 as for heating (Table 10a)
+    L["(101)m"] = monthly(eta)
     L["(102)m"] = L["(101)m"] * L["(100)m"]
-    continuous = np.maximum(0.024 * (gains - eta * loss) * days, 0.0)
+    n_days = days[cols]
+    continuous = np.maximum(0.024 * (gains - eta * loss) * n_days, 0.0)
     # no cooling in a month whose heating requirement (unmasked (98)) is at least a third of it
-    heating = np.maximum(0.024 * (L["(97)m"] - L["(95)m"]) * days, 0.0)
+    heating = np.maximum(0.024 * (L["(97)m"][:, cols] - L["(95)m"][:, cols]) * n_days, 0.0)
     cutoff = float(c["heating_ratio_cutoff"])  # type: ignore[arg-type]
-    L["(104)m"] = np.where(months & (continuous > cutoff * heating), continuous, 0.0)
+    L["(104)m"] = monthly(np.where(continuous > cutoff * heating, continuous, 0.0))
     L["(104)"] = L["(104)m"].sum(axis=1)
     L["(105)"] = np.where(has_ac, np.clip(np.nan_to_num(area) / L["(4)"], 0.0, 1.0), 0.0)
     factor = np.where(months, float(c["intermittency_factor"]), 0.0)  # type: ignore[arg-type]

@@ -85,8 +85,7 @@ def test_no_cooling_without_air_conditioning() -> None:
     assert out["total_fuel_cost_gbp"][1] < out["total_fuel_cost_gbp"][0]
     assert out["co2_kg_per_year"][1] < out["co2_kg_per_year"][0]
     w = worksheet(pl.DataFrame([cooled_home(1, has_fixed_air_conditioning=False)]))
-    assert w["(104)"] > 0  # the requirement is still worked out
-    assert w["(105)"] == 0.0 and w["(221)"] == 0.0 and w["(248)"] == 0.0
+    assert w["(104)"] == 0.0 and w["(105)"] == 0.0 and w["(221)"] == 0.0 and w["(248)"] == 0.0
 
 
 @SETTINGS
