@@ -134,7 +134,7 @@ def cooling(s: Sheet) -> None:
     L["(107)"] = L["(107)m"].sum(axis=1)
     L["(108)"] = L["(107)"] / L["(4)"]
     eff = seer(s, has_ac)
-    L["(209)"] = np.where(has_ac, eff, np.nan)
+    L["(209)"] = np.where(has_ac, eff, 0.0)  # 0: no cooling system
     with np.errstate(divide="ignore", invalid="ignore"):
         L["(221)m"] = np.where(has_ac[:, None], L["(107)m"] / eff[:, None], 0.0)
     L["(221)"] = L["(221)m"].sum(axis=1)
