@@ -8,6 +8,7 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
+from ara_assets.sap10.cooling import cooling
 from ara_assets.sap10.dimensions import dimensions
 from ara_assets.sap10.emissions import emissions
 from ara_assets.sap10.energy_requirements import energy_requirements
@@ -34,6 +35,7 @@ SECTIONS = (
     solar_gains,
     mean_temperature,
     space_heating,
+    cooling,
     energy_requirements,
     heat_networks,
     photovoltaics,
@@ -64,7 +66,7 @@ OUTPUTS: dict[str, str] = {
     # Appliances and cooking are outside SAP costs and CO2; reported for bills and PV self-use only.
     "appliances_electricity_kwh": "L15",
     "cooking_electricity_kwh": "L20",
-    "cooling_electricity_kwh": "_zero",
+    "cooling_electricity_kwh": "(221)",
     "pv_generated_kwh": "E_PV",
     "pv_used_in_dwelling_kwh": "(233a)",
     "pv_exported_kwh": "(233b)",

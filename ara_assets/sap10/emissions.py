@@ -99,6 +99,10 @@ def _section(s: Sheet, kind: str, lines: tuple[str, ...]) -> np.ndarray:
     shower = {"co2": "(264a)", "pe": "(278a)"}[kind]
     L[shower] = electricity.annual_total(L["(64a)m"])
     total += L[shower]
+    # space cooling (221): electricity, monthly factors
+    cool = {"co2": "(266)", "pe": "(280)"}[kind]
+    L[cool] = electricity.annual_total(L["(221)m"])
+    total += L[cool]
     # generated electricity: used in the dwelling at the import factors, exported at the PV-export factors
     # (wind and hydro exports like PV: DEVIATIONS M3)
     for used, exported, _, co2_line, pe_line in GENERATORS:

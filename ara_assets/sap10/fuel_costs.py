@@ -126,6 +126,8 @@ def fuel_costs(s: Sheet) -> None:
     L["(247a)"] = L["(64a)"] * other
     L["(249)"] = L["(231)"] * other
     L["(250)"] = L["(232)"] * other
+    # (248) space cooling: electricity at the "other uses" price (Table 12a Grid 2 on off-peak meters, K1)
+    L["(248)"] = L["(221)"] * other
     elec = other  # PV used in the dwelling displaces imports at the other-uses price
     # a fuel's standing charge is paid once however many systems use it (gas; heat networks)
     fuels_used = np.stack(
@@ -174,6 +176,7 @@ def fuel_costs(s: Sheet) -> None:
         + L["(242)"]
         + L["(247)"]
         + L["(247a)"]
+        + L["(248)"]
         + L["(249)"]
         + L["(250)"]
         + L["(251)"]

@@ -445,7 +445,8 @@ _COLUMNS: list[Column] = [
         "count",
         "(42a), (64a), J",
         "Instantaneous electric showers (their energy is electricity at the shower, not from the water "
-        "heater).",
+        "heater): Appendix J eq J16-J18 at the Table J4 9.3 kW, result column "
+        "`electric_shower_electricity_kwh`.",
         0,
         min_value=0,
     ),
@@ -1184,6 +1185,73 @@ _COLUMNS: list[Column] = [
         "(235a), M3",
         "Hydro generator connected to the dwelling's meter (else its output counts as exported only).",
         True,
+    ),
+    # ---------------------------------------------------------------- (8c) cooling; (23b) exhaust-air HP
+    Column(
+        "has_fixed_air_conditioning",
+        BOOL,
+        "-",
+        "(105)-(107), (221)",
+        "A fixed air-conditioning system is present: its cooling electricity (221) counts in costs, CO2 "
+        "and primary energy. Without it the cooling requirement is worked out but not delivered.",
+        False,
+    ),
+    Column(
+        "cooled_area_m2",
+        F64,
+        "m2",
+        "(105)",
+        "Floor area cooled by the fixed system; cooled fraction (105) = cooled_area_m2 / TFA (capped at 1). "
+        "Required with air conditioning (no RdSAP 10 default transcribed: refused when null).",
+        None,
+        min_value=0.0,
+    ),
+    Column(
+        "cooling_seer",
+        F64,
+        "-",
+        "(209)",
+        "Declared seasonal energy efficiency ratio of the cooling system (PCDB or manufacturer; SAP-Schema "
+        "System-Energy-Efficiency-Ratio). Null: Table 10c default from the energy label class.",
+        None,
+        min_value=0.0,
+    ),
+    Column(
+        "cooling_energy_label",
+        I32,
+        "code",
+        "(209), Table 10c",
+        "Energy label class of the cooling system: 1 A+++, 2 A++, 3 A+, 4 A, 5 B, 6 C, 7 D, 8 E, 9 F, 10 G. "
+        "Null = unknown. Used only without a declared SEER; A+..A+++ have no Table 10c row (refused).",
+        None,
+        allowed=tuple(range(1, 11)),
+    ),
+    Column(
+        "cooling_system_type",
+        I32,
+        "code",
+        "Table 10c",
+        "1 split or multi-split system, 2 packaged system (Table 10c column). Needed with a label default.",
+        None,
+        allowed=(1, 2),
+    ),
+    Column(
+        "cooling_compressor_control",
+        I32,
+        "code",
+        "Table 10c",
+        "1 on/off compressor control (SEER = 1.25 x EER), 2 variable-speed compressor (1.35 x EER). Needed "
+        "with a label default.",
+        None,
+        allowed=(1, 2),
+    ),
+    Column(
+        "exhaust_air_heat_pump",
+        BOOL,
+        "-",
+        "(23b), Appendix N",
+        "The mechanical extract feeds an exhaust-air heat pump (changes (23b)); not implemented: refused.",
+        False,
     ),
 ]
 

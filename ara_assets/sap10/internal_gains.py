@@ -94,6 +94,11 @@ def internal_gains(s: Sheet) -> None:
     )
     has_pump = wet & (s.col("central_heating_pump_in_heated_space") > 0)
     L["(70)m"] = np.where(has_pump, watts, 0.0)[:, None] * HEATING_SEASON
+    # Table 5a mechanical-ventilation fan gains (balanced without HR, PIV from outside): factor x in-use SFP x
+    # volume, all year (UNCONFIRMED SAP 2012 factors, tables/table_4g_4h_mech_vent.csv, DEVIATIONS K2)
+    vtype = np.clip(s.col("ventilation_type").astype(int), 0, 10)
+    fan_gain = np.nan_to_num(tables.mech_vent_defaults()["fan_gain"][vtype])
+    L["(70)m"] = L["(70)m"] + (fan_gain * L["_mv_sfp"] * L["(5)"])[:, None]
     L["(71)m"] = np.repeat(tables.const("evaporation_w_per_person") * n, 12, axis=1)
     L["(72)m"] = L["(65)m"] * 1000.0 / (24.0 * tables.days())
     L["(73)m"] = L["(66)m"] + L["(67)m"] + L["(68)m"] + L["(69)m"] + L["(70)m"] + L["(71)m"] + L["(72)m"]

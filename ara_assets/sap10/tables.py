@@ -209,3 +209,36 @@ def off_peak_fractions() -> dict[tuple[str, int], tuple[float, float]]:
 
 ELECTRIC_FUELS = (30, 31, 32, 33, 34, 35, 38, 40)
 LPG_FUELS = (2, 3, 5, 9)  # Table 4a gas room heaters have a separate LPG efficiency column
+
+
+@lru_cache(maxsize=1)
+def mech_vent_defaults() -> dict[str, np.ndarray]:
+    """Tables 4g/4h/5a by ventilation type code (0-10): default SFP (W/(l/s)), default MVHR efficiency (%),
+    default-data in-use factors (SFP, efficiency) and the Table 5a fan gain factor (W per m3 per W/(l/s));
+    NaN = no default row."""
+    keys = {
+        "sfp": "default_sfp_w_per_l_s",
+        "hr_efficiency": "default_hr_efficiency_pct",
+        "in_use_sfp": "in_use_factor_sfp",
+        "in_use_hr": "in_use_factor_hr",
+        "fan_gain": "fan_gain_w_per_m3_per_sfp",
+    }
+    out = {k: np.full(11, np.nan) for k in keys}
+    for r in _rows("table_4g_4h_mech_vent.csv"):
+        for k, col in keys.items():
+            out[k][int(r["ventilation_type"])] = _num(r[col])
+    return out
+
+
+@lru_cache(maxsize=1)
+def cooling() -> dict[str, object]:
+    """Section 8c / Tables 10a-10c constants (``tables/table_10_cooling.json``); ``eer`` is a (11, 2) array
+    indexed by energy-label code (1 A+++ .. 10 G) and system type (0 split, 1 packaged), NaN = no row."""
+    with open(TABLE_DIR / "table_10_cooling.json") as fh:
+        raw = {k: v["value"] for k, v in json.load(fh).items() if not k.startswith("_")}
+    eer = np.full((11, 2), np.nan)
+    for label, (split, packaged) in raw["eer_by_label"].items():
+        eer[int(label)] = (split, packaged)
+    months = np.zeros(12, dtype=bool)
+    months[[m - 1 for m in raw["months"]]] = True
+    return {**raw, "eer": eer, "month_mask": months}

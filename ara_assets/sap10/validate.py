@@ -229,7 +229,7 @@ def validate_corpus(
     flush()
     if not parts:
         raise ValueError(f"corpus {path!s} holds no certificates")
-    res = pl.concat(parts)
+    res = pl.concat(parts, rechunk=True)  # one chunk: means do not depend on the batch size
     board = scoreboard(res)
     if out_dir is not None:
         out = Path(out_dir)

@@ -59,18 +59,29 @@ def ventilation(s: Sheet) -> None:
     L["(22b)m"] = L["(21)"][:, None] * L["(22a)m"]
     vtype = s.col("ventilation_type").astype(int)
     mechanical = ~np.isin(vtype, NATURAL)
+    s.refuse(
+        mechanical & (s.col("exhaust_air_heat_pump", 0.0) > 0),
+        "exhaust_air_heat_pump",
+        "exhaust-air heat pump (Appendix N, (23b) from PCDB data) is not implemented",
+    )
+    # Table 4g default SFP and MVHR efficiency x Table 4h default-data in-use factors where none is declared
+    mv = tables.mech_vent_defaults()
+    kind = np.clip(vtype, 0, len(mv["sfp"]) - 1)
     sfp = s.col("mv_specific_fan_power_w_per_l_s")
+    sfp = np.where(np.isnan(sfp), mv["sfp"][kind] * mv["in_use_sfp"][kind], sfp)
     s.refuse(
         mechanical & np.isnan(sfp),
         "mv_specific_fan_power_w_per_l_s",
-        "mechanical ventilation needs the in-use SFP (Table 4g defaults not transcribed)",
+        "no in-use SFP and no Table 4g default for this ventilation type",
     )
     eff = s.col("mvhr_efficiency_pct")
+    eff = np.where(np.isnan(eff), mv["hr_efficiency"][kind] * mv["in_use_hr"][kind], eff)
     s.refuse(
         (vtype == MVHR) & np.isnan(eff),
         "mvhr_efficiency_pct",
         "MVHR needs the in-use heat recovery efficiency",
     )
+    L["_mv_sfp"] = np.where(mechanical, np.nan_to_num(sfp), 0.0)  # in-use SFP, also for Table 5a gains (70)
     L["(23a)"] = np.where(mechanical, SYSTEM_ACH, 0.0)
     L["(23b)"] = L[
         "(23a)"
@@ -85,4 +96,4 @@ def ventilation(s: Sheet) -> None:
     L["(24d)m"] = np.where(mechanical[:, None], 0.0, np.where(b >= 1.0, b, 0.5 + 0.5 * b * b))
     L["(25)m"] = L["(24a)m"] + L["(24b)m"] + L["(24c)m"] + L["(24d)m"]
     # (230a) fan electricity, Table 4f: in-use SFP x 1.22 x dwelling volume (kWh/year)
-    L["(230a)"] = np.where(mechanical, np.nan_to_num(sfp) * 1.22 * L["(5)"], 0.0)
+    L["(230a)"] = L["_mv_sfp"] * 1.22 * L["(5)"]

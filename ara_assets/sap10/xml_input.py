@@ -241,6 +241,17 @@ def _read(source: str | Path, home_id: str | None) -> dict[str, object]:
     strip = _num(v, "DraughtStripping")
     if strip is not None:
         row["windows_draughtproofed_pct"] = strip
+    mv_source = _int(v, "Mechanical-Ventilation-Data-Source")
+    cool = d.find("./SAP-Cooling")
+    area = _num(cool, "Cooled-Area")
+    if area is not None and area > 0:
+        row["has_fixed_air_conditioning"] = True
+        row["cooled_area_m2"] = area
+        row["cooling_seer"] = _num(cool, "System-Energy-Efficiency-Ratio")
+        label = cool.findtext("./Cooling-System-Class") if cool is not None else None
+        codes = ("A+++", "A++", "A+", "A", "B", "C", "D", "E", "F", "G")
+        if label in codes:
+            row["cooling_energy_label"] = codes.index(label) + 1
 
     h = d.find("./SAP-Heating")
     mains = h.findall("./Main-Heating-Details/Main-Heating") if h is not None else []
@@ -306,6 +317,14 @@ def _read(source: str | Path, home_id: str | None) -> dict[str, object]:
         raise refuse("PV-Array/Overshading", 5, "severe overshading factor not transcribed")
     row["pv_overshading"] = shading
     row["pv_connected_to_dwelling"] = _int(d, "PV-Connection", 2) == 2
+    # a declared SFP / efficiency (PCDB or manufacturer) needs the Table 4h in-use factors by duct type,
+    # not transcribed; "from SAP table" (3) takes the Table 4g defaults in the worksheet
+    if (row["ventilation_type"] or 1) in (4, 5, 6, 7, 8) and mv_source in (1, 2):
+        raise refuse(
+            "Mechanical-Ventilation-Data-Source",
+            mv_source,
+            "declared SFP needs the Table 4h in-use factors by duct type (not transcribed)",
+        )
     # Solar water heating, WWHRS and FGHRS would change (63a)-(63d): not read from full-SAP XML yet
     for tag in ("Solar-Heating-Details", "Instantaneous-WWHRS", "Storage-WWHRS"):
         if root.find(f".//{tag}") is not None:

@@ -60,3 +60,12 @@ def test_missing_required_column():
     with pytest.raises(UnsupportedInput) as err:
         prepare_inputs(_minimal().drop("main_heating_control"))
     assert err.value.field == "main_heating_control"
+
+
+def test_inputs_doc_is_generated_from_the_schema() -> None:
+    from pathlib import Path
+
+    from ara_assets.sap10.inputs import schema_markdown
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "sap10" / "INPUTS.md"
+    assert schema_markdown().strip() in doc.read_text(), "INPUTS.md is stale: paste schema_markdown()"

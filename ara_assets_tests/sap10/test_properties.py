@@ -126,8 +126,9 @@ def test_order_invariance_and_batch_equals_single(perm, wall_us):
         ),
         ({"main_heating_control": 2999}, "main_heating_control"),
         ({"electricity_tariff": 4}, "electricity_tariff"),
-        ({"ventilation_type": 8, "mv_specific_fan_power_w_per_l_s": 0.8}, "mvhr_efficiency_pct"),
-        ({"ventilation_type": 5}, "mv_specific_fan_power_w_per_l_s"),
+        # Table 4g defaults now fill a missing SFP / MVHR efficiency; an exhaust-air heat pump is refused
+        ({"ventilation_type": 5, "exhaust_air_heat_pump": True}, "exhaust_air_heat_pump"),
+        ({"has_fixed_air_conditioning": True, "cooling_seer": 3.0}, "cooled_area_m2"),
         ({"wind_turbine_count": 1}, "wind_turbine_rotor_diameter_m"),
         ({"living_area_m2": 500.0}, "living_area_m2"),
     ],

@@ -63,7 +63,8 @@ def test_storage_heaters_on_seven_hour_tariff() -> None:
 
 def test_off_peak_refusals_name_the_field() -> None:
     cases = [
-        (storage_home(0, electricity_tariff=3), "main_heating_code"),  # 10-hour storage row not transcribed
+        # integrated storage + direct-acting (408) on a 10-hour meter: row not transcribed
+        (storage_home(0, main_heating_code=408, electricity_tariff=3), "main_heating_code"),
         (storage_home(1, immersion_type=None), "immersion_type"),
         (home(2, electricity_tariff=4), "electricity_tariff"),
     ]

@@ -61,12 +61,13 @@ def test_harness_end_to_end(tmp_path: Path) -> None:
     n_samples = len(list(SAMPLES.glob("*.json"))) if SAMPLES.exists() else 0
     t = board["targets"]
     assert t["certificates"] + board["not_targets"]["certificates"] == n_samples + 2
-    assert t["scored"] == 2  # the two synthetic certificates; the samples hit worksheet gaps or rules
+    # the two synthetic certificates and the two RdSAP-Schema-21 register samples (older schemas: not targets)
+    assert t["scored"] == 4
     # residuals against the lodged 61 and 70: the same calculated rating for both
     assert 0.0 <= t["within_2"] <= 1.0 and t["sap_mae"] >= 0.0
     assert set(board["by"]) == {"built_form", "age_band", "main_fuel_register", "schema_type"}
     assert board["by"]["age_band"]["D"]["scored"] == 2
-    assert board["by"]["built_form"]["2 Semi-Detached"]["scored"] == 2
+    assert board["by"]["built_form"]["2 Semi-Detached"]["scored"] == 4
     assert {"scoreboard.md", "scoreboard.json", "residuals.csv"} <= {p.name for p in out.iterdir()}
     assert json.loads((out / "scoreboard.json").read_text()) == board
     csv_lines = (out / "residuals.csv").read_text().splitlines()

@@ -133,3 +133,23 @@ def test_heat_network_sources_are_read_and_scored():
     out = calculate(pl.DataFrame([row]))
     assert out["main_heating_fuel"][0] == 51
     assert out["main_space_heating_fuel_kwh"][0] == pytest.approx(out["space_heating_kwh"][0] * 1.25)
+
+
+def test_cooling_and_mechanical_ventilation_data_source():
+    cooling = (
+        "</SAP-Ventilation><SAP-Cooling><Cooled-Area>40</Cooled-Area>"
+        "<Cooling-System-Class>B</Cooling-System-Class></SAP-Cooling>"
+    )
+    row = read_sap_xml(CASE.read_text().replace("</SAP-Ventilation>", cooling), home_id="ac")
+    assert row["has_fixed_air_conditioning"] is True
+    assert (row["cooled_area_m2"], row["cooling_energy_label"], row["cooling_seer"]) == (40.0, 5, None)
+    declared = CASE.read_text().replace(
+        "<Ventilation-Type>1</Ventilation-Type>",
+        "<Ventilation-Type>8</Ventilation-Type><Mechanical-Ventilation-Data-Source>1"
+        "</Mechanical-Ventilation-Data-Source>",
+    )
+    with pytest.raises(UnsupportedInput) as err:
+        read_sap_xml(declared, home_id="mv")
+    assert err.value.field == "Mechanical-Ventilation-Data-Source"
+    default = declared.replace("Data-Source>1<", "Data-Source>3<")
+    assert read_sap_xml(default, home_id="mv")["ventilation_type"] == 8

@@ -268,6 +268,7 @@ def expand_certificate(doc: Mapping[str, Any], number: str | None = None) -> dic
     pcdb |= _heating(cert, d, row, main_band)
     _water(cert, d, row, main_band)
     _lighting(d, row)
+    _cooling(d, row)
     _renewables(cert, d, row, geo)
     region = code(d, "region_code")
     # SAP 10.2 rates every dwelling on the UK-average climate; the local region rides along for costs
@@ -951,6 +952,16 @@ def _ventilation(
         raise cert.fail("mechanical_ventilation", mv, "unknown ventilation code")
     row["ventilation_type"] = VENTILATION[mv]
     return mv != 0 and d.get("mechanical_ventilation_index_number") not in (None, "", 0)
+
+
+def _cooling(d: Mapping[str, Any], row: dict[str, Any]) -> None:
+    """Fixed air conditioning (RdSAP 10 data item, top level or under sap_heating). The register carries
+    only the flag: cooled area and SEER stay null, so the worksheet refuses the certificate (the RdSAP 10
+    defaults are not transcribed) rather than scoring it without its cooling."""
+    row["has_fixed_air_conditioning"] = bool(
+        flag(_heating_node(d), "has_fixed_air_conditioning", False)
+        or flag(d, "has_fixed_air_conditioning", False)
+    )
 
 
 def _heating(cert: _Cert, d: Mapping[str, Any], row: dict[str, Any], band: str) -> bool:
