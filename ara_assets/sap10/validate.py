@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import zipfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -100,6 +101,11 @@ def residuals(scores: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _mean(s: pl.Series) -> float:
+    """Exactly rounded mean (math.fsum): the scoreboard must not depend on batch size or row order."""
+    return math.fsum(s.to_list()) / s.len()
+
+
 def _metrics(frame: pl.DataFrame) -> dict[str, Any]:
     scored = frame.filter(pl.col("error").is_null() & pl.col("sap_residual").is_not_null())
     out: dict[str, Any] = {
@@ -112,14 +118,14 @@ def _metrics(frame: pl.DataFrame) -> dict[str, Any]:
     abs_res = scored.get_column("sap_residual").abs()
     for tol in TOLERANCES:
         out[f"within_{tol:g}"] = float((abs_res <= tol).mean())
-    out["sap_mae"] = float(abs_res.mean())
-    out["sap_mean_error"] = float(scored.get_column("sap_residual").mean())
+    out["sap_mae"] = _mean(abs_res)
+    out["sap_mean_error"] = _mean(scored.get_column("sap_residual"))
     out["band_agreement"] = float(scored.get_column("band_agrees").cast(pl.Float64).mean())
     for col, key in (("co2_t_residual", "co2_t"), ("pe_residual", "pe_kwh_per_m2")):
         s = scored.get_column(col).drop_nulls()
         if s.len():
-            out[f"{key}_mae"] = float(s.abs().mean())
-            out[f"{key}_mean_error"] = float(s.mean())
+            out[f"{key}_mae"] = _mean(s.abs())
+            out[f"{key}_mean_error"] = _mean(s)
     return out
 
 
