@@ -100,4 +100,4 @@ def test_batches_and_line_delimited_json_files(tmp_path: Path) -> None:
     one = validate_corpus(folder, tmp_path / "a")
     small = validate_corpus(folder, tmp_path / "b", batch=3)
     assert one == small
-    assert one["targets"]["scored"] == 4
+    assert one["targets"]["scored"] == 6  # 2 synthetic x 2 files + the two RdSAP-Schema-21 samples
