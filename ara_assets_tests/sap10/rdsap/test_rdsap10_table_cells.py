@@ -101,6 +101,18 @@ def test_table_24_pre_2002_double_glazing_by_gap() -> None:
     assert gaps == [3.1, 2.8, 2.7]
 
 
+def test_table_24_triple_glazing_rows() -> None:
+    # RdSAP 10 has one row for double or triple glazing installed 2002 or later (U 2.0, g 0.72)
+    assert fabric.window_u_g(9, False) == fabric.window_u_g(2, False) == (2.0, 0.72)
+    # triple glazing before 2002 by the narrow-gap PVC value (RdSAP 2012 had one triple row, 1.8)
+    assert fabric.window_u_g(10, False) == (2.4, 0.68)
+    assert fabric.window_u_g(10, True) == (2.6, 0.68)
+    # 2022 or later: one row for double or triple
+    assert fabric.window_u_g(14, False) == fabric.window_u_g(13, False) == (1.4, 0.72)
+    # newer glazing of the same kind never loses more heat
+    assert fabric.window_u_g(10, False)[0] > fabric.window_u_g(9, False)[0] > fabric.window_u_g(14, False)[0]
+
+
 def test_table_27_rows_14_and_15() -> None:
     fractions = [t.living_area_fraction()[n] for n in range(1, 16)]
     assert fractions[13:] == [0.09, 0.09]
