@@ -48,7 +48,7 @@ def test_dimensions(semi: dict[str, Any]) -> None:
 
 def test_u_values_and_openings(semi: dict[str, Any]) -> None:
     row = expand_certificate(semi)
-    assert row["wall_u_value"] == [1.6]  # cavity as built, band D
+    assert row["wall_u_value"] == [1.5]  # cavity as built, band D (RdSAP 10 Table 6: A-E 1.5)
     assert row["door_u_value"] == [3.0, 3.0]
     # the unknown-orientation single-glazed window is split East / West
     assert row["window_orientation"] == [1, 5, 5, 3, 7]
@@ -82,7 +82,7 @@ def test_systems_ventilation_water_lighting(semi: dict[str, Any]) -> None:
 def test_rules_change_inputs(semi: dict[str, Any]) -> None:
     filled = copy.deepcopy(semi)
     _part(filled)["wall_insulation_type"] = 2
-    assert expand_certificate(filled)["wall_u_value"] == [0.5]
+    assert expand_certificate(filled)["wall_u_value"] == [0.7]  # RdSAP 10 Table 6 filled cavity A-E
     cylinder = copy.deepcopy(semi)
     cylinder["data"]["sap_heating"]["cylinder_size"] = 3
     cylinder["data"]["has_hot_water_cylinder"] = "true"
@@ -205,8 +205,8 @@ def test_flat_with_unheated_corridor(semi: dict[str, Any]) -> None:
     part["sap_floor_dimensions"] = part["sap_floor_dimensions"][:1]
     row = expand_certificate(doc)
     assert row["floor_area_hl_m2"] == [] and row["roof_area_m2"] == []  # flat below, dwelling above
-    # the corridor wall: 4 m x 2.4 m, sheltered (R 0.5 on 1.6 -> 0.89), holding the flat's one door at 1.4
-    assert row["wall_u_value"] == [1.6, 0.89]
+    # the corridor wall: 4 m x 2.4 m, sheltered (R 0.5 on 1.5 -> 0.86), holding the flat's one door at 1.4
+    assert row["wall_u_value"] == [1.5, 0.86]
     assert row["wall_area_m2"][1] == pytest.approx(4.0 * 2.4 - 1.85)
     assert row["door_u_value"] == [1.4]
     assert row["party_wall_u_value"] == [0.5]  # unfilled cavity party wall, flat column

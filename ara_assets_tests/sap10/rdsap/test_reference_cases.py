@@ -196,8 +196,8 @@ def test_detailed_room_in_roof_surfaces() -> None:
     row = expand_certificate(d, "detailed")
     # main roof: the 100 m2 below less the 80 m2 room in roof; then the ceiling and the slope
     assert row["roof_area_m2"] == pytest.approx([20.0, 20.0, 10.0])
-    # lodged 0.2; 100 mm at rafters: Table 16 between 50 mm (0.88) and 200 mm (0.29)
-    assert row["roof_u_value"] == [1.0, 0.2, 0.68]
+    # lodged 0.2; 100 mm at rafters: Table 16 column 2 row 100 mm (0.54)
+    assert row["roof_u_value"] == [1.0, 0.2, 0.54]
     # main wall, stud wall (room-in-roof default), exposed gable at the wall's U; gable to heated space: none
     assert row["wall_area_m2"] == pytest.approx([120.0, 5.0, 10.0])
     assert row["wall_u_value"] == [1.0, 0.35, 1.0]

@@ -22,11 +22,11 @@ def test_every_data_file_has_provenance() -> None:
 @pytest.mark.parametrize(
     ("construction", "insulation", "band", "expected"),
     [
-        (4, 4, "D", 1.6),  # Table 6: cavity as built, 1950-1966
-        (4, 4, "A", 2.1),
-        (4, 2, "D", 0.5),  # filled cavity
+        (4, 4, "D", 1.5),  # Table 6: cavity as built, 1950-1966 (RdSAP 10)
+        (4, 4, "A", 1.5),
+        (4, 2, "D", 0.7),  # filled cavity (RdSAP 10; RdSAP 2012 had 0.5)
         (4, 5, "H", 0.6),  # unknown insulation reads as built
-        (3, 4, "C", 2.1),  # solid brick as built
+        (3, 4, "C", 1.7),  # solid brick as built (RdSAP 10 note (b) row)
         (5, 4, "B", 1.9),  # timber frame as built
         (9, 4, "A", 0.8),  # cob
         (8, 1, "A", 0.6),  # system build + external insulation of unknown thickness (50 mm row)
@@ -56,7 +56,7 @@ def test_solid_brick_measured_thickness_table_13() -> None:
     assert fabric.wall_u(3, 4, "B", thickness=450, thickness_measured=True) == 1.1
     assert fabric.wall_u(3, 4, "B", thickness=180, thickness_measured=True) == 2.5
     # inside 200-280 mm Table 6 applies
-    assert fabric.wall_u(3, 4, "B", thickness=230, thickness_measured=True) == 2.1
+    assert fabric.wall_u(3, 4, "B", thickness=230, thickness_measured=True) == 1.7
 
 
 def test_wall_refusals_name_field_and_value() -> None:
