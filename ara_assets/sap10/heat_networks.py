@@ -66,6 +66,17 @@ def distribution_loss_factors() -> np.ndarray:
 
 
 @lru_cache(maxsize=1)
+def distribution_loss_by_age_band() -> dict[str, float]:
+    """SAP 10.2 Table 12c default distribution loss factor by the dwelling's age band (A-M): the value the
+    RdSAP 10 expansion enters in (306) for a network of unknown distribution type (UNCONFIRMED, see
+    DEVIATIONS C8)."""
+    return {
+        r["age_band"]: float(r["distribution_loss_factor"])
+        for r in tables._rows("table_12c_dlf_by_age_band.csv")
+    }
+
+
+@lru_cache(maxsize=1)
 def default_sources() -> dict[int, np.ndarray]:
     """Default heat sources by heat-network code: rows (type, fraction, heat eff, power eff, fuel)."""
     out: dict[int, list[list[float]]] = {}

@@ -1052,7 +1052,8 @@ _COLUMNS: list[Column] = [
         "(306), Table 12c",
         "SAP-Schema HeatingDistributionCode: 5 calculated (factor lodged), 6 unknown, 7 not compliant with "
         "the Code of Practice CP1, 8 compliant, 9 two adjoining dwellings. Used only when no factor is "
-        "lodged; the Table 12c values are not transcribed, so such homes are refused.",
+        "lodged; the Table 12c values by type are not transcribed, so such homes are refused (the RdSAP "
+        "expansion enters the Table 12c age-band default as the factor for type 6).",
         6,
         allowed=(5, 6, 7, 8, 9),
     ),
@@ -1061,8 +1062,9 @@ _COLUMNS: list[Column] = [
         F64,
         "-",
         "(306)",
-        "Distribution loss factor of the network (PCDB heat-network record or lodged). Null: Table 12c by "
-        "heat_network_distribution_type.",
+        "Distribution loss factor of the network (PCDB heat-network record or lodged; the RdSAP expansion "
+        "enters the SAP 10.2 Table 12c default of the dwelling's age band for an unknown type). Null: "
+        "Table 12c by heat_network_distribution_type.",
         None,
         min_value=1.0,
         max_value=5.0,

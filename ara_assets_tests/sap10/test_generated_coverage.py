@@ -8,7 +8,6 @@ from ara_assets.sap10 import score_certificates
 
 # the remaining, documented refusal causes; a new cause is a regression (or a new generator feature)
 KNOWN_REASONS = (
-    "Table 12c default for this type is not transcribed",  # heat networks: no lodged loss factor
     "no Table 12a high-rate fraction transcribed",
     "windows and doors exceed the wall area",
     "24-hour heating tariff",
@@ -21,7 +20,9 @@ def test_generated_portfolio_scored_share_and_remaining_causes() -> None:
     out = score_certificates(docs, normalise_docs=False)
     errors = [e for e in out["error"].to_list() if e is not None]
     share = 1.0 - len(errors) / out.height
-    assert share >= 0.88, share  # 0.890 when written (545 certificates)
+    # 0.890 when written (545 certificates); 0.938 once heat networks of unknown distribution type take the
+    # Table 12c age-band default (DEVIATIONS C8)
+    assert share >= 0.928, share
     unexplained = [e for e in errors if not any(reason in e for reason in KNOWN_REASONS)]
     assert unexplained == []
     scored = out.filter(out["error"].is_null())

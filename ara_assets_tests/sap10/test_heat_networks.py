@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ara_assets.sap10 import UnsupportedInput, calculate, worksheet
+from ara_assets.sap10 import UnsupportedInput, calculate, expand_certificates, score_certificates, worksheet
 from ara_assets.sap10.rdsap import expand_certificate
 from ara_assets_tests.sap10.rdsap.conftest import FIXTURES
 from ara_assets_tests.sap10.test_properties import SETTINGS, home
@@ -173,8 +173,16 @@ def test_networks_mixed_with_other_homes_are_batch_invariant() -> None:
 @pytest.mark.parametrize(
     ("override", "field", "words"),
     [
+        # worksheet inputs without an age band (full SAP): no default for an unknown type; the RdSAP
+        # expansion enters the age-band default itself (test_rdsap_unknown_network_takes_age_band_dlf)
         (
             {"heat_network_distribution_loss_factor": None, "heat_network_distribution_type": 6},
+            "heat_network_distribution_type",
+            "Table 12c",
+        ),
+        # two adjoining dwellings: no Table 12c value found
+        (
+            {"heat_network_distribution_loss_factor": None, "heat_network_distribution_type": 9},
             "heat_network_distribution_type",
             "Table 12c",
         ),
@@ -256,3 +264,45 @@ def test_expansion_of_heat_network_fields() -> None:
         expand_certificate(_community(semi, community_heat_chp_electricity_generation=85))
     with pytest.raises(UnsupportedInput, match="no network record"):
         expand_certificate(_community(semi, main_fuel_type=99))
+
+
+def test_rdsap_unknown_network_takes_age_band_dlf() -> None:
+    """An RdSAP heat network of unknown distribution type (6) with no lodged factor: the expansion enters the
+    SAP 10.2 Table 12c default of the main building part's age band (D -> 1.37, K -> 1.50; UNCONFIRMED,
+    DEVIATIONS C8), and the certificate scores end to end."""
+    semi = json.loads((FIXTURES / "synthetic_semi_gas_combi.json").read_text())
+    doc = _community(semi)  # age band D, linked-to-use charging with TRVs (2306), hot water from the network
+    row = expand_certificate(doc)
+    assert (row["heat_network_distribution_type"], row["heat_network_distribution_loss_factor"]) == (6, 1.37)
+    unstated = _community(semi)
+    del unstated["data"]["sap_heating"]["main_heating_details"][0]["community_heat_distribution_type"]
+    assert expand_certificate(unstated)["heat_network_distribution_loss_factor"] == 1.37
+    newer = _community(semi)
+    newer["data"]["sap_building_parts"][0]["construction_age_band"] = "K"
+    assert expand_certificate(newer)["heat_network_distribution_loss_factor"] == 1.50
+    # two adjoining dwellings (9): no value found, so nothing is entered and the worksheet refuses
+    adjoining = _community(semi, community_heat_distribution_type=9)
+    assert expand_certificate(adjoining).get("heat_network_distribution_loss_factor") is None
+    assert "heat_network_distribution_type" in score_certificates([adjoining])["error"][0]
+
+    # the worksheet lines by hand: (307) = sum (98)m x (302) x (305) x (306),
+    # (310) = sum (64)m x (305a) x (306)
+    w = worksheet(expand_certificates([doc]))
+    assert w["(306)"] == 1.37 and w["(305)"] == 1.0 and w["(305a)"] == 1.0
+    assert w["(307)"] == pytest.approx(sum(w["(98)m"]) * w["(302)"] * 1.37, rel=1e-12)
+    assert w["(310)"] == pytest.approx(sum(w["(64)m"]) * 1.37, rel=1e-12)
+    assert w["(313)"] == pytest.approx(0.01 * (w["(307)"] + w["(310)"]), rel=1e-12)
+    out = score_certificates([doc])
+    assert out["error"][0] is None
+    assert out["main_space_heating_fuel_kwh"][0] == pytest.approx(w["(307)"], rel=1e-9)
+    assert out["water_heating_fuel_kwh"][0] == pytest.approx(w["(310)"], rel=1e-9)
+    # the default is the same factor lodged: a certificate lodging 1.37 as calculated (5) scores the same
+    lodged = _community(semi)
+    lodged["data"]["sap_heating"]["sap_community_heating_systems"] = [
+        {
+            "community_heating_use": 3,
+            "community_heating_distribution_type": 5,
+            "community_heating_distribution_loss_factor": 1.37,
+        }
+    ]
+    assert score_certificates([lodged])["sap_rating"][0] == out["sap_rating"][0]

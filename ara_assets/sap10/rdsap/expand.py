@@ -18,7 +18,7 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 
-from ara_assets.sap10 import water_extras
+from ara_assets.sap10 import heat_networks, water_extras
 from ara_assets.sap10.errors import UnsupportedInput
 from ara_assets.sap10.inputs import INPUT_SCHEMA, REQUIRED
 from ara_assets.sap10.rdsap import fabric
@@ -1045,6 +1045,7 @@ DEFAULT_NETWORK_CODE = 301  # heat-network boilers (UNCONFIRMED default for an u
 FROM_NETWORK_DATA = 99  # register fuel: "from heat network data (community)", i.e. the PCDB record
 COMMUNITY_MAINS_GAS = 20  # register fuel: mains gas (community)
 SPACE_USES = (1, 3)  # SAP-CommunityHeatingUseCode: space heating only / space and water heating
+UNKNOWN_DISTRIBUTION = 6  # SAP-HeatingDistributionCode "unknown" (RdSAP-Schema lodges 5, 6 or 9)
 
 
 def _heat_network(
@@ -1056,7 +1057,8 @@ def _heat_network(
     Table 4a code. A lodged heat-network index number points at a PCDB record that is not available here,
     so the defaults stand in and ``pcdb_fallback`` is set; a network whose fuel is only "from heat network
     data" is then taken as mains-gas boilers (the RdSAP default for an unknown network; UNCONFIRMED, see
-    docs/sap10/DEVIATIONS.md C3).
+    docs/sap10/DEVIATIONS.md C3). Without a lodged distribution loss factor, an unknown (or unstated)
+    distribution type takes the SAP 10.2 Table 12c default of the dwelling's age band (DEVIATIONS C8).
     """
     fallback = m.get("community_heat_network_index_number") not in (None, "", 0)
     dist = code(m, "community_heat_distribution_type")
@@ -1074,6 +1076,13 @@ def _heat_network(
         row["heat_network_distribution_type"] = dist
     if dlf:
         row["heat_network_distribution_loss_factor"] = dlf
+    elif dist in (None, UNKNOWN_DISTRIBUTION):
+        # RdSAP 10 (s10, Table 29) -> SAP 10.2 Table 12c: a network whose loss factor is not known takes the
+        # default of the main building part's age band (UNCONFIRMED single source, DEVIATIONS C8); a lodged
+        # network record would carry its own factor, but it is not available, so the default stands in too
+        row["heat_network_distribution_loss_factor"] = heat_networks.distribution_loss_by_age_band()[
+            row["age_band"]
+        ]
     chp = code(m, "community_heat_chp_electricity_generation")
     if chp is not None:
         # Table 12f by CHP generation option: only the flexible-operation default row is transcribed
