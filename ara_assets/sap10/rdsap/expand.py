@@ -1302,14 +1302,14 @@ def normalise(doc: Mapping[str, Any], number: str | None = None) -> Mapping[str,
     A document without a certificate number (the register's published samples) is parsed under a
     placeholder number; the caller keeps its own id for it.
     """
-    from ara_assets.epc import CertificateValidationError, parse_certificate, to_register_json
+    from ara_assets.epc import CertificateValidationError
+    from ara_assets.epc.fast import normalise_register_json
 
     d = unwrap(doc)
     has_number = bool(d.get("certificate_number") or d.get("rrn"))
     try:
-        return to_register_json(
-            parse_certificate(d, certificate_number=None if has_number else PLACEHOLDER_NUMBER)
-        )
+        # == to_register_json(parse_certificate(...)), without building the model when it need not
+        return normalise_register_json(d, certificate_number=None if has_number else PLACEHOLDER_NUMBER)
     except CertificateValidationError as e:
         raise UnsupportedInput(number or e.certificate_number, e.field_path, e.value, e.reason) from None
 
