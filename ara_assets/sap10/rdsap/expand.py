@@ -79,8 +79,12 @@ class _Cert:
         return UnsupportedInput(self.number, field, value, reason)
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def _v(x: Any) -> Any:
-    if type(x) is dict or isinstance(x, Mapping):
+    t = type(x)
+    if t is dict or (t not in _SCALARS and isinstance(x, Mapping)):  # ABC check only for odd types
         return x.get("value", x)
     return x
 
@@ -115,12 +119,12 @@ def code(m: Mapping[str, Any] | None, key: str) -> int | None:
 
 
 def flag(m: Mapping[str, Any] | None, key: str, default: bool | None = None) -> bool | None:
-    if not isinstance(m, Mapping):
+    if type(m) is not dict and not isinstance(m, Mapping):  # exact type first: ABC checks are slow
         return default
     x = _v(m.get(key))
     if x is None:
         return default
-    if isinstance(x, bool):
+    if type(x) is bool:
         return x
     if isinstance(x, int | float):
         return x != 0
@@ -142,12 +146,14 @@ def items(x: Any) -> list[Mapping[str, Any]]:
     if isinstance(x, list):
         out: list[Mapping[str, Any]] = []
         for e in x:
-            if isinstance(e, list):
+            if type(e) is dict:  # the common case, before the slower ABC checks
+                out.append(e)
+            elif isinstance(e, list):
                 out.extend(items(e))
             else:
                 out.append(e if isinstance(e, Mapping) else {})
         return out
-    if isinstance(x, Mapping):
+    if type(x) is dict or isinstance(x, Mapping):
         if len(x) == 1:
             (inner,) = x.values()
             if isinstance(inner, list | Mapping) and not (isinstance(inner, Mapping) and "value" in inner):
