@@ -279,7 +279,9 @@ def _converter(ann: Any, metadata: list[Any], ctx: Context, nullable: bool = Fal
     befores = [m.func for m in metadata if isinstance(m, BeforeValidator)]
     afters = [m.func for m in metadata if isinstance(m, AfterValidator)]
     rest = [m for m in metadata if not isinstance(m, BeforeValidator | AfterValidator)]
-    pattern = next((re.compile(p) for m in rest if isinstance(p := getattr(m, "pattern", None), str)), None)
+    # a string pattern is the one constraint known here (an object holding only ``pattern``)
+    patterns = [m.pattern for m in rest if _only_pattern(m) and isinstance(m.pattern, str)]
+    pattern = re.compile(patterns[0]) if patterns else None
     if len(befores) > 1 or afters or len(rest) > (1 if pattern else 0):
         return _defer  # (every after-validator of the models is a code check, handled above)
     if get_origin(ann) is Annotated:
@@ -313,6 +315,10 @@ def _converter(ann: Any, metadata: list[Any], ctx: Context, nullable: bool = Fal
         return step(before(v))
 
     return with_before
+
+
+def _only_pattern(m: Any) -> bool:
+    return set(getattr(m, "__dict__", {})) == {"pattern"}
 
 
 def _core(ann: Any, ctx: Context) -> Convert:
@@ -349,6 +355,9 @@ def _core(ann: Any, ctx: Context) -> Convert:
 
 
 _PLANS: dict[tuple[type[BaseModel], Context], Convert] = {}
+# "Model.field" of the fields whose presence sends a document to the exact path (a type this module does
+# not know); empty for today's models (tested), so that a new field type shows up rather than slowing down
+DEFERRED_FIELDS: set[str] = set()
 
 
 def _model(cls: type[BaseModel], ctx: Context) -> Convert:
@@ -361,13 +370,19 @@ def _model(cls: type[BaseModel], ctx: Context) -> Convert:
     # Certificate's one model validator only sets the code-table context, which is bound into this plan;
     # any other model-level hook is behaviour this module does not reproduce.
     model_validators = set(d.model_validators) - ({"_with_schema"} if cls is Certificate else set())
-    if any(hooks) or d.computed_fields or model_validators or cls.model_config.get("extra") != "allow":
+    # configuration beyond these two (strict mode, string transforms, serialisation by alias...) changes
+    # what validation or the dump does
+    config_ok = cls.model_config == {"extra": "allow", "populate_by_name": True}
+    if any(hooks) or d.computed_fields or model_validators or not config_ok:
         _PLANS[(cls, ctx)] = _defer
+        DEFERRED_FIELDS.add(f"{cls.__name__}.*")
         return _defer
     # (no model refers to itself, so the fields compile before the plan is stored)
     fields: dict[str, tuple[int, str, Convert]] = {}
     for position, (name, info) in enumerate(cls.model_fields.items()):
         conv = _converter(info.annotation, list(info.metadata), ctx)
+        if info.exclude or info.exclude_if is not None or info.serialization_alias or info.discriminator:
+            conv = _defer  # the dump would drop or rename it, or validation would dispatch on a tag
         alias = info.validation_alias
         keys = [name]
         if isinstance(alias, AliasChoices) and all(isinstance(c, str) for c in alias.choices):
@@ -376,6 +391,8 @@ def _model(cls: type[BaseModel], ctx: Context) -> Convert:
             keys = [alias, name]
         elif alias is not None:
             conv = _defer
+        if conv is _defer:
+            DEFERRED_FIELDS.add(f"{cls.__name__}.{name}")
         for key in keys:
             fields[key] = (position, name, conv)
     required = [name for name, info in cls.model_fields.items() if info.is_required()]
