@@ -1,12 +1,12 @@
 """Allocator setting for batch worksheets: keep freed heap pages instead of returning them to the OS.
 
-The worksheet makes a few thousand short-lived (N, 12) float arrays per batch. With glibc's defaults, an
-array above the (dynamic) mmap threshold is mapped and unmapped on every allocation, and the heap top is
-trimmed back to the OS as soon as it holds more than twice that threshold free, so the next temporary
-touches fresh zeroed pages: at N = 10,000 that is ~20,000 page faults per ``calculate`` call and about
-40 % of its time (measured: 144 ms with faults, 80 ms without; see docs/benchmarks/sap.md). Serving
-arrays up to 32 MB from the heap and keeping 64 MB of padding at its top removes them. The process may
-then hold up to that padding in freed memory. Set once per process, on glibc only; ``ARA_SAP_MALLOC=0``
+The worksheet makes a few thousand short-lived (N, 12) float arrays per batch. With glibc's defaults
+the memory they free goes back to the OS (large blocks are unmapped, the heap top is trimmed), so the
+next temporaries touch fresh zeroed pages: measured at N = 10,000, ~20,000 minor page faults per
+``calculate`` call and about 40 % of its time (144 ms with them, 80 ms without; docs/benchmarks/sap.md).
+Serving blocks up to 32 MB from the heap (``M_MMAP_THRESHOLD``) and keeping 64 MB of free space at its
+top (``M_TOP_PAD``) removes them; the process may then hold up to that much freed memory.
+Set once per process, on glibc only; ``ARA_SAP_MALLOC=0``
 leaves the allocator alone.
 """
 
