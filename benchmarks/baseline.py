@@ -199,6 +199,7 @@ def main() -> None:
         f"| {peak_mb:,.0f} MB "
         f"| {ok:,} ok |"
     )
+
     def fmt(times: list[float]) -> str:
         return ", ".join(f"{t:.2f}" for t in times)
 

@@ -5,7 +5,12 @@ Certificates come from ``ara_assets.demo.generate.generate_portfolio`` (register
 Timed, each as the median of ``--runs`` runs after one warm-up:
   expand_raw   the expansion reading the documents in place (quirk-tolerant readers)
   expand_norm  the expansion through the EPC parser's normalised form (``parse_certificate`` first)
-  score_raw / score_norm   ``score_certificates`` (expansion + worksheet + per-certificate errors)
+  score_raw / score_norm   ``score_certificates`` (expansion + worksheet + per-certificate errors);
+               ``score_norm`` is the default call, the EPC normalisation by ``epc.fast`` (the model's result
+               without building the model)
+  score_model  the same through the pydantic model itself (``to_register_json(parse_certificate(doc))``
+               per document, then ``score_certificates(..., normalise_docs=False)``): the path before
+               ``epc.fast``
   score_ok     ``score_certificates`` on only the certificates the worksheet accepts (no refusals)
 """
 
@@ -75,11 +80,18 @@ def main() -> None:
     )
     for r in reasons.iter_rows():
         print(f"  {r[1]:6d}  {r[0]}")
+    from ara_assets.epc import parse_certificate, to_register_json
+    from ara_assets.sap10.rdsap.expand import unwrap
+
+    def through_model() -> list[dict[str, Any]]:
+        return [to_register_json(parse_certificate(unwrap(d))) for d in docs]
+
     cases: dict[str, tuple[Callable[[], Any], int]] = {
         "expand_raw": (lambda: expand_collect(docs, normalise_docs=False), len(docs)),
         "expand_norm": (lambda: expand_collect(docs, normalise_docs=True), len(docs)),
         "score_raw": (lambda: score_certificates(docs, normalise_docs=False), len(docs)),
         "score_norm": (lambda: score_certificates(docs, normalise_docs=True), len(docs)),
+        "score_model": (lambda: score_certificates(through_model(), normalise_docs=False), len(docs)),
         "score_ok_raw": (lambda: score_certificates(ok_docs, normalise_docs=False), len(ok_docs)),
     }
     for name, (fn, count) in cases.items():

@@ -1,11 +1,13 @@
 """The EPC register's domestic certificate: model, parser, code tables and field paths (pure: no IO).
 
 ``parse_certificate`` turns a ``GET /api/certificate`` response into a ``Certificate``;
-``to_register_json`` writes it back in the register's shape; the field-path helpers address single fields
-of that shape for landlord overrides.
+``to_register_json`` writes it back in the register's shape; ``normalise_register_json`` gives that
+normalised shape straight from the document (the same dict, without building the model); the field-path
+helpers address single fields of that shape for landlord overrides.
 """
 
 from ara_assets.epc.codes import UnknownCodeError, codes_for, label
+from ara_assets.epc.fast import normalise_register_json
 from ara_assets.epc.model import (
     BuildingPart,
     Certificate,
@@ -37,6 +39,7 @@ __all__ = [
     "get_field_path",
     "is_known_field_path",
     "label",
+    "normalise_register_json",
     "pad_index",
     "parse_certificate",
     "set_field_path",

@@ -128,8 +128,16 @@ def is_known_code(
     attribute: str, code: int | str, schema_type: str, assessment_type: str | None = None
 ) -> bool:
     """True if the code is listed, or if no table covers this field and schema (nothing to check against)."""
+    keys = known_keys(attribute, schema_type, assessment_type)
+    # an int is its own normal form (str(int) has no spaces or leading zeros)
+    return keys is None or (str(code) if type(code) is int else normalise_key(code)) in keys
+
+
+@cache
+def known_keys(attribute: str, schema_type: str, assessment_type: str | None = None) -> frozenset[str] | None:
+    """The normalised keys of ``codes_for`` as a set (None if no table): the validators' membership test."""
     table = codes_for(attribute, schema_type, assessment_type)
-    return table is None or normalise_key(code) in table
+    return None if table is None else frozenset(table)
 
 
 def label(attribute: str, code: int | str, schema_type: str, assessment_type: str | None = None) -> str:

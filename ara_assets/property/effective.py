@@ -30,9 +30,8 @@ import polars as pl
 from ara_assets.epc import (
     CertificateValidationError,
     get_field_path,
-    parse_certificate,
+    normalise_register_json,
     set_field_path,
-    to_register_json,
 )
 from ara_assets.property.physical import physical_hash
 
@@ -80,8 +79,11 @@ def _date(value: Any) -> dt.date | None:
 
 
 def _normalise(document: dict[str, Any]) -> dict[str, Any]:
-    """Register document -> the parser's normalised form (no quirks), so hashes compare like with like."""
-    return to_register_json(parse_certificate(document))
+    """Register document -> the parser's normalised form (no quirks), so hashes compare like with like.
+
+    ``normalise_register_json`` is ``to_register_json(parse_certificate(document))`` (same dict, same
+    errors) without building the model for plain documents."""
+    return normalise_register_json(document)
 
 
 # Site notes are register-shaped RdSAP 10 documents written by a surveyor, not lodged certificates: they

@@ -8,6 +8,7 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
+from ara_assets.sap10.allocator import tune_allocator
 from ara_assets.sap10.cooling import cooling
 from ara_assets.sap10.dimensions import dimensions
 from ara_assets.sap10.emissions import emissions
@@ -81,6 +82,7 @@ def _run(
     trace: bool = False,
     flat: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> Sheet:
+    tune_allocator()  # once per process: the worksheet's temporaries reuse heap pages (allocator.py)
     s = Sheet(df=df, n=df.height, errors=errors, trace=trace)
     for name, (values, parent) in (flat or {}).items():
         s._cache[f"l:{name}"] = Elements(values, parent)  # flattened once, during validation

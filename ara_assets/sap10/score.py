@@ -13,6 +13,7 @@ import polars as pl
 
 from ara_assets.sap10.errors import UnsupportedInput
 from ara_assets.sap10.rdsap.expand import (
+    _gc_paused,
     certificate_number,
     code,
     expand_collect,
@@ -201,8 +202,9 @@ def score_certificates(docs: Iterable[Mapping[str, Any]], *, normalise_docs: boo
     figures for comparison. ``normalise_docs`` routes each document through the EPC parser first.
     """
     docs = list(docs)
-    lodged = [lodged_summary(doc, f"#{i}") for i, doc in enumerate(docs)]
-    inputs, exp_errors = expand_collect(docs, normalise_docs=normalise_docs)
+    with _gc_paused():  # per-certificate dicts only, no cycles: see expand._gc_paused
+        lodged = [lodged_summary(doc, f"#{i}") for i, doc in enumerate(docs)]
+        inputs, exp_errors = expand_collect(docs, normalise_docs=normalise_docs)
     errors: dict[int, str] = {e.index: e.message for e in exp_errors}
     if inputs.height:
         # home_id must be unique for the worksheet's error reporting: index-qualify it

@@ -1,4 +1,5 @@
-"""Time parse_certificate / to_register_json on the register's RdSAP 21.0.1 JSON sample.
+"""Time parse_certificate, to_register_json and normalise_register_json on the register's RdSAP 21.0.1
+JSON sample.
 
 Run: .venv/bin/python docs/epc/benchmark_parse.py   (needs shared/reference beside the repo)
 Prints microseconds per call, best of 5 rounds of 2,000 calls (one core).
@@ -10,7 +11,7 @@ import json
 import time
 from pathlib import Path
 
-from ara_assets.epc import parse_certificate, to_register_json
+from ara_assets.epc import normalise_register_json, parse_certificate, to_register_json
 
 SAMPLE = (
     Path(__file__).resolve().parents[2].parent
@@ -36,6 +37,7 @@ def main() -> None:
     print(f"parse_certificate (raw register JSON): {best_us(parse_certificate, raw):7.1f} us")
     print(f"parse_certificate (normalised JSON):   {best_us(parse_certificate, normalised):7.1f} us")
     print(f"to_register_json:                      {best_us(to_register_json, cert):7.1f} us")
+    print(f"normalise_register_json (raw JSON):    {best_us(normalise_register_json, raw):7.1f} us")
 
 
 if __name__ == "__main__":

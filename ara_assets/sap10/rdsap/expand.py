@@ -10,8 +10,10 @@ page and status. Anything the rules cannot place raises ``UnsupportedInput(certi
 
 from __future__ import annotations
 
+import gc
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,8 +82,12 @@ class _Cert:
         return UnsupportedInput(self.number, field, value, reason)
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def _v(x: Any) -> Any:
-    if type(x) is dict or isinstance(x, Mapping):
+    t = type(x)
+    if t is dict or (t not in _SCALARS and isinstance(x, Mapping)):  # ABC check only for odd types
         return x.get("value", x)
     return x
 
@@ -116,12 +122,12 @@ def code(m: Mapping[str, Any] | None, key: str) -> int | None:
 
 
 def flag(m: Mapping[str, Any] | None, key: str, default: bool | None = None) -> bool | None:
-    if not isinstance(m, Mapping):
+    if type(m) is not dict and not isinstance(m, Mapping):  # exact type first: ABC checks are slow
         return default
     x = _v(m.get(key))
     if x is None:
         return default
-    if isinstance(x, bool):
+    if type(x) is bool:
         return x
     if isinstance(x, int | float):
         return x != 0
@@ -143,12 +149,14 @@ def items(x: Any) -> list[Mapping[str, Any]]:
     if isinstance(x, list):
         out: list[Mapping[str, Any]] = []
         for e in x:
-            if isinstance(e, list):
+            if type(e) is dict:  # the common case, before the slower ABC checks
+                out.append(e)
+            elif isinstance(e, list):
                 out.extend(items(e))
             else:
                 out.append(e if isinstance(e, Mapping) else {})
         return out
-    if isinstance(x, Mapping):
+    if type(x) is dict or isinstance(x, Mapping):
         if len(x) == 1:
             (inner,) = x.values()
             if isinstance(inner, list | Mapping) and not (isinstance(inner, Mapping) and "value" in inner):
@@ -1547,16 +1555,35 @@ def normalise(doc: Mapping[str, Any], number: str | None = None) -> Mapping[str,
     A document without a certificate number (the register's published samples) is parsed under a
     placeholder number; the caller keeps its own id for it.
     """
-    from ara_assets.epc import CertificateValidationError, parse_certificate, to_register_json
+    from ara_assets.epc import CertificateValidationError
+    from ara_assets.epc.fast import normalise_register_json
 
     d = unwrap(doc)
     has_number = bool(d.get("certificate_number") or d.get("rrn"))
     try:
-        return to_register_json(
-            parse_certificate(d, certificate_number=None if has_number else PLACEHOLDER_NUMBER)
-        )
+        # == to_register_json(parse_certificate(...)), without building the model when it need not
+        return normalise_register_json(d, certificate_number=None if has_number else PLACEHOLDER_NUMBER)
     except CertificateValidationError as e:
         raise UnsupportedInput(number or e.certificate_number, e.field_path, e.value, e.reason) from None
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for one batch.
+
+    A batch allocates a few hundred small dicts and lists per certificate, none of them in reference
+    cycles (reference counting frees them), yet each 700 allocations trigger a collection that walks the
+    young objects, and every tenth an older generation holding the whole batch: ~18 % of
+    ``score_certificates`` at 10,000 documents. Re-enabled afterwards (if it was on), so any cycles
+    are collected then.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def expand_collect(
@@ -1566,6 +1593,13 @@ def expand_collect(
 
     The frame holds the certificates that expanded (in input order); ``errors`` the ones that did not.
     """
+    with _gc_paused():
+        return _expand_collect(docs, normalise_docs)
+
+
+def _expand_collect(
+    docs: Iterable[Mapping[str, Any]], normalise_docs: bool
+) -> tuple[pl.DataFrame, list[ExpansionError]]:
     rows: list[dict[str, Any]] = []
     errors: list[ExpansionError] = []
     for i, doc in enumerate(docs):
