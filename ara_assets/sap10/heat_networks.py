@@ -23,7 +23,6 @@ network's fuel code; ``emissions.py`` reads the per-kWh factors ``_hn_co2_m`` / 
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 
 import numpy as np
@@ -37,11 +36,8 @@ HEAT_PUMP_FUEL = 41  # Table 12: heat from an electric heat pump on a network (m
 NETWORK_FUEL = -1  # defaults table: "the network fuel lodged in main_heating_fuel"
 
 
-@lru_cache(maxsize=1)
 def constants() -> dict[str, object]:
-    with open(tables.TABLE_DIR / "heat_networks.json") as fh:
-        raw = json.load(fh)
-    return {k: v["value"] for k, v in raw.items() if not k.startswith("_")}
+    return tables.named_values("heat_networks.json")
 
 
 @lru_cache(maxsize=1)

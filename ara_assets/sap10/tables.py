@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -23,12 +23,18 @@ def _num(text: str) -> float:
     return float(text) if text not in ("", None) else np.nan
 
 
-@lru_cache(maxsize=1)
-def constants() -> dict[str, object]:
-    """Scalar constants (``tables/constants.json``): name -> value."""
-    with open(TABLE_DIR / "constants.json") as fh:
+@cache
+def named_values(file_name: str) -> dict[str, object]:
+    """A JSON table of named entries ``{name: {"value": ..., "ref": ..., "source": ...}}`` in ``tables/``:
+    name -> value (keys starting with "_" are notes)."""
+    with open(TABLE_DIR / file_name) as fh:
         raw = json.load(fh)
     return {k: v["value"] for k, v in raw.items() if not k.startswith("_")}
+
+
+def constants() -> dict[str, object]:
+    """Scalar constants (``tables/constants.json``): name -> value."""
+    return named_values("constants.json")
 
 
 def const(name: str) -> object:
@@ -234,8 +240,7 @@ def mech_vent_defaults() -> dict[str, np.ndarray]:
 def cooling() -> dict[str, object]:
     """Section 8c / Tables 10a-10c constants (``tables/table_10_cooling.json``); ``eer`` is a (11, 2) array
     indexed by energy-label code (1 A+++ .. 10 G) and system type (0 split, 1 packaged), NaN = no row."""
-    with open(TABLE_DIR / "table_10_cooling.json") as fh:
-        raw = {k: v["value"] for k, v in json.load(fh).items() if not k.startswith("_")}
+    raw = named_values("table_10_cooling.json")
     eer = np.full((11, 2), np.nan)
     for label, (split, packaged) in raw["eer_by_label"].items():
         eer[int(label)] = (split, packaged)

@@ -8,9 +8,6 @@ computed on the subset of rows that have one.
 
 from __future__ import annotations
 
-import json
-from functools import lru_cache
-
 import numpy as np
 
 from ara_assets.sap10 import tables
@@ -21,12 +18,9 @@ INSTANTANEOUS = (1, 2)  # mixer_shower_wwhrs codes of instantaneous WWHRS 1 and 
 STORAGE_WWHRS = 3
 
 
-@lru_cache(maxsize=1)
 def constants() -> dict[str, object]:
     """``tables/appendix_g_h_water.json``: name -> value."""
-    with open(tables.TABLE_DIR / "appendix_g_h_water.json") as fh:
-        raw = json.load(fh)
-    return {k: v["value"] for k, v in raw.items() if not k.startswith("_")}
+    return tables.named_values("appendix_g_h_water.json")
 
 
 def _c(name: str) -> object:
