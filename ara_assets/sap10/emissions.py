@@ -10,7 +10,7 @@ import numpy as np
 from ara_assets.sap10 import tables
 from ara_assets.sap10.fuel_costs import fuel_of, water_fuel_of
 from ara_assets.sap10.generation import GENERATORS
-from ara_assets.sap10.sheet import Sheet
+from ara_assets.sap10.sheet import Sheet, row_sum
 
 
 def _dot(energy_m: np.ndarray, monthly: np.ndarray) -> np.ndarray:
@@ -39,7 +39,7 @@ class _Factor:
         """Annual total of a monthly energy line times this factor."""
         # a row-wise dot product avoids an (N, 12) factor array; einsum (not BLAS) keeps every row's sum
         # independent of the batch, so results do not depend on batch size or order
-        return np.where(self.is_elec, _dot(energy_m, self.monthly), energy_m.sum(axis=1) * self.annual)
+        return np.where(self.is_elec, _dot(energy_m, self.monthly), row_sum(energy_m) * self.annual)
 
     def monthly_lines(self, energy_m: np.ndarray) -> np.ndarray:
         """Monthly products (trace mode)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ara_assets.sap10 import tables
-from ara_assets.sap10.sheet import Sheet
+from ara_assets.sap10.sheet import Sheet, row_sum
 
 GAS_OIL_BOILERS = (101, 141)  # Table 4b code range where the Table 4c(2) interlock rule applies
 
@@ -95,9 +95,9 @@ def energy_requirements(s: Sheet) -> None:
     L["(206)"] = main1["winter"] + main1["space_adj"]
     L["(207)"] = np.where(has_main2, main2["winter"] + main2["space_adj"], 100.0)
     L["(211)m"] = L["(98)m"] * L["(204)"][:, None] * 100.0 / L["(206)"][:, None]
-    L["(211)"] = L["(211)m"].sum(axis=1)
+    L["(211)"] = row_sum(L["(211)m"])
     L["(213)m"] = L["(98)m"] * L["(205)"][:, None] * 100.0 / L["(207)"][:, None]
-    L["(213)"] = L["(213)m"].sum(axis=1)
+    L["(213)"] = row_sum(L["(213)m"])
 
     sec_eff = s.col("secondary_heating_efficiency_pct")
     sec_code = s.col("secondary_heating_code", 0).astype(int)
@@ -112,7 +112,7 @@ def energy_requirements(s: Sheet) -> None:
     )
     L["(208)"] = np.where(has_secondary, sec_eff, 100.0)
     L["(215)m"] = L["(98)m"] * L["(201)"][:, None] * 100.0 / L["(208)"][:, None]
-    L["(215)"] = L["(215)m"].sum(axis=1)
+    L["(215)"] = row_sum(L["(215)m"])
 
     # water heating efficiency (217)
     wcode = s.col("water_heating_code").astype(int)
@@ -147,7 +147,7 @@ def energy_requirements(s: Sheet) -> None:
     )
     L["(217)m"] = eff_w
     L["(219)m"] = q_water * 100.0 / eff_w
-    L["(219)"] = L["(219)m"].sum(axis=1)
+    L["(219)"] = row_sum(L["(219)m"])
 
     # pumps and fans (230a)-(231), Table 4f
     pump_kwh = tables.const("pump_electricity_kwh")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ara_assets.sap10 import tables
-from ara_assets.sap10.sheet import Sheet
+from ara_assets.sap10.sheet import Sheet, row_sum
 
 WIND_TERRAINS = (1, 2, 3)  # Table M1: dense urban, low-rise urban / suburban, rural
 
@@ -26,13 +26,16 @@ def pv_diverter(s: Sheet) -> None:
     """Appendix G4: surplus PV heats the cylinder through an immersion, lowering (64) and (219)."""
     L = s.L
     L["(63b)m"] = np.zeros((s.n, 12))
+    diverter = s.col("pv_diverter", 0.0) > 0
+    if not diverter.any():
+        return
     c = tables.const("pv_diverter")
     solar = L.get("(63c)m")  # Appendix H solar input (water_extras)
     no_solar = np.ones(s.n, dtype=bool) if solar is None else ~np.any(solar != 0.0, axis=1)
     # G4 step 1: PV on the dwelling's meter, a cylinder larger than the daily hot-water volume (43),
     # no solar water heating, no battery (a battery takes the surplus first); otherwise disregarded
     rows = np.flatnonzero(
-        (s.col("pv_diverter", 0.0) > 0)
+        diverter
         & (L["E_PV"] > 0)
         & (s.col("pv_connected_to_dwelling", 1.0) > 0)
         & (L["(47)"] > L["(43)"])
@@ -51,13 +54,13 @@ def pv_diverter(s: Sheet) -> None:
     L["(63b)m"][rows] = -heat
     # M1 section 4: the electricity diverted (heat / 0.9) is no longer exported
     L["(233b)m"][rows] += heat / loss
-    L["(233b)"] = L["(233b)m"].sum(axis=1)
+    L["(233b)"] = row_sum(L["(233b)m"])
     L["(63)m"] = L["(63)m"] + L["(63b)m"]
     L["(64)m"] = np.maximum(0.0, L["(62)m"] + L["(63)m"])
-    L["(64)"] = L["(64)m"].sum(axis=1)
+    L["(64)"] = row_sum(L["(64)m"])
     # the water heater's efficiency (217) stays the one computed on the pre-diverter demand (DEVIATIONS M2)
     L["(219)m"] = L["(64)m"] * 100.0 / L["(217)m"]
-    L["(219)"] = L["(219)m"].sum(axis=1)
+    L["(219)"] = row_sum(L["(219)m"])
 
 
 def _split(s: Sheet, energy_m: np.ndarray, fraction: np.ndarray, used: str, exported: str) -> None:
@@ -65,8 +68,16 @@ def _split(s: Sheet, energy_m: np.ndarray, fraction: np.ndarray, used: str, expo
     L = s.L
     L[used + "m"] = -fraction[:, None] * energy_m
     L[exported + "m"] = -(1.0 - fraction[:, None]) * energy_m
-    L[used] = L[used + "m"].sum(axis=1)
-    L[exported] = L[exported + "m"].sum(axis=1)
+    L[used] = row_sum(L[used + "m"])
+    L[exported] = row_sum(L[exported + "m"])
+
+
+def _no_generation(s: Sheet, energy: str, total: str, used: str, exported: str) -> None:
+    """All lines of a generator zero: no home in the batch has one (most batches)."""
+    s.L[energy] = np.zeros(s.n)
+    for line in (total, used, exported):
+        s.L[line + "m"] = np.zeros((s.n, 12))
+        s.L[line] = np.zeros(s.n)
 
 
 def wind_speed_factor(terrain: np.ndarray, hub_height: np.ndarray) -> np.ndarray:
@@ -88,6 +99,9 @@ def wind_turbines(s: Sheet) -> None:
     c = tables.const("wind_turbine")
     count = s.col("wind_turbine_count", 0.0)
     has = count > 0
+    if not has.any():
+        _no_generation(s, "E_wind", "(234)", "(234a)", "(234b)")
+        return
     for name in ("wind_turbine_rotor_diameter_m", "wind_turbine_hub_height_m", "wind_terrain"):
         s.refuse(
             has & s.is_null(name),
@@ -115,6 +129,9 @@ def hydro(s: Sheet) -> None:
     """Appendix M3: declared annual hydro-electric output, (235a), spread by days in the month."""
     L = s.L
     annual = s.col("hydro_generation_kwh", 0.0)
+    if not annual.any():
+        _no_generation(s, "E_hydro", "(235a)", "hydro_used", "hydro_exported")
+        return
     energy_m = annual[:, None] * tables.days()[None, :] / 365.0
     L["E_hydro"] = annual
     L["(235a)m"] = -energy_m

@@ -28,7 +28,7 @@ from functools import lru_cache
 import numpy as np
 
 from ara_assets.sap10 import tables
-from ara_assets.sap10.sheet import Sheet
+from ara_assets.sap10.sheet import Sheet, row_sum
 
 CHP, BOILERS, HEAT_PUMP, WASTE_HEAT, GEOTHERMAL = 1, 2, 3, 4, 5  # SAP-Schema HeatSourceTypeCode
 SOURCE_LETTERS = "abcde"  # the worksheet has five source columns (SAP-Schema: at most 5 sources)
@@ -226,12 +226,12 @@ def heat_networks(s: Sheet) -> None:
     space_scale = np.nan_to_num(L["(302)"] * L["(305)"] * L["(306)"])
     water_scale = np.where(water_on_network, np.nan_to_num(L["(305a)"] * L["(306)"]), 0.0)
     L["(307)m"] = L["(98)m"] * space_scale[:, None]  # sum over sources of (307x): fractions sum to 1
-    L["(307)"] = L["(307)m"].sum(axis=1)
+    L["(307)"] = row_sum(L["(307)m"])
     L["(310)m"] = L["(64)m"] * water_scale[:, None]
-    L["(310)"] = L["(310)m"].sum(axis=1)
+    L["(310)"] = row_sum(L["(310)m"])
     pumping = float(constants()["pumping_electricity_fraction"])  # type: ignore[arg-type]
     L["(313)m"] = pumping * (L["(307)m"] + L["(310)m"])
-    L["(313)"] = L["(313)m"].sum(axis=1)
+    L["(313)"] = row_sum(L["(313)m"])
     if s.trace:
         rank = _rank(par)
         for k, letter in enumerate(SOURCE_LETTERS):
@@ -244,9 +244,9 @@ def heat_networks(s: Sheet) -> None:
 
     # the network's heat replaces the main-system lines read by costs, PV and the results
     L["(211)m"] = np.where(on_network[:, None], L["(307)m"], L["(211)m"])
-    L["(211)"] = L["(211)m"].sum(axis=1)
+    L["(211)"] = row_sum(L["(211)m"])
     L["(219)m"] = np.where(water_on_network[:, None], L["(310)m"], L["(219)m"])
-    L["(219)"] = L["(219)m"].sum(axis=1)
+    L["(219)"] = row_sum(L["(219)m"])
 
     # 12b / 13b: CO2 and primary energy per kWh of network heat, monthly (heat pumps and pumping use the
     # monthly electricity factors of Tables 12d / 12e)

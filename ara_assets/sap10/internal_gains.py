@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ara_assets.sap10 import tables
-from ara_assets.sap10.sheet import Sheet
+from ara_assets.sap10.sheet import Sheet, row_sum
 
 MONTH = np.arange(1, 13)
 HEATING_SEASON = np.array([1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1], dtype=float)  # Oct-May, Table 5a
@@ -58,13 +58,13 @@ def appendix_l(s: Sheet) -> None:
     shape = 1.0 + c["amplitude"] * np.cos(2.0 * np.pi * (MONTH - c["phase"]) / 12.0)  # type: ignore[index]
     L["L10m"] = L["L9d"][:, None] * shape * days / 365.0
     L["(232)m"] = L["L10m"]
-    L["(232)"] = L["L10m"].sum(axis=1)
+    L["(232)"] = row_sum(L["L10m"])
     L["(67)m"] = L["L10m"] * c["gain_fraction"] * 1000.0 / (24.0 * days)  # type: ignore[index]
 
     a0, ex, amp, ph = tables.const("appliances")  # type: ignore[misc]
     L["L13"] = a0 * (tfa * n) ** ex
     L["L14m"] = L["L13"][:, None] * (1.0 + amp * np.cos(2.0 * np.pi * (MONTH - ph) / 12.0)) * days / 365.0
-    L["L15"] = L["L14m"].sum(axis=1)
+    L["L15"] = row_sum(L["L14m"])
     L["(68)m"] = L["L14m"] * 1000.0 / (24.0 * days)
     g0, g1 = tables.const("cooking_gains")  # type: ignore[misc]
     L["(69)m"] = np.repeat((g0 + g1 * n)[:, None], 12, axis=1)

@@ -6,7 +6,7 @@ import numpy as np
 
 from ara_assets.sap10 import tables, tariffs
 from ara_assets.sap10.fuel_costs import water_fuel_of
-from ara_assets.sap10.sheet import Sheet
+from ara_assets.sap10.sheet import Sheet, row_sum
 from ara_assets.sap10.solar_gains import surface_flux
 
 
@@ -25,7 +25,7 @@ def photovoltaics(s: Sheet) -> None:
     radiation = surface_flux(region, orient, pitch) * 0.024 * days  # kWh/m2 per month
     per_array = (c["system_factor"] * kwp.values * shade)[:, None] * radiation  # type: ignore[index]
     L["E_PV_m"] = s.per_home(kwp.parent, per_array)
-    L["E_PV"] = L["E_PV_m"].sum(axis=1)
+    L["E_PV"] = row_sum(L["E_PV_m"])
     # Demand PV can meet: lighting, appliances, cooking, pumps and fans, electric space and water heating.
     # Computed only for homes with PV (usually a minority of a batch).
     rows = np.flatnonzero(L["E_PV"] > 0)
@@ -68,8 +68,8 @@ def photovoltaics(s: Sheet) -> None:
     L["beta_m"] = beta
     L["(233a)m"] = -beta * L["E_PV_m"]
     L["(233b)m"] = -(1.0 - beta) * L["E_PV_m"]
-    L["(233a)"] = L["(233a)m"].sum(axis=1)
-    L["(233b)"] = L["(233b)m"].sum(axis=1)
+    L["(233a)"] = row_sum(L["(233a)m"])
+    L["(233b)"] = row_sum(L["(233b)m"])
     L["(233)"] = -L["E_PV"]
 
 

@@ -18,6 +18,13 @@ from ara_assets.sap10.errors import UnsupportedInput
 Lines = dict[str, np.ndarray]
 
 
+def row_sum(monthly: np.ndarray) -> np.ndarray:
+    """Annual total of a monthly (N, 12) line. ``einsum`` is ~4x faster than ``sum(axis=1)`` on twelve
+    columns, and unlike a BLAS product it adds every row in the same order whatever the batch size, so
+    results do not depend on batch size or order."""
+    return np.einsum("ij->i", monthly)
+
+
 @dataclass
 class Elements:
     """One list column flattened: ``values`` with ``parent`` = the row each value belongs to."""

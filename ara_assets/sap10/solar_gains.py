@@ -6,7 +6,7 @@ import numpy as np
 
 from ara_assets.sap10 import tables
 from ara_assets.sap10.heat_loss import ROOF_WINDOW_PITCH_DEG
-from ara_assets.sap10.sheet import Sheet
+from ara_assets.sap10.sheet import Sheet, row_sum
 
 
 def surface_flux(region: np.ndarray, orientation: np.ndarray, pitch_deg: np.ndarray) -> np.ndarray:
@@ -52,5 +52,5 @@ def solar_gains(s: Sheet) -> None:
     z = np.where(pitch < ROOF_WINDOW_PITCH_DEG, 1.0, z_winter[area.parent])
     per_window = (0.9 * area.values * g * ff * z)[:, None] * flux
     L["(83)m"] = s.per_home(area.parent, per_window)
-    L["(83)"] = L["(83)m"].sum(axis=1)
+    L["(83)"] = row_sum(L["(83)m"])
     L["(84)m"] = L["(73)m"] + L["(83)m"]

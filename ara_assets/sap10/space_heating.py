@@ -6,7 +6,7 @@ import numpy as np
 
 from ara_assets.sap10 import tables
 from ara_assets.sap10.mean_temperature import utilisation
-from ara_assets.sap10.sheet import Sheet
+from ara_assets.sap10.sheet import Sheet, row_sum
 
 HEATING_MONTHS = np.array([1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1], dtype=bool)  # no space heating Jun-Sep
 
@@ -21,5 +21,5 @@ def space_heating(s: Sheet) -> None:
     L["(95)m"] = L["(94)m"] * g
     need = 0.024 * (L["(97)m"] - L["(95)m"]) * tables.days()
     L["(98)m"] = np.where(HEATING_MONTHS, np.maximum(need, 0.0), 0.0)
-    L["(98)"] = L["(98)m"].sum(axis=1)
+    L["(98)"] = row_sum(L["(98)m"])
     L["(99)"] = L["(98)"] / L["(4)"]

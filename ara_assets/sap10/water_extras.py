@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ara_assets.sap10 import tables
-from ara_assets.sap10.sheet import Sheet
+from ara_assets.sap10.sheet import Sheet, row_sum
 from ara_assets.sap10.solar_gains import surface_flux
 
 INSTANTANEOUS = (1, 2)  # mixer_shower_wwhrs codes of instantaneous WWHRS 1 and 2
@@ -55,7 +55,7 @@ def water_extras(s: Sheet) -> None:
     L["(63d)m"] = zeros
     L["(63)m"] = L["(63a)m"] + L["(63b)m"] + L["(63c)m"] + L["(63d)m"]
     for line in ("(63a)", "(63c)"):
-        L[line] = L[line + "m"].sum(axis=1)
+        L[line] = row_sum(L[line + "m"])
 
 
 def _aligned_codes(s: Sheet) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

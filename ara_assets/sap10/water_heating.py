@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ara_assets.sap10 import tables
-from ara_assets.sap10.sheet import Sheet
+from ara_assets.sap10.sheet import Sheet, row_sum
 from ara_assets.sap10.water_extras import solar_storage_factor, water_extras
 
 SUMMER = np.array([0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0], dtype=bool)  # Jun-Sep
@@ -51,7 +51,7 @@ def water_heating(s: Sheet) -> None:
     # Table J4: instantaneous electric shower rated at 9.3 kW (existing dwellings); 0.1 h = a 6-minute event
     power = tables.const("electric_shower_power_kw")
     L["(64a)m"] = (electric * per_outlet * power * minutes / 60.0)[:, None] * f_beh * days
-    L["(64a)"] = L["(64a)m"].sum(axis=1)
+    L["(64a)"] = row_sum(L["(64a)m"])
 
     # baths (42b)
     coef = tables.const("baths_per_day")
@@ -73,10 +73,10 @@ def water_heating(s: Sheet) -> None:
     L["(42c)m"] = other[:, None] * mf["other_hot_water_use_factor"][None, :]
     L["(44)m"] = L["(42a)m"] + L["(42b)m"] + L["(42c)m"]
     # annual average daily volume: showers and baths day-weighted, other uses before the Table J2 factors
-    L["(43)"] = ((L["(42a)m"] + L["(42b)m"]) * days).sum(axis=1) / 365.0 + other
+    L["(43)"] = row_sum((L["(42a)m"] + L["(42b)m"]) * days) / 365.0 + other
     t_hot = tables.const("hot_water_delivery_temperature_c")
     L["(45)m"] = 4.18 * L["(44)m"] * days * (t_hot - t_cold) / 3600.0
-    L["(45)"] = L["(45)m"].sum(axis=1)
+    L["(45)"] = row_sum(L["(45)m"])
     wcode = s.col("water_heating_code").astype(int)
     point_of_use = np.isin(wcode, POINT_OF_USE)
     L["(46)m"] = np.where(point_of_use[:, None], 0.0, tables.const("distribution_loss_fraction") * L["(45)m"])
@@ -139,7 +139,7 @@ def water_heating(s: Sheet) -> None:
     L["(62)m"] = 0.85 * L["(45)m"] + L["(46)m"] + L["(57)m"] + L["(59)m"] + L["(61)m"]
     water_extras(s)  # (63a) WWHRS, (63b) PV diverter, (63c) solar, (63d) FGHRS
     L["(64)m"] = np.maximum(0.0, L["(62)m"] + L["(63)m"])
-    L["(64)"] = L["(64)m"].sum(axis=1)
+    L["(64)"] = row_sum(L["(64)m"])
     a, k, c = tables.const("water_gains")  # type: ignore[misc]
     inside = (s.col("cylinder_in_heated_space") > 0)[:, None]
     stored = np.where(inside, L["(57)m"] + L["(59)m"], 0.0)
