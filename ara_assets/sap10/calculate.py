@@ -80,12 +80,15 @@ def _run(
     df: pl.DataFrame,
     errors: np.ndarray | None = None,
     trace: bool = False,
-    flat: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
+    flat: dict[str, tuple[np.ndarray, np.ndarray | None]] | None = None,
 ) -> Sheet:
     tune_allocator()  # once per process: the worksheet's temporaries reuse heap pages (allocator.py)
     s = Sheet(df=df, n=df.height, errors=errors, trace=trace)
+    # converted once, during validation: list columns flattened, scalar columns without nulls
     for name, (values, parent) in (flat or {}).items():
-        s._cache[f"l:{name}"] = Elements(values, parent)  # flattened once, during validation
+        s._cache[f"l:{name}" if parent is not None else f"f:{name}"] = (
+            Elements(values, parent) if parent is not None else values
+        )
     with np.errstate(all="ignore") if errors is not None else nullcontext():
         for section in SECTIONS:
             section(s)

@@ -1306,16 +1306,17 @@ def _record(
 
 def prepare_with_elements(
     inputs: pl.DataFrame,
-) -> tuple[pl.DataFrame, dict[str, tuple[np.ndarray, np.ndarray]]]:
-    """``prepare_inputs`` plus each list column flattened as (values, parent row) for the worksheet."""
-    flat: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+) -> tuple[pl.DataFrame, dict[str, tuple[np.ndarray, np.ndarray | None]]]:
+    """``prepare_inputs`` plus each list column flattened as (values, parent row) and each numeric column
+    without nulls as (values, None), for the worksheet."""
+    flat: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
     return _prepare(inputs, None, flat), flat
 
 
 def _prepare(
     inputs: pl.DataFrame,
     errors: np.ndarray | None,
-    flat: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
+    flat: dict[str, tuple[np.ndarray, np.ndarray | None]] | None = None,
 ) -> pl.DataFrame:
     """Fill absent optional columns with their defaults, cast to the schema dtypes and validate.
 
@@ -1369,7 +1370,7 @@ def _prepare(
 def _validate(
     df: pl.DataFrame,
     errors: np.ndarray | None = None,
-    flat: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
+    flat: dict[str, tuple[np.ndarray, np.ndarray | None]] | None = None,
 ) -> None:
     def fail(rows: np.ndarray, name: str, reason: str) -> None:
         if errors is not None:
@@ -1402,7 +1403,12 @@ def _validate(
             if flat is not None:
                 flat[c.name] = (values.astype(np.float64, copy=False), parent)
         elif c.dtype in (pl.Float64, pl.Int32):
-            values = s.to_numpy().astype(np.float64) if s.null_count() == 0 else s.cast(pl.Float64).to_numpy()
+            if s.null_count() == 0:
+                values = s.to_numpy().astype(np.float64, copy=False)
+                if flat is not None:
+                    flat[c.name] = (values, None)  # the worksheet reads it as is (no null to fill)
+            else:
+                values = s.cast(pl.Float64).to_numpy()
             per_row = None
         else:
             continue

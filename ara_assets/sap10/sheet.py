@@ -46,6 +46,9 @@ class Sheet:
         """A scalar column as float64 (null -> ``fill``)."""
         key = f"s:{name}:{fill}"
         if key not in self._cache:
+            full = self._cache.get(f"f:{name}")  # validated column without nulls: any fill gives it
+            if full is not None:
+                return full  # type: ignore[return-value]
             s = self.df.get_column(name)
             if s.null_count() == 0 and s.dtype != pl.Boolean:
                 values = s.to_numpy().astype(np.float64, copy=False)
