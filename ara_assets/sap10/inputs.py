@@ -21,6 +21,7 @@ Orientation codes (SAP-Schema SAP-OrientationCode): 1 N, 2 NE, 3 E, 4 SE, 5 S, 6
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -1367,6 +1368,25 @@ def _prepare(
     return df
 
 
+@functools.cache
+def _code_table(allowed: tuple[int, ...]) -> np.ndarray:
+    """Lookup table of a code column's allowed codes (index = code), plus one False slot past the end."""
+    table = np.zeros(max(allowed) + 2, dtype=bool)
+    table[list(allowed)] = True
+    return table
+
+
+def _not_allowed(values: np.ndarray, allowed: tuple[int, ...]) -> np.ndarray:
+    """Rows whose code is neither null (NaN) nor one of ``allowed``: a table lookup, several times faster
+    than ``np.isin`` on the small batches the validation runs over column by column."""
+    table = _code_table(allowed)
+    known = ~np.isnan(values)
+    # out-of-range, negative and fractional codes land on the False slot past the end
+    code = np.where(known & (values >= 0) & (values < table.size - 1), values, table.size - 1)
+    whole = code == np.floor(code)
+    return known & ~(table[code.astype(np.intp)] & whole)
+
+
 def _validate(
     df: pl.DataFrame,
     errors: np.ndarray | None = None,
@@ -1418,7 +1438,7 @@ def _validate(
         if c.max_value is not None:
             checks.append((values > c.max_value, f"above {c.max_value}"))
         if c.allowed is not None:
-            checks.append((~np.isin(values, c.allowed) & ~np.isnan(values), f"code not in {list(c.allowed)}"))
+            checks.append((_not_allowed(values, c.allowed), f"code not in {list(c.allowed)}"))
         for bad, reason in checks:
             if bad.any():
                 rows = bad if per_row is None else np.isin(np.arange(df.height), per_row[bad])

@@ -1,3 +1,4 @@
+import numpy as np
 import polars as pl
 import pytest
 
@@ -69,3 +70,21 @@ def test_inputs_doc_is_generated_from_the_schema() -> None:
 
     doc = Path(__file__).resolve().parents[2] / "docs" / "sap10" / "INPUTS.md"
     assert schema_markdown().strip() in doc.read_text(), "INPUTS.md is stale: paste schema_markdown()"
+
+
+def test_code_lookup_agrees_with_isin() -> None:
+    """The validation's table lookup of allowed codes flags exactly the rows np.isin would: nulls pass,
+    fractional, negative, huge and infinite codes fail."""
+    from ara_assets.sap10.inputs import _not_allowed
+
+    rng = np.random.default_rng(3)
+    values = np.concatenate(
+        [
+            rng.integers(-3, 40, 500).astype(float),
+            rng.uniform(-5, 40, 100),
+            [np.nan, np.inf, -np.inf, 1e18, -1e18, 0.0, 31.0, 32.0, 33.0, 12.0],
+        ]
+    )
+    for allowed in ((1, 2), (0, 1, 2, 3), (12, 32), (5, 6, 7, 8, 9)):
+        expected = ~np.isin(values, allowed) & ~np.isnan(values)
+        assert np.array_equal(_not_allowed(values, allowed), expected), allowed
