@@ -1,14 +1,14 @@
 """Lodged results of synthetic certificates: a transparent heuristic, not SAP 10.2.
 
-The demo needs plausible `energy_rating_current`, costs, CO2 and the like on every certificate before the
-real calculator exists. `lodged_results` estimates them from the physical inputs with a one-zone steady-state
-heat balance whose constants live in `data/lodged_heuristic.json`, and turns the running cost into a SAP
-rating with the SAP 10.2 deflator (0.36) but the SAP 2012 rating equation (100 - 13.95 ECF, 117 - 121 log10 ECF),
+The demo needs plausible `energy_rating_current`, costs, CO2 and the like on every certificate before the real
+calculator exists. `lodged_results` estimates them from the physical inputs with a one-zone steady-state heat
+balance whose constants live in `data/lodged_heuristic.json`, and turns the running cost into a SAP rating
+with the SAP 10.2 deflator (0.36) but the SAP 2012 rating equation (100 - 13.95 ECF, 117 - 121 log10 ECF),
 against which its constants were calibrated to a social-housing band mix; the calculator uses SAP 10.2's
 (DEVIATIONS D10), so a heuristic rating above ECF 3.5 reads ~8 points higher than a calculator score of the
-same cost. Every term grows with worse fabric or a less efficient
-system, so the rating is monotone in both. To use the real calculator instead, replace `lodged_results`
-(same frame in, same columns out); nothing else depends on how the numbers are made.
+same cost. Every term grows with worse fabric or a less efficient system, so the rating is monotone in both.
+To use the real calculator instead, replace `lodged_results` (same frame in, same columns out); nothing else
+depends on how the numbers are made.
 """
 
 from __future__ import annotations
