@@ -162,6 +162,9 @@ def _draw_homes(n: int, rng: np.random.Generator, uprn_start: int) -> dict[str, 
     h["storey_area"] = storey_area
     h["floor_area_total"] = storey_area.sum(axis=1)
     h["heat_loss_perimeter"] = np.round(exposed, 2)
+    # the wall to an unheated corridor is part of the heat-loss perimeter (RdSAP carves it out of the main
+    # wall): keep it under 40 % so the windows still fit in the rest
+    h["corridor_length"] = np.minimum(h["corridor_length"], np.floor(4.0 * exposed) / 10.0)
     h["party_wall_length"] = np.round(party, 2)
     old = age <= 2
     h["room_height"] = np.round(np.where(old, rng.uniform(2.55, 2.8, n), rng.uniform(2.3, 2.5, n)), 2)

@@ -21,8 +21,9 @@ def test_generated_portfolio_scored_share_and_remaining_causes() -> None:
     errors = [e for e in out["error"].to_list() if e is not None]
     share = 1.0 - len(errors) / out.height
     # 0.890 when written (545 certificates); 0.938 once heat networks of unknown distribution type take the
-    # Table 12c age-band default (DEVIATIONS C8)
-    assert share >= 0.928, share
+    # Table 12c age-band default (DEVIATIONS C8); 0.950 once the generator keeps a flat's corridor wall
+    # inside its heat-loss perimeter
+    assert share >= 0.945, share
     unexplained = [e for e in errors if not any(reason in e for reason in KNOWN_REASONS)]
     assert unexplained == []
     scored = out.filter(out["error"].is_null())
