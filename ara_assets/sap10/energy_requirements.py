@@ -152,11 +152,6 @@ def energy_requirements(s: Sheet) -> None:
         "water_heating_efficiency_pct",
         "give either a declared water efficiency or the Appendix N PSR datasets, not both",
     )
-    s.refuse(
-        n_water & np.isnan(main1["hp_water"]),
-        "main_heating_hp_water_efficiency_pct",
-        "the heat pump heats the water but its product data carry no water efficiency",
-    )
     hp_default = np.where(n_water, main1["hp_water"], hp_default)
     eff_w = np.where(hp_water[:, None], hp_default[:, None], eff_w)
     L["_hp_water"] = hp_water

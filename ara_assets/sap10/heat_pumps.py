@@ -48,9 +48,9 @@ def _padded(s: Sheet, name: str, fill: float) -> np.ndarray:
 
 
 def psr_efficiency(psr: np.ndarray, table_psr: np.ndarray, table_eff: np.ndarray) -> np.ndarray:
-    """Efficiency (%) at ``psr`` (N,) from datasets ``table_psr`` / ``table_eff`` (N, K), ascending PSR, padded
-    with +inf / NaN: reciprocal-linear interpolation (footnote 43), towards 100 % at twice the largest PSR
-    above the record (footnotes 44/45). NaN below the smallest PSR (refused by the caller)."""
+    """Efficiency (%) at ``psr`` (N,) from datasets ``table_psr`` / ``table_eff`` (N, K), ascending PSR,
+    padded with +inf / NaN: reciprocal-linear interpolation (footnote 43), towards 100 % at twice the
+    largest PSR above the record (footnotes 44/45). NaN below the smallest PSR (refused by the caller)."""
     c = tables.named_values(N)
     n = psr.shape[0]
     rows = np.arange(n)
@@ -84,7 +84,7 @@ def appendix_n(s: Sheet, heat_pump: np.ndarray) -> dict[str, np.ndarray]:
     c = tables.named_values(N)
     el = s.elements(PSR)
     has_data = np.bincount(el.parent, minlength=s.n) > 0
-    s.refuse(has_data & ~heat_pump, PSR, "Appendix N product data given for a main system that is not a heat pump")
+    s.refuse(has_data & ~heat_pump, PSR, "Appendix N product data given for a main system not a heat pump")
     s.refuse(has_data & s.is_null(OUTPUT), OUTPUT, "Appendix N needs the heat pump's maximum output (PSR)")
     s.refuse(
         has_data & ~s.is_null("main_heating_efficiency_winter_pct"),
@@ -93,7 +93,9 @@ def appendix_n(s: Sheet, heat_pump: np.ndarray) -> dict[str, np.ndarray]:
     )
     table_psr = _padded(s, PSR, np.inf)
     # datasets must be in ascending PSR order: the enclosing pair is found by counting
-    s.refuse(has_data & np.any(np.diff(table_psr, axis=1) <= 0, axis=1), PSR, "PSR datasets not ascending")
+    with np.errstate(invalid="ignore"):  # inf - inf in the padding: NaN, not a descent
+        descending = np.any(np.diff(table_psr, axis=1) <= 0, axis=1)
+    s.refuse(has_data & descending, PSR, "PSR datasets not ascending")
     # N2: design heat loss = annual mean heat transfer coefficient (39) x 24.2 K, in kW
     design_kw = s.L["(39)"] * float(c["design_temperature_difference_k"]) / 1000.0  # type: ignore[arg-type]
     psr = np.where(has_data, s.col(OUTPUT) / design_kw, np.nan)

@@ -904,8 +904,8 @@ _COLUMNS: list[Column] = [
         F64,
         "kW",
         "Appendix N2 (PSR)",
-        "Maximum nominal output of the heat pump of main system 1 (PCDB record); PSR = output / ((39) x 24.2 K). "
-        "Needed with the PSR datasets below.",
+        "Maximum nominal output of the heat pump of main system 1 (PCDB record); PSR = output / "
+        "((39) x 24.2 K). Needed with the PSR datasets below.",
         None,
         min_value=0.0,
         max_value=1000.0,
@@ -938,7 +938,7 @@ _COLUMNS: list[Column] = [
         "%",
         "(217), Appendix N2/N3.7",
         "Water-heating efficiency of each PSR dataset (before the Table N8 in-use factor; result at least "
-        "100 %). Null elements: the record has no water results (refused if the heat pump heats the water).",
+        "100 %). Required with the datasets (no null elements).",
         [],
         "hp_psr",
         min_value=1.0,
@@ -949,8 +949,8 @@ _COLUMNS: list[Column] = [
         BOOL,
         "-",
         "(217), Appendix N3.7 / Table N8",
-        "The cylinder meets the PCDB record's volume, heat-exchanger area and heat-loss criteria: water in-use "
-        "factor 0.95. Null or false: 0.60 (criteria failed or unknown).",
+        "The cylinder meets the PCDB record's volume, heat-exchanger area and heat-loss criteria: water "
+        "in-use factor 0.95. Null or false: 0.60 (criteria failed or unknown).",
         None,
     ),
     Column("delayed_start_thermostat", BOOL, "-", "Table 4c", "Separate delayed-start thermostat.", False),
