@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ara_assets.sap10 import tables
+from ara_assets.sap10.heat_pumps import appendix_n
 from ara_assets.sap10.sheet import Sheet, row_sum
 
 GAS_OIL_BOILERS = (101, 141)  # Table 4b code range where the Table 4c(2) interlock rule applies
@@ -26,6 +27,11 @@ def _system(s: Sheet, prefix: str, present: np.ndarray) -> dict[str, np.ndarray]
     combi = hs["combi"][code]
     winter = s.col(f"{prefix}_efficiency_winter_pct")
     winter = np.where(np.isnan(winter), _tabulated(s, hs, code, f"{prefix}_fuel"), winter)
+    # Appendix N: a heat pump of main system 1 with PSR-dependent product data (heat_pumps.py)
+    hp_n = appendix_n(s, heat_pump) if prefix == "main_heating" else None
+    if hp_n is not None:
+        winter = np.where(hp_n["has_data"], hp_n["space"], winter)
+        s.L["hp_psr"] = hp_n["psr"]
     # a heat network delivers heat: (206) = 100 %; its sources' efficiencies enter in heat_networks.py
     winter = np.where(hs["heat_network"][code] & present, 100.0, winter)
     s.refuse(present & np.isnan(winter), f"{prefix}_code", "no efficiency in the Table 4a/4b transcription")
@@ -43,6 +49,8 @@ def _system(s: Sheet, prefix: str, present: np.ndarray) -> dict[str, np.ndarray]
         "space_adj": np.where(no_interlock, -5.0, 0.0),
         # Table 4c(2): a combi keeps its water efficiency without interlock
         "water_adj": np.where(no_interlock & ~combi, -5.0, 0.0),
+        "hp_data": hp_n["has_data"] if hp_n is not None else np.zeros(s.n, dtype=bool),
+        "hp_water": hp_n["water"] if hp_n is not None else np.full(s.n, np.nan),
     }
 
 
@@ -137,6 +145,14 @@ def energy_requirements(s: Sheet) -> None:
         hs["water_hp"][np.where(wcode == 902, main2["code"], main1["code"])],
         declared,
     )
+    # Appendix N3.7: water from a main-1 heat pump with PSR-dependent product data
+    n_water = (wcode == 901) & main1["hp_data"]
+    s.refuse(
+        n_water & ~np.isnan(declared),
+        "water_heating_efficiency_pct",
+        "give either a declared water efficiency or the Appendix N PSR datasets, not both",
+    )
+    hp_default = np.where(n_water, main1["hp_water"], hp_default)
     eff_w = np.where(hp_water[:, None], hp_default[:, None], eff_w)
     L["_hp_water"] = hp_water
     s.refuse(np.isnan(eff_w).any(axis=1), "water_heating_efficiency_pct", "water heater efficiency unknown")

@@ -858,8 +858,8 @@ _COLUMNS: list[Column] = [
         F64,
         "%",
         "(206), Table 4a/4b",
-        "Winter seasonal efficiency (PCDB or declared). Null: Table 4a / 4b value for the code (heat pumps "
-        "201-227 included: Appendix N plant-size-ratio method not implemented).",
+        "Winter seasonal efficiency (PCDB or declared). Null: Appendix N from main_heating_hp_* when given, "
+        "else the Table 4a / 4b value for the code (heat pumps 201-227: Table 4a heat-pump space column).",
         None,
         min_value=1.0,
         max_value=600.0,
@@ -898,6 +898,61 @@ _COLUMNS: list[Column] = [
         "Table 4c(2)",
         "Boiler interlock present (if not: -5 percentage points on space and water efficiency).",
         True,
+    ),
+    # ---------------------------------------------------------------- Appendix N: heat pump product data
+    Column(
+        "main_heating_hp_output_kw",
+        F64,
+        "kW",
+        "Appendix N2 (PSR)",
+        "Maximum nominal output of the heat pump of main system 1 (PCDB record); PSR = output / "
+        "((39) x 24.2 K). Needed with the PSR datasets below.",
+        None,
+        min_value=0.0,
+        max_value=1000.0,
+    ),
+    Column(
+        "main_heating_hp_psr",
+        LF64,
+        "-",
+        "Appendix N2",
+        "Plant size ratio of each PSR dataset of the heat pump's PCDB record, ascending. Empty: no product "
+        "data, (206)/(217) from the declared efficiency or the Table 4a heat-pump default of the code.",
+        [],
+        "hp_psr",
+        min_value=0.0,
+    ),
+    Column(
+        "main_heating_hp_space_efficiency_pct",
+        LF64,
+        "%",
+        "(206), Appendix N2/N3.6",
+        "Space-heating efficiency of each PSR dataset (before the N3.6 in-use factor 0.95).",
+        [],
+        "hp_psr",
+        min_value=1.0,
+        max_value=1000.0,
+    ),
+    Column(
+        "main_heating_hp_water_efficiency_pct",
+        LF64,
+        "%",
+        "(217), Appendix N2/N3.7",
+        "Water-heating efficiency of each PSR dataset (before the Table N8 in-use factor; result at least "
+        "100 %). Required with the datasets (no null elements).",
+        [],
+        "hp_psr",
+        min_value=1.0,
+        max_value=1000.0,
+    ),
+    Column(
+        "main_heating_hp_cylinder_criteria_met",
+        BOOL,
+        "-",
+        "(217), Appendix N3.7 / Table N8",
+        "The cylinder meets the PCDB record's volume, heat-exchanger area and heat-loss criteria: water "
+        "in-use factor 0.95. Null or false: 0.60 (criteria failed or unknown).",
+        None,
     ),
     Column("delayed_start_thermostat", BOOL, "-", "Table 4c", "Separate delayed-start thermostat.", False),
     Column(

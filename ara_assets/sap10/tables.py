@@ -134,12 +134,12 @@ def heating_systems() -> dict[str, np.ndarray]:
     # Table 11 for heat pumps: 0.10 as for the SAP 2009 heat-pump rows (codes renumbered since); UNCONFIRMED
     hp_fraction = secondary_fraction[201:228]
     secondary_fraction[201:228] = np.where(np.isnan(hp_fraction), 0.10, hp_fraction)
-    # Table 4a water-heating column of heat pumps (SAP 10.2 p.163-164 as cited by a third-party
-    # implementation): ground/water source <= 35 C flow 170, gas-fired 84/84/77; for the other heat-pump rows
-    # the water efficiency equals the space efficiency
+    # Table 4a space and water columns of heat pumps (tables/table_4a_heat_pumps.csv, SAP 10.2 p.163-164 via a
+    # single third-party transcription, UNCONFIRMED); codes not listed there keep the space column for water
     water_hp = np.where(heat_pump, winter, np.nan)
-    for c, v in {211: 170.0, 213: 170.0, 215: 84.0, 216: 84.0, 217: 77.0}.items():
-        water_hp[c] = v
+    for r in _rows("table_4a_heat_pumps.csv"):
+        winter[int(r["code"])] = _num(r["space_efficiency_pct"])
+        water_hp[int(r["code"])] = _num(r["water_efficiency_pct"])
     unsupported[311:400] = True  # heat-network codes beyond Table 4a's 301-310
     # Heat networks 301-310 (Appendix C, heat_networks.py): wet emitters (Table 4d responsiveness); Table 11
     # secondary fraction 0.10 as the SAP 2009 community rows 306-310 (epctk), UNCONFIRMED for SAP 10.2
