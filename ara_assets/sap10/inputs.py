@@ -959,8 +959,10 @@ _COLUMNS: list[Column] = [
         "flow_temperature_c",
         F64,
         "degC",
-        "Table 4c(3)",
-        "Design flow temperature of wet emitters.",
+        "-",
+        "Design flow temperature of wet emitters. Carried for reports and measures; the worksheet does not "
+        "read it (the Table 4c flow-temperature adjustments are not applied, DEVIATIONS C6): a heat pump's "
+        "or boiler's flow temperature acts through its declared efficiency.",
         70.0,
         min_value=20.0,
         max_value=90.0,
