@@ -80,6 +80,8 @@ def insulation_resistance(mm: float, conductivity: int | None = None) -> float:
 
 def solid_brick_u0(thickness: float) -> float:
     """Table 13 (section 5.7): uninsulated solid brick wall U by its measured thickness (mm)."""
+    if thickness <= 0:
+        raise FabricError("wall_thickness", thickness, "solid brick wall needs a positive thickness")
     return next(u for max_mm, u in _solid_brick_ladder() if thickness <= max_mm)
 
 

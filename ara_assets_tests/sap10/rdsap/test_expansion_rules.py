@@ -131,6 +131,9 @@ def test_solid_brick_bad_conductivity_and_missing_measured_thickness_refused(sem
     with pytest.raises(UnsupportedInput) as e:
         expand_certificate(_doc(semi, **{**base, "wall_insulation_thickness": "measured"}))
     assert e.value.field.endswith("wall_insulation_thickness_measured")
+    with pytest.raises(UnsupportedInput) as e:
+        expand_certificate(_doc(semi, **{**base, "wall_thickness": 0}))
+    assert e.value.field.endswith("wall_thickness") and e.value.value == 0
 
 
 # -- 3. Wales: Table 20 exposed floors of band M 0.15 (England 0.18), selected by country_code
