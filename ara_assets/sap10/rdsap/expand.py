@@ -15,6 +15,7 @@ import math
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import polars as pl
@@ -248,7 +249,7 @@ def expand_certificate(doc: Mapping[str, Any], number: str | None = None) -> dic
         storey_height_m=geo.storey_height,
         storeys_for_infiltration=geo.storeys,
         total_floor_area_m2=tfa,
-        living_area_m2=tfa * _living_fraction(d),
+        living_area_m2=_living_area(d, tfa),
         wall_area_m2=[max(a, 0.0) for a in geo.wall_area],
         wall_u_value=geo.wall_u,
         roof_area_m2=[max(a, 0.0) for a in geo.roof_area],
@@ -314,6 +315,15 @@ def _living_fraction(d: Mapping[str, Any]) -> float:
     rooms = code(d, "habitable_room_count") or 1
     table = t.living_area_fraction()
     return table[min(max(rooms, 1), max(table))]
+
+
+def _living_area(d: Mapping[str, Any], tfa: float) -> float:
+    """Living area = Table 27 fraction x TFA (RdSAP 10 section 9.2, p.52), rounded half up to 2 d.p. as an
+    area passed to SAP (section 15, p.66: "all internal floor areas and living area: 2 d.p."); so the
+    worksheet's (91) is e.g. 17.04 / 56.79 = 0.3001, not 0.30 (HM cd94da4d, 61c215bf: worksheet-matched).
+    Decimal arithmetic keeps products on the .005 boundary (0.30 x 45.65 = 13.695 -> 13.70)."""
+    area = Decimal(str(_living_fraction(d))) * Decimal(f"{tfa:.6f}")
+    return float(area.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
 class _Geometry:
@@ -455,7 +465,16 @@ class _Geometry:
             return lodged
         construction = code(w, "wall_construction")
         try:
-            ins_mm = fabric.thickness_mm(_v(w.get("wall_insulation_thickness")))
+            raw = _v(w.get("wall_insulation_thickness"))
+            if isinstance(raw, str) and raw.strip().lower() == "measured":
+                # the register's code for a measured insulation thickness, lodged in its own field
+                ins_mm = num(w, "wall_insulation_thickness_measured")
+                if ins_mm is None or ins_mm < 0:
+                    raise FabricError(
+                        "wall_insulation_thickness_measured", ins_mm, "'measured' without the thickness"
+                    )
+            else:
+                ins_mm = fabric.thickness_mm(raw)
             return fabric.wall_u(
                 construction or 0,
                 code(w, "wall_insulation_type"),
@@ -464,6 +483,7 @@ class _Geometry:
                 thickness=num(w, "wall_thickness"),
                 thickness_measured=bool(flag(w, "wall_thickness_measured", False)),
                 dry_lined=bool(flag(w, "wall_dry_lined", False)),
+                conductivity=code(w, "wall_insulation_thermal_conductivity"),
             )
         except FabricError as e:
             raise self.fail(f"{where}.{e.field}", e.value, e.reason) from None
@@ -723,6 +743,9 @@ class _Geometry:
                 )
             else:
                 as_built, insulated = t.exposed_floor_u()[band]
+                if self.d.get("country_code") == "WLS":
+                    # Table 20 has a Wales column; it differs from England only at band M (0.15, OHL)
+                    as_built = t.exposed_floor_u_wales()[band]
                 lodged = as_built if not ins else min(insulated, as_built)
         self.floor_area.append(area)
         self.floor_u.append(lodged)

@@ -64,10 +64,25 @@ def _with_resistance(u: float, r: float) -> float:
     return 1.0 / (1.0 / u + r)
 
 
-def insulation_resistance(mm: float) -> float:
-    """Table 14 (lambda 0.04 W/mK): R = 0.025 T + 0.25 for T > 0."""
-    c = t.constants()
-    return c["insulation_resistance_per_mm"] * mm + c["insulation_resistance_constant"] if mm > 0 else 0.0
+def insulation_resistance(mm: float, conductivity: int | None = None) -> float:
+    """Table 14: R = a T + b for T > 0 mm; (a, b) by the lodged conductivity code (1: lambda 0.04, the
+    default when not known; 2: 0.03; 3: 0.025)."""
+    if mm <= 0:
+        return 0.0
+    if conductivity is None:
+        c = t.constants()
+        return c["insulation_resistance_per_mm"] * mm + c["insulation_resistance_constant"]
+    ab = t.insulation_resistance().get(conductivity)
+    if ab is None:
+        raise FabricError("wall_insulation_thermal_conductivity", conductivity, "not a Table 14 conductivity")
+    return ab[0] * mm + ab[1]
+
+
+def solid_brick_u0(thickness: float) -> float:
+    """Table 13 (section 5.7): uninsulated solid brick wall U by its measured thickness (mm)."""
+    if thickness <= 0:
+        raise FabricError("wall_thickness", thickness, "solid brick wall needs a positive thickness")
+    return next(u for max_mm, u in _solid_brick_ladder() if thickness <= max_mm)
 
 
 def stone_u(wall_type: str, thickness: float) -> float:
@@ -112,8 +127,12 @@ def wall_u(
     thickness: float | None = None,
     thickness_measured: bool = False,
     dry_lined: bool = False,
+    conductivity: int | None = None,
 ) -> float:
-    """Default wall U-value (Table 6 E&W, sections 5.6-5.8) for a wall with no lodged U-value."""
+    """Default wall U-value (Table 6 E&W, sections 5.6-5.8) for a wall with no lodged U-value.
+
+    ``insulation_mm`` None = thickness unknown (the 50 mm rows); ``conductivity`` is the lodged Table 14
+    conductivity code of that insulation (None: lambda 0.04)."""
     if construction not in WALL_TYPES:
         raise FabricError("wall_construction", construction, "no RdSAP default U-value implemented")
     wall_type = WALL_TYPES[construction]
@@ -140,7 +159,7 @@ def wall_u(
             and not 200 <= w <= 280
         ):
             # Table 6 note (b): solid brick outside 200-280 mm takes Table 13 by measured thickness
-            u = next(r[1] for r in _solid_brick_ladder() if w <= r[0])
+            u = solid_brick_u0(w)
         assert u is not None
         if dry_lined:
             u = _with_resistance(u, t.constants()["dry_lining_resistance"])
@@ -153,6 +172,19 @@ def wall_u(
                 "wall_insulation_type", insulation_type, "timber frame takes internal insulation only"
             )
         return round2(t.wall_u()[("timber_frame", "insulated", 0, band)])
+    if (
+        wall_type == "solid_brick"
+        and ins in (1, 3)
+        and thickness_measured
+        and thickness is not None
+        and insulation_mm is not None
+        and band in "ABCDE"
+    ):
+        # Solid brick with a measured wall thickness and a lodged insulation thickness: U0 by Table 13
+        # (section 5.7) plus the Table 14 resistance, U = 1/(1/U0 + R) (section 5.8 step 2), not the Table 6
+        # insulated rows (HM 493b01ff, worksheet-matched: 300 mm + 75 mm -> 0.35). Bands A-E only: Table 6
+        # note (b) sends only those solid-brick rows to Table 13.
+        return round2(_with_resistance(solid_brick_u0(thickness), insulation_resistance(mm, conductivity)))
     kind = "filled_insulated" if ins in (6, 7) else "insulated"
     return round2(_table_insulated(wall_type, kind, mm, band))
 

@@ -101,6 +101,21 @@ def exposed_floor_u() -> dict[str, tuple[float, float]]:
 
 
 @lru_cache(maxsize=1)
+def exposed_floor_u_wales() -> dict[str, float]:
+    """Table 20, Wales column: age_band -> as-built U (differs from England only at band M)."""
+    return {r["age_band"]: float(r["wales_as_built_u"]) for r in _rows("exposed_floor_u.csv")}
+
+
+@lru_cache(maxsize=1)
+def insulation_resistance() -> dict[int, tuple[float, float]]:
+    """Table 14: lodged insulation conductivity code -> (R per mm, R constant) of R = a T + b."""
+    return {
+        int(r["conductivity_code"]): (float(r["r_per_mm"]), float(r["r_constant"]))
+        for r in _rows("insulation_resistance.csv")
+    }
+
+
+@lru_cache(maxsize=1)
 def thermal_bridging() -> dict[str, tuple[float, float]]:
     """Table 21: age_band -> (y, park-home y)."""
     return {

@@ -76,7 +76,11 @@ def test_sheltered_wall_worked_example() -> None:
     ("construction", "location", "band", "mm", "expected"),
     [
         (4, 2, "G", None, 0.40),  # Table 18 col 1
-        (4, 2, "A", None, 2.30),
+        (4, 2, "A", None, 0.40),  # Table 18 col 1: unknown loft thickness = 100 mm (OHL + HM)
+        (5, None, "E", None, 0.40),  # no access, band E (OHL, UNCONFIRMED)
+        (4, 5, "A", None, 2.30),  # insulation "none": uninsulated (Table 18 note (a))
+        (1, 6, "A", None, 2.30),  # flat roof keeps column 3
+        (4, 1, "D", None, 2.30),  # rafters keep column 2
         (4, 2, "M", None, 0.15),
         (4, 2, "A", 200.0, 0.21),  # Table 16 joists 200 mm (quoted for RdSAP 10)
         (4, 2, "A", 270.0, 0.16),
