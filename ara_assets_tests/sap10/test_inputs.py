@@ -88,3 +88,22 @@ def test_code_lookup_agrees_with_isin() -> None:
     for allowed in ((1, 2), (0, 1, 2, 3), (12, 32), (5, 6, 7, 8, 9)):
         expected = ~np.isin(values, allowed) & ~np.isnan(values)
         assert np.array_equal(_not_allowed(values, allowed), expected), allowed
+
+
+def test_code_lookup_on_int32_codes_agrees_with_isin() -> None:
+    """The int32 fast path of the allowed-code check flags the same rows, negative codes included."""
+    from ara_assets.sap10.inputs import _not_allowed
+
+    codes = np.array(
+        [-2_000_000_000, -5, -1, 0, 1, 2, 3, 9, 10, 11, 12, 32, 33, 2_000_000_000], dtype=np.int32
+    )
+    for allowed in ((1, 2), (0, 1, 2, 3), (12, 32), (5, 6, 7, 8, 9)):
+        expected = ~np.isin(codes, allowed)
+        assert np.array_equal(_not_allowed(codes.astype(float), allowed, codes), expected), allowed
+
+
+def test_bounds_checked_despite_nan_and_nulls() -> None:
+    """A value out of range is reported even when another row of the column is null (NaN)."""
+    df = _minimal().with_columns(pl.Series("living_area_m2", [None, -3.0]))
+    with pytest.raises(UnsupportedInput, match="living_area_m2"):
+        prepare_inputs(df)
