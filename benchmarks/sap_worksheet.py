@@ -62,8 +62,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("-n", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--sections", action="store_true", help="also print the median time of each worksheet section"
+    )
     args = parser.parse_args()
     df = build(args.n)
+    section_times = _time_sections() if args.sections else None
     calculate(df.head(1000))  # warm-up: table loading, polars plan caches
     times, cpu = [], []
     for _ in range(args.runs):
@@ -85,6 +89,32 @@ def main() -> None:
     print(f"median cpu {med_cpu:.3f} s -> {args.n / med_cpu:,.0f} home-calculations per cpu-second")
     print(f"load average {os.getloadavg()}")
     print(f"mean SAP {out['sap_rating'].mean():.2f}, bands {dict(out['band'].value_counts().iter_rows())}")
+    if section_times is not None:
+        # the first entry of each list is the warm-up batch of 1,000
+        for name, values in section_times.items():
+            print(f"  {name:24s} median {statistics.median(values[1:]) * 1e3:8.2f} ms")
+
+
+def _time_sections() -> dict[str, list[float]]:
+    """Wrap the worksheet's sections (and input preparation) to record their wall time per call."""
+    import importlib
+
+    module = importlib.import_module("ara_assets.sap10.calculate")
+    times: dict[str, list[float]] = {}
+
+    def timed(name: str, fn):  # type: ignore[no-untyped-def]
+        def run(*a, **k):  # type: ignore[no-untyped-def]
+            t0 = time.perf_counter()
+            result = fn(*a, **k)
+            times.setdefault(name, []).append(time.perf_counter() - t0)
+            return result
+
+        return run
+
+    module.prepare_with_elements = timed("prepare (validation)", module.prepare_with_elements)
+    module.SECTIONS = tuple(timed(f.__name__, f) for f in module.SECTIONS)
+    module._results = timed("results frame", module._results)
+    return times
 
 
 if __name__ == "__main__":
