@@ -76,15 +76,18 @@ def test_solid_brick_table13_plus_table14(
     assert u == expected
 
 
+# a band-A solid brick wall 300 mm thick (measured) with 75 mm of insulation: Table 13 + Table 14 gives 0.35
+BRICK: dict[str, Any] = dict(
+    construction_age_band="A",
+    wall_construction=3,
+    wall_insulation_thickness="75mm",
+    wall_thickness=300,
+    wall_thickness_measured="Y",
+)
+
+
 def test_solid_brick_rule_applies_only_with_measured_wall_and_lodged_insulation(semi: dict[str, Any]) -> None:
-    base = dict(
-        construction_age_band="A",
-        wall_construction=3,
-        wall_insulation_type=3,
-        wall_insulation_thickness="75mm",
-        wall_thickness=300,
-        wall_thickness_measured="Y",
-    )
+    base = {**BRICK, "wall_insulation_type": 3}  # internal insulation
     assert expand_certificate(_doc(semi, **base))["wall_u_value"] == [0.35]
     # wall thickness not measured: Table 6 insulated rows, 75 mm between 50 (0.6) and 100 (0.35)
     row = expand_certificate(_doc(semi, **{**base, "wall_thickness_measured": "N"}))
@@ -117,14 +120,7 @@ def test_solid_brick_more_insulation_never_raises_u() -> None:
 
 
 def test_solid_brick_bad_conductivity_and_missing_measured_thickness_refused(semi: dict[str, Any]) -> None:
-    base = dict(
-        construction_age_band="A",
-        wall_construction=3,
-        wall_insulation_type=1,
-        wall_insulation_thickness="75mm",
-        wall_thickness=300,
-        wall_thickness_measured="Y",
-    )
+    base = {**BRICK, "wall_insulation_type": 1}  # external insulation
     with pytest.raises(UnsupportedInput) as e:
         expand_certificate(_doc(semi, **{**base, "wall_insulation_thermal_conductivity": 9}))
     assert e.value.field.endswith("wall_insulation_thermal_conductivity") and e.value.value == 9
