@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ara_assets.sap10 import tables
-from ara_assets.sap10.heat_pumps import appendix_n
+from ara_assets.sap10.heat_pumps import appendix_n, no_product_data
 from ara_assets.sap10.sheet import Sheet, row_sum
 
 GAS_OIL_BOILERS = (101, 141)  # Table 4b code range where the Table 4c(2) interlock rule applies
@@ -28,9 +28,10 @@ def _system(s: Sheet, prefix: str, present: np.ndarray) -> dict[str, np.ndarray]
     winter = s.col(f"{prefix}_efficiency_winter_pct")
     winter = np.where(np.isnan(winter), _tabulated(s, hs, code, f"{prefix}_fuel"), winter)
     # Appendix N: a heat pump of main system 1 with PSR-dependent product data (heat_pumps.py)
-    hp_n = appendix_n(s, heat_pump) if prefix == "main_heating" else None
-    if hp_n is not None:
-        winter = np.where(hp_n["has_data"], hp_n["space"], winter)
+    # (main system 2 has no product-data columns)
+    hp_n = appendix_n(s, heat_pump) if prefix == "main_heating" else no_product_data(s.n)
+    winter = np.where(hp_n["has_data"], hp_n["space"], winter)
+    if prefix == "main_heating":
         s.L["hp_psr"] = hp_n["psr"]
     # a heat network delivers heat: (206) = 100 %; its sources' efficiencies enter in heat_networks.py
     winter = np.where(hs["heat_network"][code] & present, 100.0, winter)
@@ -49,8 +50,8 @@ def _system(s: Sheet, prefix: str, present: np.ndarray) -> dict[str, np.ndarray]
         "space_adj": np.where(no_interlock, -5.0, 0.0),
         # Table 4c(2): a combi keeps its water efficiency without interlock
         "water_adj": np.where(no_interlock & ~combi, -5.0, 0.0),
-        "hp_data": hp_n["has_data"] if hp_n is not None else np.zeros(s.n, dtype=bool),
-        "hp_water": hp_n["water"] if hp_n is not None else np.full(s.n, np.nan),
+        "hp_data": hp_n["has_data"],
+        "hp_water": hp_n["water"],
     }
 
 

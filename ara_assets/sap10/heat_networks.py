@@ -28,7 +28,7 @@ from functools import lru_cache
 import numpy as np
 
 from ara_assets.sap10 import tables
-from ara_assets.sap10.sheet import Sheet, row_sum
+from ara_assets.sap10.sheet import Sheet, rank_in_home, row_sum
 
 CHP, BOILERS, HEAT_PUMP, WASTE_HEAT, GEOTHERMAL = 1, 2, 3, 4, 5  # SAP-Schema HeatSourceTypeCode
 SOURCE_LETTERS = "abcde"  # the worksheet has five source columns (SAP-Schema: at most 5 sources)
@@ -126,20 +126,6 @@ def _sources(s: Sheet, on_network: np.ndarray, code: np.ndarray) -> tuple[np.nda
     return src, par
 
 
-def _rank(parent: np.ndarray) -> np.ndarray:
-    """Position of each element within its home (0, 1, ...), elements kept in their given order."""
-    order = np.argsort(parent, kind="stable")
-    sorted_parent = parent[order]
-    start = np.r_[0, np.flatnonzero(np.diff(sorted_parent)) + 1] if parent.size else np.zeros(0, int)
-    first = np.zeros(parent.size, dtype=np.int64)
-    if parent.size:
-        first_of_run = np.repeat(start, np.diff(np.r_[start, parent.size]))
-        first[order] = first_of_run
-    rank = np.empty(parent.size, dtype=np.int64)
-    rank[order] = np.arange(parent.size) - first[order]
-    return rank
-
-
 def heat_networks(s: Sheet) -> None:
     """(301)-(313) for homes on a heat network; rewrites (211)/(219) to the network heat and leaves the
     network's CO2 / primary energy per kWh of heat for ``emissions.py``."""
@@ -233,7 +219,7 @@ def heat_networks(s: Sheet) -> None:
     L["(313)m"] = pumping * (L["(307)m"] + L["(310)m"])
     L["(313)"] = row_sum(L["(313)m"])
     if s.trace:
-        rank = _rank(par)
+        rank = rank_in_home(par)
         for k, letter in enumerate(SOURCE_LETTERS):
             at = rank == k
             share = np.bincount(par[at], weights=frac[at], minlength=s.n)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from ara_assets.sap10 import tables
-from ara_assets.sap10.sheet import Sheet
+from ara_assets.sap10.sheet import Sheet, rank_in_home
 
 N = "appendix_n_heat_pumps.json"
 PSR = "main_heating_hp_psr"
@@ -40,10 +40,7 @@ def _padded(s: Sheet, name: str, fill: float) -> np.ndarray:
     counts = np.bincount(el.parent, minlength=s.n)
     k = int(counts.max()) if counts.size else 0
     out = np.full((s.n, max(k, 1)), fill)
-    if el.values.size:
-        starts = np.cumsum(counts) - counts
-        pos = np.arange(el.values.size) - starts[el.parent]
-        out[el.parent, pos] = el.values
+    out[el.parent, rank_in_home(el.parent)] = el.values
     return out
 
 
@@ -78,13 +75,18 @@ def psr_efficiency(psr: np.ndarray, table_psr: np.ndarray, table_eff: np.ndarray
     return np.where(j == 0, np.nan, eff)
 
 
+def no_product_data(n: int) -> dict[str, np.ndarray]:
+    """The result of ``appendix_n`` for homes none of which has product data."""
+    none = np.full(n, np.nan)
+    return {"has_data": np.zeros(n, dtype=bool), "psr": none, "space": none, "water": none}
+
+
 def appendix_n(s: Sheet, heat_pump: np.ndarray) -> dict[str, np.ndarray]:
     """PSR, space efficiency for (206) and water efficiency for (217) of main system 1 where its product data
     are given (``has_data``); NaN elsewhere."""
     el = s.elements(PSR)
     if el.values.size == 0:  # no home of the batch has product data (most batches): nothing to work out
-        none = np.full(s.n, np.nan)
-        return {"has_data": np.zeros(s.n, dtype=bool), "psr": none, "space": none, "water": none}
+        return no_product_data(s.n)
     c = tables.named_values(N)
     has_data = np.bincount(el.parent, minlength=s.n) > 0
     s.refuse(has_data & ~heat_pump, PSR, "Appendix N product data given for a main system not a heat pump")

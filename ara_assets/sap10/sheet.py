@@ -25,6 +25,20 @@ def row_sum(monthly: np.ndarray) -> np.ndarray:
     return np.einsum("ij->i", monthly)
 
 
+def rank_in_home(parent: np.ndarray) -> np.ndarray:
+    """Position of each element within its home (0, 1, ...), elements kept in their given order."""
+    order = np.argsort(parent, kind="stable")
+    sorted_parent = parent[order]
+    start = np.r_[0, np.flatnonzero(np.diff(sorted_parent)) + 1] if parent.size else np.zeros(0, int)
+    first = np.zeros(parent.size, dtype=np.int64)
+    if parent.size:
+        first_of_run = np.repeat(start, np.diff(np.r_[start, parent.size]))
+        first[order] = first_of_run
+    rank = np.empty(parent.size, dtype=np.int64)
+    rank[order] = np.arange(parent.size) - first[order]
+    return rank
+
+
 @dataclass
 class Elements:
     """One list column flattened: ``values`` with ``parent`` = the row each value belongs to."""
