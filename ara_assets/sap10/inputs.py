@@ -1388,17 +1388,14 @@ def _prepare(
     schema = inputs.schema
     exprs: list[pl.Expr] = []
     derived: list[pl.Expr] = []  # defaults computed from other columns, applied after the casts
-    constant: dict[str, object] = {}  # absent columns filled with their (valid) constant default
     for c in _COLUMNS:
         if c.name not in schema:
             if isinstance(c.default, pl.Expr):
                 derived.append(c.default.cast(c.dtype).alias(c.name))
             elif isinstance(c.default, list):
                 exprs.append(pl.lit([], dtype=c.dtype).alias(c.name))
-                constant[c.name] = c.default
             else:
                 exprs.append(pl.lit(c.default, dtype=c.dtype).alias(c.name))
-                constant[c.name] = c.default
             continue
         src = inputs.get_column(c.name)
         expr = pl.col(c.name)
@@ -1428,7 +1425,7 @@ def _prepare(
         # a frame assembled by concatenation (variants, tiled batches) can hold thousands of chunks per
         # column; every later conversion to numpy would gather them again
         df = df.rechunk()
-    _validate(df, errors, flat, constant)
+    _validate(df, errors, flat)
     return df
 
 
@@ -1459,7 +1456,6 @@ def _validate(
     df: pl.DataFrame,
     errors: np.ndarray | None = None,
     flat: dict[str, tuple[np.ndarray, np.ndarray | None]] | None = None,
-    constant: dict[str, object] | None = None,
 ) -> None:
     def fail(rows: np.ndarray, name: str, reason: str) -> None:
         if errors is not None:
@@ -1469,19 +1465,7 @@ def _validate(
         raise UnsupportedInput(df["home_id"][i], name, df[name][i], reason)
 
     lengths: dict[str, np.ndarray] = {}
-    constant = constant or {}
     for c in _COLUMNS:
-        if c.name in constant:
-            # filled with its default, valid by construction: nothing to check, and the worksheet gets
-            # the arrays directly (reading a broadcast literal back from polars costs a materialisation)
-            default = constant[c.name]
-            if isinstance(default, list):
-                lengths[c.name] = np.zeros(df.height, dtype=np.int64)
-                if flat is not None:
-                    flat[c.name] = (np.empty(0), np.empty(0, dtype=np.int64))
-            elif default is not None and flat is not None and c.dtype in (pl.Float64, pl.Int32):
-                flat[c.name] = (np.full(df.height, float(default)), None)  # type: ignore[arg-type]
-            continue
         s = df.get_column(c.name)
         if s.null_count() and (c.default is REQUIRED or isinstance(c.dtype, pl.List)):
             fail(
