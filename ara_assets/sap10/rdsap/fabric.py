@@ -64,15 +64,15 @@ def _with_resistance(u: float, r: float) -> float:
     return 1.0 / (1.0 / u + r)
 
 
+LAMBDA_DEFAULT = 1  # Table 14 conductivity code of lambda 0.04 W/mK, assumed when none is lodged
+
+
 def insulation_resistance(mm: float, conductivity: int | None = None) -> float:
     """Table 14: R = a T + b for T > 0 mm; (a, b) by the lodged conductivity code (1: lambda 0.04, the
     default when not known; 2: 0.03; 3: 0.025)."""
     if mm <= 0:
         return 0.0
-    if conductivity is None:
-        c = t.constants()
-        return c["insulation_resistance_per_mm"] * mm + c["insulation_resistance_constant"]
-    ab = t.insulation_resistance().get(conductivity)
+    ab = t.insulation_resistance().get(LAMBDA_DEFAULT if conductivity is None else conductivity)
     if ab is None:
         raise FabricError("wall_insulation_thermal_conductivity", conductivity, "not a Table 14 conductivity")
     return ab[0] * mm + ab[1]
@@ -108,7 +108,8 @@ def _table_insulated(wall_type: str, kind: str, mm: float, band: str) -> float:
             raise FabricError("wall_construction", wall_type, f"no Table 6 row for {kind} {n} mm")
         ladder.append((float(n), u))
     if mm > 200:
-        return _with_resistance(ladder[-1][1], t.constants()["insulation_resistance_per_mm"] * (mm - 200))
+        per_mm = t.insulation_resistance()[LAMBDA_DEFAULT][0]
+        return _with_resistance(ladder[-1][1], per_mm * (mm - 200))
     if mm < 50:
         # below the first row: as-built plus the Table 14 resistance of the thinner layer
         base = rows.get((wall_type, "filled" if kind == "filled_insulated" else "as_built", 0, band))
