@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 
 from ara_assets.epc import is_known_field_path
+from ara_assets.property.override_values import check_against_document, check_override_value
 from ara_assets.resources.warehouse import Warehouse
 from ara_assets.resources.warehouse_repositories import FIELD_PATH, UpsertCounts, check_portfolio_name
 
@@ -211,6 +212,7 @@ def check_override_csv(path: Path) -> tuple[pl.DataFrame, list[RowError]]:
         ("author", pl.col("author").is_null(), "required value is missing"),
     ]
     errors = _collect(frame, checks)
+    errors += _value_errors(frame, known, action)
     return frame.select(
         pl.col("uprn").cast(pl.Int64, strict=False),
         "field",
@@ -219,6 +221,48 @@ def check_override_csv(path: Path) -> tuple[pl.DataFrame, list[RowError]]:
         action.alias("action"),
         "reason",
     ), errors
+
+
+def _value_errors(frame: pl.DataFrame, known: dict[str, bool], action: pl.Expr) -> list[RowError]:
+    """Each 'set' value checked against its field's type, code table and physical range (once per
+    distinct field and value: a file usually repeats a few corrections over many homes)."""
+    field_known = pl.col("field").replace_strict(known, default=False)
+    sets = frame.with_row_index("_row", offset=1).filter(
+        (action == "set") & pl.col("value").is_not_null() & field_known
+    )
+    reasons: dict[tuple[str, str], str | None] = {}
+    found: list[RowError] = []
+    for row, field, value in sets.select("_row", "field", "value").iter_rows():
+        key = (field, value)
+        if key not in reasons:
+            reasons[key] = check_override_value(field, parse_json_value(value))
+        if reasons[key] is not None:
+            found.append(RowError(int(row), "value", value, f"for {field}: {reasons[key]}"))
+    return found
+
+
+def _document_errors(uow: Any, frame: pl.DataFrame, ids: dict[int, int]) -> list[RowError]:
+    """The file's 'set' rows applied, after the overrides already in force, to each home's current
+    certificate exactly as the effective EPC will apply them (list indexes, codes of its schema)."""
+    sets = frame.with_row_index("_row", offset=1).filter(
+        (pl.col("action") == "set") & pl.col("uprn").is_in(list(ids))
+    )
+    if not sets.height:
+        return []
+    uprns = sets["uprn"].unique().to_list()
+    certs = uow.certificates.for_uprns(uprns).unique("uprn", keep="first", maintain_order=True)
+    in_force = uow.overrides.effective_for_properties([ids[u] for u in uprns])
+    found: list[RowError] = []
+    for uprn, raw in certs.select("uprn", "raw").iter_rows():
+        mine_force = in_force.filter(pl.col("property_id") == ids[int(uprn)])
+        before = [(f, json.loads(v)) for f, v in mine_force.select("field_path", "value").iter_rows()]
+        mine = sets.filter(pl.col("uprn") == uprn).select("_row", "field", "value").rows()
+        applied = before + [(f, parse_json_value(v)) for _, f, v in mine]
+        for n, why in check_against_document(json.loads(raw), applied):
+            if n >= len(before):  # overrides already in force are the effective EPC's to report
+                row, field, value = mine[n - len(before)]
+                found.append(RowError(int(row), "value", value, f"for {field}: {why}"))
+    return found
 
 
 def parse_override_csv(path: Path) -> pl.DataFrame:
@@ -245,6 +289,8 @@ def import_overrides(warehouse: Warehouse, path: Path, portfolio: str) -> list[i
             RowError(int(r), "uprn", str(u), f"no property with this UPRN in portfolio {portfolio!r}")
             for r, u in missing.select("_row", "uprn").iter_rows()
         ]
+        if not errors:
+            errors += _document_errors(uow, frame, ids)
         _raise_if_any(source, sorted(errors, key=lambda e: (e.row or 0, e.field)))
         rows = [
             {
