@@ -50,9 +50,11 @@ def ranges() -> tuple[Range, ...]:
         )
 
 
-def range_for(field_name: str) -> Range | None:
-    """The first range whose pattern matches the leaf field name (most specific rows come first)."""
-    return next((r for r in ranges() if r.pattern.search(field_name)), None)
+def range_for(path: str) -> Range | None:
+    """The first range whose pattern matches the field path without its list indexes
+    (`sap_building_parts[].sap_floor_dimensions[].total_floor_area`); most specific rows come first."""
+    shape = re.sub(r"\[\d+\]", "[]", path)
+    return next((r for r in ranges() if r.pattern.search(shape)), None)
 
 
 @cache
@@ -110,7 +112,7 @@ def check_override_value(path: str, value: Any, schema_type: str = DEFAULT_SCHEM
     if _empty(value):
         return "an empty list or object is not a value (retract the override instead)"
     try:
-        annotation, name = _leaf(path)
+        annotation, _ = _leaf(path)
     except KeyError:
         return "not a field of the register's certificate"
     token = SCHEMA_CONTEXT.set((schema_type, None))
@@ -122,9 +124,12 @@ def check_override_value(path: str, value: Any, schema_type: str = DEFAULT_SCHEM
         return f"not a valid value for this field: {exc}"
     finally:
         SCHEMA_CONTEXT.reset(token)
+    if isinstance(value, bool) and not isinstance(typed, bool):
+        # pydantic's lax mode reads true as 1: a flag in a numeric or coded field is a mistake
+        return f"not a valid value for this field: {str(value).lower()} is a yes/no flag, not a number"
     if isinstance(typed, bool) or not isinstance(typed, int | float):
         return None
-    bounds = range_for(name)
+    bounds = range_for(path)
     if bounds is not None and not bounds.low <= float(typed) <= bounds.high:
         return f"outside the physical range {bounds.low:g}..{bounds.high:g} {bounds.unit}"
     return None
@@ -136,7 +141,10 @@ def check_against_document(
     """Apply `overrides` (path, value) in order to a lodged register document exactly as the effective EPC
     does; return (position, reason) for each one that fails (for example a list index past the end)."""
     failures: list[tuple[int, str]] = []
-    current = document
+    try:
+        current = normalise_register_json(document)
+    except (CertificateValidationError, ValueError, TypeError):
+        return []  # the certificate itself does not validate: effective_epc reports that, per home
     for n, (path, value) in enumerate(overrides):
         try:
             candidate = normalise_register_json(set_field_path(current, path, value))

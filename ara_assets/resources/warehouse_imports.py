@@ -7,6 +7,8 @@ written. What passes is written in one unit of work.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,9 +60,53 @@ class ImportRejected(ValueError):
         super().__init__("\n".join(lines))
 
 
+def check_csv_text(path: Path) -> list[RowError]:
+    """What polars would refuse without naming a row: bytes that are not UTF-8, NUL bytes (PostgreSQL text
+    cannot hold them), and rows with more or fewer fields than the header. One pass with the csv module."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        bad = data[exc.start : exc.start + 1].hex()
+        return [
+            RowError(
+                line - 1 if line > 1 else None,
+                "(file)",
+                f"0x{bad}",
+                f"line {line} is not UTF-8 text (this looks like Latin-1 or Windows-1252): save the file "
+                "as UTF-8 (in Excel: 'CSV UTF-8')",
+            )
+        ]
+    errors: list[RowError] = []
+    rows = csv.reader(io.StringIO(text, newline=""))
+    header = next(rows, [])
+    for n, row in enumerate(rows, start=1):
+        if not row:
+            continue  # a blank line: polars skips it too
+        if len(row) != len(header):
+            errors.append(
+                RowError(
+                    n, "(row)", ",".join(row)[:80], f"has {len(row)} fields; the header has {len(header)}"
+                )
+            )
+        for j, value in enumerate(row):
+            if "\x00" in value:
+                name = header[j].strip().lower() if j < len(header) else f"(column {j + 1})"
+                errors.append(
+                    RowError(
+                        n, name, value.replace("\x00", "<NUL>"), "contains a NUL byte (0x00), which is not text"
+                    )
+                )
+        if len(errors) >= MAX_REPORTED:
+            break
+    return errors
+
+
 def read_csv_strings(path: Path, columns: tuple[str, ...], required: tuple[str, ...]) -> pl.DataFrame:
     """Read a CSV with a header as trimmed strings (empty -> null); refuse missing or unknown columns."""
     source = str(path)
+    _raise_if_any(source, check_csv_text(path))
     try:
         frame = pl.read_csv(path, infer_schema=False, raise_if_empty=True)
     except pl.exceptions.NoDataError:
