@@ -94,9 +94,7 @@ def check_csv_text(path: Path) -> list[RowError]:
             if "\x00" in value:
                 name = header[j].strip().lower() if j < len(header) else f"(column {j + 1})"
                 errors.append(
-                    RowError(
-                        n, name, value.replace("\x00", "<NUL>"), "contains a NUL byte (0x00), which is not text"
-                    )
+                    RowError(n, name, value.replace("\x00", "<NUL>"), "contains a NUL byte (0x00): not text")
                 )
         if len(errors) >= MAX_REPORTED:
             break

@@ -7,10 +7,10 @@ import pytest
 from ara_assets.property.override_values import check_against_document, check_override_value, range_for
 from ara_assets.resources.warehouse_imports import parse_json_value
 
+
 @pytest.fixture(scope="module")
 def register_document() -> dict:
     from ara_assets.demo.generate import generate_portfolio
-
     from ara_assets.epc import normalise_register_json
 
     return normalise_register_json(generate_portfolio(3, 11).document(0))

@@ -1,0 +1,115 @@
+"""Fault injection: a failed blocking check publishes nothing that a later step reads.
+
+Real parts: the register emulator, the real httpx client, the embedded PostgreSQL and real Dagster runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+import pytest
+
+from ara_assets.defs.baseline import property_baseline
+from ara_assets.defs.epc import effective_epc, epc_cache
+from ara_assets.defs.modelling import candidate_recommendations, phase_plans
+from ara_assets.defs.reference import carbon_factors, fuel_rates
+from ara_assets.modelling.scenarios import load_scenario_yaml
+from ara_assets.resources.warehouse_baseline import BaselineRepository
+from ara_assets_tests.defs.conftest import PORTFOLIO, PipelineEnv
+
+pytestmark = pytest.mark.integration
+
+ALL = [
+    epc_cache,
+    effective_epc,
+    fuel_rates,
+    carbon_factors,
+    property_baseline,
+    candidate_recommendations,
+    phase_plans,
+]
+SCENARIO = Path(__file__).resolve().parents[2] / "examples" / "scenarios" / "fabric_first_then_heat.yaml"
+TINY = "sap_building_parts[0].sap_floor_dimensions[0].total_floor_area"
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _stored(env: PipelineEnv) -> dict[str, object]:
+    """Everything a reader can see of the portfolio: Parquet files and the Postgres tables."""
+    files = {
+        p.relative_to(env.asset_dir).as_posix(): _digest(p) for p in sorted(env.asset_dir.rglob("*.parquet"))
+    }
+    with env.warehouse.unit_of_work() as uow:
+        record = uow.portfolios.by_name(PORTFOLIO)
+        assert record is not None
+        baseline = BaselineRepository(uow.connection).for_portfolio(record.id).sort("property_id")
+        plans = uow.connection.exec_driver_sql(
+            "SELECT count(*), min(sap_before) FROM plan_phases WHERE portfolio_id = %s", (record.id,)
+        ).one()
+    return {
+        "files": files,
+        "baseline": baseline.select("property_id", "effective_sap_rating", "input_key").rows(),
+        "plans": tuple(plans),
+    }
+
+
+def _full_run(env: PipelineEnv) -> None:
+    refs = dg.materialize([fuel_rates, carbon_factors], instance=env.instance, resources=env.resources())
+    assert refs.success
+    with env.warehouse.unit_of_work() as uow:
+        uow.scenarios.create(load_scenario_yaml(SCENARIO).to_spec())
+    result = dg.materialize(
+        ALL,
+        selection=[epc_cache, effective_epc, property_baseline, candidate_recommendations, phase_plans],
+        partition_key=PORTFOLIO,
+        instance=env.instance,
+        resources=env.resources(),
+    )
+    assert result.success
+
+
+def test_a_failed_baseline_check_keeps_every_stored_output_and_stops_modelling(pipeline: PipelineEnv) -> None:
+    _full_run(pipeline)
+    before = _stored(pipeline)
+    assert before["plans"][0] > 0 and before["plans"][1] >= 1
+
+    # A floor area of 0.0001 m2 is refused at import now; a row written before that rule (or by any
+    # other path into the table) must still not reach the plans.
+    with pipeline.warehouse.unit_of_work() as uow:
+        target = int(uow.properties.for_portfolio(PORTFOLIO)["property_id"].sort()[0])
+        uow.overrides.append_many(
+            [{"property_id": target, "field_path": TINY, "value": 0.0001, "author": "t"}]
+        )
+    result = dg.materialize(
+        ALL,
+        selection=[effective_epc, property_baseline, candidate_recommendations, phase_plans],
+        partition_key=PORTFOLIO,
+        instance=pipeline.instance,
+        resources=pipeline.resources(),
+        raise_on_error=False,
+    )
+    assert not result.success
+    failures = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
+    assert [e.step_key for e in failures] == ["property_baseline"]
+    message = failures[0].step_failure_data.error.message  # type: ignore[union-attr]
+    assert "sap_in_range_and_band_consistent" in message and f"property {target} effective SAP -" in message
+    assert "nothing was stored" in message
+    materialised = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert materialised == {"effective_epc"}  # neither the baseline nor anything downstream
+    started = {e.step_key for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_START}
+    assert started == {"effective_epc", "property_baseline"}  # modelling never ran on the rejected rows
+
+    after = _stored(pipeline)
+    files_before = dict(before["files"])  # type: ignore[call-overload]
+    files_after = dict(after["files"])  # type: ignore[call-overload]
+    files_before.pop("effective_epc/north.parquet")
+    files_after.pop("effective_epc/north.parquet")
+    assert files_after == files_before
+    assert after["baseline"] == before["baseline"] and after["plans"] == before["plans"]
+    stored = pl.read_parquet(pipeline.asset_dir / "property_baseline" / "north.parquet")
+    assert stored["effective_sap_rating"].min() >= 1
