@@ -13,7 +13,7 @@ def register_document() -> dict:
     from ara_assets.demo.generate import generate_portfolio
     from ara_assets.epc import normalise_register_json
 
-    return normalise_register_json(generate_portfolio(3, 11).document(0))
+    return normalise_register_json(generate_portfolio(3, 11).document(0)["data"])
 
 
 PART = "sap_building_parts[0]"
