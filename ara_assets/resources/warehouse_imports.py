@@ -87,7 +87,10 @@ def check_csv_text(path: Path) -> list[RowError]:
         if len(row) != len(header):
             errors.append(
                 RowError(
-                    n, "(row)", ",".join(row)[:80], f"has {len(row)} fields; the header has {len(header)}"
+                    n,
+                    "(row)",
+                    ",".join(row)[:80],
+                    f"not a readable CSV: this row has {len(row)} fields, the header {len(header)}",
                 )
             )
         for j, value in enumerate(row):

@@ -71,9 +71,12 @@ def test_the_override_sensor_sees_imports_that_commit_out_of_id_order(warehouse:
 def test_a_second_writer_of_a_portfolio_waits_then_fails_with_a_clear_message(warehouse: Warehouse) -> None:
     with warehouse.engine.connect() as first, first.begin():
         lock_portfolio(first, "north")
-        with warehouse.engine.connect() as second, second.begin():
-            with pytest.raises(PortfolioBusy, match="portfolio 'north' is being written by another run"):
-                lock_portfolio(second, "north", wait_s=0.3)
+        with (
+            warehouse.engine.connect() as second,
+            second.begin(),
+            pytest.raises(PortfolioBusy, match="portfolio 'north' is being written by another run"),
+        ):
+            lock_portfolio(second, "north", wait_s=0.3)
         with warehouse.engine.connect() as other, other.begin():
             lock_portfolio(other, "south", wait_s=0.3)  # another portfolio is not blocked
     # the first writer's commit released the lock

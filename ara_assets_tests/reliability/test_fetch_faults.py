@@ -36,15 +36,19 @@ def test_a_bad_certificate_is_recorded_for_its_uprn_and_the_rest_are_stored(
     shutil.copytree(pipeline.data_dir / "certificates", data)
     files = sorted(data.rglob("*.json"))
     spoiled: dict[int, str] = {}
-    for path, (field, value) in zip(files[:2], [("registration_date", "31/02/2024"), ("schema_type", 123)]):
+    for path, (field, value) in zip(
+        files[:2], [("registration_date", "31/02/2024"), ("schema_type", 123)], strict=True
+    ):
         body = json.loads(path.read_text(encoding="utf-8"))
         doc = body.get("data", body)
         doc[field] = value
         path.write_text(json.dumps(body), encoding="utf-8")
         spoiled[int(str(doc["uprn"]).removeprefix("UPRN-"))] = field
     with start_emulator(data, token=TOKEN) as emulator:
-        resources = {**pipeline.resources(), "epc_register": EpcRegisterClient(
-            base_url=emulator.url, requests_per_second=0, backoff_base_s=0.01, backoff_max_s=0.05)}  # fmt: skip
+        register = EpcRegisterClient(
+            base_url=emulator.url, requests_per_second=0, backoff_base_s=0.01, backoff_max_s=0.05
+        )
+        resources = {**pipeline.resources(), "epc_register": register}
         result = dg.materialize(
             [epc_cache], partition_key=PORTFOLIO, instance=pipeline.instance, resources=resources
         )
@@ -90,8 +94,10 @@ def test_a_killed_fetch_keeps_its_committed_chunks_and_the_rerun_resumes(pipelin
 
 def test_a_register_url_answering_404_to_everything_fails_the_run_naming_it(pipeline: PipelineEnv) -> None:
     wrong = f"{pipeline.register_url}/not-the-register"
-    resources = {**pipeline.resources(), "epc_register": EpcRegisterClient(
-        base_url=wrong, requests_per_second=0, backoff_base_s=0.01, backoff_max_s=0.05)}  # fmt: skip
+    register = EpcRegisterClient(
+        base_url=wrong, requests_per_second=0, backoff_base_s=0.01, backoff_max_s=0.05
+    )
+    resources = {**pipeline.resources(), "epc_register": register}
     result = dg.materialize(
         [epc_cache],
         partition_key=PORTFOLIO,
