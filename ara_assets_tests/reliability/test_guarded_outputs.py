@@ -5,7 +5,9 @@ Real parts: the register emulator, the real httpx client, the embedded PostgreSQ
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import json
 from pathlib import Path
 
 import dagster as dg
@@ -16,6 +18,7 @@ from ara_assets.defs.baseline import property_baseline
 from ara_assets.defs.epc import effective_epc, epc_cache
 from ara_assets.defs.modelling import candidate_recommendations, phase_plans
 from ara_assets.defs.reference import carbon_factors, fuel_rates
+from ara_assets.epc import normalise_register_json, set_field_path
 from ara_assets.modelling.scenarios import load_scenario_yaml
 from ara_assets.resources.warehouse_baseline import BaselineRepository
 from ara_assets_tests.defs.conftest import PORTFOLIO, PipelineEnv
@@ -78,13 +81,16 @@ def test_a_failed_baseline_check_keeps_every_stored_output_and_stops_modelling(p
     before = _stored(pipeline)
     assert before["plans"][0] > 0 and before["plans"][1] >= 1
 
-    # A floor area of 0.0001 m2 is refused at import now; a row written before that rule (or by any
-    # other path into the table) must still not reach the plans.
+    # A storey of 0.0001 m2 reaches the baseline by a path the override rules do not cover: a site
+    # survey (the whole document, newer than the EPC, so it wins). SAP comes out about -67.
     with pipeline.warehouse.unit_of_work() as uow:
-        target = int(uow.properties.for_portfolio(PORTFOLIO)["property_id"].sort()[0])
-        uow.overrides.append_many(
-            [{"property_id": target, "field_path": TINY, "value": 0.0001, "author": "t"}]
-        )
+        homes = uow.properties.for_portfolio(PORTFOLIO).sort("property_id")
+        target, uprn = int(homes["property_id"][0]), int(homes["uprn"][0])
+        raw = uow.certificates.for_uprns([uprn])["raw"][0]
+        survey = set_field_path(normalise_register_json(json.loads(raw)), TINY, 0.0001)
+        for key in ("certificate_number", "registration_date", "inspection_date", "schema_type"):
+            survey.pop(key, None)
+        uow.site_notes.add(target, dt.date.today(), survey, "surveyor@example.invalid")
     result = dg.materialize(
         ALL,
         selection=[effective_epc, property_baseline, candidate_recommendations, phase_plans],
@@ -113,3 +119,33 @@ def test_a_failed_baseline_check_keeps_every_stored_output_and_stops_modelling(p
     assert after["baseline"] == before["baseline"] and after["plans"] == before["plans"]
     stored = pl.read_parquet(pipeline.asset_dir / "property_baseline" / "north.parquet")
     assert stored["effective_sap_rating"].min() >= 1
+
+
+def test_an_override_row_written_around_the_import_is_refused_for_its_home_only(
+    pipeline: PipelineEnv,
+) -> None:
+    _full_run(pipeline)
+    with pipeline.warehouse.unit_of_work() as uow:
+        target = int(uow.properties.for_portfolio(PORTFOLIO)["property_id"].sort()[0])
+        uow.overrides.append_many(
+            [
+                {"property_id": target, "field_path": TINY, "value": 0.0001, "author": "t"},
+                {"property_id": target, "field_path": "sap_building_parts[0].wall_u_value", "value": "NaN",
+                 "author": "t"},
+            ]
+        )  # fmt: skip
+    result = dg.materialize(
+        ALL,
+        selection=[effective_epc, property_baseline, candidate_recommendations, phase_plans],
+        partition_key=PORTFOLIO,
+        instance=pipeline.instance,
+        resources=pipeline.resources(),
+    )
+    assert result.success  # the portfolio is modelled; the bad rows are refused for that home
+    effective = pl.read_parquet(pipeline.asset_dir / "effective_epc" / "north.parquet")
+    row = effective.filter(pl.col("property_id") == target).row(0, named=True)
+    rejected = {r["field"]: r["error"] for r in json.loads(row["provenance"])["rejected_overrides"]}
+    assert "outside the physical range 0.5..10000 m2" in rejected[TINY]
+    assert "NaN and infinities" in rejected["sap_building_parts[0].wall_u_value"]
+    after = _stored(pipeline)
+    assert after["plans"][1] >= 1  # type: ignore[index]
