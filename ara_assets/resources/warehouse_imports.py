@@ -291,19 +291,26 @@ def _value_errors(frame: pl.DataFrame, known: dict[str, bool], action: pl.Expr) 
 def _document_errors(uow: Any, frame: pl.DataFrame, ids: dict[int, int]) -> list[RowError]:
     """The file's 'set' rows applied, after the overrides already in force, to each home's current
     certificate exactly as the effective EPC will apply them (list indexes, codes of its schema)."""
-    sets = frame.with_row_index("_row", offset=1).filter(
-        (pl.col("action") == "set") & pl.col("uprn").is_in(list(ids))
+    indexed = frame.with_row_index("_row", offset=1)
+    # Only homes with a list-indexed path need their certificate: other values were checked against the
+    # field's type, codes and range already (and most files set a few top-level fields on many homes).
+    listed = indexed.filter(pl.col("field").str.contains(r"\[", literal=False).fill_null(False))["uprn"]
+    sets = indexed.filter(
+        (pl.col("action") == "set") & pl.col("uprn").is_in(list(ids)) & pl.col("uprn").is_in(listed.implode())
     )
     if not sets.height:
         return []
     uprns = sets["uprn"].unique().to_list()
     certs = uow.certificates.for_uprns(uprns).unique("uprn", keep="first", maintain_order=True)
     in_force = uow.overrides.effective_for_properties([ids[u] for u in uprns])
+    force_by = {int(k[0]): g for k, g in in_force.partition_by("property_id", as_dict=True).items()}
+    sets_by = {int(k[0]): g for k, g in sets.partition_by("uprn", as_dict=True).items()}
+    empty = in_force.clear()
     found: list[RowError] = []
     for uprn, raw in certs.select("uprn", "raw").iter_rows():
-        mine_force = in_force.filter(pl.col("property_id") == ids[int(uprn)])
+        mine_force = force_by.get(ids[int(uprn)], empty)
         before = [(f, json.loads(v)) for f, v in mine_force.select("field_path", "value").iter_rows()]
-        mine = sets.filter(pl.col("uprn") == uprn).select("_row", "field", "value").rows()
+        mine = sets_by[int(uprn)].select("_row", "field", "value").rows()
         applied = before + [(f, parse_json_value(v)) for _, f, v in mine]
         for n, why in check_against_document(json.loads(raw), applied):
             if n >= len(before):  # overrides already in force are the effective EPC's to report
