@@ -17,6 +17,7 @@ import polars as pl
 
 from ara_assets.defs.guard import guard
 from ara_assets.defs.partitions import portfolios
+from ara_assets.invariants import Invariant
 from ara_assets.property.certificates import pick_current_certificates
 from ara_assets.property.effective import EFFECTIVE_EPC_SCHEMA, assemble_effective_epc, effective_input_keys
 from ara_assets.property.invariants import effective_epc_invariants
@@ -102,6 +103,21 @@ def epc_cache(
         fetches = uow.fetches.for_uprns(uprns)
     current = pick_current_certificates(properties, certificates, fetches)
 
+    duplicated = current.filter(pl.col("property_id").is_duplicated())["property_id"].unique().to_list()
+    # Before the IO manager stores anything: a failure leaves the previous frame for effective_epc.
+    checks = guard(
+        "epc_cache",
+        portfolio,
+        [
+            Invariant(
+                "one_row_per_property",
+                passed=not duplicated and current.height == properties.height,
+                detail=f"{properties.height} properties, {current.height} rows",
+                homes=tuple(sorted(duplicated)),
+                metadata={"properties": properties.height, "rows": current.height},
+            )
+        ],
+    )
     counts = current.select(
         pl.col("certificate_number").is_not_null().sum().alias("with_certificate"),
         (pl.col("certificates_held") > 1).sum().alias("with_several"),
@@ -128,12 +144,7 @@ def epc_cache(
             ),
         },
     )
-    duplicates = current.height - current["property_id"].n_unique()
-    yield dg.AssetCheckResult(
-        check_name="one_row_per_property",
-        passed=duplicates == 0 and current.height == properties.height,
-        metadata={"properties": properties.height, "rows": current.height, "duplicates": duplicates},
-    )
+    yield from checks
 
 
 @dg.asset(
