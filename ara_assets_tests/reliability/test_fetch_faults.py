@@ -111,3 +111,54 @@ def test_a_register_url_answering_404_to_everything_fails_the_run_naming_it(pipe
     assert f"the register URL {wrong} looks wrong" in message and "answered 404" in message
     assert _count(pipeline, "SELECT count(*) FROM certificate_fetches") == 0
     assert not result.get_asset_materialization_events()
+
+
+_KILLED_FETCH = """
+import sys, time
+from ara_assets.resources.epc_fetch import fetch_and_store
+from ara_assets.resources.register_client import RegisterClient
+from ara_assets.resources.warehouse import Warehouse
+
+db, register, token, portfolio, uprns = sys.argv[1:6]
+
+def progress(done: int, total: int) -> None:
+    if done >= 15:  # the third chunk is fetched but not yet committed
+        print("READY", flush=True)
+        time.sleep(600)
+
+client = RegisterClient(base_url=register, token=token, requests_per_second=0)
+fetch_and_store(Warehouse(db), client, portfolio, [int(u) for u in uprns.split(",")], chunk_homes=5,
+                progress=progress)
+"""
+
+
+def test_kill_9_mid_fetch_keeps_committed_chunks_and_the_rerun_resumes(pipeline: PipelineEnv) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    with pipeline.warehouse.unit_of_work() as uow:
+        uprns = [int(u) for u in uow.properties.for_portfolio(PORTFOLIO)["uprn"].to_list()]
+    args = [pipeline.warehouse.url, pipeline.register_url, TOKEN, PORTFOLIO, ",".join(map(str, uprns))]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_FETCH, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.strip() == "READY", proc.stderr.read() if proc.stderr else ""
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    assert _count(pipeline, "SELECT count(*) FROM certificate_fetches") == 10  # two committed chunks
+
+    result = dg.materialize(
+        [epc_cache], partition_key=PORTFOLIO, instance=pipeline.instance, resources=pipeline.resources()
+    )
+    assert result.success
+    assert _meta(result)["fetched_this_run"] == len(uprns) - 10
