@@ -4,10 +4,9 @@
 - `override_sensor`: new `landlord_overrides` or `site_notes` rows request `effective_epc` for exactly
   the affected portfolio partitions; downstream assets follow by declarative automation.
 
-`portfolio_sensor` keeps a high-water mark (row ids). `override_sensor` keeps a cursor on commit order
-(`sensor_cursor.py`): ids are taken before commit, so an import that commits after a faster one with a
-higher id is still seen. A restarted daemon picks up where it stopped; run keys make a repeated tick
-idempotent.
+Both keep a cursor on commit order (`sensor_cursor.py`): ids are taken before commit, so a row that
+commits after a faster one with a higher id is still seen. A restarted daemon picks up where it
+stopped; run keys make a repeated tick idempotent.
 """
 
 # No `from __future__ import annotations` here: Dagster reads the Config and resource annotations of
@@ -54,18 +53,22 @@ effective_epc_job = dg.define_asset_job(
     description="Adds a partition for each new portfolio and fetches its certificates.",
 )
 def portfolio_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource) -> dg.SensorResult:
-    after = int(context.cursor or 0)
+    # A commit-order cursor (sensor_cursor.py): a portfolio created in a transaction that commits after a
+    # later one is still added. The old integer cursor reads as its low-water mark.
+    cursor = CommitCursor.from_json(json.loads(context.cursor) if context.cursor else None)
     with warehouse.warehouse().unit_of_work() as uow:
-        new = uow.portfolios.list_after(after)
+        islands, now = islands_after(uow.connection, "portfolios", cursor.low)
+    new, cursor = advance(cursor, islands, now)
+    raw_cursor = json.dumps(cursor.to_json())
     if not new:
-        return dg.SensorResult(skip_reason=f"no portfolio after id {after}")
+        return dg.SensorResult(skip_reason=f"no portfolio after id {cursor.low}", cursor=raw_cursor)
     known = set(context.instance.get_dynamic_partitions(portfolios.name)) if context.instance else set()
-    names = [name for _, name in new]
+    names = sorted(new, key=new.__getitem__)
     to_add = [n for n in names if n not in known]
     return dg.SensorResult(
         dynamic_partitions_requests=[portfolios.build_add_request(to_add)] if to_add else [],
-        run_requests=[dg.RunRequest(partition_key=n, run_key=f"portfolio-{pid}") for pid, n in new],
-        cursor=str(max(pid for pid, _ in new)),
+        run_requests=[dg.RunRequest(partition_key=n, run_key=f"portfolio-{new[n]}") for n in names],
+        cursor=raw_cursor,
     )
 
 

@@ -393,9 +393,16 @@ def islands_after(
 ) -> tuple[list[tuple[str, int, int, float]], float]:
     """(portfolio, first id, last id, earliest created_at epoch) per run of committed ids above `low`,
     and the database clock (epoch seconds). `table` is one of the constant names below, never input."""
-    if table not in ("landlord_overrides", "site_notes"):
+    if table == "portfolios":  # a portfolio is its own run: it names itself
+        sql = (
+            "SELECT name, id, id, extract(epoch FROM created_at)::float8 FROM portfolios WHERE id > :c "
+            "ORDER BY id"
+        )
+    elif table in ("landlord_overrides", "site_notes"):
+        sql = _ISLANDS_SQL.format(table=table)
+    else:
         raise ValueError(f"islands_after: field 'table' value {table!r} is not a change-tracked table")
-    rows = conn.execute(sa.text(_ISLANDS_SQL.format(table=table)), {"c": low}).all()
+    rows = conn.execute(sa.text(sql), {"c": low}).all()
     now = float(conn.execute(sa.text("SELECT extract(epoch FROM clock_timestamp())::float8")).scalar_one())
     return [(str(n), int(a), int(b), float(t)) for n, a, b, t in rows], now
 

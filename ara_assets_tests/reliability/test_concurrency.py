@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from ara_assets.defs.partitions import portfolios
-from ara_assets.defs.sensors import override_sensor
+from ara_assets.defs.sensors import override_sensor, portfolio_sensor
 from ara_assets.resources.warehouse import Warehouse, WarehouseResource
 from ara_assets.resources.warehouse_locks import PortfolioBusy, lock_portfolio
 
@@ -66,6 +66,25 @@ def test_the_override_sensor_sees_imports_that_commit_out_of_id_order(warehouse:
         dg.build_sensor_context(instance=instance, resources=resources, cursor=third.cursor)
     )
     assert not fourth.run_requests
+
+
+def test_the_portfolio_sensor_sees_a_portfolio_committed_after_a_later_one(warehouse: Warehouse) -> None:
+    from ara_assets.resources.warehouse import UnitOfWork
+
+    resources = {"warehouse": WarehouseResource(database_url=warehouse.url)}
+    instance = dg.DagsterInstance.ephemeral()
+    slow = warehouse.engine.connect()
+    slow_tx = slow.begin()
+    UnitOfWork(slow).portfolios.get_or_create("slow")  # the lower id, committed later
+    _seed(warehouse, "fast", 900000000501)
+    first = portfolio_sensor(dg.build_sensor_context(instance=instance, resources=resources))
+    assert [r.partition_key for r in first.run_requests] == ["fast"]
+    slow_tx.commit()
+    slow.close()
+    second = portfolio_sensor(
+        dg.build_sensor_context(instance=instance, resources=resources, cursor=first.cursor)
+    )
+    assert [r.partition_key for r in second.run_requests] == ["slow"]
 
 
 def test_a_second_writer_of_a_portfolio_waits_then_fails_with_a_clear_message(warehouse: Warehouse) -> None:
