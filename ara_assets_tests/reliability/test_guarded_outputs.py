@@ -149,3 +149,50 @@ def test_an_override_row_written_around_the_import_is_refused_for_its_home_only(
     assert "NaN and infinities" in rejected["sap_building_parts[0].wall_u_value"]
     after = _stored(pipeline)
     assert after["plans"][1] >= 1  # type: ignore[index]
+
+
+def test_two_writers_of_one_portfolios_baseline_take_turns(pipeline: PipelineEnv) -> None:
+    import threading
+    import time
+
+    from ara_assets.resources.warehouse_locks import lock_portfolio
+
+    refs = dg.materialize(
+        [fuel_rates, carbon_factors], instance=pipeline.instance, resources=pipeline.resources()
+    )
+    assert refs.success
+    result = dg.materialize(
+        ALL,
+        selection=[epc_cache, effective_epc, property_baseline],
+        partition_key=PORTFOLIO,
+        instance=pipeline.instance,
+        resources=pipeline.resources(),
+    )
+    assert result.success
+    with pipeline.warehouse.unit_of_work() as uow:
+        record = uow.portfolios.by_name(PORTFOLIO)
+        assert record is not None
+        rows = BaselineRepository(uow.connection).for_portfolio(record.id)
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def writer() -> None:
+        try:
+            barrier.wait()
+            with pipeline.warehouse.unit_of_work() as uow:
+                lock_portfolio(uow.connection, PORTFOLIO)
+                # Both read the stored rows, delete them and write theirs: without the lock the second
+                # writer's insert collides with the first one's (the raw UniqueViolation of issue 11).
+                BaselineRepository(uow.connection).replace(record.id, rows, keep=[])
+                time.sleep(0.3)
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    with pipeline.warehouse.unit_of_work() as uow:
+        assert BaselineRepository(uow.connection).for_portfolio(record.id).height == rows.height
