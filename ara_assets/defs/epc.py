@@ -21,7 +21,7 @@ from ara_assets.invariants import Invariant
 from ara_assets.property.certificates import pick_current_certificates
 from ara_assets.property.effective import EFFECTIVE_EPC_SCHEMA, assemble_effective_epc, effective_input_keys
 from ara_assets.property.invariants import effective_epc_invariants
-from ara_assets.resources.epc_fetch import DEFAULT_CHUNK_HOMES, fetch_and_store
+from ara_assets.resources.epc_fetch import DEFAULT_CHUNK_HOMES, DEFAULT_CHUNK_SECONDS, fetch_and_store
 from ara_assets.resources.io_manager import PolarsParquetIOManager
 from ara_assets.resources.register_client import EpcRegisterClient, RegisterConfigError
 from ara_assets.resources.warehouse import WarehouseResource
@@ -34,6 +34,8 @@ class EpcCacheConfig(dg.Config):
     """Fetch every UPRN of the portfolio again, whatever its age in the cache."""
     chunk_homes: int = DEFAULT_CHUNK_HOMES
     """UPRNs fetched per committed chunk: a killed fetch keeps every chunk committed before it."""
+    chunk_seconds: float = DEFAULT_CHUNK_SECONDS
+    """A slow register shrinks the chunks so that a commit comes about this often."""
 
 
 def _progress_logger(context: dg.AssetExecutionContext, label: str) -> object:
@@ -91,6 +93,7 @@ def epc_cache(
             portfolio,
             stale,
             chunk_homes=config.chunk_homes,
+            chunk_seconds=config.chunk_seconds,
             progress=_progress_logger(context, "register fetch"),
         )
     except RegisterConfigError as exc:

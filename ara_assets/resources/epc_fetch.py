@@ -3,8 +3,9 @@
 - Per certificate: a document whose key columns do not validate (registration date, schema type,
   certificate number, UPRN) is not stored; its UPRN is recorded as an 'error' with the reason (so it is
   fetched again next run) and the UPRN's other documents and every other UPRN are stored as usual.
-- In chunks: every `chunk_homes` UPRNs are fetched, then committed in one transaction under the
-  portfolio's write lock. A killed or interrupted fetch keeps every committed chunk; the next run's TTL
+- In chunks: up to `chunk_homes` UPRNs are fetched, then committed in one transaction under the
+  portfolio's write lock; when the register is slow the next chunk shrinks so that a commit comes about
+  every `chunk_seconds`. A killed or interrupted fetch keeps every committed chunk; the next run's TTL
   check skips those UPRNs, so it resumes where the last one stopped.
 - A `RegisterConfigError` (a wrong register URL) or `RegisterAuthError` stops the fetch at once; chunks
   already committed stay.
@@ -13,6 +14,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -23,6 +25,7 @@ from ara_assets.resources.warehouse_locks import lock_portfolio
 from ara_assets.resources.warehouse_repositories import certificate_key_columns
 
 DEFAULT_CHUNK_HOMES = 200  # about 20 s of register traffic at 20 requests/s and ~2 requests per home
+DEFAULT_CHUNK_SECONDS = 60.0  # and at most about a minute of work lost when a slow fetch is killed
 
 
 class PortfolioFetcher(Protocol):
@@ -82,16 +85,22 @@ def fetch_and_store(
     uprns: Sequence[int],
     *,
     chunk_homes: int = DEFAULT_CHUNK_HOMES,
+    chunk_seconds: float = DEFAULT_CHUNK_SECONDS,
     progress: Callable[[int, int], None] | None = None,
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    timer: Callable[[], float] = time.monotonic,
 ) -> FetchOutcome:
     """Fetch `uprns` from the register and store them chunk by chunk (see the module docstring)."""
     if chunk_homes < 1:
         raise ValueError(f"fetch: field 'chunk_homes' value {chunk_homes!r} must be >= 1")
+    if not chunk_seconds > 0:
+        raise ValueError(f"fetch: field 'chunk_seconds' value {chunk_seconds!r} must be > 0")
     outcome = FetchOutcome(errors=[])
     total = len(uprns)
-    for start in range(0, total, chunk_homes):
-        chunk = list(uprns[start : start + chunk_homes])
+    start, size = 0, chunk_homes
+    while start < total:
+        chunk = list(uprns[start : start + size])
+        began = timer()
 
         def chunk_progress(done: int, _n: int, offset: int = start) -> None:
             if progress is not None:
@@ -112,4 +121,10 @@ def fetch_and_store(
         outcome.invalid_documents += refused
         outcome.chunks_committed += 1
         outcome.errors += [r["error"] for r in records if r["status"] == "error"]
+        start += len(chunk)
+        # A slow register (retries, Retry-After waits) shrinks the next chunk so that a commit still
+        # comes about every `chunk_seconds`; a fast one grows it back up to `chunk_homes`.
+        elapsed = timer() - began
+        if elapsed > 0:
+            size = max(1, min(chunk_homes, int(len(chunk) * chunk_seconds / elapsed)))
     return outcome

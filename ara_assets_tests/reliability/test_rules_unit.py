@@ -150,3 +150,51 @@ def test_lock_keys_are_stable_and_distinct() -> None:
     assert portfolio_lock_key("north") == portfolio_lock_key("north")
     assert portfolio_lock_key("north") != portfolio_lock_key("south")
     assert -(2**31) <= portfolio_lock_key("north") < 2**31
+
+
+class _SlowRegister:
+    """A fake register for the chunk-size rule only (the real one is exercised in test_fetch_faults.py)."""
+
+    def __init__(self, clock: list[float], seconds_per_home: float) -> None:
+        self.clock, self.seconds_per_home, self.chunks = clock, seconds_per_home, []
+
+    def fetch_portfolio(self, uprns, *, progress=None):  # noqa: ANN001, ANN201 - the protocol's shape
+        self.chunks.append(len(uprns))
+        self.clock[0] += self.seconds_per_home * len(uprns)
+        return [UprnFetch(u, "no_certificate") for u in uprns]
+
+
+class _NoDatabase:
+    """Stands in for the warehouse in the chunk-size rule test: records what would be committed."""
+
+    def __init__(self) -> None:
+        self.records = 0
+
+    def unit_of_work(self):  # noqa: ANN201
+        import contextlib
+        from types import SimpleNamespace
+
+        outer = self
+
+        @contextlib.contextmanager
+        def uow():  # noqa: ANN202
+            fetches = SimpleNamespace(
+                record=lambda rows: setattr(outer, "records", outer.records + len(rows))
+            )
+            yield SimpleNamespace(connection=None, fetches=fetches, certificates=None)
+
+        return uow()
+
+
+def test_a_slow_register_gets_smaller_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ara_assets.resources.epc_fetch as epc_fetch
+
+    monkeypatch.setattr(epc_fetch, "lock_portfolio", lambda conn, portfolio: None)
+    clock = [0.0]
+    register = _SlowRegister(clock, seconds_per_home=1.0)  # 1 s a home: 200 homes would take 200 s
+    db = _NoDatabase()
+    outcome = epc_fetch.fetch_and_store(
+        db, register, "north", list(range(1, 301)), chunk_homes=200, chunk_seconds=50, timer=lambda: clock[0]
+    )  # type: ignore[arg-type]
+    assert register.chunks[:3] == [200, 50, 50]
+    assert outcome.fetched == 300 and db.records == 300
