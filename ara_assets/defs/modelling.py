@@ -29,9 +29,10 @@ from ara_assets.defs.partitions import portfolios
 from ara_assets.modelling.allocation import AllocationError, allocate
 from ara_assets.modelling.candidates import CANDIDATE_SCHEMA, start_inputs
 from ara_assets.modelling.catalogue import options_of
+from ara_assets.modelling.funding import GRANT_SCHEMA, grants_after_end, load_funding_rules
+from ara_assets.modelling.outcomes import OUTCOME_SCHEMA, plan_outcomes
 from ara_assets.modelling.plans import (
     MEASURE_SCHEMA,
-    PHASE_SCHEMA,
     Plans,
     attribution_gaps,
     build_plans,
@@ -80,7 +81,22 @@ def _attributes(warehouse: WarehouseResource, portfolio: str) -> pl.DataFrame:
         "listed_building",
         "conservation_area",
         "property_value_gbp",
+        "tenure",
+        "on_gas_grid",
     )
+
+
+def _refused(property_baseline: pl.DataFrame, expansion_refused: dict[int, str]) -> pl.DataFrame:
+    """property_id, reason of every home without a scored start state (baseline or SAP-input expansion)."""
+    no_baseline = property_baseline.filter(pl.col("baseline_status") != "ok").select(
+        "property_id",
+        pl.coalesce(pl.col("baseline_reason"), pl.col("baseline_status")).alias("reason"),
+    )
+    expansion = pl.DataFrame(
+        {"property_id": list(expansion_refused), "reason": list(expansion_refused.values())},
+        schema={"property_id": pl.Int64, "reason": pl.String},
+    )
+    return pl.concat([no_baseline.cast({"property_id": pl.Int64}), expansion]).unique("property_id")
 
 
 @dg.asset(
@@ -192,8 +208,12 @@ def phase_plans(
     if record is None:
         raise dg.Failure(f"portfolio {portfolio!r} is not in the warehouse")
     rates, factors = _rates(fuel_rates, carbon_factors)
-    inputs, _, _ = _homes(effective_epc, property_baseline)
-    values = _attributes(warehouse, portfolio).select("home_id", "property_value_gbp")
+    inputs, _, expansion_refused = _homes(effective_epc, property_baseline)
+    attrs = _attributes(warehouse, portfolio)
+    values = attrs.select("home_id", "property_value_gbp")
+    refused = _refused(property_baseline, expansion_refused)
+    start_year = config.start_year or dt.date.today().year
+    all_grants: list[pl.DataFrame] = []
     cands = candidate_recommendations
     all_phases: list[pl.DataFrame] = []
     all_measures: list[pl.DataFrame] = []
@@ -210,20 +230,35 @@ def phase_plans(
             plans = build_plans(
                 inputs, packages, scenario, rates, factors, values=values, scenario_version=snap["version"]
             )
-            all_phases.append(plans.phases)
+            outcome = plan_outcomes(
+                plans,
+                mine,
+                scenario,
+                refused,
+                attrs,
+                start_year=start_year,
+                scenario_version=snap["version"],
+            )
+            all_phases.append(outcome.phases)
             all_measures.append(plans.measures)
+            all_grants.append(outcome.grants)
             if config.yearly_budget_gbp is not None:
-                run, meta = _allocate(plans, scenario, snap["version"], config)
+                run, meta = _allocate(
+                    Plans(outcome.phases, plans.measures, 0), outcome.grants, scenario, snap["version"], config
+                )
                 allocation_meta[scenario.name] = meta
                 if run is not None:
                     allocations.append(run)
-    phases = pl.concat(all_phases) if all_phases else pl.DataFrame(schema=PHASE_SCHEMA)
+    phases = pl.concat(all_phases) if all_phases else pl.DataFrame(schema=OUTCOME_SCHEMA)
+    grants = pl.concat(all_grants) if all_grants else pl.DataFrame(schema=GRANT_SCHEMA)
     measures = pl.concat(all_measures) if all_measures else pl.DataFrame(schema=MEASURE_SCHEMA)
     plans_all = Plans(phases, measures, 0)
     checks = _checks(plans_all, cands, scenarios)
     if all(c.passed for c in checks):
         with warehouse.warehouse().unit_of_work() as uow:
-            written = PlansRepository(uow.connection).replace(record.id, phases, measures, allocations)
+            written = PlansRepository(uow.connection).replace(
+                record.id, phases, measures, allocations, grants=grants
+            )
         context.log.info(f"plans written: {written}")
     else:
         context.log.error("plan checks failed: the warehouse keeps the previous plans")
@@ -252,21 +287,27 @@ def phase_plans(
 
 
 def _allocate(
-    plans: Plans, scenario: Scenario, version: int, config: PlansConfig
+    plans: Plans, grants: pl.DataFrame, scenario: Scenario, version: int, config: PlansConfig
 ) -> tuple[dict | None, dict[str, object]]:
-    """The HiGHS allocation of the per-home plans within the yearly budget (pooled per phase)."""
+    """The HiGHS allocation of the per-home plans within the yearly budget (pooled per phase).
+
+    The budget is the landlord's money: each home-phase costs its net cost (cost less grants)."""
     start = config.start_year or dt.date.today().year
     years = {i + 1: p.target_year for i, p in enumerate(scenario.phases)}
     budget = float(config.yearly_budget_gbp or 0.0)
     ok = plans.phases.filter(pl.col("score_error").is_null() & pl.col("property_id").is_not_null())
     frame = ok.select(
-        pl.col("property_id").cast(pl.String).alias("home_id"), "phase", "cost_gbp", "reaches_target"
+        pl.col("property_id").cast(pl.String).alias("home_id"),
+        "phase",
+        pl.coalesce("net_cost_gbp", "cost_gbp").clip(lower_bound=0.0).alias("cost_gbp"),
+        "reaches_target",
     )
     try:
         result = allocate(frame, dict.fromkeys(range(start, max(years.values()) + 1), budget), years, start)
     except AllocationError as exc:
         return None, {"error": str(exc)}
     selected = result.selected.with_columns(pl.col("home_id").cast(pl.Int64).alias("property_id"))
+    late = grants_after_end(selected, grants, load_funding_rules())
     meta = {
         "yearly_budget_gbp": budget,
         "start_year": start,
@@ -276,6 +317,9 @@ def _allocate(
         "status": result.status,
         "home_phases_selected": selected.height,
         "spend_by_year": {str(k): round(v, 2) for k, v in result.spend_by_year.items()},
+        # home-phases the allocation places after their grant scheme ends (the grant cannot be drawn)
+        "grants_after_scheme_end": late.height,
+        "grant_lost_after_scheme_end_gbp": round(float(late["grant_gbp"].sum()), 2) if late.height else 0.0,
     }
     run = {
         "scenario": scenario.name,
