@@ -46,12 +46,15 @@ def demo_attributes(p: SyntheticPortfolio) -> pl.DataFrame:
             pl.col("is_flat").last(),
         )
     )
-    home = pl.DataFrame({"home_index": np.arange(n)}).join(
-        latest.cast({"home_index": pl.Int64}), on="home_index", how="left"
-    ).sort("home_index")
+    home = (
+        pl.DataFrame({"home_index": np.arange(n)})
+        .join(latest.cast({"home_index": pl.Int64}), on="home_index", how="left")
+        .sort("home_index")
+    )
     u = rng.random((n, 5))
     tenure = np.select(
-        [u[:, 0] < 0.85, u[:, 0] < 0.93, u[:, 0] < 0.97], ["social_rent", "affordable_rent", "shared_ownership"],
+        [u[:, 0] < 0.85, u[:, 0] < 0.93, u[:, 0] < 0.97],
+        ["social_rent", "affordable_rent", "shared_ownership"],
         "leasehold",
     )
     age = home["age_index"].fill_null(5).to_numpy()

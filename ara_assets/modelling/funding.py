@@ -18,7 +18,7 @@ Rules (docs/adr/0013-funding-rules.md), all read from the data file, none coded 
   p drew. The `uplift_cap_gbp` applies instead when the package holds an `uplift_measure_types` measure (on
   the gas grid when `uplift_requires_gas_grid`), for at most `uplift_max_share_of_homes` of the homes the
   scheme funds: those with the largest extra grant keep the uplift.
-- `cost_cap` schemes (MEES) pay nothing: a home qualifies for an exemption when its band at the start is
+- `cost_cap` schemes (MEES) pay nothing and apply whatever the scenario names: a home qualifies for an exemption when its band at the start is
   one of `bands` and no phase reaches `target_band` with a net cost to date within `cap_gbp`.
 """
 
@@ -148,7 +148,9 @@ def validate_funding_rules(data: Any, source: str) -> FundingRules:
         where = ""
         if len(loc) >= 2 and loc[0] == "schemes" and isinstance(loc[1], int):
             schemes = data.get("schemes") if isinstance(data, dict) else None
-            name = schemes[loc[1]].get("scheme") if isinstance(schemes, list) and loc[1] < len(schemes) else None
+            name = (
+                schemes[loc[1]].get("scheme") if isinstance(schemes, list) and loc[1] < len(schemes) else None
+            )
             where = f"scheme={name!r}: "
             loc = loc[2:]
         msg = str(err["msg"]).removeprefix("Value error, ")
@@ -190,8 +192,9 @@ def phase_first_years(target_years: list[int], start_year: int) -> list[int]:
     return [start_year, *[y + 1 for y in target_years[:-1]]]
 
 
-def _tenure_groups(phases: pl.DataFrame, homes: pl.DataFrame | None, default: str | None,
-                   rules: FundingRules) -> pl.DataFrame:
+def _tenure_groups(
+    phases: pl.DataFrame, homes: pl.DataFrame | None, default: str | None, rules: FundingRules
+) -> pl.DataFrame:
     """home_id, tenure_group, on_gas_grid for every home of `phases`."""
     ids = phases.select("home_id").unique()
     if homes is None:
@@ -203,7 +206,9 @@ def _tenure_groups(phases: pl.DataFrame, homes: pl.DataFrame | None, default: st
         .cast(pl.Boolean)
         .alias("on_gas_grid"),
     )
-    unknown = homes.filter(pl.col("tenure").is_not_null() & ~pl.col("tenure").is_in(list(rules.tenure_groups)))
+    unknown = homes.filter(
+        pl.col("tenure").is_not_null() & ~pl.col("tenure").is_in(list(rules.tenure_groups))
+    )
     if unknown.height:
         raise FundingError(
             f"home_id={unknown['home_id'][0]!r}: field 'tenure' value {unknown['tenure'][0]!r} has no scheme "
@@ -234,7 +239,9 @@ def apply_funding(
     """
     if tenure is not None and tenure not in TENURE_GROUPS:
         raise FundingError(f"field 'tenure' value {tenure!r}: not one of {TENURE_GROUPS}")
-    schemes = [rules.get(n) for n in scheme_names]
+    # grants: those the scenario names; cost caps (MEES) are law, so every one applies by tenure
+    schemes = [rules.get(n) for n in scheme_names if rules.get(n).kind == "grant"]
+    schemes += [s for s in rules.schemes if s.kind == "cost_cap"]
     years = (
         phases.select("phase", "target_year").unique().sort("phase")["target_year"].to_list()
         if phases.height
@@ -244,8 +251,9 @@ def apply_funding(
     first_year = dict(zip(range(1, n_phases + 1), phase_first_years(years, start_year), strict=True))
     homes_t = _tenure_groups(phases, homes, tenure, rules)
     base = (
-        phases.select("home_id", "phase", "band_at_start", "cost_gbp", "band_after", "score_error",
-                      "cost_to_date_gbp")
+        phases.select(
+            "home_id", "phase", "band_at_start", "cost_gbp", "band_after", "score_error", "cost_to_date_gbp"
+        )
         .join(homes_t, on="home_id", how="left")
         .sort("home_id", "phase")
     )
@@ -300,7 +308,13 @@ def apply_funding(
         paid = paid + grant
         grant_parts.append(
             pl.DataFrame(
-                {"home_id": home, "phase": base["phase"], "scheme": s.scheme, "grant_gbp": grant, "uplift": uplift}
+                {
+                    "home_id": home,
+                    "phase": base["phase"],
+                    "scheme": s.scheme,
+                    "grant_gbp": grant,
+                    "uplift": uplift,
+                }
             ).filter(pl.col("grant_gbp") > 0)
         )
     cost = base["cost_gbp"].fill_null(0.0).to_numpy()
@@ -312,17 +326,25 @@ def apply_funding(
     out = phases.drop([c for c in FUNDING_SCHEMA if c in phases.columns]).join(
         funded, on=["home_id", "phase"], how="left"
     )
-    tags = phases.select("home_id", "scenario", "property_id").unique("home_id") if {
-        "scenario", "property_id"} <= set(phases.columns) else None
+    tags = (
+        phases.select("home_id", "scenario", "property_id").unique("home_id")
+        if {"scenario", "property_id"} <= set(phases.columns)
+        else None
+    )
     grants = (
-        pl.concat(grant_parts) if grant_parts else pl.DataFrame(schema={k: GRANT_SCHEMA[k] for k in
-                                                                        ("home_id", "phase", "scheme",
-                                                                         "grant_gbp", "uplift")})
+        pl.concat(grant_parts)
+        if grant_parts
+        else pl.DataFrame(
+            schema={k: GRANT_SCHEMA[k] for k in ("home_id", "phase", "scheme", "grant_gbp", "uplift")}
+        )
     )
     if tags is not None:
         grants = grants.join(tags, on="home_id", how="left")
     grants = grants.select(
-        [pl.col(c).cast(t) if c in grants.columns else pl.lit(None, t).alias(c) for c, t in GRANT_SCHEMA.items()]
+        [
+            pl.col(c).cast(t) if c in grants.columns else pl.lit(None, t).alias(c)
+            for c, t in GRANT_SCHEMA.items()
+        ]
     ).with_columns(pl.col("grant_gbp").round(2))
     return Funded(out, grants.sort("home_id", "phase", "scheme"))
 
@@ -336,15 +358,22 @@ def _capped_over_phases(home: np.ndarray, uncapped: np.ndarray, cap: float) -> n
     return np.maximum(capped - before, 0.0)
 
 
-def _mees(base: pl.DataFrame, s: Scheme, applies: np.ndarray, paid: np.ndarray,
-          exempt: pl.Series) -> pl.Series:
+def _mees(
+    base: pl.DataFrame, s: Scheme, applies: np.ndarray, paid: np.ndarray, exempt: pl.Series
+) -> pl.Series:
     """Exemption marks: the scheme applies and no phase reaches target_band within the cap (net cost)."""
     assert s.target_band is not None
     good = BANDS[: BANDS.index(s.target_band) + 1]
-    frame = base.select("home_id", "band_after", "cost_to_date_gbp").with_columns(
-        pl.Series("applies", applies),
-        pl.Series("paid", paid),
-    ).with_columns((pl.col("cost_to_date_gbp") - pl.col("paid").cum_sum().over("home_id")).alias("net_to_date"))
+    frame = (
+        base.select("home_id", "band_after", "cost_to_date_gbp")
+        .with_columns(
+            pl.Series("applies", applies),
+            pl.Series("paid", paid),
+        )
+        .with_columns(
+            (pl.col("cost_to_date_gbp") - pl.col("paid").cum_sum().over("home_id")).alias("net_to_date")
+        )
+    )
     ok = frame.group_by("home_id").agg(
         (pl.col("band_after").is_in(good) & (pl.col("net_to_date") <= s.cap_gbp + 1e-6)).any().alias("ok"),
         pl.col("applies").any(),
@@ -354,9 +383,10 @@ def _mees(base: pl.DataFrame, s: Scheme, applies: np.ndarray, paid: np.ndarray,
         pl.when(pl.col("applies")).then(~pl.col("ok")).otherwise(None).alias("mees_exemption")
     )["mees_exemption"]
     # a home under two cost-cap schemes keeps the first mark
-    return pl.DataFrame({"a": exempt, "b": new}).select(
-        pl.coalesce("a", "b").alias("mees_exemption")
-    )["mees_exemption"]
+    return pl.DataFrame({"a": exempt, "b": new}).select(pl.coalesce("a", "b").alias("mees_exemption"))[
+        "mees_exemption"
+    ]
+
 
 def funding_totals(grants: pl.DataFrame) -> dict[str, float]:
     """Grant per scheme (pounds), for summaries."""
@@ -370,6 +400,8 @@ def grants_after_end(selected: pl.DataFrame, grants: pl.DataFrame, rules: Fundin
     """Grant rows an allocation places in a year after their scheme ends (the landlord cannot draw them):
     selected (home_id, phase, year) joined to grants (home_id, phase, scheme, grant_gbp)."""
     ends = {s.scheme: s.ends.year for s in rules.schemes}
-    return selected.select("home_id", "phase", "year").join(
-        grants.select("home_id", "phase", "scheme", "grant_gbp"), on=["home_id", "phase"]
-    ).filter(pl.col("year") > pl.col("scheme").replace_strict(ends, return_dtype=pl.Int32))
+    return (
+        selected.select("home_id", "phase", "year")
+        .join(grants.select("home_id", "phase", "scheme", "grant_gbp"), on=["home_id", "phase"])
+        .filter(pl.col("year") > pl.col("scheme").replace_strict(ends, return_dtype=pl.Int32))
+    )

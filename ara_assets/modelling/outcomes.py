@@ -14,7 +14,13 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from ara_assets.modelling.funding import FUNDING_SCHEMA, GRANT_SCHEMA, FundingRules, apply_funding, load_funding_rules
+from ara_assets.modelling.funding import (
+    FUNDING_SCHEMA,
+    GRANT_SCHEMA,
+    FundingRules,
+    apply_funding,
+    load_funding_rules,
+)
 from ara_assets.modelling.plans import PHASE_SCHEMA, Plans
 from ara_assets.modelling.reasons import REASON_SCHEMA, explain_misses, not_modelled_rows
 from ara_assets.modelling.scenarios import Scenario
@@ -60,7 +66,10 @@ def plan_outcomes(
     extra = not_modelled_rows(missing, scenario, scenario_version)
     phases = pl.concat([funded.phases, extra], how="diagonal_relaxed") if extra.height else funded.phases
     phases = phases.select(
-        [pl.col(c).cast(t) if c in phases.columns else pl.lit(None, t).alias(c) for c, t in OUTCOME_SCHEMA.items()]
+        [
+            pl.col(c).cast(t) if c in phases.columns else pl.lit(None, t).alias(c)
+            for c, t in OUTCOME_SCHEMA.items()
+        ]
     ).sort("home_id", "phase")
     grants = funded.grants.with_columns(pl.lit(scenario.name).alias("scenario")).select(list(GRANT_SCHEMA))
     return Outcomes(phases, grants)

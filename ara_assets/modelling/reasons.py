@@ -64,6 +64,17 @@ def _unit(goal: Goal, value: float | None) -> str:
 def explain_misses(phases: pl.DataFrame, candidates: pl.DataFrame, scenario: Scenario) -> pl.DataFrame:
     """Add REASON_SCHEMA columns to one scenario's phase rows (null where the target is reached)."""
     parts: list[pl.DataFrame] = []
+    # a home counts only when every phase of its plan was scored: one unscored phase makes every phase of the
+    # home `not_modelled` (with the first error as its detail)
+    bad = phases.filter(pl.col("score_error").is_not_null() | pl.col("sap_before").is_null())
+    first_error = bad.sort("phase").group_by("home_id").agg(
+        pl.col("score_error").drop_nulls().first().alias("_home_error")
+    )
+    phases = phases.join(first_error, on="home_id", how="left").with_columns(
+        pl.when(pl.col("home_id").is_in(bad["home_id"].implode()))
+        .then(pl.coalesce("_home_error", pl.lit("the home's start state could not be scored")))
+        .alias("_home_error")
+    )
     start = phases.filter(pl.col("phase") == 1).select(
         "home_id",
         pl.col("co2_before_t").alias("_co2_0"),
@@ -110,7 +121,7 @@ def explain_misses(phases: pl.DataFrame, candidates: pl.DataFrame, scenario: Sce
         )
         # band goals are judged on the integer rating: SAP min_sap - 0.5 rounds up to the band
         reach_est = (best >= need - 0.5) if sign > 0 else (best <= need + 1e-9)
-        not_modelled = pl.col("score_error").is_not_null() | pl.col("sap_before").is_null()
+        not_modelled = pl.col("_home_error").is_not_null()
         reason = (
             pl.when(pl.col("reaches_target") & ~not_modelled)
             .then(None)
@@ -139,12 +150,12 @@ def explain_misses(phases: pl.DataFrame, candidates: pl.DataFrame, scenario: Sce
         detail = [
             _detail(goal, r)
             for r in rows.select(
-                "miss_reason", "score_error", "_need", after, "_best", "budget_gbp"
+                "miss_reason", "_home_error", "_need", after, "_best", "budget_gbp"
             ).iter_rows()
         ]
         parts.append(
             rows.with_columns(pl.Series("miss_detail", detail, dtype=pl.String)).drop(
-                "_co2_0", "_bill_0", "_est_gain", "_useful", "_best", "_need"
+                "_co2_0", "_bill_0", "_est_gain", "_useful", "_best", "_need", "_home_error"
             )
         )
     out = pl.concat(parts, how="vertical_relaxed") if parts else phases
@@ -171,7 +182,9 @@ def _detail(
     return f"best package reaches {_unit(goal, best)}; {target} needs {_unit(goal, need)}"
 
 
-def not_modelled_rows(refused: pl.DataFrame, scenario: Scenario, scenario_version: int | None) -> pl.DataFrame:
+def not_modelled_rows(
+    refused: pl.DataFrame, scenario: Scenario, scenario_version: int | None
+) -> pl.DataFrame:
     """Phase rows for homes the calculator or the source could not give a start state.
 
     refused: property_id, reason (why no baseline). Each phase row says `not_modelled`, with no package and
@@ -204,8 +217,11 @@ def not_modelled_rows(refused: pl.DataFrame, scenario: Scenario, scenario_versio
                     "grant_gbp": np.zeros(n),
                     "net_cost_gbp": np.zeros(n),
                 },
-                schema_overrides={"package": pl.List(pl.String), "budget_gbp": pl.Float64,
-                                  "scenario_version": pl.Int64},
+                schema_overrides={
+                    "package": pl.List(pl.String),
+                    "budget_gbp": pl.Float64,
+                    "scenario_version": pl.Int64,
+                },
             )
         )
     return pl.concat(parts) if parts else pl.DataFrame()

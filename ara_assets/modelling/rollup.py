@@ -80,7 +80,9 @@ def rollup(phases: pl.DataFrame) -> list[dict[str, Any]]:
                 pl.lit("not_modelled")
             ),
         ).alias("miss_reason"),
-        pl.coalesce("net_cost_gbp", pl.col("cost_gbp") - pl.col("grant_gbp").fill_null(0.0)).alias("net_cost_gbp"),
+        pl.coalesce("net_cost_gbp", pl.col("cost_gbp") - pl.col("grant_gbp").fill_null(0.0)).alias(
+            "net_cost_gbp"
+        ),
     )
     out: list[dict[str, Any]] = []
     for (name,), rows in frame.sort("scenario").group_by("scenario", maintain_order=True):
@@ -169,7 +171,10 @@ def with_grants(rolled: list[dict[str, Any]], grants: pl.DataFrame) -> list[dict
     for s in rolled:
         mine = grants.filter(pl.col("scenario") == s["scenario"]) if grants.height else grants
         by = (
-            {str(k): _r(v) for k, v in mine.group_by("scheme").agg(pl.col("grant_gbp").sum()).sort("scheme").iter_rows()}
+            {
+                str(k): _r(v)
+                for k, v in mine.group_by("scheme").agg(pl.col("grant_gbp").sum()).sort("scheme").iter_rows()
+            }
             if mine.height
             else {}
         )

@@ -16,6 +16,7 @@ import polars as pl
 from ara_assets.resources.warehouse import Warehouse
 from ara_assets.resources.warehouse_attributes import TENURES, PropertyAttributeRepository
 from ara_assets.resources.warehouse_imports import (
+    OPTIONAL_ATTRIBUTE_COLUMNS,
     ImportRejected,
     RowError,
     _collect,
@@ -24,17 +25,7 @@ from ara_assets.resources.warehouse_imports import (
     read_csv_strings,
 )
 
-ATTRIBUTE_CSV_COLUMNS = (
-    "uprn",
-    "tenure",
-    "listed_building",
-    "listed_grade",
-    "conservation_area",
-    "on_gas_grid",
-    "property_value_gbp",
-    "property_value_date",
-    "source",
-)
+ATTRIBUTE_CSV_COLUMNS = ("uprn", *OPTIONAL_ATTRIBUTE_COLUMNS)
 BOOLEAN_COLUMNS = ("listed_building", "conservation_area", "on_gas_grid")
 _TRUE = ("true", "yes", "y", "1")
 _FALSE = ("false", "no", "n", "0")
@@ -44,28 +35,53 @@ def check_attribute_frame(frame: pl.DataFrame) -> list[RowError]:
     """Problems of an attributes frame of trimmed strings (uprn + any of ATTRIBUTE_CSV_COLUMNS), row order."""
     checks: list[tuple[str, pl.Expr, str | pl.Expr]] = [*_uprn_checks()]
     if "uprn" in frame.columns:
-        checks.append(("uprn", pl.col("uprn").is_not_null() & pl.col("uprn").is_duplicated(), "duplicate UPRN"))
+        checks.append(
+            ("uprn", pl.col("uprn").is_not_null() & pl.col("uprn").is_duplicated(), "duplicate UPRN")
+        )
     for c in BOOLEAN_COLUMNS:
         if c in frame.columns:
             checks.append(
-                (c, pl.col(c).is_not_null() & ~pl.col(c).str.to_lowercase().is_in(_TRUE + _FALSE),
-                 "not true/false (or yes/no, 1/0)")
+                (
+                    c,
+                    pl.col(c).is_not_null() & ~pl.col(c).str.to_lowercase().is_in(_TRUE + _FALSE),
+                    "not true/false (or yes/no, 1/0)",
+                )
             )
     if "tenure" in frame.columns:
-        checks.append(("tenure", pl.col("tenure").is_not_null() & ~pl.col("tenure").is_in(TENURES),
-                       f"not one of {', '.join(TENURES)}"))
+        checks.append(
+            (
+                "tenure",
+                pl.col("tenure").is_not_null() & ~pl.col("tenure").is_in(TENURES),
+                f"not one of {', '.join(TENURES)}",
+            )
+        )
     if "listed_grade" in frame.columns:
-        checks.append(("listed_grade", pl.col("listed_grade").is_not_null()
-                       & ~pl.col("listed_grade").is_in(["I", "II*", "II", "A", "B", "C"]),
-                       "not a listing grade (I, II*, II, A, B, C)"))
+        checks.append(
+            (
+                "listed_grade",
+                pl.col("listed_grade").is_not_null()
+                & ~pl.col("listed_grade").is_in(["I", "II*", "II", "A", "B", "C"]),
+                "not a listing grade (I, II*, II, A, B, C)",
+            )
+        )
     if "property_value_gbp" in frame.columns:
         value = pl.col("property_value_gbp").str.replace_all(r"[£,]", "").cast(pl.Float64, strict=False)
-        checks.append(("property_value_gbp", pl.col("property_value_gbp").is_not_null()
-                       & (value.is_null() | (value <= 0)), "not a positive amount of pounds"))
+        checks.append(
+            (
+                "property_value_gbp",
+                pl.col("property_value_gbp").is_not_null() & (value.is_null() | (value <= 0)),
+                "not a positive amount of pounds",
+            )
+        )
     if "property_value_date" in frame.columns:
-        checks.append(("property_value_date", pl.col("property_value_date").is_not_null()
-                       & pl.col("property_value_date").str.to_date("%Y-%m-%d", strict=False).is_null(),
-                       "not a date (YYYY-MM-DD)"))
+        checks.append(
+            (
+                "property_value_date",
+                pl.col("property_value_date").is_not_null()
+                & pl.col("property_value_date").str.to_date("%Y-%m-%d", strict=False).is_null(),
+                "not a date (YYYY-MM-DD)",
+            )
+        )
     return _collect(frame, checks)
 
 
