@@ -17,6 +17,7 @@ import polars as pl
 from ara_assets.baseline.compute import compute_baseline, versions_tag
 from ara_assets.baseline.performance import BASELINE_SCHEMA, band_expr, input_keys, summarise
 from ara_assets.baseline.rates import factors_as_of, rates_as_of
+from ara_assets.defs.metadata import band_table, md_table, preview, standard
 from ara_assets.defs.partitions import portfolios
 from ara_assets.resources.scoring import ScoringEndpoint
 from ara_assets.resources.warehouse import WarehouseResource
@@ -39,9 +40,26 @@ def _version(frame: pl.DataFrame) -> int | None:
     kinds={"postgres", "polars"},
     automation_condition=dg.AutomationCondition.eager(),
     check_specs=[
-        dg.AssetCheckSpec("every_property_present", asset="property_baseline", blocking=True),
-        dg.AssetCheckSpec("sap_in_range_and_band_consistent", asset="property_baseline", blocking=True),
-        dg.AssetCheckSpec("energy_and_bills_non_negative", asset="property_baseline", blocking=True),
+        dg.AssetCheckSpec(
+            "every_property_present",
+            asset="property_baseline",
+            blocking=True,
+            description="Every property of the portfolio has exactly one baseline row (scored or with the "
+            "reason it is not).",
+        ),
+        dg.AssetCheckSpec(
+            "sap_in_range_and_band_consistent",
+            asset="property_baseline",
+            blocking=True,
+            description="Effective SAP ratings lie in 1-150 and each band matches its rating (SAP 10.2 "
+            "section 13).",
+        ),
+        dg.AssetCheckSpec(
+            "energy_and_bills_non_negative",
+            asset="property_baseline",
+            blocking=True,
+            description="Delivered energy, bills and carbon are never negative.",
+        ),
     ],
     description="Lodged and effective performance side by side (SAP, band, EI, CO2, primary energy), the "
     "rebaseline reason, and the energy block: delivered kWh per end use and fuel, bills at current fuel "
@@ -108,14 +126,15 @@ def property_baseline(
     yield dg.Output(
         baseline,
         metadata={
+            **standard(baseline),
             "properties": baseline.height,
             "recomputed": fresh.height,
             "unchanged": len(keep_ids),
             "rates_version": rates_version,
             "factors_version": factors_version,
-            "lodged_bands": dg.MetadataValue.json(summary["lodged_bands"]),
-            "effective_bands": dg.MetadataValue.json(summary["effective_bands"]),
-            "rebaselined": dg.MetadataValue.json(summary["rebaselined"]),
+            "bands": band_table({"lodged": summary["lodged_bands"], "effective": summary["effective_bands"]}),
+            "rebaselined": md_table(["reason", "homes"], list(summary["rebaselined"].items())),
+            "homes_needing_attention": preview(_attention(baseline)),
             "divergent": summary["divergent"],
             "calculation_failed": summary["calculation_failed"],
             "bill_errors": summary["bill_errors"],
@@ -124,6 +143,37 @@ def property_baseline(
         },
     )
     yield from checks
+
+
+def _attention(baseline: pl.DataFrame) -> pl.DataFrame:
+    """Homes an analyst should look at: no baseline, an unpriced bill, or a divergent rating."""
+    issue = (
+        pl.when(pl.col("baseline_status") != "ok")
+        .then(pl.lit("not modelled"))
+        .when(pl.col("bill_error").is_not_null())
+        .then(pl.lit("bill not priced"))
+        .when(pl.col("divergent"))
+        .then(pl.lit("divergent"))
+    )
+    reason = (
+        pl.when(pl.col("baseline_status") != "ok")
+        .then(pl.col("baseline_reason"))
+        .when(pl.col("bill_error").is_not_null())
+        .then(pl.col("bill_error"))
+        .otherwise(
+            pl.format(
+                "lodged SAP {} vs calculated {}",
+                pl.col("lodged_sap_rating").round(1),
+                pl.col("calculated_sap_rating").round(1),
+            )
+        )
+    )
+    return (
+        baseline.with_columns(issue.alias("issue"), reason.alias("reason"))
+        .filter(pl.col("issue").is_not_null())
+        .select("property_id", "uprn", "issue", "reason")
+        .sort("issue", "property_id")
+    )
 
 
 def _checks(baseline: pl.DataFrame, epc_cache: pl.DataFrame) -> list[dg.AssetCheckResult]:
@@ -141,20 +191,33 @@ def _checks(baseline: pl.DataFrame, epc_cache: pl.DataFrame) -> list[dg.AssetChe
         for c in _NON_NEGATIVE
         if c in baseline.columns and (baseline[c] < 0).any()
     }
+    present_ok = not missing and len(got) == len(set(got)) == len(expected)
+    n_missing = len(expected - set(got))
     return [
         dg.AssetCheckResult(
             check_name="every_property_present",
-            passed=not missing and len(got) == len(set(got)) == len(expected),
-            metadata={"expected": len(expected), "rows": len(got), "missing_sample": str(missing)},
+            passed=present_ok,
+            description="Every property has one baseline row."
+            if present_ok
+            else f"{n_missing} of {len(expected)} properties have no baseline row and "
+            f"{len(got) - len(set(got))} rows repeat a property (first missing: property {missing[:1]}).",
+            metadata={"expected": len(expected), "rows": len(got), "missing": n_missing},
         ),
         dg.AssetCheckResult(
             check_name="sap_in_range_and_band_consistent",
             passed=out_of_range == 0 and not band_mismatch,
-            metadata={"out_of_range": out_of_range, "band_mismatch_sample": str(band_mismatch[:10])},
+            description="Ratings in range and bands consistent."
+            if out_of_range == 0 and not band_mismatch
+            else f"{out_of_range} ratings outside 1-150 and {len(band_mismatch)} bands that do not match their "
+            "rating (the property_baseline table's effective_band / effective_sap_rating_int).",
+            metadata={"out_of_range": out_of_range, "band_mismatch": len(band_mismatch)},
         ),
         dg.AssetCheckResult(
             check_name="energy_and_bills_non_negative",
             passed=not negative,
-            metadata={"negative_columns": dg.MetadataValue.json(negative)},
+            description="No negative energy, bill or carbon."
+            if not negative
+            else "Negative values in " + ", ".join(f"{c} ({n} homes)" for c, n in negative.items()) + ".",
+            metadata={"negative_columns": md_table(["column", "homes"], list(negative.items()))},
         ),
     ]

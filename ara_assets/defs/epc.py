@@ -15,6 +15,7 @@ from typing import Any
 import dagster as dg
 import polars as pl
 
+from ara_assets.defs.metadata import md_table, preview, standard
 from ara_assets.defs.partitions import portfolios
 from ara_assets.property.certificates import pick_current_certificates
 from ara_assets.property.effective import EFFECTIVE_EPC_SCHEMA, assemble_effective_epc, effective_input_keys
@@ -49,7 +50,12 @@ def _progress_logger(context: dg.AssetExecutionContext, label: str) -> object:
     kinds={"postgres", "polars"},
     pool="epc_register",
     check_specs=[
-        dg.AssetCheckSpec("one_row_per_property", asset="epc_cache", blocking=True),
+        dg.AssetCheckSpec(
+            "one_row_per_property",
+            asset="epc_cache",
+            blocking=True,
+            description="One row per property of the portfolio: its current certificate or why it has none.",
+        ),
     ],
     description="Every certificate the register holds for each UPRN of the portfolio, cached in Postgres "
     "(refetched past a TTL; a failed refresh keeps what was cached), and one row per property with its "
@@ -117,6 +123,7 @@ def epc_cache(
     yield dg.Output(
         current,
         metadata={
+            **standard(current),
             "properties": current.height,
             "with_certificate": int(counts["with_certificate"] or 0),
             "without_certificate": current.height - int(counts["with_certificate"] or 0),
@@ -125,15 +132,19 @@ def epc_cache(
             "fetched_this_run": len(results),
             "fetch_errors_this_run": len(errors),
             "certificates_received_this_run": len(found_docs),
-            "reasons_without_certificate": dg.MetadataValue.json(
-                {r["reason"]: r["len"] for r in reasons.iter_rows(named=True)}
+            "reasons_without_certificate": md_table(
+                ["reason", "homes"], [(r["reason"], r["len"]) for r in reasons.iter_rows(named=True)]
             ),
         },
     )
     duplicates = current.height - current["property_id"].n_unique()
+    one_ok = duplicates == 0 and current.height == properties.height
     yield dg.AssetCheckResult(
         check_name="one_row_per_property",
-        passed=duplicates == 0 and current.height == properties.height,
+        passed=one_ok,
+        description="One row per property."
+        if one_ok
+        else f"{current.height} rows for {properties.height} properties, {duplicates} of them repeated.",
         metadata={"properties": properties.height, "rows": current.height, "duplicates": duplicates},
     )
 
@@ -143,8 +154,18 @@ def epc_cache(
     group_name="epc",
     kinds={"polars"},
     check_specs=[
-        dg.AssetCheckSpec("every_property_has_effective_epc_or_reason", asset="effective_epc", blocking=True),
-        dg.AssetCheckSpec("no_duplicate_properties", asset="effective_epc", blocking=True),
+        dg.AssetCheckSpec(
+            "every_property_has_effective_epc_or_reason",
+            asset="effective_epc",
+            blocking=True,
+            description="Every property has an effective EPC document, or the reason it has none.",
+        ),
+        dg.AssetCheckSpec(
+            "no_duplicate_properties",
+            asset="effective_epc",
+            blocking=True,
+            description="No property appears twice in the effective EPC.",
+        ),
     ],
     description="The EPC picture that modelling scores: site notes alone, or the lodged EPC with landlord "
     "overrides laid over it (the newer of survey and EPC wins), with provenance and a hash of the physical "
@@ -191,9 +212,21 @@ def effective_epc(
     yield dg.Output(
         effective,
         metadata={
+            **standard(effective.drop("document")),
             "properties": effective.height,
-            "by_source_path": dg.MetadataValue.json(
-                {r["source_path"]: r["len"] for r in by_source.iter_rows(named=True)}
+            "by_source_path": md_table(
+                ["source path", "homes"],
+                [(r["source_path"], r["len"]) for r in by_source.iter_rows(named=True)],
+            ),
+            "homes_needing_attention": preview(
+                effective.filter(pl.col("document").is_null() | (pl.col("overrides_rejected") > 0)).select(
+                    "property_id",
+                    pl.when(pl.col("document").is_null())
+                    .then(pl.lit("no effective EPC"))
+                    .otherwise(pl.lit("overrides rejected"))
+                    .alias("issue"),
+                    pl.coalesce("reason", pl.lit("see the effective_epc provenance column")).alias("reason"),
+                )
             ),
             "assembled": fresh.height,
             "unchanged": kept.height,
@@ -203,12 +236,22 @@ def effective_epc(
         },
     )
     missing_reason = effective.filter(pl.col("document").is_null() & pl.col("reason").is_null()).height
+    eff_ok = missing_reason == 0 and effective.height == epc_cache.height
     yield dg.AssetCheckResult(
         check_name="every_property_has_effective_epc_or_reason",
-        passed=missing_reason == 0 and effective.height == epc_cache.height,
+        passed=eff_ok,
+        description="Every property has an effective EPC or a reason."
+        if eff_ok
+        else f"{missing_reason} properties have neither a document nor a reason; {effective.height} rows for "
+        f"{epc_cache.height} properties.",
         metadata={"without_document_or_reason": missing_reason, "rows": effective.height},
     )
     duplicates = effective.height - effective["property_id"].n_unique()
     yield dg.AssetCheckResult(
-        check_name="no_duplicate_properties", passed=duplicates == 0, metadata={"duplicates": duplicates}
+        check_name="no_duplicate_properties",
+        passed=duplicates == 0,
+        description="No duplicates."
+        if duplicates == 0
+        else f"{duplicates} properties appear more than once.",
+        metadata={"duplicates": duplicates},
     )

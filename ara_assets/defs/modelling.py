@@ -25,6 +25,7 @@ import numpy as np
 import polars as pl
 
 from ara_assets.baseline.rates import factors_as_of, rates_as_of
+from ara_assets.defs.metadata import md_table, money, preview, rollup_table, standard
 from ara_assets.defs.partitions import portfolios
 from ara_assets.modelling.allocation import AllocationError, allocate
 from ara_assets.modelling.candidates import CANDIDATE_SCHEMA, start_inputs
@@ -39,7 +40,7 @@ from ara_assets.modelling.plans import (
     packages_from_candidates,
     run_scenario,
 )
-from ara_assets.modelling.rollup import rollup
+from ara_assets.modelling.rollup import rollup, with_grants
 from ara_assets.modelling.scenarios import Scenario
 from ara_assets.resources.warehouse import WarehouseResource
 from ara_assets.resources.warehouse_attributes import PropertyAttributeRepository
@@ -160,17 +161,23 @@ def candidate_recommendations(
     return dg.Output(
         out,
         metadata={
+            **standard(out.drop("scenario_snapshot")),
             "homes_modelled": inputs.height,
             "homes_refused": len(refused),
-            "scenario_versions": dg.MetadataValue.json({n: s["version"] for n, s in snapshots.items()}),
+            "scenario_versions": md_table(
+                ["scenario", "version"], [(n, s["version"]) for n, s in snapshots.items()]
+            ),
             "candidate_rows": out.height,
             "variants_scored": scored,
             "variants_per_second": round(scored / seconds, 1) if seconds > 0 else None,
-            "options_per_phase": dg.MetadataValue.json(
-                {
-                    f"{r['scenario']}/{r['phase']}": {"options": r["options"], "chosen": r["chosen"]}
-                    for r in per_phase.iter_rows(named=True)
-                }
+            "options_per_phase": md_table(
+                ["scenario", "phase", "options scored", "chosen"],
+                [
+                    (r["scenario"], r["phase"], r["options"], r["chosen"])
+                    for r in per_phase.sort("scenario", "phase").iter_rows(named=True)
+                ]
+                if per_phase.height
+                else [],
             ),
         },
     )
@@ -182,10 +189,32 @@ def candidate_recommendations(
     kinds={"postgres", "polars"},
     automation_condition=dg.AutomationCondition.eager(),
     check_specs=[
-        dg.AssetCheckSpec("no_plan_over_budget", asset="phase_plans", blocking=True),
-        dg.AssetCheckSpec("no_ineligible_measure", asset="phase_plans", blocking=True),
-        dg.AssetCheckSpec("no_phase_worse_on_its_goal", asset="phase_plans", blocking=True),
-        dg.AssetCheckSpec("attribution_sums_to_totals", asset="phase_plans", blocking=True),
+        dg.AssetCheckSpec(
+            "no_plan_over_budget",
+            asset="phase_plans",
+            blocking=True,
+            description="No phase costs more than its budget per home, and no plan more than the scenario's "
+            "budget per home.",
+        ),
+        dg.AssetCheckSpec(
+            "no_ineligible_measure",
+            asset="phase_plans",
+            blocking=True,
+            description="Every measure of a plan was an eligible candidate of its phase, and every heat pump "
+            "sits on fabric that meets the heat-pump standard.",
+        ),
+        dg.AssetCheckSpec(
+            "no_phase_worse_on_its_goal",
+            asset="phase_plans",
+            blocking=True,
+            description="No phase leaves a home worse on the phase's own goal metric than it started.",
+        ),
+        dg.AssetCheckSpec(
+            "attribution_sums_to_totals",
+            asset="phase_plans",
+            blocking=True,
+            description="Each phase's per-measure costs and effects add up to the phase totals.",
+        ),
     ],
     description="Per property and scenario, phase by phase: the optimised package (cheapest reaching the "
     "phase target within budget, else the largest gain), SAP, band, CO2, bills, cost to date and value "
@@ -244,7 +273,11 @@ def phase_plans(
             all_grants.append(outcome.grants)
             if config.yearly_budget_gbp is not None:
                 run, meta = _allocate(
-                    Plans(outcome.phases, plans.measures, 0), outcome.grants, scenario, snap["version"], config
+                    Plans(outcome.phases, plans.measures, 0),
+                    outcome.grants,
+                    scenario,
+                    snap["version"],
+                    config,
                 )
                 allocation_meta[scenario.name] = meta
                 if run is not None:
@@ -254,36 +287,90 @@ def phase_plans(
     measures = pl.concat(all_measures) if all_measures else pl.DataFrame(schema=MEASURE_SCHEMA)
     plans_all = Plans(phases, measures, 0)
     checks = _checks(plans_all, cands, scenarios)
+    report_path: str | None = None
     if all(c.passed for c in checks):
         with warehouse.warehouse().unit_of_work() as uow:
             written = PlansRepository(uow.connection).replace(
                 record.id, phases, measures, allocations, grants=grants
             )
         context.log.info(f"plans written: {written}")
+        report_path = _write_report(warehouse, portfolio, context)
     else:
         context.log.error("plan checks failed: the warehouse keeps the previous plans")
-    rolled = rollup(phases) if phases.height else []
+    rolled = with_grants(rollup(phases), grants) if phases.height else []
+    misses = phases.filter(pl.col("miss_reason").is_not_null()) if phases.height else phases
     yield dg.Output(
         phases,
         metadata={
+            **standard(phases),
             "homes": inputs.height,
-            "scenarios": dg.MetadataValue.json(
-                {
-                    n: int(phases.filter(pl.col("scenario") == n)["scenario_version"].max() or 0)
+            "plans_by_phase": rollup_table(rolled),
+            "scenario_versions": md_table(
+                ["scenario", "version"],
+                [
+                    (n, int(phases.filter(pl.col("scenario") == n)["scenario_version"].max() or 0))
                     for n in scenarios
-                }
+                ],
             ),
-            "rollup": dg.MetadataValue.json(rolled),
             "total_cost_gbp": round(float(phases["cost_gbp"].sum()), 2) if phases.height else 0.0,
-            "unreachable_homes": dg.MetadataValue.json(
-                {s["scenario"]: s["unreachable_homes"] for s in rolled}
+            "total_grant_gbp": round(float(phases["grant_gbp"].sum()), 2) if phases.height else 0.0,
+            "grants_by_scheme": md_table(
+                ["scenario", "scheme", "grant"],
+                [(s["scenario"], k, money(v)) for s in rolled for k, v in s["grant_by_scheme_gbp"].items()],
             ),
-            "allocation": dg.MetadataValue.json(
-                allocation_meta or {"note": "no yearly_budget_gbp configured"}
+            "homes_missing_a_target": sum(s["unreachable_count"] for s in rolled),
+            "homes_not_modelled": sum(s["not_modelled_count"] for s in rolled),
+            "home_phases_missing_target": preview(
+                misses.select("scenario", "property_id", "phase", "miss_reason", "miss_detail").sort(
+                    "scenario", "miss_reason", "property_id", "phase"
+                )
             ),
+            "where_to_look": "Every home's plan: `ara plan show PORTFOLIO --property ID`, "
+            "`ara export plans PORTFOLIO --format xlsx --out plans.xlsx`, or the plan_phases table.",
+            "report": dg.MetadataValue.path(report_path) if report_path else "not written (checks failed)",
+            "allocation": md_table(
+                [
+                    "scenario",
+                    *sorted({k for m in allocation_meta.values() for k in m if k != "spend_by_year"}),
+                ],
+                [
+                    (
+                        n,
+                        *[
+                            m.get(k)
+                            for k in sorted(
+                                {k for m in allocation_meta.values() for k in m if k != "spend_by_year"}
+                            )
+                        ],
+                    )
+                    for n, m in allocation_meta.items()
+                ],
+            )
+            if allocation_meta
+            else "no yearly_budget_gbp configured",
         },
     )
     yield from checks
+
+
+def _write_report(
+    warehouse: WarehouseResource, portfolio: str, context: dg.AssetExecutionContext
+) -> str | None:
+    """The portfolio report from what was just stored, under ARA_HOME/reports/; its path, or None."""
+    from ara_assets.report.html import render_report
+    from ara_assets.report.load import load_bundle
+    from ara_assets.settings import ara_home
+
+    try:
+        with warehouse.warehouse().unit_of_work() as uow:
+            bundle = load_bundle(uow.connection, portfolio)
+        path = ara_home() / "reports" / f"{portfolio}.html"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(render_report(bundle), encoding="utf-8")
+    except (OSError, LookupError) as exc:
+        context.log.warning(f"portfolio report not written: {exc}")
+        return None
+    return str(path)
 
 
 def _allocate(
@@ -374,33 +461,46 @@ def _checks(plans: Plans, cands: pl.DataFrame, scenarios: dict[str, Scenario]) -
         else pl.DataFrame()
     )
 
-    def sample(frame: pl.DataFrame) -> str:
-        return str(frame.select("home_id", "phase").head(10).rows()) if frame.height else "[]"
+    def first(frame: pl.DataFrame) -> str:
+        if not frame.height:
+            return ""
+        row = frame.row(0, named=True)
+        return f" (first: property {row['home_id']}, phase {row['phase']}; see the plan_phases table)"
 
     return [
         dg.AssetCheckResult(
             check_name="no_plan_over_budget",
             passed=over.height == 0 and over_total.height == 0,
-            metadata={
-                "over_phase_budget": over.height,
-                "over_scenario_budget": over_total.height,
-                "sample": sample(over),
-            },
+            description="Every plan within budget."
+            if over.height == 0 and over_total.height == 0
+            else f"{over.height} phases over their budget per home and {over_total.height} over the "
+            f"scenario's budget per home{first(over if over.height else over_total)}.",
+            metadata={"over_phase_budget": over.height, "over_scenario_budget": over_total.height},
         ),
         dg.AssetCheckResult(
             check_name="no_ineligible_measure",
             passed=ineligible.height == 0,
-            metadata={"ineligible_measures": ineligible.height, "sample": sample(ineligible)},
+            description="Every measure eligible."
+            if ineligible.height == 0
+            else f"{ineligible.height} measures were not eligible candidates of their phase, or are heat "
+            f"pumps on fabric below the standard{first(ineligible)}.",
+            metadata={"ineligible_measures": ineligible.height},
         ),
         dg.AssetCheckResult(
             check_name="no_phase_worse_on_its_goal",
             passed=worse.height == 0,
-            metadata={"worse_phases": worse.height, "sample": sample(worse)},
+            description="No phase worse on its goal."
+            if worse.height == 0
+            else f"{worse.height} phases leave the home worse on the phase's goal metric{first(worse)}.",
+            metadata={"worse_phases": worse.height},
         ),
         dg.AssetCheckResult(
             check_name="attribution_sums_to_totals",
             passed=gaps.height == 0,
-            metadata={"mismatched_phases": gaps.height, "sample": sample(gaps)},
+            description="Attribution adds up."
+            if gaps.height == 0
+            else f"{gaps.height} phases whose measures do not add up to the phase totals{first(gaps)}.",
+            metadata={"mismatched_phases": gaps.height},
         ),
     ]
 

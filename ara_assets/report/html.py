@@ -128,7 +128,7 @@ def _glance(bundle: PlanBundle) -> str:
         ("with a baseline", b.height - not_ok.height if b.height else 0),
         ("divergent", int(b["divergent"].sum() or 0) if b.height else 0),
         ("unpriced bills", int(b["bill_error"].is_not_null().sum()) if b.height else 0),
-        ("not modelled", not_ok.height),
+        ("without a baseline", not_ok.height),
     ]
     parts += [f'<div class="card"><b>{v:,}</b>{_esc(k)}</div>' for k, v in cards]
     parts.append("</div>")
@@ -370,8 +370,19 @@ def _unreachable(ph: pl.DataFrame, bundle: PlanBundle, s: dict[str, Any]) -> str
     return "\n".join(out)
 
 
+# Beyond this many homes the table is cut (a browser slows down; the export holds every home).
+MAX_TABLE_HOMES = 20_000
+
+
 def _homes_table(ph: pl.DataFrame, bundle: PlanBundle, key: str) -> str:
     n_phases = int(ph["phase"].max())
+    homes = ph["property_id"].n_unique()
+    cut = ""
+    if homes > MAX_TABLE_HOMES:
+        keep = ph["property_id"].unique().sort().head(MAX_TABLE_HOMES)
+        ph = ph.filter(pl.col("property_id").is_in(keep.implode()))
+        cut = (f'<p class="note">The first {MAX_TABLE_HOMES:,} of {homes:,} homes by id; '
+               "`ara export plans` writes them all.</p>")
     wide = (
         ph.group_by("property_id")
         .agg(
@@ -438,7 +449,7 @@ def _homes_table(ph: pl.DataFrame, bundle: PlanBundle, key: str) -> str:
         f'<input class="filter" id="filter-{key}" type="search" placeholder="Filter homes (address, band, '
         f'measure, reason)..."><div class="scroll"><table class="homes" data-filter="filter-{key}">'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
-        '<p class="note">Click a heading to sort.</p>'
+        '<p class="note">Click a heading to sort.</p>' + cut
     )
 
 
