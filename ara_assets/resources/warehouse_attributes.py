@@ -90,10 +90,9 @@ class PropertyAttributeRepository:
     def upsert_many(self, portfolio: str, frame: pl.DataFrame) -> int:
         """Insert or replace the attributes of the portfolio's homes named by `uprn`; return rows written.
 
-        Every UPRN must be a home of the portfolio, else nothing is written. A home already recorded keeps the
-        attributes the frame has no column for.
+        Every UPRN must be a home of the portfolio, else nothing is written. A home's row is replaced as a
+        whole: attributes the frame has no column for become "not known".
         """
-        present = [c for c in WRITABLE if c in frame.columns]
         cols = _check(frame)
         ids = dict(
             self._conn.execute(
@@ -114,7 +113,7 @@ class PropertyAttributeRepository:
             return 0
         names = ", ".join(WRITABLE)
         values = ", ".join(f":{c}" for c in WRITABLE)
-        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in present) or "property_id = EXCLUDED.property_id"
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in WRITABLE)
         self._conn.execute(
             sa.text(
                 f"INSERT INTO property_attributes (property_id, {names}) VALUES (:property_id, {values}) "
