@@ -1,4 +1,5 @@
-"""Load a portfolio's plans for the output commands; exit codes scripts can read (1 unknown, 2 no database)."""
+"""Load a portfolio's plans for the output commands; exit codes scripts can read (1 unknown portfolio,
+2 no database)."""
 
 from __future__ import annotations
 

@@ -208,8 +208,8 @@ def _checks(baseline: pl.DataFrame, epc_cache: pl.DataFrame) -> list[dg.AssetChe
             passed=out_of_range == 0 and not band_mismatch,
             description="Ratings in range and bands consistent."
             if out_of_range == 0 and not band_mismatch
-            else f"{out_of_range} ratings outside 1-150 and {len(band_mismatch)} bands that do not match their "
-            "rating (the property_baseline table's effective_band / effective_sap_rating_int).",
+            else f"{out_of_range} ratings outside 1-150 and {len(band_mismatch)} bands that do not match "
+            "their rating (the property_baseline table's effective_band / effective_sap_rating_int).",
             metadata={"out_of_range": out_of_range, "band_mismatch": len(band_mismatch)},
         ),
         dg.AssetCheckResult(

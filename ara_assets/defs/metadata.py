@@ -67,7 +67,8 @@ def rollup_table(rolled: list[dict[str, Any]]) -> dg.MetadataValue:
         for p in s["phases"]:
             m = p["missed_by_reason"]
             rows.append([
-                s["scenario"], f"{p['phase']}. {p['phase_name']}", f"{p['goal']} by {p['target_year']}", p["homes"],
+                s["scenario"], f"{p['phase']}. {p['phase_name']}", f"{p['goal']} by {p['target_year']}",
+                p["homes"],
                 p["homes_reaching_target"], money(p["total_cost_gbp"]), money(p["grant_gbp"]),
                 money(p["net_cost_gbp"]), m["not_modelled"], m["no_eligible_measure"], m["budget_limit"],
                 m["max_achievable_below_target"],

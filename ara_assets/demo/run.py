@@ -153,7 +153,8 @@ def run_demo(
         with _step(f"import {data_dir / 'portfolio.csv'} as portfolio '{portfolio}'"):
             summary = import_properties(warehouse, data_dir / "portfolio.csv", portfolio)
             say(f"    {summary}")
-        with _step(f"import what the landlord knows ({data_dir / 'attributes.csv'}: tenure, gas grid, value)"):
+        attrs_csv = data_dir / "attributes.csv"
+        with _step(f"import what the landlord knows ({attrs_csv}: tenure, gas grid, value)"):
             if not (data_dir / "attributes.csv").exists():
                 write_attributes(generate_portfolio(homes, seed), data_dir)
             recorded = import_attributes(warehouse, data_dir / "attributes.csv", portfolio)
@@ -327,9 +328,11 @@ def print_summary(result: DemoResult, say: Callable[[str], None] = _say) -> None
 
     say("Portfolio summary with the plans' roll-up (ara portfolio summary " + result.portfolio + "):")
     say(summary_text(result.summary))
-    say(f"The report: ara report {result.portfolio} --out report.html; one home: ara plan show "
+    say(
+        f"The report: ara report {result.portfolio} --out report.html; one home: ara plan show "
         f"{result.portfolio} --property ID; every plan: ara export plans {result.portfolio} --format xlsx "
-        "--out plans.xlsx")
+        "--out plans.xlsx"
+    )
     say("")
     say("Open the Dagster UI on the same instance (assets, the partition, runs, checks and sensors):")
     say(f"  export DAGSTER_HOME={home / 'dagster_home'} ARA_HOME={home}")

@@ -5,7 +5,7 @@
     funded.phases    # + grant_gbp, net_cost_gbp, mees_exemption (FUNDING_SCHEMA)
     funded.grants    # one row per (home, phase, scheme) with a grant (GRANT_SCHEMA)
 
-Rules (docs/adr/0013-funding-rules.md), all read from the data file, none coded per scheme:
+Rules (docs/adr/0012-funding-rules.md), all read from the data file, none coded per scheme:
 - A scheme funds a home when the home's tenure group is one of the scheme's `tenures` and its band at the
   scenario start is one of `bands`. `homes` gives each home's tenure (else the scenario's `tenure`).
 - A phase can use a scheme when the phase's first year is no later than the scheme's end year (the phase's
@@ -18,7 +18,8 @@ Rules (docs/adr/0013-funding-rules.md), all read from the data file, none coded 
   p drew. The `uplift_cap_gbp` applies instead when the package holds an `uplift_measure_types` measure (on
   the gas grid when `uplift_requires_gas_grid`), for at most `uplift_max_share_of_homes` of the homes the
   scheme funds: those with the largest extra grant keep the uplift.
-- `cost_cap` schemes (MEES) pay nothing and apply whatever the scenario names: a home qualifies for an exemption when its band at the start is
+- `cost_cap` schemes (MEES) pay nothing and apply whatever the scenario names: a home qualifies for an
+  exemption when its band at the start is
   one of `bands` and no phase reaches `target_band` with a net cost to date within `cap_gbp`.
 """
 
@@ -290,7 +291,8 @@ def apply_funding(
             if s.uplift_requires_gas_grid:
                 can &= joined["on_gas_grid"].to_numpy()
             lifted = _capped_over_phases(home, uncapped, s.uplift_cap_gbp)
-            # a home keeps the uplift on every phase once one phase qualifies; at most the share of funded homes
+            # a home keeps the uplift on every phase once one phase qualifies; at most the share of the
+            # homes the scheme funds
             frame = pl.DataFrame({"home_id": home, "can": can, "extra": lifted - standard, "std": standard})
             per_home = frame.group_by("home_id").agg(
                 pl.col("can").any(), pl.col("extra").sum(), (pl.col("std").sum() > 0).alias("funded")

@@ -67,8 +67,10 @@ def explain_misses(phases: pl.DataFrame, candidates: pl.DataFrame, scenario: Sce
     # a home counts only when every phase of its plan was scored: one unscored phase makes every phase of the
     # home `not_modelled` (with the first error as its detail)
     bad = phases.filter(pl.col("score_error").is_not_null() | pl.col("sap_before").is_null())
-    first_error = bad.sort("phase").group_by("home_id").agg(
-        pl.col("score_error").drop_nulls().first().alias("_home_error")
+    first_error = (
+        bad.sort("phase")
+        .group_by("home_id")
+        .agg(pl.col("score_error").drop_nulls().first().alias("_home_error"))
     )
     phases = phases.join(first_error, on="home_id", how="left").with_columns(
         pl.when(pl.col("home_id").is_in(bad["home_id"].implode()))

@@ -2,7 +2,8 @@
 
 Input: plan phase rows (`ara_assets.modelling.plans.PHASE_SCHEMA`, or the same columns read back from
 Postgres). Homes whose start state could not be scored (`score_error` on a phase) are counted as
-"not modelled", never as reaching a target; each phase counts its misses by reason (reasons.py). A home is *unreachable* when some phase of its plan does not
+"not modelled", never as reaching a target; each phase counts its misses by reason (reasons.py). A home
+is *unreachable* when some phase of its plan does not
 reach that phase's target within the budget.
 """
 

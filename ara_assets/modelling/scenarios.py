@@ -10,10 +10,11 @@ absent the scenario goal applies. Phase budgets are per home. Measure types not 
 `allowed_measure_types` cannot be installed in that phase; `excluded_measure_types` apply to every phase.
 
 Funding: `funding_schemes` names the grant schemes the plans may draw, `tenure` the portfolio's tenure where a
-home's own is not known; see docs/adr/0013-funding-rules.md.
+home's own is not known; see docs/adr/0012-funding-rules.md.
 
 Storage: the `scenarios.goal` column holds the goal plus the scenario-level fields the table has no column
-for (`excluded_measure_types`, `description`, `funding_schemes`, `tenure`); see docs/adr/0007-measure-catalogue-and-scenarios.md.
+for (`excluded_measure_types`, `description`, `funding_schemes`, `tenure`); see
+docs/adr/0007-measure-catalogue-and-scenarios.md.
 """
 
 from __future__ import annotations

@@ -18,7 +18,8 @@ Format = Literal["csv", "xlsx", "parquet"]
 
 PHASE_FIELDS = (
     "phase_name", "goal", "target_year", "band_before", "band_after", "sap_before", "sap_after",
-    "cost_gbp", "grant_gbp", "net_cost_gbp", "cost_to_date_gbp", "reaches_target", "miss_reason", "miss_detail",
+    "cost_gbp", "grant_gbp", "net_cost_gbp", "cost_to_date_gbp", "reaches_target", "miss_reason",
+    "miss_detail",
     "co2_before_t", "co2_after_t", "bill_before_gbp", "bill_after_gbp", "value_uplift_gbp", "mees_exemption",
 )  # fmt: skip
 MEASURE_FIELDS = ("install_order", "measure_type", "option_id", "quantity", "cost_gbp", "delta_sap",

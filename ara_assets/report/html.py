@@ -1,5 +1,6 @@
 """The portfolio report: one self-contained HTML file (styles, scripts and the plotting library inlined; no
-external reference), so it opens offline and can be emailed. Charts are plotly figures (docs/adr/0014).
+external reference), so it opens offline and can be emailed. Charts are plotly figures
+(docs/adr/0013-portfolio-report.md).
 
     html = render_report(bundle, scenario=None)      # every scenario when None
     Path("r.html").write_text(html, encoding="utf-8")
@@ -42,7 +43,8 @@ h3{margin-top:1.8rem}
 table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0}
 th,td{border:1px solid #d0d7de;padding:.25rem .5rem;text-align:left}
 th{background:#f3f5f7}td.n{text-align:right;font-variant-numeric:tabular-nums}
-.cards{display:flex;flex-wrap:wrap;gap:.8rem}.card{border:1px solid #d0d7de;border-radius:6px;padding:.6rem 1rem;
+.cards{display:flex;flex-wrap:wrap;gap:.8rem}
+.card{border:1px solid #d0d7de;border-radius:6px;padding:.6rem 1rem;
 min-width:9rem}.card b{display:block;font-size:1.4rem}
 .chart{min-height:380px}.note{color:#57606a;font-size:.85rem}
 table.homes th{cursor:pointer;position:sticky;top:0}table.homes th.sorted-asc::after{content:" \\25B2"}
@@ -99,7 +101,7 @@ def _html_table(headers: list[str], rows: list[list[Any]], numeric: set[int] | N
 
 
 class _Charts:
-    """Collects figures as divs; each is drawn by an inline script once plotly.js (inlined once) has loaded."""
+    """Collects figures as divs; each is drawn by an inline script after plotly.js (inlined once)."""
 
     def __init__(self) -> None:
         self.count = 0
@@ -381,8 +383,10 @@ def _homes_table(ph: pl.DataFrame, bundle: PlanBundle, key: str) -> str:
     if homes > MAX_TABLE_HOMES:
         keep = ph["property_id"].unique().sort().head(MAX_TABLE_HOMES)
         ph = ph.filter(pl.col("property_id").is_in(keep.implode()))
-        cut = (f'<p class="note">The first {MAX_TABLE_HOMES:,} of {homes:,} homes by id; '
-               "`ara export plans` writes them all.</p>")
+        cut = (
+            f'<p class="note">The first {MAX_TABLE_HOMES:,} of {homes:,} homes by id; '
+            "`ara export plans` writes them all.</p>"
+        )
     wide = (
         ph.group_by("property_id")
         .agg(
@@ -391,7 +395,10 @@ def _homes_table(ph: pl.DataFrame, bundle: PlanBundle, key: str) -> str:
                 pl.col("band_after").filter(pl.col("phase") == p).first().alias(f"band_p{p}")
                 for p in range(1, n_phases + 1)
             ],
-            pl.col("package").sort_by("phase").list.explode(keep_nulls=False, empty_as_null=False).alias("package"),
+            pl.col("package")
+            .sort_by("phase")
+            .list.explode(keep_nulls=False, empty_as_null=False)
+            .alias("package"),
             pl.col("cost_gbp").sum(),
             pl.col("grant_gbp").fill_null(0.0).sum(),
             pl.col("net_cost_gbp").fill_null(0.0).sum(),

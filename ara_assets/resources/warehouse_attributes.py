@@ -128,7 +128,8 @@ class PropertyAttributeRepository:
         result = self._conn.execute(
             sa.text(
                 "SELECT p.id AS property_id, p.uprn, a.listed_building, a.listed_grade, a.conservation_area, "
-                "a.property_value_gbp, a.property_value_date, a.tenure, a.on_gas_grid, a.source FROM properties p "
+                "a.property_value_gbp, a.property_value_date, a.tenure, a.on_gas_grid, a.source "
+                "FROM properties p "
                 "JOIN portfolios f ON f.id = p.portfolio_id "
                 "LEFT JOIN property_attributes a ON a.property_id = p.id WHERE f.name = :name ORDER BY p.uprn"
             ),

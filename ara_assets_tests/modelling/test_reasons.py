@@ -11,14 +11,18 @@ SCENARIO = Scenario.model_validate(
     {
         "name": "s",
         "goal": {"kind": "band", "target_band": "C"},
-        "phases": [{"name": "fabric", "target_year": 2030, "budget_gbp": 5000, "allowed_measure_types": ["fabric"]}],
+        "phases": [
+            {"name": "fabric", "target_year": 2030, "budget_gbp": 5000, "allowed_measure_types": ["fabric"]}
+        ],
     }
 )
 
 
-def _phase(home: str, sap_before: float | None, sap_after: float | None, reaches: bool,
-           error: str | None = None) -> dict:
-    return {"home_id": home, "phase": 1, "budget_gbp": 5000.0, "reaches_target": reaches, "sap_before": sap_before,
+def _phase(
+    home: str, sap_before: float | None, sap_after: float | None, reaches: bool, error: str | None = None
+) -> dict:
+    return {"home_id": home, "phase": 1, "budget_gbp": 5000.0, "reaches_target": reaches,
+            "sap_before": sap_before,
             "sap_after": sap_after, "co2_before_t": 3.0, "co2_after_t": 3.0, "bill_before_gbp": 1000.0,
             "bill_after_gbp": 1000.0, "score_error": error}  # fmt: skip
 

@@ -18,7 +18,9 @@ CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/ch
 
 def external_references(html: str) -> list[str]:
     """Tags and CSS that would fetch something from elsewhere."""
-    found = re.findall(r"<(?:script|img|link|iframe|source|video|audio)\b[^>]*\b(?:src|href)=[\"']?[^\"'\s>]+", html)
+    found = re.findall(
+        r"<(?:script|img|link|iframe|source|video|audio)\b[^>]*\b(?:src|href)=[\"']?[^\"'\s>]+", html
+    )
     found += re.findall(r"url\(\s*['\"]?(?:https?:)?//[^)]*\)", html)
     found += re.findall(r"@import[^;]+;", html)
     return found
