@@ -18,7 +18,7 @@ metadata (name -> version); `phase_plans` plans with that pinned snapshot, never
 import datetime as dt
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import dagster as dg
 import numpy as np
@@ -30,7 +30,14 @@ from ara_assets.defs.partitions import portfolios
 from ara_assets.modelling.allocation import AllocationError, allocate
 from ara_assets.modelling.candidates import CANDIDATE_SCHEMA, start_inputs
 from ara_assets.modelling.catalogue import options_of
-from ara_assets.modelling.funding import GRANT_SCHEMA, grants_after_end, load_funding_rules
+from ara_assets.modelling.funding import (
+    GRANT_SCHEMA,
+    grants_after_end,
+    load_funding_rules,
+    net_cost_price,
+    phase_first_years,
+)
+from ara_assets.modelling.optimiser import Price
 from ara_assets.modelling.outcomes import OUTCOME_SCHEMA, plan_outcomes
 from ara_assets.modelling.plans import (
     MEASURE_SCHEMA,
@@ -87,6 +94,26 @@ def _attributes(warehouse: WarehouseResource, portfolio: str) -> pl.DataFrame:
     )
 
 
+def _net_cost_pricing(
+    scenario: Scenario, attrs: pl.DataFrame, property_baseline: pl.DataFrame
+) -> Callable[[int], Price | None] | None:
+    """Objective `net_cost`: phase index -> the optimiser's price (cost less the grants a package draws)."""
+    if scenario.objective != "net_cost":
+        return None
+    rules = load_funding_rules()
+    homes = attrs.select("home_id", "tenure", "on_gas_grid").join(
+        property_baseline.select(
+            pl.col("property_id").cast(pl.String).alias("home_id"),
+            pl.col("effective_band").alias("band_at_start"),
+        ),
+        on="home_id",
+        how="left",
+    )
+    firsts = phase_first_years([p.target_year for p in scenario.phases], dt.date.today().year)
+    schemes = list(scenario.funding_schemes)
+    return lambda i: net_cost_price(schemes, homes, scenario.tenure, rules, phase_first_year=firsts[i])
+
+
 def _refused(property_baseline: pl.DataFrame, expansion_refused: dict[int, str]) -> pl.DataFrame:
     """property_id, reason of every home without a scored start state (baseline or SAP-input expansion)."""
     no_baseline = property_baseline.filter(pl.col("baseline_status") != "ok").select(
@@ -140,7 +167,14 @@ def candidate_recommendations(
     for snap in snapshots.values():
         scenario = Scenario.from_spec(snap)
         run = run_scenario(
-            inputs, features, scenario, rates, factors, scenario_version=snap["version"], top_k=config.top_k
+            inputs,
+            features,
+            scenario,
+            rates,
+            factors,
+            scenario_version=snap["version"],
+            top_k=config.top_k,
+            price_for_phase=_net_cost_pricing(scenario, attrs, property_baseline),
         )
         scored += run.variants_scored
         parts.append(

@@ -26,6 +26,7 @@ Rules (docs/adr/0012-funding-rules.md), all read from the data file, none coded 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -407,3 +408,66 @@ def grants_after_end(selected: pl.DataFrame, grants: pl.DataFrame, rules: Fundin
         .join(grants.select("home_id", "phase", "scheme", "grant_gbp"), on=["home_id", "phase"])
         .filter(pl.col("year") > pl.col("scheme").replace_strict(ends, return_dtype=pl.Int32))
     )
+
+
+def net_cost_price(
+    scheme_names: list[str],
+    homes: pl.DataFrame,
+    tenure: str | None,
+    rules: FundingRules,
+    *,
+    phase_first_year: int,
+) -> Callable[[pl.DataFrame], pl.DataFrame] | None:
+    """The optimiser's price of a package under objective `net_cost`: its cost less the grants it would
+    draw in a phase starting in `phase_first_year` (None when no scheme is open then).
+
+    homes: home_id, band_at_start, and optionally tenure and on_gas_grid. An estimate per package: each
+    scheme's cap applies to the package alone (not what earlier phases drew) and the uplift's share of
+    homes is not enforced here (apply_funding does both on the chosen plans).
+    """
+    schemes = [
+        s
+        for s in (rules.get(n) for n in scheme_names)
+        if s.kind == "grant" and phase_first_year <= s.ends.year
+    ]
+    if not schemes:
+        return None
+    groups = _tenure_groups(homes.select("home_id"), homes, tenure, rules).join(
+        homes.select(pl.col("home_id").cast(pl.String), "band_at_start"), on="home_id", how="left"
+    )
+
+    def price(items: pl.DataFrame) -> pl.DataFrame:
+        per = items.join(groups, on="home_id", how="left")
+        v = (
+            per.group_by("v")
+            .agg(
+                pl.col("cost_gbp").sum().alias("cost"),
+                pl.col("tenure_group").first(),
+                pl.col("band_at_start").first(),
+                pl.col("on_gas_grid").first(),
+            )
+            .sort("v")
+        )
+        paid = np.zeros(v.height)
+        for s in schemes:
+            mine = (
+                per if s.measure_types is None else per.filter(pl.col("measure_type").is_in(s.measure_types))
+            )
+            agg = mine.group_by("v").agg(
+                pl.col("cost_gbp").sum().alias("eligible"),
+                pl.col("measure_type").is_in(s.uplift_measure_types or []).any().alias("lift"),
+            )
+            j = v.select("v", "tenure_group", "band_at_start", "on_gas_grid").join(agg, on="v", how="left")
+            ok = (
+                j["tenure_group"].is_in(s.tenures).fill_null(False)
+                & j["band_at_start"].is_in(s.bands).fill_null(False)
+            ).to_numpy()
+            eligible = np.maximum(j["eligible"].fill_null(0.0).to_numpy() - paid, 0.0)
+            lift = j["lift"].fill_null(False).to_numpy()
+            if s.uplift_requires_gas_grid:
+                lift &= j["on_gas_grid"].fill_null(False).to_numpy()
+            cap = np.where(lift & (s.uplift_cap_gbp is not None), s.uplift_cap_gbp or s.cap_gbp, s.cap_gbp)
+            paid = paid + np.where(ok, np.minimum(s.co_funding.max_grant(eligible), cap), 0.0)
+        return pl.DataFrame({"v": v["v"], "price_gbp": v["cost"].to_numpy() - paid})
+
+    return price

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 import yaml
@@ -124,3 +125,53 @@ def test_grants_placed_after_the_scheme_end_are_reported() -> None:
     selected = pl.DataFrame({"home_id": ["1", "2"], "phase": [1, 1], "year": [2027, 2029]})
     late = grants_after_end(selected, grants, rules)
     assert late["home_id"].to_list() == ["2"]
+
+
+def test_net_cost_price_takes_off_the_grants_a_package_draws() -> None:
+    from ara_assets.modelling.funding import net_cost_price
+
+    rules = load_funding_rules()
+    homes = pl.DataFrame(
+        {"home_id": ["a", "b"], "band_at_start": ["D", "D"], "tenure": ["market_rent", None]}
+    )
+    price = net_cost_price(["boiler_upgrade_scheme"], homes, "social", rules, phase_first_year=2026)
+    assert price is not None
+    items = pl.DataFrame(
+        {"v": [0, 0, 1], "home_id": ["a", "a", "b"],
+         "measure_type": ["air_source_heat_pump", "loft_insulation", "air_source_heat_pump"],
+         "cost_gbp": [12000.0, 800.0, 12000.0]}
+    )  # fmt: skip
+    got = dict(price(items).iter_rows())
+    # home a is privately rented: the scheme pays £7,500 of the heat pump; home b is social (scenario tenure)
+    assert got == {0: 12800.0 - 7500.0, 1: 12000.0}
+    # a phase that starts after the scheme ends has no grant to rank by
+    assert net_cost_price(["boiler_upgrade_scheme"], homes, None, rules, phase_first_year=2031) is None
+
+
+def test_the_optimiser_ranks_reaching_packages_by_the_price_it_is_given() -> None:
+    from ara_assets.modelling.optimiser import _choose
+
+    evaluated = pl.DataFrame(
+        {"h": [0, 0], "package": [["loft_270mm"], ["ashp_existing_emitters"]],
+         "cost_gbp": [9000.0, 12000.0], "gain": [10.0, 12.0], "reach": [True, True], "score_error": [None, None]},
+        schema_overrides={"score_error": pl.String},
+    )  # fmt: skip
+    budget = np.array([20000.0])
+    assert _choose(evaluated, budget)["package"][0].to_list() == ["loft_270mm"]
+
+    def grant_on_heat_pumps(items: pl.DataFrame) -> pl.DataFrame:
+        hp = pl.col("measure_type") == "air_source_heat_pump"
+        return items.group_by("v").agg(
+            (pl.col("cost_gbp").sum() - pl.when(hp).then(7500.0).otherwise(0.0).sum()).alias("price_gbp")
+        )
+
+    options = pl.DataFrame(
+        {
+            "h": [0, 0],
+            "option_id": ["loft_270mm", "ashp_existing_emitters"],
+            "cost_gbp": [9000.0, 12000.0],
+        }
+    )
+    chosen = _choose(evaluated, budget, grant_on_heat_pumps, pl.Series(["0"]), options)
+    assert chosen["package"][0].to_list() == ["ashp_existing_emitters"]
+    assert chosen["cost_gbp"][0] == 12000.0  # the capital cost is kept; only the ranking changed

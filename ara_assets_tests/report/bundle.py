@@ -21,7 +21,7 @@ def bundle() -> PlanBundle:
     base = {"scenario": "s", "scenario_version": 1, "target_year": 2030, "goal_kind": "band",
             "goal": "band C or better", "budget_gbp": 10000.0}  # fmt: skip
     phases = [
-        {**base, "property_id": 1, "phase": 1, "phase_name": "fabric", "package": ["loft_insulation_270"],
+        {**base, "property_id": 1, "phase": 1, "phase_name": "fabric", "package": ["loft_270mm"],
          "cost_gbp": 900.0, "cost_to_date_gbp": 900.0, "grant_gbp": 600.0, "net_cost_gbp": 300.0,
          "reaches_target": True, "sap_before": 64.0, "sap_after": 70.0, "band_before": "D", "band_after": "C",
          "co2_before_t": 3.0, "co2_after_t": 2.5, "bill_before_gbp": 1500.0, "bill_after_gbp": 1350.0},
@@ -48,7 +48,7 @@ def bundle() -> PlanBundle:
     ]  # fmt: skip
     measures = [
         {"scenario": "s", "property_id": 1, "phase": 1, "install_order": 1,
-         "option_id": "loft_insulation_270",
+         "option_id": "loft_270mm",
          "measure_type": "loft_insulation", "cost_gbp": 900.0, "delta_sap": 6.0, "delta_co2_t": -0.5,
          "delta_bill_gbp": -150.0},
         {"scenario": "s", "property_id": 2, "phase": 1, "install_order": 1, "option_id": "cavity_wall_fill",
