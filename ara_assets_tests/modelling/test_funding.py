@@ -153,7 +153,8 @@ def test_the_optimiser_ranks_reaching_packages_by_the_price_it_is_given() -> Non
 
     evaluated = pl.DataFrame(
         {"h": [0, 0], "package": [["loft_270mm"], ["ashp_existing_emitters"]],
-         "cost_gbp": [9000.0, 12000.0], "gain": [10.0, 12.0], "reach": [True, True], "score_error": [None, None]},
+         "cost_gbp": [9000.0, 12000.0], "gain": [10.0, 12.0], "reach": [True, True],
+         "score_error": [None, None]},
         schema_overrides={"score_error": pl.String},
     )  # fmt: skip
     budget = np.array([20000.0])

@@ -18,7 +18,7 @@ def test_rows_are_home_phases_then_their_measures() -> None:
     assert rows.filter(pl.col("row") == "measure").height == 2
     first = rows.filter(pl.col("property_id") == 1).head(2)
     assert first["row"].to_list() == ["phase", "measure"]
-    assert first["package"][0] == "loft_insulation_270" and first["measure_cost_gbp"][1] == 900.0
+    assert first["package"][0] == "loft_270mm" and first["measure_cost_gbp"][1] == 900.0
 
 
 def test_csv_parquet_and_xlsx(tmp_path: Path) -> None:
