@@ -176,3 +176,23 @@ def test_the_optimiser_ranks_reaching_packages_by_the_price_it_is_given() -> Non
     chosen = _choose(evaluated, budget, grant_on_heat_pumps, pl.Series(["0"]), options)
     assert chosen["package"][0].to_list() == ["ashp_existing_emitters"]
     assert chosen["cost_gbp"][0] == 12000.0  # the capital cost is kept; only the ranking changed
+
+
+def test_a_scenario_names_its_schemes_tenure_and_objective() -> None:
+    from ara_assets.modelling.scenarios import Scenario, ScenarioError, validate_scenario
+
+    spec = {
+        "name": "s",
+        "goal": {"kind": "band", "target_band": "C"},
+        "phases": [{"name": "p", "target_year": 2030, "allowed_measure_types": ["fabric"]}],
+        "funding_schemes": ["whshf_wave3"],
+        "tenure": "social",
+        "objective": "net_cost",
+    }
+    scenario = validate_scenario(spec, "s.yaml")
+    again = Scenario.from_spec(scenario.to_spec())
+    assert (again.funding_schemes, again.tenure, again.objective) == (["whshf_wave3"], "social", "net_cost")
+    with pytest.raises(ScenarioError, match="'funding_schemes'.*'lottery'"):
+        validate_scenario({**spec, "funding_schemes": ["lottery"]}, "s.yaml")
+    with pytest.raises(ScenarioError, match="'net_cost': needs funding_schemes"):
+        validate_scenario({**spec, "funding_schemes": []}, "s.yaml")
