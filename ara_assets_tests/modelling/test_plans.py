@@ -177,7 +177,13 @@ def test_net_cost_objective_plans_and_funds(homes, prices) -> None:
     plans = build_plans(homes, packages_from_candidates(run.candidates, homes, 2), scenario, *prices)
     assert (plans.phases["cost_gbp"] <= plans.phases["budget_gbp"] + 0.01).all()
     funded = apply_funding(
-        plans.phases, plans.measures, None, ["boiler_upgrade_scheme"], "owner_occupied", rules, start_year=2026
+        plans.phases,
+        plans.measures,
+        None,
+        ["boiler_upgrade_scheme"],
+        "owner_occupied",
+        rules,
+        start_year=2026,
     )
     # phase 2 starts in 2031, after the scheme: no grant there
     assert funded.phases.filter(pl.col("phase") == 2)["grant_gbp"].sum() == 0.0
