@@ -10,8 +10,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
-from rich.console import Console
+from rich.console import Console, Group
 from rich.table import Table
+from rich.text import Text
 
 from ara_assets.modelling.reasons import MISS_REASONS
 
@@ -33,16 +34,17 @@ def _num(x: Any, digits: int = 1) -> str:
 
 def table(
     title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence[int] = ()
-) -> Table:
-    t = Table(title=title, title_justify="left", title_style="bold", show_lines=False)
+) -> Group:
+    """A heading (on its own line, never wrapped to the table's width) over a table."""
+    t = Table(show_lines=False)
     for i, h in enumerate(headers):
         t.add_column(h, justify="right" if i in right else "left")
     for r in rows:
         t.add_row(*["" if v is None else str(v) for v in r])
-    return t
+    return Group(Text(title, style="bold"), t)
 
 
-def render(*items: Table | str, width: int = 120) -> str:
+def render(*items: Group | str, width: int = 150) -> str:
     console = Console(record=True, width=width, color_system=None, force_terminal=False)
     with console.capture() as cap:
         for item in items:
@@ -53,7 +55,7 @@ def render(*items: Table | str, width: int = 120) -> str:
 
 def summary_text(result: dict[str, Any]) -> str:
     """`ara portfolio summary NAME` without --json."""
-    items: list[Table | str] = [
+    items: list[Group | str] = [
         f"Portfolio {result['portfolio']}: {result['properties']} homes, "
         f"{result['with_certificate']} with a certificate"
     ]
@@ -164,7 +166,7 @@ def plan_text(
     grants: pl.DataFrame,
 ) -> str:
     """`ara plan show`: the home now, then each phase's package, measure by measure."""
-    items: list[Table | str] = [
+    items: list[Group | str] = [
         f"Home {home['property_id']} of portfolio {portfolio}: {home.get('address') or ''} "
         f"{home.get('postcode') or ''} (UPRN {home.get('uprn')})"
     ]
