@@ -61,7 +61,7 @@ def demo_attributes(p: SyntheticPortfolio) -> pl.DataFrame:
     listed = (age <= 1) & (u[:, 1] < 0.05)
     conservation = listed | (u[:, 2] < np.where(age <= 3, 0.10, 0.04))
     gas = home["mains_gas"].cast(pl.Boolean, strict=False).to_numpy()
-    gas = np.where(pd_null(gas), u[:, 3] < 0.85, gas).astype(bool)
+    gas = np.where(_is_none(gas), u[:, 3] < 0.85, gas).astype(bool)
     area = home["floor_area_total"].fill_null(70.0).to_numpy()
     per_m2 = np.where(home["is_flat"].fill_null(False).to_numpy(), 2600.0, 2200.0)
     value = np.round(area * per_m2 * (0.85 + 0.30 * u[:, 4]), -3)
@@ -77,7 +77,7 @@ def demo_attributes(p: SyntheticPortfolio) -> pl.DataFrame:
     )
 
 
-def pd_null(values: np.ndarray) -> np.ndarray:
+def _is_none(values: np.ndarray) -> np.ndarray:
     """True where an object array holds None (a home without a certificate)."""
     return np.asarray([v is None for v in values], dtype=bool)
 
