@@ -19,6 +19,7 @@ from ara_assets.baseline.invariants import baseline_invariants
 from ara_assets.baseline.performance import input_keys, summarise
 from ara_assets.baseline.rates import factors_as_of, rates_as_of
 from ara_assets.defs.guard import guard
+from ara_assets.defs.metadata import band_table, md_table, preview, standard
 from ara_assets.defs.partitions import portfolios
 from ara_assets.resources.scoring import ScoringEndpoint
 from ara_assets.resources.warehouse import WarehouseResource
@@ -36,9 +37,26 @@ def _version(frame: pl.DataFrame) -> int | None:
     kinds={"postgres", "polars"},
     automation_condition=dg.AutomationCondition.eager(),
     check_specs=[
-        dg.AssetCheckSpec("every_property_present", asset="property_baseline", blocking=True),
-        dg.AssetCheckSpec("sap_in_range_and_band_consistent", asset="property_baseline", blocking=True),
-        dg.AssetCheckSpec("energy_and_bills_non_negative", asset="property_baseline", blocking=True),
+        dg.AssetCheckSpec(
+            "every_property_present",
+            asset="property_baseline",
+            blocking=True,
+            description="Every property of the portfolio has exactly one baseline row (scored or with the "
+            "reason it is not).",
+        ),
+        dg.AssetCheckSpec(
+            "sap_in_range_and_band_consistent",
+            asset="property_baseline",
+            blocking=True,
+            description="Effective SAP ratings lie in 1-150 and each band matches its rating (SAP 10.2 "
+            "section 13).",
+        ),
+        dg.AssetCheckSpec(
+            "energy_and_bills_non_negative",
+            asset="property_baseline",
+            blocking=True,
+            description="Delivered energy, bills and carbon are never negative.",
+        ),
     ],
     description="Lodged and effective performance side by side (SAP, band, EI, CO2, primary energy), the "
     "rebaseline reason, and the energy block: delivered kWh per end use and fuel, bills at current fuel "
@@ -105,14 +123,15 @@ def property_baseline(
     yield dg.Output(
         baseline,
         metadata={
+            **standard(baseline),
             "properties": baseline.height,
             "recomputed": fresh.height,
             "unchanged": len(keep_ids),
             "rates_version": rates_version,
             "factors_version": factors_version,
-            "lodged_bands": dg.MetadataValue.json(summary["lodged_bands"]),
-            "effective_bands": dg.MetadataValue.json(summary["effective_bands"]),
-            "rebaselined": dg.MetadataValue.json(summary["rebaselined"]),
+            "bands": band_table({"lodged": summary["lodged_bands"], "effective": summary["effective_bands"]}),
+            "rebaselined": md_table(["reason", "homes"], list(summary["rebaselined"].items())),
+            "homes_needing_attention": preview(_attention(baseline)),
             "divergent": summary["divergent"],
             "calculation_failed": summary["calculation_failed"],
             "bill_errors": summary["bill_errors"],
@@ -121,3 +140,34 @@ def property_baseline(
         },
     )
     yield from checks
+
+
+def _attention(baseline: pl.DataFrame) -> pl.DataFrame:
+    """Homes an analyst should look at: no baseline, an unpriced bill, or a divergent rating."""
+    issue = (
+        pl.when(pl.col("baseline_status") != "ok")
+        .then(pl.lit("not modelled"))
+        .when(pl.col("bill_error").is_not_null())
+        .then(pl.lit("bill not priced"))
+        .when(pl.col("divergent"))
+        .then(pl.lit("divergent"))
+    )
+    reason = (
+        pl.when(pl.col("baseline_status") != "ok")
+        .then(pl.col("baseline_reason"))
+        .when(pl.col("bill_error").is_not_null())
+        .then(pl.col("bill_error"))
+        .otherwise(
+            pl.format(
+                "lodged SAP {} vs calculated {}",
+                pl.col("lodged_sap_rating").round(1),
+                pl.col("calculated_sap_rating").round(1),
+            )
+        )
+    )
+    return (
+        baseline.with_columns(issue.alias("issue"), reason.alias("reason"))
+        .filter(pl.col("issue").is_not_null())
+        .select("property_id", "uprn", "issue", "reason")
+        .sort("issue", "property_id")
+    )

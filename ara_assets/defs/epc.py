@@ -16,6 +16,7 @@ import dagster as dg
 import polars as pl
 
 from ara_assets.defs.guard import guard
+from ara_assets.defs.metadata import md_table, preview, standard
 from ara_assets.defs.partitions import portfolios
 from ara_assets.invariants import Invariant
 from ara_assets.property.certificates import pick_current_certificates
@@ -57,7 +58,12 @@ def _progress_logger(context: dg.AssetExecutionContext, label: str) -> object:
     kinds={"postgres", "polars"},
     pool="epc_register",
     check_specs=[
-        dg.AssetCheckSpec("one_row_per_property", asset="epc_cache", blocking=True),
+        dg.AssetCheckSpec(
+            "one_row_per_property",
+            asset="epc_cache",
+            blocking=True,
+            description="One row per property of the portfolio: its current certificate or why it has none.",
+        ),
     ],
     description="Every certificate the register holds for each UPRN of the portfolio, cached in Postgres "
     "(refetched past a TTL; a failed refresh keeps what was cached), and one row per property with its "
@@ -132,6 +138,7 @@ def epc_cache(
     yield dg.Output(
         current,
         metadata={
+            **standard(current),
             "properties": current.height,
             "with_certificate": int(counts["with_certificate"] or 0),
             "without_certificate": current.height - int(counts["with_certificate"] or 0),
@@ -142,8 +149,8 @@ def epc_cache(
             "certificates_received_this_run": outcome.certificates_stored,
             "documents_refused_this_run": outcome.invalid_documents,
             "chunks_committed_this_run": outcome.chunks_committed,
-            "reasons_without_certificate": dg.MetadataValue.json(
-                {r["reason"]: r["len"] for r in reasons.iter_rows(named=True)}
+            "reasons_without_certificate": md_table(
+                ["reason", "homes"], [(r["reason"], r["len"]) for r in reasons.iter_rows(named=True)]
             ),
         },
     )
@@ -155,8 +162,18 @@ def epc_cache(
     group_name="epc",
     kinds={"polars"},
     check_specs=[
-        dg.AssetCheckSpec("every_property_has_effective_epc_or_reason", asset="effective_epc", blocking=True),
-        dg.AssetCheckSpec("no_duplicate_properties", asset="effective_epc", blocking=True),
+        dg.AssetCheckSpec(
+            "every_property_has_effective_epc_or_reason",
+            asset="effective_epc",
+            blocking=True,
+            description="Every property has an effective EPC document, or the reason it has none.",
+        ),
+        dg.AssetCheckSpec(
+            "no_duplicate_properties",
+            asset="effective_epc",
+            blocking=True,
+            description="No property appears twice in the effective EPC.",
+        ),
     ],
     description="The EPC picture that modelling scores: site notes alone, or the lodged EPC with landlord "
     "overrides laid over it (the newer of survey and EPC wins), with provenance and a hash of the physical "
@@ -205,9 +222,21 @@ def effective_epc(
     yield dg.Output(
         effective,
         metadata={
+            **standard(effective.drop("document")),
             "properties": effective.height,
-            "by_source_path": dg.MetadataValue.json(
-                {r["source_path"]: r["len"] for r in by_source.iter_rows(named=True)}
+            "by_source_path": md_table(
+                ["source path", "homes"],
+                [(r["source_path"], r["len"]) for r in by_source.iter_rows(named=True)],
+            ),
+            "homes_needing_attention": preview(
+                effective.filter(pl.col("document").is_null() | (pl.col("overrides_rejected") > 0)).select(
+                    "property_id",
+                    pl.when(pl.col("document").is_null())
+                    .then(pl.lit("no effective EPC"))
+                    .otherwise(pl.lit("overrides rejected"))
+                    .alias("issue"),
+                    pl.coalesce("reason", pl.lit("see the effective_epc provenance column")).alias("reason"),
+                )
             ),
             "assembled": fresh.height,
             "unchanged": kept.height,

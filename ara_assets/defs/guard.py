@@ -33,6 +33,12 @@ def guard(asset: str, portfolio: str, invariants: list[Invariant]) -> list[dg.As
             allow_retries=False,
         )
     return [
-        dg.AssetCheckResult(check_name=i.name, asset_key=asset, passed=True, metadata=_meta(i))
+        dg.AssetCheckResult(
+            check_name=i.name,
+            asset_key=asset,
+            passed=True,
+            description=f"Passed: {i.detail}." if i.detail else "Passed.",
+            metadata=_meta(i),
+        )
         for i in invariants
     ]

@@ -23,6 +23,17 @@ from ara_assets.resources.warehouse_repositories import FIELD_PATH, UpsertCounts
 
 PROPERTY_COLUMNS = ("uprn", "landlord_reference", "address", "postcode")
 PROPERTY_REQUIRED = ("uprn", "address", "postcode")
+# What the landlord knows about each home (sql/0006 + 0010), optional on the properties CSV too.
+OPTIONAL_ATTRIBUTE_COLUMNS = (
+    "tenure",
+    "listed_building",
+    "listed_grade",
+    "conservation_area",
+    "on_gas_grid",
+    "property_value_gbp",
+    "property_value_date",
+    "source",
+)
 OVERRIDE_COLUMNS = ("uprn", "field", "value", "author", "action", "reason")
 OVERRIDE_REQUIRED = ("uprn", "field", "value", "author")
 MAX_REPORTED = 20  # enough to fix a file in one go without flooding the terminal
@@ -166,7 +177,7 @@ def parse_property_csv(path: Path) -> pl.DataFrame:
     Returns uprn (Int64), landlord_reference, address and postcode (upper case, one space before the
     inward code). Raises ImportRejected listing the bad rows.
     """
-    frame = read_csv_strings(path, PROPERTY_COLUMNS, PROPERTY_REQUIRED)
+    frame = read_csv_strings(path, PROPERTY_COLUMNS + OPTIONAL_ATTRIBUTE_COLUMNS, PROPERTY_REQUIRED)
     squeezed = pl.col("postcode").str.to_uppercase().str.replace_all(r"\s+", "")
     uprn_ok = pl.col("uprn").str.contains(_UPRN).fill_null(False)
     with_keys = frame.with_columns(
@@ -191,8 +202,15 @@ def parse_property_csv(path: Path) -> pl.DataFrame:
             "not a UK postcode (like SW1A 1AA)",
         ),
     ]
-    _raise_if_any(str(path), _collect(with_keys, checks))
+    from ara_assets.resources.attributes_import import check_attribute_frame
+
+    attrs = [c for c in OPTIONAL_ATTRIBUTE_COLUMNS if frame[c].null_count() < frame.height]
+    errors = _collect(with_keys, checks)
+    if attrs:
+        errors += [e for e in check_attribute_frame(frame.select("uprn", *attrs)) if e.field != "uprn"]
+    _raise_if_any(str(path), sorted(errors, key=lambda e: (e.row or 0, e.field)))
     return with_keys.select(
+        *[pl.col(c) for c in attrs],
         pl.col("_uprn").alias("uprn"),
         "landlord_reference",
         "address",
@@ -209,10 +227,18 @@ def import_properties(warehouse: Warehouse, path: Path, portfolio: str) -> Upser
         check_portfolio_name(portfolio)
     except ValueError as exc:
         raise ImportRejected(str(path), [RowError(None, "--portfolio", portfolio, str(exc))]) from None
+    from ara_assets.resources.attributes_import import typed_attributes
+    from ara_assets.resources.warehouse_attributes import PropertyAttributeRepository
+
     frame = parse_property_csv(path)
+    attrs = [c for c in OPTIONAL_ATTRIBUTE_COLUMNS if c in frame.columns]
     with warehouse.unit_of_work() as uow:
         portfolio_id = uow.portfolios.get_or_create(portfolio)
-        return uow.properties.upsert_many(portfolio_id, frame)
+        counts = uow.properties.upsert_many(portfolio_id, frame.drop(attrs))
+        if attrs:
+            typed = typed_attributes(frame.select(pl.col("uprn").cast(pl.String), *attrs))
+            PropertyAttributeRepository(uow.connection).upsert_many(portfolio, typed)
+        return counts
 
 
 def is_valid_override_path(path: str) -> bool:
