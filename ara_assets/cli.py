@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from ara_assets.commands import db, demo, overrides, portfolio, rates, register, sap, scenario, site_notes
+from ara_assets.commands import register_bulk as _register_bulk  # noqa: F401  (adds `register bulk-sync`)
 
 app = typer.Typer(
     name="ara",

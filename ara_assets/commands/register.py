@@ -27,9 +27,14 @@ def serve(
     retry_after: Annotated[float, typer.Option("--retry-after", help="Retry-After (s) of a 429.")] = 1.0,
     rate_slow: Annotated[float, typer.Option("--rate-slow", help="Chance of a --slow-ms delay.")] = 0.0,
     slow_ms: Annotated[float, typer.Option("--slow-ms", help="Extra delay of a slow response, ms.")] = 0.0,
+    bulk_file: Annotated[
+        Path | None, typer.Option("--bulk-file", help="ZIP served as the monthly bulk file.")
+    ] = None,
+    deltas: Annotated[Path | None, typer.Option("--deltas", help="JSON list of delta events.")] = None,
 ) -> None:
     """Serve certificate documents with the register API's endpoints, auth and error shapes."""
     from ara_assets.resources.register_emulator import FaultConfig, serve_forever
+    from ara_assets.resources.register_emulator_bulk import BulkFiles
 
     try:
         faults = FaultConfig(
@@ -41,7 +46,8 @@ def serve(
             retry_after_s=retry_after,
             seed=seed,
         )
-        serve_forever(data, host=host, port=port, token=token, faults=faults, announce=typer.echo)
+        bulk = BulkFiles(zip_path=bulk_file, deltas_path=deltas) if bulk_file or deltas else None
+        serve_forever(data, host=host, port=port, token=token, faults=faults, announce=typer.echo, bulk=bulk)
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
