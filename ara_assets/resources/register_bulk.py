@@ -303,7 +303,9 @@ def _load_file(
                     u = document_uprn(doc)
                     if u is not None and u in wanted_uprns:
                         covered.add(u)
-            repo.record_found(sorted(covered), info.last_updated)
+            # Checked now: the file plus the deltas applied next stand for the register until the cache's
+            # TTL runs out. (Certificates lodged after the file's cut-off arrive with next month's file.)
+            repo.record_found(sorted(covered), datetime.now(UTC))
             repo.record_sync(
                 "bulk_file",
                 file_last_updated=info.last_updated,

@@ -112,8 +112,8 @@ class RegisterBulkRepository:
     def record_found(self, uprns: Sequence[int], fetched_at: datetime) -> int:
         """Fetch records 'found' for these UPRNs, with the count of certificates the cache now holds.
 
-        So `epc_cache` serves them from the cache until the TTL runs out (counted from `fetched_at`, the
-        bulk file's date) and asks the per-UPRN API only for the homes the file lacks.
+        So `epc_cache` serves them from the cache until the TTL runs out (counted from `fetched_at`, when
+        the file was loaded) and asks the per-UPRN API only for the homes the file lacks.
         """
         if not uprns:
             return 0

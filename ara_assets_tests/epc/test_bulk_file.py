@@ -130,6 +130,8 @@ def test_delta_events_parse_and_refuse():
     with pytest.raises(ValueError, match=r"event 0: field 'eventType' value 'created'"):
         parse_delta_events({"data": [{"certificateNumber": "A", "eventType": "created", "timestamp": "x"}]})
     with pytest.raises(ValueError, match=r"field 'timestamp' value 'soon'"):
-        parse_delta_events({"data": [{"certificateNumber": "A", "eventType": "removed", "timestamp": "soon"}]})
+        parse_delta_events(
+            {"data": [{"certificateNumber": "A", "eventType": "removed", "timestamp": "soon"}]}
+        )
     with pytest.raises(ValueError, match="expected a 'data' list"):
         parse_delta_events({"errors": []})
