@@ -30,6 +30,7 @@ _MEMBER_SUFFIXES = (".json", ".jsonl", ".ndjson")
 _UPRN_RE = re.compile(rb'"uprn"\s*:\s*"?(?:UPRN-)?([0-9]{1,12})')
 _POSTCODE_RE = re.compile(rb'"postcode"\s*:\s*"([^"]{2,12})"')
 _READ_CHUNK = 1 << 20
+_LINE_READ = 4 << 20
 DELTA_EVENT_TYPES = ("removed", "uprn_updated")
 
 
@@ -72,13 +73,16 @@ class BulkWanted:
 
     def may_keep(self, line: bytes) -> bool:
         """False only when the raw bytes prove the document is not wanted (no parse needed)."""
-        uprns = _UPRN_RE.findall(line)
-        postcodes = _POSTCODE_RE.findall(line)
-        if not uprns and not postcodes:
-            return True  # an unusual shape: let the exact check decide
-        if any(int(u) in self.uprns for u in uprns):
+        # The first occurrence of each key: a register document carries them once, at the top level.
+        uprn = _UPRN_RE.search(line)
+        if uprn is not None and int(uprn.group(1)) in self.uprns:
             return True
-        return any(normalise_postcode(p.decode("utf-8", "replace")) in self.postcodes for p in postcodes)
+        postcode = _POSTCODE_RE.search(line)
+        if uprn is None and postcode is None:
+            return True  # an unusual shape: let the exact check decide
+        return postcode is not None and (
+            normalise_postcode(postcode.group(1).decode("utf-8", "replace")) in self.postcodes
+        )
 
 
 @dataclass
@@ -103,10 +107,22 @@ def _member_names(archive: zipfile.ZipFile, source: str) -> list[str]:
 
 
 def _iter_ndjson(stream: BinaryIO) -> Iterator[tuple[int, bytes]]:
-    for number, line in enumerate(stream, start=1):
-        stripped = line.strip()
-        if stripped and stripped not in (b"[", b"]", b","):
-            yield number, stripped.rstrip(b",")
+    # Large reads split here: a ZIP member's own readline() works in 512-byte steps, ~3x slower.
+    number = 0
+    rest = b""
+    while True:
+        chunk = stream.read(_LINE_READ)
+        if not chunk:
+            break
+        lines = (rest + chunk).split(b"\n")
+        rest = lines.pop()
+        for line in lines:
+            number += 1
+            stripped = line.strip()
+            if stripped:
+                yield number, stripped
+    if rest.strip():
+        yield number + 1, rest.strip()
 
 
 def _iter_array(stream: BinaryIO, first: bytes) -> Iterator[tuple[int, bytes]]:
