@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Annotated
@@ -31,6 +32,9 @@ def serve(
         Path | None, typer.Option("--bulk-file", help="ZIP served as the monthly bulk file.")
     ] = None,
     deltas: Annotated[Path | None, typer.Option("--deltas", help="JSON list of delta events.")] = None,
+    file_date: Annotated[
+        str | None, typer.Option("--file-date", help="The bulk file's rebuild date (default: its mtime).")
+    ] = None,
 ) -> None:
     """Serve certificate documents with the register API's endpoints, auth and error shapes."""
     from ara_assets.resources.register_emulator import FaultConfig, serve_forever
@@ -46,7 +50,10 @@ def serve(
             retry_after_s=retry_after,
             seed=seed,
         )
-        bulk = BulkFiles(zip_path=bulk_file, deltas_path=deltas) if bulk_file or deltas else None
+        updated = None
+        if file_date:
+            updated = dt.datetime.combine(dt.date.fromisoformat(file_date), dt.time(0, 30), dt.UTC)
+        bulk = BulkFiles(zip_path=bulk_file, last_updated=updated, deltas_path=deltas) if bulk_file else None
         serve_forever(data, host=host, port=port, token=token, faults=faults, announce=typer.echo, bulk=bulk)
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
