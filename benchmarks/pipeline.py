@@ -18,6 +18,7 @@ Steps (timed):
                  STEP_SUCCESS durations); candidate_recommendations is in pipeline_s only.
   peak_rss_mb    the benchmark process's maximum resident set size (ru_maxrss; the emulator runs in this
                  process, the embedded PostgreSQL does not).
+The inputs live in a temporary folder, removed at the end with the embedded PostgreSQL it started.
 
 Prints one JSON object with --json. Timings depend on the machine's load: note it beside any result.
 """
@@ -28,6 +29,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -53,6 +55,24 @@ def _step_seconds(result: Any, step: str) -> float:
 def run(homes: int, certificates: int, seed: int, say: Any) -> dict[str, Any]:
     import dagster as dg
 
+    warnings.filterwarnings("ignore", category=dg.BetaWarning)
+    warnings.filterwarnings("ignore", category=dg.PreviewWarning)
+    work = Path(tempfile.mkdtemp(prefix="ara-bench-pipeline-"))
+    embedded = not os.environ.get("ARA_DATABASE_URL")
+    os.environ["ARA_HOME"] = str(work / "ara_home")
+    try:
+        return _run(work, homes, certificates, seed, say)
+    finally:
+        if embedded:  # the embedded server outlives the process by design: stop it, then drop the inputs
+            from ara_assets.resources.database import stop_embedded_server
+
+            stop_embedded_server(work / "ara_home" / "pgdata")
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _run(work: Path, homes: int, certificates: int, seed: int, say: Any) -> dict[str, Any]:
+    import dagster as dg
+
     from ara_assets.demo.generate import generate_portfolio, write_portfolio
     from ara_assets.demo.national import sample_deltas, write_national_file
     from ara_assets.modelling.scenarios import load_scenario_yaml
@@ -63,10 +83,6 @@ def run(homes: int, certificates: int, seed: int, say: Any) -> dict[str, Any]:
     from ara_assets.resources.warehouse import Warehouse
     from ara_assets.resources.warehouse_imports import import_properties
 
-    warnings.filterwarnings("ignore", category=dg.BetaWarning)
-    warnings.filterwarnings("ignore", category=dg.PreviewWarning)
-    work = Path(tempfile.mkdtemp(prefix="ara-bench-pipeline-"))
-    os.environ.setdefault("ARA_HOME", str(work / "ara_home"))
     os.environ["ARA_ASSET_BASE"] = str(work / "assets")
     t0 = time.perf_counter()
     portfolio = generate_portfolio(homes, seed)
