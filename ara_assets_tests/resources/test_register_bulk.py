@@ -169,7 +169,7 @@ def test_bulk_sync_then_deltas_then_api_for_the_rest(warehouse, national: Path, 
         fetched = meta["fetched_this_run"].value
         assert fetched == unfetched < HOMES
         assert emulator.stats()["search_requests"] == fetched
-        # The moved certificates' new UPRNs were fetched again: the API's copy replaced the delta's provenance.
+        # The moved certificates' new UPRNs were fetched again: the API's copy replaced the delta provenance.
         assert _rows(warehouse, "SELECT count(*) FROM certificates WHERE source = 'delta'")[0][0] == 0
         # A certificate the API served replaces the bulk copy's provenance.
         api = _rows(warehouse, "SELECT count(*) FROM certificates WHERE source = 'api'")[0][0]
