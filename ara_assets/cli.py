@@ -22,6 +22,7 @@ from ara_assets.commands import (
     scenario,
     site_notes,
 )
+from ara_assets.commands import register_bulk as _register_bulk  # noqa: F401  (adds `register bulk-sync`)
 
 app = typer.Typer(
     name="ara",

@@ -15,7 +15,7 @@ import os
 
 import dagster as dg
 
-from ara_assets.defs import baseline, epc, modelling, reference, sensors
+from ara_assets.defs import baseline, epc, modelling, reference, register_bulk, sensors
 from ara_assets.resources.io_manager import PolarsParquetIOManager
 from ara_assets.resources.register_client import EpcRegisterClient
 from ara_assets.resources.scoring import ScoringEndpoint
@@ -56,6 +56,7 @@ def build_executor() -> dg.ExecutorDefinition:
 
 defs = dg.Definitions(
     assets=[
+        register_bulk.register_bulk,
         epc.epc_cache,
         epc.effective_epc,
         baseline.property_baseline,
@@ -70,9 +71,10 @@ defs = dg.Definitions(
         sensors.baseline_job,
         sensors.reference_job,
         modelling.plans_job,
+        register_bulk.register_bulk_job,
     ],
     sensors=[sensors.portfolio_sensor, sensors.override_sensor],
-    schedules=[reference.reference_quarterly_schedule],
+    schedules=[reference.reference_quarterly_schedule, register_bulk.register_bulk_monthly],
     resources=build_resources(),
     executor=build_executor(),
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Annotated
@@ -27,9 +28,17 @@ def serve(
     retry_after: Annotated[float, typer.Option("--retry-after", help="Retry-After (s) of a 429.")] = 1.0,
     rate_slow: Annotated[float, typer.Option("--rate-slow", help="Chance of a --slow-ms delay.")] = 0.0,
     slow_ms: Annotated[float, typer.Option("--slow-ms", help="Extra delay of a slow response, ms.")] = 0.0,
+    bulk_file: Annotated[
+        Path | None, typer.Option("--bulk-file", help="ZIP served as the monthly bulk file.")
+    ] = None,
+    deltas: Annotated[Path | None, typer.Option("--deltas", help="JSON list of delta events.")] = None,
+    file_date: Annotated[
+        str | None, typer.Option("--file-date", help="The bulk file's rebuild date (default: its mtime).")
+    ] = None,
 ) -> None:
     """Serve certificate documents with the register API's endpoints, auth and error shapes."""
     from ara_assets.resources.register_emulator import FaultConfig, serve_forever
+    from ara_assets.resources.register_emulator_bulk import BulkFiles
 
     try:
         faults = FaultConfig(
@@ -41,7 +50,11 @@ def serve(
             retry_after_s=retry_after,
             seed=seed,
         )
-        serve_forever(data, host=host, port=port, token=token, faults=faults, announce=typer.echo)
+        updated = None
+        if file_date:
+            updated = dt.datetime.combine(dt.date.fromisoformat(file_date), dt.time(0, 30), dt.UTC)
+        bulk = BulkFiles(zip_path=bulk_file, last_updated=updated, deltas_path=deltas) if bulk_file else None
+        serve_forever(data, host=host, port=port, token=token, faults=faults, announce=typer.echo, bulk=bulk)
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None

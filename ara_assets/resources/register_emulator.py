@@ -35,6 +35,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from ara_assets.resources.register_emulator_bulk import BulkFiles, apply_events_to_index, bulk_routes
+
 MAX_PAGE_SIZE = 5000
 # Loose UK postcode shape: outward code, optional space, inward code (digit + two letters).
 _POSTCODE_RE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$")
@@ -235,7 +237,9 @@ def _uniform(seed: int, key: str, attempt: int, salt: str) -> float:
 # The ASGI app
 
 
-def build_app(index: RegisterIndex, *, token: str, faults: FaultConfig) -> Starlette:
+def build_app(
+    index: RegisterIndex, *, token: str, faults: FaultConfig, bulk: BulkFiles | None = None
+) -> Starlette:
     counters = _Counters()
     expected_auth = f"Bearer {token}"
 
@@ -351,13 +355,16 @@ def build_app(index: RegisterIndex, *, token: str, faults: FaultConfig) -> Starl
     async def stats(request: Request) -> JSONResponse:
         return JSONResponse(stats_payload())
 
-    app = Starlette(
-        routes=[
-            Route("/api/domestic/search", search, methods=["GET"]),
-            Route("/api/certificate", certificate, methods=["GET"]),
-            Route("/_emulator/stats", stats, methods=["GET"]),
-        ]
-    )
+    routes = [
+        Route("/api/domestic/search", search, methods=["GET"]),
+        Route("/api/certificate", certificate, methods=["GET"]),
+        Route("/_emulator/stats", stats, methods=["GET"]),
+    ]
+    if bulk is not None:
+        # The bulk file and deltas (register_emulator_bulk.py); events also move or drop API documents.
+        apply_events_to_index(index, bulk.load_events())
+        routes += bulk_routes(bulk, gate=gate, respond=respond, token=token)
+    app = Starlette(routes=routes)
     app.state.counters = counters
     app.state.stats = stats_payload
     app.state.index = index
@@ -423,6 +430,7 @@ def start_emulator(
     retry_after_s: float = 1.0,
     rate_slow: float = 0.0,
     slow_ms: float = 0.0,
+    bulk: BulkFiles | None = None,
 ) -> EmulatorHandle:
     """Load `data_dir` and serve it on a background thread; port 0 picks a free port."""
     faults = FaultConfig(
@@ -434,7 +442,7 @@ def start_emulator(
         retry_after_s=retry_after_s,
         seed=seed,
     )
-    app = build_app(load_index(data_dir), token=token, faults=faults)
+    app = build_app(load_index(data_dir), token=token, faults=faults, bulk=bulk)
     # Bind here rather than in uvicorn so that port 0 resolves before the thread starts.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -468,10 +476,11 @@ def serve_forever(
     token: str,
     faults: FaultConfig,
     announce: Any = print,
+    bulk: BulkFiles | None = None,
 ) -> None:
     """Serve in the foreground until interrupted (the `ara register serve` command)."""
     index = load_index(data_dir)
-    app = build_app(index, token=token, faults=faults)
+    app = build_app(index, token=token, faults=faults, bulk=bulk)
     announce(
         f"register emulator: {len(index.documents)} certificates, {len(index.by_uprn)} UPRNs "
         f"from {data_dir}; "

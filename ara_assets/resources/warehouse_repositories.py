@@ -256,6 +256,8 @@ class CertificateRepository:
                     "ON CONFLICT (certificate_number) DO UPDATE SET uprn = EXCLUDED.uprn, "
                     "registration_date = EXCLUDED.registration_date, schema_type = EXCLUDED.schema_type, "
                     "sap_version = EXCLUDED.sap_version, raw = EXCLUDED.raw, fetched_at = EXCLUDED.fetched_at"
+                    # Provenance (migration 0013): a document fetched from the API replaces a bulk one.
+                    ", source = 'api', source_ref = NULL"
                 ),
                 rows,
             )

@@ -35,7 +35,7 @@ def test_graph_shape():
     assert {s.name for s in defs.sensors} == {"portfolio_sensor", "override_sensor"}
     assert defs.resolve_job_def("epc_job") and defs.resolve_job_def("effective_epc_job")
     assert defs.executor is dg.in_process_executor
-    assert [s.name for s in defs.schedules] == ["reference_quarterly"]
+    assert [s.name for s in defs.schedules] == ["reference_quarterly", "register_bulk_monthly"]
 
 
 def test_dagster_definitions_validate_cli(tmp_path: Path):

@@ -1,0 +1,216 @@
+"""Warehouse side of the register's bulk file and deltas: certificates with provenance, the sync log.
+
+Bound to a unit of work's connection (`RegisterBulkRepository(uow.connection)`), so a month's load and its
+fetch records commit together or not at all. Tables: `certificates` (columns `source`, `source_ref` of
+migration 0013), `certificate_fetches`, `register_syncs`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Literal
+
+import sqlalchemy as sa
+
+from ara_assets.epc.bulk_file import normalise_postcode
+from ara_assets.resources.warehouse_repositories import certificate_key_columns
+
+Source = Literal["bulk_file", "delta"]
+
+
+@dataclass(frozen=True)
+class SyncRecord:
+    kind: str
+    file_last_updated: datetime | None
+    file_size: int | None
+    date_start: date | None
+    date_end: date | None
+    finished_at: datetime
+
+
+@dataclass
+class StoreResult:
+    stored: int
+    refused: list[str]  # "certificate '…': field … value …" messages of documents not stored
+
+
+class RegisterBulkRepository:
+    def __init__(self, conn: sa.Connection) -> None:
+        self._conn = conn
+
+    # -- what to keep --------------------------------------------------------------------------------
+
+    def wanted(self, portfolios: Sequence[str] | None = None) -> tuple[list[int], list[str]]:
+        """UPRNs and normalised postcodes of the properties of these portfolios (all when None)."""
+        sql = (
+            "SELECT DISTINCT p.uprn, p.postcode FROM properties p JOIN portfolios f ON f.id = p.portfolio_id"
+        )
+        params: dict[str, Any] = {}
+        if portfolios is not None:
+            sql += " WHERE f.name = ANY(CAST(:names AS text[]))"
+            params["names"] = list(portfolios)
+        rows = self._conn.execute(sa.text(sql), params).all()
+        uprns = sorted({int(u) for u, _ in rows})
+        postcodes = sorted({normalise_postcode(p) for _, p in rows if p})
+        return uprns, postcodes
+
+    # -- certificates --------------------------------------------------------------------------------
+
+    def store(
+        self, docs: Sequence[Mapping[str, Any]], *, source: Source, source_ref: str, fetched_at: datetime
+    ) -> StoreResult:
+        """Insert or replace certificates from the bulk file or a delta, with their provenance.
+
+        A document the cache cannot hold (no valid number, date or schema type) is refused with its
+        message and not stored; the rest are stored in one statement over column arrays.
+        """
+        if fetched_at.tzinfo is None:
+            raise ValueError(f"certificates: field 'fetched_at' value {fetched_at!r} must be timezone-aware")
+        cols: dict[str, list[Any]] = {k: [] for k in ("number", "uprn", "reg", "schema", "sap", "raw")}
+        refused: list[str] = []
+        seen: dict[str, int] = {}
+        for doc in docs:
+            try:
+                row = certificate_key_columns(doc)
+            except ValueError as exc:
+                refused.append(str(exc))
+                continue
+            raw = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+            at = seen.get(row["certificate_number"])
+            if at is not None:  # the same number twice in one batch: the later document wins
+                cols["raw"][at] = raw
+                continue
+            seen[row["certificate_number"]] = len(cols["number"])
+            cols["number"].append(row["certificate_number"])
+            cols["uprn"].append(row["uprn"])
+            cols["reg"].append(row["registration_date"])
+            cols["schema"].append(row["schema_type"])
+            cols["sap"].append(row["sap_version"])
+            cols["raw"].append(raw)
+        if cols["number"]:
+            self._conn.execute(
+                sa.text(
+                    "INSERT INTO certificates (certificate_number, uprn, registration_date, schema_type, "
+                    "sap_version, raw, fetched_at, source, source_ref) "
+                    "SELECT n, u, r, s, v, CAST(j AS jsonb), :at, :source, :ref FROM unnest("
+                    "CAST(:number AS text[]), CAST(:uprn AS bigint[]), CAST(:reg AS date[]), "
+                    "CAST(:schema AS text[]), CAST(:sap AS text[]), CAST(:raw AS text[])) "
+                    "AS t(n, u, r, s, v, j) "
+                    "ON CONFLICT (certificate_number) DO UPDATE SET uprn = EXCLUDED.uprn, "
+                    "registration_date = EXCLUDED.registration_date, schema_type = EXCLUDED.schema_type, "
+                    "sap_version = EXCLUDED.sap_version, raw = EXCLUDED.raw, "
+                    "fetched_at = EXCLUDED.fetched_at, source = EXCLUDED.source, "
+                    "source_ref = EXCLUDED.source_ref"
+                ),
+                {**cols, "at": fetched_at, "source": source, "ref": source_ref},
+            )
+        return StoreResult(stored=len(cols["number"]), refused=refused)
+
+    def record_found(self, uprns: Sequence[int], fetched_at: datetime) -> int:
+        """Fetch records 'found' for these UPRNs, with the count of certificates the cache now holds.
+
+        So `epc_cache` serves them from the cache until the TTL runs out (counted from `fetched_at`, when
+        the file was loaded) and asks the per-UPRN API only for the homes the file lacks.
+        """
+        if not uprns:
+            return 0
+        result = self._conn.execute(
+            sa.text(
+                "INSERT INTO certificate_fetches (uprn, fetched_at, status, error, certificate_count) "
+                "SELECT uprn, :at, 'found', NULL, count(*) FROM certificates "
+                "WHERE uprn = ANY(CAST(:uprns AS bigint[])) GROUP BY uprn "
+                "ON CONFLICT (uprn) DO UPDATE SET fetched_at = EXCLUDED.fetched_at, status = 'found', "
+                "error = NULL, certificate_count = EXCLUDED.certificate_count"
+            ),
+            {"uprns": sorted({int(u) for u in uprns}), "at": fetched_at},
+        )
+        return int(result.rowcount or 0)
+
+    def held(self, numbers: Sequence[str]) -> dict[str, int | None]:
+        """Certificate number -> UPRN for the numbers the cache holds."""
+        rows = self._conn.execute(
+            sa.text(
+                "SELECT certificate_number, uprn FROM certificates "
+                "WHERE certificate_number = ANY(CAST(:n AS text[]))"
+            ),
+            {"n": list(numbers)},
+        )
+        return {n: (None if u is None else int(u)) for n, u in rows}
+
+    def remove(self, numbers: Sequence[str]) -> list[int]:
+        """Delete certificates the register withdrew; returns the UPRNs they belonged to."""
+        if not numbers:
+            return []
+        rows = self._conn.execute(
+            sa.text(
+                "DELETE FROM certificates WHERE certificate_number = ANY(CAST(:n AS text[])) RETURNING uprn"
+            ),
+            {"n": list(numbers)},
+        )
+        return sorted({int(u) for (u,) in rows if u is not None})
+
+    def invalidate_fetches(self, uprns: Sequence[int]) -> int:
+        """Forget the fetch records of these UPRNs, so the next `epc_cache` run asks the API again."""
+        if not uprns:
+            return 0
+        result = self._conn.execute(
+            sa.text("DELETE FROM certificate_fetches WHERE uprn = ANY(CAST(:u AS bigint[]))"),
+            {"u": sorted({int(u) for u in uprns})},
+        )
+        return int(result.rowcount or 0)
+
+    # -- the sync log --------------------------------------------------------------------------------
+
+    def last_sync(self, kind: Literal["bulk_file", "deltas"]) -> SyncRecord | None:
+        row = self._conn.execute(
+            sa.text(
+                "SELECT kind, file_last_updated, file_size, date_start, date_end, finished_at "
+                "FROM register_syncs WHERE kind = :k ORDER BY id DESC LIMIT 1"
+            ),
+            {"k": kind},
+        ).first()
+        return None if row is None else SyncRecord(*row)
+
+    def record_sync(
+        self,
+        kind: Literal["bulk_file", "deltas"],
+        *,
+        file_last_updated: datetime | None = None,
+        file_size: int | None = None,
+        date_start: date | None = None,
+        date_end: date | None = None,
+        documents_scanned: int = 0,
+        certificates_kept: int = 0,
+        events: int = 0,
+    ) -> None:
+        self._conn.execute(
+            sa.text(
+                "INSERT INTO register_syncs (kind, file_last_updated, file_size, date_start, date_end, "
+                "documents_scanned, certificates_kept, events) VALUES (:kind, :flu, :fs, :ds, :de, :scanned, "
+                ":kept, :events)"
+            ),
+            {
+                "kind": kind,
+                "flu": file_last_updated,
+                "fs": file_size,
+                "ds": date_start,
+                "de": date_end,
+                "scanned": documents_scanned,
+                "kept": certificates_kept,
+                "events": events,
+            },
+        )
+
+    def provenance_counts(self, uprns: Sequence[int]) -> dict[str, int]:
+        """How many cached certificates of these UPRNs came from each source."""
+        rows = self._conn.execute(
+            sa.text(
+                "SELECT source, count(*) FROM certificates WHERE uprn = ANY(CAST(:u AS bigint[])) "
+                "GROUP BY source ORDER BY source"
+            ),
+            {"u": sorted({int(u) for u in uprns})},
+        )
+        return {s: int(n) for s, n in rows}

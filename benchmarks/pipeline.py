@@ -1,0 +1,191 @@
+"""End-to-end benchmark: the national bulk file into the certificate cache, then the Dagster pipeline.
+
+    .venv/bin/python benchmarks/pipeline.py --homes 2000 --json [--certificates N] [--seed S]
+
+Steps (timed):
+  setup          generate the portfolio and the national bulk ZIP (`ara_assets/demo/national.py`), start an
+                 embedded PostgreSQL under a temporary ARA_HOME (or use ARA_DATABASE_URL), import the
+                 portfolio, load one scenario of three phases (examples/scenarios/three_phase_net_zero_ready)
+                 and start the register emulator (no rate limit) serving the file, the deltas and the API.
+                 Not reported: it builds the inputs.
+  bulk_ingest_s  `bulk_sync`: download the ZIP over loopback HTTP, stream it, keep the portfolio's UPRNs and
+                 their postcode neighbours, write them to Postgres, record the covered UPRNs as fetched.
+  pipeline_s     wall time of `epc_job` (epc_cache: the per-UPRN API only for homes the file lacks;
+                 effective_epc; property_baseline) and `plans_job` (candidate_recommendations, phase_plans)
+                 for the portfolio's partition, in process, on an ephemeral Dagster instance.
+  effective_s, baseline_s, plans_s
+                 the step durations of effective_epc, property_baseline and phase_plans (Dagster's
+                 STEP_SUCCESS durations); candidate_recommendations is in pipeline_s only.
+  peak_rss_mb    the benchmark process's maximum resident set size (ru_maxrss; the emulator runs in this
+                 process, the embedded PostgreSQL does not).
+The inputs live in a temporary folder, removed at the end with the embedded PostgreSQL it started.
+
+Prints one JSON object with --json. Timings depend on the machine's load: note it beside any result.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import sys
+import tempfile
+import time
+import warnings
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIO = ROOT / "examples" / "scenarios" / "three_phase_net_zero_ready.yaml"
+TOKEN = "bench-token"
+PORTFOLIO = "bench"
+AS_OF = date(2026, 10, 1)
+
+
+def _step_seconds(result: Any, step: str) -> float:
+    for event in result.get_step_success_events():
+        if event.step_key == step:
+            return event.event_specific_data.duration_ms / 1000.0
+    raise RuntimeError(f"no STEP_SUCCESS for step {step!r} in run {result.run_id}")
+
+
+def run(homes: int, certificates: int, seed: int, say: Any) -> dict[str, Any]:
+    import dagster as dg
+
+    warnings.filterwarnings("ignore", category=dg.BetaWarning)
+    warnings.filterwarnings("ignore", category=dg.PreviewWarning)
+    work = Path(tempfile.mkdtemp(prefix="ara-bench-pipeline-"))
+    embedded = not os.environ.get("ARA_DATABASE_URL")
+    os.environ["ARA_HOME"] = str(work / "ara_home")
+    try:
+        return _run(work, homes, certificates, seed, say)
+    finally:
+        if embedded:  # the embedded server outlives the process by design: stop it, then drop the inputs
+            from ara_assets.resources.database import stop_embedded_server
+
+            stop_embedded_server(work / "ara_home" / "pgdata")
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _run(work: Path, homes: int, certificates: int, seed: int, say: Any) -> dict[str, Any]:
+    import dagster as dg
+
+    from ara_assets.demo.generate import generate_portfolio, write_portfolio
+    from ara_assets.demo.national import sample_deltas, write_national_file
+    from ara_assets.modelling.scenarios import load_scenario_yaml
+    from ara_assets.resources.register_bulk import bulk_sync
+    from ara_assets.resources.register_client import RegisterClient
+    from ara_assets.resources.register_emulator import start_emulator
+    from ara_assets.resources.register_emulator_bulk import BulkFiles
+    from ara_assets.resources.warehouse import Warehouse
+    from ara_assets.resources.warehouse_imports import import_properties
+
+    os.environ["ARA_ASSET_BASE"] = str(work / "assets")
+    t0 = time.perf_counter()
+    portfolio = generate_portfolio(homes, seed)
+    write_portfolio(portfolio, work / "portfolio")
+    national = write_national_file(
+        portfolio, work / "national.zip", total_certificates=certificates, as_of=AS_OF, seed=seed
+    )
+    events = sample_deltas(portfolio, after=AS_OF, removed=5, moved=5, seed=seed)
+    (work / "deltas.json").write_text(json.dumps(events))
+    say(
+        f"inputs: {homes} homes, national file {national.certificates:,} certificates "
+        f"({(work / 'national.zip').stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t0:.0f} s"
+    )
+
+    warehouse = Warehouse()
+    warehouse.migrate()
+    os.environ["ARA_DATABASE_URL"] = warehouse.url
+    import_properties(warehouse, work / "portfolio" / "portfolio.csv", PORTFOLIO)
+    scenario = load_scenario_yaml(SCENARIO)
+    with warehouse.unit_of_work() as uow:
+        uow.scenarios.create(scenario.to_spec(), replace=uow.scenarios.get(scenario.name) is not None)
+
+    # The file as rebuilt on AS_OF: the delta events sampled after it are applied by the sync.
+    rebuilt = datetime(AS_OF.year, AS_OF.month, AS_OF.day, 0, 30, tzinfo=UTC)
+    bulk = BulkFiles(zip_path=work / "national.zip", last_updated=rebuilt, deltas_path=work / "deltas.json")
+    with start_emulator(work / "portfolio" / "certificates", token=TOKEN, bulk=bulk) as emulator:
+        os.environ.update(
+            {"ARA_REGISTER_URL": emulator.url, "EPC_REGISTER_TOKEN": TOKEN, "ARA_REGISTER_RPS": "0"}
+        )
+        client = RegisterClient(base_url=emulator.url, token=TOKEN, requests_per_second=0)
+        start = time.perf_counter()
+        report = bulk_sync(warehouse, client, log=say)
+        bulk_ingest_s = time.perf_counter() - start
+
+        from ara_assets.definitions import defs  # reads the environment set above
+
+        instance = dg.DagsterInstance.ephemeral()
+        instance.add_dynamic_partitions("portfolios", [PORTFOLIO])
+        quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+        ref = defs.resolve_job_def("reference_job").execute_in_process(instance=instance, run_config=quiet)
+        if not ref.success:
+            raise RuntimeError("reference_job failed")
+        start = time.perf_counter()
+        epc = defs.resolve_job_def("epc_job").execute_in_process(
+            instance=instance, partition_key=PORTFOLIO, run_config=quiet
+        )
+        if not epc.success:
+            raise RuntimeError(f"epc_job failed: run {epc.run_id}")
+        plans_config = {
+            **quiet,
+            "ops": {"candidate_recommendations": {"config": {"scenarios": [scenario.name]}}},
+        }
+        plans = defs.resolve_job_def("plans_job").execute_in_process(
+            instance=instance, partition_key=PORTFOLIO, run_config=plans_config
+        )
+        if not plans.success:
+            raise RuntimeError(f"plans_job failed: run {plans.run_id}")
+        pipeline_s = time.perf_counter() - start
+        api_searches = emulator.stats()["search_requests"]
+
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {
+        "homes": homes,
+        "bulk_ingest_s": round(bulk_ingest_s, 2),
+        "pipeline_s": round(pipeline_s, 2),
+        "effective_s": round(_step_seconds(epc, "effective_epc"), 2),
+        "baseline_s": round(_step_seconds(epc, "property_baseline"), 2),
+        "plans_s": round(_step_seconds(plans, "phase_plans"), 2),
+        "peak_rss_mb": round(peak_kb / 1024.0, 1),
+        "detail": {
+            "national_certificates": national.certificates,
+            "certificates_kept": report.certificates_kept,
+            "uprns_covered_by_file": report.uprns_covered,
+            "api_searches_in_epc_cache": api_searches,
+            "delta_events": report.events,
+            "cpu_count": os.cpu_count(),
+            "load_avg_1min": round(os.getloadavg()[0], 2),
+        },
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--homes", type=int, default=2000)
+    parser.add_argument(
+        "--certificates", type=int, default=None, help="national file size (default 10 x homes, >= 20,000)"
+    )
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--json", action="store_true", help="print only the JSON result on stdout")
+    args = parser.parse_args()
+    certificates = args.certificates or max(20_000, 10 * args.homes)
+
+    def say(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    result = run(args.homes, certificates, args.seed, say)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()
