@@ -16,8 +16,15 @@ import dagster as dg
 import polars as pl
 
 from ara_assets.defs.partitions import portfolios
+from ara_assets.prediction.anomalies import flag_anomalies
 from ara_assets.property.certificates import pick_current_certificates
-from ara_assets.property.effective import EFFECTIVE_EPC_SCHEMA, assemble_effective_epc, effective_input_keys
+from ara_assets.property.effective import (
+    EFFECTIVE_EPC_SCHEMA,
+    SOURCE_PREDICTED,
+    assemble_effective_epc,
+    complete_with_predictions,
+    effective_input_keys,
+)
 from ara_assets.resources.io_manager import PolarsParquetIOManager
 from ara_assets.resources.register_client import EpcRegisterClient
 from ara_assets.resources.warehouse import WarehouseResource
@@ -147,8 +154,9 @@ def epc_cache(
         dg.AssetCheckSpec("no_duplicate_properties", asset="effective_epc", blocking=True),
     ],
     description="The EPC picture that modelling scores: site notes alone, or the lodged EPC with landlord "
-    "overrides laid over it (the newer of survey and EPC wins), with provenance and a hash of the physical "
-    "inputs per property.",
+    "overrides laid over it (the newer of survey and EPC wins), or, for a home with neither, an EPC "
+    "predicted from comparable homes (with overrides laid over it), with provenance and a hash of the "
+    "physical inputs per property; anomaly flags on lodged certificates in the metadata.",
 )
 def effective_epc(
     context: dg.AssetExecutionContext,
@@ -160,6 +168,7 @@ def effective_epc(
     with warehouse.warehouse().unit_of_work() as uow:
         overrides = uow.overrides.effective_for_properties(property_ids)
         site_notes = uow.site_notes.latest_for_properties(property_ids)
+        homes = uow.properties.for_portfolio(context.partition_key)
     # Incremental: homes whose inputs (certificate, overrides in force, survey, assembly code) are as in
     # the previous materialisation keep its rows; only the others are assembled again.
     keys = effective_input_keys(epc_cache, overrides, site_notes)
@@ -168,8 +177,11 @@ def effective_epc(
         if isinstance(io_manager, PolarsParquetIOManager)
         else None
     )
-    if previous is not None and "input_key" in previous.columns:
-        kept = previous.join(keys, on=["property_id", "input_key"], how="semi")
+    if previous is not None and set(EFFECTIVE_EPC_SCHEMA) <= set(previous.columns):
+        # predicted homes depend on their neighbours, not only on their own inputs: always predicted again
+        kept = previous.join(keys, on=["property_id", "input_key"], how="semi").filter(
+            pl.col("source_path") != SOURCE_PREDICTED
+        )
     else:
         kept = pl.DataFrame(schema=EFFECTIVE_EPC_SCHEMA)
     todo = epc_cache.join(kept.select("property_id"), on="property_id", how="anti")
@@ -180,7 +192,13 @@ def effective_epc(
         site_notes.filter(pl.col("property_id").is_in(todo_ids)),
     )
     effective = pl.concat([kept.select(list(EFFECTIVE_EPC_SCHEMA)), fresh]).sort("property_id")
+    effective = complete_with_predictions(effective, epc_cache, overrides, site_notes, homes)
     context.log.info(f"effective EPC: {fresh.height} assembled, {kept.height} unchanged")
+    anomalies = flag_anomalies(
+        effective.filter(pl.col("source_path").is_in(["epc", "epc_with_overrides"]))
+        .select("property_id", "document")
+        .join(homes.select("property_id", "postcode", "address"), on="property_id")
+    )
 
     by_source = effective.group_by("source_path").len()
     rejected = int(effective["overrides_rejected"].sum() or 0)
@@ -200,6 +218,9 @@ def effective_epc(
             "overrides_applied": int(effective["overrides_applied"].sum() or 0),
             "overrides_rejected": rejected,
             "without_effective_epc": int(effective["document"].is_null().sum()),
+            "predicted": int((effective["source_path"] == SOURCE_PREDICTED).sum()),
+            "anomaly_flags": anomalies.height,
+            "anomalies": dg.MetadataValue.json(anomalies.head(50).to_dicts()),
         },
     )
     missing_reason = effective.filter(pl.col("document").is_null() & pl.col("reason").is_null()).height
