@@ -8,7 +8,18 @@ from __future__ import annotations
 
 import typer
 
-from ara_assets.commands import db, demo, overrides, portfolio, rates, register, sap, scenario, site_notes
+from ara_assets.commands import (
+    db,
+    demo,
+    overrides,
+    portfolio,
+    predict,
+    rates,
+    register,
+    sap,
+    scenario,
+    site_notes,
+)
 
 app = typer.Typer(
     name="ara",
@@ -25,6 +36,7 @@ app.add_typer(site_notes.app, name="site-notes", help="Site notes: full surveys 
 app.add_typer(sap.app, name="sap", help="The SAP 10.2 / RdSAP 10 calculator.")
 app.add_typer(rates.app, name="rates", help="Fuel rates and carbon factors.")
 app.add_typer(scenario.app, name="scenario", help="Retrofit scenarios.")
+app.add_typer(predict.app, name="predict", help="Predicted EPCs: leave-one-out validation.")
 
 
 def main() -> None:

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import polars as pl
+
+from ara_assets.modelling.uncertainty import interval
 
 SUMMARY_PHASE_KEYS = (
     "phase",
@@ -19,6 +22,8 @@ SUMMARY_PHASE_KEYS = (
     "mean_sap_after",
     "co2_saved_tonnes",
     "bill_saved_gbp",
+    "expected_homes_reaching_target",
+    "homes_reaching_target_interval",
 )
 
 
@@ -45,6 +50,11 @@ def rollup(phases: pl.DataFrame) -> list[dict[str, Any]]:
     frame = phases.with_columns(_home_key().alias("_home"))
     if "score_error" not in frame.columns:
         frame = frame.with_columns(pl.lit(None, pl.String).alias("score_error"))
+    if "probability_reaching_target" not in frame.columns:
+        # no spread known: the point result is certain (modelling/uncertainty.py)
+        frame = frame.with_columns(
+            pl.col("reaches_target").cast(pl.Float64).alias("probability_reaching_target")
+        )
     out: list[dict[str, Any]] = []
     for (name,), rows in frame.sort("scenario").group_by("scenario", maintain_order=True):
         # a home counts only when every phase of its plan was scored (a later package can make a home
@@ -66,6 +76,9 @@ def rollup(phases: pl.DataFrame) -> list[dict[str, Any]]:
                 pl.col("sap_after").mean().alias("mean_sap_after"),
                 (pl.col("co2_before_t") - pl.col("co2_after_t")).sum().alias("co2_saved_tonnes"),
                 (pl.col("bill_before_gbp") - pl.col("bill_after_gbp")).sum().alias("bill_saved_gbp"),
+                pl.col("probability_reaching_target")
+                .fill_null(pl.col("reaches_target").cast(pl.Float64))
+                .alias("_p"),
             )
             .sort("phase")
         )
@@ -91,6 +104,8 @@ def rollup(phases: pl.DataFrame) -> list[dict[str, Any]]:
                         "mean_sap_after": _r(p["mean_sap_after"]),
                         "co2_saved_tonnes": _r(p["co2_saved_tonnes"], 3),
                         "bill_saved_gbp": _r(p["bill_saved_gbp"]),
+                        "expected_homes_reaching_target": _r(float(np.sum(p["_p"]))),
+                        "homes_reaching_target_interval": list(interval(np.asarray(p["_p"], dtype=float))),
                     }
                     for p in per_phase.iter_rows(named=True)
                 ],
@@ -102,8 +117,8 @@ def rollup(phases: pl.DataFrame) -> list[dict[str, Any]]:
 
 
 def summary_view(rolled: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The `plans` block of `ara portfolio summary --json`: exactly scenario, phases (six keys each),
-    unreachable_homes."""
+    """The `plans` block of `ara portfolio summary --json`: exactly scenario, phases (SUMMARY_PHASE_KEYS
+    each), unreachable_homes."""
     return [
         {
             "scenario": s["scenario"],
