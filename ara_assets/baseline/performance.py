@@ -484,7 +484,8 @@ def summarise(baseline: pl.DataFrame) -> dict[str, object]:
         return {str(r[column]): int(r["len"]) for r in found.iter_rows(named=True)}
 
     rebased = baseline.filter(pl.col("rebaseline_reason") != "none")
-    sd = baseline["effective_sap_sd"].drop_nulls() if "effective_sap_sd" in baseline.columns else pl.Series([])
+    has_sd = "effective_sap_sd" in baseline.columns
+    sd = baseline["effective_sap_sd"].drop_nulls() if has_sd else pl.Series([], dtype=pl.Float64)
     bills = baseline["total_bill_gbp"].drop_nulls()
     co2 = baseline["effective_co2_t_per_year"].drop_nulls()
     return {
