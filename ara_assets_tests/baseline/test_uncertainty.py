@@ -19,17 +19,32 @@ def _sd(rows: list[tuple[str, str, float | None, float | None]]) -> list[float |
 
 
 def test_lodged_spread_narrows_from_8_at_sap_35_to_2_4_at_sap_85() -> None:
-    got = _sd([("epc", "none", 35.0, None), ("epc", "none", 60.0, None), ("epc", "none", 85.0, None),
-               ("epc_with_overrides", "physical_state_changed", 20.0, None), ("epc", "none", 95.0, None)])  # fmt: skip
+    changed = "physical_state_changed"
+    got = _sd(
+        [
+            ("epc", "none", 35.0, None),
+            ("epc", "none", 60.0, None),
+            ("epc", "none", 85.0, None),
+            ("epc_with_overrides", changed, 20.0, None),
+            ("epc", "none", 95.0, None),
+        ]
+    )
     assert got == pytest.approx([8.0, 5.2, 2.4, 8.0, 2.4])
 
 
 def test_pre_sap10_is_wider_site_notes_narrow_predicted_by_confidence_and_none_without_sap() -> None:
     factor = spread_table()["rebaselined_pre_sap10"]["factor"]
     bins = spread_table()["predicted"]["by_confidence"]
-    got = _sd([("epc", "pre_sap10", 85.0, None), ("site_notes", "physical_state_changed", 50.0, None),
-               ("predicted", "physical_state_changed", 50.0, 0.9), ("predicted", "physical_state_changed", 50.0, 0.1),
-               ("epc", "none", None, None)])  # fmt: skip
+    changed = "physical_state_changed"
+    got = _sd(
+        [
+            ("epc", "pre_sap10", 85.0, None),
+            ("site_notes", changed, 50.0, None),
+            ("predicted", changed, 50.0, 0.9),
+            ("predicted", changed, 50.0, 0.1),
+            ("epc", "none", None, None),
+        ]
+    )
     assert got[0] == pytest.approx(2.4 * factor)
     assert got[1] == spread_table()["site_notes"]["sd"]
     assert got[2] == bins[-1][1] and got[3] == bins[0][1]

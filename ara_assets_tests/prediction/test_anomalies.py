@@ -8,7 +8,9 @@ from ara_assets.prediction.anomalies import flag_anomalies_in
 from ara_assets.prediction.features import CATEGORICAL_FIELDS, FEATURE_SCHEMA
 
 
-def _street(values: list[str], age: str = "D", postcode: str = "SE15 1CC") -> tuple[pl.DataFrame, pl.DataFrame]:
+def _street(
+    values: list[str], age: str = "D", postcode: str = "SE15 1CC"
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     n = len(values)
     loc = pl.DataFrame(
         {"property_id": list(range(1, n + 1)), "postcode": [postcode] * n, "street": ["SE15|demo street"] * n,

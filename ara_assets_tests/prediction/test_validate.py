@@ -27,7 +27,9 @@ def _homes() -> pl.DataFrame:
         .filter(pl.col("property_id").is_in(list(docs)))
         .select("property_id", "uprn", "postcode", "address")
     )
-    homes = homes.with_columns(pl.col("property_id").replace_strict(docs, return_dtype=pl.String).alias("document"))
+    homes = homes.with_columns(
+        pl.col("property_id").replace_strict(docs, return_dtype=pl.String).alias("document")
+    )
     return homes
 
 

@@ -12,7 +12,9 @@ import pytest
 
 from ara_assets.property.effective import assemble_effective_epc, complete_with_predictions
 
-FIXTURE = Path(__file__).resolve().parents[1] / "sap10" / "rdsap" / "fixtures" / "synthetic_semi_gas_combi.json"
+FIXTURE = (
+    Path(__file__).resolve().parents[1] / "sap10" / "rdsap" / "fixtures" / "synthetic_semi_gas_combi.json"
+)
 
 
 @pytest.fixture(scope="module")
@@ -99,9 +101,11 @@ def test_a_landlord_override_applies_to_a_predicted_home_as_to_a_lodged_one(lodg
     field = "sap_building_parts[0].roof_insulation_thickness"
     overrides = _overrides([(4, 7, field, "300mm"), (4, 8, "sap_building_parts[0].wall_construction", 999)])
     first = assemble_effective_epc(current, overrides, NO_NOTES)
-    row = complete_with_predictions(first, current, overrides, NO_NOTES, homes).filter(
-        pl.col("property_id") == 4
-    ).row(0, named=True)
+    row = (
+        complete_with_predictions(first, current, overrides, NO_NOTES, homes)
+        .filter(pl.col("property_id") == 4)
+        .row(0, named=True)
+    )
     assert row["source_path"] == "predicted"
     assert json.loads(row["document"])["sap_building_parts"][0]["roof_insulation_thickness"] == "300mm"
     assert row["overrides_applied"] == 1 and row["overrides_rejected"] == 1
