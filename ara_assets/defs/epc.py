@@ -178,10 +178,8 @@ def effective_epc(
         else None
     )
     if previous is not None and set(EFFECTIVE_EPC_SCHEMA) <= set(previous.columns):
-        # predicted homes depend on their neighbours, not only on their own inputs: always predicted again
-        kept = previous.join(keys, on=["property_id", "input_key"], how="semi").filter(
-            pl.col("source_path") != SOURCE_PREDICTED
-        )
+        # predicted rows carry the pool's digest in their key: complete_with_predictions reuses them
+        kept = previous.join(keys, on=["property_id", "input_key"], how="semi")
     else:
         kept = pl.DataFrame(schema=EFFECTIVE_EPC_SCHEMA)
     todo = epc_cache.join(kept.select("property_id"), on="property_id", how="anti")
@@ -192,8 +190,16 @@ def effective_epc(
         site_notes.filter(pl.col("property_id").is_in(todo_ids)),
     )
     effective = pl.concat([kept.select(list(EFFECTIVE_EPC_SCHEMA)), fresh]).sort("property_id")
-    effective = complete_with_predictions(effective, epc_cache, overrides, site_notes, homes)
-    context.log.info(f"effective EPC: {fresh.height} assembled, {kept.height} unchanged")
+    effective = complete_with_predictions(effective, epc_cache, overrides, site_notes, homes, previous)
+    reused = (
+        effective.filter(pl.col("source_path") == SOURCE_PREDICTED)
+        .join(previous.select("property_id", "input_key"), on=["property_id", "input_key"], how="semi")
+        .height
+        if previous is not None and "input_key" in previous.columns
+        else 0
+    )
+    assembled, unchanged = fresh.height - reused, kept.height + reused
+    context.log.info(f"effective EPC: {assembled} assembled, {unchanged} unchanged")
     anomalies = flag_anomalies(
         effective.filter(pl.col("source_path").is_in(["epc", "epc_with_overrides"]))
         .select("property_id", "document")
@@ -213,8 +219,8 @@ def effective_epc(
             "by_source_path": dg.MetadataValue.json(
                 {r["source_path"]: r["len"] for r in by_source.iter_rows(named=True)}
             ),
-            "assembled": fresh.height,
-            "unchanged": kept.height,
+            "assembled": assembled,
+            "unchanged": unchanged,
             "overrides_applied": int(effective["overrides_applied"].sum() or 0),
             "overrides_rejected": rejected,
             "without_effective_epc": int(effective["document"].is_null().sum()),

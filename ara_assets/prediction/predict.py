@@ -107,6 +107,7 @@ PREDICTION_SCHEMA: dict[str, pl.DataType] = {
     "nearest_level": pl.String(),
     "predicted_floor_area": pl.Float64(),
     "fields": pl.String(),
+    "neighbour_ids": pl.List(pl.Int64()),
 }
 
 
@@ -198,7 +199,9 @@ def predict_components(
         )
     )
     summary = pairs.group_by("property_id").agg(
-        pl.len().alias("neighbours"), pl.col("level").first().alias("nearest_level")
+        pl.len().alias("neighbours"),
+        pl.col("level").first().alias("nearest_level"),
+        pl.col("neighbour_id").sort().alias("neighbour_ids"),
     )
     per_home = fields.group_by("property_id").agg(
         pl.col("confidence").mean().alias("confidence"),

@@ -347,6 +347,7 @@ def _assemble_predicted(
         "base": f"predicted:template_property:{prediction.get('template_id')}",
         "confidence": prediction.get("confidence"),
         "neighbours": prediction.get("neighbours"),
+        "neighbour_ids": [int(i) for i in (prediction.get("neighbour_ids") or [])],
         "nearest_level": prediction.get("nearest_level"),
         "predicted_fields": json.loads(prediction["fields"]) if prediction.get("fields") else {},
         "fields": fields,
@@ -405,41 +406,106 @@ def _apply_overrides(
     return document, fields, rejected
 
 
+_POOL_PATHS = [SOURCE_EPC, SOURCE_EPC_WITH_OVERRIDES, SOURCE_SITE_NOTES]
+
+
+def _neighbour_keys(predicted: pl.DataFrame, effective: pl.DataFrame) -> pl.DataFrame:
+    """property_id and a digest of what a prediction was made from: its neighbours and their physical
+    hashes (a change to any of them changes the key; a change elsewhere does not)."""
+    hashes = effective.select(pl.col("property_id").alias("neighbour_id"), "physical_hash")
+    return (
+        predicted.select("property_id", "neighbour_ids")
+        .explode("neighbour_ids")
+        .rename({"neighbour_ids": "neighbour_id"})
+        .join(hashes, on="neighbour_id", how="left")
+        .sort("property_id", "neighbour_id")
+        .group_by("property_id", maintain_order=True)
+        .agg(
+            pl.concat_str(
+                pl.col("neighbour_id").cast(pl.String), pl.col("physical_hash").fill_null(""), separator=":"
+            )
+            .str.join(";")
+            .alias("_n")  # fmt: skip
+        )
+        .select("property_id", pl.col("_n").hash().cast(pl.String).alias("_neighbours"))
+    )
+
+
 def complete_with_predictions(
     effective: pl.DataFrame,
     current: pl.DataFrame,
     overrides: pl.DataFrame,
     site_notes: pl.DataFrame,
     homes: pl.DataFrame,
+    previous: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Give every home left without an effective EPC (`source_path = none`) a predicted one.
 
     effective: assembled rows (EFFECTIVE_EPC_SCHEMA) of the whole portfolio; the comparable homes are its
     rows with a certificate or site notes. homes: property_id, uprn, postcode, address (the landlord's).
-    Homes the prediction cannot reach (no comparable home at all) keep their row and reason.
+    A predicted row's input key is the home's own key plus a digest of its neighbours and their physical
+    hashes; a row of `previous` (the last materialisation) with the same key is reused as it was, so a
+    run re-assembles only predictions whose neighbours changed. Homes the prediction cannot reach (no
+    comparable home at all) keep their row and reason.
     """
     from ara_assets.prediction.predict import predict_epcs
 
-    todo = effective.filter(pl.col("source_path") == SOURCE_NONE)["property_id"]
+    todo = effective.filter(pl.col("source_path") == SOURCE_NONE)
     if todo.is_empty():
         return effective
+    ids = todo["property_id"].implode()
     located = homes.select(
         pl.col("property_id").cast(pl.Int64), pl.col("uprn").cast(pl.Int64), "postcode", "address"
     )
     pool = (
-        effective.filter(
-            pl.col("source_path").is_in([SOURCE_EPC, SOURCE_EPC_WITH_OVERRIDES, SOURCE_SITE_NOTES])
-        )
+        effective.filter(pl.col("source_path").is_in(_POOL_PATHS))
         .select("property_id", "document")
         .join(located, on="property_id")
     )
-    targets = located.filter(pl.col("property_id").is_in(todo.implode()))
-    predicted = predict_epcs(targets, pool)
-    ids = todo.implode()
-    redone = assemble_effective_epc(
-        current.filter(pl.col("property_id").is_in(ids)),
-        overrides.filter(pl.col("property_id").is_in(ids)),
-        site_notes.filter(pl.col("property_id").is_in(ids)),
-        predicted,
+    predicted = predict_epcs(located.filter(pl.col("property_id").is_in(ids)), pool)
+    keys = (
+        todo.select("property_id", "input_key")
+        .join(_neighbour_keys(predicted, effective), on="property_id")
+        .select(
+            "property_id", (pl.col("input_key") + "|neighbours:" + pl.col("_neighbours")).alias("input_key")
+        )
     )
-    return pl.concat([effective.filter(~pl.col("property_id").is_in(ids)), redone]).sort("property_id")
+    reused = pl.DataFrame(schema=EFFECTIVE_EPC_SCHEMA)
+    if previous is not None and set(EFFECTIVE_EPC_SCHEMA) <= set(previous.columns):
+        reused = (
+            previous.filter(pl.col("source_path") == SOURCE_PREDICTED)
+            .join(keys, on=["property_id", "input_key"], how="semi")
+            .select(list(EFFECTIVE_EPC_SCHEMA))
+        )
+    redo = predicted.join(reused.select("property_id"), on="property_id", how="anti")
+    redo_ids = redo["property_id"].implode()
+    redone = assemble_effective_epc(
+        current.filter(pl.col("property_id").is_in(redo_ids)),
+        overrides.filter(pl.col("property_id").is_in(redo_ids)),
+        site_notes.filter(pl.col("property_id").is_in(redo_ids)),
+        redo,
+    )
+    redone = (
+        redone.drop("input_key")
+        .join(keys, on="property_id", how="left")
+        .with_columns(
+            pl.when(pl.col("source_path") == SOURCE_PREDICTED)
+            .then(pl.col("input_key"))
+            .otherwise(pl.lit(None, pl.String))
+            .alias("input_key")
+        )
+        .select(list(EFFECTIVE_EPC_SCHEMA))
+    )
+    # a home whose prediction failed to validate keeps its own key (assembled again next run)
+    redone = redone.join(
+        todo.select("property_id", pl.col("input_key").alias("_own")), on="property_id"
+    ).select(
+        *[
+            pl.coalesce("input_key", "_own").alias(c) if c == "input_key" else pl.col(c)
+            for c in EFFECTIVE_EPC_SCHEMA
+        ]
+    )
+    done = pl.concat([reused["property_id"], redone["property_id"]]).implode()
+    return pl.concat([effective.filter(~pl.col("property_id").is_in(done)), reused, redone]).sort(
+        "property_id"
+    )
