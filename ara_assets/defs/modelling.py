@@ -72,6 +72,17 @@ def _homes(
     return start_inputs(effective_epc.filter(pl.col("property_id").is_in(ok.implode())))
 
 
+def sap_spread(inputs: pl.DataFrame, property_baseline: pl.DataFrame) -> np.ndarray:
+    """The baseline SAP spread of each home of `inputs` (row-aligned; NaN where unknown)."""
+    spread = property_baseline.select(
+        pl.col("property_id").cast(pl.String).alias("home_id"),
+        pl.col("effective_sap_sd") if "effective_sap_sd" in property_baseline.columns
+        else pl.lit(None, pl.Float64).alias("effective_sap_sd"),
+    )  # fmt: skip
+    aligned = inputs.select("home_id").join(spread, on="home_id", how="left", maintain_order="left")
+    return aligned["effective_sap_sd"].cast(pl.Float64).fill_null(np.nan).to_numpy()
+
+
 def _attributes(warehouse: WarehouseResource, portfolio: str) -> pl.DataFrame:
     with warehouse.warehouse().unit_of_work() as uow:
         attrs = PropertyAttributeRepository(uow.connection).for_portfolio(portfolio)
@@ -117,13 +128,21 @@ def candidate_recommendations(
     features = features.join(
         attrs.select("home_id", "listed_building", "conservation_area"), on="home_id", how="left"
     )
+    sap_sd = sap_spread(inputs, property_baseline)
     parts: list[pl.DataFrame] = []
     scored = 0
     t0 = time.perf_counter()
     for snap in snapshots.values():
         scenario = Scenario.from_spec(snap)
         run = run_scenario(
-            inputs, features, scenario, rates, factors, scenario_version=snap["version"], top_k=config.top_k
+            inputs,
+            features,
+            scenario,
+            rates,
+            factors,
+            scenario_version=snap["version"],
+            top_k=config.top_k,
+            sap_sd=sap_sd,
         )
         scored += run.variants_scored
         parts.append(

@@ -133,8 +133,12 @@ def run_scenario(
     scenario_version: int | None = None,
     top_k: int = 7,
     rounds: int = 2,
+    sap_sd: np.ndarray | None = None,
 ) -> ScenarioRun:
-    """Candidates of every phase, scored against the phase's start state, with the chosen packages."""
+    """Candidates of every phase, scored against the phase's start state, with the chosen packages.
+
+    sap_sd: per home (row-aligned with `inputs`), the baseline SAP spread; with the scenario's
+    `target_confidence` it raises band/SAP thresholds (modelling/uncertainty.py)."""
     if inputs["home_id"].is_duplicated().any():
         dup = inputs.filter(pl.col("home_id").is_duplicated())["home_id"][0]
         raise PlanError(f"home_id={dup!r}: field 'home_id' is duplicated")
@@ -160,6 +164,8 @@ def run_scenario(
             factors,
             top_k=top_k,
             rounds=rounds,
+            sap_sd=sap_sd,
+            target_confidence=scenario.target_confidence,
         )
         scored += choice.variants_scored
         chosen = choice.packages.select("home_id", "package").explode("package").drop_nulls("package")

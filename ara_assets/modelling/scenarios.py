@@ -122,6 +122,10 @@ class Scenario(_Strict):
     budget_per_home_gbp: float | None = Field(default=None, ge=0)
     excluded_measure_types: list[str] = Field(default_factory=list)
     phases: list[Phase] = Field(min_length=1)
+    # Require this probability of reaching a band or SAP target: the cheapest package whose probability,
+    # under the home's baseline SAP spread, is at least this (modelling/uncertainty.py). None: the point
+    # result decides.
+    target_confidence: float | None = Field(default=None, gt=0.5, lt=1.0)
 
     @field_validator("excluded_measure_types", mode="before")
     @classmethod
@@ -166,6 +170,8 @@ class Scenario(_Strict):
         goal["excluded_measure_types"] = list(self.excluded_measure_types)
         if self.description:
             goal["description"] = self.description
+        if self.target_confidence is not None:
+            goal["target_confidence"] = self.target_confidence
         return {
             "name": self.name,
             "goal": goal,
@@ -188,7 +194,8 @@ class Scenario(_Strict):
         goal = dict(spec.get("goal") or {})
         excluded = goal.pop("excluded_measure_types", [])
         description = goal.pop("description", "")
-        data = {
+        confidence = goal.pop("target_confidence", None)
+        data: dict[str, Any] = {
             "name": spec.get("name"),
             "description": description,
             "goal": goal,
@@ -199,6 +206,8 @@ class Scenario(_Strict):
                 for p in spec.get("phases") or []
             ],
         }
+        if confidence is not None:
+            data["target_confidence"] = confidence
         return validate_scenario(data, f"scenario {spec.get('name')!r}")
 
 

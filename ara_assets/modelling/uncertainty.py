@@ -51,6 +51,16 @@ def required_sap(min_sap: float, sd: np.ndarray, confidence: float) -> np.ndarra
     return min_sap - 0.5 + z * np.asarray(sd, dtype=float)
 
 
+def confident_threshold(threshold: np.ndarray, sd: np.ndarray, confidence: float) -> np.ndarray:
+    """A band/SAP goal's threshold (`min_sap - 0.5` per home) raised so that reaching it means a
+    probability of at least `confidence` under the home's spread `sd`; homes without a spread keep it."""
+    from statistics import NormalDist
+
+    z = NormalDist().inv_cdf(confidence)
+    sd = np.asarray(sd, dtype=float)
+    return np.asarray(threshold, dtype=float) + np.where(np.isnan(sd), 0.0, z * np.nan_to_num(sd))
+
+
 def poisson_binomial(p: np.ndarray) -> np.ndarray:
     """Distribution of the number of successes of independent trials with probabilities `p`."""
     dist = np.zeros(len(p) + 1)

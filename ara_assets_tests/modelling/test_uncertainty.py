@@ -58,3 +58,48 @@ def test_with_probability_joins_the_spread_and_keeps_point_results_for_other_goa
     out = with_probability(phases, spread)
     assert out["probability_reaching_target"].to_list() == pytest.approx([0.841345, 0.158655, 1.0], abs=1e-6)
     assert out["sap_sd"].to_list() == [4.0, 4.0, None]
+
+
+def test_target_confidence_picks_a_package_whose_probability_is_at_least_the_confidence() -> None:
+    """A scenario with `target_confidence: 0.9` chooses, per home, a package whose SAP is high enough that
+    the probability of reaching the band under the home's spread is >= 0.9; homes that reach only the
+    point target pay more or miss it."""
+    import datetime as dt
+
+    from ara_assets.baseline.rates import factors_as_of, load_bundled_rates, rates_as_of
+    from ara_assets.modelling.candidates import phase_candidates, score_states
+    from ara_assets.modelling.optimiser import optimise_phase
+    from ara_assets.modelling.scenarios import Scenario
+    from ara_assets_tests.modelling.homes import synthetic_features, synthetic_inputs
+
+    rates, factors = load_bundled_rates()
+    day = dt.date(2026, 11, 1)
+    prices = rates_as_of(rates, day, region=None), factors_as_of(factors, day)
+    homes = synthetic_inputs()
+    spec = {"name": "t", "goal": {"kind": "band", "target_band": "C"},
+            "phases": [{"name": "p", "allowed_measure_types": ["loft_insulation", "cavity_wall_fill",
+                                                               "external_wall_insulation", "double_glazing",
+                                                               "condensing_boiler", "solar_pv"],
+                        "target_year": 2030}]}  # fmt: skip
+    plain = Scenario.model_validate(spec)
+    sure = Scenario.model_validate({**spec, "target_confidence": 0.9})
+    assert Scenario.from_spec(sure.to_spec()).target_confidence == 0.9
+    start = score_states(homes, *prices)
+    cands = phase_candidates(homes, synthetic_features(), plain, 0, start, *prices)
+    sd = np.full(homes.height, 4.0)
+    budget = np.full(homes.height, np.inf)
+    point = optimise_phase(homes, cands, start, start, plain.phase_goal(0), budget, *prices)
+    confident = optimise_phase(
+        homes, cands, start, start, sure.phase_goal(0), budget, *prices, sap_sd=sd, target_confidence=0.9
+    )
+    sap_end = confident.end_scores["sap_rating"].cast(pl.Float64).fill_null(np.nan).to_numpy()
+    p_conf = probability_reaching(sap_end, 69, sd)
+    reached = confident.packages["reaches_target"].to_numpy()
+    assert reached.any()
+    assert (p_conf[reached] >= 0.9 - 1e-9).all()
+    # the confident plan never costs less, and somewhere costs more or reaches less
+    assert (confident.packages["cost_gbp"].to_numpy() >= point.packages["cost_gbp"].to_numpy() - 1e-6).all()
+    point_reached = point.packages["reaches_target"].to_numpy()
+    assert (confident.packages["cost_gbp"].sum() > point.packages["cost_gbp"].sum()) or (
+        reached.sum() < point_reached.sum()
+    )
