@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from ara_assets.prediction.features import CATEGORICAL_FIELDS
@@ -71,8 +72,16 @@ def field_votes(pairs: pl.DataFrame, pool_features: pl.DataFrame) -> pl.DataFram
     )
 
 
-def choose_templates(pairs: pl.DataFrame, pool_features: pl.DataFrame, votes: pl.DataFrame) -> pl.DataFrame:
-    """The weighted medoid of each target's neighbours: property_id, template_id, template_score."""
+def choose_templates(
+    pairs: pl.DataFrame,
+    pool_features: pl.DataFrame,
+    votes: pl.DataFrame,
+    excluded: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """The weighted medoid of each target's neighbours: property_id, template_id, template_score.
+
+    excluded: (property_id, neighbour_id) pairs that may vote but not serve as the template (their
+    certificate does not make a document the calculator scores)."""
     long = (
         pairs.select("property_id", "neighbour_id", "weight")
         .join(pool_features.rename({"property_id": "neighbour_id"}), on="neighbour_id", how="left")
@@ -91,6 +100,8 @@ def choose_templates(pairs: pl.DataFrame, pool_features: pl.DataFrame, votes: pl
     scored = long.group_by("property_id", "neighbour_id").agg(
         pl.col("weight").first(), pl.col("share").fill_null(0.0).mean().alias("agreement")
     )
+    if excluded is not None and excluded.height:
+        scored = scored.join(excluded, on=["property_id", "neighbour_id"], how="anti")
     return (
         scored.with_columns((pl.col("weight") * pl.col("agreement")).alias("template_score"))
         .sort(["property_id", "template_score", "neighbour_id"], descending=[False, True, False])
@@ -112,14 +123,18 @@ PREDICTION_SCHEMA: dict[str, pl.DataType] = {
 
 
 def predict_components(
-    targets: pl.DataFrame, pool: pl.DataFrame, pool_features: pl.DataFrame
+    targets: pl.DataFrame,
+    pool: pl.DataFrame,
+    pool_features: pl.DataFrame,
+    excluded: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Predicted components of each target (see the module docstring).
 
     targets, pool: location frames (`features.location_frame`, pool also with property_type, built_form,
     age_band from its certificates); pool_features: `features.features_frame` of the pool's documents.
-    Output: PREDICTION_SCHEMA, one row per target that has any neighbour; `fields` is JSON
-    {field: {"value", "confidence", "neighbours": [ids]}}.
+    excluded: (property_id, neighbour_id) pairs barred as template (`choose_templates`).
+    Output: PREDICTION_SCHEMA, one row per target that has a neighbour fit to be its template; `fields`
+    is JSON {field: {"value", "confidence", "neighbours": [ids]}}.
     """
     if targets.is_empty() or pool.is_empty():
         return pl.DataFrame(schema=PREDICTION_SCHEMA)
@@ -134,7 +149,7 @@ def predict_components(
     if pairs.is_empty():
         return pl.DataFrame(schema=PREDICTION_SCHEMA)
     votes = field_votes(pairs, pool_features)
-    templates = choose_templates(pairs, pool_features, votes)
+    templates = choose_templates(pairs, pool_features, votes, excluded)
     template_values = (
         templates.join(
             pool_features.rename({"property_id": "template_id"}), on="template_id", how="left"
@@ -265,6 +280,32 @@ def _home_identity(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+TEMPLATE_TRIES = 6
+
+
+def calculable(documents: list[dict[str, Any]]) -> np.ndarray:
+    """Per normalised document, whether the RdSAP expansion and the SAP 10.2 worksheet score it."""
+    from ara_assets.sap10 import calculate
+    from ara_assets.sap10.rdsap import expand_collect
+
+    ok = np.ones(len(documents), dtype=bool)
+    if not documents:
+        return ok
+    inputs, errors = expand_collect(documents, normalise_docs=False)
+    for e in errors:
+        ok[e.index] = False
+    if inputs.height:
+        index = inputs["input_index"].to_numpy()
+        rated = calculate(
+            inputs.with_columns(pl.Series("home_id", [str(i) for i in index], dtype=pl.String)),
+            errors="collect",
+        )
+        if "error" in rated.columns:
+            failed = rated.filter(pl.col("error").is_not_null())["home_id"].cast(pl.Int64).to_numpy()
+            ok[failed] = False
+    return ok
+
+
 def predict_epcs(targets: pl.DataFrame, pool: pl.DataFrame) -> pl.DataFrame:
     """Predicted EPCs for `targets` from the certificates of `pool`.
 
@@ -272,6 +313,10 @@ def predict_epcs(targets: pl.DataFrame, pool: pl.DataFrame) -> pl.DataFrame:
              the landlord knows, as register codes in text).
     pool:    property_id, postcode, address, document (normalised register JSON text).
     Output:  PREDICTION_SCHEMA plus `document` (the predicted register document as JSON text).
+
+    A predicted document the calculator refuses (its template lodges something the worksheet does not
+    support) is predicted again with that template barred, up to `TEMPLATE_TRIES` times; the neighbour
+    still votes. After that the last document stands and the baseline reports the refusal.
     """
     from ara_assets.prediction.features import features_frame, location_frame
 
@@ -287,11 +332,31 @@ def predict_epcs(targets: pl.DataFrame, pool: pl.DataFrame) -> pl.DataFrame:
             targets.select(pl.col("property_id").cast(pl.Int64), *[pl.col(c).cast(pl.String) for c in known]),
             on="property_id",
         )
-    predicted = predict_components(target_loc, location_frame(pool), pool_features)
+    pool_loc = location_frame(pool)
     by_id = dict(zip(pool["property_id"].to_list(), docs, strict=True))
     homes = {int(r["property_id"]): r for r in targets.iter_rows(named=True)}
-    documents = [
-        json.dumps(predicted_document(by_id[t], _home_identity(homes[p])), sort_keys=True)
-        for p, t in zip(predicted["property_id"].to_list(), predicted["template_id"].to_list(), strict=True)
-    ]
-    return predicted.with_columns(pl.Series("document", documents, dtype=pl.String))
+    excluded = pl.DataFrame(schema={"property_id": pl.Int64(), "neighbour_id": pl.Int64()})
+    done: list[pl.DataFrame] = []
+    todo = target_loc
+    for attempt in range(TEMPLATE_TRIES):
+        predicted = predict_components(todo, pool_loc, pool_features, excluded)
+        built = [
+            predicted_document(by_id[t], _home_identity(homes[p]))
+            for p, t in zip(
+                predicted["property_id"].to_list(), predicted["template_id"].to_list(), strict=True
+            )
+        ]
+        predicted = predicted.with_columns(
+            pl.Series("document", [json.dumps(d, sort_keys=True) for d in built], dtype=pl.String)
+        )
+        ok = calculable(built)
+        last = attempt == TEMPLATE_TRIES - 1
+        done.append(predicted if last else predicted.filter(pl.Series(ok)))
+        refused = predicted.filter(pl.Series(~ok))
+        if last or refused.is_empty():
+            break
+        excluded = pl.concat(
+            [excluded, refused.select("property_id", pl.col("template_id").alias("neighbour_id"))]
+        )
+        todo = target_loc.join(refused.select("property_id"), on="property_id", how="semi")
+    return pl.concat(done).select(list(schema)).sort("property_id")
