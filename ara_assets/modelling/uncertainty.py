@@ -8,8 +8,9 @@
   probability is 1 or 0 by the point result.
 - Per phase of the portfolio: the number of homes reaching the target is a sum of independent Bernoulli
   trials with different probabilities (Poisson-binomial). Its exact distribution is built by convolving
-  the homes one by one (numpy, O(n^2), n = homes in the phase); the expected count is the sum of the
-  probabilities and the 90 % interval runs from the 5th to the 95th percentile of that distribution.
+  the homes one by one (numpy, O(n^2)) up to `EXACT_LIMIT` uncertain homes, and approximated by a normal
+  with continuity correction beyond (`interval`); the expected count is the sum of the probabilities
+  and the 90 % interval runs from the 5th to the 95th percentile of that distribution.
   Independence between homes is an assumption: homes predicted from the same neighbours share errors,
   so the true interval is wider.
 """
@@ -71,15 +72,38 @@ def poisson_binomial(p: np.ndarray) -> np.ndarray:
     return dist
 
 
+EXACT_LIMIT = 5000
+
+
 def interval(p: np.ndarray, level: float = INTERVAL) -> tuple[int, int]:
-    """Central `level` interval of the Poisson-binomial count: (lower, upper) percentiles."""
+    """Central `level` interval of the Poisson-binomial count: (lower, upper) percentiles, each the
+    smallest count whose cumulative probability reaches the tail.
+
+    Homes certain either way (p = 0 or 1) only shift the count. Up to `EXACT_LIMIT` uncertain homes the
+    distribution is exact (`poisson_binomial`, O(n^2)); beyond, its normal approximation with continuity
+    correction (mean sum p, variance sum p(1-p)), which differs from the exact percentiles by at most
+    one home there (a test pins the agreement) and keeps 100,000 homes to milliseconds."""
+    from statistics import NormalDist
+
+    p = np.asarray(p, dtype=float)
     if len(p) == 0:
         return (0, 0)
-    cdf = np.cumsum(poisson_binomial(p))
+    certain = int((p >= 1.0).sum())
+    unsure = p[(p > 0.0) & (p < 1.0)]
     tail = (1.0 - level) / 2.0
-    low = int(np.searchsorted(cdf, tail - 1e-12, side="left"))
-    high = int(np.searchsorted(cdf, 1.0 - tail - 1e-12, side="left"))
-    return (low, min(high, len(p)))
+    if len(unsure) == 0:
+        return (certain, certain)
+    if len(unsure) <= EXACT_LIMIT:
+        cdf = np.cumsum(poisson_binomial(unsure))
+        low = int(np.searchsorted(cdf, tail - 1e-12, side="left"))
+        high = int(np.searchsorted(cdf, 1.0 - tail - 1e-12, side="left"))
+        return (certain + low, certain + min(high, len(unsure)))
+    mu = float(unsure.sum())
+    sigma = float(np.sqrt((unsure * (1.0 - unsure)).sum()))
+    normal = NormalDist()
+    low = math.ceil(mu + normal.inv_cdf(tail) * sigma - 0.5)
+    high = math.ceil(mu + normal.inv_cdf(1.0 - tail) * sigma - 0.5)
+    return (certain + max(low, 0), certain + min(high, len(unsure)))
 
 
 _BAND = re.compile(r"\bband ([A-G])\b", re.IGNORECASE)

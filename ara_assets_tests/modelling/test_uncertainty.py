@@ -103,3 +103,17 @@ def test_target_confidence_picks_a_package_whose_probability_is_at_least_the_con
     assert (confident.packages["cost_gbp"].sum() > point.packages["cost_gbp"].sum()) or (
         reached.sum() < point_reached.sum()
     )
+
+
+def test_normal_approximation_beyond_the_exact_limit_agrees_within_one_home(monkeypatch) -> None:
+    import ara_assets.modelling.uncertainty as unc
+
+    rng = np.random.default_rng(7)
+    for p in (rng.random(3000), rng.beta(0.5, 0.5, 3000), 0.9 + 0.1 * rng.random(3000)):
+        exact = unc.interval(p)
+        monkeypatch.setattr(unc, "EXACT_LIMIT", 0)
+        approx = unc.interval(p)
+        monkeypatch.setattr(unc, "EXACT_LIMIT", 5000)
+        assert abs(exact[0] - approx[0]) <= 1 and abs(exact[1] - approx[1]) <= 1
+    # certain homes only shift the count
+    assert unc.interval(np.array([1.0, 1.0, 0.0, 0.5, 0.5])) == (2, 4)

@@ -11,6 +11,7 @@ from ara_assets.prediction.features import CATEGORICAL_FIELDS, FEATURE_SCHEMA
 from ara_assets.prediction.predict import (
     PREDICTED_CERTIFICATE_NUMBER,
     PRIOR_WEIGHT,
+    choose_templates,
     field_votes,
     predict_components,
     predicted_document,
@@ -75,3 +76,15 @@ def test_predicted_document_carries_the_home_not_the_template_identity_or_result
     assert doc["address_line_1"] == "5 Demo Street"
     assert "energy_rating_current" not in doc and "co2_emissions_current" not in doc
     assert doc["sap_building_parts"] == template["sap_building_parts"]
+
+
+def test_a_barred_template_still_votes_but_the_next_best_is_chosen() -> None:
+    pairs = pl.DataFrame({"property_id": [1, 1, 1], "neighbour_id": [2, 3, 4], "weight": [1.0, 1.0, 0.5]})
+    feats = _features({2: {"glazing_type": "2"}, 3: {"glazing_type": "2"}, 4: {"glazing_type": "1"}})
+    votes = field_votes(pairs, feats)
+    assert choose_templates(pairs, feats, votes)["template_id"].to_list() == [2]
+    barred = pl.DataFrame({"property_id": [1], "neighbour_id": [2]})
+    assert choose_templates(pairs, feats, votes, barred)["template_id"].to_list() == [3]
+    # the barred neighbour's vote still counts: glazing 2 holds 2.0 of 2.5
+    share = votes.filter((pl.col("field") == "glazing_type") & (pl.col("value") == "2"))["share"].item()
+    assert share == pytest.approx(0.8)
