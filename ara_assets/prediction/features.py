@@ -145,6 +145,11 @@ def kind_of(address: str | None) -> str | None:
     return "flat" if address and _FLAT_WORDS.search(address) else None
 
 
+# The same rules as `street_of` / `kind_of`, as polars expressions (one pass over the column).
+_STREET_PATTERN = r"(?:^|,)\s*\d+[A-Za-z]?(?:-\d+[A-Za-z]?)?\s+([^,]+?)\s*(?:,|$)"
+_FLAT_PATTERN = r"(?i)\b(flat|apartment|maisonette)\b"
+
+
 def location_frame(homes: pl.DataFrame) -> pl.DataFrame:
     """Location keys of each home from `property_id`, `postcode` and (optional) `address`.
 
@@ -154,13 +159,13 @@ def location_frame(homes: pl.DataFrame) -> pl.DataFrame:
         pl.col("postcode").cast(pl.String).str.to_uppercase().str.replace_all(r"\s+", " ").str.strip_chars()
     )
     district = postcode.str.split(" ").list.first()
+    street = address.str.extract(_STREET_PATTERN, 1).str.strip_chars().str.to_lowercase()
     return homes.select(
         pl.col("property_id").cast(pl.Int64),
         postcode.alias("postcode"),
-        pl.concat_str(district, address.map_elements(street_of, return_dtype=pl.String), separator="|").alias(
-            "street"
-        ),
+        pl.concat_str(district, street, separator="|").alias("street"),
         district.alias("district"),
         district.str.extract(r"^([A-Z]+)", 1).alias("area"),
-        address.map_elements(kind_of, return_dtype=pl.String).alias("kind"),
-    )
+        pl.when(address.str.contains(_FLAT_PATTERN)).then(pl.lit("flat")).otherwise(pl.lit(None, pl.String))
+        .alias("kind"),
+    )  # fmt: skip

@@ -43,7 +43,7 @@ def _ensure(frame: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
 
 
 def _age_index(col: pl.Expr) -> pl.Expr:
-    return col.map_elements(lambda a: _AGES.find(a) if a in _AGES else None, return_dtype=pl.Int64)
+    return col.replace_strict({a: i for i, a in enumerate(_AGES)}, default=None, return_dtype=pl.Int64)
 
 
 def nearness_expr() -> pl.Expr:

@@ -25,6 +25,14 @@ def test_street_and_kind_come_from_the_address() -> None:
     assert street_of("4a Sample Road, Testbury") == "sample road"
     assert street_of("The Old Mill, Testbury") is None
     assert kind_of("Flat 3, 12 Demo Street, Town") == "flat" and kind_of("12 Demo Street, Town") is None
+    addresses = ["Flat 3, 12 Demo Street, Exampleton", "4a Sample Road, Testbury", "The Old Mill, Testbury",
+                 "12 Demo Street, Town", "Maisonette 2, 7-9 Long Lane, Town"]  # fmt: skip
+    frame = _loc([(i, "SE15 1CC", a) for i, a in enumerate(addresses)])
+    # the vectorised location frame follows the same rules as the functions
+    assert frame["street"].to_list() == [
+        None if street_of(a) is None else f"SE15|{street_of(a)}" for a in addresses
+    ]
+    assert frame["kind"].to_list() == [kind_of(a) for a in addresses]
     loc = _loc([(1, "se15  1cc", "12 Demo Street, Town")]).row(0, named=True)
     assert loc["postcode"] == "SE15 1CC" and loc["district"] == "SE15" and loc["area"] == "SE"
     assert loc["street"] == "SE15|demo street"
