@@ -6,7 +6,8 @@ same street, of the same property type and age band. When at least `MIN_NEIGHBOU
 field and at least `CONSENSUS_SHARE` of those hold one value different from the home's, and no more
 than `MAX_SAME_SHARE` hold the home's own value, the field is flagged with the consensus value, the counts
 and the neighbours. Example: 'cavity filled' where 18 of 20 same-age neighbours on the street are 'as
-built' (share 0.9, own 0.1) is flagged. Flags are evidence for the landlord: nothing is changed.
+built' (share 0.9, own 0.1) is flagged. Roof fields are checked on houses and bungalows only (a flat's
+roof follows its storey). Flags are evidence for the landlord: nothing is changed.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ CHECKED_FIELDS: tuple[str, ...] = (
     "glazing_type",
     "main_heating_code",
     "main_fuel",
-    "pv",
 )
+# A flat's roof depends on its storey (a dwelling above, or the block's roof), not on its neighbours:
+# roof fields are checked on houses and bungalows only. PV is a home's own choice and is not checked.
+HOUSE_ONLY_FIELDS = ("roof_construction", "roof_insulation_thickness")
 MIN_NEIGHBOURS = 8
 CONSENSUS_SHARE = 0.85
 MAX_SAME_SHARE = 0.10
@@ -46,7 +49,12 @@ ANOMALY_SCHEMA: dict[str, pl.DataType] = {
 
 def flag_anomalies_in(loc: pl.DataFrame, feats: pl.DataFrame) -> pl.DataFrame:
     """The rule over location keys (`location_frame`) and components (`features_frame`) of the same homes."""
-    homes = loc.join(feats, on="property_id")
+    homes = loc.join(feats, on="property_id").with_columns(
+        [
+            pl.when(pl.col("property_type").is_in(["0", "1"])).then(pl.col(f)).otherwise(None).alias(f)
+            for f in HOUSE_ONLY_FIELDS
+        ]
+    )
     keep = ["property_id", "postcode", "street", "property_type", "age_band"]
     left = homes.select(keep)
     right = homes.select(keep).rename({c: f"{c}_n" for c in keep})

@@ -49,3 +49,18 @@ def test_neighbours_of_another_age_band_are_not_alike() -> None:
         pl.when(pl.col("property_id") > 1).then(pl.lit("F")).otherwise(pl.col("age_band")).alias("age_band")
     )
     assert flag_anomalies_in(loc, feats).filter(pl.col("property_id") == 1).is_empty()
+
+
+def test_a_top_floor_flat_roof_is_not_flagged_against_the_flats_below() -> None:
+    loc, feats = _street(["4"] * 21)
+    feats = feats.with_columns(
+        pl.lit("2").alias("property_type"),
+        pl.when(pl.col("property_id") == 1)
+        .then(pl.lit("4"))
+        .otherwise(pl.lit("3"))
+        .alias("roof_construction"),
+    )
+    assert flag_anomalies_in(loc, feats).is_empty()
+    # the same pattern among houses is flagged
+    houses = feats.with_columns(pl.lit("0").alias("property_type"))
+    assert flag_anomalies_in(loc, houses).select("property_id", "field").rows() == [(1, "roof_construction")]
