@@ -116,6 +116,8 @@ def property_baseline(
             "lodged_bands": dg.MetadataValue.json(summary["lodged_bands"]),
             "effective_bands": dg.MetadataValue.json(summary["effective_bands"]),
             "rebaselined": dg.MetadataValue.json(summary["rebaselined"]),
+            "source_paths": dg.MetadataValue.json(summary["source_paths"]),
+            "mean_sap_sd": summary["mean_sap_sd"],
             "divergent": summary["divergent"],
             "calculation_failed": summary["calculation_failed"],
             "bill_errors": summary["bill_errors"],
