@@ -15,7 +15,9 @@ from typing import Any
 import dagster as dg
 import polars as pl
 
+from ara_assets.defs.guard import guard
 from ara_assets.defs.partitions import portfolios
+from ara_assets.invariants import Invariant
 from ara_assets.prediction.anomalies import flag_anomalies
 from ara_assets.property.certificates import pick_current_certificates
 from ara_assets.property.effective import (
@@ -25,8 +27,10 @@ from ara_assets.property.effective import (
     complete_with_predictions,
     effective_input_keys,
 )
+from ara_assets.property.invariants import effective_epc_invariants
+from ara_assets.resources.epc_fetch import DEFAULT_CHUNK_HOMES, DEFAULT_CHUNK_SECONDS, fetch_and_store
 from ara_assets.resources.io_manager import PolarsParquetIOManager
-from ara_assets.resources.register_client import EpcRegisterClient
+from ara_assets.resources.register_client import EpcRegisterClient, RegisterConfigError
 from ara_assets.resources.warehouse import WarehouseResource
 
 
@@ -35,6 +39,10 @@ class EpcCacheConfig(dg.Config):
     """Certificates fetched less than this many days ago are served from Postgres, not refetched."""
     force_refresh: bool = False
     """Fetch every UPRN of the portfolio again, whatever its age in the cache."""
+    chunk_homes: int = DEFAULT_CHUNK_HOMES
+    """UPRNs fetched per committed chunk: a killed fetch keeps every chunk committed before it."""
+    chunk_seconds: float = DEFAULT_CHUNK_SECONDS
+    """A slow register shrinks the chunks so that a commit comes about this often."""
 
 
 def _progress_logger(context: dg.AssetExecutionContext, label: str) -> object:
@@ -82,37 +90,44 @@ def epc_cache(
         f"portfolio {portfolio}: {len(uprns)} properties, {len(stale)} to fetch "
         f"({'forced' if config.force_refresh else f'TTL {config.ttl_days:g} days'})"
     )
-    results = (
-        epc_register.fetch_portfolio(stale, progress=_progress_logger(context, "register fetch"))
-        if stale
-        else []
-    )
-    found_docs = [doc for r in results if r.status == "found" for doc in r.certificates]
-    errors = [r for r in results if r.status == "error"]
-    for r in errors[:10]:
-        context.log.warning(f"UPRN {r.uprn}: {r.error}")
-    # One transaction: the new certificates and the fetch records land together or not at all. A UPRN
-    # whose fetch failed keeps the certificates it already had.
+    # Stored chunk by chunk (resources/epc_fetch.py): a document that does not validate is recorded for
+    # its UPRN, the rest are stored, and a killed fetch keeps what it committed. A UPRN whose fetch failed
+    # keeps the certificates it already had.
+    try:
+        outcome = fetch_and_store(
+            wh,
+            epc_register,
+            portfolio,
+            stale,
+            chunk_homes=config.chunk_homes,
+            chunk_seconds=config.chunk_seconds,
+            progress=_progress_logger(context, "register fetch"),
+        )
+    except RegisterConfigError as exc:
+        raise dg.Failure(description=str(exc), allow_retries=False) from None
+    errors = outcome.errors or []
+    for error in errors[:10]:
+        context.log.warning(error)
     with wh.unit_of_work() as uow:
-        if found_docs:
-            uow.certificates.upsert_many(found_docs, fetched_at=now)
-        if results:
-            uow.fetches.record(
-                [
-                    {
-                        "uprn": r.uprn,
-                        "fetched_at": now,
-                        "status": r.status,
-                        "error": r.error,
-                        "certificate_count": len(r.certificates),
-                    }
-                    for r in results
-                ]
-            )
         certificates = uow.certificates.for_uprns(uprns)
         fetches = uow.fetches.for_uprns(uprns)
     current = pick_current_certificates(properties, certificates, fetches)
 
+    duplicated = current.filter(pl.col("property_id").is_duplicated())["property_id"].unique().to_list()
+    # Before the IO manager stores anything: a failure leaves the previous frame for effective_epc.
+    checks = guard(
+        "epc_cache",
+        portfolio,
+        [
+            Invariant(
+                "one_row_per_property",
+                passed=not duplicated and current.height == properties.height,
+                detail=f"{properties.height} properties, {current.height} rows",
+                homes=tuple(sorted(duplicated)),
+                metadata={"properties": properties.height, "rows": current.height},
+            )
+        ],
+    )
     counts = current.select(
         pl.col("certificate_number").is_not_null().sum().alias("with_certificate"),
         (pl.col("certificates_held") > 1).sum().alias("with_several"),
@@ -129,20 +144,17 @@ def epc_cache(
             "without_certificate": current.height - int(counts["with_certificate"] or 0),
             "with_several_certificates": int(counts["with_several"] or 0),
             "current_certificate_pre_sap10_2": int(counts["pre_sap10_2"] or 0),
-            "fetched_this_run": len(results),
+            "fetched_this_run": outcome.fetched,
             "fetch_errors_this_run": len(errors),
-            "certificates_received_this_run": len(found_docs),
+            "certificates_received_this_run": outcome.certificates_stored,
+            "documents_refused_this_run": outcome.invalid_documents,
+            "chunks_committed_this_run": outcome.chunks_committed,
             "reasons_without_certificate": dg.MetadataValue.json(
                 {r["reason"]: r["len"] for r in reasons.iter_rows(named=True)}
             ),
         },
     )
-    duplicates = current.height - current["property_id"].n_unique()
-    yield dg.AssetCheckResult(
-        check_name="one_row_per_property",
-        passed=duplicates == 0 and current.height == properties.height,
-        metadata={"properties": properties.height, "rows": current.height, "duplicates": duplicates},
-    )
+    yield from checks
 
 
 @dg.asset(
@@ -178,7 +190,7 @@ def effective_epc(
         else None
     )
     if previous is not None and set(EFFECTIVE_EPC_SCHEMA) <= set(previous.columns):
-        # predicted rows carry the pool's digest in their key: complete_with_predictions reuses them
+        # predicted rows carry their neighbours' digest in their key: complete_with_predictions reuses them
         kept = previous.join(keys, on=["property_id", "input_key"], how="semi")
     else:
         kept = pl.DataFrame(schema=EFFECTIVE_EPC_SCHEMA)
@@ -206,6 +218,8 @@ def effective_epc(
         .join(homes.select("property_id", "postcode", "address"), on="property_id")
     )
 
+    # Before the IO manager stores anything: a failure leaves the previous effective EPCs in place.
+    checks = guard("effective_epc", context.partition_key, effective_epc_invariants(effective, epc_cache))
     by_source = effective.group_by("source_path").len()
     rejected = int(effective["overrides_rejected"].sum() or 0)
     if rejected:
@@ -229,13 +243,4 @@ def effective_epc(
             "anomalies": dg.MetadataValue.json(anomalies.head(50).to_dicts()),
         },
     )
-    missing_reason = effective.filter(pl.col("document").is_null() & pl.col("reason").is_null()).height
-    yield dg.AssetCheckResult(
-        check_name="every_property_has_effective_epc_or_reason",
-        passed=missing_reason == 0 and effective.height == epc_cache.height,
-        metadata={"without_document_or_reason": missing_reason, "rows": effective.height},
-    )
-    duplicates = effective.height - effective["property_id"].n_unique()
-    yield dg.AssetCheckResult(
-        check_name="no_duplicate_properties", passed=duplicates == 0, metadata={"duplicates": duplicates}
-    )
+    yield from checks

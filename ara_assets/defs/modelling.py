@@ -25,15 +25,15 @@ import numpy as np
 import polars as pl
 
 from ara_assets.baseline.rates import factors_as_of, rates_as_of
+from ara_assets.defs.guard import guard
 from ara_assets.defs.partitions import portfolios
 from ara_assets.modelling.allocation import AllocationError, allocate
 from ara_assets.modelling.candidates import CANDIDATE_SCHEMA, start_inputs
-from ara_assets.modelling.catalogue import options_of
+from ara_assets.modelling.invariants import candidate_invariants, plan_invariants
 from ara_assets.modelling.plans import (
     MEASURE_SCHEMA,
     PHASE_SCHEMA,
     Plans,
-    attribution_gaps,
     build_plans,
     packages_from_candidates,
     run_scenario,
@@ -42,6 +42,7 @@ from ara_assets.modelling.rollup import rollup
 from ara_assets.modelling.scenarios import Scenario
 from ara_assets.resources.warehouse import WarehouseResource
 from ara_assets.resources.warehouse_attributes import PropertyAttributeRepository
+from ara_assets.resources.warehouse_locks import lock_portfolio
 from ara_assets.resources.warehouse_plans import PlansRepository
 
 
@@ -99,6 +100,10 @@ def _attributes(warehouse: WarehouseResource, portfolio: str) -> pl.DataFrame:
     group_name="modelling",
     kinds={"polars"},
     automation_condition=dg.AutomationCondition.eager(),
+    check_specs=[
+        dg.AssetCheckSpec(name, asset="candidate_recommendations", blocking=True)
+        for name in ("start_sap_in_range", "cost_finite_and_non_negative", "every_row_names_its_home")
+    ],
     description="Per property, scenario and phase: every eligible measure option with its cost and its exact "
     "impact on SAP, CO2, primary energy and bills against the state at the start of the phase (each option "
     "an edit of the home's SAP inputs, re-scored by the calculator in one batch). `in_package` marks the "
@@ -112,7 +117,7 @@ def candidate_recommendations(
     fuel_rates: pl.DataFrame,
     carbon_factors: pl.DataFrame,
     warehouse: WarehouseResource,
-) -> dg.Output[pl.DataFrame]:
+) -> Iterator[dg.Output[pl.DataFrame] | dg.AssetCheckResult]:
     portfolio = context.partition_key
     with warehouse.warehouse().unit_of_work() as uow:
         names = config.scenarios or uow.scenarios.names()
@@ -160,7 +165,9 @@ def candidate_recommendations(
         if out.height
         else pl.DataFrame()
     )
-    return dg.Output(
+    # Before the IO manager stores anything: a failure leaves the previous candidates for phase_plans.
+    checks = guard("candidate_recommendations", portfolio, candidate_invariants(out))
+    yield dg.Output(
         out,
         metadata={
             "homes_modelled": inputs.height,
@@ -177,6 +184,7 @@ def candidate_recommendations(
             ),
         },
     )
+    yield from checks
 
 
 @dg.asset(
@@ -189,6 +197,7 @@ def candidate_recommendations(
         dg.AssetCheckSpec("no_ineligible_measure", asset="phase_plans", blocking=True),
         dg.AssetCheckSpec("no_phase_worse_on_its_goal", asset="phase_plans", blocking=True),
         dg.AssetCheckSpec("attribution_sums_to_totals", asset="phase_plans", blocking=True),
+        dg.AssetCheckSpec("sap_before_in_range", asset="phase_plans", blocking=True),
     ],
     description="Per property and scenario, phase by phase: the optimised package (cheapest reaching the "
     "phase target within budget, else the largest gain), SAP, band, CO2, bills, cost to date and value "
@@ -239,13 +248,12 @@ def phase_plans(
     phases = pl.concat(all_phases) if all_phases else pl.DataFrame(schema=PHASE_SCHEMA)
     measures = pl.concat(all_measures) if all_measures else pl.DataFrame(schema=MEASURE_SCHEMA)
     plans_all = Plans(phases, measures, 0)
-    checks = _checks(plans_all, cands, scenarios)
-    if all(c.passed for c in checks):
-        with warehouse.warehouse().unit_of_work() as uow:
-            written = PlansRepository(uow.connection).replace(record.id, phases, measures, allocations)
-        context.log.info(f"plans written: {written}")
-    else:
-        context.log.error("plan checks failed: the warehouse keeps the previous plans")
+    # The blocking rules run before anything is stored (Postgres plans or the Parquet file).
+    checks = guard("phase_plans", portfolio, plan_invariants(plans_all, cands, scenarios))
+    with warehouse.warehouse().unit_of_work() as uow:
+        lock_portfolio(uow.connection, portfolio)
+        written = PlansRepository(uow.connection).replace(record.id, phases, measures, allocations)
+    context.log.info(f"plans written: {written}")
     rolled = rollup(phases) if phases.height else []
     yield dg.Output(
         phases,
@@ -308,76 +316,6 @@ def _allocate(
         "selected": selected,
     }
     return run, meta
-
-
-def _checks(plans: Plans, cands: pl.DataFrame, scenarios: dict[str, Scenario]) -> list[dg.AssetCheckResult]:
-    phases, measures = plans.phases, plans.measures
-    over = phases.filter(pl.col("cost_gbp") > pl.col("budget_gbp").fill_null(np.inf) + 0.01)
-    caps = {n: sc.budget_per_home_gbp for n, sc in scenarios.items() if sc.budget_per_home_gbp is not None}
-    # scenarios without a per-home cap (or no scenario at all) cannot be over it
-    total_cap = (
-        pl.col("scenario").replace_strict(caps, default=np.inf, return_dtype=pl.Float64)
-        if caps
-        else pl.lit(np.inf)
-    )
-    over_total = phases.filter(pl.col("cost_to_date_gbp") > total_cap + 0.01)
-    eligible = cands.select("scenario", "home_id", "phase", "option_id").unique()
-    heat_pumps = [o.option_id for o in options_of("air_source_heat_pump")]
-    ineligible = pl.concat(
-        [
-            measures.join(eligible, on=["scenario", "home_id", "phase", "option_id"], how="anti").select(
-                "home_id", "phase"
-            ),
-            # a heat pump installed on fabric below the standard (eligibility's minimum) is ineligible too
-            phases.filter(
-                pl.col("package").list.eval(pl.element().is_in(heat_pumps)).list.any()
-                & ~pl.col("heat_pump_fabric_ok_after").fill_null(False)
-            ).select("home_id", "phase"),
-        ]
-    )
-    worse = phases.filter(pl.col("goal_metric_after") < pl.col("goal_metric_before") - 1e-9)
-    gaps = (
-        pl.concat(
-            [
-                attribution_gaps(
-                    Plans(phases.filter(pl.col("scenario") == n), measures.filter(pl.col("scenario") == n), 0)
-                )
-                for n in scenarios
-            ]
-        )
-        if scenarios
-        else pl.DataFrame()
-    )
-
-    def sample(frame: pl.DataFrame) -> str:
-        return str(frame.select("home_id", "phase").head(10).rows()) if frame.height else "[]"
-
-    return [
-        dg.AssetCheckResult(
-            check_name="no_plan_over_budget",
-            passed=over.height == 0 and over_total.height == 0,
-            metadata={
-                "over_phase_budget": over.height,
-                "over_scenario_budget": over_total.height,
-                "sample": sample(over),
-            },
-        ),
-        dg.AssetCheckResult(
-            check_name="no_ineligible_measure",
-            passed=ineligible.height == 0,
-            metadata={"ineligible_measures": ineligible.height, "sample": sample(ineligible)},
-        ),
-        dg.AssetCheckResult(
-            check_name="no_phase_worse_on_its_goal",
-            passed=worse.height == 0,
-            metadata={"worse_phases": worse.height, "sample": sample(worse)},
-        ),
-        dg.AssetCheckResult(
-            check_name="attribution_sums_to_totals",
-            passed=gaps.height == 0,
-            metadata={"mismatched_phases": gaps.height, "sample": sample(gaps)},
-        ),
-    ]
 
 
 plans_job = dg.define_asset_job(

@@ -102,10 +102,15 @@ def _expand_types(value: Any) -> list[str]:
     return out
 
 
+# Budgets are per home. Ten million pounds is far above any home's retrofit and well inside the
+# warehouse's numeric(12, 2) column: a larger figure is a typo (or `.inf`), refused with its field named.
+MAX_BUDGET_PER_HOME_GBP = 10_000_000.0
+
+
 class Phase(_Strict):
     name: str = Field(min_length=1)
     allowed_measure_types: list[str] = Field(min_length=1)
-    budget_gbp: float | None = Field(default=None, ge=0)  # per home
+    budget_gbp: float | None = Field(default=None, ge=0, le=MAX_BUDGET_PER_HOME_GBP, allow_inf_nan=False)
     target_year: int = Field(ge=2000, le=2100)
     target: Goal | None = None
 
@@ -119,7 +124,9 @@ class Scenario(_Strict):
     name: str = Field(min_length=1, pattern=r"^\S(.*\S)?$")
     description: str = ""
     goal: Goal
-    budget_per_home_gbp: float | None = Field(default=None, ge=0)
+    budget_per_home_gbp: float | None = Field(
+        default=None, ge=0, le=MAX_BUDGET_PER_HOME_GBP, allow_inf_nan=False
+    )
     excluded_measure_types: list[str] = Field(default_factory=list)
     phases: list[Phase] = Field(min_length=1)
     # Require this probability of reaching a band or SAP target: the cheapest package whose probability,

@@ -1,7 +1,7 @@
 """Assembly of the effective EPC: the picture of each home that modelling scores.
 
 Three source paths, never mixed per field (DESIGN.md, docs/adr/0004-effective-epc-source-paths.md,
-docs/adr/0012-predicted-epc.md), in order of precedence:
+docs/adr/0013-predicted-epc.md), in order of precedence:
 
 - `site_notes`: a full survey by the landlord's surveyor, used alone;
 - `epc` / `epc_with_overrides`: the lodged certificate, with the landlord's field-level overrides laid
@@ -36,6 +36,7 @@ from ara_assets.epc import (
     normalise_register_json,
     set_field_path,
 )
+from ara_assets.property.override_values import DEFAULT_SCHEMA, check_override_value
 from ara_assets.property.physical import physical_hash
 
 SOURCE_SITE_NOTES = "site_notes"
@@ -374,7 +375,21 @@ def _apply_overrides(
     document = lodged
     fields: dict[str, Any] = {}
     rejected: list[dict[str, Any]] = []
+    schema = str(lodged.get("schema_type") or DEFAULT_SCHEMA)
     for override in overrides:
+        # The import's rules again (type, code table, range, no NaN): rows stored before those rules,
+        # or written around the import, are refused here for this home instead of failing the portfolio.
+        why = check_override_value(override.field_path, override.value, schema)
+        if why is not None:
+            rejected.append(
+                {
+                    "override_id": override.override_id,
+                    "field": override.field_path,
+                    "value": override.value,
+                    "error": why,
+                }
+            )
+            continue
         try:
             candidate = set_field_path(document, override.field_path, override.value)
             candidate = _normalise(candidate)

@@ -76,6 +76,7 @@ def test_plans_are_scored_checked_persisted_and_summarised(pipeline: PipelineEnv
         "no_ineligible_measure": True,
         "no_phase_worse_on_its_goal": True,
         "attribution_sums_to_totals": True,
+        "sap_before_in_range": True,
     }
     cand_meta = _meta(result, "candidate_recommendations")
     assert cand_meta["scenario_versions"] == {"fabric_first_then_heat": 1}
@@ -135,7 +136,7 @@ def test_plans_are_scored_checked_persisted_and_summarised(pipeline: PipelineEnv
 
 
 def test_checks_fail_on_a_plan_over_budget_or_worse_on_its_goal() -> None:
-    from ara_assets.defs.modelling import _checks
+    from ara_assets.modelling.invariants import plan_invariants
     from ara_assets.modelling.plans import MEASURE_SCHEMA, PHASE_SCHEMA, Plans
 
     scenario = load_scenario_yaml(SCENARIO)
@@ -161,8 +162,8 @@ def test_checks_fail_on_a_plan_over_budget_or_worse_on_its_goal() -> None:
         schema={"scenario": pl.String, "home_id": pl.String, "phase": pl.Int32, "option_id": pl.String}
     )
     results = {
-        c.check_name: c.passed
-        for c in _checks(
+        c.name: c.passed
+        for c in plan_invariants(
             Plans(phases, pl.DataFrame(schema=MEASURE_SCHEMA), 0), cands, {scenario.name: scenario}
         )
     }
