@@ -15,6 +15,7 @@ from ara_assets.commands import (
     overrides,
     plan,
     portfolio,
+    predict,
     rates,
     register,
     report,
@@ -42,6 +43,7 @@ app.add_typer(scenario.app, name="scenario", help="Retrofit scenarios.")
 app.add_typer(plan.app, name="plan", help="Per-home plans.")
 app.add_typer(export.app, name="export", help="Exports: plans as CSV, xlsx or Parquet.")
 app.command("report")(report.report)
+app.add_typer(predict.app, name="predict", help="Predicted EPCs: leave-one-out validation.")
 
 
 def main() -> None:

@@ -21,6 +21,7 @@ import json
 import numpy as np
 import polars as pl
 
+from ara_assets.baseline.uncertainty import sap_sd_expr
 from ara_assets.sap10 import calculate
 from ara_assets.sap10.rdsap import expand_collect
 
@@ -228,7 +229,11 @@ def assemble_baseline(
         "lodged_physical_hash",
         pl.col("reason").alias("effective_reason"),
         pl.col("document").is_not_null().alias("_has_document"),
-    )
+        (
+            pl.col("prediction_confidence") if "prediction_confidence" in effective.columns
+            else pl.lit(None, pl.Float64)
+        ).alias("prediction_confidence"),
+    )  # fmt: skip
     frame = lodged.join(eff, on="property_id", how="left").join(calculated, on="property_id", how="left")
 
     pre = pl.col("lodged_sap_version").is_not_null() & (pl.col("lodged_sap_version") < 10.2)
@@ -308,12 +313,16 @@ def assemble_baseline(
         .then(pl.lit("calculation failed: ") + pl.col("calculation_error").fill_null("no result"))
         .otherwise(pl.lit(None, pl.String))
     )  # fmt: skip
-    return frame.with_columns(
-        divergent.fill_null(False).alias("divergent"),
-        (pl.col("calculated_sap_rating") - pl.col("lodged_sap_rating")).alias("divergence_sap_points"),
-        status.alias("baseline_status"),
-        status_reason.alias("baseline_reason"),
-    ).drop("_has_document", "effective_reason")
+    return (
+        frame.with_columns(
+            divergent.fill_null(False).alias("divergent"),
+            (pl.col("calculated_sap_rating") - pl.col("lodged_sap_rating")).alias("divergence_sap_points"),
+            status.alias("baseline_status"),
+            status_reason.alias("baseline_reason"),
+        )
+        .with_columns(sap_sd_expr())
+        .drop("_has_document", "effective_reason")
+    )
 
 
 # Table 12a row of the main heating system on an off-peak meter, by SAP Table 4a code range.
@@ -424,6 +433,9 @@ BASELINE_SCHEMA: dict[str, pl.DataType] = {
     "co2_sap_kg": pl.Float64(),
     "primary_energy_sap_kwh": pl.Float64(),
     "expected_metered_primary_energy_kwh_m2_estimate": pl.Float64(),
+    # how sure the effective SAP is (baseline/uncertainty.py; sql/0012)
+    "effective_sap_sd": pl.Float64(),
+    "prediction_confidence": pl.Float64(),
 }
 
 
@@ -472,6 +484,8 @@ def summarise(baseline: pl.DataFrame) -> dict[str, object]:
         return {str(r[column]): int(r["len"]) for r in found.iter_rows(named=True)}
 
     rebased = baseline.filter(pl.col("rebaseline_reason") != "none")
+    has_sd = "effective_sap_sd" in baseline.columns
+    sd = baseline["effective_sap_sd"].drop_nulls() if has_sd else pl.Series([], dtype=pl.Float64)
     bills = baseline["total_bill_gbp"].drop_nulls()
     co2 = baseline["effective_co2_t_per_year"].drop_nulls()
     return {
@@ -482,6 +496,8 @@ def summarise(baseline: pl.DataFrame) -> dict[str, object]:
         "divergent": int(baseline["divergent"].sum() or 0),
         "calculation_failed": int((baseline["baseline_status"] == "calculation_failed").sum()),
         "without_effective_epc": int((baseline["baseline_status"] == "no_effective_epc").sum()),
+        "source_paths": counts("source_path") if "source_path" in baseline.columns else {},
+        "mean_sap_sd": round(float(sd.mean()), 2) if sd.len() else None,
         "bills_priced": bills.len(),
         "bill_errors": int(baseline["bill_error"].is_not_null().sum()),
         "mean_annual_bill_gbp": round(float(bills.mean()), 2) if bills.len() else None,

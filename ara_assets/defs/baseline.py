@@ -131,6 +131,8 @@ def property_baseline(
             "factors_version": factors_version,
             "bands": band_table({"lodged": summary["lodged_bands"], "effective": summary["effective_bands"]}),
             "rebaselined": md_table(["reason", "homes"], list(summary["rebaselined"].items())),
+            "source_paths": md_table(["source path", "homes"], list(summary["source_paths"].items())),
+            "mean_sap_sd": summary["mean_sap_sd"],
             "homes_needing_attention": preview(_attention(baseline)),
             "divergent": summary["divergent"],
             "calculation_failed": summary["calculation_failed"],

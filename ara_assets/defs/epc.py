@@ -19,8 +19,15 @@ from ara_assets.defs.guard import guard
 from ara_assets.defs.metadata import md_table, preview, standard
 from ara_assets.defs.partitions import portfolios
 from ara_assets.invariants import Invariant
+from ara_assets.prediction.anomalies import flag_anomalies
 from ara_assets.property.certificates import pick_current_certificates
-from ara_assets.property.effective import EFFECTIVE_EPC_SCHEMA, assemble_effective_epc, effective_input_keys
+from ara_assets.property.effective import (
+    EFFECTIVE_EPC_SCHEMA,
+    SOURCE_PREDICTED,
+    assemble_effective_epc,
+    complete_with_predictions,
+    effective_input_keys,
+)
 from ara_assets.property.invariants import effective_epc_invariants
 from ara_assets.resources.epc_fetch import DEFAULT_CHUNK_HOMES, DEFAULT_CHUNK_SECONDS, fetch_and_store
 from ara_assets.resources.io_manager import PolarsParquetIOManager
@@ -176,8 +183,9 @@ def epc_cache(
         ),
     ],
     description="The EPC picture that modelling scores: site notes alone, or the lodged EPC with landlord "
-    "overrides laid over it (the newer of survey and EPC wins), with provenance and a hash of the physical "
-    "inputs per property.",
+    "overrides laid over it (the newer of survey and EPC wins), or, for a home with neither, an EPC "
+    "predicted from comparable homes (with overrides laid over it), with provenance and a hash of the "
+    "physical inputs per property; anomaly flags on lodged certificates in the metadata.",
 )
 def effective_epc(
     context: dg.AssetExecutionContext,
@@ -189,6 +197,7 @@ def effective_epc(
     with warehouse.warehouse().unit_of_work() as uow:
         overrides = uow.overrides.effective_for_properties(property_ids)
         site_notes = uow.site_notes.latest_for_properties(property_ids)
+        homes = uow.properties.for_portfolio(context.partition_key)
     # Incremental: homes whose inputs (certificate, overrides in force, survey, assembly code) are as in
     # the previous materialisation keep its rows; only the others are assembled again.
     keys = effective_input_keys(epc_cache, overrides, site_notes)
@@ -197,7 +206,8 @@ def effective_epc(
         if isinstance(io_manager, PolarsParquetIOManager)
         else None
     )
-    if previous is not None and "input_key" in previous.columns:
+    if previous is not None and set(EFFECTIVE_EPC_SCHEMA) <= set(previous.columns):
+        # predicted rows carry their neighbours' digest in their key: complete_with_predictions reuses them
         kept = previous.join(keys, on=["property_id", "input_key"], how="semi")
     else:
         kept = pl.DataFrame(schema=EFFECTIVE_EPC_SCHEMA)
@@ -209,7 +219,21 @@ def effective_epc(
         site_notes.filter(pl.col("property_id").is_in(todo_ids)),
     )
     effective = pl.concat([kept.select(list(EFFECTIVE_EPC_SCHEMA)), fresh]).sort("property_id")
-    context.log.info(f"effective EPC: {fresh.height} assembled, {kept.height} unchanged")
+    effective = complete_with_predictions(effective, epc_cache, overrides, site_notes, homes, previous)
+    reused = (
+        effective.filter(pl.col("source_path") == SOURCE_PREDICTED)
+        .join(previous.select("property_id", "input_key"), on=["property_id", "input_key"], how="semi")
+        .height
+        if previous is not None and "input_key" in previous.columns
+        else 0
+    )
+    assembled, unchanged = fresh.height - reused, kept.height + reused
+    context.log.info(f"effective EPC: {assembled} assembled, {unchanged} unchanged")
+    anomalies = flag_anomalies(
+        effective.filter(pl.col("source_path").is_in(["epc", "epc_with_overrides"]))
+        .select("property_id", "document")
+        .join(homes.select("property_id", "postcode", "address"), on="property_id")
+    )
 
     # Before the IO manager stores anything: a failure leaves the previous effective EPCs in place.
     checks = guard("effective_epc", context.partition_key, effective_epc_invariants(effective, epc_cache))
@@ -238,11 +262,14 @@ def effective_epc(
                     pl.coalesce("reason", pl.lit("see the effective_epc provenance column")).alias("reason"),
                 )
             ),
-            "assembled": fresh.height,
-            "unchanged": kept.height,
+            "assembled": assembled,
+            "unchanged": unchanged,
             "overrides_applied": int(effective["overrides_applied"].sum() or 0),
             "overrides_rejected": rejected,
             "without_effective_epc": int(effective["document"].is_null().sum()),
+            "predicted": int((effective["source_path"] == SOURCE_PREDICTED).sum()),
+            "anomaly_flags": anomalies.height,
+            "anomalies": dg.MetadataValue.json(anomalies.head(50).to_dicts()),
         },
     )
     yield from checks

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterator
 
 import dagster as dg
+import numpy as np
 import polars as pl
 
 from ara_assets.baseline.rates import factors_as_of, rates_as_of
@@ -79,6 +80,17 @@ def _homes(
     """SAP inputs and features of the homes whose baseline was scored."""
     ok = property_baseline.filter(pl.col("baseline_status") == "ok")["property_id"]
     return start_inputs(effective_epc.filter(pl.col("property_id").is_in(ok.implode())))
+
+
+def sap_spread(inputs: pl.DataFrame, property_baseline: pl.DataFrame) -> np.ndarray:
+    """The baseline SAP spread of each home of `inputs` (row-aligned; NaN where unknown)."""
+    spread = property_baseline.select(
+        pl.col("property_id").cast(pl.String).alias("home_id"),
+        pl.col("effective_sap_sd") if "effective_sap_sd" in property_baseline.columns
+        else pl.lit(None, pl.Float64).alias("effective_sap_sd"),
+    )  # fmt: skip
+    aligned = inputs.select("home_id").join(spread, on="home_id", how="left", maintain_order="left")
+    return aligned["effective_sap_sd"].cast(pl.Float64).fill_null(np.nan).to_numpy()
 
 
 def _attributes(warehouse: WarehouseResource, portfolio: str) -> pl.DataFrame:
@@ -165,6 +177,7 @@ def candidate_recommendations(
     features = features.join(
         attrs.select("home_id", "listed_building", "conservation_area"), on="home_id", how="left"
     )
+    sap_sd = sap_spread(inputs, property_baseline)
     parts: list[pl.DataFrame] = []
     scored = 0
     t0 = time.perf_counter()
@@ -179,6 +192,7 @@ def candidate_recommendations(
             scenario_version=snap["version"],
             top_k=config.top_k,
             price_for_phase=_net_cost_pricing(scenario, attrs, property_baseline),
+            sap_sd=sap_sd,
         )
         scored += run.variants_scored
         parts.append(

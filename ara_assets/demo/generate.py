@@ -76,19 +76,52 @@ class SyntheticPortfolio:
                 yield cert["certificate_number"], documents.build_envelope(cert, homes)
 
 
-def _choice(rng: np.random.Generator, n: int, shares: list[float] | np.ndarray) -> np.ndarray:
-    """Indices drawn with the given shares (vectorised inverse-CDF sampling)."""
+def _choice(
+    rng: np.random.Generator, n: int, shares: list[float] | np.ndarray, u: np.ndarray | None = None
+) -> np.ndarray:
+    """Indices drawn with the given shares (vectorised inverse-CDF sampling); `u` supplies the uniforms
+    (neighbourhood-correlated ones from `_Neighbourhoods.uniforms`), else fresh ones are drawn."""
     cdf = np.cumsum(np.asarray(shares, dtype=float))
     cdf /= cdf[-1]
-    return np.minimum(np.searchsorted(cdf, rng.random(n), side="right"), len(cdf) - 1)
+    u = rng.random(n) if u is None else u
+    return np.minimum(np.searchsorted(cdf, u, side="right"), len(cdf) - 1)
 
 
-def _choice_by_group(rng: np.random.Generator, group: np.ndarray, table: np.ndarray) -> np.ndarray:
+def _choice_by_group(
+    rng: np.random.Generator, group: np.ndarray, table: np.ndarray, u: np.ndarray | None = None
+) -> np.ndarray:
     """Per-row draw where row i uses the share vector table[group[i]]."""
     cdf = np.cumsum(table, axis=1)
     cdf /= cdf[:, -1:]
-    u = rng.random(group.shape[0])
+    u = rng.random(group.shape[0]) if u is None else u
     return np.minimum((u[:, None] >= cdf[group]).sum(axis=1), table.shape[1] - 1)
+
+
+@dataclass(frozen=True)
+class _Neighbourhoods:
+    """Streets and estates (consecutive streets) of a generated portfolio, and correlated uniforms.
+
+    Real stock is not drawn home by home: a street is built at once (one age band, one construction,
+    one built-form pattern) and a landlord refits an estate at once (heating, glazing, cavity fill,
+    loft top-ups). `uniforms(attribute)` returns one uniform per home that equals its estate's uniform
+    with the attribute's estate share, its street's with the street share, and its own otherwise. A
+    mixture of uniforms is uniform, so every marginal share of distributions.json is kept; homes that
+    follow their street draw the same category from the same conditional table, so dependent draws
+    (a wall type given the age band) stay consistent."""
+
+    street: np.ndarray
+    estate: np.ndarray
+    shares: dict[str, dict[str, float]]
+
+    def uniforms(self, rng: np.random.Generator, attribute: str) -> np.ndarray:
+        n = self.street.shape[0]
+        cfg = self.shares[attribute]
+        own = rng.random(n)
+        by_street = rng.random(int(self.street.max()) + 1 if n else 0)[self.street]
+        by_estate = rng.random(int(self.estate.max()) + 1 if n else 0)[self.estate]
+        pick = rng.random(n)
+        pe, ps = float(cfg.get("estate", 0.0)), float(cfg.get("street", 0.0))
+        return np.where(pick < pe, by_estate, np.where(pick < pe + ps, by_street, own))
 
 
 def _days(d: date) -> int:
@@ -100,8 +133,22 @@ def _draw_homes(n: int, rng: np.random.Generator, uprn_start: int) -> dict[str, 
     arch_rows = d["archetypes"]["rows"]
     groups = ["house", "bungalow", "low_rise_flat", "high_rise_flat", "maisonette"]
     h: dict[str, np.ndarray] = {}
+    streets_cfg = d["streets"]
+    per_street = streets_cfg["homes_per_street"]
+    street = np.arange(n) // per_street
+    hood = _Neighbourhoods(
+        street=street,
+        estate=street // int(d["neighbourhoods"]["streets_per_estate"]),
+        shares=d["neighbourhoods"]["shares"],
+    )
 
-    arch = _choice(rng, n, [r["share"] for r in arch_rows])
+    arch = _choice(rng, n, [r["share"] for r in arch_rows], hood.uniforms(rng, "archetype"))
+    # Built-form pattern of a terrace: blocks of six houses, the first and last of each an end terrace
+    # (two in six, the end-terrace share of the archetype table).
+    arch_names = [r["name"] for r in arch_rows]
+    mid_t, end_t = arch_names.index("mid_terrace_house"), arch_names.index("end_terrace_house")
+    terrace_end = np.isin((np.arange(n) % per_street) % 6, (0, 5))
+    arch = np.where(np.isin(arch, (mid_t, end_t)), np.where(terrace_end, end_t, mid_t), arch)
     group = np.array([groups.index(r["group"]) for r in arch_rows])[arch]
     h["archetype"] = arch
     h["group"] = group
@@ -119,7 +166,7 @@ def _draw_homes(n: int, rng: np.random.Generator, uprn_start: int) -> dict[str, 
     age_table = np.array(
         [ages["high_rise_flat"] if g == "high_rise_flat" else ages["general"] for g in groups]
     )
-    age = _choice_by_group(rng, group, age_table)
+    age = _choice_by_group(rng, group, age_table, hood.uniforms(rng, "age_band"))
     h["age_index"] = age
 
     # Flats: block height, the storey of the flat, and what lies above and below.
@@ -174,12 +221,13 @@ def _draw_homes(n: int, rng: np.random.Generator, uprn_start: int) -> dict[str, 
     age_group = np.select([age <= 1, age == 2, age <= 4], [0, 1, 2], 3)
     wall_tables = [walls["by_age_group"][k] for k in ("pre1930", "1930_49", "1950_75", "post1976")]
     wall_con = np.zeros(n, dtype=np.int64)
+    u_wall = hood.uniforms(rng, "wall_construction")
     for gi, tbl in enumerate(wall_tables):
-        pick = np.asarray(tbl["codes"])[_choice(rng, n, tbl["shares"])]
+        pick = np.asarray(tbl["codes"])[_choice(rng, n, tbl["shares"], u_wall)]
         wall_con = np.where(age_group == gi, pick, wall_con)
-    wall_con = np.where(high, np.where(rng.random(n) < walls["high_rise_system_built_share"], 8, 4), wall_con)
+    wall_con = np.where(high, np.where(u_wall < walls["high_rise_system_built_share"], 8, 4), wall_con)
     h["wall_construction"] = wall_con
-    u = rng.random(n)
+    u = hood.uniforms(rng, "wall_insulation")
     solid = np.isin(wall_con, (1, 2, 3, 8))
     si = walls["solid_insulated_shares"]
     wall_ins = np.full(n, 4)
@@ -193,20 +241,21 @@ def _draw_homes(n: int, rng: np.random.Generator, uprn_start: int) -> dict[str, 
 
     pitched_share = np.array([d["pitched_roof_share"][g] for g in groups])[group]
     has_roof = ~is_flat | h["top_storey"]
-    pitched = rng.random(n) < pitched_share
+    pitched = hood.uniforms(rng, "roof_construction") < pitched_share
     h["roof_construction"] = np.where(has_roof, np.where(pitched, 4, 1), 3)
     loft = d["loft_insulation_mm"]
     h["roof_insulation_mm"] = np.where(
-        h["roof_construction"] == 4, np.asarray(loft["values"])[_choice(rng, n, loft["shares"])], -1
+        h["roof_construction"] == 4,
+        np.asarray(loft["values"])[_choice(rng, n, loft["shares"], hood.uniforms(rng, "loft_insulation"))],
+        -1,
     )
     ground = ~is_flat | (h["flat_location"] == 0)
     h["floor_heat_loss"] = np.where(ground, 7, 6)
-    h["floor_construction"] = np.where(
-        age <= 2, np.where(rng.random(n) < 0.7, 2, 1), np.where(rng.random(n) < 0.9, 1, 3)
-    )
+    u_floor = hood.uniforms(rng, "floor_construction")
+    h["floor_construction"] = np.where(age <= 2, np.where(u_floor < 0.7, 2, 1), np.where(u_floor < 0.9, 1, 3))
     h["floor_insulation"] = np.where(rng.random(n) < 0.03, 2, 1)
     gl = d["glazing"]
-    h["glazing_type"] = np.asarray(gl["codes"])[_choice(rng, n, gl["shares"])]
+    h["glazing_type"] = np.asarray(gl["codes"])[_choice(rng, n, gl["shares"], hood.uniforms(rng, "glazing"))]
 
     # Windows: 15-25% of floor area, split over 3-10 openings on the front and back (and exposed sides).
     n_win = np.clip(np.rint(h["floor_area_total"] / 12.0), 3, MAX_WINDOWS).astype(np.int64)
@@ -260,11 +309,12 @@ def _draw_homes(n: int, rng: np.random.Generator, uprn_start: int) -> dict[str, 
     # Heating.
     hs = d["heating_systems"]
     share_table = np.array([hs["shares_by_group"][g] for g in groups])
-    system = _choice_by_group(rng, group, share_table)
+    system = _choice_by_group(rng, group, share_table, hood.uniforms(rng, "heating"))
     h["system"] = system
     controls = np.zeros(n, dtype=np.int64)
+    u_controls = hood.uniforms(rng, "heating_controls")
     for si_, row in enumerate(hs["rows"]):
-        pick = np.asarray(row["controls"])[_choice(rng, n, row["control_shares"])]
+        pick = np.asarray(row["controls"])[_choice(rng, n, row["control_shares"], u_controls)]
         controls = np.where(system == si_, pick, controls)
     h["main_heating_control"] = controls
     names = np.asarray(system_names())[system]
@@ -295,12 +345,12 @@ def _draw_homes(n: int, rng: np.random.Generator, uprn_start: int) -> dict[str, 
 
     # Identity and address.
     regions = d["regions"]["outward_codes"]
-    streets_cfg = d["streets"]
-    per_street = streets_cfg["homes_per_street"]
-    street = np.arange(n) // per_street
     number = np.arange(n) % per_street + 1
     n_streets = int(street.max()) + 1 if n else 0
-    street_region = rng.integers(0, len(regions), n_streets)
+    # an estate's streets lie in one postcode district
+    estate_of_street = np.arange(n_streets) // int(d["neighbourhoods"]["streets_per_estate"])
+    estate_region = rng.integers(0, len(regions), int(estate_of_street.max()) + 1 if n_streets else 0)
+    street_region = estate_region[estate_of_street]
     street_inward = [
         f"{rng.integers(1, 10)}{a}{b}"
         for a, b in zip(
@@ -537,6 +587,20 @@ def _certificate_numbers(number_seed: np.ndarray, seed: int) -> list[str]:
     return out
 
 
+def _neighbourhoods_manifest() -> dict[str, Any]:
+    cfg = distributions()["neighbourhoods"]
+    return {
+        "about": "homes are not drawn independently: streets and estates share attributes, so a home can "
+        "be predicted from its neighbours (docs/adr: predicted EPC). Each attribute follows the home's "
+        "estate with share 'estate', its street with share 'street', else it is the home's own draw.",
+        "homes_per_street": distributions()["streets"]["homes_per_street"],
+        "streets_per_estate": cfg["streets_per_estate"],
+        "street": "one postcode; terraces in blocks of six with an end terrace at each end",
+        "estate": "consecutive streets in one postcode district",
+        "shares": cfg["shares"],
+    }
+
+
 def generate_portfolio(
     n_homes: int, seed: int, *, uprn_start: int = DEFAULT_UPRN_START
 ) -> SyntheticPortfolio:
@@ -596,6 +660,7 @@ def generate_portfolio(
         },
         "current_band_counts": {row[0]: int(row[1]) for row in sorted(bands.iter_rows())},
         "schemas": {"rdsap10": SCHEMA_RDSAP10, "pre_sap10": SCHEMA_PRE_SAP10},
+        "neighbourhoods": _neighbourhoods_manifest(),
     }
     return SyntheticPortfolio(seed=seed, homes=homes, certificates=certs, manifest=manifest)
 

@@ -35,6 +35,7 @@ from ara_assets.modelling.catalogue import FABRIC_MEASURE_TYPES, MEASURE_TYPES, 
 from ara_assets.modelling.eligibility import heat_pump_fabric_ok
 from ara_assets.modelling.measures import apply_package
 from ara_assets.modelling.scenarios import Goal
+from ara_assets.modelling.uncertainty import confident_threshold
 
 MEV = "mechanical_extract_ventilation"
 
@@ -105,7 +106,11 @@ def goal_threshold(goal: Goal, base_scores: pl.DataFrame) -> np.ndarray:
 def reaches(scores: pl.DataFrame, goal: Goal, threshold: np.ndarray) -> np.ndarray:
     if goal.kind in ("band", "sap"):
         assert goal.min_sap is not None
-        return scores["sap_rating_int"].fill_null(-10_000).to_numpy() >= goal.min_sap
+        # the integer rating decides; a threshold raised for a target confidence must be met as well
+        # (at the plain threshold, min_sap - 0.5, the second test adds nothing)
+        rated = scores["sap_rating_int"].fill_null(-10_000).to_numpy() >= goal.min_sap
+        sap = np.nan_to_num(scores["sap_rating"].cast(pl.Float64).fill_null(np.nan).to_numpy(), nan=-np.inf)
+        return rated & (sap >= threshold - 1e-9)
     m = goal_metric(scores, goal)
     return np.nan_to_num(m, nan=-np.inf) >= threshold - 1e-9
 
@@ -259,6 +264,8 @@ def optimise_phase(
     top_k: int = 7,
     rounds: int = 2,
     price: Price | None = None,
+    sap_sd: np.ndarray | None = None,
+    target_confidence: float | None = None,
 ) -> PhaseChoice:
     """Choose each home's package for one phase (see the module docstring for the algorithm).
 
@@ -269,6 +276,8 @@ def optimise_phase(
     n = state.height
     budget = np.asarray(budget_gbp, dtype=np.float64)
     threshold = goal_threshold(goal, base_scores)
+    if target_confidence is not None and sap_sd is not None and goal.kind in ("band", "sap"):
+        threshold = confident_threshold(threshold, sap_sd, target_confidence)
     start_metric = np.nan_to_num(goal_metric(start_scores, goal), nan=-np.inf)
     start_reach = reaches(start_scores, goal, threshold)
     hmap = pl.DataFrame({"home_id": state["home_id"], "h": np.arange(n, dtype=np.int64), "_budget": budget})

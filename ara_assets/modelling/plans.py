@@ -136,11 +136,14 @@ def run_scenario(
     top_k: int = 7,
     rounds: int = 2,
     price_for_phase: Callable[[int], Price | None] | None = None,
+    sap_sd: np.ndarray | None = None,
 ) -> ScenarioRun:
     """Candidates of every phase, scored against the phase's start state, with the chosen packages.
 
     price_for_phase: phase index -> what the optimiser ranks reaching packages by (objective `net_cost`:
-    funding.net_cost_price); None ranks them by capital cost."""
+    funding.net_cost_price); None ranks them by capital cost.
+    sap_sd: per home (row-aligned with `inputs`), the baseline SAP spread; with the scenario's
+    `target_confidence` it raises band/SAP thresholds (modelling/uncertainty.py)."""
     if inputs["home_id"].is_duplicated().any():
         dup = inputs.filter(pl.col("home_id").is_duplicated())["home_id"][0]
         raise PlanError(f"home_id={dup!r}: field 'home_id' is duplicated")
@@ -167,6 +170,8 @@ def run_scenario(
             top_k=top_k,
             rounds=rounds,
             price=price_for_phase(i) if price_for_phase is not None else None,
+            sap_sd=sap_sd,
+            target_confidence=scenario.target_confidence,
         )
         scored += choice.variants_scored
         chosen = choice.packages.select("home_id", "package").explode("package").drop_nulls("package")

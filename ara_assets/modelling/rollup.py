@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from ara_assets.modelling.reasons import MISS_REASONS
+from ara_assets.modelling.uncertainty import interval
 
 SUMMARY_PHASE_KEYS = (
     "phase",
@@ -29,6 +31,8 @@ SUMMARY_PHASE_KEYS = (
     "co2_saved_tonnes",
     "bill_saved_gbp",
     "missed_by_reason",
+    "expected_homes_reaching_target",
+    "homes_reaching_target_interval",
 )
 SUMMARY_SCENARIO_KEYS = (
     "scenario",
@@ -85,6 +89,18 @@ def rollup(phases: pl.DataFrame) -> list[dict[str, Any]]:
             "net_cost_gbp"
         ),
     )
+    if "probability_reaching_target" not in frame.columns:
+        # no spread known: the point result is certain (modelling/uncertainty.py)
+        frame = frame.with_columns(
+            pl.col("reaches_target").cast(pl.Float64).alias("probability_reaching_target")
+        )
+    # a home that was not modelled never counts as reaching a target, not even in expectation
+    frame = frame.with_columns(
+        pl.when(pl.col("miss_reason") == "not_modelled")
+        .then(0.0)
+        .otherwise(pl.col("probability_reaching_target").fill_null(0.0))
+        .alias("probability_reaching_target")
+    )
     out: list[dict[str, Any]] = []
     for (name,), rows in frame.sort("scenario").group_by("scenario", maintain_order=True):
         # a home counts only when every phase of its plan was scored (a later package can make a home
@@ -110,6 +126,9 @@ def rollup(phases: pl.DataFrame) -> list[dict[str, Any]]:
                 pl.col("sap_after").mean().alias("mean_sap_after"),
                 (pl.col("co2_before_t") - pl.col("co2_after_t")).sum().alias("co2_saved_tonnes"),
                 (pl.col("bill_before_gbp") - pl.col("bill_after_gbp")).sum().alias("bill_saved_gbp"),
+                pl.col("probability_reaching_target")
+                .fill_null(pl.col("reaches_target").cast(pl.Float64))
+                .alias("_p"),
             )
             .sort("phase")
         )
@@ -142,6 +161,8 @@ def rollup(phases: pl.DataFrame) -> list[dict[str, Any]]:
                         "co2_saved_tonnes": _r(p["co2_saved_tonnes"], 3),
                         "bill_saved_gbp": _r(p["bill_saved_gbp"]),
                         "missed_by_reason": missed.get(int(p["phase"]), dict.fromkeys(MISS_REASONS, 0)),
+                        "expected_homes_reaching_target": _r(float(np.sum(p["_p"]))),
+                        "homes_reaching_target_interval": list(interval(np.asarray(p["_p"], dtype=float))),
                     }
                     for p in per_phase.iter_rows(named=True)
                 ],

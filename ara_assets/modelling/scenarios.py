@@ -141,6 +141,10 @@ class Scenario(_Strict):
     # what the optimiser minimises among packages that reach a phase's target: the capital cost, or the
     # cost net of the grants of `funding_schemes` (funding.net_cost_price)
     objective: Literal["cost", "net_cost"] = "cost"
+    # Require this probability of reaching a band or SAP target: the cheapest package whose probability,
+    # under the home's baseline SAP spread, is at least this (modelling/uncertainty.py). None: the point
+    # result decides.
+    target_confidence: float | None = Field(default=None, gt=0.5, lt=1.0)
 
     @field_validator("excluded_measure_types", mode="before")
     @classmethod
@@ -200,6 +204,8 @@ class Scenario(_Strict):
             goal["tenure"] = self.tenure
         if self.objective != "cost":
             goal["objective"] = self.objective
+        if self.target_confidence is not None:
+            goal["target_confidence"] = self.target_confidence
         return {
             "name": self.name,
             "goal": goal,
@@ -223,7 +229,8 @@ class Scenario(_Strict):
         excluded = goal.pop("excluded_measure_types", [])
         description = goal.pop("description", "")
         funding = {k: goal.pop(k) for k in ("funding_schemes", "tenure", "objective") if k in goal}
-        data = {
+        confidence = goal.pop("target_confidence", None)
+        data: dict[str, Any] = {
             **funding,
             "name": spec.get("name"),
             "description": description,
@@ -235,6 +242,8 @@ class Scenario(_Strict):
                 for p in spec.get("phases") or []
             ],
         }
+        if confidence is not None:
+            data["target_confidence"] = confidence
         return validate_scenario(data, f"scenario {spec.get('name')!r}")
 
 

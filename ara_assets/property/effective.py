@@ -1,14 +1,17 @@
 """Assembly of the effective EPC: the picture of each home that modelling scores.
 
-Two source paths, never mixed per field (DESIGN.md, docs/adr/0004-effective-epc-source-paths.md):
+Three source paths, never mixed per field (DESIGN.md, docs/adr/0004-effective-epc-source-paths.md,
+docs/adr/0013-predicted-epc.md), in order of precedence:
 
 - `site_notes`: a full survey by the landlord's surveyor, used alone;
 - `epc` / `epc_with_overrides`: the lodged certificate, with the landlord's field-level overrides laid
-  over it (the latest row per field wins; a retraction removes the field's override).
+  over it (the latest row per field wins; a retraction removes the field's override);
+- `predicted`: for a home with neither, an EPC predicted from comparable homes
+  (`ara_assets.prediction`), with the landlord's overrides laid over it as over a lodged certificate.
 
 The newer of survey and certificate wins; the certificate's date is its inspection date (when the
 assessor saw the home), falling back to its registration date. Every property gets a row: a home with
-neither keeps its row with `source_path = "none"` and the reason.
+none of the three keeps its row with `source_path = "none"` and the reason.
 
 Pure: frames in, frames out. Loops per property because each document is a nested JSON tree; the work per
 home is one parse, the overrides and one hash.
@@ -39,6 +42,7 @@ from ara_assets.property.physical import physical_hash
 SOURCE_SITE_NOTES = "site_notes"
 SOURCE_EPC = "epc"
 SOURCE_EPC_WITH_OVERRIDES = "epc_with_overrides"
+SOURCE_PREDICTED = "predicted"
 SOURCE_NONE = "none"
 
 EFFECTIVE_EPC_SCHEMA: dict[str, pl.DataType] = {
@@ -56,6 +60,7 @@ EFFECTIVE_EPC_SCHEMA: dict[str, pl.DataType] = {
     "overrides_applied": pl.Int32(),
     "overrides_rejected": pl.Int32(),
     "reason": pl.String(),
+    "prediction_confidence": pl.Float64(),
     "input_key": pl.String(),
 }
 
@@ -147,10 +152,11 @@ _PACKAGE = Path(__file__).resolve().parent.parent
 
 @cache
 def assembly_digest() -> str:
-    """A digest of the code that assembles an effective EPC (this package and the EPC parser with its code
-    tables): a change to either makes every home's key change, so an upgrade re-assembles everything."""
+    """A digest of the code that assembles an effective EPC (this package, the EPC parser with its code
+    tables, and the prediction): a change to any makes every home's key change, so an upgrade re-assembles
+    everything."""
     digest = hashlib.sha256()
-    for folder in ("property", "epc"):
+    for folder in ("property", "epc", "prediction"):
         for path in sorted((_PACKAGE / folder).rglob("*")):
             if path.suffix in {".py", ".csv", ".json"} and path.is_file():
                 digest.update(path.relative_to(_PACKAGE).as_posix().encode())
@@ -202,7 +208,10 @@ def effective_input_keys(
 
 
 def assemble_effective_epc(
-    current: pl.DataFrame, overrides: pl.DataFrame, site_notes: pl.DataFrame
+    current: pl.DataFrame,
+    overrides: pl.DataFrame,
+    site_notes: pl.DataFrame,
+    predicted: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Build one effective-EPC row per property.
 
@@ -211,20 +220,33 @@ def assemble_effective_epc(
     overrides:  the landlord overrides in force (latest per field, retractions already removed):
                 property_id, override_id, field_path, value (JSON text), author, created_at.
     site_notes: property_id, site_note_id, survey_date, document (JSON text), surveyor.
+    predicted:  optional, `ara_assets.prediction.predict_epcs` rows (property_id, document, template_id,
+                confidence, fields, neighbours, nearest_level); used only for homes with neither a
+                certificate nor site notes.
     """
     by_property = _group_overrides(overrides)
     surveys = _latest_site_notes(site_notes)
+    predictions = (
+        {int(r["property_id"]): r for r in predicted.iter_rows(named=True)} if predicted is not None else {}
+    )
     rows: list[dict[str, Any]] = []
     for rec in current.iter_rows(named=True):
         property_id = int(rec["property_id"])
-        rows.append(_assemble_one(rec, by_property.get(property_id, []), surveys.get(property_id)))
+        rows.append(
+            _assemble_one(
+                rec, by_property.get(property_id, []), surveys.get(property_id), predictions.get(property_id)
+            )
+        )
     frame = pl.DataFrame(rows, schema={k: v for k, v in EFFECTIVE_EPC_SCHEMA.items() if k != "input_key"})
     keys = effective_input_keys(current, overrides, site_notes)
     return frame.join(keys, on="property_id", how="left").select(list(EFFECTIVE_EPC_SCHEMA))
 
 
 def _assemble_one(
-    rec: dict[str, Any], overrides: list[_Override], survey: dict[str, Any] | None
+    rec: dict[str, Any],
+    overrides: list[_Override],
+    survey: dict[str, Any] | None,
+    prediction: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     property_id = int(rec["property_id"])
     base: dict[str, Any] = {
@@ -242,6 +264,7 @@ def _assemble_one(
         "overrides_applied": 0,
         "overrides_rejected": 0,
         "reason": None,
+        "prediction_confidence": None,
     }
     lodged: dict[str, Any] | None = None
     if rec.get("raw"):
@@ -283,11 +306,72 @@ def _assemble_one(
             "reason": None,
         }
 
+    if lodged is None and prediction is not None and base["reason"] is None:
+        return _assemble_predicted(base, prediction, overrides)
     if lodged is None:
         if base["reason"] is None:
             base["reason"] = rec.get("reason") or "no certificate and no site notes"
         return base
 
+    document, fields, rejected = _apply_overrides(lodged, overrides)
+    provenance = {
+        "base": f"certificate:{rec.get('certificate_number')}",
+        "fields": fields,
+        "rejected_overrides": rejected,
+    }
+    return {
+        **base,
+        "source_path": SOURCE_EPC_WITH_OVERRIDES if fields else SOURCE_EPC,
+        "document": json.dumps(document, sort_keys=True),
+        "provenance": json.dumps(provenance, sort_keys=True, default=str),
+        "physical_hash": physical_hash(document),
+        "overrides_applied": len(fields),
+        "overrides_rejected": len(rejected),
+        "reason": None,
+    }
+
+
+def _assemble_predicted(
+    base: dict[str, Any], prediction: dict[str, Any], overrides: list[_Override]
+) -> dict[str, Any]:
+    """The `predicted` path: the predicted document, normalised, with the landlord's overrides laid over it
+    exactly as over a lodged certificate (provenance keeps the prediction's confidence and evidence)."""
+    try:
+        predicted = _normalise(json.loads(prediction["document"]))
+    except CertificateValidationError as exc:
+        return {
+            **base,
+            "reason": f"no certificate and no site notes; the predicted EPC does not validate: {exc}",
+        }
+    document, fields, rejected = _apply_overrides(predicted, overrides)
+    provenance = {
+        "base": f"predicted:template_property:{prediction.get('template_id')}",
+        "confidence": prediction.get("confidence"),
+        "neighbours": prediction.get("neighbours"),
+        "neighbour_ids": [int(i) for i in (prediction.get("neighbour_ids") or [])],
+        "nearest_level": prediction.get("nearest_level"),
+        "predicted_fields": json.loads(prediction["fields"]) if prediction.get("fields") else {},
+        "fields": fields,
+        "rejected_overrides": rejected,
+    }
+    return {
+        **base,
+        "source_path": SOURCE_PREDICTED,
+        "certificate_number": None,
+        "document": json.dumps(document, sort_keys=True),
+        "provenance": json.dumps(provenance, sort_keys=True, default=str),
+        "physical_hash": physical_hash(document),
+        "overrides_applied": len(fields),
+        "overrides_rejected": len(rejected),
+        "reason": None,
+        "prediction_confidence": prediction.get("confidence"),
+    }
+
+
+def _apply_overrides(
+    lodged: dict[str, Any], overrides: list[_Override]
+) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
+    """Lay `overrides` over `lodged` one by one, re-validating after each: (document, applied, rejected)."""
     document = lodged
     fields: dict[str, Any] = {}
     rejected: list[dict[str, Any]] = []
@@ -334,18 +418,109 @@ def _assemble_one(
             "value": override.value,
         }
         document = candidate
-    provenance = {
-        "base": f"certificate:{rec.get('certificate_number')}",
-        "fields": fields,
-        "rejected_overrides": rejected,
-    }
-    return {
-        **base,
-        "source_path": SOURCE_EPC_WITH_OVERRIDES if fields else SOURCE_EPC,
-        "document": json.dumps(document, sort_keys=True),
-        "provenance": json.dumps(provenance, sort_keys=True, default=str),
-        "physical_hash": physical_hash(document),
-        "overrides_applied": len(fields),
-        "overrides_rejected": len(rejected),
-        "reason": None,
-    }
+    return document, fields, rejected
+
+
+_POOL_PATHS = [SOURCE_EPC, SOURCE_EPC_WITH_OVERRIDES, SOURCE_SITE_NOTES]
+
+
+def _neighbour_keys(predicted: pl.DataFrame, effective: pl.DataFrame) -> pl.DataFrame:
+    """property_id and a digest of what a prediction was made from: its neighbours and their physical
+    hashes (a change to any of them changes the key; a change elsewhere does not)."""
+    hashes = effective.select(pl.col("property_id").alias("neighbour_id"), "physical_hash")
+    return (
+        predicted.select("property_id", "neighbour_ids")
+        .explode("neighbour_ids")
+        .rename({"neighbour_ids": "neighbour_id"})
+        .join(hashes, on="neighbour_id", how="left")
+        .sort("property_id", "neighbour_id")
+        .group_by("property_id", maintain_order=True)
+        .agg(
+            pl.concat_str(
+                pl.col("neighbour_id").cast(pl.String), pl.col("physical_hash").fill_null(""), separator=":"
+            )
+            .str.join(";")
+            .alias("_n")  # fmt: skip
+        )
+        .select("property_id", pl.col("_n").hash().cast(pl.String).alias("_neighbours"))
+    )
+
+
+def complete_with_predictions(
+    effective: pl.DataFrame,
+    current: pl.DataFrame,
+    overrides: pl.DataFrame,
+    site_notes: pl.DataFrame,
+    homes: pl.DataFrame,
+    previous: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Give every home left without an effective EPC (`source_path = none`) a predicted one.
+
+    effective: assembled rows (EFFECTIVE_EPC_SCHEMA) of the whole portfolio; the comparable homes are its
+    rows with a certificate or site notes. homes: property_id, uprn, postcode, address (the landlord's).
+    A predicted row's input key is the home's own key plus a digest of its neighbours and their physical
+    hashes; a row of `previous` (the last materialisation) with the same key is reused as it was, so a
+    run re-assembles only predictions whose neighbours changed. Homes the prediction cannot reach (no
+    comparable home at all) keep their row and reason.
+    """
+    from ara_assets.prediction.predict import predict_epcs
+
+    todo = effective.filter(pl.col("source_path") == SOURCE_NONE)
+    if todo.is_empty():
+        return effective
+    ids = todo["property_id"].implode()
+    located = homes.select(
+        pl.col("property_id").cast(pl.Int64), pl.col("uprn").cast(pl.Int64), "postcode", "address"
+    )
+    pool = (
+        effective.filter(pl.col("source_path").is_in(_POOL_PATHS))
+        .select("property_id", "document")
+        .join(located, on="property_id")
+    )
+    predicted = predict_epcs(located.filter(pl.col("property_id").is_in(ids)), pool)
+    keys = (
+        todo.select("property_id", "input_key")
+        .join(_neighbour_keys(predicted, effective), on="property_id")
+        .select(
+            "property_id", (pl.col("input_key") + "|neighbours:" + pl.col("_neighbours")).alias("input_key")
+        )
+    )
+    reused = pl.DataFrame(schema=EFFECTIVE_EPC_SCHEMA)
+    if previous is not None and set(EFFECTIVE_EPC_SCHEMA) <= set(previous.columns):
+        reused = (
+            previous.filter(pl.col("source_path") == SOURCE_PREDICTED)
+            .join(keys, on=["property_id", "input_key"], how="semi")
+            .select(list(EFFECTIVE_EPC_SCHEMA))
+        )
+    redo = predicted.join(reused.select("property_id"), on="property_id", how="anti")
+    redo_ids = redo["property_id"].implode()
+    redone = assemble_effective_epc(
+        current.filter(pl.col("property_id").is_in(redo_ids)),
+        overrides.filter(pl.col("property_id").is_in(redo_ids)),
+        site_notes.filter(pl.col("property_id").is_in(redo_ids)),
+        redo,
+    )
+    redone = (
+        redone.drop("input_key")
+        .join(keys, on="property_id", how="left")
+        .with_columns(
+            pl.when(pl.col("source_path") == SOURCE_PREDICTED)
+            .then(pl.col("input_key"))
+            .otherwise(pl.lit(None, pl.String))
+            .alias("input_key")
+        )
+        .select(list(EFFECTIVE_EPC_SCHEMA))
+    )
+    # a home whose prediction failed to validate keeps its own key (assembled again next run)
+    redone = redone.join(
+        todo.select("property_id", pl.col("input_key").alias("_own")), on="property_id"
+    ).select(
+        *[
+            pl.coalesce("input_key", "_own").alias(c) if c == "input_key" else pl.col(c)
+            for c in EFFECTIVE_EPC_SCHEMA
+        ]
+    )
+    done = pl.concat([reused["property_id"], redone["property_id"]]).implode()
+    return pl.concat([effective.filter(~pl.col("property_id").is_in(done)), reused, redone]).sort(
+        "property_id"
+    )

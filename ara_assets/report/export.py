@@ -31,7 +31,7 @@ def plan_rows(bundle: PlanBundle, scenario: str | None = None) -> pl.DataFrame:
     phases = bundle.phases if scenario is None else bundle.phases.filter(pl.col("scenario") == scenario)
     measures = bundle.measures if scenario is None else bundle.measures.filter(pl.col("scenario") == scenario)
     homes = bundle.properties.select("property_id", "uprn", "landlord_reference", "address", "postcode")
-    extra = [c for c in ("probability_reaches_target",) if c in phases.columns]
+    extra = [c for c in ("probability_reaching_target",) if c in phases.columns]
     ph = phases.select(
         "scenario", "property_id", "phase", pl.lit("phase").alias("row"),
         pl.col("package").list.join("; ").alias("package"),

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import polars as pl
 import sqlalchemy as sa
 
+from ara_assets.modelling.uncertainty import with_probability
 from ara_assets.resources.warehouse_attributes import PropertyAttributeRepository
 from ara_assets.resources.warehouse_baseline import BaselineRepository
 from ara_assets.resources.warehouse_plans import PlansRepository
@@ -64,11 +65,16 @@ def load_bundle(conn: sa.Connection, portfolio: str) -> PlanBundle:
             {"p": pid},
         ).fetchall()
     }
+    baseline = BaselineRepository(conn).for_portfolio(pid)
+    phases = repo.phases(pid)
+    if phases.height and "effective_sap_sd" in baseline.columns:
+        # each home-phase's probability of reaching its target, from the baseline's SAP spread
+        phases = with_probability(phases, baseline.select("property_id", "effective_sap_sd"))
     return PlanBundle(
         portfolio=portfolio,
         properties=properties,
-        baseline=BaselineRepository(conn).for_portfolio(pid),
-        phases=repo.phases(pid),
+        baseline=baseline,
+        phases=phases,
         measures=repo.measures(pid),
         grants=repo.grants(pid),
         allocations=repo.allocations(pid),

@@ -185,7 +185,7 @@ def plan_text(
     if home.get("baseline_reason"):
         now.append(["why", home["baseline_reason"]])
     items.append(table("The home now", ["", ""], now))
-    has_prob = "probability_reaches_target" in phases.columns
+    has_prob = "probability_reaching_target" in phases.columns
     for scenario in sorted(phases["scenario"].unique().to_list()):
         mine = phases.filter(pl.col("scenario") == scenario).sort("phase")
         rows = []
@@ -201,7 +201,7 @@ def plan_text(
                 "yes" if p["reaches_target"] else "no",
             ]
             if has_prob:
-                prob = p.get("probability_reaches_target")
+                prob = p.get("probability_reaching_target")
                 row.append("" if prob is None else f"{float(prob):.0%}")
             row.append(p.get("miss_detail") or "")
             rows.append(row)

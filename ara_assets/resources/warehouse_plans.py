@@ -197,4 +197,8 @@ def plans_summary(conn: sa.Connection, portfolio: str) -> list[dict[str, Any]]:
     phases = repo.phases(int(row[0]))
     if phases.is_empty():
         return []
-    return summary_view(with_grants(rollup(phases), repo.grants(int(row[0]))))
+    from ara_assets.modelling.uncertainty import with_probability
+    from ara_assets.resources.warehouse_baseline import BaselineRepository
+
+    spread = BaselineRepository(conn).for_portfolio(int(row[0])).select("property_id", "effective_sap_sd")
+    return summary_view(with_grants(rollup(with_probability(phases, spread)), repo.grants(int(row[0]))))

@@ -76,7 +76,8 @@ def generated_effective(homes: int, seed: int) -> pl.DataFrame:
 
 @pytest.fixture(scope="module")
 def effective() -> pl.DataFrame:
-    return generated_effective(120, 5)
+    # seed 9: a draw of generator 2.0.0 that holds a home the expansion refuses (about 1 % do)
+    return generated_effective(120, 9)
 
 
 @pytest.fixture(scope="module")

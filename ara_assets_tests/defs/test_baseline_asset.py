@@ -67,8 +67,16 @@ def test_baseline_persisted_with_checks_and_summary(pipeline: PipelineEnv):
     assert summary["properties"] == 40
     base = summary["baseline"]
     manifest = json.loads((pipeline.data_dir / "manifest.json").read_text())
-    assert base["without_effective_epc"] == manifest["counts"]["homes_without_certificate"]
+    # homes without a certificate are predicted: every home has an effective EPC
+    assert base["without_effective_epc"] == 0
+    assert base["source_paths"].get("predicted", 0) == manifest["counts"]["homes_without_certificate"]
+    assert sum(base["source_paths"].values()) == 40
     assert sum(base["lodged_bands"].values()) == 40 - manifest["counts"]["homes_without_certificate"]
+    # every scored home carries a SAP spread; predicted ones their prediction's confidence
+    scored = stored.filter(pl.col("effective_sap_rating").is_not_null())
+    assert scored["effective_sap_sd"].is_not_null().all() and (scored["effective_sap_sd"] > 0).all()
+    predicted = stored.filter(pl.col("source_path") == "predicted")
+    assert predicted["prediction_confidence"].is_not_null().all()
     assert (
         base["rebaselined"].get("pre_sap10", 0) == stored.filter(pl.col("lodged_sap_version") < 10.2).height
     )

@@ -54,8 +54,14 @@ def test_epc_cache_and_effective_epc_end_to_end(pipeline: PipelineEnv):
 
     effective = _read(pipeline, "effective_epc")
     assert effective.height == properties
-    assert set(effective["source_path"].unique()) <= {"epc", "none"}
-    with_doc = effective.filter(pl.col("document").is_not_null())
+    assert set(effective["source_path"].unique()) <= {"epc", "predicted", "none"}
+    # every home without a certificate is predicted from its neighbours, none is left without a document
+    predicted = effective.filter(pl.col("source_path") == "predicted")
+    assert predicted.height == manifest["counts"]["homes_without_certificate"]
+    assert effective["document"].is_null().sum() == 0
+    assert predicted["prediction_confidence"].is_between(0, 1).all()
+    assert predicted["lodged_physical_hash"].is_null().all()
+    with_doc = effective.filter(pl.col("source_path") == "epc")
     # No override yet: the effective picture is the lodged one.
     assert (with_doc["physical_hash"] == with_doc["lodged_physical_hash"]).all()
 
@@ -162,7 +168,14 @@ def test_effective_epc_reassembles_only_changed_homes(pipeline: PipelineEnv):
         )
     changed = _run(pipeline, [epc_cache, effective_epc], selection=[effective_epc])
     meta = changed.get_asset_materialization_events()[0].event_specific_data.materialization.metadata
-    assert meta["assembled"].value == 1 and meta["unchanged"].value == 39
     after = _read(pipeline, "effective_epc")
+    # the changed home, and the predicted homes that have it among their neighbours (their prediction
+    # was made from it); nothing else
+    predicted_from_it = sum(
+        int(target) in json.loads(p)["neighbour_ids"]
+        for p in after.filter(pl.col("source_path") == "predicted")["provenance"]
+    )
+    assert meta["assembled"].value == 1 + predicted_from_it
+    assert meta["unchanged"].value == 39 - predicted_from_it
     assert after.height == 40 and after["property_id"].is_sorted()
     assert after.filter(pl.col("property_id") == target)["source_path"].item() == "epc_with_overrides"

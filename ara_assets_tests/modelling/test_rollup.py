@@ -44,6 +44,9 @@ def test_rollup_counts_costs_and_savings_per_phase() -> None:
         "mean_sap_after": 72.5,
         "co2_saved_tonnes": 0.5,
         "bill_saved_gbp": 200.0,
+        # no probabilities in the rows: the point result is certain
+        "expected_homes_reaching_target": 2.0,
+        "homes_reaching_target_interval": [2, 2],
     }
     assert {k: one[k] for k in expected} == expected
     # no grant columns: no grant, net cost = cost; home 3 (refused) misses as not modelled
@@ -65,3 +68,16 @@ def test_summary_view_has_exactly_the_documented_keys() -> None:
     assert isinstance(s["not_modelled"], list) and s["not_modelled_count"] == 1
     assert all(tuple(p) == SUMMARY_PHASE_KEYS for p in s["phases"])
     assert s["phases"][0]["homes_reaching_target"] == 2
+
+
+def test_rollup_reports_expected_count_and_poisson_binomial_interval() -> None:
+    phases = _phases().with_columns(
+        pl.Series("probability_reaching_target", [0.9, 0.5, 0.6, 0.2, None, None])
+    )
+    (s,) = rollup(phases)
+    one, two = s["phases"]
+    assert one["expected_homes_reaching_target"] == 1.5 and two["expected_homes_reaching_target"] == 0.7
+    # phase 1: P(0) = 0.1 * 0.4 = 0.04, P(1) = 0.9 * 0.4 + 0.1 * 0.6 = 0.42, P(2) = 0.54: 5th pct 1, 95th 2
+    assert one["homes_reaching_target_interval"] == [1, 2]
+    # phase 2: P(0) = 0.5 * 0.8 = 0.4 > 0.05, so the interval starts at 0
+    assert two["homes_reaching_target_interval"] == [0, 2]

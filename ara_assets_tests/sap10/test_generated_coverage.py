@@ -1,4 +1,4 @@
-"""Regression guard: the share of a generated 500-home portfolio that scores without refusal, and the
+"""Regression guard: the share of a generated 2,000-home portfolio that scores without refusal, and the
 reasons of the refusals that remain (docs/sap10/COVERAGE.md, "Coverage on generated portfolios")."""
 
 from __future__ import annotations
@@ -16,7 +16,10 @@ KNOWN_REASONS = (
 
 
 def test_generated_portfolio_scored_share_and_remaining_causes() -> None:
-    docs = [doc for _, doc in generate_portfolio(500, seed=1).iter_documents()]
+    # 2,000 homes: generator 2.0.0 draws heating estate by estate, so refusal causes (off-peak tariffs)
+    # come in clusters and a 500-home sample swings between 0.90 and 0.95 with the seed; at 5,000 homes
+    # the share is 0.961 (0.957 with generator 1.0.0)
+    docs = [doc for _, doc in generate_portfolio(2000, seed=1).iter_documents()]
     out = score_certificates(docs, normalise_docs=False)
     errors = [e for e in out["error"].to_list() if e is not None]
     share = 1.0 - len(errors) / out.height

@@ -1,0 +1,123 @@
+"""The `predicted` source path: homes with neither certificate nor site notes, overrides on top."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from ara_assets.property.effective import assemble_effective_epc, complete_with_predictions
+
+FIXTURE = (
+    Path(__file__).resolve().parents[1] / "sap10" / "rdsap" / "fixtures" / "synthetic_semi_gas_combi.json"
+)
+
+
+@pytest.fixture(scope="module")
+def lodged() -> dict:
+    doc = json.loads(FIXTURE.read_text())
+    return doc.get("data", doc)
+
+
+def _current(docs: dict[int, dict | None]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "property_id": list(docs),
+            "uprn": [900000000000 + p for p in docs],
+            "certificate_number": [d["certificate_number"] if d else None for d in docs.values()],
+            "raw": [json.dumps(d) if d else None for d in docs.values()],
+            "reason": [None if d else "no certificate on the register for this UPRN" for d in docs.values()],
+        },
+        schema_overrides={"property_id": pl.Int64, "uprn": pl.Int64},
+    )
+
+
+def _overrides(rows: list[tuple[int, int, str, object]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "property_id": [r[0] for r in rows],
+            "override_id": [r[1] for r in rows],
+            "field_path": [r[2] for r in rows],
+            "value": [json.dumps(r[3]) for r in rows],
+            "author": ["analyst"] * len(rows),
+            "created_at": [dt.datetime(2026, 1, 1, tzinfo=dt.UTC)] * len(rows),
+        },
+        schema_overrides={"property_id": pl.Int64, "override_id": pl.Int64, "field_path": pl.String,
+                          "value": pl.String},
+    )  # fmt: skip
+
+
+NO_NOTES = pl.DataFrame(
+    schema={"property_id": pl.Int64, "site_note_id": pl.Int64, "survey_date": pl.Date, "document": pl.String,
+            "surveyor": pl.String}
+)  # fmt: skip
+
+
+def _street(lodged: dict) -> tuple[pl.DataFrame, pl.DataFrame]:
+    docs: dict[int, dict | None] = {}
+    for pid in (1, 2, 3):
+        d = copy.deepcopy(lodged)
+        d["certificate_number"] = f"1111-2222-3333-4444-000{pid}"
+        docs[pid] = d
+    docs[2]["sap_building_parts"][0]["roof_insulation_thickness"] = "250mm"
+    docs[3]["sap_building_parts"][0]["roof_insulation_thickness"] = "250mm"
+    docs[4] = None
+    homes = pl.DataFrame(
+        {"property_id": [1, 2, 3, 4], "uprn": [900000000000 + p for p in (1, 2, 3, 4)],
+         "postcode": ["SE15 1CC"] * 4, "address": [f"{p} Demo Street, Exampleton" for p in (1, 2, 3, 4)]},
+        schema_overrides={"property_id": pl.Int64, "uprn": pl.Int64},
+    )  # fmt: skip
+    return _current(docs), homes
+
+
+def test_a_home_without_certificate_gets_a_predicted_epc_with_provenance(lodged: dict) -> None:
+    current, homes = _street(lodged)
+    no_overrides = _overrides([])
+    first = assemble_effective_epc(current, no_overrides, NO_NOTES)
+    assert first.filter(pl.col("property_id") == 4)["source_path"].item() == "none"
+    out = complete_with_predictions(first, current, no_overrides, NO_NOTES, homes)
+    row = out.filter(pl.col("property_id") == 4).row(0, named=True)
+    assert row["source_path"] == "predicted" and row["reason"] is None and row["certificate_number"] is None
+    doc = json.loads(row["document"])
+    assert doc["uprn"] == 900000000004 and doc["address_line_1"] == "4 Demo Street"
+    # two of three same-postcode neighbours say 250 mm: the prediction follows them
+    assert doc["sap_building_parts"][0]["roof_insulation_thickness"] == "250mm"
+    prov = json.loads(row["provenance"])
+    assert prov["base"].startswith("predicted:") and prov["nearest_level"] == "postcode"
+    roof = prov["predicted_fields"]["roof_insulation_thickness"]
+    assert roof["value"] == "250mm" and roof["neighbours"] == [2, 3]
+    assert 0 < row["prediction_confidence"] < 1 and row["prediction_confidence"] == prov["confidence"]
+    assert row["physical_hash"] and out.height == 4
+    # the homes with certificates are untouched
+    assert out.filter(pl.col("property_id") != 4).equals(first.filter(pl.col("property_id") != 4))
+
+
+def test_a_landlord_override_applies_to_a_predicted_home_as_to_a_lodged_one(lodged: dict) -> None:
+    current, homes = _street(lodged)
+    field = "sap_building_parts[0].roof_insulation_thickness"
+    overrides = _overrides([(4, 7, field, "300mm"), (4, 8, "sap_building_parts[0].wall_construction", 999)])
+    first = assemble_effective_epc(current, overrides, NO_NOTES)
+    row = (
+        complete_with_predictions(first, current, overrides, NO_NOTES, homes)
+        .filter(pl.col("property_id") == 4)
+        .row(0, named=True)
+    )
+    assert row["source_path"] == "predicted"
+    assert json.loads(row["document"])["sap_building_parts"][0]["roof_insulation_thickness"] == "300mm"
+    assert row["overrides_applied"] == 1 and row["overrides_rejected"] == 1
+    prov = json.loads(row["provenance"])
+    assert prov["fields"][field]["lodged_value"] == "250mm" and prov["fields"][field]["override_id"] == 7
+    assert prov["rejected_overrides"][0]["override_id"] == 8
+
+
+def test_no_comparable_home_keeps_the_reason(lodged: dict) -> None:
+    current = _current({4: None})
+    homes = pl.DataFrame({"property_id": [4], "uprn": [900000000004], "postcode": ["SE15 1CC"],
+                          "address": ["4 Demo Street, Exampleton"]})  # fmt: skip
+    first = assemble_effective_epc(current, _overrides([]), NO_NOTES)
+    out = complete_with_predictions(first, current, _overrides([]), NO_NOTES, homes)
+    assert out.row(0, named=True)["source_path"] == "none" and out.row(0, named=True)["reason"]
