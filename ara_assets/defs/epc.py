@@ -18,6 +18,7 @@ import polars as pl
 from ara_assets.defs.partitions import portfolios
 from ara_assets.property.certificates import pick_current_certificates
 from ara_assets.property.effective import EFFECTIVE_EPC_SCHEMA, assemble_effective_epc, effective_input_keys
+from ara_assets.resources.fetch_progress import FetchProgress
 from ara_assets.resources.io_manager import PolarsParquetIOManager
 from ara_assets.resources.register_client import EpcRegisterClient
 from ara_assets.resources.warehouse import WarehouseResource
@@ -30,17 +31,11 @@ class EpcCacheConfig(dg.Config):
     """Fetch every UPRN of the portfolio again, whatever its age in the cache."""
 
 
-def _progress_logger(context: dg.AssetExecutionContext, label: str) -> object:
-    step = {"next": 0.0}
-
-    def progress(done: int, total: int) -> None:
-        # Log about every 10% so a 100,000-home fetch shows life without flooding the event log.
-        share = done / total if total else 1.0
-        if share >= step["next"] or done == total:
-            context.log.info(f"{label}: {done}/{total} UPRNs ({share:.0%})")
-            step["next"] = share + 0.1
-
-    return progress
+def _progress_logger(
+    context: dg.AssetExecutionContext, label: str, client: EpcRegisterClient
+) -> FetchProgress:
+    # At least every 10 % and every 30 s: done/total, rate, retries, ETA (a 10,000-home fetch takes minutes).
+    return FetchProgress(context.log.info, label=label, retries=lambda: client.get_client().stats.retries)
 
 
 @dg.asset(
@@ -76,7 +71,9 @@ def epc_cache(
         f"({'forced' if config.force_refresh else f'TTL {config.ttl_days:g} days'})"
     )
     results = (
-        epc_register.fetch_portfolio(stale, progress=_progress_logger(context, "register fetch"))
+        epc_register.fetch_portfolio(
+            stale, progress=_progress_logger(context, "register fetch", epc_register)
+        )
         if stale
         else []
     )
