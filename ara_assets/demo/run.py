@@ -269,8 +269,10 @@ def run_demo(
             with _step(title), warehouse.unit_of_work() as uow:
                 uow.overrides.append_many(rows)
             with _step("override sensor: request effective_epc for the affected partition"):
-                cursor = str(state["cursor"])
-                ctx = dg.build_sensor_context(instance=instance, resources=resources, cursor=cursor)
+                cursor = state["cursor"]  # None until the sensor has seen a change
+                ctx = dg.build_sensor_context(
+                    instance=instance, resources=resources, cursor=cursor if cursor is None else str(cursor)
+                )
                 result = override_sensor(ctx)
                 state["cursor"] = result.cursor
                 partitions = [r.partition_key for r in result.run_requests or []]
