@@ -97,7 +97,7 @@ def _ensure_dagster_home(home: Path) -> Path:
     return dagster_home
 
 
-def _pick_override(effective: pl.DataFrame, baseline: pl.DataFrame) -> tuple[int, str, object]:
+def pick_override(effective: pl.DataFrame, baseline: pl.DataFrame) -> tuple[int, str, object]:
     """A physically meaningful correction on a home with a certificate that the calculator scores: the
     landlord's records say the loft was topped up to 300 mm (or, failing a loft, the cavity was filled)."""
     scored = baseline.filter(pl.col("baseline_status") == "ok").select("property_id")
@@ -329,7 +329,7 @@ def run_demo(
 
         before = pl.read_parquet(io.path_for(["effective_epc"], portfolio))
         baseline_before = pl.read_parquet(io.path_for(["property_baseline"], portfolio))
-        property_id, field, value = _pick_override(before, baseline_before)
+        property_id, field, value = pick_override(before, baseline_before)
         override = {
             "property_id": property_id,
             "field_path": field,
