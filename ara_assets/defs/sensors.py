@@ -43,6 +43,17 @@ effective_epc_job = dg.define_asset_job(
 )
 
 
+def _not_ready(warehouse: WarehouseResource) -> dg.SensorResult | None:
+    # The sensors run as soon as `dagster dev` starts, possibly before any `ara` command created the tables.
+    pending = warehouse.warehouse().pending_migrations()
+    if pending:
+        return dg.SensorResult(
+            skip_reason=f"the database is not migrated ({len(pending)} pending, from {pending[0]}): "
+            "run `ara db migrate` (the demo and every import do it too)"
+        )
+    return None
+
+
 @dg.sensor(
     job=epc_job,
     minimum_interval_seconds=30,
@@ -50,6 +61,9 @@ effective_epc_job = dg.define_asset_job(
     description="Adds a partition for each new portfolio and fetches its certificates.",
 )
 def portfolio_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource) -> dg.SensorResult:
+    not_ready = _not_ready(warehouse)
+    if not_ready is not None:
+        return not_ready
     after = int(context.cursor or 0)
     with warehouse.warehouse().unit_of_work() as uow:
         new = uow.portfolios.list_after(after)
@@ -79,6 +93,9 @@ def _read_cursor(raw: str | None) -> dict[str, int]:
     description="Re-assembles the effective EPC of portfolios whose overrides or site notes changed.",
 )
 def override_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource) -> dg.SensorResult:
+    not_ready = _not_ready(warehouse)
+    if not_ready is not None:
+        return not_ready
     cursor = _read_cursor(context.cursor)
     with warehouse.warehouse().unit_of_work() as uow:
         override_changes = uow.overrides.changes_after(cursor["overrides"])

@@ -306,6 +306,11 @@ def run_demo(
                     )
                     if not run.success:
                         raise RuntimeError(f"property_baseline failed for {key}: run {run.run_id}")
+                # The daemon's next tick records that run, so the next change is judged after it (an
+                # upstream update and the run it caused, seen in one tick, would cancel out).
+                state["automation"] = dg.evaluate_automation_conditions(
+                    defs=defs, instance=instance, cursor=automation.cursor
+                )
 
         # A rerun: retract the demo's earlier override first, so the same home gets the same override again
         # and the story (and the summary) is the one of the first run.
