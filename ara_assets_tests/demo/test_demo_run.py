@@ -33,18 +33,43 @@ def test_ara_demo_run_end_to_end():
     try:
         result = demo()
         again = demo()  # the same demo on the same home: it must tell the same story
+        # The Dagster instance the UI will open holds the runs (looked at before the reset below).
+        run_storage = list((tmp_path / "ara" / "dagster_home").rglob("runs.db"))
+        sensor_runs = _sensor_tagged_runs(tmp_path / "ara" / "dagster_home")
+        reset = subprocess.run(
+            [str(ara), "demo", "reset"], env=env, capture_output=True, text=True, timeout=120
+        )
     finally:
         # The demo leaves its embedded server running for `dagster dev`; a test must not.
         from ara_assets.resources.database import stop_embedded_server
 
         stop_embedded_server(tmp_path / "ara" / "pgdata")
     try:
-        _check(result, tmp_path)
+        _check(result)
+        assert run_storage, "no Dagster run storage under DAGSTER_HOME"
+        # Tagged as the sensors' own runs, so a daemon opened afterwards skips those run keys.
+        assert {s for s, _ in sensor_runs} == {"portfolio_sensor", "override_sensor"}
+        assert all(key for _, key in sensor_runs)
         assert again.returncode == 0, again.stdout + again.stderr
         assert "retract the demo's earlier override" in again.stdout
         assert _summary(again.stdout) == _summary(result.stdout)
+        # `ara demo reset` stops the server and leaves no demo state behind
+        assert reset.returncode == 0, reset.stdout + reset.stderr
+        assert "stopped the embedded PostgreSQL" in reset.stdout
+        assert not any((tmp_path / "ara" / name).exists() for name in ("pgdata", "assets", "demo"))
     finally:
         shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def _sensor_tagged_runs(dagster_home: Path) -> list[tuple[str, str]]:
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        return [
+            (run.tags["dagster/sensor_name"], run.tags.get("dagster/run_key", ""))
+            for run in instance.get_runs()
+            if "dagster/sensor_name" in run.tags
+        ]
 
 
 def _summary(out: str) -> str:
@@ -52,7 +77,7 @@ def _summary(out: str) -> str:
     return out[out.index("\nPortfolio '") :]
 
 
-def _check(result: subprocess.CompletedProcess, tmp_path: Path) -> None:
+def _check(result: subprocess.CompletedProcess) -> None:
     out = result.stdout
     assert result.returncode == 0, out + result.stderr
     # Not the default size and seed: a portfolio of its own, never mixed with another demo's homes.
@@ -69,6 +94,3 @@ def _check(result: subprocess.CompletedProcess, tmp_path: Path) -> None:
     assert "ara db stop" in out and "ara demo reset" in out
     # The two-phase scenario was planned and its roll-up printed.
     assert '"scenario": "fabric_first_then_heat"' in out and '"homes_reaching_target"' in out
-    # The Dagster instance the UI will open holds both runs.
-    runs = list((tmp_path / "ara" / "dagster_home").rglob("runs.db"))
-    assert runs, "no Dagster run storage under DAGSTER_HOME"
