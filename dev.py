@@ -4,7 +4,7 @@
     python3 dev.py demo [ARGS...]   set up .venv, then run the demo pipeline (ara demo run ARGS...)
     python3 dev.py test [ARGS...]   set up .venv, then run the whole test suite (pytest ARGS...)
 
-Needs only Python 3.11 and pip. The virtual environment lives in .venv at the repo root; it is
+Needs only Python 3.11, 3.12 or 3.13 and pip. The virtual environment lives in .venv at the repo root; it is
 (re)installed when pyproject.toml changes, so a second call starts at once.
 """
 
@@ -27,8 +27,8 @@ def _bin(name: str) -> Path:
 
 
 def ensure_venv() -> None:
-    if sys.version_info[:2] != (3, 11):
-        sys.exit(f"Ara needs Python 3.11; this is {sys.version.split()[0]} ({sys.executable}).")
+    if not (3, 11) <= sys.version_info[:2] <= (3, 13):
+        sys.exit(f"Ara needs Python 3.11, 3.12 or 3.13; this is {sys.version.split()[0]} ({sys.executable}).")
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if STAMP.exists() and STAMP.read_text().strip() == wanted and _bin("ara").exists():
         return

@@ -6,7 +6,10 @@ Heavy imports (Dagster, polars, the database) happen inside the commands, so `ar
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
+import typer.core
 
 from ara_assets.commands import (
     db,
@@ -24,6 +27,20 @@ from ara_assets.commands import (
     site_notes,
 )
 from ara_assets.commands import register_bulk as _register_bulk  # noqa: F401  (adds `register bulk-sync`)
+
+_display_type_rich = typer.core.TyperOption.display_type_rich
+
+
+def _flag_without_value(self: typer.core.TyperOption, ctx: Any) -> str | None:
+    # typer 0.29.2 labels boolean flags `<bool>` in --help (`--json <bool>`), which reads as if they took a
+    # value, and `--json true` is then refused. A flag takes none: show no type (checked by
+    # ara_assets_tests/commands/test_cli_help.py, so a typer upgrade that changes this is noticed).
+    if self.is_flag:
+        return None
+    return _display_type_rich(self, ctx)
+
+
+typer.core.TyperOption.display_type_rich = _flag_without_value  # type: ignore[method-assign]
 
 app = typer.Typer(
     name="ara",

@@ -44,9 +44,20 @@ def build_resources() -> dict[str, object]:
     }
 
 
+# Declarative automation (property_baseline and the plans follow their upstream) runs as soon as the daemon
+# runs (`dagster dev`), not only after someone switches the sensor on in the UI.
+automation_sensor = dg.AutomationConditionSensorDefinition(
+    "default_automation_condition_sensor",
+    target=dg.AssetSelection.all(),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=30,
+    description="Evaluates the assets' automation conditions (eager baseline and plans; missing references).",
+)
+
+
 def build_executor() -> dg.ExecutorDefinition:
     # ARA_EXECUTOR=multiprocess gives one process per step (e.g. for memory isolation on a big host); the
-    # run launcher (one container per run on ECS) is instance configuration in dagster.yaml.
+    # run launcher (one container per run on ECS) is instance configuration in deploy/dagster.yaml.
     choice = os.environ.get("ARA_EXECUTOR", "in_process")
     executors = {"in_process": dg.in_process_executor, "multiprocess": dg.multiprocess_executor}
     if choice not in executors:
@@ -73,7 +84,7 @@ defs = dg.Definitions(
         modelling.plans_job,
         register_bulk.register_bulk_job,
     ],
-    sensors=[sensors.portfolio_sensor, sensors.override_sensor],
+    sensors=[sensors.portfolio_sensor, sensors.override_sensor, automation_sensor],
     schedules=[reference.reference_quarterly_schedule, register_bulk.register_bulk_monthly],
     resources=build_resources(),
     executor=build_executor(),

@@ -2,7 +2,7 @@
 
 ARA_HOME            folder for local state (embedded PostgreSQL data, Parquet assets, demo data);
                     default `.ara` under the current directory.
-ARA_DATABASE_URL    a PostgreSQL URL; when unset, an embedded server (pgserver) runs under ARA_HOME/pgdata.
+ARA_DATABASE_URL    a PostgreSQL URL; when unset, an embedded server (ADR 0012) runs under ARA_HOME/pgdata.
 ARA_ASSET_BASE      where the Parquet IO manager writes asset partitions (local folder or s3:// URI);
                     default ARA_HOME/assets.
 """

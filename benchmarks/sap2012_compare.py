@@ -7,7 +7,7 @@ Run on one core (``sap2012`` is in the optional ``bench`` dependency group):
 
 Dwellings:
   sap2012  its own quick example (github.com/building-energy/sap2012, notebooks/docs/inputs.json, kept in
-           shared/reference/sap_cases/sap2012_quick_example) copied n times with +/-20 % jitter on floor and
+           ara_assets_tests/fixtures/sap2012_quick_example) copied n times with +/-20 % jitter on floor and
            element areas and U-values, scored one by one with ``sap2012.calculate_worksheet`` (its API)
   ara      the SAP 10.2 reference cases tiled to n rows with the same jitter
            (``benchmarks/sap_worksheet.py``), scored in one ``calculate`` call
@@ -38,7 +38,7 @@ from sap_worksheet import build  # noqa: E402  (the tiled reference cases, share
 
 from ara_assets.sap10 import calculate  # noqa: E402
 
-EXAMPLE = Path("/work/shared/reference/sap_cases/sap2012_quick_example")
+EXAMPLE = Path(__file__).resolve().parents[1] / "ara_assets_tests" / "fixtures" / "sap2012_quick_example"
 AREA_KEYS = ("area",)
 SCALED_AREAS = (
     "solid_door_net_area",

@@ -19,7 +19,8 @@ import polars as pl
 from ara_assets.sap10 import calculate, prepare_inputs
 from ara_assets.sap10.xml_input import read_sap_xml
 
-BASE = Path("/work/shared/reference/sap_cases/sap10calcs")
+# the reference cases the tests use (origin and licence: ara_assets_tests/fixtures/SOURCES.md)
+BASE = Path(__file__).resolve().parents[1] / "ara_assets_tests" / "fixtures" / "sap10calcs"
 CASES = [
     "tests/sap/M1_Photovoltaics/1/in.xml",
     "tests/sap/M1_Photovoltaics/2/in.xml",

@@ -44,8 +44,17 @@ def run(
         int, typer.Option("--homes", min=1, help="Number of homes in the demo portfolio.")
     ] = 200,
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the synthetic portfolio.")] = 42,
-    portfolio: Annotated[str, typer.Option("--portfolio", help="Portfolio (partition) name.")] = "demo",
-    fresh: Annotated[bool, typer.Option("--fresh", help="Regenerate the portfolio files.")] = False,
+    portfolio: Annotated[
+        str | None,
+        typer.Option(
+            "--portfolio",
+            help="Portfolio (partition) name; default 'demo' (200 homes, seed 42), else 'demo-N[-seedS]'.",
+        ),
+    ] = None,
+    fresh: Annotated[
+        bool,
+        typer.Option("--fresh", help="Reset the demo's local state first (`ara demo reset`), then rebuild."),
+    ] = False,
 ) -> None:
     """Run the demo: a synthetic portfolio through the pipeline on the embedded database and emulator."""
     from ara_assets.demo.run import print_summary, run_demo
@@ -56,3 +65,15 @@ def run(
         typer.echo(f"demo failed: {type(exc).__name__}: {exc}", err=True)
         raise typer.Exit(code=1) from exc
     print_summary(result)
+
+
+@app.command("reset")
+def reset() -> None:
+    """Stop the embedded PostgreSQL and delete the demo's local state under ARA_HOME (database, Parquet
+    assets, Dagster instance, generated portfolios). An external ARA_DATABASE_URL is left alone."""
+    from ara_assets.demo.run import reset_demo
+    from ara_assets.settings import ara_home
+
+    done = reset_demo()
+    for line in done or [f"nothing to reset under {ara_home()}"]:
+        typer.echo(line)

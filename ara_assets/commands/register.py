@@ -71,11 +71,14 @@ def fetch(
     out: Annotated[Path | None, typer.Option("--out", help="Write OUT/<number>.json files.")] = None,
 ) -> None:
     """Search UPRNs on a register (the real one or an emulator) and fetch every certificate they have."""
+    from ara_assets.resources.fetch_progress import FetchProgress
     from ara_assets.resources.register_client import RegisterAuthError, RegisterClient
 
     client = RegisterClient(base_url=base_url, token_env_var=token_env_var, requests_per_second=rps)
+    # Progress on stderr (every 10 % and every 30 s), so stdout stays one line per UPRN.
+    progress = FetchProgress(lambda line: typer.echo(line, err=True), retries=lambda: client.stats.retries)
     try:
-        results = client.fetch_portfolio(uprns)
+        results = client.fetch_portfolio(uprns, progress=progress)
     except (RegisterAuthError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None

@@ -21,10 +21,14 @@ from ara_assets.baseline.rates import factors_as_of, rates_as_of
 from ara_assets.defs.guard import guard
 from ara_assets.defs.metadata import band_table, md_table, preview, standard
 from ara_assets.defs.partitions import portfolios
+from ara_assets.resources.fetch_progress import FetchProgress
 from ara_assets.resources.scoring import ScoringEndpoint
 from ara_assets.resources.warehouse import WarehouseResource
 from ara_assets.resources.warehouse_baseline import BaselineRepository
 from ara_assets.resources.warehouse_locks import lock_portfolio
+
+# Homes per baseline chunk: large enough to keep the worksheet vectorised, small enough to log progress.
+BASELINE_CHUNK_HOMES = 5_000
 
 
 def _version(frame: pl.DataFrame) -> int | None:
@@ -94,15 +98,31 @@ def property_baseline(
         f"portfolio {portfolio}: {epc_cache.height} properties, {todo.len()} to compute, "
         f"{len(keep_ids)} unchanged"
     )
-    fresh = compute_baseline(
-        epc_cache.filter(pl.col("property_id").is_in(todo.implode())),
-        effective_epc.filter(pl.col("property_id").is_in(todo.implode())),
-        rates_as_of(fuel_rates, today, region=None),
-        factors_as_of(carbon_factors, today),
-        versions,
-        rates_version,
-        score=scoring.score,
-    )
+    rates, factors = rates_as_of(fuel_rates, today, region=None), factors_as_of(carbon_factors, today)
+    # In chunks of homes (every row is computed from its own home only), so a large portfolio logs progress
+    # (done/total, rate, ETA) as it goes; at most one chunk is in memory beyond the inputs.
+    progress = FetchProgress(context.log.info, label="baseline", unit="homes")
+    todo_ids = todo.to_list()
+    chunks = [todo_ids[i : i + BASELINE_CHUNK_HOMES] for i in range(0, len(todo_ids), BASELINE_CHUNK_HOMES)]
+    parts = []
+    done = 0
+    for chunk in chunks or [[]]:
+        ids = pl.Series("property_id", chunk, dtype=todo.dtype).implode()
+        parts.append(
+            compute_baseline(
+                epc_cache.filter(pl.col("property_id").is_in(ids)),
+                effective_epc.filter(pl.col("property_id").is_in(ids)),
+                rates,
+                factors,
+                versions,
+                rates_version,
+                score=scoring.score,
+            )
+        )
+        done += len(chunk)
+        if chunk:
+            progress(done, len(todo_ids))
+    fresh = pl.concat(parts).sort("property_id")
     kept = previous.filter(pl.col("property_id").is_in(keep_ids))
     baseline = pl.concat([kept, fresh]).sort("property_id")
 

@@ -30,6 +30,7 @@ from ara_assets.property.effective import (
 )
 from ara_assets.property.invariants import effective_epc_invariants
 from ara_assets.resources.epc_fetch import DEFAULT_CHUNK_HOMES, DEFAULT_CHUNK_SECONDS, fetch_and_store
+from ara_assets.resources.fetch_progress import FetchProgress
 from ara_assets.resources.io_manager import PolarsParquetIOManager
 from ara_assets.resources.register_client import EpcRegisterClient, RegisterConfigError
 from ara_assets.resources.warehouse import WarehouseResource
@@ -46,17 +47,11 @@ class EpcCacheConfig(dg.Config):
     """A slow register shrinks the chunks so that a commit comes about this often."""
 
 
-def _progress_logger(context: dg.AssetExecutionContext, label: str) -> object:
-    step = {"next": 0.0}
-
-    def progress(done: int, total: int) -> None:
-        # Log about every 10% so a 100,000-home fetch shows life without flooding the event log.
-        share = done / total if total else 1.0
-        if share >= step["next"] or done == total:
-            context.log.info(f"{label}: {done}/{total} UPRNs ({share:.0%})")
-            step["next"] = share + 0.1
-
-    return progress
+def _progress_logger(
+    context: dg.AssetExecutionContext, label: str, client: EpcRegisterClient
+) -> FetchProgress:
+    # At least every 10 % and every 30 s: done/total, rate, retries, ETA (a 10,000-home fetch takes minutes).
+    return FetchProgress(context.log.info, label=label, retries=lambda: client.get_client().stats.retries)
 
 
 @dg.asset(
@@ -107,7 +102,7 @@ def epc_cache(
             stale,
             chunk_homes=config.chunk_homes,
             chunk_seconds=config.chunk_seconds,
-            progress=_progress_logger(context, "register fetch"),
+            progress=_progress_logger(context, "register fetch", epc_register),
         )
     except RegisterConfigError as exc:
         raise dg.Failure(description=str(exc), allow_retries=False) from None

@@ -181,8 +181,9 @@ def candidate_recommendations(
     parts: list[pl.DataFrame] = []
     scored = 0
     t0 = time.perf_counter()
-    for snap in snapshots.values():
+    for n, snap in enumerate(snapshots.values(), start=1):
         scenario = Scenario.from_spec(snap)
+        started = time.perf_counter()
         run = run_scenario(
             inputs,
             features,
@@ -195,6 +196,13 @@ def candidate_recommendations(
             sap_sd=sap_sd,
         )
         scored += run.variants_scored
+        elapsed = time.perf_counter() - started
+        # One line per scenario: on a large portfolio each takes minutes.
+        context.log.info(
+            f"candidate_recommendations: scenario {n}/{len(snapshots)} {scenario.name!r}: "
+            f"{run.variants_scored:,} variants of {inputs.height:,} homes scored in {elapsed:.1f} s "
+            f"({run.variants_scored / elapsed if elapsed > 0 else 0:,.0f}/s)"
+        )
         parts.append(
             run.candidates.with_columns(
                 pl.lit(json.dumps(snap, sort_keys=True)).cast(pl.Categorical).alias("scenario_snapshot")
@@ -312,7 +320,9 @@ def phase_plans(
     allocation_meta: dict[str, object] = {}
     scenarios: dict[str, Scenario] = {}
     if cands.height:
-        for snap_text in cands["scenario_snapshot"].cast(pl.String).unique().sort().to_list():
+        snap_texts = cands["scenario_snapshot"].cast(pl.String).unique().sort().to_list()
+        for n, snap_text in enumerate(snap_texts, start=1):
+            started = time.perf_counter()
             snap = json.loads(snap_text)
             scenario = Scenario.from_spec(snap)
             scenarios[scenario.name] = scenario
@@ -333,6 +343,11 @@ def phase_plans(
             all_phases.append(outcome.phases)
             all_measures.append(plans.measures)
             all_grants.append(outcome.grants)
+            context.log.info(
+                f"phase_plans: scenario {n}/{len(snap_texts)} {scenario.name!r}: plans of "
+                f"{plans.phases['home_id'].n_unique() if plans.phases.height else 0:,} homes built in "
+                f"{time.perf_counter() - started:.1f} s"
+            )
             if config.yearly_budget_gbp is not None:
                 run, meta = _allocate(
                     Plans(outcome.phases, plans.measures, 0),

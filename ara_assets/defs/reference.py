@@ -98,5 +98,6 @@ reference_quarterly_schedule = dg.ScheduleDefinition(
     cron_schedule=QUARTERLY_CRON,
     execution_timezone="Europe/London",
     target=[fuel_rates, carbon_factors],
+    default_status=dg.DefaultScheduleStatus.RUNNING,
     description="Refresh fuel rates and carbon factors when the price cap changes (1 Jan/Apr/Jul/Oct).",
 )

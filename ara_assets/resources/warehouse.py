@@ -100,6 +100,11 @@ class Warehouse:
         """Apply pending `sql/` migrations; return the file names applied now."""
         return warehouse_migrations.migrate(self.engine)
 
+    def pending_migrations(self) -> list[str]:
+        """The `sql/` migrations not applied yet (all of them on a new database)."""
+        with self.engine.connect() as conn:
+            return [m.name for m in warehouse_migrations.pending(conn)]
+
     @contextmanager
     def unit_of_work(self) -> Iterator[UnitOfWork]:
         """Commit on normal exit, roll back on any exception: nothing is ever half-written."""

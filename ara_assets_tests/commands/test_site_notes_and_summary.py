@@ -8,12 +8,10 @@ from typer.testing import CliRunner
 
 from ara_assets.cli import app
 from ara_assets.resources.warehouse import Warehouse
+from ara_assets_tests.fixtures import fixture_path
 
 runner = CliRunner()
-FIXTURE = (
-    Path(__file__).resolve().parents[2].parent
-    / "shared/reference/epc_register/synthetic_fixtures/json_samples/RdSAP-Schema-21.0.1.json"
-)
+FIXTURE = fixture_path("register_samples", "json_samples", "RdSAP-Schema-21.0.1.json")
 
 
 def _seed(warehouse: Warehouse) -> int:

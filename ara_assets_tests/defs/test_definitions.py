@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from ara_assets.definitions import defs
 
@@ -32,21 +33,38 @@ def test_graph_shape():
         "every_property_has_effective_epc_or_reason",
         "no_duplicate_properties",
     } <= checks
-    assert {s.name for s in defs.sensors} == {"portfolio_sensor", "override_sensor"}
+    assert {s.name for s in defs.sensors} == {
+        "portfolio_sensor",
+        "override_sensor",
+        "default_automation_condition_sensor",
+    }
+    # Automation and the sensors run as soon as a daemon does (`dagster dev`), with no switch in the UI.
+    assert all(s.default_status == dg.DefaultSensorStatus.RUNNING for s in defs.sensors)
+    schedules = {s.name: s.default_status for s in defs.schedules}
+    assert schedules["reference_quarterly"] == dg.DefaultScheduleStatus.RUNNING
+    # The monthly bulk sync downloads the register's whole file with a token: switched on deliberately.
+    assert schedules["register_bulk_monthly"] == dg.DefaultScheduleStatus.STOPPED
     assert defs.resolve_job_def("epc_job") and defs.resolve_job_def("effective_epc_job")
     assert defs.executor is dg.in_process_executor
     assert [s.name for s in defs.schedules] == ["reference_quarterly", "register_bulk_monthly"]
 
 
-def test_dagster_definitions_validate_cli(tmp_path: Path):
-    # A local instance of its own: the repository's dagster.yaml is the production one (Postgres).
-    env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    "command", [["dagster", "definitions", "validate"], ["dg", "check", "defs"]], ids=["dagster", "dg"]
+)
+def test_definitions_load_from_the_root_with_a_clean_environment(command: list[str]):
+    """As a new user types it: from the repository root, no DAGSTER_HOME, no ARA_* variables. The root
+    dagster.yaml (local SQLite instance under .ara) is used, not the production one in deploy/."""
+    bin_dir = Path(sys.executable).parent
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": os.environ.get("HOME", str(ROOT))}
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "dagster"), "definitions", "validate", "-w", "workspace.yaml"],
+        [str(bin_dir / command[0]), *command[1:]],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "DAGSTER_PG_URL" not in result.stdout + result.stderr

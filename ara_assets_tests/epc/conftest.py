@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
-JSON_SAMPLES = REFERENCE / "epc_register" / "synthetic_fixtures" / "json_samples"
-WAREHOUSE_EXAMPLES = REFERENCE / "sap_cases" / "epc_register_format_examples"
+from ara_assets_tests.fixtures import fixture_path
+
+JSON_SAMPLES = fixture_path("register_samples", "json_samples")
+WAREHOUSE_EXAMPLES = fixture_path("epc_register_format_examples")
 
 SAMPLE_FILES = sorted(JSON_SAMPLES.glob("*.json")) + sorted(WAREHOUSE_EXAMPLES.glob("warehouse_json_*.json"))
 CERT_NO = "0000-0000-0000-0000-0042"

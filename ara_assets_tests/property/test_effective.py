@@ -3,17 +3,14 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
-from pathlib import Path
 
 import polars as pl
 import pytest
 
 from ara_assets.property.effective import assemble_effective_epc
+from ara_assets_tests.fixtures import fixture_path
 
-FIXTURE = (
-    Path(__file__).resolve().parents[2].parent
-    / "shared/reference/epc_register/synthetic_fixtures/json_samples/RdSAP-Schema-21.0.1.json"
-)
+FIXTURE = fixture_path("register_samples", "json_samples", "RdSAP-Schema-21.0.1.json")
 
 
 @pytest.fixture(scope="module")

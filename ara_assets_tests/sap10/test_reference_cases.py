@@ -1,6 +1,6 @@
 """Line-by-line checks against the SAP 10.2 reference worksheets of stevenkfirth/sap10calcs.
 
-The reference engine is unaccredited (see /work/shared/reference/sap_cases/SOURCES.txt). Its inputs
+The reference engine is unaccredited (see ara_assets_tests/fixtures/SOURCES.md). Its inputs
 differ from the lodged XML in two places, both recorded in docs/sap10/DEVIATIONS.md:
 - no Thermal-Mass-Parameter is lodged and the engine uses TMP = 0 (tau = 0); we default to 250;
 - for Glazing-Type 3 it uses g = 0.684 (= 0.9 x 0.76) and g_L = 0.72 (= 0.9 x 0.80).
@@ -12,7 +12,6 @@ difference beyond rounding noise (~1e-15) is a formula or table difference, not 
 """
 
 import json
-from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -21,8 +20,9 @@ import pytest
 from ara_assets.sap10 import calculate, worksheet
 from ara_assets.sap10.fuel_costs import sap_rating
 from ara_assets.sap10.xml_input import read_sap_xml
+from ara_assets_tests.fixtures import fixture_path
 
-BASE = Path("/work/shared/reference/sap_cases/sap10calcs")
+BASE = fixture_path("sap10calcs")
 CASES = {
     "M1_PV_2.5kWp": ("tests/sap/M1_Photovoltaics/1/in.xml", "tests/sap/M1_Photovoltaics/1/response.json"),
     "M1_PV_5kWp": ("tests/sap/M1_Photovoltaics/2/in.xml", "tests/sap/M1_Photovoltaics/2/response.json"),
@@ -43,7 +43,6 @@ SECTIONS = {
     "12a CO2 and EI": (261, 274),
     "13a primary energy": (275, 287),
 }
-pytestmark = pytest.mark.skipif(not BASE.exists(), reason="shared reference cases not mounted")
 
 
 def engine_row(case: str) -> dict:

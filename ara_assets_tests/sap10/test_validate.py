@@ -13,17 +13,17 @@ import pytest
 from typer.testing import CliRunner
 
 from ara_assets.sap10.validate import is_target, load_corpus, validate_corpus
+from ara_assets_tests.fixtures import fixture_path
 
-SAMPLES = Path("/work/shared/reference/epc_register/synthetic_fixtures/json_samples")
+SAMPLES = fixture_path("register_samples", "json_samples")
 FIXTURE = Path(__file__).parent / "rdsap/fixtures/synthetic_semi_gas_combi.json"
 
 
 def _corpus(tmp_path: Path) -> Path:
     folder = tmp_path / "corpus"
     folder.mkdir()
-    if SAMPLES.exists():
-        for p in SAMPLES.glob("*.json"):
-            shutil.copy(p, folder / p.name)
+    for p in SAMPLES.glob("*.json"):
+        shutil.copy(p, folder / p.name)
     doc = json.loads(FIXTURE.read_text())
     lines = []
     for n, rating in ((1, 61), (2, 70)):
@@ -58,7 +58,8 @@ def test_harness_end_to_end(tmp_path: Path) -> None:
     folder = _corpus(tmp_path)
     out = tmp_path / "out"
     board = validate_corpus(folder, out)
-    n_samples = len(list(SAMPLES.glob("*.json"))) if SAMPLES.exists() else 0
+    n_samples = len(list(SAMPLES.glob("*.json")))
+    assert n_samples == 14
     t = board["targets"]
     assert t["certificates"] + board["not_targets"]["certificates"] == n_samples + 2
     # the two synthetic certificates and the two RdSAP-Schema-21 register samples (older schemas: not targets)

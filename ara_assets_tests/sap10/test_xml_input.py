@@ -1,17 +1,14 @@
 """The SAP-Schema XML reader: element mapping and refusals."""
 
-from pathlib import Path
 
 import pytest
 
 from ara_assets.sap10 import UnsupportedInput
 from ara_assets.sap10.xml_input import read_sap_xml
+from ara_assets_tests.fixtures import fixture_path
 
-CASE = Path("/work/shared/reference/sap_cases/sap10calcs/tests/sap/M1_Photovoltaics/1/in.xml")
-REGISTER = Path(
-    "/work/shared/reference/sap_cases/epc_register_format_examples/register_xml_SAP-Schema-19.1.0_epc.xml"
-)
-pytestmark = pytest.mark.skipif(not CASE.exists(), reason="shared reference cases not mounted")
+CASE = fixture_path("sap10calcs", "tests", "sap", "M1_Photovoltaics", "1", "in.xml")
+REGISTER = fixture_path("epc_register_format_examples", "register_xml_SAP-Schema-19.1.0_epc.xml")
 
 
 def test_reference_case_mapping():

@@ -1,7 +1,13 @@
 """Regenerate the code tables shipped in this folder from the register's reference files.
 
-Run once by hand (``python ara_assets/epc/data/build_codes.py``) when the reference files change; the
-package reads only the generated CSVs, never the XSDs, so parsing stays fast and dependency-free.
+Run once by hand when the reference files change, with checkouts of the register's two public
+repositories (MIT, MHCLG; the commits used are in SOURCES.txt):
+
+    python ara_assets/epc/data/build_codes.py EPB_REGISTER_API EPB_DATA_WAREHOUSE
+
+reading ``api/schemas/xml/<schema>/`` of github.com/communitiesuk/epb-register-api and
+``spec/fixtures/look_up_data.csv`` of github.com/communitiesuk/epb-data-warehouse. The package reads only
+the generated CSVs, never the XSDs, so parsing stays fast and dependency-free.
 
 Outputs:
 - ``register_codes.csv``: the register's own code table (``/api/codes``), re-keyed as
@@ -21,10 +27,10 @@ from pathlib import Path
 
 XS = "{http://www.w3.org/2001/XMLSchema}"
 HERE = Path(__file__).resolve().parent
-REFERENCE = HERE.parents[2].parent / "shared" / "reference" / "epc_register"
+# schema -> the folder (under api/schemas/xml of epb-register-api) holding its XSDs
 SCHEMAS = {
-    "RdSAP-Schema-21.0.1": REFERENCE / "schemas" / "RdSAP-Schema-21.0.1" / "RdSAP",
-    "SAP-Schema-19.2.0": REFERENCE / "schemas" / "SAP-Schema-19.2.0" / "SAP",
+    "RdSAP-Schema-21.0.1": Path("RdSAP-Schema-21.0.1") / "RdSAP",
+    "SAP-Schema-19.2.0": Path("SAP-Schema-19.2.0") / "SAP",
 }
 
 
@@ -45,9 +51,10 @@ def _local(type_name: str) -> str:
     return type_name.split(":", 1)[-1]
 
 
-def build_xsd_rows() -> list[dict[str, str]]:
+def build_xsd_rows(register_api: Path) -> list[dict[str, str]]:
     rows: list[dict[str, str]] = []
-    for schema, root_dir in SCHEMAS.items():
+    for schema, folder in SCHEMAS.items():
+        root_dir = register_api / "api" / "schemas" / "xml" / folder
         types: dict[str, list[tuple[str, str]]] = {}
         elements: dict[str, set[str]] = defaultdict(set)
         inline: dict[str, list[tuple[str, str]]] = defaultdict(list)
@@ -89,9 +96,9 @@ def build_xsd_rows() -> list[dict[str, str]]:
     return rows
 
 
-def build_register_rows() -> list[dict[str, str]]:
+def build_register_rows(data_warehouse: Path) -> list[dict[str, str]]:
     rows = []
-    with (REFERENCE / "epc_code_lookups_look_up_data.csv").open(newline="", encoding="utf-8") as fh:
+    with (data_warehouse / "spec" / "fixtures" / "look_up_data.csv").open(newline="", encoding="utf-8") as fh:
         for r in csv.DictReader(fh):
             # CEPC rows are non-domestic (Ara models homes only); the improvement texts are prose templates,
             # not codes, and would make up four fifths of the file.
@@ -117,11 +124,15 @@ def _write(path: Path, rows: list[dict[str, str]]) -> None:
         writer.writerows(rows)
 
 
-def main() -> int:
-    _write(HERE / "xsd_codes.csv", build_xsd_rows())
-    _write(HERE / "register_codes.csv", build_register_rows())
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print(__doc__)
+        return 2
+    register_api, data_warehouse = (Path(a).expanduser().resolve() for a in argv)
+    _write(HERE / "xsd_codes.csv", build_xsd_rows(register_api))
+    _write(HERE / "register_codes.csv", build_register_rows(data_warehouse))
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

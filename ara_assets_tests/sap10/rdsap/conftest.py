@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
+from ara_assets_tests.fixtures import fixture_path
+
 FIXTURES = Path(__file__).parent / "fixtures"
-REFERENCE = Path("/work/shared/reference")
-RDSAP_CASES = REFERENCE / "sap_cases/sap10calcs/tests/rdsap"
-JSON_SAMPLES = REFERENCE / "epc_register/synthetic_fixtures/json_samples"
+RDSAP_CASES = fixture_path("sap10calcs", "tests", "rdsap")
+JSON_SAMPLES = fixture_path("register_samples", "json_samples")
 
 
 @pytest.fixture(scope="session")
@@ -25,8 +26,3 @@ def semi(_semi: dict[str, Any]) -> dict[str, Any]:
     """A synthetic RdSAP-Schema-21.0.1 certificate (gas combi, 1950s cavity semi), enveloped; a fresh copy."""
     return copy.deepcopy(_semi)
 
-
-def needs_reference() -> pytest.MarkDecorator:
-    return pytest.mark.skipif(
-        not RDSAP_CASES.exists(), reason="shared reference data (/work/shared/reference) not present"
-    )

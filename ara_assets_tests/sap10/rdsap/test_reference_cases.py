@@ -15,9 +15,8 @@ import pytest
 
 from ara_assets.sap10 import UnsupportedInput
 from ara_assets.sap10.rdsap import expand_certificate, parse_rdsap_xml
-from ara_assets_tests.sap10.rdsap.conftest import RDSAP_CASES, needs_reference
-
-pytestmark = needs_reference()
+from ara_assets_tests.fixtures import fixture_path
+from ara_assets_tests.sap10.rdsap.conftest import RDSAP_CASES
 
 CASE_1 = RDSAP_CASES / "1_base_case/1_detached"
 CASE_2 = RDSAP_CASES / "2_room_in_roof_type_1/1_base"
@@ -210,18 +209,12 @@ def test_detailed_room_in_roof_surfaces() -> None:
 
 REGISTER_PAIRS = [
     (
-        Path(
-            "/work/shared/reference/sap_cases/epc_register_format_examples/register_xml_RdSAP-Schema-21.0.1_epc.xml"
-        ),
-        Path(
-            "/work/shared/reference/sap_cases/epc_register_format_examples/warehouse_json_RdSAP-Schema-21.0.1_epc.json"
-        ),
+        fixture_path("epc_register_format_examples", "register_xml_RdSAP-Schema-21.0.1_epc.xml"),
+        fixture_path("epc_register_format_examples", "warehouse_json_RdSAP-Schema-21.0.1_epc.json"),
     ),
     (
-        Path(
-            "/work/shared/reference/epc_register/synthetic_fixtures/xml_samples/RdSAP-Schema-21.0.1.epc.xml"
-        ),
-        Path("/work/shared/reference/epc_register/synthetic_fixtures/json_samples/RdSAP-Schema-21.0.1.json"),
+        fixture_path("register_samples", "xml_samples", "RdSAP-Schema-21.0.1.epc.xml"),
+        fixture_path("register_samples", "json_samples", "RdSAP-Schema-21.0.1.json"),
     ),
 ]
 
