@@ -11,6 +11,7 @@ from typing import Any
 
 import polars as pl
 
+from ara_assets.sap10 import approximations
 from ara_assets.sap10.errors import UnsupportedInput
 from ara_assets.sap10.rdsap.expand import (
     _gc_paused,
@@ -68,6 +69,9 @@ SCORE_SCHEMA: dict[str, pl.DataType] = {
     **RESULT_COLUMNS,
     **FUEL_COLUMNS,
     "pcdb_fallback": pl.Boolean(),
+    # codes of the approximations the score was computed with (approximations.registry() says what was
+    # assumed and the source of each); empty when none, null when refused
+    "approximations": pl.List(pl.String()),
     "error": pl.String(),
     **LODGED_COLUMNS,
 }
@@ -241,6 +245,7 @@ def score_certificates(docs: Iterable[Mapping[str, Any]], *, normalise_docs: boo
             "home_id",
             pl.col("input_index").cast(pl.UInt32).alias("_i"),
             "pcdb_fallback",
+            pl.col("approximations").alias("_expansion_approximations"),
             "main_heating_fuel",
             "secondary_heating_fuel",
             pl.when(wh.is_not_null())
@@ -250,8 +255,15 @@ def score_certificates(docs: Iterable[Mapping[str, Any]], *, normalise_docs: boo
             .otherwise(pl.col("main_heating_fuel"))
             .alias("water_heating_fuel_code"),
         )
-        keep = [c for c in RESULT_COLUMNS if c in results.columns]
+        keep = [c for c in (*RESULT_COLUMNS, "approximations") if c in results.columns]
         scored = fuels.join(results.select("home_id", *keep), on="home_id", how="inner").drop("home_id")
+        if "approximations" not in scored.columns:
+            scored = scored.with_columns(pl.lit([], dtype=pl.List(pl.String)).alias("approximations"))
+        scored = scored.with_columns(
+            approximations.merge(pl.col("_expansion_approximations"), pl.col("approximations")).alias(
+                "approximations"
+            )
+        ).drop("_expansion_approximations")
         frame = frame.join(scored, on="_i", how="left")
     error = [errors.get(i) for i in range(len(docs))]
     frame = frame.with_columns(pl.Series("error", error, dtype=pl.String()))

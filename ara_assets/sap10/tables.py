@@ -213,6 +213,17 @@ def off_peak_fractions() -> dict[tuple[str, int], tuple[float, float]]:
     }
 
 
+@lru_cache(maxsize=1)
+def off_peak_approximations() -> dict[tuple[str, int], str]:
+    """Table 12a rows taken from an older edition or a third party: (system row, tariff) -> approximation
+    code (``approximations.csv``); rows from the SAP 10.2 transcription are absent."""
+    return {
+        (r["system"], int(r["tariff"])): r["approximation"]
+        for r in _rows("table_12a_13_off_peak.csv")
+        if r.get("approximation")
+    }
+
+
 ELECTRIC_FUELS = (30, 31, 32, 33, 34, 35, 38, 40)
 LPG_FUELS = (2, 3, 5, 9)  # Table 4a gas room heaters have a separate LPG efficiency column
 

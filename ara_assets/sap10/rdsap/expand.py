@@ -40,6 +40,8 @@ EXTRA_COLUMNS: dict[str, pl.DataType] = {
     "property_type": pl.Int32(),
     "main_fuel_register": pl.Int32(),
     "input_index": pl.Int64(),  # position of the certificate in the batch given to expand_*
+    # approximation codes the expansion recorded (lodged geometry it had to reconcile; approximations.py)
+    "approximations": pl.List(pl.String()),
 }
 
 HOUSE_TYPES = (0, 1)  # house, bungalow (PropertyTypeCode); 2 flat, 3 maisonette, 4 park home
@@ -284,6 +286,7 @@ def expand_certificate(doc: Mapping[str, Any], number: str | None = None) -> dic
     row["climate_region"] = 0
     row["local_climate_region"] = region
     row["pcdb_fallback"] = pcdb
+    row["approximations"] = sorted(set(geo.approximations))
     fuel = items(_heating_node(d).get("main_heating_details"))
     row["main_fuel_register"] = code(fuel[0], "main_fuel_type") if fuel else None
     return row
@@ -350,6 +353,8 @@ class _Geometry:
         self.gross_roof = 0.0
         self.part_floor_area: list[float] = []  # per building part, storeys below any room in roof
         self.corridor_wall: int | None = None  # index of a flat's sheltered wall to an unheated corridor
+        # approximation codes (approximations.csv) for lodged geometry reconciled by the RdSAP conventions
+        self.approximations: list[str] = []
 
     def fail(self, field: str, value: object, reason: str) -> UnsupportedInput:
         return self.cert.fail(field, value, reason)
@@ -508,7 +513,16 @@ class _Geometry:
         if not isinstance(flat, Mapping) or code(flat, "heat_loss_corridor") not in (2, 3):
             return
         length = num(flat, "unheated_corridor_length") or 0.0
+        perimeter = num(floors[0], "heat_loss_perimeter") or 0.0
+        if length > perimeter + 0.01:
+            # the corridor wall is part of the heat-loss perimeter: a longer lodged length is capped at it
+            length = perimeter
+            self.approximations.append("corridor_longer_than_perimeter")
         area = length * self.storey_height[0]
+        if area > self.wall_area[-1] + 0.01:
+            # alternative walls already took part of this storey: the corridor keeps what is left
+            area = max(self.wall_area[-1], 0.0)
+            self.approximations.append("corridor_longer_than_perimeter")
         if area <= 0:
             return
         self.wall_area[-1] -= area
@@ -751,7 +765,12 @@ class _Geometry:
         self.floor_u.append(lodged)
 
     def deduct_openings(self, windows: list[_Opening]) -> None:
-        """Take each opening's area out of the element that hosts it (section 3.7)."""
+        """Take each opening's area out of the element that hosts it (section 3.7).
+
+        A window lodged against a wall (or roof) its building part does not have goes to the part's main
+        wall, the RdSAP 10 convention (approximation ``window_on_missing_wall``); a part with no wall at all
+        (a lodged ``window_location`` beyond the walls built) sends it to the main part's main wall.
+        """
         for w in windows:
             if w.host is None:
                 continue
@@ -763,24 +782,42 @@ class _Geometry:
                 target = [i for i, h in enumerate(self.wall_host) if h == (part, kind)]
                 areas = self.wall_area
             if not target:
-                target = [i for i, h in enumerate(self.wall_host) if h[0] == part] or list(
-                    range(len(self.wall_area))
-                )
+                target = self._main_wall_of(part)
                 areas = self.wall_area
+                self.approximations.append("window_on_missing_wall")
             if not target:
                 raise self.fail("sap_windows.window_location", part, "window has no wall or roof to sit in")
             areas[target[0]] -= w.area
 
+    def _main_wall_of(self, part: int) -> list[int]:
+        """Wall elements to hold an opening of ``part``: its main wall first, then its other walls; a part
+        without walls falls back to the main part's, then to any wall."""
+        for p in (part, 0):
+            own = [i for i, h in enumerate(self.wall_host) if h[0] == p]
+            if own:
+                return sorted(own, key=lambda i: self.wall_host[i] != (p, 1))
+        return list(range(len(self.wall_area)))
+
     def check_net_areas(self) -> None:
-        """Openings larger than the element holding them mean inconsistent dimensions: refuse."""
-        for name, areas in (("wall", self.wall_area), ("roof", self.roof_area)):
-            for a in areas:
-                if a < -0.01:
-                    raise self.fail(
-                        f"sap_windows ({name} openings)",
-                        round(a, 2),
-                        f"windows and doors exceed the {name} area that holds them",
-                    )
+        """Openings larger than the element holding them: the excess moves to the part's other walls
+        (main wall first), then the dwelling's; what is still left over is dropped (net area 0). The
+        lodged openings are kept whole (approximation ``openings_exceed_wall``, never a refusal)."""
+        for areas, hosts in ((self.wall_area, self.wall_host), (self.roof_area, self.roof_host)):
+            for i, a in enumerate(areas):
+                if a >= -0.01:
+                    continue
+                self.approximations.append("openings_exceed_wall")
+                deficit = -a
+                areas[i] = 0.0
+                if areas is self.wall_area:
+                    part = hosts[i][0]
+                    order = self._main_wall_of(part) + self._main_wall_of(0)
+                    for j in order:
+                        if deficit <= 0:
+                            break
+                        take = min(max(self.wall_area[j], 0.0), deficit)
+                        self.wall_area[j] -= take
+                        deficit -= take
 
     def deduct_from_main_wall(self, area: float) -> None:
         for i, h in enumerate(self.wall_host):
@@ -1546,7 +1583,7 @@ def _list_series(name: str, values: list[list[Any]], dtype: pl.DataType) -> pl.S
         flat.extend(v)
         offsets.append(len(flat))
     inner = dtype.inner  # type: ignore[attr-defined]
-    arrow_inner = pa.float64() if inner == pl.Float64 else pa.int32()
+    arrow_inner = pa.float64() if inner == pl.Float64 else pa.string() if inner == pl.String else pa.int32()
     arr = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), pa.array(flat, arrow_inner))
     return pl.Series(name, arr).cast(dtype)
 
