@@ -209,7 +209,7 @@ def parse_pcdf(text: str) -> PcdbFile:
             counts.setdefault(int(table or 0), 0)
             if table == HEAT_PUMP_TABLE and fmt == SAP_2012_HEAT_PUMP_FORMAT:
                 skipped[(table, fmt)] = (
-                    f"Table 362 format 464 is the SAP 2012 heat-pump format (no plant-size-ratio groups): "
+                    "Table 362 format 464 is the SAP 2012 heat-pump format (no plant-size-ratio groups): "
                     "refused for SAP 10.2 Appendix N; import the SAP 10 pcdb10.dat for heat pumps"
                 )
             elif table in BOILER_FORMATS and fmt not in BOILER_FORMATS[table]:
@@ -231,13 +231,17 @@ def parse_pcdf(text: str) -> PcdbFile:
             climate.append(_climate(n, fields))
     if revision is None or issued is None:
         raise PcdbFormatError(0, "$001", None, "no revision control line: not a PCDF file")
-    frame = pl.DataFrame(boilers, schema=BOILER_SCHEMA, orient="row") if boilers else pl.DataFrame(
-        schema=BOILER_SCHEMA
+    frame = (
+        pl.DataFrame(boilers, schema=BOILER_SCHEMA, orient="row")
+        if boilers
+        else pl.DataFrame(schema=BOILER_SCHEMA)
     )
     # a product listed twice (illustrative then real, or a re-issue): the last record wins
     frame = frame.unique(subset=["pcdb_index"], keep="last", maintain_order=True)
-    clim = pl.DataFrame(climate, schema=CLIMATE_SCHEMA, orient="row") if climate else pl.DataFrame(
-        schema=CLIMATE_SCHEMA
+    clim = (
+        pl.DataFrame(climate, schema=CLIMATE_SCHEMA, orient="row")
+        if climate
+        else pl.DataFrame(schema=CLIMATE_SCHEMA)
     )
     clim = clim.unique(subset=["postcode_district"], keep="last", maintain_order=True)
     return PcdbFile(

@@ -69,8 +69,13 @@ def _lut(column: int) -> tuple[np.ndarray, np.ndarray]:
     return lut, which
 
 
-def space_fraction(code: np.ndarray, tariff: np.ndarray, s: Sheet | None = None, appendix_n: np.ndarray | None = None,
-                   used: np.ndarray | None = None) -> np.ndarray:
+def space_fraction(
+    code: np.ndarray,
+    tariff: np.ndarray,
+    s: Sheet | None = None,
+    appendix_n: np.ndarray | None = None,
+    used: np.ndarray | None = None,
+) -> np.ndarray:
     """High-rate fraction of an electric space-heating system (NaN = not transcribed).
 
     ``appendix_n`` marks heat pumps scored from product data (their own Table 12a row). With a sheet, rows
@@ -79,7 +84,9 @@ def space_fraction(code: np.ndarray, tariff: np.ndarray, s: Sheet | None = None,
     lut, which = _lut(0)
     kind = KIND_OF_CODE[np.clip(code, 0, tables.MAX_CODE - 1)].astype(np.intp)  # -1 -> the last (blank) row
     if appendix_n is not None:
-        is_hp = np.isin(kind, (KINDS.index("heat_pump_ground_table_4a"), KINDS.index("heat_pump_air_table_4a")))
+        is_hp = np.isin(
+            kind, (KINDS.index("heat_pump_ground_table_4a"), KINDS.index("heat_pump_air_table_4a"))
+        )
         kind = np.where(is_hp & appendix_n, HEAT_PUMP_APPENDIX_N, kind)
     t = np.clip(tariff, 0, 5)
     if s is not None and used is not None:
