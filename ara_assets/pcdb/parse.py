@@ -12,7 +12,7 @@ whose values are published, see docs/sap10/PCDB.md):
 - Table 105, gas and oil boilers, format 210: 1 index, 5 manufacturer, 6 brand, 7 model, 8 qualifier,
   12 fuel (1 mains gas, 2 LPG, 4 oil), 15 type (1 regular, 2 combi, 3 CPSU), 19 condensing (2 yes),
   23 maximum output kW, 25 SEDBUK 2009 annual %, 26 winter seasonal %, 27 summer seasonal %,
-  34 SAP Table 4b code of the equivalent boiler.
+  34 PCDF boiler category (102 regular condensing gas, 104 combi, 201 oil...: not a SAP 10.2 Table 4b code).
 - Table 122, solid-fuel boilers, format 224: 1 index, 5-8 names, 12 SAP fuel code, 18 output kW,
   21 seasonal efficiency % (the worksheet takes it for winter and summer).
 - Table 172, postcode districts, format 272: area, district, updated, region, country, area values, height,
@@ -54,7 +54,7 @@ BOILER_SCHEMA: dict[str, pl.DataType] = {
     "sedbuk_2009_pct": pl.Float64(),
     "winter_efficiency_pct": pl.Float64(),
     "summer_efficiency_pct": pl.Float64(),
-    "sap_code": pl.Int32(),  # SAP Table 4b code of the equivalent boiler (Table 105)
+    "pcdf_category_code": pl.Int32(),  # field 34: the PCDF category (102 regular condensing gas, 201 oil..; not a SAP 10.2 code)
 }
 MONTHS = range(1, 13)
 CLIMATE_SCHEMA: dict[str, pl.DataType] = {
@@ -132,7 +132,7 @@ def _boiler_105(line: int, f: list[str]) -> dict[str, object]:
         "sedbuk_2009_pct": _float(line, "SEDBUK 2009 (field 25)", _get(f, 25)),
         "winter_efficiency_pct": _float(line, "winter seasonal efficiency (field 26)", _get(f, 26)),
         "summer_efficiency_pct": _float(line, "summer seasonal efficiency (field 27)", _get(f, 27)),
-        "sap_code": _int(line, "SAP code (field 34)", _get(f, 34)),
+        "pcdf_category_code": _int(line, "category (field 34)", _get(f, 34)),
     }
 
 
@@ -152,7 +152,7 @@ def _boiler_122(line: int, f: list[str]) -> dict[str, object]:
         "sedbuk_2009_pct": None,
         "winter_efficiency_pct": eff,
         "summer_efficiency_pct": eff,
-        "sap_code": None,
+        "pcdf_category_code": None,
     }
 
 

@@ -11,6 +11,8 @@ from typing import Any
 
 import polars as pl
 
+from ara_assets.pcdb.products import ProductData
+from ara_assets.pcdb.products import active as pcdb_active
 from ara_assets.sap10 import approximations
 from ara_assets.sap10.errors import UnsupportedInput
 from ara_assets.sap10.rdsap.expand import (
@@ -69,6 +71,7 @@ SCORE_SCHEMA: dict[str, pl.DataType] = {
     **RESULT_COLUMNS,
     **FUEL_COLUMNS,
     "pcdb_fallback": pl.Boolean(),
+    "pcdb_revision": pl.Int32(),  # the imported PCDF revision products were looked up in (null: none)
     # codes of the approximations the score was computed with (approximations.registry() says what was
     # assumed and the source of each); empty when none, null when refused
     "approximations": pl.List(pl.String()),
@@ -197,18 +200,23 @@ def _calculate_collect(inputs: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, st
     return pl.concat(done, how="diagonal_relaxed"), errors
 
 
-def score_certificates(docs: Iterable[Mapping[str, Any]], *, normalise_docs: bool = True) -> pl.DataFrame:
+def score_certificates(
+    docs: Iterable[Mapping[str, Any]], *, normalise_docs: bool = True, products: ProductData | None = None
+) -> pl.DataFrame:
     """Expand and score register certificates (JSON documents, with or without the ``{"data": ...}``
     envelope, or dicts from ``parse_rdsap_xml``).
 
     One row per input document, in input order (``SCORE_SCHEMA``): the SAP 10.2 results, delivered
     energy per end use with its fuel, ``pcdb_fallback``, ``error`` (null when scored) and the lodged
     figures for comparison. ``normalise_docs`` routes each document through the EPC parser first.
+    ``products``: imported PCDB data (default: the product data installed in this process); every row
+    names its revision in ``pcdb_revision``.
     """
     docs = list(docs)
+    products = products if products is not None else pcdb_active()
     with _gc_paused():  # per-certificate dicts only, no cycles: see expand._gc_paused
         lodged = [lodged_summary(doc, f"#{i}") for i, doc in enumerate(docs)]
-        inputs, exp_errors = expand_collect(docs, normalise_docs=normalise_docs)
+        inputs, exp_errors = expand_collect(docs, normalise_docs=normalise_docs, products=products)
     errors: dict[int, str] = {e.index: e.message for e in exp_errors}
     if inputs.height:
         # home_id must be unique for the worksheet's error reporting: index-qualify it
@@ -245,6 +253,7 @@ def score_certificates(docs: Iterable[Mapping[str, Any]], *, normalise_docs: boo
             "home_id",
             pl.col("input_index").cast(pl.UInt32).alias("_i"),
             "pcdb_fallback",
+            "pcdb_revision",
             pl.col("approximations").alias("_expansion_approximations"),
             "main_heating_fuel",
             "secondary_heating_fuel",
@@ -268,4 +277,7 @@ def score_certificates(docs: Iterable[Mapping[str, Any]], *, normalise_docs: boo
     error = [errors.get(i) for i in range(len(docs))]
     frame = frame.with_columns(pl.Series("error", error, dtype=pl.String()))
     missing = [pl.lit(None, dtype=t).alias(c) for c, t in SCORE_SCHEMA.items() if c not in frame.columns]
-    return frame.with_columns(missing).select([pl.col(c).cast(t) for c, t in SCORE_SCHEMA.items()])
+    frame = frame.with_columns(missing)
+    if products is not None:
+        frame = frame.with_columns(pl.lit(products.revision, dtype=pl.Int32).alias("pcdb_revision"))
+    return frame.select([pl.col(c).cast(t) for c, t in SCORE_SCHEMA.items()])

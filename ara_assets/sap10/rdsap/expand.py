@@ -21,6 +21,8 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 
+from ara_assets.pcdb.products import Boiler, ProductData
+from ara_assets.pcdb.products import active as pcdb_active
 from ara_assets.sap10 import heat_networks, water_extras
 from ara_assets.sap10.errors import UnsupportedInput
 from ara_assets.sap10.inputs import INPUT_SCHEMA, REQUIRED
@@ -33,6 +35,7 @@ EXTRA_COLUMNS: dict[str, pl.DataType] = {
     "certificate_number": pl.String(),
     "schema_type": pl.String(),
     "pcdb_fallback": pl.Boolean(),
+    "pcdb_revision": pl.Int32(),  # the imported PCDF revision the expansion looked products up in
     "total_floor_area_m2": pl.Float64(),
     "local_climate_region": pl.Int32(),
     "age_band": pl.String(),
@@ -202,11 +205,15 @@ def certificate_number(doc: Mapping[str, Any], fallback: str) -> str:
 # ------------------------------------------------------------------------------------------- expansion
 
 
-def expand_certificate(doc: Mapping[str, Any], number: str | None = None) -> dict[str, Any]:
+def expand_certificate(
+    doc: Mapping[str, Any], number: str | None = None, products: ProductData | None = None
+) -> dict[str, Any]:
     """One register document (bare or enveloped, already normalised or raw) -> one input row (dict).
 
+    ``products``: imported PCDB data (default: the product data installed in this process, if any).
     Raises ``UnsupportedInput`` naming the certificate, field and value for anything not handled.
     """
+    products = products if products is not None else pcdb_active()
     d = unwrap(doc)
     cert = _Cert(d, number or certificate_number(d, "(no certificate number)"))
     schema = str(d.get("schema_type") or "")
@@ -276,7 +283,7 @@ def expand_certificate(doc: Mapping[str, Any], number: str | None = None) -> dic
     )
     pcdb = False
     pcdb |= _ventilation(cert, d, row, built_form, main_band, geo)
-    pcdb |= _heating(cert, d, row, main_band)
+    pcdb |= _heating(cert, d, row, main_band, products)
     _water(cert, d, row, main_band)
     _lighting(d, row)
     _cooling(d, row)
@@ -286,6 +293,7 @@ def expand_certificate(doc: Mapping[str, Any], number: str | None = None) -> dic
     row["climate_region"] = 0
     row["local_climate_region"] = region
     row["pcdb_fallback"] = pcdb
+    row["pcdb_revision"] = products.revision if products is not None else None
     row["approximations"] = sorted(set(geo.approximations))
     fuel = items(_heating_node(d).get("main_heating_details"))
     row["main_fuel_register"] = code(fuel[0], "main_fuel_type") if fuel else None
@@ -1032,7 +1040,9 @@ def _cooling(d: Mapping[str, Any], row: dict[str, Any]) -> None:
     )
 
 
-def _heating(cert: _Cert, d: Mapping[str, Any], row: dict[str, Any], band: str) -> bool:
+def _heating(
+    cert: _Cert, d: Mapping[str, Any], row: dict[str, Any], band: str, products: ProductData | None = None
+) -> bool:
     h = _heating_node(d)
     details = items(h.get("main_heating_details"))
     if not details:
@@ -1063,6 +1073,15 @@ def _heating(cert: _Cert, d: Mapping[str, Any], row: dict[str, Any], band: str) 
         and m.get("community_heat_network_index_number") not in (None, "", 0)
     ):
         sap_code, pcdb = DEFAULT_NETWORK_CODE, True  # PCDB network record unavailable: RdSAP default boilers
+    if pcdb:
+        boiler = _pcdb_boiler(m, products)
+        if boiler is not None:
+            # SAP 10.2 D2.1: the product's seasonal efficiencies replace the Table 4b defaults; the Table 4b
+            # row of the same kind keeps the type rules (combi loss, primary loss, Table 4c)
+            sap_code = sap_code or boiler.table_4b_code()
+            row["main_heating_efficiency_winter_pct"] = boiler.winter_efficiency_pct
+            row["main_heating_efficiency_summer_pct"] = boiler.summer_efficiency_pct
+            pcdb = sap_code is None  # found, but of a kind with no Table 4b row: still a fallback
     if sap_code is None and pcdb:
         sap_code = _pcdb_fallback_code(d, category, fuel_reg)
     if sap_code is None:
@@ -1166,6 +1185,13 @@ def _heat_network(
 
 GAS_FUELS = (1, 2, 3, 17, 26, 27, 51)
 OIL_FUELS = (4, 28, 18, 37)
+
+
+def _pcdb_boiler(m: Mapping[str, Any], products: ProductData | None) -> Boiler | None:
+    """The PCDB boiler a main system lodges by index, if the imported data hold it."""
+    if products is None or code(m, "main_heating_category") == COMMUNITY_CATEGORY:
+        return None
+    return products.boiler(_v(m.get("main_heating_index_number")))
 
 
 def _pcdb_fallback_code(d: Mapping[str, Any], category: int | None, fuel: int | None) -> int | None:
@@ -1647,18 +1673,18 @@ def _gc_paused() -> Iterator[None]:
 
 
 def expand_collect(
-    docs: Iterable[Mapping[str, Any]], *, normalise_docs: bool = True
+    docs: Iterable[Mapping[str, Any]], *, normalise_docs: bool = True, products: ProductData | None = None
 ) -> tuple[pl.DataFrame, list[ExpansionError]]:
     """Expand a batch, collecting per-certificate errors instead of stopping at the first.
 
     The frame holds the certificates that expanded (in input order); ``errors`` the ones that did not.
     """
     with _gc_paused():
-        return _expand_collect(docs, normalise_docs)
+        return _expand_collect(docs, normalise_docs, products if products is not None else pcdb_active())
 
 
 def _expand_collect(
-    docs: Iterable[Mapping[str, Any]], normalise_docs: bool
+    docs: Iterable[Mapping[str, Any]], normalise_docs: bool, products: ProductData | None = None
 ) -> tuple[pl.DataFrame, list[ExpansionError]]:
     rows: list[dict[str, Any]] = []
     errors: list[ExpansionError] = []
@@ -1667,7 +1693,7 @@ def _expand_collect(
         try:
             number = certificate_number(doc, fallback)
             d = normalise(doc, number) if normalise_docs else doc
-            row = expand_certificate(d, number)
+            row = expand_certificate(d, number, products)
             row["input_index"] = i
             rows.append(row)
         except UnsupportedInput as e:
