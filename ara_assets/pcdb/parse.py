@@ -54,7 +54,8 @@ BOILER_SCHEMA: dict[str, pl.DataType] = {
     "sedbuk_2009_pct": pl.Float64(),
     "winter_efficiency_pct": pl.Float64(),
     "summer_efficiency_pct": pl.Float64(),
-    "pcdf_category_code": pl.Int32(),  # field 34: the PCDF category (102 regular condensing gas, 201 oil..; not a SAP 10.2 code)
+    # field 34: the PCDF category (102 regular condensing gas, 201 oil..; not a SAP 10.2 code)
+    "pcdf_category_code": pl.Int32(),
 }
 MONTHS = range(1, 13)
 CLIMATE_SCHEMA: dict[str, pl.DataType] = {
