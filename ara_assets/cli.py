@@ -8,7 +8,18 @@ from __future__ import annotations
 
 import typer
 
-from ara_assets.commands import db, demo, overrides, portfolio, rates, register, sap, scenario, site_notes
+from ara_assets.commands import (
+    db,
+    demo,
+    overrides,
+    pcdb,
+    portfolio,
+    rates,
+    register,
+    sap,
+    scenario,
+    site_notes,
+)
 
 app = typer.Typer(
     name="ara",
@@ -24,6 +35,7 @@ app.add_typer(overrides.app, name="overrides", help="Landlord overrides: field-l
 app.add_typer(site_notes.app, name="site-notes", help="Site notes: full surveys that replace a home's EPC.")
 app.add_typer(sap.app, name="sap", help="The SAP 10.2 / RdSAP 10 calculator.")
 app.add_typer(rates.app, name="rates", help="Fuel rates and carbon factors.")
+app.add_typer(pcdb.app, name="pcdb", help="The Product Characteristics Database (boilers, postcode climate).")
 app.add_typer(scenario.app, name="scenario", help="Retrofit scenarios.")
 
 
