@@ -117,6 +117,14 @@ def validate(
         f"targets: {t['certificates']} certificates, {t['scored']} scored, {t['errors']} refused; "
         f"other: {board['not_targets']['certificates']}; scoreboard written to {out}/"
     )
+    if board.get("approximations"):
+        counts = ", ".join(f"{code} {n}" for code, n in board["approximations"].items())
+        typer.echo(f"homes per approximation: {counts}")
+    revision = board.get("pcdb_revision")
+    typer.echo(
+        f"PCDB revision: {revision if revision is not None else 'none imported'}; "
+        f"pcdb_fallback: {board.get('pcdb_fallback', 0)}"
+    )
     if t.get("scored"):
         typer.echo(
             f"within 0.5/1/2 SAP: {t['within_0.5']:.1%} / {t['within_1']:.1%} / {t['within_2']:.1%}; "

@@ -163,6 +163,19 @@ def scoreboard(res: pl.DataFrame) -> dict[str, Any]:
         .head(20)
     )
     board["top_errors"] = [{"reason": r["reason"], "count": r["len"]} for r in reasons.to_dicts()]
+    # homes scored with each approximation (a value standing in for a cell not transcribed, or lodged
+    # geometry reconciled by an RdSAP convention), and the PCDB revision products came from
+    codes = res.get_column("approximations").fill_null("").str.split(";").explode()
+    codes = codes.filter(codes != "")
+    counts = codes.value_counts(sort=True) if codes.len() else None
+    board["approximations"] = (
+        {str(k): int(v) for k, v in zip(counts[:, 0].to_list(), counts[:, 1].to_list(), strict=True)}
+        if counts is not None
+        else {}
+    )
+    revisions = res.get_column("pcdb_revision").drop_nulls().unique().sort().to_list()
+    board["pcdb_revision"] = revisions[-1] if revisions else None
+    board["pcdb_fallback"] = int(res.get_column("pcdb_fallback").fill_null(False).sum())
     return board
 
 
@@ -202,6 +215,17 @@ def scoreboard_markdown(board: Mapping[str, Any]) -> str:
     text += "\n## Most common refusals\n\n| count | reason |\n|---|---|\n"
     for e in board["top_errors"]:
         text += f"| {e['count']} | {str(e['reason']).replace('|', '/')} |\n"
+    from ara_assets.sap10.approximations import registry
+
+    revision = board.get("pcdb_revision")
+    text += (
+        f"\n## Product data\n\nPCDB revision: {revision if revision is not None else 'none imported'}; "
+        f"certificates with a PCDB product not in it (pcdb_fallback): {board.get('pcdb_fallback', 0)}\n"
+    )
+    text += "\n## Approximations (homes scored with each)\n\n| homes | code | assumed |\n|---|---|---|\n"
+    for code_, n in board.get("approximations", {}).items():
+        assumed = registry().get(code_, {}).get("assumed", "")
+        text += f"| {n} | {code_} | {assumed.replace('|', '/')} |\n"
     return text
 
 
@@ -222,7 +246,10 @@ def validate_corpus(
 
     def flush() -> None:
         if docs:
-            scores = score_certificates(docs).with_columns(pl.Series("source", names, dtype=pl.String))
+            scores = score_certificates(docs).with_columns(
+                pl.Series("source", names, dtype=pl.String),
+                pl.col("approximations").list.join(";").alias("approximations"),
+            )
             parts.append(residuals(scores).select(RESIDUAL_COLUMNS))
             names.clear()
             docs.clear()
@@ -268,5 +295,7 @@ RESIDUAL_COLUMNS = [
     "primary_energy_kwh_per_m2",
     "pe_residual",
     "pcdb_fallback",
+    "pcdb_revision",
+    "approximations",  # codes joined by ";" (approximations.csv says what each assumed)
     "error",
 ]
