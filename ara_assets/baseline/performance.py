@@ -153,8 +153,18 @@ def score_effective(effective: pl.DataFrame) -> pl.DataFrame:
             pl.Series("property_id", ids, dtype=pl.Int64),
         )
         rating = calculate(inputs, errors="collect")
+        # the local climate: the postcode district's (PCDB Table 172) when known, else the region's
         local_inputs = inputs.with_columns(
-            pl.coalesce(pl.col("local_climate_region"), pl.lit(0)).cast(pl.Int32).alias("climate_region")
+            pl.coalesce(
+                [
+                    pl.col(c)
+                    for c in ("postcode_climate_region", "local_climate_region")
+                    if c in inputs.columns
+                ]
+                + [pl.lit(0)]
+            )
+            .cast(pl.Int32)
+            .alias("climate_region")
         )
         local = calculate(local_inputs, errors="collect")
         rows = _combine(inputs, rating, local)

@@ -14,7 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import polars as pl
+
+from ara_assets.pcdb.parse import MONTHS
+
+FIRST_DISTRICT_CODE = 22  # climate codes 0-21 are the SAP 10.2 Appendix U regions
 
 # PCDF Table 105 fuel -> (regular, combi, CPSU) SAP 10.2 Table 4b code, (non-condensing, condensing)
 _GAS = {1: (101, 102), 2: (103, 104), 3: (120, 121)}
@@ -72,6 +77,31 @@ class ProductData:
         }
         clim = {str(r["postcode_district"]): r for r in climate.iter_rows(named=True)}
         return cls(revision, issued, by_index, clim)
+
+    def district_code(self, postcode: str | None) -> int | None:
+        """Worksheet climate code of a postcode's Table 172 district (22 + its position), or None."""
+        rec = self.district_climate(postcode)
+        if rec is None:
+            return None
+        return FIRST_DISTRICT_CODE + self._district_order()[str(rec["postcode_district"])]
+
+    def _district_order(self) -> dict[str, int]:
+        cached = self.__dict__.get("_order")
+        if cached is None:
+            cached = {d: i for i, d in enumerate(sorted(self.climate))}
+            object.__setattr__(self, "_order", cached)
+        return cached
+
+    def climate_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Table 172 as (D, 12) temperature, wind, solar and (D,) latitude, in ``district_code`` order."""
+        order = sorted(self.climate)
+        recs = [self.climate[d] for d in order]
+
+        def grid(prefix: str) -> np.ndarray:
+            return np.array([[float(r[f"{prefix}_{m}"]) for m in MONTHS] for r in recs], dtype=np.float64)
+
+        lat = np.array([float(r["latitude_deg"]) for r in recs], dtype=np.float64)
+        return grid("temperature_c"), grid("wind_m_s"), grid("solar_w_m2"), lat
 
     def boiler(self, index: object) -> Boiler | None:
         """The boiler of a lodged index number ("017498", 17498, "17498"); None when absent."""

@@ -134,9 +134,20 @@ class PcdbRepository:
         clim_rows = self._conn.execute(
             sa.text(
                 "SELECT postcode_district, region, latitude_deg::float8 AS latitude_deg, "
-                "height_m::float8 AS height_m FROM pcdb_postcode_climate WHERE revision = :r"
+                "height_m::float8 AS height_m, temperature_c::float8[] AS t, wind_m_s::float8[] AS w, "
+                "solar_w_m2::float8[] AS s FROM pcdb_postcode_climate WHERE revision = :r"
             ),
             {"r": revision},
         )
-        climate = pl.DataFrame([dict(r._mapping) for r in clim_rows])
+        climate = pl.DataFrame(
+            [
+                {
+                    **{k: r[k] for k in ("postcode_district", "region", "latitude_deg", "height_m")},
+                    **{f"temperature_c_{m}": r["t"][m - 1] for m in MONTHS},
+                    **{f"wind_m_s_{m}": r["w"][m - 1] for m in MONTHS},
+                    **{f"solar_w_m2_{m}": r["s"][m - 1] for m in MONTHS},
+                }
+                for r in (row._mapping for row in clim_rows)
+            ]
+        )
         return ProductData.from_frames(revision, str(issued), boilers, climate)

@@ -143,3 +143,26 @@ def test_score_names_the_revision_and_the_product_raises_the_rating(products: Pr
     # the condensing product (90.0 / 79.3) beats the non-condensing Table 4b fallback (101: 74 / 64)
     assert out["sap_rating"][0] > without["sap_rating"][0] + 3
     assert out["sap_rating"][1] == without["sap_rating"][1]
+
+
+def test_postcode_district_climate_for_the_demand_figures(products: ProductData) -> None:
+    import polars as pl
+
+    from ara_assets.sap10 import calculate
+    from ara_assets.sap10.rdsap import expand_certificates
+
+    doc = json.loads(SEMI.read_text())
+    doc["data"]["postcode"] = "AB10 1AA"  # Aberdeen: colder than the UK average
+    install(products)
+    row = expand_certificate(doc)
+    assert row["postcode_climate_region"] == products.district_code("AB10 1AA") >= 22
+    unknown = copy.deepcopy(doc)
+    unknown["data"]["postcode"] = "ZZ9 9ZZ"
+    assert expand_certificate(unknown)["postcode_climate_region"] is None
+    inputs = expand_certificates([doc])
+    uk = calculate(inputs)
+    aberdeen = calculate(inputs.with_columns(pl.col("postcode_climate_region").alias("climate_region")))
+    assert aberdeen["space_heating_kwh"][0] > uk["space_heating_kwh"][0] * 1.05
+    install(None)  # without the PCDB that code has no climate: refused, never a silent NaN
+    with pytest.raises(Exception, match="climate_region"):
+        calculate(inputs.with_columns(pl.col("postcode_climate_region").alias("climate_region")))

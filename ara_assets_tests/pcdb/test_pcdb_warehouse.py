@@ -35,6 +35,7 @@ def test_import_is_versioned_idempotent_and_append_only(warehouse) -> None:
         assert repo.current_revision() == 386
         products = repo.load()
         assert products is not None and products.boiler("017498").winter_efficiency_pct == 90.0
+        assert products.climate_arrays()[0].shape == (3, 12)  # Table 172 months read back
         with pytest.raises(sa.exc.DBAPIError, match="append-only"):
             uow.connection.execute(sa.text("DELETE FROM pcdb_boilers"))
 

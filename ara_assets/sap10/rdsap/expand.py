@@ -38,6 +38,7 @@ EXTRA_COLUMNS: dict[str, pl.DataType] = {
     "pcdb_revision": pl.Int32(),  # the imported PCDF revision the expansion looked products up in
     "total_floor_area_m2": pl.Float64(),
     "local_climate_region": pl.Int32(),
+    "postcode_climate_region": pl.Int32(),  # climate code of the PCDB Table 172 district (22+), if known
     "age_band": pl.String(),
     "built_form": pl.Int32(),
     "property_type": pl.Int32(),
@@ -292,6 +293,8 @@ def expand_certificate(
     # SAP 10.2 rates every dwelling on the UK-average climate; the local region rides along for costs
     row["climate_region"] = 0
     row["local_climate_region"] = region
+    # Table 172 of the imported PCDB: the postcode district's own climate for the demand figures
+    row["postcode_climate_region"] = products.district_code(d.get("postcode")) if products else None
     row["pcdb_fallback"] = pcdb
     row["pcdb_revision"] = products.revision if products is not None else None
     row["approximations"] = sorted(set(geo.approximations))
