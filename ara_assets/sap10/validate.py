@@ -2,7 +2,8 @@
 
 A corpus is a folder (``*.json``, ``*.ndjson`` / ``*.jsonl``, RdSAP ``*.xml``, searched recursively), a
 zip of such files (the register's bulk download), or one NDJSON file. Only SAP 10.2 certificates are
-targets (their lodged rating came from the same method); older ones are scored and reported apart.
+targets (their lodged rating came from the same method), RdSAP and full SAP alike; older ones are scored
+and reported apart.
 The scoreboard is written as markdown and JSON, with a CSV of per-certificate residuals.
 """
 
@@ -72,20 +73,22 @@ def load_corpus(path: str | Path) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 def is_target(schema_type: str | None, sap_version: float | None) -> bool:
-    """An RdSAP 10 certificate rated with SAP 10.2 (RdSAP-Schema-21.x, or an RdSAP schema with
-    ``sap_version`` 10.2). Full-SAP (new-build) lodgements are not expanded by RdSAP, so not targets."""
+    """A certificate rated with SAP 10.2: RdSAP 10 (RdSAP-Schema-21.x, or an RdSAP schema with
+    ``sap_version`` 10.2), or a full-SAP lodgement (SAP-Schema-*) with ``sap_version`` 10.2."""
     schema = str(schema_type or "")
+    sap10 = sap_version is not None and abs(sap_version - 10.2) < 1e-6
+    if schema.startswith("SAP-Schema-"):
+        return sap10
     if not schema.startswith("RdSAP-Schema-"):
         return False
-    return schema.startswith("RdSAP-Schema-21.") or (
-        sap_version is not None and abs(sap_version - 10.2) < 1e-6
-    )
+    return schema.startswith("RdSAP-Schema-21.") or sap10
 
 
 def _target_expr() -> pl.Expr:
     schema = pl.col("schema_type").fill_null("")
     sap10 = (pl.col("sap_version") - 10.2).abs().fill_null(1.0) < 1e-6
-    return schema.str.starts_with("RdSAP-Schema-") & (schema.str.starts_with("RdSAP-Schema-21.") | sap10)
+    rdsap = schema.str.starts_with("RdSAP-Schema-") & (schema.str.starts_with("RdSAP-Schema-21.") | sap10)
+    return rdsap | (schema.str.starts_with("SAP-Schema-") & sap10)
 
 
 def residuals(scores: pl.DataFrame) -> pl.DataFrame:
@@ -207,7 +210,7 @@ def scoreboard_markdown(board: Mapping[str, Any]) -> str:
     text = "# SAP 10.2 validation scoreboard\n\n"
     text += "Residuals are calculated minus lodged. Targets: SAP 10.2 (RdSAP 10) certificates.\n\n"
     text += "## Headline\n\n" + head + line("SAP 10.2 targets", board["targets"])
-    text += line("not targets (older RdSAP or full SAP)", board["not_targets"])
+    text += line("not targets (before SAP 10.2)", board["not_targets"])
     for g, groups in board["by"].items():
         text += f"\n## Targets by {g}\n\n" + head
         for name, m in groups.items():

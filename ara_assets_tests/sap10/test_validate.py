@@ -39,7 +39,8 @@ def test_target_rule() -> None:
     assert is_target("RdSAP-Schema-21.0.1", 10.2)
     assert is_target("RdSAP-Schema-21.0.0", None)
     assert not is_target("RdSAP-Schema-20.0.0", 9.94)
-    assert not is_target("SAP-Schema-19.1.0", 10.2)  # full SAP: not an RdSAP expansion target
+    assert is_target("SAP-Schema-19.1.0", 10.2)  # full SAP 10.2: scored by the SAP XML reader (issue 13)
+    assert not is_target("SAP-Schema-17.1", 9.92)
 
 
 def test_folder_zip_and_ndjson_corpora_agree(tmp_path: Path) -> None:
