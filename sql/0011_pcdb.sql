@@ -63,3 +63,9 @@ CREATE TRIGGER pcdb_boilers_append_only BEFORE UPDATE OR DELETE ON pcdb_boilers
     FOR EACH ROW EXECUTE FUNCTION pcdb_refuse_change();
 CREATE TRIGGER pcdb_postcode_climate_append_only BEFORE UPDATE OR DELETE ON pcdb_postcode_climate
     FOR EACH ROW EXECUTE FUNCTION pcdb_refuse_change();
+
+-- The baseline names what each home's figures were computed with: the PCDB revision and the approximation
+-- codes (joined by ';'; ara_assets/sap10/tables/approximations.csv says what each assumed).
+ALTER TABLE property_baseline_performance
+    ADD COLUMN pcdb_revision integer,
+    ADD COLUMN approximations text;

@@ -21,7 +21,7 @@ import json
 import numpy as np
 import polars as pl
 
-from ara_assets.sap10 import calculate
+from ara_assets.sap10 import approximations, calculate
 from ara_assets.sap10.rdsap import expand_collect
 
 # Table 14 (SAP 10.2): band thresholds on the integer rating.
@@ -119,6 +119,8 @@ CALCULATED_SCHEMA: dict[str, pl.DataType] = {
     "calculated_primary_energy_kwh_per_m2": pl.Float64(),
     "total_floor_area_m2": pl.Float64(),
     "pcdb_fallback": pl.Boolean(),
+    "pcdb_revision": pl.Int32(),
+    "approximations": pl.String(),  # approximation codes joined by ";" (sap10/tables/approximations.csv)
     "calculation_error": pl.String(),
     **{c: pl.Float64() for c in _ENERGY_OUTPUTS},
     "primary_energy_kwh_local": pl.Float64(),
@@ -184,8 +186,14 @@ def _combine(inputs: pl.DataFrame, rating: pl.DataFrame, local: pl.DataFrame) ->
     def err(frame: pl.DataFrame) -> pl.Expr:
         return pl.col("error") if "error" in frame.columns else pl.lit(None, pl.String)
 
+    empty = pl.lit([], dtype=pl.List(pl.String))
+
+    def approx(frame: pl.DataFrame) -> pl.Expr:
+        return pl.col("approximations") if "approximations" in frame.columns else empty
+
     rated = rating.select(
         pl.col("home_id"),
+        approx(rating).alias("_approx_rating"),
         pl.col("sap_rating").alias("calculated_sap_rating"),
         pl.col("sap_rating_int").cast(pl.Int64).alias("calculated_sap_rating_int"),
         pl.col("band").alias("calculated_band"),
@@ -212,12 +220,22 @@ def _combine(inputs: pl.DataFrame, rating: pl.DataFrame, local: pl.DataFrame) ->
         "main_heating_code",
         pl.col("electricity_tariff").replace_strict(METER_TYPES, default="single").alias("meter_type"),
         "local_climate_region",
+        (pl.col("pcdb_revision") if "pcdb_revision" in inputs.columns else pl.lit(None, pl.Int32)).alias(
+            "pcdb_revision"
+        ),
+        approx(inputs).alias("_approx_inputs"),
     )
     return (
         base.join(rated, on="home_id", how="left")
         .join(local_cols, on="home_id", how="left")
-        .with_columns(pl.coalesce("_rating_error", "_local_error").alias("calculation_error"))
-        .drop("home_id", "_rating_error", "_local_error")
+        .with_columns(
+            pl.coalesce("_rating_error", "_local_error").alias("calculation_error"),
+            # what the score was computed with: the expansion's and the worksheet's approximations
+            approximations.merge(pl.col("_approx_inputs"), pl.col("_approx_rating"))
+            .list.join(";")
+            .alias("approximations"),
+        )
+        .drop("home_id", "_rating_error", "_local_error", "_approx_inputs", "_approx_rating")
     )
 
 
@@ -417,6 +435,8 @@ BASELINE_SCHEMA: dict[str, pl.DataType] = {
     "divergent": pl.Boolean(),
     "divergence_sap_points": pl.Float64(),
     "pcdb_fallback": pl.Boolean(),
+    "pcdb_revision": pl.Int32(),
+    "approximations": pl.String(),
     "calculation_error": pl.String(),
     "total_floor_area_m2": pl.Float64(),
     "local_climate_region": pl.Int32(),
@@ -474,6 +494,18 @@ def input_keys(current: pl.DataFrame, effective: pl.DataFrame, versions: str) ->
     )
 
 
+def _approximation_counts(baseline: pl.DataFrame) -> dict[str, int]:
+    """Homes per approximation code (codes stored joined by ";")."""
+    if "approximations" not in baseline.columns:
+        return {}
+    codes = baseline["approximations"].drop_nulls().str.split(";").explode()
+    codes = codes.filter(codes != "")
+    if codes.len() == 0:
+        return {}
+    counts = codes.value_counts(sort=True)
+    return {str(k): int(v) for k, v in zip(counts[:, 0].to_list(), counts[:, 1].to_list(), strict=True)}
+
+
 def summarise(baseline: pl.DataFrame) -> dict[str, object]:
     """The portfolio's baseline in a few numbers (asset metadata and `ara portfolio summary`)."""
 
@@ -490,6 +522,7 @@ def summarise(baseline: pl.DataFrame) -> dict[str, object]:
         "rebaselined": {k: v for k, v in counts("rebaseline_reason").items() if k != "none"},
         "rebaselined_total": rebased.height,
         "divergent": int(baseline["divergent"].sum() or 0),
+        "approximations": _approximation_counts(baseline),
         "calculation_failed": int((baseline["baseline_status"] == "calculation_failed").sum()),
         "without_effective_epc": int((baseline["baseline_status"] == "no_effective_epc").sum()),
         "bills_priced": bills.len(),

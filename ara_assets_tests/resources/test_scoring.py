@@ -133,9 +133,13 @@ def _with_refusals(effective: pl.DataFrame) -> pl.DataFrame:
         else:
             data.update(change)
         docs[r["property_id"]] = json.dumps(doc)
-    return effective.with_columns(
-        pl.col("property_id").replace_strict(docs, default=None, return_dtype=pl.String).alias("_doc")
-    ).with_columns(pl.coalesce("_doc", "document").alias("document")).drop("_doc")
+    return (
+        effective.with_columns(
+            pl.col("property_id").replace_strict(docs, default=None, return_dtype=pl.String).alias("_doc")
+        )
+        .with_columns(pl.coalesce("_doc", "document").alias("document"))
+        .drop("_doc")
+    )
 
 
 @pytest.fixture(scope="module")
