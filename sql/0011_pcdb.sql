@@ -65,7 +65,23 @@ CREATE TRIGGER pcdb_postcode_climate_append_only BEFORE UPDATE OR DELETE ON pcdb
     FOR EACH ROW EXECUTE FUNCTION pcdb_refuse_change();
 
 -- The baseline names what each home's figures were computed with: the PCDB revision and the approximation
--- codes (joined by ';'; ara_assets/sap10/tables/approximations.csv says what each assumed).
+-- codes (joined by ';'; ara_assets/sap10/tables/approximations.csv says what each assumed). BASELINE_SCHEMA's
+-- columns come first in the table (a test keeps the two in step), so portfolio_id and computed_at move
+-- behind the two new columns: re-created, filled from the old ones, which are then dropped.
 ALTER TABLE property_baseline_performance
     ADD COLUMN pcdb_revision integer,
-    ADD COLUMN approximations text;
+    ADD COLUMN approximations text,
+    ADD COLUMN portfolio_id_0011 bigint,
+    ADD COLUMN computed_at_0011 timestamptz;
+UPDATE property_baseline_performance SET portfolio_id_0011 = portfolio_id, computed_at_0011 = computed_at;
+DROP INDEX property_baseline_performance_portfolio_idx;
+ALTER TABLE property_baseline_performance DROP COLUMN portfolio_id, DROP COLUMN computed_at;
+ALTER TABLE property_baseline_performance RENAME COLUMN portfolio_id_0011 TO portfolio_id;
+ALTER TABLE property_baseline_performance RENAME COLUMN computed_at_0011 TO computed_at;
+ALTER TABLE property_baseline_performance
+    ALTER COLUMN portfolio_id SET NOT NULL,
+    ADD CONSTRAINT property_baseline_performance_portfolio_id_fkey
+        FOREIGN KEY (portfolio_id) REFERENCES portfolios (id) ON DELETE CASCADE,
+    ALTER COLUMN computed_at SET DEFAULT clock_timestamp(),
+    ALTER COLUMN computed_at SET NOT NULL;
+CREATE INDEX property_baseline_performance_portfolio_idx ON property_baseline_performance (portfolio_id);

@@ -435,8 +435,6 @@ BASELINE_SCHEMA: dict[str, pl.DataType] = {
     "divergent": pl.Boolean(),
     "divergence_sap_points": pl.Float64(),
     "pcdb_fallback": pl.Boolean(),
-    "pcdb_revision": pl.Int32(),
-    "approximations": pl.String(),
     "calculation_error": pl.String(),
     "total_floor_area_m2": pl.Float64(),
     "local_climate_region": pl.Int32(),
@@ -454,6 +452,9 @@ BASELINE_SCHEMA: dict[str, pl.DataType] = {
     "co2_sap_kg": pl.Float64(),
     "primary_energy_sap_kwh": pl.Float64(),
     "expected_metered_primary_energy_kwh_m2_estimate": pl.Float64(),
+    # what the figures were computed with (sql/0011 appends these two columns to the table)
+    "pcdb_revision": pl.Int32(),
+    "approximations": pl.String(),  # codes joined by ";" (sap10/tables/approximations.csv)
 }
 
 

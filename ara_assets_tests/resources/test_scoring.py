@@ -30,6 +30,7 @@ from ara_assets.baseline.features import FEATURE_TRANSFORM_VERSION, FRAME_SCHEMA
 from ara_assets.baseline.performance import CALCULATED_SCHEMA, score_effective
 from ara_assets.resources.scoring import (
     RETURNED_FUELS,
+    RETURNED_PROVENANCE,
     RETURNED_RANGES,
     ScoringClient,
     ScoringEndpoint,
@@ -88,7 +89,8 @@ def stub_app(state: StubState) -> Starlette:
         except AssertionError as exc:
             return JSONResponse({"detail": f"features differ: {exc}"}, status_code=422)
         calculated = score_effective(homes)
-        keep = ["property_id", *[c for c in (*RETURNED_RANGES, *RETURNED_FUELS) if c not in state.omit]]
+        returned = (*RETURNED_RANGES, *RETURNED_FUELS, *RETURNED_PROVENANCE)
+        keep = ["property_id", *[c for c in returned if c not in state.omit]]
         results = calculated.select(*keep, "calculation_error").to_dicts()
         if state.corrupt is not None and body["batch"] == 0:
             results = state.corrupt(results)
