@@ -11,11 +11,14 @@ import typer
 from ara_assets.commands import (
     db,
     demo,
+    export,
     overrides,
     pcdb,
+    plan,
     portfolio,
     rates,
     register,
+    report,
     sap,
     scenario,
     site_notes,
@@ -37,6 +40,9 @@ app.add_typer(sap.app, name="sap", help="The SAP 10.2 / RdSAP 10 calculator.")
 app.add_typer(rates.app, name="rates", help="Fuel rates and carbon factors.")
 app.add_typer(pcdb.app, name="pcdb", help="The Product Characteristics Database (boilers, postcode climate).")
 app.add_typer(scenario.app, name="scenario", help="Retrofit scenarios.")
+app.add_typer(plan.app, name="plan", help="Per-home plans.")
+app.add_typer(export.app, name="export", help="Exports: plans as CSV, xlsx or Parquet.")
+app.command("report")(report.report)
 
 
 def main() -> None:

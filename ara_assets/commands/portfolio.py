@@ -15,7 +15,11 @@ def import_properties(
     csv: Annotated[
         Path,
         typer.Argument(
-            exists=True, dir_okay=False, readable=True, help="CSV: uprn,landlord_reference,address,postcode"
+            exists=True,
+            dir_okay=False,
+            readable=True,
+            help="CSV: uprn,landlord_reference,address,postcode, optionally the attribute columns of "
+            "`ara portfolio attributes import` (tenure, listed_building, ...)",
         ),
     ],
     portfolio: Annotated[str, typer.Option("--portfolio", "-p", help="Portfolio name (created if new).")],
@@ -53,13 +57,33 @@ def summary(
     if as_json:
         typer.echo(json.dumps(result, indent=2))
         return
-    typer.echo(
-        f"portfolio {result['portfolio']}: {result['properties']} properties, "
-        f"{result['with_certificate']} with a certificate"
-    )
-    baseline = result["baseline"]
-    if baseline is None:
-        typer.echo("no baseline yet: materialise property_baseline for this portfolio")
-        return
-    for key, value in baseline.items():
-        typer.echo(f"  {key}: {value}")
+    from ara_assets.report.text import summary_text
+
+    typer.echo(summary_text(result))
+
+
+attributes_app = typer.Typer(no_args_is_help=True)
+app.add_typer(attributes_app, name="attributes", help="What the landlord knows about each home.")
+
+
+@attributes_app.command("import")
+def import_attributes(
+    csv: Annotated[
+        Path,
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            readable=True,
+            help="CSV: uprn[,tenure][,listed_building][,listed_grade][,conservation_area][,on_gas_grid]"
+            "[,property_value_gbp][,property_value_date][,source]",
+        ),
+    ],
+    portfolio: Annotated[str, typer.Option("--portfolio", "-p", help="Portfolio name.")],
+) -> None:
+    """Record tenure, listed building, conservation area, gas grid and market value of the portfolio's homes;
+    the whole file is refused if any row is bad. Empty cells mean "not known"."""
+    from ara_assets.commands._imports import run_csv_import
+    from ara_assets.resources.attributes_import import import_attributes as run_import
+
+    counts = run_csv_import(run_import, csv, portfolio)
+    typer.echo(f"portfolio {portfolio!r}: attributes recorded for {counts['homes']} homes")

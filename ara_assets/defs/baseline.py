@@ -15,18 +15,16 @@ import dagster as dg
 import polars as pl
 
 from ara_assets.baseline.compute import compute_baseline, versions_tag
-from ara_assets.baseline.performance import BASELINE_SCHEMA, band_expr, input_keys, summarise
+from ara_assets.baseline.invariants import baseline_invariants
+from ara_assets.baseline.performance import input_keys, summarise
 from ara_assets.baseline.rates import factors_as_of, rates_as_of
+from ara_assets.defs.guard import guard
+from ara_assets.defs.metadata import band_table, md_table, preview, standard
 from ara_assets.defs.partitions import portfolios
 from ara_assets.resources.scoring import ScoringEndpoint
 from ara_assets.resources.warehouse import WarehouseResource
 from ara_assets.resources.warehouse_baseline import BaselineRepository
-
-_NON_NEGATIVE = [c for c, t in BASELINE_SCHEMA.items() if c.endswith("_kwh") and t == pl.Float64()] + [
-    "energy_cost_gbp",
-    "standing_charge_gbp",
-    "total_bill_gbp",
-]
+from ara_assets.resources.warehouse_locks import lock_portfolio
 
 
 def _version(frame: pl.DataFrame) -> int | None:
@@ -39,9 +37,26 @@ def _version(frame: pl.DataFrame) -> int | None:
     kinds={"postgres", "polars"},
     automation_condition=dg.AutomationCondition.eager(),
     check_specs=[
-        dg.AssetCheckSpec("every_property_present", asset="property_baseline", blocking=True),
-        dg.AssetCheckSpec("sap_in_range_and_band_consistent", asset="property_baseline", blocking=True),
-        dg.AssetCheckSpec("energy_and_bills_non_negative", asset="property_baseline", blocking=True),
+        dg.AssetCheckSpec(
+            "every_property_present",
+            asset="property_baseline",
+            blocking=True,
+            description="Every property of the portfolio has exactly one baseline row (scored or with the "
+            "reason it is not).",
+        ),
+        dg.AssetCheckSpec(
+            "sap_in_range_and_band_consistent",
+            asset="property_baseline",
+            blocking=True,
+            description="Effective SAP ratings lie in 1-150 and each band matches its rating (SAP 10.2 "
+            "section 13).",
+        ),
+        dg.AssetCheckSpec(
+            "energy_and_bills_non_negative",
+            asset="property_baseline",
+            blocking=True,
+            description="Delivered energy, bills and carbon are never negative.",
+        ),
     ],
     description="Lodged and effective performance side by side (SAP, band, EI, CO2, primary energy), the "
     "rebaseline reason, and the energy block: delivered kWh per end use and fuel, bills at current fuel "
@@ -91,13 +106,13 @@ def property_baseline(
     kept = previous.filter(pl.col("property_id").is_in(keep_ids))
     baseline = pl.concat([kept, fresh]).sort("property_id")
 
-    checks = _checks(baseline, epc_cache)
-    if all(c.passed for c in checks):
-        # One transaction: the recomputed rows replace the old ones together, or nothing changes.
-        with wh.unit_of_work() as uow:
-            BaselineRepository(uow.connection).replace(record.id, fresh, keep=keep_ids)
-    else:
-        context.log.error("baseline checks failed: the warehouse keeps the previous baseline")
+    # The blocking rules run before anything is stored: a failure ends the step here, so Postgres and
+    # the Parquet file keep the previous baseline and no modelling step reads the rejected rows.
+    checks = guard("property_baseline", portfolio, baseline_invariants(baseline, epc_cache))
+    # One transaction: the recomputed rows replace the old ones together, or nothing changes.
+    with wh.unit_of_work() as uow:
+        lock_portfolio(uow.connection, portfolio)
+        BaselineRepository(uow.connection).replace(record.id, fresh, keep=keep_ids)
 
     summary = summarise(baseline)
     for row in fresh.filter(pl.col("divergent")).head(5).iter_rows(named=True):
@@ -108,14 +123,15 @@ def property_baseline(
     yield dg.Output(
         baseline,
         metadata={
+            **standard(baseline),
             "properties": baseline.height,
             "recomputed": fresh.height,
             "unchanged": len(keep_ids),
             "rates_version": rates_version,
             "factors_version": factors_version,
-            "lodged_bands": dg.MetadataValue.json(summary["lodged_bands"]),
-            "effective_bands": dg.MetadataValue.json(summary["effective_bands"]),
-            "rebaselined": dg.MetadataValue.json(summary["rebaselined"]),
+            "bands": band_table({"lodged": summary["lodged_bands"], "effective": summary["effective_bands"]}),
+            "rebaselined": md_table(["reason", "homes"], list(summary["rebaselined"].items())),
+            "homes_needing_attention": preview(_attention(baseline)),
             "divergent": summary["divergent"],
             "calculation_failed": summary["calculation_failed"],
             "bill_errors": summary["bill_errors"],
@@ -126,35 +142,32 @@ def property_baseline(
     yield from checks
 
 
-def _checks(baseline: pl.DataFrame, epc_cache: pl.DataFrame) -> list[dg.AssetCheckResult]:
-    expected = set(epc_cache["property_id"].to_list())
-    got = baseline["property_id"].to_list()
-    missing = sorted(expected - set(got))[:10]
-    scored = baseline.filter(pl.col("effective_sap_rating_int").is_not_null())
-    # SAP 10.2 section 13: the rating is at least 1; above 100 is possible for net exporters.
-    out_of_range = scored.filter(~pl.col("effective_sap_rating_int").is_between(1, 150)).height
-    band_mismatch = scored.filter(pl.col("effective_band") != band_expr(pl.col("effective_sap_rating_int")))[
-        "property_id"
-    ].to_list()
-    negative = {
-        c: int((baseline[c] < 0).sum())
-        for c in _NON_NEGATIVE
-        if c in baseline.columns and (baseline[c] < 0).any()
-    }
-    return [
-        dg.AssetCheckResult(
-            check_name="every_property_present",
-            passed=not missing and len(got) == len(set(got)) == len(expected),
-            metadata={"expected": len(expected), "rows": len(got), "missing_sample": str(missing)},
-        ),
-        dg.AssetCheckResult(
-            check_name="sap_in_range_and_band_consistent",
-            passed=out_of_range == 0 and not band_mismatch,
-            metadata={"out_of_range": out_of_range, "band_mismatch_sample": str(band_mismatch[:10])},
-        ),
-        dg.AssetCheckResult(
-            check_name="energy_and_bills_non_negative",
-            passed=not negative,
-            metadata={"negative_columns": dg.MetadataValue.json(negative)},
-        ),
-    ]
+def _attention(baseline: pl.DataFrame) -> pl.DataFrame:
+    """Homes an analyst should look at: no baseline, an unpriced bill, or a divergent rating."""
+    issue = (
+        pl.when(pl.col("baseline_status") != "ok")
+        .then(pl.lit("not modelled"))
+        .when(pl.col("bill_error").is_not_null())
+        .then(pl.lit("bill not priced"))
+        .when(pl.col("divergent"))
+        .then(pl.lit("divergent"))
+    )
+    reason = (
+        pl.when(pl.col("baseline_status") != "ok")
+        .then(pl.col("baseline_reason"))
+        .when(pl.col("bill_error").is_not_null())
+        .then(pl.col("bill_error"))
+        .otherwise(
+            pl.format(
+                "lodged SAP {} vs calculated {}",
+                pl.col("lodged_sap_rating").round(1),
+                pl.col("calculated_sap_rating").round(1),
+            )
+        )
+    )
+    return (
+        baseline.with_columns(issue.alias("issue"), reason.alias("reason"))
+        .filter(pl.col("issue").is_not_null())
+        .select("property_id", "uprn", "issue", "reason")
+        .sort("issue", "property_id")
+    )

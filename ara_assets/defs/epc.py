@@ -15,11 +15,16 @@ from typing import Any
 import dagster as dg
 import polars as pl
 
+from ara_assets.defs.guard import guard
+from ara_assets.defs.metadata import md_table, preview, standard
 from ara_assets.defs.partitions import portfolios
+from ara_assets.invariants import Invariant
 from ara_assets.property.certificates import pick_current_certificates
 from ara_assets.property.effective import EFFECTIVE_EPC_SCHEMA, assemble_effective_epc, effective_input_keys
+from ara_assets.property.invariants import effective_epc_invariants
+from ara_assets.resources.epc_fetch import DEFAULT_CHUNK_HOMES, DEFAULT_CHUNK_SECONDS, fetch_and_store
 from ara_assets.resources.io_manager import PolarsParquetIOManager
-from ara_assets.resources.register_client import EpcRegisterClient
+from ara_assets.resources.register_client import EpcRegisterClient, RegisterConfigError
 from ara_assets.resources.warehouse import WarehouseResource
 
 
@@ -28,6 +33,10 @@ class EpcCacheConfig(dg.Config):
     """Certificates fetched less than this many days ago are served from Postgres, not refetched."""
     force_refresh: bool = False
     """Fetch every UPRN of the portfolio again, whatever its age in the cache."""
+    chunk_homes: int = DEFAULT_CHUNK_HOMES
+    """UPRNs fetched per committed chunk: a killed fetch keeps every chunk committed before it."""
+    chunk_seconds: float = DEFAULT_CHUNK_SECONDS
+    """A slow register shrinks the chunks so that a commit comes about this often."""
 
 
 def _progress_logger(context: dg.AssetExecutionContext, label: str) -> object:
@@ -49,7 +58,12 @@ def _progress_logger(context: dg.AssetExecutionContext, label: str) -> object:
     kinds={"postgres", "polars"},
     pool="epc_register",
     check_specs=[
-        dg.AssetCheckSpec("one_row_per_property", asset="epc_cache", blocking=True),
+        dg.AssetCheckSpec(
+            "one_row_per_property",
+            asset="epc_cache",
+            blocking=True,
+            description="One row per property of the portfolio: its current certificate or why it has none.",
+        ),
     ],
     description="Every certificate the register holds for each UPRN of the portfolio, cached in Postgres "
     "(refetched past a TTL; a failed refresh keeps what was cached), and one row per property with its "
@@ -75,37 +89,44 @@ def epc_cache(
         f"portfolio {portfolio}: {len(uprns)} properties, {len(stale)} to fetch "
         f"({'forced' if config.force_refresh else f'TTL {config.ttl_days:g} days'})"
     )
-    results = (
-        epc_register.fetch_portfolio(stale, progress=_progress_logger(context, "register fetch"))
-        if stale
-        else []
-    )
-    found_docs = [doc for r in results if r.status == "found" for doc in r.certificates]
-    errors = [r for r in results if r.status == "error"]
-    for r in errors[:10]:
-        context.log.warning(f"UPRN {r.uprn}: {r.error}")
-    # One transaction: the new certificates and the fetch records land together or not at all. A UPRN
-    # whose fetch failed keeps the certificates it already had.
+    # Stored chunk by chunk (resources/epc_fetch.py): a document that does not validate is recorded for
+    # its UPRN, the rest are stored, and a killed fetch keeps what it committed. A UPRN whose fetch failed
+    # keeps the certificates it already had.
+    try:
+        outcome = fetch_and_store(
+            wh,
+            epc_register,
+            portfolio,
+            stale,
+            chunk_homes=config.chunk_homes,
+            chunk_seconds=config.chunk_seconds,
+            progress=_progress_logger(context, "register fetch"),
+        )
+    except RegisterConfigError as exc:
+        raise dg.Failure(description=str(exc), allow_retries=False) from None
+    errors = outcome.errors or []
+    for error in errors[:10]:
+        context.log.warning(error)
     with wh.unit_of_work() as uow:
-        if found_docs:
-            uow.certificates.upsert_many(found_docs, fetched_at=now)
-        if results:
-            uow.fetches.record(
-                [
-                    {
-                        "uprn": r.uprn,
-                        "fetched_at": now,
-                        "status": r.status,
-                        "error": r.error,
-                        "certificate_count": len(r.certificates),
-                    }
-                    for r in results
-                ]
-            )
         certificates = uow.certificates.for_uprns(uprns)
         fetches = uow.fetches.for_uprns(uprns)
     current = pick_current_certificates(properties, certificates, fetches)
 
+    duplicated = current.filter(pl.col("property_id").is_duplicated())["property_id"].unique().to_list()
+    # Before the IO manager stores anything: a failure leaves the previous frame for effective_epc.
+    checks = guard(
+        "epc_cache",
+        portfolio,
+        [
+            Invariant(
+                "one_row_per_property",
+                passed=not duplicated and current.height == properties.height,
+                detail=f"{properties.height} properties, {current.height} rows",
+                homes=tuple(sorted(duplicated)),
+                metadata={"properties": properties.height, "rows": current.height},
+            )
+        ],
+    )
     counts = current.select(
         pl.col("certificate_number").is_not_null().sum().alias("with_certificate"),
         (pl.col("certificates_held") > 1).sum().alias("with_several"),
@@ -117,25 +138,23 @@ def epc_cache(
     yield dg.Output(
         current,
         metadata={
+            **standard(current),
             "properties": current.height,
             "with_certificate": int(counts["with_certificate"] or 0),
             "without_certificate": current.height - int(counts["with_certificate"] or 0),
             "with_several_certificates": int(counts["with_several"] or 0),
             "current_certificate_pre_sap10_2": int(counts["pre_sap10_2"] or 0),
-            "fetched_this_run": len(results),
+            "fetched_this_run": outcome.fetched,
             "fetch_errors_this_run": len(errors),
-            "certificates_received_this_run": len(found_docs),
-            "reasons_without_certificate": dg.MetadataValue.json(
-                {r["reason"]: r["len"] for r in reasons.iter_rows(named=True)}
+            "certificates_received_this_run": outcome.certificates_stored,
+            "documents_refused_this_run": outcome.invalid_documents,
+            "chunks_committed_this_run": outcome.chunks_committed,
+            "reasons_without_certificate": md_table(
+                ["reason", "homes"], [(r["reason"], r["len"]) for r in reasons.iter_rows(named=True)]
             ),
         },
     )
-    duplicates = current.height - current["property_id"].n_unique()
-    yield dg.AssetCheckResult(
-        check_name="one_row_per_property",
-        passed=duplicates == 0 and current.height == properties.height,
-        metadata={"properties": properties.height, "rows": current.height, "duplicates": duplicates},
-    )
+    yield from checks
 
 
 @dg.asset(
@@ -143,8 +162,18 @@ def epc_cache(
     group_name="epc",
     kinds={"polars"},
     check_specs=[
-        dg.AssetCheckSpec("every_property_has_effective_epc_or_reason", asset="effective_epc", blocking=True),
-        dg.AssetCheckSpec("no_duplicate_properties", asset="effective_epc", blocking=True),
+        dg.AssetCheckSpec(
+            "every_property_has_effective_epc_or_reason",
+            asset="effective_epc",
+            blocking=True,
+            description="Every property has an effective EPC document, or the reason it has none.",
+        ),
+        dg.AssetCheckSpec(
+            "no_duplicate_properties",
+            asset="effective_epc",
+            blocking=True,
+            description="No property appears twice in the effective EPC.",
+        ),
     ],
     description="The EPC picture that modelling scores: site notes alone, or the lodged EPC with landlord "
     "overrides laid over it (the newer of survey and EPC wins), with provenance and a hash of the physical "
@@ -182,6 +211,8 @@ def effective_epc(
     effective = pl.concat([kept.select(list(EFFECTIVE_EPC_SCHEMA)), fresh]).sort("property_id")
     context.log.info(f"effective EPC: {fresh.height} assembled, {kept.height} unchanged")
 
+    # Before the IO manager stores anything: a failure leaves the previous effective EPCs in place.
+    checks = guard("effective_epc", context.partition_key, effective_epc_invariants(effective, epc_cache))
     by_source = effective.group_by("source_path").len()
     rejected = int(effective["overrides_rejected"].sum() or 0)
     if rejected:
@@ -191,9 +222,21 @@ def effective_epc(
     yield dg.Output(
         effective,
         metadata={
+            **standard(effective.drop("document")),
             "properties": effective.height,
-            "by_source_path": dg.MetadataValue.json(
-                {r["source_path"]: r["len"] for r in by_source.iter_rows(named=True)}
+            "by_source_path": md_table(
+                ["source path", "homes"],
+                [(r["source_path"], r["len"]) for r in by_source.iter_rows(named=True)],
+            ),
+            "homes_needing_attention": preview(
+                effective.filter(pl.col("document").is_null() | (pl.col("overrides_rejected") > 0)).select(
+                    "property_id",
+                    pl.when(pl.col("document").is_null())
+                    .then(pl.lit("no effective EPC"))
+                    .otherwise(pl.lit("overrides rejected"))
+                    .alias("issue"),
+                    pl.coalesce("reason", pl.lit("see the effective_epc provenance column")).alias("reason"),
+                )
             ),
             "assembled": fresh.height,
             "unchanged": kept.height,
@@ -202,13 +245,4 @@ def effective_epc(
             "without_effective_epc": int(effective["document"].is_null().sum()),
         },
     )
-    missing_reason = effective.filter(pl.col("document").is_null() & pl.col("reason").is_null()).height
-    yield dg.AssetCheckResult(
-        check_name="every_property_has_effective_epc_or_reason",
-        passed=missing_reason == 0 and effective.height == epc_cache.height,
-        metadata={"without_document_or_reason": missing_reason, "rows": effective.height},
-    )
-    duplicates = effective.height - effective["property_id"].n_unique()
-    yield dg.AssetCheckResult(
-        check_name="no_duplicate_properties", passed=duplicates == 0, metadata={"duplicates": duplicates}
-    )
+    yield from checks

@@ -18,30 +18,39 @@ metadata (name -> version); `phase_plans` plans with that pinned snapshot, never
 import datetime as dt
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import dagster as dg
-import numpy as np
 import polars as pl
 
 from ara_assets.baseline.rates import factors_as_of, rates_as_of
+from ara_assets.defs.guard import guard
+from ara_assets.defs.metadata import md_table, money, preview, rollup_table, standard
 from ara_assets.defs.partitions import portfolios
 from ara_assets.modelling.allocation import AllocationError, allocate
 from ara_assets.modelling.candidates import CANDIDATE_SCHEMA, start_inputs
-from ara_assets.modelling.catalogue import options_of
+from ara_assets.modelling.funding import (
+    GRANT_SCHEMA,
+    grants_after_end,
+    load_funding_rules,
+    net_cost_price,
+    phase_first_years,
+)
+from ara_assets.modelling.invariants import candidate_invariants, plan_invariants
+from ara_assets.modelling.optimiser import Price
+from ara_assets.modelling.outcomes import OUTCOME_SCHEMA, plan_outcomes
 from ara_assets.modelling.plans import (
     MEASURE_SCHEMA,
-    PHASE_SCHEMA,
     Plans,
-    attribution_gaps,
     build_plans,
     packages_from_candidates,
     run_scenario,
 )
-from ara_assets.modelling.rollup import rollup
+from ara_assets.modelling.rollup import rollup, with_grants
 from ara_assets.modelling.scenarios import Scenario
 from ara_assets.resources.warehouse import WarehouseResource
 from ara_assets.resources.warehouse_attributes import PropertyAttributeRepository
+from ara_assets.resources.warehouse_locks import lock_portfolio
 from ara_assets.resources.warehouse_plans import PlansRepository
 
 
@@ -80,7 +89,42 @@ def _attributes(warehouse: WarehouseResource, portfolio: str) -> pl.DataFrame:
         "listed_building",
         "conservation_area",
         "property_value_gbp",
+        "tenure",
+        "on_gas_grid",
     )
+
+
+def _net_cost_pricing(
+    scenario: Scenario, attrs: pl.DataFrame, property_baseline: pl.DataFrame
+) -> Callable[[int], Price | None] | None:
+    """Objective `net_cost`: phase index -> the optimiser's price (cost less the grants a package draws)."""
+    if scenario.objective != "net_cost":
+        return None
+    rules = load_funding_rules()
+    homes = attrs.select("home_id", "tenure", "on_gas_grid").join(
+        property_baseline.select(
+            pl.col("property_id").cast(pl.String).alias("home_id"),
+            pl.col("effective_band").alias("band_at_start"),
+        ),
+        on="home_id",
+        how="left",
+    )
+    firsts = phase_first_years([p.target_year for p in scenario.phases], dt.date.today().year)
+    schemes = list(scenario.funding_schemes)
+    return lambda i: net_cost_price(schemes, homes, scenario.tenure, rules, phase_first_year=firsts[i])
+
+
+def _refused(property_baseline: pl.DataFrame, expansion_refused: dict[int, str]) -> pl.DataFrame:
+    """property_id, reason of every home without a scored start state (baseline or SAP-input expansion)."""
+    no_baseline = property_baseline.filter(pl.col("baseline_status") != "ok").select(
+        "property_id",
+        pl.coalesce(pl.col("baseline_reason"), pl.col("baseline_status")).alias("reason"),
+    )
+    expansion = pl.DataFrame(
+        {"property_id": list(expansion_refused), "reason": list(expansion_refused.values())},
+        schema={"property_id": pl.Int64, "reason": pl.String},
+    )
+    return pl.concat([no_baseline.cast({"property_id": pl.Int64}), expansion]).unique("property_id")
 
 
 @dg.asset(
@@ -88,6 +132,10 @@ def _attributes(warehouse: WarehouseResource, portfolio: str) -> pl.DataFrame:
     group_name="modelling",
     kinds={"polars"},
     automation_condition=dg.AutomationCondition.eager(),
+    check_specs=[
+        dg.AssetCheckSpec(name, asset="candidate_recommendations", blocking=True)
+        for name in ("start_sap_in_range", "cost_finite_and_non_negative", "every_row_names_its_home")
+    ],
     description="Per property, scenario and phase: every eligible measure option with its cost and its exact "
     "impact on SAP, CO2, primary energy and bills against the state at the start of the phase (each option "
     "an edit of the home's SAP inputs, re-scored by the calculator in one batch). `in_package` marks the "
@@ -101,7 +149,7 @@ def candidate_recommendations(
     fuel_rates: pl.DataFrame,
     carbon_factors: pl.DataFrame,
     warehouse: WarehouseResource,
-) -> dg.Output[pl.DataFrame]:
+) -> Iterator[dg.Output[pl.DataFrame] | dg.AssetCheckResult]:
     portfolio = context.partition_key
     with warehouse.warehouse().unit_of_work() as uow:
         names = config.scenarios or uow.scenarios.names()
@@ -123,7 +171,14 @@ def candidate_recommendations(
     for snap in snapshots.values():
         scenario = Scenario.from_spec(snap)
         run = run_scenario(
-            inputs, features, scenario, rates, factors, scenario_version=snap["version"], top_k=config.top_k
+            inputs,
+            features,
+            scenario,
+            rates,
+            factors,
+            scenario_version=snap["version"],
+            top_k=config.top_k,
+            price_for_phase=_net_cost_pricing(scenario, attrs, property_baseline),
         )
         scored += run.variants_scored
         parts.append(
@@ -141,23 +196,32 @@ def candidate_recommendations(
         if out.height
         else pl.DataFrame()
     )
-    return dg.Output(
+    # Before the IO manager stores anything: a failure leaves the previous candidates for phase_plans.
+    checks = guard("candidate_recommendations", portfolio, candidate_invariants(out))
+    yield dg.Output(
         out,
         metadata={
+            **standard(out.drop("scenario_snapshot")),
             "homes_modelled": inputs.height,
             "homes_refused": len(refused),
-            "scenario_versions": dg.MetadataValue.json({n: s["version"] for n, s in snapshots.items()}),
+            "scenario_versions": md_table(
+                ["scenario", "version"], [(n, s["version"]) for n, s in snapshots.items()]
+            ),
             "candidate_rows": out.height,
             "variants_scored": scored,
             "variants_per_second": round(scored / seconds, 1) if seconds > 0 else None,
-            "options_per_phase": dg.MetadataValue.json(
-                {
-                    f"{r['scenario']}/{r['phase']}": {"options": r["options"], "chosen": r["chosen"]}
-                    for r in per_phase.iter_rows(named=True)
-                }
+            "options_per_phase": md_table(
+                ["scenario", "phase", "options scored", "chosen"],
+                [
+                    (r["scenario"], r["phase"], r["options"], r["chosen"])
+                    for r in per_phase.sort("scenario", "phase").iter_rows(named=True)
+                ]
+                if per_phase.height
+                else [],
             ),
         },
     )
+    yield from checks
 
 
 @dg.asset(
@@ -166,10 +230,39 @@ def candidate_recommendations(
     kinds={"postgres", "polars"},
     automation_condition=dg.AutomationCondition.eager(),
     check_specs=[
-        dg.AssetCheckSpec("no_plan_over_budget", asset="phase_plans", blocking=True),
-        dg.AssetCheckSpec("no_ineligible_measure", asset="phase_plans", blocking=True),
-        dg.AssetCheckSpec("no_phase_worse_on_its_goal", asset="phase_plans", blocking=True),
-        dg.AssetCheckSpec("attribution_sums_to_totals", asset="phase_plans", blocking=True),
+        dg.AssetCheckSpec(
+            "no_plan_over_budget",
+            asset="phase_plans",
+            blocking=True,
+            description="No phase costs more than its budget per home, and no plan more than the scenario's "
+            "budget per home.",
+        ),
+        dg.AssetCheckSpec(
+            "no_ineligible_measure",
+            asset="phase_plans",
+            blocking=True,
+            description="Every measure of a plan was an eligible candidate of its phase, and every heat pump "
+            "sits on fabric that meets the heat-pump standard.",
+        ),
+        dg.AssetCheckSpec(
+            "no_phase_worse_on_its_goal",
+            asset="phase_plans",
+            blocking=True,
+            description="No phase leaves a home worse on the phase's own goal metric than it started.",
+        ),
+        dg.AssetCheckSpec(
+            "attribution_sums_to_totals",
+            asset="phase_plans",
+            blocking=True,
+            description="Each phase's per-measure costs and effects add up to the phase totals.",
+        ),
+        dg.AssetCheckSpec(
+            "sap_before_in_range",
+            asset="phase_plans",
+            blocking=True,
+            description="Every modelled home starts its first phase from a SAP rating within the baseline's "
+            "range (a nonsense start rating never reaches the plans table).",
+        ),
     ],
     description="Per property and scenario, phase by phase: the optimised package (cheapest reaching the "
     "phase target within budget, else the largest gain), SAP, band, CO2, bills, cost to date and value "
@@ -192,8 +285,12 @@ def phase_plans(
     if record is None:
         raise dg.Failure(f"portfolio {portfolio!r} is not in the warehouse")
     rates, factors = _rates(fuel_rates, carbon_factors)
-    inputs, _, _ = _homes(effective_epc, property_baseline)
-    values = _attributes(warehouse, portfolio).select("home_id", "property_value_gbp")
+    inputs, _, expansion_refused = _homes(effective_epc, property_baseline)
+    attrs = _attributes(warehouse, portfolio)
+    values = attrs.select("home_id", "property_value_gbp")
+    refused = _refused(property_baseline, expansion_refused)
+    start_year = config.start_year or dt.date.today().year
+    all_grants: list[pl.DataFrame] = []
     cands = candidate_recommendations
     all_phases: list[pl.DataFrame] = []
     all_measures: list[pl.DataFrame] = []
@@ -210,63 +307,140 @@ def phase_plans(
             plans = build_plans(
                 inputs, packages, scenario, rates, factors, values=values, scenario_version=snap["version"]
             )
-            all_phases.append(plans.phases)
+            outcome = plan_outcomes(
+                plans,
+                mine,
+                scenario,
+                refused,
+                attrs,
+                start_year=start_year,
+                scenario_version=snap["version"],
+            )
+            all_phases.append(outcome.phases)
             all_measures.append(plans.measures)
+            all_grants.append(outcome.grants)
             if config.yearly_budget_gbp is not None:
-                run, meta = _allocate(plans, scenario, snap["version"], config)
+                run, meta = _allocate(
+                    Plans(outcome.phases, plans.measures, 0),
+                    outcome.grants,
+                    scenario,
+                    snap["version"],
+                    config,
+                )
                 allocation_meta[scenario.name] = meta
                 if run is not None:
                     allocations.append(run)
-    phases = pl.concat(all_phases) if all_phases else pl.DataFrame(schema=PHASE_SCHEMA)
+    phases = pl.concat(all_phases) if all_phases else pl.DataFrame(schema=OUTCOME_SCHEMA)
+    grants = pl.concat(all_grants) if all_grants else pl.DataFrame(schema=GRANT_SCHEMA)
     measures = pl.concat(all_measures) if all_measures else pl.DataFrame(schema=MEASURE_SCHEMA)
     plans_all = Plans(phases, measures, 0)
-    checks = _checks(plans_all, cands, scenarios)
-    if all(c.passed for c in checks):
-        with warehouse.warehouse().unit_of_work() as uow:
-            written = PlansRepository(uow.connection).replace(record.id, phases, measures, allocations)
-        context.log.info(f"plans written: {written}")
-    else:
-        context.log.error("plan checks failed: the warehouse keeps the previous plans")
-    rolled = rollup(phases) if phases.height else []
+    # The blocking rules run before anything is stored (Postgres plans or the Parquet file).
+    checks = guard("phase_plans", portfolio, plan_invariants(plans_all, cands, scenarios))
+    with warehouse.warehouse().unit_of_work() as uow:
+        lock_portfolio(uow.connection, portfolio)
+        written = PlansRepository(uow.connection).replace(
+            record.id, phases, measures, allocations, grants=grants
+        )
+    context.log.info(f"plans written: {written}")
+    report_path = _write_report(warehouse, portfolio, context)
+    rolled = with_grants(rollup(phases), grants) if phases.height else []
+    misses = phases.filter(pl.col("miss_reason").is_not_null()) if phases.height else phases
     yield dg.Output(
         phases,
         metadata={
+            **standard(phases),
             "homes": inputs.height,
-            "scenarios": dg.MetadataValue.json(
-                {
-                    n: int(phases.filter(pl.col("scenario") == n)["scenario_version"].max() or 0)
+            "plans_by_phase": rollup_table(rolled),
+            "scenario_versions": md_table(
+                ["scenario", "version"],
+                [
+                    (n, int(phases.filter(pl.col("scenario") == n)["scenario_version"].max() or 0))
                     for n in scenarios
-                }
+                ],
             ),
-            "rollup": dg.MetadataValue.json(rolled),
             "total_cost_gbp": round(float(phases["cost_gbp"].sum()), 2) if phases.height else 0.0,
-            "unreachable_homes": dg.MetadataValue.json(
-                {s["scenario"]: s["unreachable_homes"] for s in rolled}
+            "total_grant_gbp": round(float(phases["grant_gbp"].sum()), 2) if phases.height else 0.0,
+            "grants_by_scheme": md_table(
+                ["scenario", "scheme", "grant"],
+                [(s["scenario"], k, money(v)) for s in rolled for k, v in s["grant_by_scheme_gbp"].items()],
             ),
-            "allocation": dg.MetadataValue.json(
-                allocation_meta or {"note": "no yearly_budget_gbp configured"}
+            "homes_missing_a_target": sum(s["unreachable_count"] for s in rolled),
+            "homes_not_modelled": sum(s["not_modelled_count"] for s in rolled),
+            "home_phases_missing_target": preview(
+                misses.select("scenario", "property_id", "phase", "miss_reason", "miss_detail").sort(
+                    "scenario", "miss_reason", "property_id", "phase"
+                )
             ),
+            "where_to_look": "Every home's plan: `ara plan show PORTFOLIO --property ID`, "
+            "`ara export plans PORTFOLIO --format xlsx --out plans.xlsx`, or the plan_phases table.",
+            "report": dg.MetadataValue.path(report_path) if report_path else "not written (checks failed)",
+            "allocation": md_table(
+                [
+                    "scenario",
+                    *sorted({k for m in allocation_meta.values() for k in m if k != "spend_by_year"}),
+                ],
+                [
+                    (
+                        n,
+                        *[
+                            m.get(k)
+                            for k in sorted(
+                                {k for m in allocation_meta.values() for k in m if k != "spend_by_year"}
+                            )
+                        ],
+                    )
+                    for n, m in allocation_meta.items()
+                ],
+            )
+            if allocation_meta
+            else "no yearly_budget_gbp configured",
         },
     )
     yield from checks
 
 
+def _write_report(
+    warehouse: WarehouseResource, portfolio: str, context: dg.AssetExecutionContext
+) -> str | None:
+    """The portfolio report from what was just stored, under ARA_HOME/reports/; its path, or None."""
+    from ara_assets.report.html import render_report
+    from ara_assets.report.load import load_bundle
+    from ara_assets.settings import ara_home
+
+    try:
+        with warehouse.warehouse().unit_of_work() as uow:
+            bundle = load_bundle(uow.connection, portfolio)
+        path = ara_home() / "reports" / f"{portfolio}.html"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(render_report(bundle), encoding="utf-8")
+    except (OSError, LookupError) as exc:
+        context.log.warning(f"portfolio report not written: {exc}")
+        return None
+    return str(path)
+
+
 def _allocate(
-    plans: Plans, scenario: Scenario, version: int, config: PlansConfig
+    plans: Plans, grants: pl.DataFrame, scenario: Scenario, version: int, config: PlansConfig
 ) -> tuple[dict | None, dict[str, object]]:
-    """The HiGHS allocation of the per-home plans within the yearly budget (pooled per phase)."""
+    """The HiGHS allocation of the per-home plans within the yearly budget (pooled per phase).
+
+    The budget is the landlord's money: each home-phase costs its net cost (cost less grants)."""
     start = config.start_year or dt.date.today().year
     years = {i + 1: p.target_year for i, p in enumerate(scenario.phases)}
     budget = float(config.yearly_budget_gbp or 0.0)
     ok = plans.phases.filter(pl.col("score_error").is_null() & pl.col("property_id").is_not_null())
     frame = ok.select(
-        pl.col("property_id").cast(pl.String).alias("home_id"), "phase", "cost_gbp", "reaches_target"
+        pl.col("property_id").cast(pl.String).alias("home_id"),
+        "phase",
+        pl.coalesce("net_cost_gbp", "cost_gbp").clip(lower_bound=0.0).alias("cost_gbp"),
+        "reaches_target",
     )
     try:
         result = allocate(frame, dict.fromkeys(range(start, max(years.values()) + 1), budget), years, start)
     except AllocationError as exc:
         return None, {"error": str(exc)}
     selected = result.selected.with_columns(pl.col("home_id").cast(pl.Int64).alias("property_id"))
+    late = grants_after_end(selected, grants, load_funding_rules())
     meta = {
         "yearly_budget_gbp": budget,
         "start_year": start,
@@ -276,6 +450,9 @@ def _allocate(
         "status": result.status,
         "home_phases_selected": selected.height,
         "spend_by_year": {str(k): round(v, 2) for k, v in result.spend_by_year.items()},
+        # home-phases the allocation places after their grant scheme ends (the grant cannot be drawn)
+        "grants_after_scheme_end": late.height,
+        "grant_lost_after_scheme_end_gbp": round(float(late["grant_gbp"].sum()), 2) if late.height else 0.0,
     }
     run = {
         "scenario": scenario.name,
@@ -289,76 +466,6 @@ def _allocate(
         "selected": selected,
     }
     return run, meta
-
-
-def _checks(plans: Plans, cands: pl.DataFrame, scenarios: dict[str, Scenario]) -> list[dg.AssetCheckResult]:
-    phases, measures = plans.phases, plans.measures
-    over = phases.filter(pl.col("cost_gbp") > pl.col("budget_gbp").fill_null(np.inf) + 0.01)
-    caps = {n: sc.budget_per_home_gbp for n, sc in scenarios.items() if sc.budget_per_home_gbp is not None}
-    # scenarios without a per-home cap (or no scenario at all) cannot be over it
-    total_cap = (
-        pl.col("scenario").replace_strict(caps, default=np.inf, return_dtype=pl.Float64)
-        if caps
-        else pl.lit(np.inf)
-    )
-    over_total = phases.filter(pl.col("cost_to_date_gbp") > total_cap + 0.01)
-    eligible = cands.select("scenario", "home_id", "phase", "option_id").unique()
-    heat_pumps = [o.option_id for o in options_of("air_source_heat_pump")]
-    ineligible = pl.concat(
-        [
-            measures.join(eligible, on=["scenario", "home_id", "phase", "option_id"], how="anti").select(
-                "home_id", "phase"
-            ),
-            # a heat pump installed on fabric below the standard (eligibility's minimum) is ineligible too
-            phases.filter(
-                pl.col("package").list.eval(pl.element().is_in(heat_pumps)).list.any()
-                & ~pl.col("heat_pump_fabric_ok_after").fill_null(False)
-            ).select("home_id", "phase"),
-        ]
-    )
-    worse = phases.filter(pl.col("goal_metric_after") < pl.col("goal_metric_before") - 1e-9)
-    gaps = (
-        pl.concat(
-            [
-                attribution_gaps(
-                    Plans(phases.filter(pl.col("scenario") == n), measures.filter(pl.col("scenario") == n), 0)
-                )
-                for n in scenarios
-            ]
-        )
-        if scenarios
-        else pl.DataFrame()
-    )
-
-    def sample(frame: pl.DataFrame) -> str:
-        return str(frame.select("home_id", "phase").head(10).rows()) if frame.height else "[]"
-
-    return [
-        dg.AssetCheckResult(
-            check_name="no_plan_over_budget",
-            passed=over.height == 0 and over_total.height == 0,
-            metadata={
-                "over_phase_budget": over.height,
-                "over_scenario_budget": over_total.height,
-                "sample": sample(over),
-            },
-        ),
-        dg.AssetCheckResult(
-            check_name="no_ineligible_measure",
-            passed=ineligible.height == 0,
-            metadata={"ineligible_measures": ineligible.height, "sample": sample(ineligible)},
-        ),
-        dg.AssetCheckResult(
-            check_name="no_phase_worse_on_its_goal",
-            passed=worse.height == 0,
-            metadata={"worse_phases": worse.height, "sample": sample(worse)},
-        ),
-        dg.AssetCheckResult(
-            check_name="attribution_sums_to_totals",
-            passed=gaps.height == 0,
-            metadata={"mismatched_phases": gaps.height, "sample": sample(gaps)},
-        ),
-    ]
 
 
 plans_job = dg.define_asset_job(

@@ -14,6 +14,7 @@ import dagster as dg
 import polars as pl
 
 from ara_assets.baseline.rates import frame_checksum
+from ara_assets.defs.metadata import md_table, standard
 from ara_assets.resources.warehouse import WarehouseResource
 from ara_assets.resources.warehouse_rates import BUNDLED, ImportResult, RatesRepository, refresh
 
@@ -41,6 +42,7 @@ def _materialise(
     return dg.Output(
         frame,
         metadata={
+            **standard(frame),
             "rates_version": result.version_id,
             "new_version": result.created,
             "source": source,
@@ -48,11 +50,12 @@ def _materialise(
             "rows": frame.height,
             "fuels": dg.MetadataValue.json(sorted(frame["fuel"].unique().to_list())),
             "latest_valid_from": latest["valid_from"].max().isoformat(),
-            "valid_from_by_series": dg.MetadataValue.json(
-                {
-                    "/".join(str(r[c]) for c in series): r["valid_from"].isoformat()
+            "valid_from_by_series": md_table(
+                [*series, "valid from"],
+                [
+                    [*[r[c] for c in series], r["valid_from"].isoformat()]
                     for r in latest.sort(series).iter_rows(named=True)
-                }
+                ],
             ),
         },
         # The table's content, not the version id: a version made by the other table's refresh must not

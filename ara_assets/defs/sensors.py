@@ -4,8 +4,9 @@
 - `override_sensor`: new `landlord_overrides` or `site_notes` rows request `effective_epc` for exactly
   the affected portfolio partitions; downstream assets follow by declarative automation.
 
-Both keep a high-water-mark cursor (row ids), so a tick reads only what is new and a restarted daemon
-picks up where it stopped. Run keys make a repeated tick idempotent.
+Both keep a cursor on commit order (`sensor_cursor.py`): ids are taken before commit, so a row that
+commits after a faster one with a higher id is still seen. A restarted daemon picks up where it
+stopped; run keys make a repeated tick idempotent.
 """
 
 # No `from __future__ import annotations` here: Dagster reads the Config and resource annotations of
@@ -19,7 +20,9 @@ from ara_assets.defs.baseline import property_baseline
 from ara_assets.defs.epc import effective_epc, epc_cache
 from ara_assets.defs.partitions import portfolios
 from ara_assets.defs.reference import carbon_factors, fuel_rates
+from ara_assets.defs.sensor_cursor import CommitCursor, advance
 from ara_assets.resources.warehouse import WarehouseResource
+from ara_assets.resources.warehouse_repositories import islands_after
 
 epc_job = dg.define_asset_job(
     "epc_job",
@@ -50,26 +53,39 @@ effective_epc_job = dg.define_asset_job(
     description="Adds a partition for each new portfolio and fetches its certificates.",
 )
 def portfolio_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource) -> dg.SensorResult:
-    after = int(context.cursor or 0)
+    # A commit-order cursor (sensor_cursor.py): a portfolio created in a transaction that commits after a
+    # later one is still added. The old integer cursor reads as its low-water mark.
+    cursor = CommitCursor.from_json(json.loads(context.cursor) if context.cursor else None)
     with warehouse.warehouse().unit_of_work() as uow:
-        new = uow.portfolios.list_after(after)
+        islands, now = islands_after(uow.connection, "portfolios", cursor.low)
+    new, cursor = advance(cursor, islands, now)
+    raw_cursor = json.dumps(cursor.to_json())
     if not new:
-        return dg.SensorResult(skip_reason=f"no portfolio after id {after}")
+        return dg.SensorResult(skip_reason=f"no portfolio after id {cursor.low}", cursor=raw_cursor)
     known = set(context.instance.get_dynamic_partitions(portfolios.name)) if context.instance else set()
-    names = [name for _, name in new]
+    names = sorted(new, key=new.__getitem__)
     to_add = [n for n in names if n not in known]
     return dg.SensorResult(
         dynamic_partitions_requests=[portfolios.build_add_request(to_add)] if to_add else [],
-        run_requests=[dg.RunRequest(partition_key=n, run_key=f"portfolio-{pid}") for pid, n in new],
-        cursor=str(max(pid for pid, _ in new)),
+        run_requests=[dg.RunRequest(partition_key=n, run_key=f"portfolio-{new[n]}") for n in names],
+        cursor=raw_cursor,
     )
 
 
-def _read_cursor(raw: str | None) -> dict[str, int]:
-    if not raw:
-        return {"overrides": 0, "site_notes": 0}
-    data = json.loads(raw)
-    return {"overrides": int(data.get("overrides", 0)), "site_notes": int(data.get("site_notes", 0))}
+def _read_cursor(raw: str | None) -> dict[str, CommitCursor]:
+    data = json.loads(raw) if raw else {}
+    return {
+        kind: CommitCursor.from_json({"low": int(data.get(kind, 0)), "seen": data.get(f"{kind}_seen", [])})
+        for kind in ("overrides", "site_notes")
+    }
+
+
+def _write_cursor(cursors: dict[str, CommitCursor]) -> str:
+    out: dict[str, object] = {}
+    for kind, c in cursors.items():
+        out[kind] = c.low
+        out[f"{kind}_seen"] = c.to_json()["seen"]
+    return json.dumps(out)
 
 
 @dg.sensor(
@@ -79,17 +95,19 @@ def _read_cursor(raw: str | None) -> dict[str, int]:
     description="Re-assembles the effective EPC of portfolios whose overrides or site notes changed.",
 )
 def override_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource) -> dg.SensorResult:
-    cursor = _read_cursor(context.cursor)
+    cursors = _read_cursor(context.cursor)
+    changes: dict[str, dict[str, int]] = {}
     with warehouse.warehouse().unit_of_work() as uow:
-        override_changes = uow.overrides.changes_after(cursor["overrides"])
-        note_changes = uow.site_notes.changes_after(cursor["site_notes"])
-    if not override_changes and not note_changes:
-        return dg.SensorResult(skip_reason="no new overrides or site notes")
+        for kind, table in (("overrides", "landlord_overrides"), ("site_notes", "site_notes")):
+            islands, now = islands_after(uow.connection, table, cursors[kind].low)
+            changes[kind], cursors[kind] = advance(cursors[kind], islands, now)
+    if not changes["overrides"] and not changes["site_notes"]:
+        return dg.SensorResult(skip_reason="no new overrides or site notes", cursor=_write_cursor(cursors))
     known = set(context.instance.get_dynamic_partitions(portfolios.name)) if context.instance else None
     latest: dict[str, str] = {}
-    for kind, changes in (("ovr", override_changes), ("notes", note_changes)):
-        for portfolio, max_id in changes:
-            latest[portfolio] = f"{latest.get(portfolio, '')}{kind}{max_id}"
+    for kind, tag in (("overrides", "ovr"), ("site_notes", "notes")):
+        for portfolio, max_id in sorted(changes[kind].items()):
+            latest[portfolio] = f"{latest.get(portfolio, '')}{tag}{max_id}"
     requests = []
     skipped = []
     for portfolio, tag in sorted(latest.items()):
@@ -100,8 +118,4 @@ def override_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseRes
         requests.append(dg.RunRequest(partition_key=portfolio, run_key=f"effective-{portfolio}-{tag}"))
     if skipped:
         context.log.info(f"portfolios not yet partitions, left to their first run: {skipped}")
-    new_cursor = {
-        "overrides": max([cursor["overrides"], *(m for _, m in override_changes)]),
-        "site_notes": max([cursor["site_notes"], *(m for _, m in note_changes)]),
-    }
-    return dg.SensorResult(run_requests=requests, cursor=json.dumps(new_cursor))
+    return dg.SensorResult(run_requests=requests, cursor=_write_cursor(cursors))

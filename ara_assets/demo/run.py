@@ -108,8 +108,10 @@ def run_demo(
     import dagster as dg
 
     from ara_assets.defs.sensors import override_sensor, portfolio_sensor
+    from ara_assets.demo.attributes import write_attributes
     from ara_assets.demo.generate import generate_portfolio, write_portfolio
     from ara_assets.modelling.scenarios import load_scenario_yaml
+    from ara_assets.resources.attributes_import import import_attributes
     from ara_assets.resources.io_manager import PolarsParquetIOManager
     from ara_assets.resources.register_emulator import start_emulator
     from ara_assets.resources.warehouse import Warehouse
@@ -126,7 +128,9 @@ def run_demo(
         if fresh and data_dir.exists():
             shutil.rmtree(data_dir)
         if not (data_dir / "portfolio.csv").exists():
-            write_portfolio(generate_portfolio(homes, seed), data_dir)
+            generated = generate_portfolio(homes, seed)
+            write_portfolio(generated, data_dir)
+            write_attributes(generated, data_dir)
         manifest = json.loads((data_dir / "manifest.json").read_text())
         say(f"    {json.dumps(manifest.get('counts', manifest))}")
 
@@ -149,6 +153,12 @@ def run_demo(
         with _step(f"import {data_dir / 'portfolio.csv'} as portfolio '{portfolio}'"):
             summary = import_properties(warehouse, data_dir / "portfolio.csv", portfolio)
             say(f"    {summary}")
+        attrs_csv = data_dir / "attributes.csv"
+        with _step(f"import what the landlord knows ({attrs_csv}: tenure, gas grid, value)"):
+            if not (data_dir / "attributes.csv").exists():
+                write_attributes(generate_portfolio(homes, seed), data_dir)
+            recorded = import_attributes(warehouse, data_dir / "attributes.csv", portfolio)
+            say(f"    attributes recorded for {recorded['homes']} homes")
 
         instance = dg.DagsterInstance.get()
         # Sensors need only the warehouse (the other resources open connections per run).
@@ -289,17 +299,6 @@ def run_demo(
     )
 
 
-def _for_reading(summary: dict[str, object]) -> dict[str, object]:
-    """The summary with each scenario's unreachable homes shortened to a count and the first ids (the
-    `--json` command prints them all)."""
-    plans = []
-    for plan in summary.get("plans") or []:
-        homes = list(plan.get("unreachable_homes") or [])
-        shown = ", ".join(str(h) for h in homes[:8]) + (", ..." if len(homes) > 8 else "")
-        plans.append({**plan, "unreachable_homes": f"{len(homes)} homes: {shown}"})
-    return {**summary, "plans": plans}
-
-
 def print_summary(result: DemoResult, say: Callable[[str], None] = _say) -> None:
     home = ara_home()
     say("")
@@ -325,8 +324,15 @@ def print_summary(result: DemoResult, say: Callable[[str], None] = _say) -> None
             f"£{fmt(cb['bill_after_gbp'])} a year."
         )
     say("")
-    say("Portfolio summary with the plans' roll-up (ara portfolio summary " + result.portfolio + " --json):")
-    say(json.dumps(_for_reading(result.summary), indent=2))
+    from ara_assets.report.text import summary_text
+
+    say("Portfolio summary with the plans' roll-up (ara portfolio summary " + result.portfolio + "):")
+    say(summary_text(result.summary))
+    say(
+        f"The report: ara report {result.portfolio} --out report.html; one home: ara plan show "
+        f"{result.portfolio} --property ID; every plan: ara export plans {result.portfolio} --format xlsx "
+        "--out plans.xlsx"
+    )
     say("")
     say("Open the Dagster UI on the same instance (assets, the partition, runs, checks and sensors):")
     say(f"  export DAGSTER_HOME={home / 'dagster_home'} ARA_HOME={home}")

@@ -23,6 +23,7 @@ Algorithm, vectorised across homes (numpy over a homes x subsets matrix, polars 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -186,8 +187,47 @@ def _evaluate(
     )
 
 
-def _choose(evaluated: pl.DataFrame, budget: np.ndarray) -> pl.DataFrame:
-    """Best exactly scored package per h: reaching and cheapest, else largest gain > 0, within budget."""
+# The price a reaching package is ranked by: its capital cost, or (objective `net_cost`) what a
+# `Price` callable returns for it, e.g. its cost less the grants it draws (funding.net_cost_price).
+# It takes (v, home_id, measure_type, cost_gbp): one row per measure of evaluated package v, and returns
+# (v, price_gbp) for the packages it prices.
+Price = Callable[[pl.DataFrame], pl.DataFrame]
+
+
+def _ranked(
+    evaluated: pl.DataFrame, price: Price, home_ids: pl.Series, option_costs: pl.DataFrame
+) -> pl.DataFrame:
+    """`evaluated` with `_price`: what `price` says for each package, from its options' own costs
+    (option_costs: h, option_id, cost_gbp of the phase's candidates)."""
+    rows = evaluated.select("h", "package").with_row_index("v")
+    ex = rows.explode("package").rename({"package": "option_id"}).drop_nulls("option_id")
+    items = ex.join(option_costs, on=["h", "option_id"], how="left").with_columns(
+        pl.col("option_id").replace_strict(_all_options(), default=None).alias("measure_type"),
+        pl.Series("home_id", home_ids.to_numpy()[ex["h"].to_numpy()], dtype=pl.String),
+        pl.col("cost_gbp").fill_null(0.0),
+    )
+    priced = price(items.select("v", "home_id", "measure_type", "cost_gbp"))
+    return (
+        evaluated.with_row_index("v")
+        .join(priced.select("v", "price_gbp"), on="v", how="left")
+        .with_columns(pl.coalesce("price_gbp", "cost_gbp").alias("_price"))
+        .drop("v", "price_gbp")
+    )
+
+
+def _choose(
+    evaluated: pl.DataFrame,
+    budget: np.ndarray,
+    price: Price | None = None,
+    home_ids: pl.Series | None = None,
+    option_costs: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Best exactly scored package per h: reaching and cheapest (by `price`, default the capital cost),
+    else largest gain > 0, within budget (always the capital cost)."""
+    if price is not None and home_ids is not None and option_costs is not None and evaluated.height:
+        evaluated = _ranked(evaluated, price, home_ids, option_costs)
+    else:
+        evaluated = evaluated.with_columns(pl.col("cost_gbp").alias("_price"))
     ok = evaluated.filter(
         (pl.col("cost_gbp") <= pl.Series(budget[evaluated["h"].to_numpy()]) + 1e-6)
         & pl.col("score_error").is_null()
@@ -196,12 +236,13 @@ def _choose(evaluated: pl.DataFrame, budget: np.ndarray) -> pl.DataFrame:
     return (
         ok.sort(
             pl.col("reach").not_(),
-            pl.when(pl.col("reach")).then(pl.col("cost_gbp")).otherwise(-pl.col("gain")),
+            pl.when(pl.col("reach")).then(pl.col("_price")).otherwise(-pl.col("gain")),
             pl.col("cost_gbp"),
             pl.col("package").list.len(),
         )
         .group_by("h", maintain_order=True)
         .first()
+        .drop("_price")
     )
 
 
@@ -217,6 +258,7 @@ def optimise_phase(
     *,
     top_k: int = 7,
     rounds: int = 2,
+    price: Price | None = None,
 ) -> PhaseChoice:
     """Choose each home's package for one phase (see the module docstring for the algorithm).
 
@@ -230,6 +272,13 @@ def optimise_phase(
     start_metric = np.nan_to_num(goal_metric(start_scores, goal), nan=-np.inf)
     start_reach = reaches(start_scores, goal, threshold)
     hmap = pl.DataFrame({"home_id": state["home_id"], "h": np.arange(n, dtype=np.int64), "_budget": budget})
+    option_costs = (
+        candidates.join(hmap.select("home_id", "h"), on="home_id")
+        .select("h", "option_id", "cost_gbp")
+        .unique(["h", "option_id"])
+        if price is not None
+        else None
+    )
 
     cands = candidates.filter(pl.col("score_error").is_null() & pl.col("sap_after").is_not_null()).join(
         hmap, on="home_id", how="inner"
@@ -298,7 +347,9 @@ def optimise_phase(
         scored_rows += ev.height
         evaluated.append(ev)
         for _ in range(rounds):
-            best = _choose(pl.concat(evaluated, how="diagonal_relaxed"), budget)
+            best = _choose(
+                pl.concat(evaluated, how="diagonal_relaxed"), budget, price, state["home_id"], option_costs
+            )
             moves = _neighbours(best, usable, mev)
             if moves.is_empty():
                 break
@@ -315,7 +366,9 @@ def optimise_phase(
             scored_rows += ev.height
             evaluated.append(ev)
 
-    best = _choose(pl.concat(evaluated, how="diagonal_relaxed"), budget)
+    best = _choose(
+        pl.concat(evaluated, how="diagonal_relaxed"), budget, price, state["home_id"], option_costs
+    )
     chosen = hmap.drop("_budget").join(best.select("h", "package", "cost_gbp"), on="h", how="left").sort("h")
     packages = chosen.with_columns(
         pl.col("package").fill_null(pl.lit([], pl.List(pl.String))),

@@ -15,6 +15,7 @@ score(first j-1), so the effects add up to the package total exactly (a telescop
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +25,7 @@ from ara_assets.modelling.candidates import CANDIDATE_SCHEMA, SCORE_SCHEMA, phas
 from ara_assets.modelling.eligibility import heat_pump_fabric_ok
 from ara_assets.modelling.measures import apply_package
 from ara_assets.modelling.optimiser import (
+    Price,
     _install_order,
     goal_metric,
     goal_threshold,
@@ -133,8 +135,12 @@ def run_scenario(
     scenario_version: int | None = None,
     top_k: int = 7,
     rounds: int = 2,
+    price_for_phase: Callable[[int], Price | None] | None = None,
 ) -> ScenarioRun:
-    """Candidates of every phase, scored against the phase's start state, with the chosen packages."""
+    """Candidates of every phase, scored against the phase's start state, with the chosen packages.
+
+    price_for_phase: phase index -> what the optimiser ranks reaching packages by (objective `net_cost`:
+    funding.net_cost_price); None ranks them by capital cost."""
     if inputs["home_id"].is_duplicated().any():
         dup = inputs.filter(pl.col("home_id").is_duplicated())["home_id"][0]
         raise PlanError(f"home_id={dup!r}: field 'home_id' is duplicated")
@@ -160,6 +166,7 @@ def run_scenario(
             factors,
             top_k=top_k,
             rounds=rounds,
+            price=price_for_phase(i) if price_for_phase is not None else None,
         )
         scored += choice.variants_scored
         chosen = choice.packages.select("home_id", "package").explode("package").drop_nulls("package")

@@ -1,8 +1,9 @@
 """Portfolio roll-up of plans: per scenario and phase, homes reaching the target, cost, SAP, CO2 and bills.
 
 Input: plan phase rows (`ara_assets.modelling.plans.PHASE_SCHEMA`, or the same columns read back from
-Postgres). Homes whose start state could not be scored (`score_error` on every phase) are counted as
-"not modelled", never as reaching or failing. A home is *unreachable* when some phase of its plan does not
+Postgres). Homes whose start state could not be scored (`score_error` on a phase) are counted as
+"not modelled", never as reaching a target; each phase counts its misses by reason (reasons.py). A home
+is *unreachable* when some phase of its plan does not
 reach that phase's target within the budget.
 """
 
@@ -12,13 +13,31 @@ from typing import Any
 
 import polars as pl
 
+from ara_assets.modelling.reasons import MISS_REASONS
+
 SUMMARY_PHASE_KEYS = (
     "phase",
+    "phase_name",
+    "goal",
+    "target_year",
+    "homes",
     "homes_reaching_target",
     "total_cost_gbp",
+    "grant_gbp",
+    "net_cost_gbp",
     "mean_sap_after",
     "co2_saved_tonnes",
     "bill_saved_gbp",
+    "missed_by_reason",
+)
+SUMMARY_SCENARIO_KEYS = (
+    "scenario",
+    "phases",
+    "unreachable_count",
+    "unreachable_homes",
+    "not_modelled_count",
+    "not_modelled",
+    "grant_by_scheme_gbp",
 )
 
 
@@ -43,8 +62,29 @@ def rollup(phases: pl.DataFrame) -> list[dict[str, Any]]:
     if missing:
         raise ValueError(f"plan phases: field {missing[0]!r} is missing (no such column)")
     frame = phases.with_columns(_home_key().alias("_home"))
-    if "score_error" not in frame.columns:
-        frame = frame.with_columns(pl.lit(None, pl.String).alias("score_error"))
+    for col, dtype in (
+        ("score_error", pl.String),
+        ("goal", pl.String),
+        ("target_year", pl.Int32),
+        ("miss_reason", pl.String),
+        ("grant_gbp", pl.Float64),
+        ("net_cost_gbp", pl.Float64),
+    ):
+        if col not in frame.columns:
+            frame = frame.with_columns(pl.lit(None, dtype).alias(col))
+    frame = frame.with_columns(
+        pl.col("grant_gbp").fill_null(0.0),
+        # rows written before reasons existed: a score error is still a home not modelled
+        pl.coalesce(
+            "miss_reason",
+            pl.when(pl.col("score_error").is_not_null() | pl.col("sap_before").is_null()).then(
+                pl.lit("not_modelled")
+            ),
+        ).alias("miss_reason"),
+        pl.coalesce("net_cost_gbp", pl.col("cost_gbp") - pl.col("grant_gbp").fill_null(0.0)).alias(
+            "net_cost_gbp"
+        ),
+    )
     out: list[dict[str, Any]] = []
     for (name,), rows in frame.sort("scenario").group_by("scenario", maintain_order=True):
         # a home counts only when every phase of its plan was scored (a later package can make a home
@@ -58,8 +98,12 @@ def rollup(phases: pl.DataFrame) -> list[dict[str, Any]]:
                 pl.col("phase_name").first()
                 if "phase_name" in rows.columns
                 else pl.lit(None).alias("phase_name"),
+                pl.col("goal").first(),
+                pl.col("target_year").first(),
                 pl.len().alias("homes"),
                 pl.col("reaches_target").sum().alias("homes_reaching_target"),
+                pl.col("grant_gbp").sum().alias("grant_gbp"),
+                pl.col("net_cost_gbp").sum().alias("net_cost_gbp"),
                 (pl.col("cost_gbp") > 0).sum().alias("homes_treated"),
                 pl.col("cost_gbp").sum().alias("total_cost_gbp"),
                 (pl.col("sap_after") - pl.col("sap_before")).sum().alias("sap_points"),
@@ -70,6 +114,8 @@ def rollup(phases: pl.DataFrame) -> list[dict[str, Any]]:
             .sort("phase")
         )
         unreachable = _ids(modelled.filter(~pl.col("reaches_target"))["_home"].unique().to_list())
+        # every home-phase that misses its target, not-modelled homes included, by reason
+        missed = {int(k): v for k, v in _reason_counts(rows).items()}
         version = (
             rows["scenario_version"].drop_nulls() if "scenario_version" in rows.columns else pl.Series([])
         )
@@ -81,34 +127,69 @@ def rollup(phases: pl.DataFrame) -> list[dict[str, Any]]:
                     {
                         "phase": int(p["phase"]),
                         "phase_name": p["phase_name"],
+                        "goal": p["goal"],
+                        "target_year": None if p["target_year"] is None else int(p["target_year"]),
                         "homes": int(p["homes"]),
                         "homes_reaching_target": int(p["homes_reaching_target"]),
                         "homes_treated": int(p["homes_treated"]),
                         "total_cost_gbp": _r(p["total_cost_gbp"]),
+                        "grant_gbp": _r(p["grant_gbp"]),
+                        "net_cost_gbp": _r(p["net_cost_gbp"]),
                         "cost_per_sap_point_gbp": _r(p["total_cost_gbp"] / p["sap_points"])
                         if p["sap_points"] and p["sap_points"] > 0
                         else None,
                         "mean_sap_after": _r(p["mean_sap_after"]),
                         "co2_saved_tonnes": _r(p["co2_saved_tonnes"], 3),
                         "bill_saved_gbp": _r(p["bill_saved_gbp"]),
+                        "missed_by_reason": missed.get(int(p["phase"]), dict.fromkeys(MISS_REASONS, 0)),
                     }
                     for p in per_phase.iter_rows(named=True)
                 ],
+                "unreachable_count": len(unreachable),
                 "unreachable_homes": unreachable,
+                "not_modelled_count": len(not_modelled),
                 "not_modelled": not_modelled,
+                "grant_by_scheme_gbp": {},
             }
         )
     return out
 
 
+def _reason_counts(rows: pl.DataFrame) -> dict[int, dict[str, int]]:
+    out: dict[int, dict[str, int]] = {}
+    for phase in sorted(rows["phase"].unique().to_list()):
+        counts = dict.fromkeys(MISS_REASONS, 0)
+        hit = rows.filter((pl.col("phase") == phase) & pl.col("miss_reason").is_not_null())
+        for reason, n in hit.group_by("miss_reason").len().iter_rows():
+            counts[str(reason)] = int(n)
+        out[int(phase)] = counts
+    return out
+
+
+def with_grants(rolled: list[dict[str, Any]], grants: pl.DataFrame) -> list[dict[str, Any]]:
+    """The roll-up with each scenario's grant per scheme (pounds) from GRANT_SCHEMA rows."""
+    out = []
+    for s in rolled:
+        mine = grants.filter(pl.col("scenario") == s["scenario"]) if grants.height else grants
+        by = (
+            {
+                str(k): _r(v)
+                for k, v in mine.group_by("scheme").agg(pl.col("grant_gbp").sum()).sort("scheme").iter_rows()
+            }
+            if mine.height
+            else {}
+        )
+        out.append({**s, "grant_by_scheme_gbp": by})
+    return out
+
+
 def summary_view(rolled: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The `plans` block of `ara portfolio summary --json`: exactly scenario, phases (six keys each),
-    unreachable_homes."""
+    """The `plans` block of `ara portfolio summary --json`: SUMMARY_SCENARIO_KEYS per scenario, with
+    SUMMARY_PHASE_KEYS per phase; homes are lists of property ids beside their counts."""
     return [
         {
-            "scenario": s["scenario"],
-            "phases": [{k: p[k] for k in SUMMARY_PHASE_KEYS} for p in s["phases"]],
-            "unreachable_homes": list(s["unreachable_homes"]),
+            k: [{pk: p[pk] for pk in SUMMARY_PHASE_KEYS} for p in s["phases"]] if k == "phases" else s[k]
+            for k in SUMMARY_SCENARIO_KEYS
         }
         for s in rolled
     ]

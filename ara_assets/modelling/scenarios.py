@@ -9,8 +9,13 @@ CO2 by `share` of the baseline), `bill_cut` (cut bills by `share`). A phase may 
 absent the scenario goal applies. Phase budgets are per home. Measure types not in a phase's
 `allowed_measure_types` cannot be installed in that phase; `excluded_measure_types` apply to every phase.
 
+Funding: `funding_schemes` names the grant schemes the plans may draw, `tenure` the portfolio's tenure where a
+home's own is not known, `objective` what the optimiser minimises (`cost`, or `net_cost` of grants); see
+docs/adr/0012-funding-rules.md.
+
 Storage: the `scenarios.goal` column holds the goal plus the scenario-level fields the table has no column
-for (`excluded_measure_types`, `description`); see docs/adr/0007-measure-catalogue-and-scenarios.md.
+for (`excluded_measure_types`, `description`, `funding_schemes`, `tenure`, `objective`); see
+docs/adr/0007-measure-catalogue-and-scenarios.md.
 """
 
 from __future__ import annotations
@@ -102,10 +107,15 @@ def _expand_types(value: Any) -> list[str]:
     return out
 
 
+# Budgets are per home. Ten million pounds is far above any home's retrofit and well inside the
+# warehouse's numeric(12, 2) column: a larger figure is a typo (or `.inf`), refused with its field named.
+MAX_BUDGET_PER_HOME_GBP = 10_000_000.0
+
+
 class Phase(_Strict):
     name: str = Field(min_length=1)
     allowed_measure_types: list[str] = Field(min_length=1)
-    budget_gbp: float | None = Field(default=None, ge=0)  # per home
+    budget_gbp: float | None = Field(default=None, ge=0, le=MAX_BUDGET_PER_HOME_GBP, allow_inf_nan=False)
     target_year: int = Field(ge=2000, le=2100)
     target: Goal | None = None
 
@@ -119,9 +129,18 @@ class Scenario(_Strict):
     name: str = Field(min_length=1, pattern=r"^\S(.*\S)?$")
     description: str = ""
     goal: Goal
-    budget_per_home_gbp: float | None = Field(default=None, ge=0)
+    budget_per_home_gbp: float | None = Field(
+        default=None, ge=0, le=MAX_BUDGET_PER_HOME_GBP, allow_inf_nan=False
+    )
     excluded_measure_types: list[str] = Field(default_factory=list)
     phases: list[Phase] = Field(min_length=1)
+    # grant schemes the plans may draw (names in modelling/data/funding_schemes.yaml), in order of use
+    funding_schemes: list[str] = Field(default_factory=list)
+    # the portfolio's tenure where a home's own (property_attributes.tenure) is not known
+    tenure: Literal["social", "private_rented", "owner_occupied"] | None = None
+    # what the optimiser minimises among packages that reach a phase's target: the capital cost, or the
+    # cost net of the grants of `funding_schemes` (funding.net_cost_price)
+    objective: Literal["cost", "net_cost"] = "cost"
 
     @field_validator("excluded_measure_types", mode="before")
     @classmethod
@@ -151,6 +170,15 @@ class Scenario(_Strict):
                     f"field 'phases[{i}].allowed_measure_types' value {p.allowed_measure_types}: "
                     "every type is excluded by the scenario"
                 )
+        if self.funding_schemes:
+            from ara_assets.modelling.funding import load_funding_rules
+
+            known = load_funding_rules().names()
+            for name in self.funding_schemes:
+                if name not in known:
+                    raise ValueError(f"field 'funding_schemes' value {name!r}: no such scheme ({known})")
+        if self.objective == "net_cost" and not self.funding_schemes:
+            raise ValueError("field 'objective' value 'net_cost': needs funding_schemes")
         return self
 
     def phase_goal(self, index: int) -> Goal:
@@ -166,6 +194,12 @@ class Scenario(_Strict):
         goal["excluded_measure_types"] = list(self.excluded_measure_types)
         if self.description:
             goal["description"] = self.description
+        if self.funding_schemes:
+            goal["funding_schemes"] = list(self.funding_schemes)
+        if self.tenure is not None:
+            goal["tenure"] = self.tenure
+        if self.objective != "cost":
+            goal["objective"] = self.objective
         return {
             "name": self.name,
             "goal": goal,
@@ -188,7 +222,9 @@ class Scenario(_Strict):
         goal = dict(spec.get("goal") or {})
         excluded = goal.pop("excluded_measure_types", [])
         description = goal.pop("description", "")
+        funding = {k: goal.pop(k) for k in ("funding_schemes", "tenure", "objective") if k in goal}
         data = {
+            **funding,
             "name": spec.get("name"),
             "description": description,
             "goal": goal,

@@ -33,6 +33,7 @@ from ara_assets.epc import (
     normalise_register_json,
     set_field_path,
 )
+from ara_assets.property.override_values import DEFAULT_SCHEMA, check_override_value
 from ara_assets.property.physical import physical_hash
 
 SOURCE_SITE_NOTES = "site_notes"
@@ -290,7 +291,21 @@ def _assemble_one(
     document = lodged
     fields: dict[str, Any] = {}
     rejected: list[dict[str, Any]] = []
+    schema = str(lodged.get("schema_type") or DEFAULT_SCHEMA)
     for override in overrides:
+        # The import's rules again (type, code table, range, no NaN): rows stored before those rules,
+        # or written around the import, are refused here for this home instead of failing the portfolio.
+        why = check_override_value(override.field_path, override.value, schema)
+        if why is not None:
+            rejected.append(
+                {
+                    "override_id": override.override_id,
+                    "field": override.field_path,
+                    "value": override.value,
+                    "error": why,
+                }
+            )
+            continue
         try:
             candidate = set_field_path(document, override.field_path, override.value)
             candidate = _normalise(candidate)

@@ -136,7 +136,9 @@ if hasattr(os, "register_at_fork"):
 
 def dispose_engine(url: str) -> None:
     """Close the pooled connections of the engine for `url` and forget it (e.g. before DROP DATABASE)."""
+    key = normalise_url(url)
     with _lock:
-        engine = _engines.pop(normalise_url(url), None)
-    if engine is not None:
+        # `<url>#<role>` engines (database_roles.app_engine) connect to the same database.
+        engines = [_engines.pop(k) for k in list(_engines) if k == key or k.startswith(key + "#")]
+    for engine in engines:
         engine.dispose()

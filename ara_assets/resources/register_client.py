@@ -31,6 +31,8 @@ import dagster as dg
 import httpx
 from pydantic import PrivateAttr
 
+from ara_assets.resources.url_policy import require_secure_url
+
 DEFAULT_BASE_URL = "https://api.get-energy-performance-data.communities.gov.uk"
 DEFAULT_TOKEN_ENV_VAR = "EPC_REGISTER_TOKEN"
 SEARCH_PATH = "/api/domestic/search"
@@ -57,6 +59,12 @@ class RegisterRequestError(RegisterError):
         super().__init__(message)
         self.url = url
         self.status = status
+
+
+class RegisterConfigError(RegisterError):
+    """The configured register URL is wrong (a 404 that is not the register's own "not found" answer): no
+    UPRN can succeed, so the fetch stops and names the URL instead of recording every home as having no
+    certificate."""
 
 
 class CertificateNotFoundError(RegisterRequestError):
@@ -283,7 +291,7 @@ class RegisterClient:
             raise ValueError(f"register client: field 'page_size' must be in 1..5000, got {page_size}")
         if timeout_s <= 0:
             raise ValueError(f"register client: field 'timeout_s' must be > 0, got {timeout_s!r}")
-        self.base_url = base_url.rstrip("/")
+        self.base_url = require_secure_url(base_url, "base_url").rstrip("/")
         self.token_env_var = token_env_var
         self._token = token
         self.max_concurrency = max_concurrency
@@ -456,6 +464,7 @@ class _Session:
             query = {**params, "page_size": str(self.client.page_size), "current_page": str(page)}
             response = self.get(SEARCH_PATH, query)
             if response.status_code == 404:
+                require_register_not_found(response, self.client.base_url)
                 if page == 1:
                     return []  # "No certificates could be found"
                 break  # the result set shrank under us; what we have is all there is
@@ -485,6 +494,7 @@ class _Session:
         response = self.get(CERTIFICATE_PATH, {"certificate_number": certificate_number})
         url = str(response.request.url)
         if response.status_code == 404:
+            require_register_not_found(response, self.client.base_url)
             raise CertificateNotFoundError(
                 f"certificate {certificate_number}: not found (GET {url} -> 404)", url=url, status=404
             )
@@ -507,7 +517,7 @@ class _Session:
             # max_concurrency workers already keep that many requests in flight.
             documents = [self.certificate(h.certificate_number) for h in hits]
             return UprnFetch(uprn=uprn, status="found", certificates=documents, error=None)
-        except RegisterAuthError:
+        except (RegisterAuthError, RegisterConfigError):
             raise
         except RegisterRequestError as exc:
             return UprnFetch(uprn=uprn, status="error", certificates=[], error=f"UPRN {uprn}: {exc}")
@@ -575,6 +585,22 @@ class _Session:
                 url=str(response.request.url),
                 status=response.status_code,
             ) from None
+
+
+def require_register_not_found(response: httpx.Response, base_url: str) -> None:
+    """A 404 is the register's "nothing found" only with its JSON error body (`{"error": ...}` on search,
+    `{"data": {"error": ...}}` on certificates); any other 404 means the URL points somewhere else."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    inner = body.get("data") if isinstance(body, dict) else None
+    if isinstance(body, dict) and ("error" in body or (isinstance(inner, dict) and "error" in inner)):
+        return
+    raise RegisterConfigError(
+        f"the register URL {base_url} looks wrong: GET {response.request.url} answered 404 without the "
+        f"register's 'not found' body (got {response.text[:120]!r}); check epc_register.base_url"
+    )
 
 
 # ----------------------------------------------------------------------------------------------------

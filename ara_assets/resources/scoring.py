@@ -37,6 +37,7 @@ from ara_assets.baseline.features import (
 )
 from ara_assets.baseline.performance import CALCULATED_SCHEMA, band_expr, score_effective
 from ara_assets.resources.register_client import backoff_delay, parse_retry_after
+from ara_assets.resources.url_policy import require_secure_url
 
 VERSION_PATH = "/version"
 SCORE_PATH = "/score"
@@ -148,6 +149,10 @@ class ScoringClient:
     ) -> None:
         if not url or not url.startswith(("http://", "https://")):
             raise ScoringError(f"scoring endpoint: field 'url' must be an http(s) URL, got {url!r}")
+        try:
+            require_secure_url(url, "url")
+        except ValueError as exc:
+            raise ScoringError(f"scoring endpoint: {exc}") from None
         if batch_size < 1:
             raise ScoringError(f"scoring endpoint: field 'batch_size' must be >= 1, got {batch_size!r}")
         if max_retries < 0:

@@ -22,6 +22,7 @@ from pydantic import PrivateAttr
 
 from ara_assets.resources import warehouse_migrations
 from ara_assets.resources.database import make_engine, redact_url, resolve_database_url
+from ara_assets.resources.database_roles import app_engine
 from ara_assets.resources.warehouse_rates import RatesRepository
 from ara_assets.resources.warehouse_repositories import (
     CertificateRepository,
@@ -102,7 +103,8 @@ class Warehouse:
     @contextmanager
     def unit_of_work(self) -> Iterator[UnitOfWork]:
         """Commit on normal exit, roll back on any exception: nothing is ever half-written."""
-        with self.engine.connect() as conn, conn.begin():
+        # As the restricted role `ara_app` (sql/0009): the application cannot disable the triggers.
+        with app_engine(self.url).connect() as conn, conn.begin():
             yield UnitOfWork(conn)
 
     def status(self) -> WarehouseStatus:

@@ -25,11 +25,22 @@ ATTRIBUTE_SCHEMA: dict[str, Any] = {
     "property_value_gbp": pl.Float64,
     "property_value_date": pl.Date,
     "tenure": pl.String,
+    "on_gas_grid": pl.Boolean,
     "source": pl.String,
 }
 WRITABLE = tuple(c for c in ATTRIBUTE_SCHEMA if c not in ("property_id", "uprn"))
 GRADES = ("I", "II*", "II", "A", "B", "C")
-TENURES = ("social_rent", "affordable_rent", "shared_ownership", "leasehold", "market_rent", "other")
+# sql/0006 + 0010; the funding rules map each to a scheme tenure group (modelling/data/funding_schemes.yaml)
+TENURES = (
+    "social_rent",
+    "affordable_rent",
+    "shared_ownership",
+    "leasehold",
+    "market_rent",
+    "private_rented",
+    "owner_occupied",
+    "other",
+)
 
 
 class AttributeRejected(ValueError):
@@ -79,7 +90,8 @@ class PropertyAttributeRepository:
     def upsert_many(self, portfolio: str, frame: pl.DataFrame) -> int:
         """Insert or replace the attributes of the portfolio's homes named by `uprn`; return rows written.
 
-        Every UPRN must be a home of the portfolio, else nothing is written.
+        Every UPRN must be a home of the portfolio, else nothing is written. A home's row is replaced as a
+        whole: attributes the frame has no column for become "not known".
         """
         cols = _check(frame)
         ids = dict(
@@ -116,7 +128,8 @@ class PropertyAttributeRepository:
         result = self._conn.execute(
             sa.text(
                 "SELECT p.id AS property_id, p.uprn, a.listed_building, a.listed_grade, a.conservation_area, "
-                "a.property_value_gbp, a.property_value_date, a.tenure, a.source FROM properties p "
+                "a.property_value_gbp, a.property_value_date, a.tenure, a.on_gas_grid, a.source "
+                "FROM properties p "
                 "JOIN portfolios f ON f.id = p.portfolio_id "
                 "LEFT JOIN property_attributes a ON a.property_id = p.id WHERE f.name = :name ORDER BY p.uprn"
             ),

@@ -7,6 +7,8 @@ written. What passes is written in one unit of work.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,11 +17,23 @@ from typing import Any
 import polars as pl
 
 from ara_assets.epc import is_known_field_path
+from ara_assets.property.override_values import check_against_document, check_override_value
 from ara_assets.resources.warehouse import Warehouse
 from ara_assets.resources.warehouse_repositories import FIELD_PATH, UpsertCounts, check_portfolio_name
 
 PROPERTY_COLUMNS = ("uprn", "landlord_reference", "address", "postcode")
 PROPERTY_REQUIRED = ("uprn", "address", "postcode")
+# What the landlord knows about each home (sql/0006 + 0010), optional on the properties CSV too.
+OPTIONAL_ATTRIBUTE_COLUMNS = (
+    "tenure",
+    "listed_building",
+    "listed_grade",
+    "conservation_area",
+    "on_gas_grid",
+    "property_value_gbp",
+    "property_value_date",
+    "source",
+)
 OVERRIDE_COLUMNS = ("uprn", "field", "value", "author", "action", "reason")
 OVERRIDE_REQUIRED = ("uprn", "field", "value", "author")
 MAX_REPORTED = 20  # enough to fix a file in one go without flooding the terminal
@@ -57,9 +71,54 @@ class ImportRejected(ValueError):
         super().__init__("\n".join(lines))
 
 
+def check_csv_text(path: Path) -> list[RowError]:
+    """What polars would refuse without naming a row: bytes that are not UTF-8, NUL bytes (PostgreSQL text
+    cannot hold them), and rows with more or fewer fields than the header. One pass with the csv module."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        bad = data[exc.start : exc.start + 1].hex()
+        return [
+            RowError(
+                line - 1 if line > 1 else None,
+                "(file)",
+                f"0x{bad}",
+                f"line {line} is not UTF-8 text (this looks like Latin-1 or Windows-1252): save the file "
+                "as UTF-8 (in Excel: 'CSV UTF-8')",
+            )
+        ]
+    errors: list[RowError] = []
+    rows = csv.reader(io.StringIO(text, newline=""))
+    header = next(rows, [])
+    for n, row in enumerate(rows, start=1):
+        if not row:
+            continue  # a blank line: polars skips it too
+        if len(row) != len(header):
+            errors.append(
+                RowError(
+                    n,
+                    "(row)",
+                    ",".join(row)[:80],
+                    f"not a readable CSV: this row has {len(row)} fields, the header {len(header)}",
+                )
+            )
+        for j, value in enumerate(row):
+            if "\x00" in value:
+                name = header[j].strip().lower() if j < len(header) else f"(column {j + 1})"
+                errors.append(
+                    RowError(n, name, value.replace("\x00", "<NUL>"), "contains a NUL byte (0x00): not text")
+                )
+        if len(errors) >= MAX_REPORTED:
+            break
+    return errors
+
+
 def read_csv_strings(path: Path, columns: tuple[str, ...], required: tuple[str, ...]) -> pl.DataFrame:
     """Read a CSV with a header as trimmed strings (empty -> null); refuse missing or unknown columns."""
     source = str(path)
+    _raise_if_any(source, check_csv_text(path))
     try:
         frame = pl.read_csv(path, infer_schema=False, raise_if_empty=True)
     except pl.exceptions.NoDataError:
@@ -118,7 +177,7 @@ def parse_property_csv(path: Path) -> pl.DataFrame:
     Returns uprn (Int64), landlord_reference, address and postcode (upper case, one space before the
     inward code). Raises ImportRejected listing the bad rows.
     """
-    frame = read_csv_strings(path, PROPERTY_COLUMNS, PROPERTY_REQUIRED)
+    frame = read_csv_strings(path, PROPERTY_COLUMNS + OPTIONAL_ATTRIBUTE_COLUMNS, PROPERTY_REQUIRED)
     squeezed = pl.col("postcode").str.to_uppercase().str.replace_all(r"\s+", "")
     uprn_ok = pl.col("uprn").str.contains(_UPRN).fill_null(False)
     with_keys = frame.with_columns(
@@ -143,8 +202,15 @@ def parse_property_csv(path: Path) -> pl.DataFrame:
             "not a UK postcode (like SW1A 1AA)",
         ),
     ]
-    _raise_if_any(str(path), _collect(with_keys, checks))
+    from ara_assets.resources.attributes_import import check_attribute_frame
+
+    attrs = [c for c in OPTIONAL_ATTRIBUTE_COLUMNS if frame[c].null_count() < frame.height]
+    errors = _collect(with_keys, checks)
+    if attrs:
+        errors += [e for e in check_attribute_frame(frame.select("uprn", *attrs)) if e.field != "uprn"]
+    _raise_if_any(str(path), sorted(errors, key=lambda e: (e.row or 0, e.field)))
     return with_keys.select(
+        *[pl.col(c) for c in attrs],
         pl.col("_uprn").alias("uprn"),
         "landlord_reference",
         "address",
@@ -161,10 +227,18 @@ def import_properties(warehouse: Warehouse, path: Path, portfolio: str) -> Upser
         check_portfolio_name(portfolio)
     except ValueError as exc:
         raise ImportRejected(str(path), [RowError(None, "--portfolio", portfolio, str(exc))]) from None
+    from ara_assets.resources.attributes_import import typed_attributes
+    from ara_assets.resources.warehouse_attributes import PropertyAttributeRepository
+
     frame = parse_property_csv(path)
+    attrs = [c for c in OPTIONAL_ATTRIBUTE_COLUMNS if c in frame.columns]
     with warehouse.unit_of_work() as uow:
         portfolio_id = uow.portfolios.get_or_create(portfolio)
-        return uow.properties.upsert_many(portfolio_id, frame)
+        counts = uow.properties.upsert_many(portfolio_id, frame.drop(attrs))
+        if attrs:
+            typed = typed_attributes(frame.select(pl.col("uprn").cast(pl.String), *attrs))
+            PropertyAttributeRepository(uow.connection).upsert_many(portfolio, typed)
+        return counts
 
 
 def is_valid_override_path(path: str) -> bool:
@@ -211,6 +285,7 @@ def check_override_csv(path: Path) -> tuple[pl.DataFrame, list[RowError]]:
         ("author", pl.col("author").is_null(), "required value is missing"),
     ]
     errors = _collect(frame, checks)
+    errors += _value_errors(frame, known, action)
     return frame.select(
         pl.col("uprn").cast(pl.Int64, strict=False),
         "field",
@@ -219,6 +294,55 @@ def check_override_csv(path: Path) -> tuple[pl.DataFrame, list[RowError]]:
         action.alias("action"),
         "reason",
     ), errors
+
+
+def _value_errors(frame: pl.DataFrame, known: dict[str, bool], action: pl.Expr) -> list[RowError]:
+    """Each 'set' value checked against its field's type, code table and physical range (once per
+    distinct field and value: a file usually repeats a few corrections over many homes)."""
+    field_known = pl.col("field").replace_strict(known, default=False)
+    sets = frame.with_row_index("_row", offset=1).filter(
+        (action == "set") & pl.col("value").is_not_null() & field_known
+    )
+    reasons: dict[tuple[str, str], str | None] = {}
+    found: list[RowError] = []
+    for row, field, value in sets.select("_row", "field", "value").iter_rows():
+        key = (field, value)
+        if key not in reasons:
+            reasons[key] = check_override_value(field, parse_json_value(value))
+        if reasons[key] is not None:
+            found.append(RowError(int(row), "value", value, f"for {field}: {reasons[key]}"))
+    return found
+
+
+def _document_errors(uow: Any, frame: pl.DataFrame, ids: dict[int, int]) -> list[RowError]:
+    """The file's 'set' rows applied, after the overrides already in force, to each home's current
+    certificate exactly as the effective EPC will apply them (list indexes, codes of its schema)."""
+    indexed = frame.with_row_index("_row", offset=1)
+    # Only homes with a list-indexed path need their certificate: other values were checked against the
+    # field's type, codes and range already (and most files set a few top-level fields on many homes).
+    listed = indexed.filter(pl.col("field").str.contains(r"\[", literal=False).fill_null(False))["uprn"]
+    sets = indexed.filter(
+        (pl.col("action") == "set") & pl.col("uprn").is_in(list(ids)) & pl.col("uprn").is_in(listed.implode())
+    )
+    if not sets.height:
+        return []
+    uprns = sets["uprn"].unique().to_list()
+    certs = uow.certificates.for_uprns(uprns).unique("uprn", keep="first", maintain_order=True)
+    in_force = uow.overrides.effective_for_properties([ids[u] for u in uprns])
+    force_by = {int(k[0]): g for k, g in in_force.partition_by("property_id", as_dict=True).items()}
+    sets_by = {int(k[0]): g for k, g in sets.partition_by("uprn", as_dict=True).items()}
+    empty = in_force.clear()
+    found: list[RowError] = []
+    for uprn, raw in certs.select("uprn", "raw").iter_rows():
+        mine_force = force_by.get(ids[int(uprn)], empty)
+        before = [(f, json.loads(v)) for f, v in mine_force.select("field_path", "value").iter_rows()]
+        mine = sets_by[int(uprn)].select("_row", "field", "value").rows()
+        applied = before + [(f, parse_json_value(v)) for _, f, v in mine]
+        for n, why in check_against_document(json.loads(raw), applied):
+            if n >= len(before):  # overrides already in force are the effective EPC's to report
+                row, field, value = mine[n - len(before)]
+                found.append(RowError(int(row), "value", value, f"for {field}: {why}"))
+    return found
 
 
 def parse_override_csv(path: Path) -> pl.DataFrame:
@@ -245,6 +369,8 @@ def import_overrides(warehouse: Warehouse, path: Path, portfolio: str) -> list[i
             RowError(int(r), "uprn", str(u), f"no property with this UPRN in portfolio {portfolio!r}")
             for r, u in missing.select("_row", "uprn").iter_rows()
         ]
+        if not errors:
+            errors += _document_errors(uow, frame, ids)
         _raise_if_any(source, sorted(errors, key=lambda e: (e.row or 0, e.field)))
         rows = [
             {

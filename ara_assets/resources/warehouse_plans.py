@@ -13,12 +13,17 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
+from ara_assets.modelling.funding import FUNDING_SCHEMA, GRANT_SCHEMA
 from ara_assets.modelling.plans import MEASURE_SCHEMA, PHASE_SCHEMA
-from ara_assets.modelling.rollup import rollup, summary_view
+from ara_assets.modelling.reasons import REASON_SCHEMA
+from ara_assets.modelling.rollup import rollup, summary_view, with_grants
 from ara_assets.resources.postgres_copy import copy_in, table_columns
 
 _KEY = ("portfolio_id", "scenario", "property_id")
-PHASE_COLUMNS = [c for c in PHASE_SCHEMA if c not in ("scenario_version", "home_id")]
+# plan_phases: the plan columns, the funding columns and the miss reason (sql/0008 + 0010)
+STORED_PHASE_SCHEMA: dict[str, pl.DataType] = {**PHASE_SCHEMA, **FUNDING_SCHEMA, **REASON_SCHEMA}
+PHASE_COLUMNS = [c for c in STORED_PHASE_SCHEMA if c not in ("scenario_version", "home_id")]
+GRANT_COLUMNS = [c for c in GRANT_SCHEMA if c != "home_id"]
 MEASURE_COLUMNS = [c for c in MEASURE_SCHEMA if c not in ("scenario_version", "home_id")]
 ALLOCATION_COLUMNS = ["scenario", "property_id", "phase", "year", "cost_gbp", "reaches_target"]
 
@@ -42,6 +47,7 @@ class PlansRepository:
         phases: pl.DataFrame,
         measures: pl.DataFrame,
         allocations: Sequence[dict[str, Any]] = (),
+        grants: pl.DataFrame | None = None,
     ) -> dict[str, int]:
         """Make the tables hold exactly these plans for the portfolio. Returns rows written per table.
 
@@ -59,6 +65,9 @@ class PlansRepository:
             sa.text("DELETE FROM plan_allocation_runs WHERE portfolio_id = :p"), {"p": portfolio_id}
         )
         pid = pl.lit(portfolio_id, pl.Int64).alias("portfolio_id")
+        phases = phases.with_columns(
+            [pl.lit(None, t).alias(c) for c, t in STORED_PHASE_SCHEMA.items() if c not in phases.columns]
+        ).with_columns(pl.col("grant_gbp").fill_null(0.0))
         plans = phases.group_by("scenario", "property_id").agg(
             pl.col("scenario_version").first(),
             pl.len().cast(pl.Int32).alias("phases"),
@@ -88,7 +97,10 @@ class PlansRepository:
             ),
             "plan_measures": copy_in(self._conn, "plan_measures", measures.select(pid, *MEASURE_COLUMNS)),
             "plan_allocations": 0,
+            "plan_grants": 0,
         }
+        if grants is not None and grants.height:
+            written["plan_grants"] = copy_in(self._conn, "plan_grants", grants.select(pid, *GRANT_COLUMNS))
         for run in allocations:
             self._conn.execute(
                 sa.text(
@@ -120,7 +132,7 @@ class PlansRepository:
             ),
             {"p": portfolio_id},
         ).fetchall()
-        schema = {c: PHASE_SCHEMA[c] for c in PHASE_COLUMNS} | {"scenario_version": pl.Int64()}
+        schema = {c: STORED_PHASE_SCHEMA[c] for c in PHASE_COLUMNS} | {"scenario_version": pl.Int64()}
         frame = pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
         return frame.with_columns(pl.col("property_id").cast(pl.String).alias("home_id"))
 
@@ -136,6 +148,20 @@ class PlansRepository:
         return pl.DataFrame(
             [tuple(r) for r in rows], schema={c: MEASURE_SCHEMA[c] for c in MEASURE_COLUMNS}, orient="row"
         )
+
+    def grants(self, portfolio_id: int) -> pl.DataFrame:
+        """Every stored grant row of the portfolio (GRANT_SCHEMA; home_id = property id)."""
+        rows = self._conn.execute(
+            sa.text(
+                f"SELECT {', '.join(GRANT_COLUMNS)} FROM plan_grants WHERE portfolio_id = :p "
+                "ORDER BY scenario, property_id, phase, scheme"
+            ),
+            {"p": portfolio_id},
+        ).fetchall()
+        frame = pl.DataFrame(
+            [tuple(r) for r in rows], schema={c: GRANT_SCHEMA[c] for c in GRANT_COLUMNS}, orient="row"
+        )
+        return frame.with_columns(pl.col("property_id").cast(pl.String).alias("home_id"))
 
     def allocations(self, portfolio_id: int) -> pl.DataFrame:
         rows = self._conn.execute(
@@ -161,12 +187,14 @@ class PlansRepository:
 
 def plans_summary(conn: sa.Connection, portfolio: str) -> list[dict[str, Any]]:
     """The `plans` block of `ara portfolio summary --json`: per scenario, its phases' roll-up
-    (phase, homes_reaching_target, total_cost_gbp, mean_sap_after, co2_saved_tonnes, bill_saved_gbp) and
-    the homes that cannot reach a phase's target within budget. Empty when nothing is planned."""
+    (rollup.SUMMARY_PHASE_KEYS: the target spelled out, cost, grant, net cost, misses by reason), the homes
+    that cannot reach a phase's target and those not modelled (lists with counts), and grants per scheme.
+    Empty when nothing is planned."""
     row = conn.execute(sa.text("SELECT id FROM portfolios WHERE name = :n"), {"n": portfolio}).first()
     if row is None:
         raise LookupError(f"portfolio {portfolio!r} does not exist")
-    phases = PlansRepository(conn).phases(int(row[0]))
+    repo = PlansRepository(conn)
+    phases = repo.phases(int(row[0]))
     if phases.is_empty():
         return []
-    return summary_view(rollup(phases))
+    return summary_view(with_grants(rollup(phases), repo.grants(int(row[0]))))

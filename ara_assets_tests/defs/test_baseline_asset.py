@@ -51,6 +51,13 @@ def test_baseline_persisted_with_checks_and_summary(pipeline: PipelineEnv):
     assert checks["energy_and_bills_non_negative"]
     meta = _meta(result, "property_baseline")
     assert meta["properties"] == 40 and meta["recomputed"] == 40
+    # what an analyst reads in the UI: the standard row count and schema, a band table, homes to look at
+    assert meta["dagster/row_count"] == 40
+    assert "effective_band" in [c.name for c in meta["dagster/column_schema"].columns]
+    assert meta["bands"].startswith("| band | lodged | effective |")
+    attention = meta["homes_needing_attention"]
+    assert [c.name for c in attention.schema.columns] == ["property_id", "uprn", "issue", "reason"]
+    assert all(c.description for c in result.get_asset_check_evaluations())
 
     with pipeline.warehouse.unit_of_work() as uow:
         summary = portfolio_summary(uow.connection, PORTFOLIO)

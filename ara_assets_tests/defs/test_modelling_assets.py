@@ -9,7 +9,7 @@ from ara_assets.defs.baseline import property_baseline
 from ara_assets.defs.epc import effective_epc, epc_cache
 from ara_assets.defs.modelling import candidate_recommendations, phase_plans
 from ara_assets.defs.reference import carbon_factors, fuel_rates
-from ara_assets.modelling.rollup import SUMMARY_PHASE_KEYS
+from ara_assets.modelling.rollup import SUMMARY_PHASE_KEYS, SUMMARY_SCENARIO_KEYS
 from ara_assets.modelling.scenarios import load_scenario_yaml
 from ara_assets.resources.warehouse_plans import PlansRepository, plans_summary
 from ara_assets_tests.defs.conftest import PORTFOLIO, PipelineEnv
@@ -76,9 +76,11 @@ def test_plans_are_scored_checked_persisted_and_summarised(pipeline: PipelineEnv
         "no_ineligible_measure": True,
         "no_phase_worse_on_its_goal": True,
         "attribution_sums_to_totals": True,
+        "sap_before_in_range": True,
     }
     cand_meta = _meta(result, "candidate_recommendations")
-    assert cand_meta["scenario_versions"] == {"fabric_first_then_heat": 1}
+    assert "| fabric_first_then_heat | 1 |" in cand_meta["scenario_versions"]
+    assert cand_meta["dagster/row_count"] == result.output_for_node("candidate_recommendations").height
     assert cand_meta["homes_modelled"] > 0 and cand_meta["variants_scored"] > cand_meta["homes_modelled"]
     cands = result.output_for_node("candidate_recommendations")
     assert cands["scenario_version"].unique().to_list() == [1]
@@ -93,7 +95,21 @@ def test_plans_are_scored_checked_persisted_and_summarised(pipeline: PipelineEnv
         measures = repo.measures(portfolio_id)
         allocations = repo.allocations(portfolio_id)
         summary = plans_summary(uow.connection, PORTFOLIO)
-    assert stored.height == 2 * cand_meta["homes_modelled"]
+        properties = uow.connection.exec_driver_sql(
+            "SELECT count(*) FROM properties WHERE portfolio_id = %s", (portfolio_id,)
+        ).scalar_one()
+        grants = repo.grants(portfolio_id)
+    # every home of the portfolio has a row per phase; homes without a scored start state say why
+    assert stored.height == 2 * properties
+    modelled = stored.filter(pl.col("miss_reason").ne_missing("not_modelled"))
+    assert modelled["property_id"].n_unique() <= cand_meta["homes_modelled"]
+    not_modelled = stored.filter(pl.col("miss_reason") == "not_modelled")
+    assert not not_modelled["reaches_target"].any()
+    assert not_modelled["miss_detail"].is_not_null().all()
+    # the demo scenario draws the Social Housing Fund in phase 1 only (spent by March 2028)
+    assert grants["scheme"].unique().to_list() == ["whshf_wave3"]
+    assert grants["phase"].unique().to_list() == [1]
+    assert ((stored["cost_gbp"] - stored["grant_gbp"] - stored["net_cost_gbp"]).abs() < 0.02).all()
     assert measures.height == int(stored["package"].list.len().sum())
     # every phase's measures add up to its cost
     sums = measures.group_by("property_id", "phase").agg(pl.col("cost_gbp").sum().alias("m"))
@@ -102,15 +118,22 @@ def test_plans_are_scored_checked_persisted_and_summarised(pipeline: PipelineEnv
     assert stored.filter(pl.col("cost_gbp") > pl.col("budget_gbp") + 0.01).height == 0
     # the allocation stays within its pooled budget and only buys reaching or enabling phases
     assert allocations["cost_gbp"].sum() <= 60_000.0 * 9 + 1e-6
-    assert set(summary[0]) == {"scenario", "phases", "unreachable_homes"}
+    assert tuple(summary[0]) == SUMMARY_SCENARIO_KEYS
+    assert summary[0]["unreachable_count"] == len(summary[0]["unreachable_homes"])
+    assert all("grant_gbp" in p and "net_cost_gbp" in p for p in summary[0]["phases"])
     assert summary[0]["scenario"] == "fabric_first_then_heat"
     assert [p["phase"] for p in summary[0]["phases"]] == [1, 2]
     assert all(set(p) == set(SUMMARY_PHASE_KEYS) for p in summary[0]["phases"])
-    reached = stored.filter((pl.col("phase") == 1) & pl.col("score_error").is_null())
+    reached = stored.filter((pl.col("phase") == 1) & pl.col("miss_reason").ne_missing("not_modelled"))
     assert summary[0]["phases"][0]["homes_reaching_target"] == int(reached["reaches_target"].sum())
     meta = _meta(result, "phase_plans")
-    assert meta["allocation"]["fabric_first_then_heat"]["targets_reached"] >= 0
-    assert meta["rollup"][0]["unreachable_homes"] == summary[0]["unreachable_homes"]
+    assert "targets_reached" in meta["allocation"] and "| fabric_first_then_heat |" in meta["allocation"]
+    assert meta["homes_missing_a_target"] == summary[0]["unreachable_count"]
+    assert meta["dagster/row_count"] == stored.height
+    assert "| fabric_first_then_heat | 1. fabric first | band C or better by 2030 |" in meta["plans_by_phase"]
+    # no lists of ids in metadata: counts, tables and where to look
+    assert not any(isinstance(v, list) for v in meta.values())
+    assert Path(meta["report"]).is_file()
 
     # the scenario is edited after the candidates were computed: the plans keep the pinned snapshot
     edited = load_scenario_yaml(SCENARIO).to_spec()
@@ -135,7 +158,7 @@ def test_plans_are_scored_checked_persisted_and_summarised(pipeline: PipelineEnv
 
 
 def test_checks_fail_on_a_plan_over_budget_or_worse_on_its_goal() -> None:
-    from ara_assets.defs.modelling import _checks
+    from ara_assets.modelling.invariants import plan_invariants
     from ara_assets.modelling.plans import MEASURE_SCHEMA, PHASE_SCHEMA, Plans
 
     scenario = load_scenario_yaml(SCENARIO)
@@ -161,8 +184,8 @@ def test_checks_fail_on_a_plan_over_budget_or_worse_on_its_goal() -> None:
         schema={"scenario": pl.String, "home_id": pl.String, "phase": pl.Int32, "option_id": pl.String}
     )
     results = {
-        c.check_name: c.passed
-        for c in _checks(
+        c.name: c.passed
+        for c in plan_invariants(
             Plans(phases, pl.DataFrame(schema=MEASURE_SCHEMA), 0), cands, {scenario.name: scenario}
         )
     }

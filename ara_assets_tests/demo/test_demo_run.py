@@ -28,6 +28,16 @@ def test_ara_demo_run_end_to_end():
             text=True,
             timeout=600,
         )
+        # what an analyst runs next (the issue's "done when"), on the same embedded database
+        outputs = {
+            name: subprocess.run([str(ara), *args], env=env, capture_output=True, text=True, timeout=300)
+            for name, args in {
+                "report": ["report", "demo", "--out", str(tmp_path / "r.html")],
+                "xlsx": ["export", "plans", "demo", "--format", "xlsx", "--out", str(tmp_path / "p.xlsx")],
+                "show": ["plan", "show", "demo", "--property", "1"],
+                "json": ["portfolio", "summary", "demo", "--json"],
+            }.items()
+        }
     finally:
         # The demo leaves its embedded server running for `dagster dev`; a test must not.
         from ara_assets.resources.database import stop_embedded_server
@@ -35,6 +45,7 @@ def test_ara_demo_run_end_to_end():
         stop_embedded_server(tmp_path / "ara" / "pgdata")
     try:
         _check(result, tmp_path)
+        _check_outputs(outputs, tmp_path)
     finally:
         shutil.rmtree(tmp_path, ignore_errors=True)
 
@@ -47,10 +58,34 @@ def _check(result: subprocess.CompletedProcess, tmp_path: Path) -> None:
     assert "epc_with_overrides': 1" in out
     assert "dagster dev" in out
     # The baseline ran, and the override's home was recomputed by automation.
-    assert '"effective_bands"' in out and '"mean_annual_bill_gbp"' in out
+    assert "Bands: lodged on the register vs effective" in out and "mean annual bill" in out
     assert "automation requested property_baseline for ['demo']" in out
     # The two-phase scenario was planned and its roll-up printed.
-    assert '"scenario": "fabric_first_then_heat"' in out and '"homes_reaching_target"' in out
+    assert "Scenario fabric_first_then_heat: plans by phase" in out and "band C or better" in out
+    assert "missing the" in out and "budget limit" in out  # the misses, by reason
+    assert "Grants by scheme" in out and "whshf_wave3" in out  # the demo scenario draws a grant
+    assert "attributes recorded for 30 homes" in out
     # The Dagster instance the UI will open holds both runs.
     runs = list((tmp_path / "ara" / "dagster_home").rglob("runs.db"))
     assert runs, "no Dagster run storage under DAGSTER_HOME"
+
+
+def _check_outputs(outputs: dict[str, subprocess.CompletedProcess], tmp_path: Path) -> None:
+    import json
+    import re
+    import zipfile
+
+    for name, done in outputs.items():
+        assert done.returncode == 0, f"{name}: {done.stdout}{done.stderr}"
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    # self-contained: no script, style, image or font fetched from elsewhere
+    assert not re.search(r"<(script|img|link|iframe)[^>]+(src|href)=[\"']?(https?:)?//", html)
+    assert "@import" not in html and not re.search(r"url\((['\"])?(https?:)?//", html)
+    with zipfile.ZipFile(tmp_path / "p.xlsx") as book:
+        sheets = re.findall(r'<sheet name="([^"]+)"', book.read("xl/workbook.xml").decode())
+    assert sheets[0] == "summary" and len(sheets) >= 2
+    assert "Home 1 of portfolio demo" in outputs["show"].stdout
+    summary = json.loads(outputs["json"].stdout)
+    for plan in summary["plans"]:
+        assert isinstance(plan["unreachable_homes"], list)
+        assert all("grant_gbp" in p and "net_cost_gbp" in p for p in plan["phases"])

@@ -152,3 +152,39 @@ def test_scenario_budget_caps_later_phases() -> None:
 def test_duplicate_homes_are_refused(homes, prices) -> None:
     with pytest.raises(PlanError, match="home_id='H1'"):
         run_scenario(pl.concat([homes, homes.head(1)]), synthetic_features(), SCENARIO, *prices)
+
+
+def test_net_cost_objective_plans_and_funds(homes, prices) -> None:
+    """Objective net_cost runs end to end on real scoring: the plans stay within the capital budget and
+    their grants come out of apply_funding (Boiler Upgrade Scheme on heat pumps, private tenure)."""
+    from ara_assets.modelling.funding import apply_funding, load_funding_rules, net_cost_price
+
+    scenario = Scenario.model_validate(
+        {**SCENARIO.model_dump(), "funding_schemes": ["boiler_upgrade_scheme"], "tenure": "owner_occupied",
+         "objective": "net_cost"}
+    )  # fmt: skip
+    rules = load_funding_rules()
+    band = pl.DataFrame({"home_id": homes["home_id"], "band_at_start": ["D"] * homes.height})
+    run = run_scenario(
+        homes,
+        synthetic_features(),
+        scenario,
+        *prices,
+        price_for_phase=lambda i: net_cost_price(
+            ["boiler_upgrade_scheme"], band, "owner_occupied", rules, phase_first_year=(2026, 2031)[i]
+        ),
+    )
+    plans = build_plans(homes, packages_from_candidates(run.candidates, homes, 2), scenario, *prices)
+    assert (plans.phases["cost_gbp"] <= plans.phases["budget_gbp"] + 0.01).all()
+    funded = apply_funding(
+        plans.phases,
+        plans.measures,
+        None,
+        ["boiler_upgrade_scheme"],
+        "owner_occupied",
+        rules,
+        start_year=2026,
+    )
+    # phase 2 starts in 2031, after the scheme: no grant there
+    assert funded.phases.filter(pl.col("phase") == 2)["grant_gbp"].sum() == 0.0
+    assert (funded.phases["net_cost_gbp"] <= funded.phases["cost_gbp"] + 0.01).all()

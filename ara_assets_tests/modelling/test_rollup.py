@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from ara_assets.modelling.rollup import SUMMARY_PHASE_KEYS, rollup, summary_view
+from ara_assets.modelling.rollup import SUMMARY_PHASE_KEYS, SUMMARY_SCENARIO_KEYS, rollup, summary_view
 
 
 def _phases() -> pl.DataFrame:
@@ -33,7 +33,7 @@ def test_rollup_counts_costs_and_savings_per_phase() -> None:
     (s,) = rollup(_phases())
     assert s["scenario"] == "s" and s["scenario_version"] == 2
     one, two = s["phases"]
-    assert one == {
+    expected = {
         "phase": 1,
         "phase_name": "a",
         "homes": 2,
@@ -45,6 +45,12 @@ def test_rollup_counts_costs_and_savings_per_phase() -> None:
         "co2_saved_tonnes": 0.5,
         "bill_saved_gbp": 200.0,
     }
+    assert {k: one[k] for k in expected} == expected
+    # no grant columns: no grant, net cost = cost; home 3 (refused) misses as not modelled
+    assert one["grant_gbp"] == 0.0 and one["net_cost_gbp"] == 1000.0
+    assert one["missed_by_reason"]["not_modelled"] == 1
+    # home 3 only: home 2 misses too, but its row (written before reasons) gives none
+    assert sum(two["missed_by_reason"].values()) == 1
     # phase 2: a heat pump lowered home 1's SAP by 2 while home 2 gained 5
     assert two["cost_per_sap_point_gbp"] == round(7000.0 / 3.0, 2)
     assert two["co2_saved_tonnes"] == 2.0 and two["homes_reaching_target"] == 1
@@ -54,6 +60,8 @@ def test_rollup_counts_costs_and_savings_per_phase() -> None:
 
 def test_summary_view_has_exactly_the_documented_keys() -> None:
     (s,) = summary_view(rollup(_phases()))
-    assert set(s) == {"scenario", "phases", "unreachable_homes"}
+    assert tuple(s) == SUMMARY_SCENARIO_KEYS
+    assert s["unreachable_count"] == len(s["unreachable_homes"]) == 1
+    assert isinstance(s["not_modelled"], list) and s["not_modelled_count"] == 1
     assert all(tuple(p) == SUMMARY_PHASE_KEYS for p in s["phases"])
     assert s["phases"][0]["homes_reaching_target"] == 2

@@ -131,7 +131,7 @@ def _page(rows: list[dict]) -> dict:
 def _client(handler, sleep: RecordingSleep, **kw) -> RegisterClient:
     options = {"requests_per_second": 0, "backoff_base_s": 0.01, "backoff_max_s": 0.02, "seed": 3, **kw}
     return RegisterClient(
-        base_url="http://register.invalid",
+        base_url="https://register.invalid",
         token="t0ken",
         transport=httpx.MockTransport(handler),
         sleep=sleep,
@@ -287,7 +287,7 @@ def test_register_auth_failure_stops_workers_that_are_waiting_to_retry():
         return httpx.Response(429, headers={"Retry-After": "60"}, json={})
 
     client = RegisterClient(
-        base_url="http://register.invalid",
+        base_url="https://register.invalid",
         token="t0ken",
         transport=httpx.MockTransport(handler),
         requests_per_second=0,

@@ -351,14 +351,14 @@ def _bad(**overrides: Any) -> dict[str, Any]:
 )  # fmt: skip
 def test_malformed_answers_are_refused(answer, pattern):
     with pytest.raises(ScoringError, match=pattern) as info:
-        parse_score_response(answer, [1, 2], batch=4, url="http://stub")
+        parse_score_response(answer, [1, 2], batch=4, url="https://stub")
     assert "batch 4" in str(info.value) or "stub" in str(info.value)
 
 
 def test_a_refused_home_may_omit_its_figures():
     answer = _answer([1, 2])
     answer["results"][1] = {"property_id": 2, "calculation_error": "model: floor area out of training range"}
-    parsed = parse_score_response(answer, [1, 2], batch=0, url="http://stub")
+    parsed = parse_score_response(answer, [1, 2], batch=0, url="https://stub")
     assert parsed.filter(pl.col("property_id") == 2)["calculated_sap_rating"].to_list() == [None]
 
 
@@ -379,7 +379,7 @@ def test_a_timeout_is_retried_then_gives_up():
         return httpx.Response(200, json={"transform_version": FEATURE_TRANSFORM_VERSION})
 
     slept: list[float] = []
-    client = ScoringClient("http://stub", transport=httpx.MockTransport(handler), sleep=slept.append)
+    client = ScoringClient("https://stub", transport=httpx.MockTransport(handler), sleep=slept.append)
     assert client.check_version().transform_version == FEATURE_TRANSFORM_VERSION
     assert calls == ["/version", "/version"] and client.retries == 1 and len(slept) == 1
 
@@ -387,7 +387,7 @@ def test_a_timeout_is_retried_then_gives_up():
         raise httpx.ReadTimeout("stalled", request=request)
 
     client = ScoringClient(
-        "http://stub", max_retries=1, transport=httpx.MockTransport(always), sleep=slept.append
+        "https://stub", max_retries=1, transport=httpx.MockTransport(always), sleep=slept.append
     )
     with pytest.raises(ScoringError, match=r"failed after 2 attempts \(ReadTimeout: stalled\)"):
         client.check_version()

@@ -221,9 +221,9 @@ def test_overrides_import_reports_missing_homes_with_other_problems(
         tmp_path,
         "ov.csv",
         "uprn,field,value,author\n"
-        "100000000009,total_floor_area,1,a\n"
-        "100000000001,total_floor_areas,1,a\n"
-        "100000000001,total_floor_area,1,\n",
+        "100000000009,total_floor_area,80,a\n"
+        "100000000001,total_floor_areas,80,a\n"
+        "100000000001,total_floor_area,80,\n",
     )
     result = _ara(warehouse, "overrides", "import", str(csv), "--portfolio", "north")
     assert result.exit_code == 1

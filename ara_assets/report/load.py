@@ -1,0 +1,77 @@
+"""Everything the outputs need about one portfolio, read from the system of record in one transaction.
+
+with warehouse.unit_of_work() as uow:
+    bundle = load_bundle(uow.connection, "demo")
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+import sqlalchemy as sa
+
+from ara_assets.resources.warehouse_attributes import PropertyAttributeRepository
+from ara_assets.resources.warehouse_baseline import BaselineRepository
+from ara_assets.resources.warehouse_plans import PlansRepository
+
+
+@dataclass(frozen=True)
+class PlanBundle:
+    portfolio: str
+    properties: pl.DataFrame  # property_id, uprn, landlord_reference, address, postcode
+    baseline: pl.DataFrame  # BASELINE_SCHEMA
+    phases: pl.DataFrame  # stored plan phases (warehouse_plans.STORED_PHASE_SCHEMA)
+    measures: pl.DataFrame  # MEASURE_SCHEMA
+    grants: pl.DataFrame  # GRANT_SCHEMA
+    allocations: pl.DataFrame  # scenario, property_id, phase, year, cost_gbp, reaches_target
+    yearly_budget_gbp: dict[str, float] = field(default_factory=dict)  # scenario -> the allocation's budget
+    attributes: pl.DataFrame | None = None
+
+    def scenarios(self) -> list[str]:
+        return sorted(self.phases["scenario"].unique().to_list()) if self.phases.height else []
+
+
+def load_bundle(conn: sa.Connection, portfolio: str) -> PlanBundle:
+    """Raises LookupError when the portfolio does not exist."""
+    row = conn.execute(sa.text("SELECT id FROM portfolios WHERE name = :n"), {"n": portfolio}).first()
+    if row is None:
+        raise LookupError(f"portfolio {portfolio!r} does not exist")
+    pid = int(row[0])
+    props = conn.execute(
+        sa.text(
+            "SELECT id, uprn, landlord_reference, address, postcode FROM properties WHERE portfolio_id = :p "
+            "ORDER BY id"
+        ),
+        {"p": pid},
+    ).fetchall()
+    properties = pl.DataFrame(
+        [tuple(r) for r in props],
+        schema={
+            "property_id": pl.Int64,
+            "uprn": pl.Int64,
+            "landlord_reference": pl.String,
+            "address": pl.String,
+            "postcode": pl.String,
+        },
+        orient="row",
+    )
+    repo = PlansRepository(conn)
+    budgets = {
+        str(s): float(b)
+        for s, b in conn.execute(
+            sa.text("SELECT scenario, yearly_budget_gbp FROM plan_allocation_runs WHERE portfolio_id = :p"),
+            {"p": pid},
+        ).fetchall()
+    }
+    return PlanBundle(
+        portfolio=portfolio,
+        properties=properties,
+        baseline=BaselineRepository(conn).for_portfolio(pid),
+        phases=repo.phases(pid),
+        measures=repo.measures(pid),
+        grants=repo.grants(pid),
+        allocations=repo.allocations(pid),
+        yearly_budget_gbp=budgets,
+        attributes=PropertyAttributeRepository(conn).for_portfolio(portfolio),
+    )
