@@ -16,6 +16,7 @@ from ara_assets.commands import (
     demo,
     export,
     overrides,
+    pcdb,
     plan,
     portfolio,
     predict,
@@ -56,6 +57,7 @@ app.add_typer(overrides.app, name="overrides", help="Landlord overrides: field-l
 app.add_typer(site_notes.app, name="site-notes", help="Site notes: full surveys that replace a home's EPC.")
 app.add_typer(sap.app, name="sap", help="The SAP 10.2 / RdSAP 10 calculator.")
 app.add_typer(rates.app, name="rates", help="Fuel rates and carbon factors.")
+app.add_typer(pcdb.app, name="pcdb", help="The Product Characteristics Database (boilers, postcode climate).")
 app.add_typer(scenario.app, name="scenario", help="Retrofit scenarios.")
 app.add_typer(plan.app, name="plan", help="Per-home plans.")
 app.add_typer(export.app, name="export", help="Exports: plans as CSV, xlsx or Parquet.")

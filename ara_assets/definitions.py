@@ -3,7 +3,8 @@
 Resources come from the environment (see ara_assets/settings.py):
 ARA_DATABASE_URL (or the embedded PostgreSQL), ARA_REGISTER_URL (default: the real register API) with the
 Bearer token in EPC_REGISTER_TOKEN and the client's ceiling in ARA_REGISTER_RPS (default 20 requests/s),
-ARA_ASSET_BASE for the Parquet files.
+ARA_ASSET_BASE for the Parquet files. The PCDB snapshot under ARA_HOME/pcdb (``ara pcdb import``) is
+installed for every score the process makes.
 
 Runs use the in-process executor: a process per step costs seconds each (shared/notes/dagster-1.13.md,
 gotcha 11) and our steps are vectorised; parallelism comes from running portfolios side by side.
@@ -17,6 +18,7 @@ import dagster as dg
 
 from ara_assets.defs import baseline, epc, modelling, reference, register_bulk, sensors
 from ara_assets.resources.io_manager import PolarsParquetIOManager
+from ara_assets.resources.pcdb import install_from_home
 from ara_assets.resources.register_client import EpcRegisterClient
 from ara_assets.resources.scoring import ScoringEndpoint
 from ara_assets.resources.warehouse import WarehouseResource
@@ -64,6 +66,9 @@ def build_executor() -> dg.ExecutorDefinition:
         raise ValueError(f"ARA_EXECUTOR={choice!r}: expected one of {sorted(executors)}")
     return executors[choice]
 
+
+# the PCDB imported with `ara pcdb import` (snapshot under ARA_HOME): product look-ups with no flag
+install_from_home()
 
 defs = dg.Definitions(
     assets=[

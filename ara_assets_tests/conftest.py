@@ -121,3 +121,14 @@ def warehouse(pg_url: str, _migrated_template: str) -> Iterator[object]:
         yield Warehouse(_database_url(pg_url, name))
     finally:
         _drop_database(pg_url, name)
+
+
+@pytest.fixture(autouse=True)
+def _no_pcdb_installed() -> Iterator[None]:
+    """Tests score without product data unless they install it: the ``ara`` command installs the PCDB
+    snapshot under ARA_HOME process-wide, which must not leak from one test into the next."""
+    from ara_assets.pcdb import install
+
+    install(None)
+    yield
+    install(None)

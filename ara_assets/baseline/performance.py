@@ -22,7 +22,7 @@ import numpy as np
 import polars as pl
 
 from ara_assets.baseline.uncertainty import sap_sd_expr
-from ara_assets.sap10 import calculate
+from ara_assets.sap10 import approximations, calculate
 from ara_assets.sap10.rdsap import expand_collect
 
 # Table 14 (SAP 10.2): band thresholds on the integer rating.
@@ -120,6 +120,8 @@ CALCULATED_SCHEMA: dict[str, pl.DataType] = {
     "calculated_primary_energy_kwh_per_m2": pl.Float64(),
     "total_floor_area_m2": pl.Float64(),
     "pcdb_fallback": pl.Boolean(),
+    "pcdb_revision": pl.Int32(),
+    "approximations": pl.String(),  # approximation codes joined by ";" (sap10/tables/approximations.csv)
     "calculation_error": pl.String(),
     **{c: pl.Float64() for c in _ENERGY_OUTPUTS},
     "primary_energy_kwh_local": pl.Float64(),
@@ -154,8 +156,18 @@ def score_effective(effective: pl.DataFrame) -> pl.DataFrame:
             pl.Series("property_id", ids, dtype=pl.Int64),
         )
         rating = calculate(inputs, errors="collect")
+        # the local climate: the postcode district's (PCDB Table 172) when known, else the region's
         local_inputs = inputs.with_columns(
-            pl.coalesce(pl.col("local_climate_region"), pl.lit(0)).cast(pl.Int32).alias("climate_region")
+            pl.coalesce(
+                [
+                    pl.col(c)
+                    for c in ("postcode_climate_region", "local_climate_region")
+                    if c in inputs.columns
+                ]
+                + [pl.lit(0)]
+            )
+            .cast(pl.Int32)
+            .alias("climate_region")
         )
         local = calculate(local_inputs, errors="collect")
         rows = _combine(inputs, rating, local)
@@ -175,8 +187,14 @@ def _combine(inputs: pl.DataFrame, rating: pl.DataFrame, local: pl.DataFrame) ->
     def err(frame: pl.DataFrame) -> pl.Expr:
         return pl.col("error") if "error" in frame.columns else pl.lit(None, pl.String)
 
+    empty = pl.lit([], dtype=pl.List(pl.String))
+
+    def approx(frame: pl.DataFrame) -> pl.Expr:
+        return pl.col("approximations") if "approximations" in frame.columns else empty
+
     rated = rating.select(
         pl.col("home_id"),
+        approx(rating).alias("_approx_rating"),
         pl.col("sap_rating").alias("calculated_sap_rating"),
         pl.col("sap_rating_int").cast(pl.Int64).alias("calculated_sap_rating_int"),
         pl.col("band").alias("calculated_band"),
@@ -203,12 +221,22 @@ def _combine(inputs: pl.DataFrame, rating: pl.DataFrame, local: pl.DataFrame) ->
         "main_heating_code",
         pl.col("electricity_tariff").replace_strict(METER_TYPES, default="single").alias("meter_type"),
         "local_climate_region",
+        (pl.col("pcdb_revision") if "pcdb_revision" in inputs.columns else pl.lit(None, pl.Int32)).alias(
+            "pcdb_revision"
+        ),
+        approx(inputs).alias("_approx_inputs"),
     )
     return (
         base.join(rated, on="home_id", how="left")
         .join(local_cols, on="home_id", how="left")
-        .with_columns(pl.coalesce("_rating_error", "_local_error").alias("calculation_error"))
-        .drop("home_id", "_rating_error", "_local_error")
+        .with_columns(
+            pl.coalesce("_rating_error", "_local_error").alias("calculation_error"),
+            # what the score was computed with: the expansion's and the worksheet's approximations
+            approximations.merge(pl.col("_approx_inputs"), pl.col("_approx_rating"))
+            .list.join(";")
+            .alias("approximations"),
+        )
+        .drop("home_id", "_rating_error", "_local_error", "_approx_inputs", "_approx_rating")
     )
 
 
@@ -433,6 +461,9 @@ BASELINE_SCHEMA: dict[str, pl.DataType] = {
     "co2_sap_kg": pl.Float64(),
     "primary_energy_sap_kwh": pl.Float64(),
     "expected_metered_primary_energy_kwh_m2_estimate": pl.Float64(),
+    # what the figures were computed with (sql/0011 appends these two columns to the table)
+    "pcdb_revision": pl.Int32(),
+    "approximations": pl.String(),  # codes joined by ";" (sap10/tables/approximations.csv)
     # how sure the effective SAP is (baseline/uncertainty.py; sql/0012)
     "effective_sap_sd": pl.Float64(),
     "prediction_confidence": pl.Float64(),
@@ -476,6 +507,18 @@ def input_keys(current: pl.DataFrame, effective: pl.DataFrame, versions: str) ->
     )
 
 
+def _approximation_counts(baseline: pl.DataFrame) -> dict[str, int]:
+    """Homes per approximation code (codes stored joined by ";")."""
+    if "approximations" not in baseline.columns:
+        return {}
+    codes = baseline["approximations"].drop_nulls().str.split(";").explode()
+    codes = codes.filter(codes != "")
+    if codes.len() == 0:
+        return {}
+    counts = codes.value_counts(sort=True)
+    return {str(k): int(v) for k, v in zip(counts[:, 0].to_list(), counts[:, 1].to_list(), strict=True)}
+
+
 def summarise(baseline: pl.DataFrame) -> dict[str, object]:
     """The portfolio's baseline in a few numbers (asset metadata and `ara portfolio summary`)."""
 
@@ -494,6 +537,7 @@ def summarise(baseline: pl.DataFrame) -> dict[str, object]:
         "rebaselined": {k: v for k, v in counts("rebaseline_reason").items() if k != "none"},
         "rebaselined_total": rebased.height,
         "divergent": int(baseline["divergent"].sum() or 0),
+        "approximations": _approximation_counts(baseline),
         "calculation_failed": int((baseline["baseline_status"] == "calculation_failed").sum()),
         "without_effective_epc": int((baseline["baseline_status"] == "no_effective_epc").sum()),
         "source_paths": counts("source_path") if "source_path" in baseline.columns else {},

@@ -35,8 +35,11 @@ def score(
     ] = False,
 ) -> None:
     """Score certificates: one JSON object per certificate per line (``error`` set when refused)."""
+    from ara_assets.commands.pcdb import install_from_home
+    from ara_assets.sap10.approximations import describe
     from ara_assets.sap10.score import score_certificates
 
+    install_from_home()  # the imported PCDB (if any) is used with no flag; each row names its revision
     for f in files:
         if not f.exists():
             raise typer.BadParameter(f"{f} does not exist", param_hint="FILE")
@@ -45,6 +48,8 @@ def score(
         # requires (test inputs): it goes to the expansion as read
         frame = score_certificates(_read_docs(f), normalise_docs=not raw and f.suffix.lower() != ".xml")
         for row in frame.iter_rows(named=True):
+            # each approximation with what was assumed and its source (the frame carries the codes)
+            row["approximations"] = describe(row["approximations"]) if row["approximations"] else []
             typer.echo(json.dumps({k: _clean(v) for k, v in row.items()}))
 
 
@@ -64,8 +69,11 @@ def worksheet_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print the lines as one JSON object.")] = False,
 ) -> None:
     """Print every worksheet line by number for one certificate (trace mode of the worksheet)."""
+    from ara_assets.commands.pcdb import install_from_home
     from ara_assets.sap10 import UnsupportedInput
     from ara_assets.sap10.calculate import worksheet
+
+    install_from_home()
     from ara_assets.sap10.rdsap import expand_certificates
 
     docs = _read_docs(file)
@@ -94,8 +102,10 @@ def validate(
     ] = Path("sap_validation"),
 ) -> None:
     """Score a corpus against the lodged ratings; write a scoreboard (targets: SAP 10.2 certificates)."""
+    from ara_assets.commands.pcdb import install_from_home
     from ara_assets.sap10.validate import validate_corpus
 
+    install_from_home()
     if not corpus.exists():
         raise typer.BadParameter(f"{corpus} does not exist", param_hint="--corpus")
     try:
@@ -106,6 +116,14 @@ def validate(
     typer.echo(
         f"targets: {t['certificates']} certificates, {t['scored']} scored, {t['errors']} refused; "
         f"other: {board['not_targets']['certificates']}; scoreboard written to {out}/"
+    )
+    if board.get("approximations"):
+        counts = ", ".join(f"{code} {n}" for code, n in board["approximations"].items())
+        typer.echo(f"homes per approximation: {counts}")
+    revision = board.get("pcdb_revision")
+    typer.echo(
+        f"PCDB revision: {revision if revision is not None else 'none imported'}; "
+        f"pcdb_fallback: {board.get('pcdb_fallback', 0)}"
     )
     if t.get("scored"):
         typer.echo(

@@ -136,9 +136,13 @@ def score_states(states: pl.DataFrame, rates: pl.DataFrame, factors: pl.DataFram
         pl.Series("property_id", rid, dtype=pl.Int64), pl.Series("home_id", rid.astype(str), dtype=pl.String)
     )
     rating = calculate(work, errors="collect")
+    # the local climate: the postcode district's (PCDB Table 172) when known, else the region's
+    local_climate = [c for c in ("postcode_climate_region", "local_climate_region") if c in work.columns]
     local = calculate(
         work.with_columns(
-            pl.coalesce(pl.col("local_climate_region"), pl.lit(0)).cast(pl.Int32).alias("climate_region")
+            pl.coalesce([pl.col(c) for c in local_climate] + [pl.lit(0)])
+            .cast(pl.Int32)
+            .alias("climate_region")
         ),
         errors="collect",
     )

@@ -77,6 +77,9 @@ REQUIRED_FIGURES = (
 )
 # Fuel codes the endpoint may state (the fuel its delivered energy is in); else taken from the features.
 RETURNED_FUELS = ("main_heating_fuel", "main_heating_2_fuel", "secondary_heating_fuel", "water_heating_fuel")
+# What the score was computed with, optional: approximation codes joined by ";" (our calculator's codes,
+# ara_assets/sap10/tables/approximations.csv) and the PCDB revision products were looked up in.
+RETURNED_PROVENANCE: dict[str, type] = {"approximations": str, "pcdb_revision": int}
 # Columns of CALCULATED_SCHEMA that describe the home rather than score it: copied from the features.
 _FROM_FEATURES = {
     "total_floor_area_m2": "total_floor_area_m2",
@@ -263,6 +266,8 @@ _RETURNED_SCHEMA: dict[str, pl.DataType] = {
     "property_id": pl.Int64(),
     **{name: pl.Float64() for name in RETURNED_RANGES},
     **{name: pl.Int32() for name in RETURNED_FUELS},
+    "approximations": pl.String(),
+    "pcdb_revision": pl.Int32(),
     "calculation_error": pl.String(),
 }
 
@@ -346,6 +351,14 @@ def parse_score_response(answer: Any, sent: Sequence[int], *, batch: int, url: s
             if v is not None and (not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= 99):
                 raise ScoringError(
                     f"{where}: property {pid}: field {name!r} has value {v!r}, not a Table 12 fuel code"
+                )
+        columns[name] = raw
+    for name, kind in RETURNED_PROVENANCE.items():
+        raw = [r.get(name) for r in results]
+        for pid, v in zip(ids, raw, strict=True):
+            if v is not None and (not isinstance(v, kind) or isinstance(v, bool)):
+                raise ScoringError(
+                    f"{where}: property {pid}: field {name!r} has value {v!r}, not {kind.__name__}"
                 )
         columns[name] = raw
     return pl.DataFrame(columns, schema=_RETURNED_SCHEMA)

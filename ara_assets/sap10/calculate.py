@@ -8,6 +8,7 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
+from ara_assets.sap10 import approximations
 from ara_assets.sap10.allocator import tune_allocator
 from ara_assets.sap10.cooling import cooling
 from ara_assets.sap10.dimensions import dimensions
@@ -104,6 +105,9 @@ def calculate(inputs: pl.DataFrame, errors: Literal["raise", "collect"] = "raise
     end use (``main_heating_fuel``, ``secondary_heating_fuel``, ``water_heating_fuel``, ``electricity_fuel``
     for pumps, fans, lighting, appliances, cooking). PV figures are positive kWh. Appliances and cooking
     are not part of SAP costs, CO2 or the rating; they are reported for bills.
+    ``approximations`` lists the codes of the approximations the row was computed with (a value from an
+    older edition or a third-party transcription where the SAP 10.2 cell is not transcribed; see
+    ``approximations.registry()``).
     ``errors="raise"`` (default) raises ``UnsupportedInput`` at the first row the worksheet cannot handle;
     ``errors="collect"`` scores every other row and adds an ``error`` column (null where scored; the
     message names the record, field and value) with null results for the refused rows.
@@ -146,6 +150,8 @@ def _results(s: Sheet) -> pl.DataFrame:
     cols["secondary_heating_fuel"] = s.df.get_column("secondary_heating_fuel")
     cols["water_heating_fuel"] = pl.Series(water_fuel_of(s), dtype=pl.Int32)
     cols["electricity_fuel"] = pl.Series([STANDARD_ELECTRICITY] * s.n, dtype=pl.Int32)
+    # values standing in for cells not transcribed (codes in tables/approximations.csv)
+    cols["approximations"] = approximations.as_column(s.approximations, s.n)
     return pl.DataFrame(cols)
 
 

@@ -33,6 +33,7 @@ def _system(s: Sheet, prefix: str, present: np.ndarray) -> dict[str, np.ndarray]
     winter = np.where(hp_n["has_data"], hp_n["space"], winter)
     if prefix == "main_heating":
         s.L["hp_psr"] = hp_n["psr"]
+        s.L["_hp_data"] = hp_n["has_data"]  # Table 12a prices such a heat pump on its own row
     # a heat network delivers heat: (206) = 100 %; its sources' efficiencies enter in heat_networks.py
     winter = np.where(hs["heat_network"][code] & present, 100.0, winter)
     s.refuse(present & np.isnan(winter), f"{prefix}_code", "no efficiency in the Table 4a/4b transcription")

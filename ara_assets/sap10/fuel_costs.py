@@ -71,16 +71,32 @@ def _electric_price(
     return price
 
 
+def off_peak_standing_charge(s: Sheet, tariff: np.ndarray) -> np.ndarray:
+    """Additional standing charge of an off-peak meter (GBP/year) for the row's price table (12 or 32).
+
+    ``constants.json`` holds per price table a value per tariff and, where the value is not from the SAP
+    10.2 / RdSAP 10 transcription, the approximation code it is recorded under."""
+    spec = tables.const("off_peak_standing_charge_gbp")
+    approx = tables.const("off_peak_standing_charge_approximation")
+    use32 = s.col("price_table") == 32
+    extra = np.zeros(s.n)
+    for table, mask in (("12", ~use32), ("32", use32)):
+        for t, value in spec[table].items():  # type: ignore[index]
+            rows = mask & (tariff == int(t))
+            extra = np.where(rows, value, extra)
+            code = approx[table].get(t)  # type: ignore[index]
+            if code:
+                s.approximate(rows, code)
+    return extra
+
+
 def fuel_costs(s: Sheet) -> None:
     """(240)-(255) costs with Table 12 or RdSAP 10 Table 32 prices (off-peak electricity split by Tables 12a
     and 13), (256) deflator, (257) ECF, (258) SAP."""
     L = s.L
     tariff = s.col("electricity_tariff", 1.0).astype(int)
-    s.refuse(
-        tariff == tariffs.TWENTY_FOUR_HOUR,
-        "electricity_tariff",
-        "24-hour heating tariff: the price of its other uses is not transcribed",
-    )
+    # the 24-hour tariff prices every use at its one rate (SAP 10.2 rule not transcribed: approximation)
+    s.approximate(tariff == tariffs.TWENTY_FOUR_HOUR, tariffs.TWENTY_FOUR_HOUR_APPROXIMATION)
     elec_fuels = np.asarray(tables.ELECTRIC_FUELS)
     main_fuel = s.col("main_heating_fuel").astype(int)
     water_fuel = water_fuel_of(s)
@@ -95,11 +111,15 @@ def fuel_costs(s: Sheet) -> None:
     )
     L["_elec_other_price"] = other
 
+    hp_data = L.get("_hp_data", np.zeros(s.n, dtype=bool))
+
     def space_price(fuel: np.ndarray, code_col: str, fuel_col: str, used: np.ndarray) -> np.ndarray:
         # electricity on an off-peak meter is split by Table 12a; every other fuel takes its own price
         split = used & np.isin(fuel, elec_fuels) & off_peak
         code = s.col(code_col, 0.0).astype(int)
-        fraction = tariffs.space_fraction(code, tariff)
+        # product data (Appendix N) only exist for main system 1
+        appendix_n = hp_data if code_col == "main_heating_code" else np.zeros(s.n, dtype=bool)
+        fraction = tariffs.space_fraction(code, tariff, s, appendix_n, split)
         elec = _electric_price(s, fraction, split, code_col, no_row)
         return np.where(split, elec, _price(s, fuel, fuel_col, used & ~split))
 
@@ -154,16 +174,8 @@ def fuel_costs(s: Sheet) -> None:
             column,
             "standing charge of this fuel not transcribed in the row's price table",
         )
-    # an off-peak meter's additional standing charge, once per dwelling
-    off_peak_standing = tables.const("off_peak_standing_charge_gbp")
-    extra = np.zeros(s.n)
-    for t, value in off_peak_standing.items():  # type: ignore[union-attr]
-        extra = np.where(tariff == int(t), value, extra)
-    s.refuse(
-        tariff == tariffs.EIGHTEEN_HOUR,
-        "electricity_tariff",
-        "18-hour tariff standing charge not transcribed",
-    )
+    # an off-peak meter's additional standing charge, once per dwelling, by the row's price table
+    extra = off_peak_standing_charge(s, tariff)
     L["(251)"] = (np.nan_to_num(standing) * first).sum(axis=1) + extra
     export = _lookup(s, "price_p_per_kwh", np.full(s.n, PV_EXPORT)) / 100.0
     # generated electricity (PV, wind, hydro): the share used in the dwelling displaces imports, the rest

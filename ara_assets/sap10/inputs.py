@@ -838,10 +838,11 @@ _COLUMNS: list[Column] = [
         I32,
         "code",
         "Appendix U, Table U1-U4",
-        "0 = UK average (used for SAP ratings), 1-21 regional climate.",
+        "0 = UK average (used for SAP ratings), 1-21 regional climate; 22 and above: a postcode district of "
+        "the installed PCDB's Table 172 (ProductData.district_code), for the demand figures.",
         0,
         min_value=0,
-        max_value=21,
+        max_value=9_999,
     ),
     # ---------------------------------------------------------------- (9a) heating systems
     Column(

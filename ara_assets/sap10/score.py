@@ -11,6 +11,9 @@ from typing import Any
 
 import polars as pl
 
+from ara_assets.pcdb.products import ProductData
+from ara_assets.pcdb.products import active as pcdb_active
+from ara_assets.sap10 import approximations
 from ara_assets.sap10.errors import UnsupportedInput
 from ara_assets.sap10.rdsap.expand import (
     _gc_paused,
@@ -68,6 +71,10 @@ SCORE_SCHEMA: dict[str, pl.DataType] = {
     **RESULT_COLUMNS,
     **FUEL_COLUMNS,
     "pcdb_fallback": pl.Boolean(),
+    "pcdb_revision": pl.Int32(),  # the imported PCDF revision products were looked up in (null: none)
+    # codes of the approximations the score was computed with (approximations.registry() says what was
+    # assumed and the source of each); empty when none, null when refused
+    "approximations": pl.List(pl.String()),
     "error": pl.String(),
     **LODGED_COLUMNS,
 }
@@ -193,18 +200,94 @@ def _calculate_collect(inputs: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, st
     return pl.concat(done, how="diagonal_relaxed"), errors
 
 
-def score_certificates(docs: Iterable[Mapping[str, Any]], *, normalise_docs: bool = True) -> pl.DataFrame:
+def _score_full_sap(docs: list[Mapping[str, Any]], numbers: list[str]) -> pl.DataFrame:
+    """Full-SAP lodgements (SAP-Schema register JSON, or SAP XML read by ``parse_rdsap_xml``): the SAP XML
+    reader gives the worksheet row directly (no RdSAP expansion); one SCORE_SCHEMA row each."""
+    from ara_assets.sap10.calculate import calculate
+    from ara_assets.sap10.sap_json import sap_json_to_xml
+    from ara_assets.sap10.xml_input import read_sap_xml
+
+    rows: list[dict[str, Any]] = []
+    errors: dict[int, str] = {}
+    for i, (doc, number) in enumerate(zip(docs, numbers, strict=True)):
+        try:
+            row = read_sap_xml(sap_json_to_xml(doc), number)
+            row["home_id"] = f"{number}#{i}"
+            rows.append(row)
+        except UnsupportedInput as e:
+            errors[i] = str(e)
+    lodged = [lodged_summary(doc, number) for doc, number in zip(docs, numbers, strict=True)]
+    frame = pl.DataFrame(
+        {name: [row.get(name) for row in lodged] for name in ("certificate_number", *LODGED_COLUMNS)},
+        schema={"certificate_number": pl.String(), **LODGED_COLUMNS},
+        strict=False,
+    ).with_row_index("_i")
+    if rows:
+        out = calculate(pl.DataFrame(rows, infer_schema_length=None), errors="collect")
+        index = [int(h.rsplit("#", 1)[1]) for h in out.get_column("home_id").to_list()]
+        for i, e in zip(index, out.get_column("error").to_list(), strict=True):
+            if e:
+                errors[i] = e
+        keep = [c for c in (*RESULT_COLUMNS, "approximations") if c in out.columns]
+        scored = out.select(*keep, "main_heating_fuel", "secondary_heating_fuel",
+                            pl.col("water_heating_fuel").alias("water_heating_fuel_code"))  # fmt: skip
+        scored = scored.with_columns(
+            pl.Series("_i", index, dtype=pl.UInt32), pl.lit(False).alias("pcdb_fallback")
+        )
+        frame = frame.join(scored, on="_i", how="left")
+    frame = frame.with_columns(pl.Series("error", [errors.get(i) for i in range(len(docs))], dtype=pl.String))
+    missing = [pl.lit(None, dtype=t).alias(c) for c, t in SCORE_SCHEMA.items() if c not in frame.columns]
+    return frame.with_columns(missing).select([pl.col(c).cast(t) for c, t in SCORE_SCHEMA.items()])
+
+
+def score_certificates(
+    docs: Iterable[Mapping[str, Any]], *, normalise_docs: bool = True, products: ProductData | None = None
+) -> pl.DataFrame:
+    """Score register certificates, RdSAP and full SAP alike, one row per document in input order (see
+    ``_score_rdsap``; full-SAP lodgements go through the SAP XML reader instead of the expansion)."""
+    from ara_assets.sap10.sap_json import is_full_sap
+
+    docs = list(docs)
+    products = products if products is not None else pcdb_active()
+    full = [i for i, d in enumerate(docs) if isinstance(d, Mapping) and is_full_sap(d)]
+    if not full:
+        return _score_rdsap(docs, normalise_docs=normalise_docs, products=products)
+    full_set = set(full)
+    rest = [i for i in range(len(docs)) if i not in full_set]
+    parts = [
+        _score_full_sap(
+            [docs[i] for i in full], [certificate_number(docs[i], f"#{i}") for i in full]
+        ).with_columns(pl.Series("_order", full, dtype=pl.Int64))
+    ]
+    if rest:
+        parts.append(
+            _score_rdsap(
+                [docs[i] for i in rest], normalise_docs=normalise_docs, products=products
+            ).with_columns(pl.Series("_order", rest, dtype=pl.Int64))
+        )
+    out = pl.concat(parts, how="vertical").sort("_order").drop("_order")
+    if products is not None:
+        out = out.with_columns(pl.lit(products.revision, dtype=pl.Int32).alias("pcdb_revision"))
+    return out
+
+
+def _score_rdsap(
+    docs: Iterable[Mapping[str, Any]], *, normalise_docs: bool = True, products: ProductData | None = None
+) -> pl.DataFrame:
     """Expand and score register certificates (JSON documents, with or without the ``{"data": ...}``
     envelope, or dicts from ``parse_rdsap_xml``).
 
     One row per input document, in input order (``SCORE_SCHEMA``): the SAP 10.2 results, delivered
     energy per end use with its fuel, ``pcdb_fallback``, ``error`` (null when scored) and the lodged
     figures for comparison. ``normalise_docs`` routes each document through the EPC parser first.
+    ``products``: imported PCDB data (default: the product data installed in this process); every row
+    names its revision in ``pcdb_revision``.
     """
     docs = list(docs)
+    products = products if products is not None else pcdb_active()
     with _gc_paused():  # per-certificate dicts only, no cycles: see expand._gc_paused
         lodged = [lodged_summary(doc, f"#{i}") for i, doc in enumerate(docs)]
-        inputs, exp_errors = expand_collect(docs, normalise_docs=normalise_docs)
+        inputs, exp_errors = expand_collect(docs, normalise_docs=normalise_docs, products=products)
     errors: dict[int, str] = {e.index: e.message for e in exp_errors}
     if inputs.height:
         # home_id must be unique for the worksheet's error reporting: index-qualify it
@@ -241,6 +324,8 @@ def score_certificates(docs: Iterable[Mapping[str, Any]], *, normalise_docs: boo
             "home_id",
             pl.col("input_index").cast(pl.UInt32).alias("_i"),
             "pcdb_fallback",
+            "pcdb_revision",
+            pl.col("approximations").alias("_expansion_approximations"),
             "main_heating_fuel",
             "secondary_heating_fuel",
             pl.when(wh.is_not_null())
@@ -250,10 +335,20 @@ def score_certificates(docs: Iterable[Mapping[str, Any]], *, normalise_docs: boo
             .otherwise(pl.col("main_heating_fuel"))
             .alias("water_heating_fuel_code"),
         )
-        keep = [c for c in RESULT_COLUMNS if c in results.columns]
+        keep = [c for c in (*RESULT_COLUMNS, "approximations") if c in results.columns]
         scored = fuels.join(results.select("home_id", *keep), on="home_id", how="inner").drop("home_id")
+        if "approximations" not in scored.columns:
+            scored = scored.with_columns(pl.lit([], dtype=pl.List(pl.String)).alias("approximations"))
+        scored = scored.with_columns(
+            approximations.merge(pl.col("_expansion_approximations"), pl.col("approximations")).alias(
+                "approximations"
+            )
+        ).drop("_expansion_approximations")
         frame = frame.join(scored, on="_i", how="left")
     error = [errors.get(i) for i in range(len(docs))]
     frame = frame.with_columns(pl.Series("error", error, dtype=pl.String()))
     missing = [pl.lit(None, dtype=t).alias(c) for c, t in SCORE_SCHEMA.items() if c not in frame.columns]
-    return frame.with_columns(missing).select([pl.col(c).cast(t) for c, t in SCORE_SCHEMA.items()])
+    frame = frame.with_columns(missing)
+    if products is not None:
+        frame = frame.with_columns(pl.lit(products.revision, dtype=pl.Int32).alias("pcdb_revision"))
+    return frame.select([pl.col(c).cast(t) for c, t in SCORE_SCHEMA.items()])

@@ -54,6 +54,9 @@ class Sheet:
     L: Lines = field(default_factory=dict)
     errors: np.ndarray | None = None  # per-row first error message in collect mode
     trace: bool = False  # keep every monthly line (worksheet trace), not only those the results need
+    # approximation code -> rows computed with it (a value from an older edition or a third-party
+    # transcription standing in for a cell of SAP 10.2 / RdSAP 10 not transcribed; approximations.py)
+    approximations: dict[str, np.ndarray] = field(default_factory=dict)
     _cache: dict[str, object] = field(default_factory=dict)
 
     def col(self, name: str, fill: float = np.nan) -> np.ndarray:
@@ -99,6 +102,12 @@ class Sheet:
         return np.stack(
             [np.bincount(parent, weights=values[:, m], minlength=self.n) for m in range(12)], axis=1
         )
+
+    def approximate(self, mask: np.ndarray, code: str) -> None:
+        """Record that the rows of ``mask`` were computed with approximation ``code`` (never a refusal)."""
+        if mask.any():
+            prev = self.approximations.get(code)
+            self.approximations[code] = mask.copy() if prev is None else (prev | mask)
 
     def refuse(self, mask: np.ndarray, field_name: str, reason: str) -> None:
         """Raise UnsupportedInput for the first row where ``mask`` holds; in collect mode (``errors`` set)

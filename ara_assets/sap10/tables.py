@@ -42,9 +42,62 @@ def const(name: str) -> object:
     return constants()[name]
 
 
-@lru_cache(maxsize=1)
+APPENDIX_U_REGIONS = 22  # climate codes 0-21; codes from 22 on are the postcode districts of an imported PCDB
+MAX_CLIMATE_CODE = 9_999  # arrays are padded with NaN to here, so any valid code indexes safely
+
+
 def climate() -> dict[str, np.ndarray]:
-    """Appendix U: (22, 12) arrays by region for temperature, wind, horizontal solar; latitude (22,)."""
+    """Appendix U: (R, 12) arrays by climate code for temperature, wind, horizontal solar; latitude (R,).
+
+    Codes 0-21 are the Appendix U regions. When a PCDB is installed (``ara_assets.pcdb.install``), codes
+    22 onwards are its Table 172 postcode districts (``ProductData.district_code``): the local climate
+    SAP 10.2 uses for the demand figures when the postcode is known.
+    """
+    from ara_assets.pcdb.products import active
+
+    products = active()
+    if products is None or not products.climate:
+        return _padded(None)
+    return _with_districts(products.revision, id(products))
+
+
+@lru_cache(maxsize=1)
+def _padded(_: None) -> dict[str, np.ndarray]:
+    return _pad(_appendix_u())
+
+
+def _pad(c: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """NaN rows up to MAX_CLIMATE_CODE: a code with no climate gives NaN, refused by ventilation.py."""
+    out = dict(c)
+    for k in ("external_temperature_c", "wind_speed_m_s", "solar_horizontal_w_m2"):
+        arr = c[k]
+        out[k] = np.vstack([arr, np.full((MAX_CLIMATE_CODE + 1 - arr.shape[0], 12), np.nan)])
+    lat = c["latitude_deg"]
+    out["latitude_deg"] = np.concatenate([lat, np.full(MAX_CLIMATE_CODE + 1 - lat.shape[0], np.nan)])
+    return out
+
+
+@lru_cache(maxsize=2)
+def _with_districts(revision: int, key: int) -> dict[str, np.ndarray]:
+    from ara_assets.pcdb.products import active
+
+    products = active()
+    assert products is not None and id(products) == key
+    base = _appendix_u()
+    t, w, r, lat = products.climate_arrays()
+    return _pad(
+        {
+            "external_temperature_c": np.vstack([base["external_temperature_c"], t]),
+            "wind_speed_m_s": np.vstack([base["wind_speed_m_s"], w]),
+            "solar_horizontal_w_m2": np.vstack([base["solar_horizontal_w_m2"], r]),
+            "latitude_deg": np.concatenate([base["latitude_deg"], lat]),
+            "declination_deg": base["declination_deg"],
+        }
+    )
+
+
+@lru_cache(maxsize=1)
+def _appendix_u() -> dict[str, np.ndarray]:
     out: dict[str, np.ndarray] = {}
     for r in _rows("appendix_u_climate.csv"):
         arr = out.setdefault(r["quantity"], np.full((22, 12), np.nan))
@@ -210,6 +263,17 @@ def off_peak_fractions() -> dict[tuple[str, int], tuple[float, float]]:
             _num(r["water_high_rate_fraction"]),
         )
         for r in _rows("table_12a_13_off_peak.csv")
+    }
+
+
+@lru_cache(maxsize=1)
+def off_peak_approximations() -> dict[tuple[str, int], str]:
+    """Table 12a rows taken from an older edition or a third party: (system row, tariff) -> approximation
+    code (``approximations.csv``); rows from the SAP 10.2 transcription are absent."""
+    return {
+        (r["system"], int(r["tariff"])): r["approximation"]
+        for r in _rows("table_12a_13_off_peak.csv")
+        if r.get("approximation")
     }
 
 

@@ -2,7 +2,8 @@
 
 A corpus is a folder (``*.json``, ``*.ndjson`` / ``*.jsonl``, RdSAP ``*.xml``, searched recursively), a
 zip of such files (the register's bulk download), or one NDJSON file. Only SAP 10.2 certificates are
-targets (their lodged rating came from the same method); older ones are scored and reported apart.
+targets (their lodged rating came from the same method), RdSAP and full SAP alike; older ones are scored
+and reported apart.
 The scoreboard is written as markdown and JSON, with a CSV of per-certificate residuals.
 """
 
@@ -72,20 +73,22 @@ def load_corpus(path: str | Path) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 def is_target(schema_type: str | None, sap_version: float | None) -> bool:
-    """An RdSAP 10 certificate rated with SAP 10.2 (RdSAP-Schema-21.x, or an RdSAP schema with
-    ``sap_version`` 10.2). Full-SAP (new-build) lodgements are not expanded by RdSAP, so not targets."""
+    """A certificate rated with SAP 10.2: RdSAP 10 (RdSAP-Schema-21.x, or an RdSAP schema with
+    ``sap_version`` 10.2), or a full-SAP lodgement (SAP-Schema-*) with ``sap_version`` 10.2."""
     schema = str(schema_type or "")
+    sap10 = sap_version is not None and abs(sap_version - 10.2) < 1e-6
+    if schema.startswith("SAP-Schema-"):
+        return sap10
     if not schema.startswith("RdSAP-Schema-"):
         return False
-    return schema.startswith("RdSAP-Schema-21.") or (
-        sap_version is not None and abs(sap_version - 10.2) < 1e-6
-    )
+    return schema.startswith("RdSAP-Schema-21.") or sap10
 
 
 def _target_expr() -> pl.Expr:
     schema = pl.col("schema_type").fill_null("")
     sap10 = (pl.col("sap_version") - 10.2).abs().fill_null(1.0) < 1e-6
-    return schema.str.starts_with("RdSAP-Schema-") & (schema.str.starts_with("RdSAP-Schema-21.") | sap10)
+    rdsap = schema.str.starts_with("RdSAP-Schema-") & (schema.str.starts_with("RdSAP-Schema-21.") | sap10)
+    return rdsap | (schema.str.starts_with("SAP-Schema-") & sap10)
 
 
 def residuals(scores: pl.DataFrame) -> pl.DataFrame:
@@ -163,6 +166,19 @@ def scoreboard(res: pl.DataFrame) -> dict[str, Any]:
         .head(20)
     )
     board["top_errors"] = [{"reason": r["reason"], "count": r["len"]} for r in reasons.to_dicts()]
+    # homes scored with each approximation (a value standing in for a cell not transcribed, or lodged
+    # geometry reconciled by an RdSAP convention), and the PCDB revision products came from
+    codes = res.get_column("approximations").fill_null("").str.split(";").explode()
+    codes = codes.filter(codes != "")
+    counts = codes.value_counts(sort=True) if codes.len() else None
+    board["approximations"] = (
+        {str(k): int(v) for k, v in zip(counts[:, 0].to_list(), counts[:, 1].to_list(), strict=True)}
+        if counts is not None
+        else {}
+    )
+    revisions = res.get_column("pcdb_revision").drop_nulls().unique().sort().to_list()
+    board["pcdb_revision"] = revisions[-1] if revisions else None
+    board["pcdb_fallback"] = int(res.get_column("pcdb_fallback").fill_null(False).sum())
     return board
 
 
@@ -194,7 +210,7 @@ def scoreboard_markdown(board: Mapping[str, Any]) -> str:
     text = "# SAP 10.2 validation scoreboard\n\n"
     text += "Residuals are calculated minus lodged. Targets: SAP 10.2 (RdSAP 10) certificates.\n\n"
     text += "## Headline\n\n" + head + line("SAP 10.2 targets", board["targets"])
-    text += line("not targets (older RdSAP or full SAP)", board["not_targets"])
+    text += line("not targets (before SAP 10.2)", board["not_targets"])
     for g, groups in board["by"].items():
         text += f"\n## Targets by {g}\n\n" + head
         for name, m in groups.items():
@@ -202,6 +218,17 @@ def scoreboard_markdown(board: Mapping[str, Any]) -> str:
     text += "\n## Most common refusals\n\n| count | reason |\n|---|---|\n"
     for e in board["top_errors"]:
         text += f"| {e['count']} | {str(e['reason']).replace('|', '/')} |\n"
+    from ara_assets.sap10.approximations import registry
+
+    revision = board.get("pcdb_revision")
+    text += (
+        f"\n## Product data\n\nPCDB revision: {revision if revision is not None else 'none imported'}; "
+        f"certificates with a PCDB product not in it (pcdb_fallback): {board.get('pcdb_fallback', 0)}\n"
+    )
+    text += "\n## Approximations (homes scored with each)\n\n| homes | code | assumed |\n|---|---|---|\n"
+    for code_, n in board.get("approximations", {}).items():
+        assumed = registry().get(code_, {}).get("assumed", "")
+        text += f"| {n} | {code_} | {assumed.replace('|', '/')} |\n"
     return text
 
 
@@ -222,7 +249,10 @@ def validate_corpus(
 
     def flush() -> None:
         if docs:
-            scores = score_certificates(docs).with_columns(pl.Series("source", names, dtype=pl.String))
+            scores = score_certificates(docs).with_columns(
+                pl.Series("source", names, dtype=pl.String),
+                pl.col("approximations").list.join(";").alias("approximations"),
+            )
             parts.append(residuals(scores).select(RESIDUAL_COLUMNS))
             names.clear()
             docs.clear()
@@ -268,5 +298,7 @@ RESIDUAL_COLUMNS = [
     "primary_energy_kwh_per_m2",
     "pe_residual",
     "pcdb_fallback",
+    "pcdb_revision",
+    "approximations",  # codes joined by ";" (approximations.csv says what each assumed)
     "error",
 ]

@@ -55,6 +55,11 @@ def ventilation(s: Sheet) -> None:
     L["(21)"] = L["(18)"] * L["(20)"]
     region = s.col("climate_region").astype(int)
     L["(22)m"] = tables.climate()["wind_speed_m_s"][region]
+    s.refuse(
+        np.isnan(L["(22)m"][:, 0]),
+        "climate_region",
+        "no climate for this code (a postcode-district code needs the PCDB revision it came from installed)",
+    )
     L["(22a)m"] = L["(22)m"] / 4.0
     L["(22b)m"] = L["(21)"][:, None] * L["(22a)m"]
     vtype = s.col("ventilation_type").astype(int)

@@ -199,10 +199,24 @@ def test_deterministic_whatever_the_row_order(effective, featureset):
     assert again.hash_rows().to_list() == featureset.frame.hash_rows().to_list()
 
 
-def test_refused_homes_are_listed_with_their_error(effective, featureset):
+def test_refused_homes_are_listed_with_their_error(effective):
+    # the generator's certificates all expand now (issue 13): lodge one park home, which RdSAP 10 refuses
+    import json as _json
+
+    first = effective.filter(pl.col("document").is_not_null()).row(0, named=True)
+    doc = _json.loads(first["document"])
+    doc.get("data", doc)["property_type"] = 4
+    effective = effective.with_columns(
+        pl.when(pl.col("property_id") == first["property_id"])
+        .then(pl.lit(_json.dumps(doc)))
+        .otherwise(pl.col("document"))
+        .alias("document")
+    )
+    featureset = ft.build_features(effective)
     refused = featureset.refused
     assert refused.schema == pl.Schema(ft.REFUSED_SCHEMA)
-    assert refused.height >= 1, "the generator lodges some homes the expansion refuses"
+    assert refused.height >= 1
+    assert first["property_id"] in set(refused["property_id"])
     with_doc = set(effective.filter(pl.col("document").is_not_null())["property_id"])
     got = set(featureset.frame["property_id"])
     assert not got & set(refused["property_id"])

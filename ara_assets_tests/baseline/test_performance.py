@@ -231,3 +231,36 @@ def test_schema_has_no_duplicates_and_key_columns():
         "expected_metered_primary_energy_kwh_m2_estimate",
     ):
         assert column in BASELINE_SCHEMA  # fmt: skip
+
+
+def test_summary_counts_homes_per_approximation():
+    frame = pl.DataFrame(
+        {
+            "lodged_band": ["C", "D", "E"],
+            "effective_band": ["C", "D", "E"],
+            "rebaseline_reason": ["none", "none", "none"],
+            "divergent": [False, False, False],
+            "baseline_status": ["ok", "ok", "ok"],
+            "bill_error": [None, None, None],
+            "total_bill_gbp": [1000.0, 2000.0, 900.0],
+            "effective_co2_t_per_year": [2.0, 3.5, 1.0],
+            "approximations": ["tariff_24_hour_other_uses;off_peak_standing_charge_price_set_17", "", None],
+        },
+        schema_overrides={"bill_error": pl.String, "approximations": pl.String},
+    )
+    assert summarise(frame)["approximations"] == {
+        "tariff_24_hour_other_uses": 1,
+        "off_peak_standing_charge_price_set_17": 1,
+    }
+
+
+def test_scored_homes_carry_their_approximations_and_pcdb_revision():
+    from ara_assets.baseline.performance import score_effective
+    from ara_assets_tests.baseline.test_features import generated_effective
+
+    calculated = score_effective(generated_effective(300, 1))
+    assert {"approximations", "pcdb_revision"} <= set(calculated.columns)
+    scored = calculated.filter(pl.col("calculation_error").is_null())
+    codes = scored["approximations"].str.split(";").explode()
+    assert (codes == "off_peak_standing_charge_price_set_17").any()  # 300 homes hold 7-hour meters
+    assert scored["pcdb_revision"].is_null().all()  # no PCDB installed in tests

@@ -30,6 +30,7 @@ from ara_assets.baseline.features import FEATURE_TRANSFORM_VERSION, FRAME_SCHEMA
 from ara_assets.baseline.performance import CALCULATED_SCHEMA, score_effective
 from ara_assets.resources.scoring import (
     RETURNED_FUELS,
+    RETURNED_PROVENANCE,
     RETURNED_RANGES,
     ScoringClient,
     ScoringEndpoint,
@@ -88,7 +89,8 @@ def stub_app(state: StubState) -> Starlette:
         except AssertionError as exc:
             return JSONResponse({"detail": f"features differ: {exc}"}, status_code=422)
         calculated = score_effective(homes)
-        keep = ["property_id", *[c for c in (*RETURNED_RANGES, *RETURNED_FUELS) if c not in state.omit]]
+        returned = (*RETURNED_RANGES, *RETURNED_FUELS, *RETURNED_PROVENANCE)
+        keep = ["property_id", *[c for c in returned if c not in state.omit]]
         results = calculated.select(*keep, "calculation_error").to_dicts()
         if state.corrupt is not None and body["batch"] == 0:
             results = state.corrupt(results)
@@ -118,9 +120,33 @@ def serve(state: StubState) -> Iterator[str]:
         sock.close()
 
 
+def _with_refusals(effective: pl.DataFrame) -> pl.DataFrame:
+    """Generated certificates all score now (issue 13): lodge one park home (refused by the expansion) and
+    one unknown control code (refused by the worksheet), so both refusal kinds are exercised."""
+    import json
+
+    rows = effective.filter(pl.col("document").is_not_null()).head(2).to_dicts()
+    docs = {}
+    for r, change in zip(rows, ({"property_type": 4}, {"control": 2999}), strict=True):
+        doc = json.loads(r["document"])
+        data = doc.get("data", doc)
+        if "control" in change:
+            data["sap_heating"]["main_heating_details"][0]["main_heating_control"] = change["control"]
+        else:
+            data.update(change)
+        docs[r["property_id"]] = json.dumps(doc)
+    return (
+        effective.with_columns(
+            pl.col("property_id").replace_strict(docs, default=None, return_dtype=pl.String).alias("_doc")
+        )
+        .with_columns(pl.coalesce("_doc", "document").alias("document"))
+        .drop("_doc")
+    )
+
+
 @pytest.fixture(scope="module")
 def effective() -> pl.DataFrame:
-    return generated_effective(120, 5)
+    return _with_refusals(generated_effective(120, 5))
 
 
 @pytest.fixture(scope="module")

@@ -117,15 +117,12 @@ def test_order_invariance_and_batch_equals_single(perm, wall_us):
     ("override", "field"),
     [
         ({"main_heating_code": 9999}, "main_heating_code"),
-        # a heat pump on a 7-hour meter: its Table 12a space-heating row is not transcribed
-        ({"main_heating_code": 214, "main_heating_fuel": 30, "electricity_tariff": 2}, "main_heating_code"),
         # a heat network: the Table 12c distribution loss factor of an unknown network is not transcribed
         (
             {"main_heating_code": 301, "main_heating_fuel": 51, "main_heating_control": 2306},
             "heat_network_distribution_type",
         ),
         ({"main_heating_control": 2999}, "main_heating_control"),
-        ({"electricity_tariff": 4}, "electricity_tariff"),
         # Table 4g defaults now fill a missing SFP / MVHR efficiency; an exhaust-air heat pump is refused
         ({"ventilation_type": 5, "exhaust_air_heat_pump": True}, "exhaust_air_heat_pump"),
         ({"has_fixed_air_conditioning": True, "cooling_seer": 3.0}, "cooled_area_m2"),
@@ -139,6 +136,38 @@ def test_unsupported_inputs_are_refused_with_record_and_field(override, field):
         calculate(pl.DataFrame(rows))
     assert err.value.record == "h1"
     assert err.value.field == field
+
+
+@pytest.mark.parametrize(
+    ("override", "code"),
+    [
+        # a Table 4a heat pump on a 7-hour meter: the SAP 10.2 Table 12a row is not transcribed, SAP 2009's is
+        (
+            {"main_heating_code": 214, "main_heating_fuel": 30, "electricity_tariff": 2},
+            "table_12a_heat_pump_older_edition",
+        ),
+        # the 24-hour tariff: other uses at its one rate (SAP 10.2 rule not transcribed)
+        ({"electricity_tariff": 4}, "tariff_24_hour_other_uses"),
+        ({"electricity_tariff": 4}, "off_peak_standing_charge_price_set_17"),
+        ({"electricity_tariff": 5}, "off_peak_standing_charge_price_set_17"),
+    ],
+)
+def test_missing_cells_are_scored_with_a_named_approximation(override, code):
+    out = calculate(pl.DataFrame([home(0), home(1, **override)]))
+    assert out["approximations"][0].to_list() == []
+    assert code in out["approximations"][1].to_list()
+    assert out["sap_rating"][1] > 0
+
+
+def test_24_hour_and_18_hour_meters_pay_their_standing_charge():
+    out = calculate(pl.DataFrame([home(0), home(1, electricity_tariff=4), home(2, electricity_tariff=5)]))
+    # home() heats with gas: the meter changes the price of lighting and pumps and adds its standing charge
+    w = worksheet(pl.DataFrame([home(1, electricity_tariff=4)]))
+    w0 = worksheet(pl.DataFrame([home(0)]))
+    assert w["(251)"] - w0["(251)"] == pytest.approx(70.0)
+    w5 = worksheet(pl.DataFrame([home(2, electricity_tariff=5)]))
+    assert w5["(251)"] - w0["(251)"] == pytest.approx(40.0)
+    assert out["sap_rating"].is_nan().sum() == 0
 
 
 def test_mechanical_ventilation_lines():
@@ -190,14 +219,14 @@ def test_collect_mode_scores_good_rows_and_names_errors():
         home(1, main_heating_code=9999),  # not in Table 4a/4b: refused in the worksheet
         home(2),
         home(3, ventilation_type=44),  # invalid code: refused in validation
-        home(4, electricity_tariff=4),  # 24-hour tariff: refused in the worksheet
+        home(4, main_heating_control=2999),  # not a Table 4e control: refused in the worksheet
     ]
     out = calculate(pl.DataFrame(rows), errors="collect")
     assert out["home_id"].to_list() == ["h0", "h1", "h2", "h3", "h4"]
     assert out["error"][0] is None and out["error"][2] is None
     assert "home_id='h1'" in out["error"][1] and "main_heating_code" in out["error"][1]
     assert "ventilation_type" in out["error"][3]
-    assert "electricity_tariff" in out["error"][4]
+    assert "main_heating_control" in out["error"][4]
     assert out["sap_rating"][1] is None and out["sap_rating"][3] is None
     alone = calculate(pl.DataFrame([rows[0], rows[2]]))
     assert out["sap_rating"][0] == alone["sap_rating"][0]

@@ -61,12 +61,21 @@ def test_storage_heaters_on_seven_hour_tariff() -> None:
     assert single["(247)"] > w["(247)"]  # a single immersion heats more at the high rate
 
 
+def test_off_peak_cells_not_transcribed_score_with_an_older_edition_value() -> None:
+    # integrated storage + direct-acting (408) on a 10-hour meter: the SAP 2009 row (0.20)
+    out = calculate(pl.DataFrame([storage_home(0, main_heating_code=408, electricity_tariff=3)]))
+    assert out["approximations"][0].to_list() == ["table_12a_10_hour_older_edition"]
+    w = worksheet(pl.DataFrame([storage_home(0, main_heating_code=408, electricity_tariff=3)]))
+    # (240) = (211) x (0.20 x 10-hour high + 0.80 x 10-hour low), Table 32 / Table 12 prices per row
+    assert w["(240)"] > 0
+    # the 24-hour tariff prices everything at its one rate
+    out = calculate(pl.DataFrame([home(2, electricity_tariff=4)]))
+    assert "tariff_24_hour_other_uses" in out["approximations"][0].to_list()
+
+
 def test_off_peak_refusals_name_the_field() -> None:
     cases = [
-        # integrated storage + direct-acting (408) on a 10-hour meter: row not transcribed
-        (storage_home(0, main_heating_code=408, electricity_tariff=3), "main_heating_code"),
         (storage_home(1, immersion_type=None), "immersion_type"),
-        (home(2, electricity_tariff=4), "electricity_tariff"),
     ]
     for row, field in cases:
         with pytest.raises(UnsupportedInput) as err:

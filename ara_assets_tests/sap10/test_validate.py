@@ -39,7 +39,8 @@ def test_target_rule() -> None:
     assert is_target("RdSAP-Schema-21.0.1", 10.2)
     assert is_target("RdSAP-Schema-21.0.0", None)
     assert not is_target("RdSAP-Schema-20.0.0", 9.94)
-    assert not is_target("SAP-Schema-19.1.0", 10.2)  # full SAP: not an RdSAP expansion target
+    assert is_target("SAP-Schema-19.1.0", 10.2)  # full SAP 10.2: scored by the SAP XML reader (issue 13)
+    assert not is_target("SAP-Schema-17.1", 9.92)
 
 
 def test_folder_zip_and_ndjson_corpora_agree(tmp_path: Path) -> None:
@@ -102,3 +103,21 @@ def test_batches_and_line_delimited_json_files(tmp_path: Path) -> None:
     small = validate_corpus(folder, tmp_path / "b", batch=3)
     assert one == small
     assert one["targets"]["scored"] == 6  # 2 synthetic x 2 files + the two RdSAP-Schema-21 samples
+
+
+def test_scoreboard_counts_homes_per_approximation(tmp_path) -> None:
+    import json as _json
+
+    from ara_assets.demo.generate import generate_portfolio
+    from ara_assets.sap10.approximations import registry
+    from ara_assets.sap10.validate import validate_corpus
+
+    corpus = tmp_path / "corpus.ndjson"
+    docs = [doc for _, doc in generate_portfolio(300, seed=1).iter_documents()]
+    corpus.write_text("\n".join(_json.dumps(d) for d in docs))
+    board = validate_corpus(corpus, tmp_path / "out")
+    assert board["approximations"], "a 300-home portfolio has off-peak meters"
+    assert set(board["approximations"]) <= set(registry())
+    assert board["pcdb_revision"] is None  # nothing installed in this process
+    text = (tmp_path / "out" / "scoreboard.md").read_text()
+    assert "## Approximations" in text and next(iter(board["approximations"])) in text

@@ -21,6 +21,8 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 
+from ara_assets.pcdb.products import Boiler, ProductData
+from ara_assets.pcdb.products import active as pcdb_active
 from ara_assets.sap10 import heat_networks, water_extras
 from ara_assets.sap10.errors import UnsupportedInput
 from ara_assets.sap10.inputs import INPUT_SCHEMA, REQUIRED
@@ -33,13 +35,17 @@ EXTRA_COLUMNS: dict[str, pl.DataType] = {
     "certificate_number": pl.String(),
     "schema_type": pl.String(),
     "pcdb_fallback": pl.Boolean(),
+    "pcdb_revision": pl.Int32(),  # the imported PCDF revision the expansion looked products up in
     "total_floor_area_m2": pl.Float64(),
     "local_climate_region": pl.Int32(),
+    "postcode_climate_region": pl.Int32(),  # climate code of the PCDB Table 172 district (22+), if known
     "age_band": pl.String(),
     "built_form": pl.Int32(),
     "property_type": pl.Int32(),
     "main_fuel_register": pl.Int32(),
     "input_index": pl.Int64(),  # position of the certificate in the batch given to expand_*
+    # approximation codes the expansion recorded (lodged geometry it had to reconcile; approximations.py)
+    "approximations": pl.List(pl.String()),
 }
 
 HOUSE_TYPES = (0, 1)  # house, bungalow (PropertyTypeCode); 2 flat, 3 maisonette, 4 park home
@@ -200,11 +206,15 @@ def certificate_number(doc: Mapping[str, Any], fallback: str) -> str:
 # ------------------------------------------------------------------------------------------- expansion
 
 
-def expand_certificate(doc: Mapping[str, Any], number: str | None = None) -> dict[str, Any]:
+def expand_certificate(
+    doc: Mapping[str, Any], number: str | None = None, products: ProductData | None = None
+) -> dict[str, Any]:
     """One register document (bare or enveloped, already normalised or raw) -> one input row (dict).
 
+    ``products``: imported PCDB data (default: the product data installed in this process, if any).
     Raises ``UnsupportedInput`` naming the certificate, field and value for anything not handled.
     """
+    products = products if products is not None else pcdb_active()
     d = unwrap(doc)
     cert = _Cert(d, number or certificate_number(d, "(no certificate number)"))
     schema = str(d.get("schema_type") or "")
@@ -274,7 +284,7 @@ def expand_certificate(doc: Mapping[str, Any], number: str | None = None) -> dic
     )
     pcdb = False
     pcdb |= _ventilation(cert, d, row, built_form, main_band, geo)
-    pcdb |= _heating(cert, d, row, main_band)
+    pcdb |= _heating(cert, d, row, main_band, products)
     _water(cert, d, row, main_band)
     _lighting(d, row)
     _cooling(d, row)
@@ -283,7 +293,11 @@ def expand_certificate(doc: Mapping[str, Any], number: str | None = None) -> dic
     # SAP 10.2 rates every dwelling on the UK-average climate; the local region rides along for costs
     row["climate_region"] = 0
     row["local_climate_region"] = region
+    # Table 172 of the imported PCDB: the postcode district's own climate for the demand figures
+    row["postcode_climate_region"] = products.district_code(d.get("postcode")) if products else None
     row["pcdb_fallback"] = pcdb
+    row["pcdb_revision"] = products.revision if products is not None else None
+    row["approximations"] = sorted(set(geo.approximations))
     fuel = items(_heating_node(d).get("main_heating_details"))
     row["main_fuel_register"] = code(fuel[0], "main_fuel_type") if fuel else None
     return row
@@ -350,6 +364,8 @@ class _Geometry:
         self.gross_roof = 0.0
         self.part_floor_area: list[float] = []  # per building part, storeys below any room in roof
         self.corridor_wall: int | None = None  # index of a flat's sheltered wall to an unheated corridor
+        # approximation codes (approximations.csv) for lodged geometry reconciled by the RdSAP conventions
+        self.approximations: list[str] = []
 
     def fail(self, field: str, value: object, reason: str) -> UnsupportedInput:
         return self.cert.fail(field, value, reason)
@@ -508,7 +524,16 @@ class _Geometry:
         if not isinstance(flat, Mapping) or code(flat, "heat_loss_corridor") not in (2, 3):
             return
         length = num(flat, "unheated_corridor_length") or 0.0
+        perimeter = num(floors[0], "heat_loss_perimeter") or 0.0
+        if length > perimeter + 0.01:
+            # the corridor wall is part of the heat-loss perimeter: a longer lodged length is capped at it
+            length = perimeter
+            self.approximations.append("corridor_longer_than_perimeter")
         area = length * self.storey_height[0]
+        if area > self.wall_area[-1] + 0.01:
+            # alternative walls already took part of this storey: the corridor keeps what is left
+            area = max(self.wall_area[-1], 0.0)
+            self.approximations.append("corridor_longer_than_perimeter")
         if area <= 0:
             return
         self.wall_area[-1] -= area
@@ -751,7 +776,12 @@ class _Geometry:
         self.floor_u.append(lodged)
 
     def deduct_openings(self, windows: list[_Opening]) -> None:
-        """Take each opening's area out of the element that hosts it (section 3.7)."""
+        """Take each opening's area out of the element that hosts it (section 3.7).
+
+        A window lodged against a wall (or roof) its building part does not have goes to the part's main
+        wall, the RdSAP 10 convention (approximation ``window_on_missing_wall``); a part with no wall at all
+        (a lodged ``window_location`` beyond the walls built) sends it to the main part's main wall.
+        """
         for w in windows:
             if w.host is None:
                 continue
@@ -763,24 +793,42 @@ class _Geometry:
                 target = [i for i, h in enumerate(self.wall_host) if h == (part, kind)]
                 areas = self.wall_area
             if not target:
-                target = [i for i, h in enumerate(self.wall_host) if h[0] == part] or list(
-                    range(len(self.wall_area))
-                )
+                target = self._main_wall_of(part)
                 areas = self.wall_area
+                self.approximations.append("window_on_missing_wall")
             if not target:
                 raise self.fail("sap_windows.window_location", part, "window has no wall or roof to sit in")
             areas[target[0]] -= w.area
 
+    def _main_wall_of(self, part: int) -> list[int]:
+        """Wall elements to hold an opening of ``part``: its main wall first, then its other walls; a part
+        without walls falls back to the main part's, then to any wall."""
+        for p in (part, 0):
+            own = [i for i, h in enumerate(self.wall_host) if h[0] == p]
+            if own:
+                return sorted(own, key=lambda i: self.wall_host[i] != (p, 1))
+        return list(range(len(self.wall_area)))
+
     def check_net_areas(self) -> None:
-        """Openings larger than the element holding them mean inconsistent dimensions: refuse."""
-        for name, areas in (("wall", self.wall_area), ("roof", self.roof_area)):
-            for a in areas:
-                if a < -0.01:
-                    raise self.fail(
-                        f"sap_windows ({name} openings)",
-                        round(a, 2),
-                        f"windows and doors exceed the {name} area that holds them",
-                    )
+        """Openings larger than the element holding them: the excess moves to the part's other walls
+        (main wall first), then the dwelling's; what is still left over is dropped (net area 0). The
+        lodged openings are kept whole (approximation ``openings_exceed_wall``, never a refusal)."""
+        for areas, hosts in ((self.wall_area, self.wall_host), (self.roof_area, self.roof_host)):
+            for i, a in enumerate(areas):
+                if a >= -0.01:
+                    continue
+                self.approximations.append("openings_exceed_wall")
+                deficit = -a
+                areas[i] = 0.0
+                if areas is self.wall_area:
+                    part = hosts[i][0]
+                    order = self._main_wall_of(part) + self._main_wall_of(0)
+                    for j in order:
+                        if deficit <= 0:
+                            break
+                        take = min(max(self.wall_area[j], 0.0), deficit)
+                        self.wall_area[j] -= take
+                        deficit -= take
 
     def deduct_from_main_wall(self, area: float) -> None:
         for i, h in enumerate(self.wall_host):
@@ -995,7 +1043,9 @@ def _cooling(d: Mapping[str, Any], row: dict[str, Any]) -> None:
     )
 
 
-def _heating(cert: _Cert, d: Mapping[str, Any], row: dict[str, Any], band: str) -> bool:
+def _heating(
+    cert: _Cert, d: Mapping[str, Any], row: dict[str, Any], band: str, products: ProductData | None = None
+) -> bool:
     h = _heating_node(d)
     details = items(h.get("main_heating_details"))
     if not details:
@@ -1026,6 +1076,15 @@ def _heating(cert: _Cert, d: Mapping[str, Any], row: dict[str, Any], band: str) 
         and m.get("community_heat_network_index_number") not in (None, "", 0)
     ):
         sap_code, pcdb = DEFAULT_NETWORK_CODE, True  # PCDB network record unavailable: RdSAP default boilers
+    if pcdb:
+        boiler = _pcdb_boiler(m, products)
+        if boiler is not None:
+            # SAP 10.2 D2.1: the product's seasonal efficiencies replace the Table 4b defaults; the Table 4b
+            # row of the same kind keeps the type rules (combi loss, primary loss, Table 4c)
+            sap_code = sap_code or boiler.table_4b_code()
+            row["main_heating_efficiency_winter_pct"] = boiler.winter_efficiency_pct
+            row["main_heating_efficiency_summer_pct"] = boiler.summer_efficiency_pct
+            pcdb = sap_code is None  # found, but of a kind with no Table 4b row: still a fallback
     if sap_code is None and pcdb:
         sap_code = _pcdb_fallback_code(d, category, fuel_reg)
     if sap_code is None:
@@ -1129,6 +1188,13 @@ def _heat_network(
 
 GAS_FUELS = (1, 2, 3, 17, 26, 27, 51)
 OIL_FUELS = (4, 28, 18, 37)
+
+
+def _pcdb_boiler(m: Mapping[str, Any], products: ProductData | None) -> Boiler | None:
+    """The PCDB boiler a main system lodges by index, if the imported data hold it."""
+    if products is None or code(m, "main_heating_category") == COMMUNITY_CATEGORY:
+        return None
+    return products.boiler(_v(m.get("main_heating_index_number")))
 
 
 def _pcdb_fallback_code(d: Mapping[str, Any], category: int | None, fuel: int | None) -> int | None:
@@ -1546,7 +1612,7 @@ def _list_series(name: str, values: list[list[Any]], dtype: pl.DataType) -> pl.S
         flat.extend(v)
         offsets.append(len(flat))
     inner = dtype.inner  # type: ignore[attr-defined]
-    arrow_inner = pa.float64() if inner == pl.Float64 else pa.int32()
+    arrow_inner = pa.float64() if inner == pl.Float64 else pa.string() if inner == pl.String else pa.int32()
     arr = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), pa.array(flat, arrow_inner))
     return pl.Series(name, arr).cast(dtype)
 
@@ -1610,18 +1676,18 @@ def _gc_paused() -> Iterator[None]:
 
 
 def expand_collect(
-    docs: Iterable[Mapping[str, Any]], *, normalise_docs: bool = True
+    docs: Iterable[Mapping[str, Any]], *, normalise_docs: bool = True, products: ProductData | None = None
 ) -> tuple[pl.DataFrame, list[ExpansionError]]:
     """Expand a batch, collecting per-certificate errors instead of stopping at the first.
 
     The frame holds the certificates that expanded (in input order); ``errors`` the ones that did not.
     """
     with _gc_paused():
-        return _expand_collect(docs, normalise_docs)
+        return _expand_collect(docs, normalise_docs, products if products is not None else pcdb_active())
 
 
 def _expand_collect(
-    docs: Iterable[Mapping[str, Any]], normalise_docs: bool
+    docs: Iterable[Mapping[str, Any]], normalise_docs: bool, products: ProductData | None = None
 ) -> tuple[pl.DataFrame, list[ExpansionError]]:
     rows: list[dict[str, Any]] = []
     errors: list[ExpansionError] = []
@@ -1630,7 +1696,7 @@ def _expand_collect(
         try:
             number = certificate_number(doc, fallback)
             d = normalise(doc, number) if normalise_docs else doc
-            row = expand_certificate(d, number)
+            row = expand_certificate(d, number, products)
             row["input_index"] = i
             rows.append(row)
         except UnsupportedInput as e:

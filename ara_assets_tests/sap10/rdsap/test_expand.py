@@ -282,10 +282,10 @@ def test_unexpected_errors_are_recorded_per_certificate(
     expand = importlib.import_module("ara_assets.sap10.rdsap.expand")
     real = expand.expand_certificate
 
-    def flaky(doc: Any, number: str | None = None) -> dict[str, Any]:
+    def flaky(doc: Any, number: str | None = None, products: Any = None) -> dict[str, Any]:
         if number == "9999-0000-0000-0000-0002":
             raise TypeError("boom")
-        return real(doc, number)
+        return real(doc, number, products)
 
     monkeypatch.setattr(expand, "expand_certificate", flaky)
     other = copy.deepcopy(semi)
