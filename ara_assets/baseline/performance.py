@@ -157,7 +157,7 @@ def score_effective(effective: pl.DataFrame) -> pl.DataFrame:
             pl.coalesce(pl.col("local_climate_region"), pl.lit(0)).cast(pl.Int32).alias("climate_region")
         )
         local = calculate(local_inputs, errors="collect")
-        rows = _combine(inputs, rating, local)
+        rows = combine_rating_and_climate(inputs, rating, local)
         for r in rows.filter(pl.col("calculation_error").is_not_null()).iter_rows(named=True):
             errors[r["property_id"]] = r["calculation_error"]
         rows = rows.filter(pl.col("calculation_error").is_null())
@@ -170,7 +170,9 @@ def score_effective(effective: pl.DataFrame) -> pl.DataFrame:
                        for c, t in CALCULATED_SCHEMA.items()]).sort("property_id")  # fmt: skip
 
 
-def _combine(inputs: pl.DataFrame, rating: pl.DataFrame, local: pl.DataFrame) -> pl.DataFrame:
+def combine_rating_and_climate(
+    inputs: pl.DataFrame, rating: pl.DataFrame, local: pl.DataFrame
+) -> pl.DataFrame:
     def err(frame: pl.DataFrame) -> pl.Expr:
         return pl.col("error") if "error" in frame.columns else pl.lit(None, pl.String)
 

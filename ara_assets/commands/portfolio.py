@@ -21,7 +21,7 @@ def import_properties(
     portfolio: Annotated[str, typer.Option("--portfolio", "-p", help="Portfolio name (created if new).")],
 ) -> None:
     """Import a portfolio's homes from CSV; the whole file is refused if any row is bad."""
-    from ara_assets.commands._imports import run_csv_import
+    from ara_assets.commands.csv_import import run_csv_import
     from ara_assets.resources.warehouse_imports import import_properties as run_import
 
     counts = run_csv_import(run_import, csv, portfolio)
