@@ -8,7 +8,6 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
-from ara_assets.sap10.allocator import tune_allocator
 from ara_assets.sap10.cooling import cooling
 from ara_assets.sap10.dimensions import dimensions
 from ara_assets.sap10.emissions import emissions
@@ -21,7 +20,7 @@ from ara_assets.sap10.inputs import prepare_inputs, prepare_inputs_collect, prep
 from ara_assets.sap10.internal_gains import internal_gains
 from ara_assets.sap10.mean_temperature import mean_temperature
 from ara_assets.sap10.pv import photovoltaics
-from ara_assets.sap10.sheet import Elements, Sheet
+from ara_assets.sap10.sheet import Sheet
 from ara_assets.sap10.solar_gains import solar_gains
 from ara_assets.sap10.space_heating import space_heating
 from ara_assets.sap10.ventilation import ventilation
@@ -82,13 +81,9 @@ def _run(
     trace: bool = False,
     flat: dict[str, tuple[np.ndarray, np.ndarray | None]] | None = None,
 ) -> Sheet:
-    tune_allocator()  # once per process: the worksheet's temporaries reuse heap pages (allocator.py)
     s = Sheet(df=df, n=df.height, errors=errors, trace=trace)
     # converted once, during validation: list columns flattened, scalar columns without nulls
-    for name, (values, parent) in (flat or {}).items():
-        s._cache[f"l:{name}" if parent is not None else f"f:{name}"] = (
-            Elements(values, parent) if parent is not None else values
-        )
+    s.preload(flat or {})
     with np.errstate(all="ignore") if errors is not None else nullcontext():
         for section in SECTIONS:
             section(s)
