@@ -28,6 +28,9 @@ app.add_typer(scenario.app, name="scenario", help="Retrofit scenarios.")
 
 
 def main() -> None:
+    from ara_assets.settings import apply_process_settings
+
+    apply_process_settings()
     app()
 
 

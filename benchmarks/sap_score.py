@@ -53,6 +53,9 @@ def certificates(n: int, seed: int = 1) -> list[dict[str, Any]]:
 
 
 def main() -> None:
+    from ara_assets.settings import apply_process_settings
+
+    apply_process_settings()  # as the `ara` command and the scoring resource do
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-n", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
