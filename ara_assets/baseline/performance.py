@@ -21,13 +21,9 @@ import json
 import numpy as np
 import polars as pl
 
+from ara_assets.epc.bands import band_expr
 from ara_assets.sap10 import calculate
 from ara_assets.sap10.rdsap import expand_collect
-
-# Table 14 (SAP 10.2): band thresholds on the integer rating.
-BAND_THRESHOLDS: tuple[tuple[int, str], ...] = (
-    (92, "A"), (81, "B"), (69, "C"), (55, "D"), (39, "E"), (21, "F"), (-10_000, "G"),
-)  # fmt: skip
 
 # Divergence tolerances for homes that are not rebaselined. The register lodges integer SAP, CO2 in
 # tonnes to one decimal and primary energy in whole kWh/m2, so each tolerance also allows for that rounding.
@@ -52,13 +48,6 @@ STANDARD_ELECTRICITY = 30
 
 # SAP electricity tariff codes (SAP-Schema) -> the meter types of ara_assets.baseline.pricing.
 METER_TYPES = {1: "single", 2: "dual_7h", 3: "dual_10h", 4: "24h", 5: "18h"}
-
-
-def band_expr(rating_int: pl.Expr) -> pl.Expr:
-    expr = pl.lit(None, pl.String)
-    for threshold, letter in reversed(BAND_THRESHOLDS):
-        expr = pl.when(rating_int >= threshold).then(pl.lit(letter)).otherwise(expr)
-    return expr
 
 
 def _json_number(raw: pl.Expr, field: str) -> pl.Expr:

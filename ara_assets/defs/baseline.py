@@ -15,9 +15,10 @@ import dagster as dg
 import polars as pl
 
 from ara_assets.baseline.compute import compute_baseline, versions_tag
-from ara_assets.baseline.performance import BASELINE_SCHEMA, band_expr, input_keys, summarise
+from ara_assets.baseline.performance import BASELINE_SCHEMA, input_keys, summarise
 from ara_assets.baseline.rates import factors_as_of, rates_as_of
 from ara_assets.defs.partitions import portfolios
+from ara_assets.epc.bands import band_expr
 from ara_assets.resources.scoring import ScoringEndpoint
 from ara_assets.resources.warehouse import WarehouseResource
 from ara_assets.resources.warehouse_baseline import BaselineRepository

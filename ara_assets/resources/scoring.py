@@ -35,7 +35,8 @@ from ara_assets.baseline.features import (
     is_compatible,
     parse_version,
 )
-from ara_assets.baseline.performance import CALCULATED_SCHEMA, band_expr, score_effective
+from ara_assets.baseline.performance import CALCULATED_SCHEMA, score_effective
+from ara_assets.epc.bands import band_expr
 from ara_assets.resources.register_client import backoff_delay, parse_retry_after
 from ara_assets.settings import apply_process_settings
 

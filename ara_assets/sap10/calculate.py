@@ -8,11 +8,12 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
+from ara_assets.epc.bands import band_of
 from ara_assets.sap10.cooling import cooling
 from ara_assets.sap10.dimensions import dimensions
 from ara_assets.sap10.emissions import emissions
 from ara_assets.sap10.energy_requirements import energy_requirements
-from ara_assets.sap10.fuel_costs import STANDARD_ELECTRICITY, band_of, fuel_costs, water_fuel_of
+from ara_assets.sap10.fuel_costs import STANDARD_ELECTRICITY, fuel_costs, water_fuel_of
 from ara_assets.sap10.generation import generation
 from ara_assets.sap10.heat_loss import heat_loss
 from ara_assets.sap10.heat_networks import heat_networks
