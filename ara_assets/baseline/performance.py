@@ -23,6 +23,9 @@ import polars as pl
 
 from ara_assets.epc.bands import band_expr
 from ara_assets.sap10 import calculate
+
+# the SAP fuel code of electricity end uses when the calculator names none
+from ara_assets.sap10.fuel_costs import STANDARD_ELECTRICITY
 from ara_assets.sap10.rdsap import expand_collect
 
 # Divergence tolerances for homes that are not rebaselined. The register lodges integer SAP, CO2 in
@@ -42,9 +45,6 @@ _LODGED_FIELDS: dict[str, str] = {
     "lodged_primary_energy_kwh_per_m2": "energy_consumption_current",
     "lodged_floor_area_m2": "total_floor_area",
 }
-
-# SAP fuel codes used for electricity end uses when the calculator names none.
-STANDARD_ELECTRICITY = 30
 
 # SAP electricity tariff codes (SAP-Schema) -> the meter types of ara_assets.baseline.pricing.
 METER_TYPES = {1: "single", 2: "dual_7h", 3: "dual_10h", 4: "24h", 5: "18h"}

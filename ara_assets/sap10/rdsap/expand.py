@@ -1578,7 +1578,7 @@ def normalise(doc: Mapping[str, Any], number: str | None = None) -> Mapping[str,
     placeholder number; the caller keeps its own id for it.
     """
     from ara_assets.epc import CertificateValidationError
-    from ara_assets.epc.fast import normalise_register_json
+    from ara_assets.epc.normalise import normalise_register_json
 
     d = unwrap(doc)
     has_number = bool(d.get("certificate_number") or d.get("rrn"))
