@@ -121,3 +121,14 @@ def warehouse(pg_url: str, _migrated_template: str) -> Iterator[object]:
         yield Warehouse(_database_url(pg_url, name))
     finally:
         _drop_database(pg_url, name)
+
+
+# Every test that reaches the database (through any of its fixtures) is an integration test, whether or not
+# its module says so: `-m "not integration"` then runs exactly the pure-logic tests.
+_DATABASE_FIXTURES = frozenset({"pg_url", "fresh_database_url", "warehouse"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if _DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)

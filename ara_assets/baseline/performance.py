@@ -363,7 +363,7 @@ def energy_block(calculated: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 # The persisted baseline: one row per property, flat typed columns (table property_baseline_performance,
-# sql/0007_property_baseline.sql; a test keeps the two in step).
+# migrations/0007_property_baseline.sql; a test keeps the two in step).
 BASELINE_SCHEMA: dict[str, pl.DataType] = {
     "property_id": pl.Int64(),
     "uprn": pl.Int64(),

@@ -96,7 +96,7 @@ class Warehouse:
             raise WarehouseUnavailable(f"cannot reach the database {where}: {reason}") from None
 
     def migrate(self) -> list[str]:
-        """Apply pending `sql/` migrations; return the file names applied now."""
+        """Apply pending migrations (`ara_assets/migrations/`); return the file names applied now."""
         return warehouse_migrations.migrate(self.engine)
 
     @contextmanager

@@ -1,5 +1,5 @@
 """Retrofit plans in Postgres: `plans`, `plan_phases`, `plan_measures`, `plan_allocation_runs`,
-`plan_allocations` (sql/0008_plans.sql).
+`plan_allocations` (migrations/0008_plans.sql).
 
 Writes go through COPY inside the caller's unit of work: the portfolio's previous plans are deleted
 (cascading to phases, measures and allocations) and the new ones written, committing together or not at all.

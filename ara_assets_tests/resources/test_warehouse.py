@@ -474,3 +474,16 @@ def test_fetch_log_keeps_the_last_outcome_of_a_batch(warehouse: Warehouse) -> No
             ]
         )
         assert uow.fetches.for_uprns([9]).select("status", "certificate_count").row(0) == ("found", 3)
+
+
+def test_gap_in_migration_numbers_is_refused(tmp_path) -> None:
+    (tmp_path / "0001_init.sql").write_text("SELECT 1;")
+    (tmp_path / "0006_later.sql").write_text("SELECT 1;")
+    with pytest.raises(ValueError, match="version 0002 is missing"):
+        warehouse_migrations.discover(tmp_path)
+
+
+def test_shipped_migrations_come_from_the_package() -> None:
+    names = [m.name for m in warehouse_migrations.discover()]
+    assert names[0] == "0001_init.sql"
+    assert not {"0003", "0004"} & {n[:4] for n in names}
