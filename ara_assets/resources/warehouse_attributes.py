@@ -1,4 +1,5 @@
-"""Property attributes (listed building, conservation area, value, tenure): `property_attributes`, migrations/0006.
+"""Property attributes (listed building, conservation area, value, tenure): `property_attributes`
+(migrations/0006).
 
     with warehouse.unit_of_work() as uow:
         attrs = PropertyAttributeRepository(uow.connection)

@@ -487,3 +487,21 @@ def test_shipped_migrations_come_from_the_package() -> None:
     names = [m.name for m in warehouse_migrations.discover()]
     assert names[0] == "0001_init.sql"
     assert not {"0003", "0004"} & {n[:4] for n in names}
+
+
+def test_band_columns_share_one_domain(warehouse) -> None:
+    with warehouse.unit_of_work() as uow:
+        rows = uow.connection.execute(
+            sa.text(
+                "SELECT table_name, column_name FROM information_schema.columns "
+                "WHERE domain_name = 'epc_band' ORDER BY 1, 2"
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("plan_phases", "band_after"),
+        ("plan_phases", "band_at_start"),
+        ("plan_phases", "band_before"),
+        ("property_baseline_performance", "calculated_band"),
+        ("property_baseline_performance", "effective_band"),
+        ("property_baseline_performance", "lodged_band"),
+    ]
