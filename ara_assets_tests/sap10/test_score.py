@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
+from ara_assets.sap10.errors import UnsupportedInput
 from ara_assets.sap10.score import SCORE_SCHEMA, score_certificates
 
 FIXTURE = Path(__file__).parent / "rdsap/fixtures/synthetic_semi_gas_combi.json"
@@ -107,3 +108,23 @@ def test_refused_homes_are_named_and_the_rest_scored_as_alone(semi: dict[str, An
     assert got.filter(pl.col("error").is_null()).select("sap_rating", "co2_kg_per_year").equals(
         alone.select("sap_rating", "co2_kg_per_year")
     )
+
+
+def test_chunked_batches_give_the_same_results(semi: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch larger than ``CHUNK_ROWS`` is scored chunk by chunk: same rows, same order, same figures,
+    in both error modes (a refused home in a later chunk is still named)."""
+    import importlib
+
+    from ara_assets.sap10.rdsap import expand_collect
+
+    calc_module = importlib.import_module("ara_assets.sap10.calculate")
+    docs = [_numbered(semi, n) for n in range(1, 12)]
+    docs[8]["data"]["sap_heating"]["main_heating_details"][0]["main_heating_control"] = 9999
+    inputs, _ = expand_collect(docs)
+    whole = calc_module.calculate(inputs, errors="collect")
+    monkeypatch.setattr(calc_module, "CHUNK_ROWS", 3)
+    chunked = calc_module.calculate(inputs, errors="collect")
+    assert chunked.equals(whole)
+    assert chunked.get_column("error").is_null().to_list() == [True] * 8 + [False] + [True] * 2
+    with pytest.raises(UnsupportedInput, match="main_heating_control"):
+        calc_module.calculate(inputs)
