@@ -66,6 +66,9 @@ app.add_typer(predict.app, name="predict", help="Predicted EPCs: leave-one-out v
 
 
 def main() -> None:
+    from ara_assets.settings import apply_process_settings
+
+    apply_process_settings()
     app()
 
 

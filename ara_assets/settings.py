@@ -5,6 +5,8 @@ ARA_HOME            folder for local state (embedded PostgreSQL data, Parquet as
 ARA_DATABASE_URL    a PostgreSQL URL; when unset, an embedded server (ADR 0012) runs under ARA_HOME/pgdata.
 ARA_ASSET_BASE      where the Parquet IO manager writes asset partitions (local folder or s3:// URI);
                     default ARA_HOME/assets.
+ARA_SAP_MALLOC      `0` leaves glibc's allocator as it is; otherwise the process entry points set it once
+                    for the SAP worksheet (ara_assets/sap10/allocator.py).
 """
 
 from __future__ import annotations
@@ -23,3 +25,11 @@ def database_url_from_env() -> str | None:
 
 def asset_base() -> str:
     return os.environ.get("ARA_ASSET_BASE") or str(ara_home() / "assets")
+
+
+def apply_process_settings() -> None:
+    """Process-wide settings, applied by entry points (the `ara` command, the scoring resource), never by
+    the pure packages: the worksheet's allocator setting unless ARA_SAP_MALLOC=0."""
+    from ara_assets.sap10.allocator import tune_allocator
+
+    tune_allocator(enabled=os.environ.get("ARA_SAP_MALLOC", "1") != "0")

@@ -132,3 +132,12 @@ def _no_pcdb_installed() -> Iterator[None]:
     install(None)
     yield
     install(None)
+# Every test that reaches the database (through any of its fixtures) is an integration test, whether or not
+# its module says so: `-m "not integration"` then runs exactly the pure-logic tests.
+_DATABASE_FIXTURES = frozenset({"pg_url", "fresh_database_url", "warehouse"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if _DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)

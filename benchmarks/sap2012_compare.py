@@ -101,7 +101,7 @@ def main() -> None:
     check = sap2012.calculate_worksheet(json.loads((EXAMPLE / "inputs.json").read_text()))
     assert abs(check["SAP_rating"]["SAP_rating_value"] - expected) < 1e-9
 
-    # Ara's worksheet sets glibc's allocator once per process on its first batch (allocator.py); set it
+    # Ara's entry points set glibc's allocator once per process (allocator.py, settings.py); set it
     # before anything is timed so that both packages run under the same allocator.
     from ara_assets.sap10.allocator import tune_allocator
 

@@ -6,11 +6,11 @@ Timed, each as the median of ``--runs`` runs after one warm-up:
   expand_raw   the expansion reading the documents in place (quirk-tolerant readers)
   expand_norm  the expansion through the EPC parser's normalised form (``parse_certificate`` first)
   score_raw / score_norm   ``score_certificates`` (expansion + worksheet + per-certificate errors);
-               ``score_norm`` is the default call, the EPC normalisation by ``epc.fast`` (the model's result
-               without building the model)
+               ``score_norm`` is the default call, the EPC normalisation by ``epc.normalise``
+               (the model's result without building the model)
   score_model  the same through the pydantic model itself (``to_register_json(parse_certificate(doc))``
                per document, then ``score_certificates(..., normalise_docs=False)``): the path before
-               ``epc.fast``
+               ``epc.normalise``
   score_ok     ``score_certificates`` on only the certificates the worksheet accepts (no refusals)
 """
 
@@ -53,6 +53,9 @@ def certificates(n: int, seed: int = 1) -> list[dict[str, Any]]:
 
 
 def main() -> None:
+    from ara_assets.settings import apply_process_settings
+
+    apply_process_settings()  # as the `ara` command and the scoring resource do
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-n", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)

@@ -60,6 +60,9 @@ def build(n: int, seed: int = 1) -> pl.DataFrame:
 
 
 def main() -> None:
+    from ara_assets.settings import apply_process_settings
+
+    apply_process_settings()  # as the `ara` command and the scoring resource do
     parser = argparse.ArgumentParser()
     parser.add_argument("-n", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5)

@@ -6,10 +6,7 @@ keeps the stored rows of the others.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
-from functools import cache
-from pathlib import Path
 
 import polars as pl
 
@@ -22,23 +19,15 @@ from ara_assets.baseline.performance import (
     input_keys,
     score_effective,
 )
+from ara_assets.source_digest import source_digest
 
-_PACKAGE = Path(__file__).resolve().parent.parent
 
-
-@cache
 def calculator_digest() -> str:
     """A digest of the code and tables that compute a baseline row (sap10 and baseline packages).
 
     Any change to the calculator or its tables changes it, so stored rows are recomputed after an upgrade.
     """
-    digest = hashlib.sha256()
-    for folder in ("sap10", "baseline"):
-        for path in sorted((_PACKAGE / folder).rglob("*")):
-            if path.suffix in {".py", ".csv", ".json"} and path.is_file():
-                digest.update(path.relative_to(_PACKAGE).as_posix().encode())
-                digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+    return source_digest(("sap10", "baseline"))
 
 
 def versions_tag(rates_version: int | None, factors_version: int | None) -> str:

@@ -36,7 +36,7 @@ PARQUET_VERSION_KEY = "ara.feature_transform_version"
 PARQUET_FINGERPRINT_KEY = "ara.feature_schema_fingerprint"
 
 # SAP 10.2 defaults that the worksheet applies to a null input; the features carry the value the
-# calculator uses, so a model never has to learn what "null" means (sap10/inputs.py documents each).
+# calculator uses, so a model never has to learn what "null" means (sap10/inputs/ documents each).
 DEFAULT_THERMAL_BRIDGING_Y = 0.2  # (36), SAP 10.2 when junction details are unknown
 DEFAULT_THERMAL_MASS = 250.0  # (35), Table 1f indicative value
 CURTAIN_RESISTANCE_M2K_PER_W = 0.04  # (27): windows are scored with curtains, Ueff = 1/(1/U + 0.04)

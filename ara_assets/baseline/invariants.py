@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from ara_assets.baseline.performance import BASELINE_SCHEMA, band_expr
+from ara_assets.baseline.performance import BASELINE_SCHEMA
+from ara_assets.epc.bands import band_expr
 from ara_assets.invariants import Invariant
 
 NON_NEGATIVE = [c for c, t in BASELINE_SCHEMA.items() if c.endswith("_kwh") and t == pl.Float64()] + [

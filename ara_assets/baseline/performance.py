@@ -22,13 +22,12 @@ import numpy as np
 import polars as pl
 
 from ara_assets.baseline.uncertainty import sap_sd_expr
+from ara_assets.epc.bands import band_expr
 from ara_assets.sap10 import approximations, calculate
-from ara_assets.sap10.rdsap import expand_collect
 
-# Table 14 (SAP 10.2): band thresholds on the integer rating.
-BAND_THRESHOLDS: tuple[tuple[int, str], ...] = (
-    (92, "A"), (81, "B"), (69, "C"), (55, "D"), (39, "E"), (21, "F"), (-10_000, "G"),
-)  # fmt: skip
+# the SAP fuel code of electricity end uses when the calculator names none
+from ara_assets.sap10.fuel_costs import STANDARD_ELECTRICITY
+from ara_assets.sap10.rdsap import expand_collect
 
 # Divergence tolerances for homes that are not rebaselined. The register lodges integer SAP, CO2 in
 # tonnes to one decimal and primary energy in whole kWh/m2, so each tolerance also allows for that rounding.
@@ -48,18 +47,8 @@ _LODGED_FIELDS: dict[str, str] = {
     "lodged_floor_area_m2": "total_floor_area",
 }
 
-# SAP fuel codes used for electricity end uses when the calculator names none.
-STANDARD_ELECTRICITY = 30
-
 # SAP electricity tariff codes (SAP-Schema) -> the meter types of ara_assets.baseline.pricing.
 METER_TYPES = {1: "single", 2: "dual_7h", 3: "dual_10h", 4: "24h", 5: "18h"}
-
-
-def band_expr(rating_int: pl.Expr) -> pl.Expr:
-    expr = pl.lit(None, pl.String)
-    for threshold, letter in reversed(BAND_THRESHOLDS):
-        expr = pl.when(rating_int >= threshold).then(pl.lit(letter)).otherwise(expr)
-    return expr
 
 
 def _json_number(raw: pl.Expr, field: str) -> pl.Expr:
@@ -170,7 +159,7 @@ def score_effective(effective: pl.DataFrame) -> pl.DataFrame:
             .alias("climate_region")
         )
         local = calculate(local_inputs, errors="collect")
-        rows = _combine(inputs, rating, local)
+        rows = combine_rating_and_climate(inputs, rating, local)
         for r in rows.filter(pl.col("calculation_error").is_not_null()).iter_rows(named=True):
             errors[r["property_id"]] = r["calculation_error"]
         rows = rows.filter(pl.col("calculation_error").is_null())
@@ -183,7 +172,9 @@ def score_effective(effective: pl.DataFrame) -> pl.DataFrame:
                        for c, t in CALCULATED_SCHEMA.items()]).sort("property_id")  # fmt: skip
 
 
-def _combine(inputs: pl.DataFrame, rating: pl.DataFrame, local: pl.DataFrame) -> pl.DataFrame:
+def combine_rating_and_climate(
+    inputs: pl.DataFrame, rating: pl.DataFrame, local: pl.DataFrame
+) -> pl.DataFrame:
     def err(frame: pl.DataFrame) -> pl.Expr:
         return pl.col("error") if "error" in frame.columns else pl.lit(None, pl.String)
 
@@ -409,7 +400,7 @@ def energy_block(calculated: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 # The persisted baseline: one row per property, flat typed columns (table property_baseline_performance,
-# sql/0007_property_baseline.sql; a test keeps the two in step).
+# migrations/0007_property_baseline.sql; a test keeps the two in step).
 BASELINE_SCHEMA: dict[str, pl.DataType] = {
     "property_id": pl.Int64(),
     "uprn": pl.Int64(),
@@ -461,10 +452,10 @@ BASELINE_SCHEMA: dict[str, pl.DataType] = {
     "co2_sap_kg": pl.Float64(),
     "primary_energy_sap_kwh": pl.Float64(),
     "expected_metered_primary_energy_kwh_m2_estimate": pl.Float64(),
-    # what the figures were computed with (sql/0011 appends these two columns to the table)
+    # what the figures were computed with (migrations/0011 appends these two columns to the table)
     "pcdb_revision": pl.Int32(),
     "approximations": pl.String(),  # codes joined by ";" (sap10/tables/approximations.csv)
-    # how sure the effective SAP is (baseline/uncertainty.py; sql/0012)
+    # how sure the effective SAP is (baseline/uncertainty.py; migrations/0012)
     "effective_sap_sd": pl.Float64(),
     "prediction_confidence": pl.Float64(),
 }

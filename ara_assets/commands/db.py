@@ -24,7 +24,7 @@ def _open() -> Warehouse:
 
 @app.command()
 def migrate() -> None:
-    """Apply pending SQL migrations (sql/NNNN_*.sql) and print the ones applied."""
+    """Apply pending SQL migrations (migrations/NNNN_*.sql) and print the ones applied."""
     applied = _open().migrate()
     if not applied:
         typer.echo("database schema is up to date; no migration applied")

@@ -22,7 +22,7 @@ def plans(
     ] = None,
 ) -> None:
     """One row per home and phase plus one per measure; xlsx: a summary sheet and a sheet per scenario."""
-    from ara_assets.commands._bundle import load_or_exit
+    from ara_assets.commands.bundle import load_or_exit
     from ara_assets.report.export import export_plans
 
     bundle = load_or_exit(portfolio)

@@ -23,7 +23,7 @@ def show(
     why a target is missed."""
     import polars as pl
 
-    from ara_assets.commands._bundle import load_or_exit
+    from ara_assets.commands.bundle import load_or_exit
     from ara_assets.report.text import plan_text
 
     bundle = load_or_exit(portfolio)

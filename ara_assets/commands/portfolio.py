@@ -25,7 +25,7 @@ def import_properties(
     portfolio: Annotated[str, typer.Option("--portfolio", "-p", help="Portfolio name (created if new).")],
 ) -> None:
     """Import a portfolio's homes from CSV; the whole file is refused if any row is bad."""
-    from ara_assets.commands._imports import run_csv_import
+    from ara_assets.commands.csv_import import run_csv_import
     from ara_assets.resources.warehouse_imports import import_properties as run_import
 
     counts = run_csv_import(run_import, csv, portfolio)
@@ -82,7 +82,7 @@ def import_attributes(
 ) -> None:
     """Record tenure, listed building, conservation area, gas grid and market value of the portfolio's homes;
     the whole file is refused if any row is bad. Empty cells mean "not known"."""
-    from ara_assets.commands._imports import run_csv_import
+    from ara_assets.commands.csv_import import run_csv_import
     from ara_assets.resources.attributes_import import import_attributes as run_import
 
     counts = run_csv_import(run_import, csv, portfolio)

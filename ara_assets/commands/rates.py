@@ -1,4 +1,4 @@
-"""`ara rates` subcommands: fuel rates and carbon factors in the warehouse (sql/0005)."""
+"""`ara rates` subcommands: fuel rates and carbon factors in the warehouse (migrations/0005)."""
 
 from __future__ import annotations
 

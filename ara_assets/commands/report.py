@@ -16,7 +16,7 @@ def report(
     ] = None,
 ) -> None:
     """Write the portfolio report (charts and tables; opens offline, can be emailed)."""
-    from ara_assets.commands._bundle import load_or_exit
+    from ara_assets.commands.bundle import load_or_exit
     from ara_assets.report.html import render_report
 
     bundle = load_or_exit(portfolio)

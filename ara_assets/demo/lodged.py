@@ -21,17 +21,7 @@ import numpy as np
 import polars as pl
 
 from ara_assets.demo.config import load_data
-
-# SAP 10.2 Table 14 lower bounds of the bands (A 92+, B 81-91, ... G 1-20).
-BAND_LOWER_BOUNDS: tuple[tuple[str, int], ...] = (
-    ("A", 92),
-    ("B", 81),
-    ("C", 69),
-    ("D", 55),
-    ("E", 39),
-    ("F", 21),
-    ("G", 1),
-)
+from ara_assets.epc.bands import band_of
 
 # Columns `lodged_results` reads; the generator's certificate frame carries them all.
 INPUT_COLUMNS: tuple[str, ...] = (
@@ -67,14 +57,6 @@ INPUT_COLUMNS: tuple[str, ...] = (
 
 def heuristic_constants() -> dict[str, Any]:
     return load_data("lodged_heuristic.json")
-
-
-def sap_band(rating: np.ndarray) -> np.ndarray:
-    """Band letters of integer SAP ratings (SAP 10.2 Table 14)."""
-    out = np.full(rating.shape, "G", dtype="<U1")
-    for letter, lower in reversed(BAND_LOWER_BOUNDS):
-        out[rating >= lower] = letter
-    return out
 
 
 @dataclass(frozen=True)
@@ -348,7 +330,7 @@ def lodged_results(certs: pl.DataFrame, system_names: list[str]) -> pl.DataFrame
     area = cols["floor_area_total"]
     out: dict[str, np.ndarray] = {
         "energy_rating_current": current.sap,
-        "current_energy_efficiency_band": sap_band(current.sap),
+        "current_energy_efficiency_band": band_of(current.sap),
         "environmental_impact_current": current.ei,
         "co2_emissions_current": np.round(current.co2_kg / 1000.0, 1),
         "co2_emissions_current_per_floor_area": np.rint(current.co2_kg / area).astype(np.int64),
@@ -394,7 +376,7 @@ def lodged_results(certs: pl.DataFrame, system_names: list[str]) -> pl.DataFrame
             after.water_kwh,
         )
     out["energy_rating_potential"] = previous.sap
-    out["potential_energy_efficiency_band"] = sap_band(previous.sap)
+    out["potential_energy_efficiency_band"] = band_of(previous.sap)
     out["environmental_impact_potential"] = previous.ei
     out["co2_emissions_potential"] = np.round(np.minimum(previous.co2_kg, current.co2_kg) / 1000.0, 1)
     out["energy_consumption_potential"] = np.rint(

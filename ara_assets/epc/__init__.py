@@ -7,7 +7,6 @@ helpers address single fields of that shape for landlord overrides.
 """
 
 from ara_assets.epc.codes import UnknownCodeError, codes_for, label
-from ara_assets.epc.fast import normalise_register_json
 from ara_assets.epc.model import (
     BuildingPart,
     Certificate,
@@ -19,6 +18,7 @@ from ara_assets.epc.model import (
     SapHeating,
     SapWindow,
 )
+from ara_assets.epc.normalise import normalise_register_json
 from ara_assets.epc.parser import CertificateValidationError, parse_certificate, to_register_json
 from ara_assets.epc.paths import get_field_path, is_known_field_path, set_field_path
 from ara_assets.epc.types import pad_index

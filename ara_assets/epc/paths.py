@@ -38,7 +38,7 @@ def parse_path(path: str) -> tuple[Token, ...]:
     return tuple(tokens)
 
 
-def _strip(tp: Any) -> Any:
+def unwrap_type(tp: Any) -> Any:
     """The type under ``Annotated[...]`` and ``X | None``; a union of several types is a leaf."""
     while True:
         origin = get_origin(tp)
@@ -53,14 +53,14 @@ def _strip(tp: Any) -> Any:
             return tp
 
 
-def _child(tp: Any, token: Token) -> Any | None:
+def child_type(tp: Any, token: Token) -> Any | None:
     """The type reached from ``tp`` by one token, or None if the token leads nowhere typed."""
-    tp = _strip(tp)
+    tp = unwrap_type(tp)
     if isinstance(token, int):
-        return _strip(get_args(tp)[0]) if get_origin(tp) is list and get_args(tp) else None
+        return unwrap_type(get_args(tp)[0]) if get_origin(tp) is list and get_args(tp) else None
     if isinstance(tp, type) and issubclass(tp, BaseModel):
         field = tp.model_fields.get(token)
-        return None if field is None else _strip(field.annotation)
+        return None if field is None else unwrap_type(field.annotation)
     return None
 
 
@@ -73,7 +73,7 @@ def is_known_field_path(path: str) -> bool:
         return False
     tp: Any = Certificate
     for token in tokens:
-        tp = _child(tp, token)
+        tp = child_type(tp, token)
         if tp is None:
             return False
     return True

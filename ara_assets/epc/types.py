@@ -128,7 +128,7 @@ def code_checker(attribute: str) -> AfterValidator:
             )
         return v
 
-    check.code_attribute = attribute  # type: ignore[attr-defined]  # read by fast.py's compiled plan
+    check.code_attribute = attribute  # type: ignore[attr-defined]  # read by normalise.py's compiled plan
     return AfterValidator(check)
 
 

@@ -32,7 +32,6 @@ A greedy heuristic (cheapest reaching homes first, phase by phase) runs alongsid
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -249,8 +248,8 @@ def allocate(
     lp.a_matrix_.value_ = rv.astype(np.float64)
     lp.integrality_ = [highspy.HighsVarType.kInteger] * n
     h = highspy.Highs()
-    # ARA_HIGHS_LOG=1 prints the solver log (for tuning); silent otherwise
-    h.setOptionValue("output_flag", bool(os.environ.get("ARA_HIGHS_LOG")))
+    # silent; highs_options={"output_flag": True} prints the solver log (for tuning)
+    h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(time_limit_s))
     h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
     # The count is integral and the cost term adds less than 0.5 in all: an absolute gap below 0.5 proves

@@ -20,9 +20,9 @@ import polars as pl
 
 from ara_assets.baseline.bills import carbon_portfolio, price_portfolio
 
-# _combine is the baseline's own selection of rating and local-climate columns: calling it (not copying it)
-# keeps a variant's figures defined exactly as a home's baseline figures
-from ara_assets.baseline.performance import _combine, energy_block
+# combine_rating_and_climate is the baseline's own selection of rating and local-climate columns:
+# calling it (not copying it) keeps a variant's figures defined exactly as a home's baseline figures
+from ara_assets.baseline.performance import combine_rating_and_climate, energy_block
 from ara_assets.modelling.catalogue import FABRIC_MEASURE_TYPES
 from ara_assets.modelling.eligibility import eligibility_for_phase, eligible_pairs, features_from_register
 from ara_assets.modelling.measures import option_variants
@@ -146,7 +146,7 @@ def score_states(states: pl.DataFrame, rates: pl.DataFrame, factors: pl.DataFram
         ),
         errors="collect",
     )
-    calc = _combine(work, rating, local)
+    calc = combine_rating_and_climate(work, rating, local)
     energy, meters = energy_block(calc)
     bills = price_portfolio(energy, meters, rates)
     carbon = carbon_portfolio(energy, factors)

@@ -130,7 +130,7 @@ def _install_rank() -> dict[str, int]:
     return {oid: order[o.measure_type] * 100 + i for i, (oid, o) in enumerate(sorted(catalogue().items()))}
 
 
-def _install_order(packages: pl.Series) -> pl.Series:
+def in_install_order(packages: pl.Series) -> pl.Series:
     """Each package's option ids sorted in install order (so equal packages compare equal)."""
     rank = _install_rank()
     return packages.list.eval(pl.element().sort_by(pl.element().replace_strict(rank, return_dtype=pl.Int64)))
@@ -519,7 +519,7 @@ def _shortlist(
     out = pl.DataFrame({"v": np.arange(len(ph), dtype=np.int64), "h": ph.astype(np.int64)}).join(
         lists, on="v", how="left"
     )
-    return out.sort("v").select("h", _install_order(out.sort("v")["package"]).alias("package"))
+    return out.sort("v").select("h", in_install_order(out.sort("v")["package"]).alias("package"))
 
 
 def _neighbours(
@@ -599,7 +599,7 @@ def _neighbours(
     if not parts:
         return pl.DataFrame(schema={"h": pl.Int64, "package": pl.List(pl.String)})
     out = pl.concat(parts)
-    return out.with_columns(_install_order(out["package"]).alias("package"))
+    return out.with_columns(in_install_order(out["package"]).alias("package"))
 
 
 def _all_options() -> dict[str, str]:

@@ -26,9 +26,9 @@ from ara_assets.modelling.eligibility import heat_pump_fabric_ok
 from ara_assets.modelling.measures import apply_package
 from ara_assets.modelling.optimiser import (
     Price,
-    _install_order,
     goal_metric,
     goal_threshold,
+    in_install_order,
     optimise_phase,
     reaches,
 )
@@ -211,7 +211,7 @@ def packages_from_candidates(candidates: pl.DataFrame, inputs: pl.DataFrame, n_p
     out = grid.join(chosen, on=["home_id", "phase"], how="left").with_columns(
         pl.col("package").fill_null(pl.lit([], pl.List(pl.String)))
     )
-    return out.with_columns(_install_order(out["package"]).alias("package"))
+    return out.with_columns(in_install_order(out["package"]).alias("package"))
 
 
 def build_plans(

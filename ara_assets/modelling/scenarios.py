@@ -26,11 +26,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from ara_assets.epc.bands import BAND_MIN_SAP
 from ara_assets.modelling.catalogue import MEASURE_TYPES
-
-BANDS = ("A", "B", "C", "D", "E", "F", "G")
-# SAP 10.2 rating band lower bounds (section 13): A 92+, B 81-91, C 69-80, D 55-68, E 39-54, F 21-38, G 1-20.
-BAND_MIN_SAP = {"A": 92, "B": 81, "C": 69, "D": 55, "E": 39, "F": 21, "G": 1}
 
 # Names a YAML file may use for groups of measure types, expanded on load.
 MEASURE_GROUPS: dict[str, tuple[str, ...]] = {

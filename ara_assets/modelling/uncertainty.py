@@ -23,7 +23,7 @@ import re
 import numpy as np
 import polars as pl
 
-from ara_assets.modelling.scenarios import BAND_MIN_SAP
+from ara_assets.epc.bands import BAND_MIN_SAP
 
 INTERVAL = 0.90
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import polars as pl
 
-from ara_assets.modelling.scenarios import BAND_MIN_SAP, BANDS
+from ara_assets.epc.bands import BANDS
 
 DATA = Path(__file__).resolve().parent / "data" / "value_uplift.csv"
 
@@ -74,9 +74,3 @@ def value_uplift(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def band_of_sap(sap: pl.Expr) -> pl.Expr:
-    """SAP 10.2 rating band of a (rounded) SAP rating expression: A 92+, B 81-91, ... G 1-20."""
-    expr = pl.when(sap >= BAND_MIN_SAP["A"]).then(pl.lit("A"))
-    for band in BANDS[1:-1]:
-        expr = expr.when(sap >= BAND_MIN_SAP[band]).then(pl.lit(band))
-    return expr.otherwise(pl.lit("G"))

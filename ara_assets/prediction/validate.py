@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from ara_assets.baseline.performance import band_expr, score_effective
+from ara_assets.baseline.performance import score_effective
+from ara_assets.epc.bands import band_expr
 from ara_assets.prediction.features import CATEGORICAL_FIELDS, features_frame
 from ara_assets.prediction.predict import predict_epcs
 

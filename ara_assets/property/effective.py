@@ -20,12 +20,9 @@ home is one parse, the overrides and one hash.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -38,6 +35,7 @@ from ara_assets.epc import (
 )
 from ara_assets.property.override_values import DEFAULT_SCHEMA, check_override_value
 from ara_assets.property.physical import physical_hash
+from ara_assets.source_digest import source_digest
 
 SOURCE_SITE_NOTES = "site_notes"
 SOURCE_EPC = "epc"
@@ -147,21 +145,11 @@ def _latest_site_notes(site_notes: pl.DataFrame) -> dict[int, dict[str, Any]]:
     return {int(r["property_id"]): r for r in latest.iter_rows(named=True)}
 
 
-_PACKAGE = Path(__file__).resolve().parent.parent
-
-
-@cache
 def assembly_digest() -> str:
     """A digest of the code that assembles an effective EPC (this package, the EPC parser with its code
     tables, and the prediction): a change to any makes every home's key change, so an upgrade re-assembles
     everything."""
-    digest = hashlib.sha256()
-    for folder in ("property", "epc", "prediction"):
-        for path in sorted((_PACKAGE / folder).rglob("*")):
-            if path.suffix in {".py", ".csv", ".json"} and path.is_file():
-                digest.update(path.relative_to(_PACKAGE).as_posix().encode())
-                digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+    return source_digest(("property", "epc", "prediction"))
 
 
 def effective_input_keys(

@@ -26,7 +26,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ara_assets.epc import CertificateValidationError, normalise_register_json, set_field_path
 from ara_assets.epc.model import Certificate
-from ara_assets.epc.paths import _child, _strip, parse_path
+from ara_assets.epc.paths import child_type, parse_path, unwrap_type
 from ara_assets.epc.types import SCHEMA_CONTEXT
 
 DEFAULT_SCHEMA = "RdSAP-Schema-21.0.1"  # the newest RdSAP schema; site notes are written in it too
@@ -63,16 +63,16 @@ def _leaf(path: str) -> tuple[Any, str]:
     tokens = parse_path(path)
     parent: Any = Certificate
     for token in tokens[:-1]:
-        parent = _child(parent, token)
+        parent = child_type(parent, token)
         if parent is None:
             raise KeyError(path)
     last = tokens[-1]
     if isinstance(last, int):
-        lst = _strip(parent)
+        lst = unwrap_type(parent)
         item = get_args(lst)[0] if get_origin(lst) is list and get_args(lst) else Any
         name = next(t for t in reversed(tokens) if isinstance(t, str))
         return item, name
-    model = _strip(parent)
+    model = unwrap_type(parent)
     if not (isinstance(model, type) and issubclass(model, BaseModel)) or last not in model.model_fields:
         raise KeyError(path)
     return model.model_fields[last].annotation, last

@@ -19,10 +19,10 @@ from ara_assets.resources.warehouse_imports import (
     OPTIONAL_ATTRIBUTE_COLUMNS,
     ImportRejected,
     RowError,
-    _collect,
-    _raise_if_any,
-    _uprn_checks,
+    collect_row_errors,
+    raise_if_any,
     read_csv_strings,
+    uprn_checks,
 )
 
 ATTRIBUTE_CSV_COLUMNS = ("uprn", *OPTIONAL_ATTRIBUTE_COLUMNS)
@@ -33,7 +33,7 @@ _FALSE = ("false", "no", "n", "0")
 
 def check_attribute_frame(frame: pl.DataFrame) -> list[RowError]:
     """Problems of an attributes frame of trimmed strings (uprn + any of ATTRIBUTE_CSV_COLUMNS), row order."""
-    checks: list[tuple[str, pl.Expr, str | pl.Expr]] = [*_uprn_checks()]
+    checks: list[tuple[str, pl.Expr, str | pl.Expr]] = [*uprn_checks()]
     if "uprn" in frame.columns:
         checks.append(
             ("uprn", pl.col("uprn").is_not_null() & pl.col("uprn").is_duplicated(), "duplicate UPRN")
@@ -82,7 +82,7 @@ def check_attribute_frame(frame: pl.DataFrame) -> list[RowError]:
                 "not a date (YYYY-MM-DD)",
             )
         )
-    return _collect(frame, checks)
+    return collect_row_errors(frame, checks)
 
 
 def typed_attributes(frame: pl.DataFrame) -> pl.DataFrame:
@@ -105,7 +105,7 @@ def parse_attribute_csv(path: Path) -> pl.DataFrame:
     frame = read_csv_strings(path, ATTRIBUTE_CSV_COLUMNS, ("uprn",))
     present = [c for c in ATTRIBUTE_CSV_COLUMNS if frame[c].null_count() < frame.height or c == "uprn"]
     frame = frame.select(present)
-    _raise_if_any(str(path), check_attribute_frame(frame))
+    raise_if_any(str(path), check_attribute_frame(frame))
     return typed_attributes(frame)
 
 

@@ -1,4 +1,4 @@
-"""The application's connections run as the restricted role `ara_app` (created by sql/0009).
+"""The application's connections run as the restricted role `ara_app` (created by migrations/0009).
 
 Migrations use the owner's engine; every unit of work uses an engine whose connections switch to
 `ara_app` as they open (`SET ROLE`, committed so it lasts for the session). This works with any server

@@ -35,9 +35,11 @@ from ara_assets.baseline.features import (
     is_compatible,
     parse_version,
 )
-from ara_assets.baseline.performance import CALCULATED_SCHEMA, band_expr, score_effective
+from ara_assets.baseline.performance import CALCULATED_SCHEMA, score_effective
+from ara_assets.epc.bands import band_expr
 from ara_assets.resources.register_client import backoff_delay, parse_retry_after
 from ara_assets.resources.url_policy import require_secure_url
+from ara_assets.settings import apply_process_settings
 
 VERSION_PATH = "/version"
 SCORE_PATH = "/score"
@@ -462,6 +464,7 @@ class ScoringEndpoint(dg.ConfigurableResource):
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         if self.mode != "http":
+            apply_process_settings()  # the in-process worksheet runs in this process
             return
         self._connect()  # raises TransformVersionMismatch: the run stops here, before any asset runs
         if context.log is not None and self._declared is not None:

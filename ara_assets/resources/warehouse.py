@@ -97,18 +97,18 @@ class Warehouse:
             raise WarehouseUnavailable(f"cannot reach the database {where}: {reason}") from None
 
     def migrate(self) -> list[str]:
-        """Apply pending `sql/` migrations; return the file names applied now."""
+        """Apply pending migrations (`ara_assets/migrations/`); return the file names applied now."""
         return warehouse_migrations.migrate(self.engine)
 
     def pending_migrations(self) -> list[str]:
-        """The `sql/` migrations not applied yet (all of them on a new database)."""
+        """The migrations not applied yet (all of them on a new database)."""
         with self.engine.connect() as conn:
             return [m.name for m in warehouse_migrations.pending(conn)]
 
     @contextmanager
     def unit_of_work(self) -> Iterator[UnitOfWork]:
         """Commit on normal exit, roll back on any exception: nothing is ever half-written."""
-        # As the restricted role `ara_app` (sql/0009): the application cannot disable the triggers.
+        # As the restricted role `ara_app` (migrations/0009): the application cannot disable the triggers.
         with app_engine(self.url).connect() as conn, conn.begin():
             yield UnitOfWork(conn)
 

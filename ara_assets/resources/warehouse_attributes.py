@@ -1,4 +1,5 @@
-"""Property attributes (listed building, conservation area, value, tenure): `property_attributes`, sql/0006.
+"""Property attributes (listed building, conservation area, value, tenure): `property_attributes`
+(migrations/0006).
 
     with warehouse.unit_of_work() as uow:
         attrs = PropertyAttributeRepository(uow.connection)
@@ -30,7 +31,8 @@ ATTRIBUTE_SCHEMA: dict[str, Any] = {
 }
 WRITABLE = tuple(c for c in ATTRIBUTE_SCHEMA if c not in ("property_id", "uprn"))
 GRADES = ("I", "II*", "II", "A", "B", "C")
-# sql/0006 + 0010; the funding rules map each to a scheme tenure group (modelling/data/funding_schemes.yaml)
+# migrations/0006 + 0010; the funding rules map each to a scheme tenure group
+# (modelling/data/funding_schemes.yaml)
 TENURES = (
     "social_rent",
     "affordable_rent",

@@ -1,4 +1,5 @@
-"""The property baseline in Postgres: table `property_baseline_performance` (sql/0007_property_baseline.sql).
+"""The property baseline in Postgres: table `property_baseline_performance`
+(migrations/0007_property_baseline.sql).
 
 Writes go through COPY inside the caller's unit of work: a 100,000-home portfolio is one statement, and
 the delete of replaced rows and the insert of new ones commit together or not at all.

@@ -23,7 +23,7 @@ from ara_assets.resources.warehouse_repositories import FIELD_PATH, UpsertCounts
 
 PROPERTY_COLUMNS = ("uprn", "landlord_reference", "address", "postcode")
 PROPERTY_REQUIRED = ("uprn", "address", "postcode")
-# What the landlord knows about each home (sql/0006 + 0010), optional on the properties CSV too.
+# What the landlord knows about each home (migrations/0006 + 0010), optional on the properties CSV too.
 OPTIONAL_ATTRIBUTE_COLUMNS = (
     "tenure",
     "listed_building",
@@ -118,7 +118,7 @@ def check_csv_text(path: Path) -> list[RowError]:
 def read_csv_strings(path: Path, columns: tuple[str, ...], required: tuple[str, ...]) -> pl.DataFrame:
     """Read a CSV with a header as trimmed strings (empty -> null); refuse missing or unknown columns."""
     source = str(path)
-    _raise_if_any(source, check_csv_text(path))
+    raise_if_any(source, check_csv_text(path))
     try:
         frame = pl.read_csv(path, infer_schema=False, raise_if_empty=True)
     except pl.exceptions.NoDataError:
@@ -143,7 +143,9 @@ def read_csv_strings(path: Path, columns: tuple[str, ...], required: tuple[str, 
     )
 
 
-def _collect(frame: pl.DataFrame, checks: list[tuple[str, pl.Expr, str | pl.Expr]]) -> list[RowError]:
+def collect_row_errors(
+    frame: pl.DataFrame, checks: list[tuple[str, pl.Expr, str | pl.Expr]]
+) -> list[RowError]:
     """Run (field, bad-row expression, reason) checks over the frame; return every failure, in row order."""
     indexed = frame.with_row_index("_row", offset=1)
     found: list[RowError] = []
@@ -154,12 +156,12 @@ def _collect(frame: pl.DataFrame, checks: list[tuple[str, pl.Expr, str | pl.Expr
     return sorted(found, key=lambda e: (e.row or 0, e.field))
 
 
-def _raise_if_any(source: str, errors: list[RowError]) -> None:
+def raise_if_any(source: str, errors: list[RowError]) -> None:
     if errors:
         raise ImportRejected(source, errors[:MAX_REPORTED], total=len(errors))
 
 
-def _uprn_checks() -> list[tuple[str, pl.Expr, str | pl.Expr]]:
+def uprn_checks() -> list[tuple[str, pl.Expr, str | pl.Expr]]:
     uprn = pl.col("uprn")
     return [
         ("uprn", uprn.is_null(), "required value is missing"),
@@ -188,7 +190,7 @@ def parse_property_csv(path: Path) -> pl.DataFrame:
         pl.col("_n").first().over("_uprn").alias("_first"),
     )
     checks: list[tuple[str, pl.Expr, str | pl.Expr]] = [
-        *_uprn_checks(),
+        *uprn_checks(),
         (
             "uprn",
             pl.col("_uprn").is_not_null() & (pl.col("_n") != pl.col("_first")),
@@ -205,10 +207,10 @@ def parse_property_csv(path: Path) -> pl.DataFrame:
     from ara_assets.resources.attributes_import import check_attribute_frame
 
     attrs = [c for c in OPTIONAL_ATTRIBUTE_COLUMNS if frame[c].null_count() < frame.height]
-    errors = _collect(with_keys, checks)
+    errors = collect_row_errors(with_keys, checks)
     if attrs:
         errors += [e for e in check_attribute_frame(frame.select("uprn", *attrs)) if e.field != "uprn"]
-    _raise_if_any(str(path), sorted(errors, key=lambda e: (e.row or 0, e.field)))
+    raise_if_any(str(path), sorted(errors, key=lambda e: (e.row or 0, e.field)))
     return with_keys.select(
         *[pl.col(c) for c in attrs],
         pl.col("_uprn").alias("uprn"),
@@ -272,7 +274,7 @@ def check_override_csv(path: Path) -> tuple[pl.DataFrame, list[RowError]]:
     known = {f: is_valid_override_path(f) for f in frame["field"].drop_nulls().unique().to_list()}
     action = pl.col("action").str.to_lowercase().fill_null("set")
     checks: list[tuple[str, pl.Expr, str | pl.Expr]] = [
-        *_uprn_checks(),
+        *uprn_checks(),
         ("field", pl.col("field").is_null(), "required value is missing"),
         (
             "field",
@@ -284,7 +286,7 @@ def check_override_csv(path: Path) -> tuple[pl.DataFrame, list[RowError]]:
         ("value", (action == "retract") & pl.col("value").is_not_null(), "must be empty for 'retract'"),
         ("author", pl.col("author").is_null(), "required value is missing"),
     ]
-    errors = _collect(frame, checks)
+    errors = collect_row_errors(frame, checks)
     errors += _value_errors(frame, known, action)
     return frame.select(
         pl.col("uprn").cast(pl.Int64, strict=False),
@@ -348,7 +350,7 @@ def _document_errors(uow: Any, frame: pl.DataFrame, ids: dict[int, int]) -> list
 def parse_override_csv(path: Path) -> pl.DataFrame:
     """`check_override_csv`, raising ImportRejected if any row is bad."""
     frame, errors = check_override_csv(path)
-    _raise_if_any(str(path), errors)
+    raise_if_any(str(path), errors)
     return frame
 
 
@@ -371,7 +373,7 @@ def import_overrides(warehouse: Warehouse, path: Path, portfolio: str) -> list[i
         ]
         if not errors:
             errors += _document_errors(uow, frame, ids)
-        _raise_if_any(source, sorted(errors, key=lambda e: (e.row or 0, e.field)))
+        raise_if_any(source, sorted(errors, key=lambda e: (e.row or 0, e.field)))
         rows = [
             {
                 "property_id": ids[uprn],

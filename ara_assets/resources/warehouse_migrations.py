@@ -1,4 +1,5 @@
-"""Numbered SQL migrations (`sql/NNNN_name.sql`), applied in order, each once, each in its own transaction.
+"""Numbered SQL migrations (`ara_assets/migrations/NNNN_name.sql`, package data), applied in order, each once,
+each in its own transaction.
 
 Applied versions are recorded in `schema_migrations` with a checksum of the file, so an edited
 migration is reported instead of silently diverging. A session-level advisory lock makes concurrent
@@ -10,16 +11,19 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from importlib import resources
+from importlib.abc import Traversable
 from pathlib import Path
 
 import psycopg
 import sqlalchemy as sa
 
-import ara_assets
-
 # Arbitrary but fixed: every Ara process takes the same lock key to migrate.
 MIGRATION_LOCK_KEY = 0x41_52_41_5F_4D_49_47  # "ARA_MIG"
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+# Numbers that no migration will ever use: 0003 and 0004 were reserved by parallel work in the first wave
+# and never shipped. Any other gap in the sequence is refused (a missing file is a broken checkout).
+RETIRED_VERSIONS = frozenset({"0003", "0004"})
 
 _CREATE_LEDGER = """
 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -35,9 +39,9 @@ class MigrationFailed(RuntimeError):
     """A migration's SQL failed; its transaction was rolled back and it is not recorded."""
 
 
-def sql_dir() -> Path:
-    """The `sql/` folder beside the package (the project is installed editable)."""
-    return Path(ara_assets.__file__).resolve().parent.parent / "sql"
+def sql_dir() -> Traversable:
+    """The migrations shipped with the package (``ara_assets/migrations``)."""
+    return resources.files("ara_assets.migrations")
 
 
 @dataclass(frozen=True)
@@ -59,11 +63,12 @@ class AppliedMigration:
     applied_at: str
 
 
-def discover(folder: Path | None = None) -> list[Migration]:
-    """Every migration file in `folder`, in version order; refuses stray names and duplicate versions."""
+def discover(folder: Path | Traversable | None = None) -> list[Migration]:
+    """Every migration file in `folder` (default: the package's), in version order; refuses stray names,
+    duplicate versions and gaps in the numbering other than ``RETIRED_VERSIONS``."""
     folder = folder or sql_dir()
     found: dict[str, Migration] = {}
-    for path in sorted(folder.glob("*.sql")):
+    for path in sorted((p for p in folder.iterdir() if p.name.endswith(".sql")), key=lambda p: p.name):
         match = _NAME.match(path.name)
         if match is None:
             raise ValueError(f"migration file {path}: name must look like 0001_some_name.sql")
@@ -71,6 +76,14 @@ def discover(folder: Path | None = None) -> list[Migration]:
         if version in found:
             raise ValueError(f"migration file {path}: version {version} also used by {found[version].name}")
         found[version] = Migration(version=version, name=path.name, sql=path.read_text(encoding="utf-8"))
+    if found:
+        expected = {f"{n:04d}" for n in range(1, int(max(found)) + 1)} - RETIRED_VERSIONS
+        missing = sorted(expected - set(found))
+        if missing:
+            raise ValueError(
+                f"migrations in {folder}: version {missing[0]} is missing (numbers run without gaps; "
+                f"retired: {sorted(RETIRED_VERSIONS)})"
+            )
     return [found[v] for v in sorted(found)]
 
 
@@ -85,12 +98,12 @@ def applied(conn: sa.Connection) -> list[AppliedMigration]:
     return [AppliedMigration(*row) for row in rows]
 
 
-def pending(conn: sa.Connection, folder: Path | None = None) -> list[Migration]:
+def pending(conn: sa.Connection, folder: Path | Traversable | None = None) -> list[Migration]:
     done = {m.version for m in applied(conn)}
     return [m for m in discover(folder) if m.version not in done]
 
 
-def migrate(engine: sa.Engine, folder: Path | None = None) -> list[str]:
+def migrate(engine: sa.Engine, folder: Path | Traversable | None = None) -> list[str]:
     """Apply every pending migration; return the names applied now (empty when up to date)."""
     migrations = discover(folder)
     names: list[str] = []

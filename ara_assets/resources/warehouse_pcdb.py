@@ -1,4 +1,4 @@
-"""Repository over `pcdb_revisions`, `pcdb_boilers` and `pcdb_postcode_climate` (sql/0011).
+"""Repository over `pcdb_revisions`, `pcdb_boilers` and `pcdb_postcode_climate` (migrations/0011).
 
 Bound to the one connection of a unit of work and never commits:
 

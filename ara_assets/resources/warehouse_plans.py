@@ -1,5 +1,5 @@
 """Retrofit plans in Postgres: `plans`, `plan_phases`, `plan_measures`, `plan_allocation_runs`,
-`plan_allocations` (sql/0008_plans.sql).
+`plan_allocations` (migrations/0008_plans.sql).
 
 Writes go through COPY inside the caller's unit of work: the portfolio's previous plans are deleted
 (cascading to phases, measures and allocations) and the new ones written, committing together or not at all.
@@ -20,7 +20,7 @@ from ara_assets.modelling.rollup import rollup, summary_view, with_grants
 from ara_assets.resources.postgres_copy import copy_in, table_columns
 
 _KEY = ("portfolio_id", "scenario", "property_id")
-# plan_phases: the plan columns, the funding columns and the miss reason (sql/0008 + 0010)
+# plan_phases: the plan columns, the funding columns and the miss reason (migrations/0008 + 0010)
 STORED_PHASE_SCHEMA: dict[str, pl.DataType] = {**PHASE_SCHEMA, **FUNDING_SCHEMA, **REASON_SCHEMA}
 PHASE_COLUMNS = [c for c in STORED_PHASE_SCHEMA if c not in ("scenario_version", "home_id")]
 GRANT_COLUMNS = [c for c in GRANT_SCHEMA if c != "home_id"]

@@ -1,4 +1,4 @@
-"""Repository over `fuel_rates`, `carbon_factors` and `rates_versions` (sql/0005).
+"""Repository over `fuel_rates`, `carbon_factors` and `rates_versions` (migrations/0005).
 
 Bound to the one connection of a unit of work, like the other repositories, and never commits:
 

@@ -18,7 +18,7 @@ import polars as pl
 import sqlalchemy as sa
 
 # field paths such as `walls[0].wall_construction` or `sap_heating.main_heating_details[1].main_fuel_type`;
-# the same pattern is enforced by a CHECK constraint in sql/0001_init.sql.
+# the same pattern is enforced by a CHECK constraint in migrations/0001_init.sql.
 FIELD_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*|\[[0-9]+\])*$")
 CERTIFICATE_NUMBER = re.compile(r"^[0-9]{4}(-[0-9]{4}){4}$")
 FETCH_STATUSES = ("found", "no_certificate", "error")
@@ -42,7 +42,7 @@ def _check_uprn(uprn: Any, record: str) -> int:
 
 # ---------------------------------------------------------------------------------------------- portfolios
 
-# Also a Dagster partition key and an asset file name; the same rule is a CHECK in sql/0002.
+# Also a Dagster partition key and an asset file name; the same rule is a CHECK in migrations/0002.
 PORTFOLIO_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,99}$")
 
 

@@ -10,7 +10,6 @@ from ara_assets.sap10.sheet import Sheet
 
 STANDARD_ELECTRICITY = 30
 PV_EXPORT = 60
-BANDS = ((92, "A"), (81, "B"), (69, "C"), (55, "D"), (39, "E"), (21, "F"))  # Table 14
 
 
 def fuel_of(s: Sheet, column: str, fallback: np.ndarray) -> np.ndarray:
@@ -38,14 +37,6 @@ def _price(s: Sheet, fuel: np.ndarray, field_name: str, used: np.ndarray) -> np.
     price = _lookup(s, "price_p_per_kwh", fuel) / 100.0
     s.refuse(used & np.isnan(price), field_name, "no price for this fuel code in the row's price table")
     return np.where(used, price, 0.0)
-
-
-def band_of(rating: np.ndarray) -> np.ndarray:
-    """Table 14 band letter for integer SAP ratings."""
-    out = np.full(rating.shape, "G", dtype=object)
-    for threshold, letter in reversed(BANDS):
-        out = np.where(rating >= threshold, letter, out)
-    return out
 
 
 def sap_rating(ecf: np.ndarray) -> np.ndarray:

@@ -15,8 +15,8 @@ from ara_assets.pcdb.products import ProductData
 from ara_assets.pcdb.products import active as pcdb_active
 from ara_assets.sap10 import approximations
 from ara_assets.sap10.errors import UnsupportedInput
+from ara_assets.sap10.gc_pause import gc_paused
 from ara_assets.sap10.rdsap.expand import (
-    _gc_paused,
     certificate_number,
     code,
     expand_collect,
@@ -103,101 +103,17 @@ def lodged_summary(doc: Mapping[str, Any], fallback: str) -> dict[str, Any]:
     }
 
 
-def _screen(inputs: pl.DataFrame) -> dict[str, str]:
-    """One worksheet pass that records every refused home instead of stopping at the first.
-
-    The worksheet's refusals are row masks (``Sheet.refuse``); a sheet that collects them finds all
-    refused homes of the batch in one pass. Anything else going wrong in this pass (a refused row can
-    make later sections fail) leaves the screening empty and the bisection below does the work.
-    """
-    from dataclasses import dataclass, field
-
-    import numpy as np
-
-    from ara_assets.sap10.calculate import SECTIONS
-    from ara_assets.sap10.inputs import prepare_inputs
-    from ara_assets.sap10.sheet import Sheet
-
-    @dataclass
-    class _CollectingSheet(Sheet):
-        refused: dict[int, str] = field(default_factory=dict)
-
-        def refuse(self, mask: np.ndarray, field_name: str, reason: str) -> None:
-            for i in np.flatnonzero(mask):
-                if int(i) not in self.refused:
-                    home = self.df.get_column("home_id")[int(i)]
-                    value = self.df.get_column(field_name)[int(i)] if field_name in self.df.columns else None
-                    self.refused[int(i)] = str(UnsupportedInput(home, field_name, value, reason))
-
-    try:
-        df = prepare_inputs(inputs)
-        sheet = _CollectingSheet(df=df, n=df.height)
-        with np.errstate(all="ignore"):
-            for section in SECTIONS:
-                section(sheet)
-    except Exception:  # noqa: BLE001 - screening is an optimisation; the exact path follows
-        return {}
-    ids = df.get_column("home_id")
-    return {ids[i]: msg for i, msg in sheet.refused.items()}
-
-
-CHUNK = 256  # a refused batch is halved down to this size, so each refusal re-runs a small batch
-
-
 def _calculate_collect(inputs: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, str]]:
-    """``calculate`` over the batch, collecting refusals per home.
+    """``calculate`` over the batch in collect mode: one pass, every refused home recorded.
 
-    The worksheet stops at the first refused home. That home is recorded and taken out, and a failed
-    batch larger than ``CHUNK`` is halved before the retry, so k refusals cost about k small re-runs
-    rather than k full-batch re-runs. Returns (results, home_id -> error).
+    Returns (results of the scored homes, home_id -> error message).
     """
-    import inspect
-
     from ara_assets.sap10.calculate import calculate
 
-    if "errors" in inspect.signature(calculate).parameters:
-        # the worksheet collects its own refusals: one pass, exact
-        out = calculate(inputs, errors="collect")
-        err = out.get_column("error")
-        collected = {
-            h: e for h, e in zip(out.get_column("home_id").to_list(), err.to_list(), strict=True) if e
-        }
-        return out.filter(err.is_null()).drop("error"), collected
-    errors = _screen(inputs)
-    if errors:
-        inputs = inputs.filter(~pl.col("home_id").is_in(list(errors)))
-    done: list[pl.DataFrame] = []
-    stack = [inputs]
-    while stack:
-        batch = stack.pop()
-        if batch.height == 0:
-            continue
-        try:
-            done.append(calculate(batch))
-            continue
-        except UnsupportedInput as e:
-            named = (
-                batch.filter(pl.col("home_id") == str(e.record)) if e.record is not None else batch.head(0)
-            )
-            if named.height:
-                for h in named.get_column("home_id").to_list():
-                    errors[h] = str(e)
-                batch = batch.filter(pl.col("home_id") != str(e.record))
-            elif batch.height == 1:
-                errors[batch.get_column("home_id")[0]] = str(e)
-                continue
-            elif batch.height <= CHUNK:
-                half = batch.height // 2
-                stack.extend([batch.slice(half), batch.slice(0, half)])
-                continue
-        if batch.height > CHUNK:
-            half = batch.height // 2
-            stack.extend([batch.slice(half), batch.slice(0, half)])
-        else:
-            stack.append(batch)
-    if not done:
-        return pl.DataFrame(schema={"home_id": pl.String()}), errors
-    return pl.concat(done, how="diagonal_relaxed"), errors
+    out = calculate(inputs, errors="collect")
+    err = out.get_column("error")
+    collected = {h: e for h, e in zip(out.get_column("home_id").to_list(), err.to_list(), strict=True) if e}
+    return out.filter(err.is_null()).drop("error"), collected
 
 
 def _score_full_sap(docs: list[Mapping[str, Any]], numbers: list[str]) -> pl.DataFrame:
@@ -285,7 +201,7 @@ def _score_rdsap(
     """
     docs = list(docs)
     products = products if products is not None else pcdb_active()
-    with _gc_paused():  # per-certificate dicts only, no cycles: see expand._gc_paused
+    with gc_paused():  # per-certificate dicts only, no cycles: see sap10.gc_pause
         lodged = [lodged_summary(doc, f"#{i}") for i, doc in enumerate(docs)]
         inputs, exp_errors = expand_collect(docs, normalise_docs=normalise_docs, products=products)
     errors: dict[int, str] = {e.index: e.message for e in exp_errors}

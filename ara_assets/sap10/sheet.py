@@ -59,6 +59,15 @@ class Sheet:
     approximations: dict[str, np.ndarray] = field(default_factory=dict)
     _cache: dict[str, object] = field(default_factory=dict)
 
+    def preload(self, flat: dict[str, tuple[np.ndarray, np.ndarray | None]]) -> None:
+        """Columns already converted during validation: list columns flattened (values, parent rows),
+        scalar columns without nulls (values, None). Later reads take them from the cache."""
+        for name, (values, parent) in flat.items():
+            if parent is not None:
+                self._cache[f"l:{name}"] = Elements(values, parent)
+            else:
+                self._cache[f"f:{name}"] = values
+
     def col(self, name: str, fill: float = np.nan) -> np.ndarray:
         """A scalar column as float64 (null -> ``fill``)."""
         key = f"s:{name}:{fill}"

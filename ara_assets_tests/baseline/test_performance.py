@@ -8,7 +8,6 @@ import pytest
 from ara_assets.baseline.performance import (
     BASELINE_SCHEMA,
     assemble_baseline,
-    band_expr,
     energy_block,
     input_keys,
     lodged_performance,
@@ -136,12 +135,6 @@ def test_homes_without_epc_or_with_failed_calculation_keep_rows_with_reasons():
     assert first["baseline_reason"] == "no certificate on the register for this UPRN"
     assert second["baseline_status"] == "calculation_failed" and second["rebaseline_reason"] == "pre_sap10"
     assert "field x = 1" in second["baseline_reason"]
-
-
-def test_band_expression_matches_table_14():
-    ratings = pl.DataFrame({"r": [1, 20, 21, 38, 39, 54, 55, 68, 69, 80, 81, 91, 92, 110]})
-    bands = ratings.select(band_expr(pl.col("r")).alias("band"))["band"].to_list()
-    assert bands == ["G", "G", "F", "F", "E", "E", "D", "D", "C", "C", "B", "B", "A", "A"]
 
 
 def test_energy_block_long_shape_and_meters():

@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ara_assets.modelling.scenarios import BAND_MIN_SAP, Goal, Scenario, ScenarioError, load_scenario_yaml
+from ara_assets.epc.bands import BAND_MIN_SAP
+from ara_assets.modelling.scenarios import Goal, Scenario, ScenarioError, load_scenario_yaml
 
 EXAMPLES = Path(__file__).parents[2] / "examples" / "scenarios"
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from ara_assets.modelling.valuation import ValuationError, band_of_sap, uplift_pct, value_uplift
+from ara_assets.modelling.valuation import ValuationError, uplift_pct, value_uplift
 
 
 def test_uplift_is_the_ratio_of_premiums() -> None:
@@ -40,9 +40,3 @@ def test_bad_band_is_refused_with_record() -> None:
         value_uplift(frame)
     with pytest.raises(ValuationError, match="'band_after' value 'Z'"):
         uplift_pct("C", "Z")
-
-
-def test_band_of_sap_uses_sap_band_limits() -> None:
-    sap = pl.Series("sap", [100, 92, 91, 81, 80, 69, 68, 55, 54, 39, 38, 21, 20, 1])
-    bands = pl.select(band_of_sap(pl.lit(sap))).to_series().to_list()
-    assert bands == ["A", "A", "B", "B", "C", "C", "D", "D", "E", "E", "F", "F", "G", "G"]

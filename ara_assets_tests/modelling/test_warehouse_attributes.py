@@ -1,4 +1,4 @@
-"""Property attributes (sql/0006) through their repository, on a fresh migrated database."""
+"""Property attributes (migrations/0006) through their repository, on a fresh migrated database."""
 
 from __future__ import annotations
 

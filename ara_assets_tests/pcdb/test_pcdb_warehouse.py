@@ -1,4 +1,4 @@
-"""The PCDB import in PostgreSQL (sql/0011) and through `ara pcdb import`: versioned, append-only,
+"""The PCDB import in PostgreSQL (migrations/0011) and through `ara pcdb import`: versioned, append-only,
 idempotent, and used by `ara sap score` with no flag."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The application writes as `ara_app` (sql/0009), which owns no table or trigger: it cannot switch off
+"""The application writes as `ara_app` (migrations/0009), which owns no table or trigger: it cannot switch off
 the append-only rule that the audit of overrides and site notes relies on."""
 
 from __future__ import annotations

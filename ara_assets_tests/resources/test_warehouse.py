@@ -474,3 +474,34 @@ def test_fetch_log_keeps_the_last_outcome_of_a_batch(warehouse: Warehouse) -> No
             ]
         )
         assert uow.fetches.for_uprns([9]).select("status", "certificate_count").row(0) == ("found", 3)
+
+
+def test_gap_in_migration_numbers_is_refused(tmp_path) -> None:
+    (tmp_path / "0001_init.sql").write_text("SELECT 1;")
+    (tmp_path / "0006_later.sql").write_text("SELECT 1;")
+    with pytest.raises(ValueError, match="version 0002 is missing"):
+        warehouse_migrations.discover(tmp_path)
+
+
+def test_shipped_migrations_come_from_the_package() -> None:
+    names = [m.name for m in warehouse_migrations.discover()]
+    assert names[0] == "0001_init.sql"
+    assert not {"0003", "0004"} & {n[:4] for n in names}
+
+
+def test_band_columns_share_one_domain(warehouse) -> None:
+    with warehouse.unit_of_work() as uow:
+        rows = uow.connection.execute(
+            sa.text(
+                "SELECT table_name, column_name FROM information_schema.columns "
+                "WHERE domain_name = 'epc_band' ORDER BY 1, 2"
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("plan_phases", "band_after"),
+        ("plan_phases", "band_at_start"),
+        ("plan_phases", "band_before"),
+        ("property_baseline_performance", "calculated_band"),
+        ("property_baseline_performance", "effective_band"),
+        ("property_baseline_performance", "lodged_band"),
+    ]

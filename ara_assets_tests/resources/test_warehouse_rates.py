@@ -118,6 +118,13 @@ def test_database_refuses_overlaps_negative_rates_and_edits(warehouse) -> None:
         uow.connection.execute(insert, negative)
     with pytest.raises(sa.exc.DBAPIError, match="never updated"), warehouse.unit_of_work() as uow:
         uow.connection.execute(sa.text("UPDATE fuel_rates SET unit_rate_p_per_kwh = 1"))
+    for table in ("fuel_rates", "carbon_factors"):
+        with pytest.raises(sa.exc.DBAPIError, match="never deleted"), warehouse.unit_of_work() as uow:
+            uow.connection.execute(sa.text(f"DELETE FROM {table}"))
+        # the application role may not truncate at all; the trigger also stops the owner
+        refused = "never truncated|permission denied"
+        with pytest.raises(sa.exc.DBAPIError, match=refused), warehouse.unit_of_work() as uow:
+            uow.connection.execute(sa.text(f"TRUNCATE {table} CASCADE"))
     # A row in a free window is accepted: the trigger refuses overlaps only.
     with warehouse.unit_of_work() as uow:
         uow.connection.execute(

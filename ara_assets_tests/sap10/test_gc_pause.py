@@ -6,20 +6,21 @@ import gc
 
 import pytest
 
-from ara_assets.sap10.rdsap.expand import _gc_paused, expand_collect
+from ara_assets.sap10.gc_pause import gc_paused
+from ara_assets.sap10.rdsap.expand import expand_collect
 
 
 def test_collector_state_restored() -> None:
     assert gc.isenabled()
-    with _gc_paused():
+    with gc_paused():
         assert not gc.isenabled()
-        with _gc_paused():  # nested (score_certificates around expand_collect)
+        with gc_paused():  # nested (score_certificates around expand_collect)
             assert not gc.isenabled()
         assert not gc.isenabled()
     assert gc.isenabled()
     gc.disable()
     try:
-        with _gc_paused():
+        with gc_paused():
             pass
         assert not gc.isenabled()  # a caller that had it off keeps it off
     finally:
@@ -27,7 +28,7 @@ def test_collector_state_restored() -> None:
 
 
 def test_restored_after_an_error() -> None:
-    with pytest.raises(RuntimeError), _gc_paused():
+    with pytest.raises(RuntimeError), gc_paused():
         raise RuntimeError("boom")
     assert gc.isenabled()
 

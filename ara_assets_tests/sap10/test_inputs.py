@@ -75,7 +75,7 @@ def test_inputs_doc_is_generated_from_the_schema() -> None:
 def test_code_lookup_agrees_with_isin() -> None:
     """The validation's table lookup of allowed codes flags exactly the rows np.isin would: nulls pass,
     fractional, negative, huge and infinite codes fail."""
-    from ara_assets.sap10.inputs import _not_allowed
+    from ara_assets.sap10.inputs.prepare import _not_allowed
 
     rng = np.random.default_rng(3)
     values = np.concatenate(
@@ -92,7 +92,7 @@ def test_code_lookup_agrees_with_isin() -> None:
 
 def test_code_lookup_on_int32_codes_agrees_with_isin() -> None:
     """The int32 fast path of the allowed-code check flags the same rows, negative codes included."""
-    from ara_assets.sap10.inputs import _not_allowed
+    from ara_assets.sap10.inputs.prepare import _not_allowed
 
     codes = np.array(
         [-2_000_000_000, -5, -1, 0, 1, 2, 3, 9, 10, 11, 12, 32, 33, 2_000_000_000], dtype=np.int32

@@ -7,9 +7,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 from typer.testing import CliRunner
 
+from ara_assets.sap10.errors import UnsupportedInput
 from ara_assets.sap10.score import SCORE_SCHEMA, score_certificates
 
 FIXTURE = Path(__file__).parent / "rdsap/fixtures/synthetic_semi_gas_combi.json"
@@ -92,33 +94,37 @@ def test_cli_worksheet_prints_numbered_lines(semi: dict[str, Any]) -> None:
     assert "(258)" in rows
 
 
-def test_refusals_found_without_the_worksheets_collect_mode(
-    semi: dict[str, Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """With a ``calculate`` that only raises (no ``errors="collect"``), the screening pass and the
-    bisection must still find every refused home and score the rest identically."""
-    import importlib
-
-    # the package re-exports the function under the module's name: fetch the module itself
-    calc_module = importlib.import_module("ara_assets.sap10.calculate")
-    real = calc_module.calculate
-
-    def raising_only(inputs: Any) -> Any:
-        return real(inputs)
-
+def test_refused_homes_are_named_and_the_rest_scored_as_alone(semi: dict[str, Any]) -> None:
+    """Four refused homes in a batch of six: each gets its error, the other two score exactly as they
+    do on their own (the worksheet's collect mode, one pass)."""
     bad = [_numbered(semi, n) for n in range(2, 6)]
     for d in bad:
         d["data"]["sap_heating"]["main_heating_details"][0]["main_heating_control"] = 9999
     docs = [semi, *bad, _numbered(semi, 9)]
-    expected = score_certificates(docs)
-    monkeypatch.setattr(calc_module, "calculate", raising_only)
     got = score_certificates(docs)
     assert got.get_column("error").is_null().to_list() == [True, False, False, False, False, True]
-    assert got.select("sap_rating", "co2_kg_per_year").equals(
-        expected.select("sap_rating", "co2_kg_per_year")
+    assert all("main_heating_control" in e for e in got.get_column("error").drop_nulls().to_list())
+    alone = score_certificates([semi, _numbered(semi, 9)])
+    assert got.filter(pl.col("error").is_null()).select("sap_rating", "co2_kg_per_year").equals(
+        alone.select("sap_rating", "co2_kg_per_year")
     )
-    # and with the screening pass failing too, the bisection alone gets there
-    score_module = importlib.import_module("ara_assets.sap10.score")
-    monkeypatch.setattr(score_module, "_screen", lambda inputs: {})
-    again = score_certificates(docs)
-    assert again.get_column("error").is_null().to_list() == [True, False, False, False, False, True]
+
+
+def test_chunked_batches_give_the_same_results(semi: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch larger than ``CHUNK_ROWS`` is scored chunk by chunk: same rows, same order, same figures,
+    in both error modes (a refused home in a later chunk is still named)."""
+    import importlib
+
+    from ara_assets.sap10.rdsap import expand_collect
+
+    calc_module = importlib.import_module("ara_assets.sap10.calculate")
+    docs = [_numbered(semi, n) for n in range(1, 12)]
+    docs[8]["data"]["sap_heating"]["main_heating_details"][0]["main_heating_control"] = 9999
+    inputs, _ = expand_collect(docs)
+    whole = calc_module.calculate(inputs, errors="collect")
+    monkeypatch.setattr(calc_module, "CHUNK_ROWS", 3)
+    chunked = calc_module.calculate(inputs, errors="collect")
+    assert chunked.equals(whole)
+    assert chunked.get_column("error").is_null().to_list() == [True] * 8 + [False] + [True] * 2
+    with pytest.raises(UnsupportedInput, match="main_heating_control"):
+        calc_module.calculate(inputs)

@@ -10,10 +10,8 @@ page and status. Anything the rules cannot place raises ``UnsupportedInput(certi
 
 from __future__ import annotations
 
-import gc
 import math
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -25,6 +23,7 @@ from ara_assets.pcdb.products import Boiler, ProductData
 from ara_assets.pcdb.products import active as pcdb_active
 from ara_assets.sap10 import heat_networks, water_extras
 from ara_assets.sap10.errors import UnsupportedInput
+from ara_assets.sap10.gc_pause import gc_paused
 from ara_assets.sap10.inputs import INPUT_SCHEMA, REQUIRED
 from ara_assets.sap10.rdsap import fabric
 from ara_assets.sap10.rdsap import tables as t
@@ -1645,7 +1644,7 @@ def normalise(doc: Mapping[str, Any], number: str | None = None) -> Mapping[str,
     placeholder number; the caller keeps its own id for it.
     """
     from ara_assets.epc import CertificateValidationError
-    from ara_assets.epc.fast import normalise_register_json
+    from ara_assets.epc.normalise import normalise_register_json
 
     d = unwrap(doc)
     has_number = bool(d.get("certificate_number") or d.get("rrn"))
@@ -1656,25 +1655,6 @@ def normalise(doc: Mapping[str, Any], number: str | None = None) -> Mapping[str,
         raise UnsupportedInput(number or e.certificate_number, e.field_path, e.value, e.reason) from None
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """The cyclic garbage collector off for one batch.
-
-    A batch allocates a few hundred small dicts and lists per certificate, none of them in reference
-    cycles (reference counting frees them), yet each 700 allocations trigger a collection that walks the
-    young objects, and every tenth an older generation holding the whole batch: ~18 % of
-    ``score_certificates`` at 10,000 documents. Re-enabled afterwards (if it was on), so any cycles
-    are collected then.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def expand_collect(
     docs: Iterable[Mapping[str, Any]], *, normalise_docs: bool = True, products: ProductData | None = None
 ) -> tuple[pl.DataFrame, list[ExpansionError]]:
@@ -1682,7 +1662,7 @@ def expand_collect(
 
     The frame holds the certificates that expanded (in input order); ``errors`` the ones that did not.
     """
-    with _gc_paused():
+    with gc_paused():
         return _expand_collect(docs, normalise_docs, products if products is not None else pcdb_active())
 
 

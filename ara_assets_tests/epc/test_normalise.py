@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ara_assets.epc import CertificateValidationError, fast, parse_certificate, to_register_json
-from ara_assets.epc.fast import normalise_register_json
+from ara_assets.epc import CertificateValidationError, normalise, parse_certificate, to_register_json
+from ara_assets.epc.normalise import normalise_register_json
 from ara_assets_tests.epc.conftest import CERT_NO, SAMPLE_FILES, load, minimal
 
 
@@ -45,7 +45,7 @@ def _no_exact_path(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*_a: Any, **_k: Any) -> Any:
         raise AssertionError("the fast path deferred to the exact path")
 
-    monkeypatch.setattr(fast, "parse_certificate", refuse)
+    monkeypatch.setattr(normalise, "parse_certificate", refuse)
 
 
 def test_corpus_normalises_identically_and_without_the_model(
@@ -68,7 +68,7 @@ def test_scores_identical_through_either_path(
     def exact(doc: dict[str, Any], *, certificate_number: str | None = None) -> dict[str, Any]:
         return to_register_json(parse_certificate(doc, certificate_number=certificate_number))
 
-    monkeypatch.setattr(fast, "normalise_register_json", exact)
+    monkeypatch.setattr(normalise, "normalise_register_json", exact)
     exact_scores = score_certificates(corpus)
     assert fast_scores.equals(exact_scores)
     # and both equal scoring the parser's output read in place
@@ -88,9 +88,9 @@ def test_register_samples_identical(path: Any, monkeypatch: pytest.MonkeyPatch) 
 def test_every_model_field_has_a_fast_conversion(ctx: Any) -> None:
     from ara_assets.epc.model import Certificate
 
-    fast._model(Certificate, ctx)
+    normalise._model(Certificate, ctx)
     # a field the plan cannot convert would send every document carrying it through the model
-    assert not fast.DEFERRED_FIELDS, sorted(fast.DEFERRED_FIELDS)
+    assert not normalise.DEFERRED_FIELDS, sorted(normalise.DEFERRED_FIELDS)
 
 
 CASES: dict[str, dict[str, Any]] = {
