@@ -1,4 +1,4 @@
-"""`register_bulk`: the register's monthly bulk file and deltas into the certificate cache (ADR 0012).
+"""`register_bulk`: the register's monthly bulk file and deltas into the certificate cache (ADR 0020).
 
 Thin wiring over `ara_assets.resources.register_bulk.bulk_sync`. Not partitioned: one download serves every
 portfolio. It shares the `epc_register` pool with `epc_cache`, so bulk and per-UPRN traffic never run side

@@ -5,7 +5,7 @@
     funded.phases    # + grant_gbp, net_cost_gbp, mees_exemption (FUNDING_SCHEMA)
     funded.grants    # one row per (home, phase, scheme) with a grant (GRANT_SCHEMA)
 
-Rules (docs/adr/0012-funding-rules.md), all read from the data file, none coded per scheme:
+Rules (docs/adr/0015-funding-rules.md), all read from the data file, none coded per scheme:
 - A scheme funds a home when the home's tenure group is one of the scheme's `tenures` and its band at the
   scenario start is one of `bands`. `homes` gives each home's tenure (else the scenario's `tenure`).
 - A phase can use a scheme when the phase's first year is no later than the scheme's end year (the phase's

@@ -11,7 +11,7 @@ absent the scenario goal applies. Phase budgets are per home. Measure types not 
 
 Funding: `funding_schemes` names the grant schemes the plans may draw, `tenure` the portfolio's tenure where a
 home's own is not known, `objective` what the optimiser minimises (`cost`, or `net_cost` of grants); see
-docs/adr/0012-funding-rules.md.
+docs/adr/0015-funding-rules.md.
 
 Storage: the `scenarios.goal` column holds the goal plus the scenario-level fields the table has no column
 for (`excluded_measure_types`, `description`, `funding_schemes`, `tenure`, `objective`); see

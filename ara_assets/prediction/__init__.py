@@ -9,5 +9,5 @@
 - `validate`: leave-one-out over the homes with certificates, SAP compared with the calculated SAP of
   the real certificate.
 
-See docs/adr/0013-predicted-epc.md.
+See docs/adr/0018-predicted-epc.md.
 """

@@ -6,7 +6,7 @@ weight = nearness x likeness, where
   in the same district (0.8), the same district (0.1), the same postcode area (0.02; the nearest stand-in
   for the local authority the properties table carries) or, when the area holds no certificate, anywhere
   (0.002). The ratios say that one neighbour on the street outweighs ten across the district: streets are
-  built and refitted together (DESIGN assumption; docs/adr/0013-predicted-epc.md).
+  built and refitted together (DESIGN assumption; docs/adr/0018-predicted-epc.md).
 - likeness multiplies one factor per attribute known for the target: property type, built form and age
   band count 1 when equal; a mismatch counts 0.3 (type, age band) or 0.5 (built form); an age band next to
   the target's counts 0.6. An address naming a flat keeps flats at 1 and other homes at 0.1; an address

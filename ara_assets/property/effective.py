@@ -1,7 +1,7 @@
 """Assembly of the effective EPC: the picture of each home that modelling scores.
 
 Three source paths, never mixed per field (DESIGN.md, docs/adr/0004-effective-epc-source-paths.md,
-docs/adr/0013-predicted-epc.md), in order of precedence:
+docs/adr/0018-predicted-epc.md), in order of precedence:
 
 - `site_notes`: a full survey by the landlord's surveyor, used alone;
 - `epc` / `epc_with_overrides`: the lodged certificate, with the landlord's field-level overrides laid

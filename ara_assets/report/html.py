@@ -1,6 +1,6 @@
 """The portfolio report: one self-contained HTML file (styles, scripts and the plotting library inlined; no
 external reference), so it opens offline and can be emailed. Charts are plotly figures
-(docs/adr/0013-portfolio-report.md).
+(docs/adr/0016-portfolio-report.md).
 
     html = render_report(bundle, scenario=None)      # every scenario when None
     Path("r.html").write_text(html, encoding="utf-8")

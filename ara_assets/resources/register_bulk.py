@@ -1,5 +1,5 @@
 """The register's monthly bulk file and deltas into the certificate cache (`ara register bulk-sync`, the
-`register_bulk` asset). ADR 0012.
+`register_bulk` asset). ADR 0020.
 
 - `RegisterBulkClient` (httpx): `/api/files/domestic/json/info`, `/api/files/domestic/json` (a 302 to a
   pre-signed ZIP, downloaded in chunks to a file: never whole in memory), `/api/deltas`. It shares the
