@@ -6,7 +6,8 @@ Bearer token in EPC_REGISTER_TOKEN and the client's ceiling in ARA_REGISTER_RPS 
 ARA_ASSET_BASE for the Parquet files. The PCDB snapshot under ARA_HOME/pcdb (``ara pcdb import``) is
 installed for every score the process makes.
 
-Runs use the in-process executor: a process per step costs seconds each (shared/notes/dagster-1.13.md,
+Runs use the in-process executor: a process per step costs seconds each (measurements of Dagster 1.13 made
+when the wiring was chosen
 gotcha 11) and our steps are vectorised; parallelism comes from running portfolios side by side.
 """
 

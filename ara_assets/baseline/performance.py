@@ -38,7 +38,8 @@ PRIMARY_ENERGY_ROUNDING_KWH_M2 = 0.5
 
 REBASELINE_REASONS = ("none", "pre_sap10", "physical_state_changed", "both")
 
-# Fields of the register document that hold the lodged figures (shared/notes/epc-register.md section 3).
+# Fields of the register document that hold the lodged figures (the register's API guide (Get energy
+# performance of buildings data, part 3)).
 _LODGED_FIELDS: dict[str, str] = {
     "lodged_sap_rating": "energy_rating_current",
     "lodged_ei_rating": "environmental_impact_current",

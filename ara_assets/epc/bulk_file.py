@@ -2,7 +2,8 @@
 
 The bulk file (`GET /api/files/domestic/json`, a 302 to a pre-signed ZIP rebuilt on the 1st of each month)
 holds every domestic certificate as the same document `/api/certificate` serves, split into one member per
-registration year (the warehouse's `vw_export_documents_<year>` views; `shared/notes/epc-register.md` s. 2).
+registration year (the warehouse's `vw_export_documents_<year>` views; the register's API guide (Get energy
+performance of buildings data, part 2)).
 A member is read as a stream: one JSON document per line (NDJSON), or a JSON array of documents. The scan
 keeps only the certificates a caller wants (its UPRNs and postcodes), so memory follows what is kept, not
 the file's size (about 25 million certificates nationally).

@@ -2,7 +2,8 @@
 
 Field names are the register's JSON names (the lodged XML element names, lower-cased snake_case, with the
 ``Report-Header`` / ``Energy-Assessment`` / ``SAP-Data``... wrapper levels dropped). Element tree:
-``shared/reference/epc_register/RdSAP-Schema-21.0.1_element_tree.txt``. Sections cover RdSAP 17.0 to
+the element tree of RdSAP-Schema-21.0.1 (communitiesuk/epb-register-api, api/schemas/xml). Sections cover
+RdSAP 17.0 to
 21.0.1 and SAP 16.x to 19.2.0 as the register's JSON samples show them; every model keeps keys it does
 not type (``extra="allow"``), so nothing lodged is lost on a round trip.
 """

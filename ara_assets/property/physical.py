@@ -15,7 +15,8 @@ from collections.abc import Mapping
 from typing import Any
 
 # Top-level keys of the register's certificate JSON that do not describe the dwelling's fabric or
-# systems. Names as served by GET /api/certificate (see shared/notes/epc-register.md section 3).
+# systems. Names as served by GET /api/certificate (see the register's API guide (Get energy performance of
+# buildings data, part 3)).
 NON_PHYSICAL_KEYS: frozenset[str] = frozenset(
     {
         # identity, address and location (location comes from the property record)

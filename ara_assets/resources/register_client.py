@@ -8,8 +8,8 @@ Two layers:
 - `EpcRegisterClient`: a thin `dagster.ConfigurableResource` that builds a `RegisterClient` from its config.
 
 API facts (paths, parameter names, envelopes, error bodies, the 6,000 requests / 5 minutes limit) come
-from the register's OpenAPI spec, `shared/reference/epc_register/epb-data-api_openapi.yml`, and
-`shared/notes/epc-register.md` section 2.
+from the register's OpenAPI spec (`epb-data-api_openapi.yml`, communitiesuk/epb-data-api) and the register's
+API guide (Get energy performance of buildings data, part 2).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """A local stand-in for the EPC register API, for tests, the demo and benchmarks.
 
 It serves certificate documents from a folder with the real API's endpoints, Bearer auth, pagination and error
-bodies (`shared/reference/epc_register/epb-data-api_openapi.yml`; `shared/notes/epc-register.md` section 2):
+bodies (the register's OpenAPI spec (`epb-data-api_openapi.yml`, communitiesuk/epb-data-api); the register's
+API guide (Get energy performance of buildings data, part 2)):
 
 - `GET /api/domestic/search?uprn=|postcode=|address=&current_page=&page_size=`: camelCase headline
   rows, newest registration first, with a `pagination` block; 404 when nothing matches; 400 for bad

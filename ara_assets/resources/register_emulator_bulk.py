@@ -1,6 +1,7 @@
 """The register emulator's bulk endpoints: the monthly domestic JSON file and the change events.
 
-Shapes from the register's OpenAPI spec (`shared/reference/epc_register/epb-data-api_openapi.yml`):
+Shapes from the register's OpenAPI spec (the register's OpenAPI spec (`epb-data-api_openapi.yml`,
+communitiesuk/epb-data-api)):
 - `GET /api/files/domestic/json` (Bearer): 302 with `Location` = a pre-signed URL of the ZIP; 404
   `{"error": "File not found"}` when no file is configured.
 - `GET /api/files/domestic/json/info` (Bearer): `{"data": {"fileSize": bytes, "lastUpdated": ISO}}`.
