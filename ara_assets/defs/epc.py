@@ -27,6 +27,7 @@ from ara_assets.property.effective import (
     assemble_effective_epc,
     complete_with_predictions,
     effective_input_keys,
+    neighbour_pool,
 )
 from ara_assets.property.invariants import effective_epc_invariants
 from ara_assets.resources.epc_fetch import DEFAULT_CHUNK_HOMES, DEFAULT_CHUNK_SECONDS, fetch_and_store
@@ -193,6 +194,17 @@ def effective_epc(
         overrides = uow.overrides.effective_for_properties(property_ids)
         site_notes = uow.site_notes.latest_for_properties(property_ids)
         homes = uow.properties.for_portfolio(context.partition_key)
+        # Homes without a certificate are predicted from comparable homes: the portfolio's own, and the
+        # certificate cache's other homes in the portfolio's postcodes (the bulk file keeps them).
+        needs_prediction = epc_cache["certificate_number"].null_count() > 0
+        outside = (
+            uow.certificates.in_postcodes(
+                homes["postcode"].drop_nulls().unique().to_list(), homes["uprn"].to_list()
+            )
+            if needs_prediction
+            else None
+        )
+    neighbours = neighbour_pool(outside) if outside is not None else None
     # Incremental: homes whose inputs (certificate, overrides in force, survey, assembly code) are as in
     # the previous materialisation keep its rows; only the others are assembled again.
     keys = effective_input_keys(epc_cache, overrides, site_notes)
@@ -214,7 +226,9 @@ def effective_epc(
         site_notes.filter(pl.col("property_id").is_in(todo_ids)),
     )
     effective = pl.concat([kept.select(list(EFFECTIVE_EPC_SCHEMA)), fresh]).sort("property_id")
-    effective = complete_with_predictions(effective, epc_cache, overrides, site_notes, homes, previous)
+    effective = complete_with_predictions(
+        effective, epc_cache, overrides, site_notes, homes, previous, neighbours=neighbours
+    )
     reused = (
         effective.filter(pl.col("source_path") == SOURCE_PREDICTED)
         .join(previous.select("property_id", "input_key"), on=["property_id", "input_key"], how="semi")

@@ -412,10 +412,53 @@ def _apply_overrides(
 _POOL_PATHS = [SOURCE_EPC, SOURCE_EPC_WITH_OVERRIDES, SOURCE_SITE_NOTES]
 
 
-def _neighbour_keys(predicted: pl.DataFrame, effective: pl.DataFrame) -> pl.DataFrame:
+NEIGHBOUR_POOL_SCHEMA: dict[str, pl.DataType] = {
+    "property_id": pl.Int64(),
+    "uprn": pl.Int64(),
+    "postcode": pl.String(),
+    "address": pl.String(),
+    "document": pl.String(),
+    "physical_hash": pl.String(),
+}
+
+
+def neighbour_pool(certificates: pl.DataFrame) -> pl.DataFrame:
+    """Certificates of homes outside the portfolio (the certificate cache's postcode neighbours, from the
+    register's bulk file or fetches) as comparable homes for prediction (NEIGHBOUR_POOL_SCHEMA).
+
+    certificates: uprn, registration_date, raw (register JSON text), as the certificate cache holds them.
+    The latest certificate per UPRN; its `property_id` is minus the UPRN, so it can never be taken for a
+    portfolio home. A certificate that does not parse is left out (it cannot vote)."""
+    if certificates.is_empty():
+        return pl.DataFrame(schema=NEIGHBOUR_POOL_SCHEMA)
+    latest = certificates.sort("registration_date", descending=True, nulls_last=True).unique(
+        "uprn", keep="first", maintain_order=True
+    )
+    rows: list[dict[str, Any]] = []
+    for uprn, raw in latest.select("uprn", "raw").iter_rows():
+        try:
+            doc = _normalise(json.loads(raw))
+        except (CertificateValidationError, ValueError, TypeError):
+            continue
+        address = ", ".join(str(doc[k]) for k in ("address_line_1", "address_line_2") if doc.get(k))
+        rows.append(
+            {
+                "property_id": -int(uprn),
+                "uprn": int(uprn),
+                "postcode": doc.get("postcode"),
+                "address": address or None,
+                "document": json.dumps(doc),
+                "physical_hash": physical_hash(doc),
+            }
+        )
+    return pl.DataFrame(rows, schema=NEIGHBOUR_POOL_SCHEMA)
+
+
+def _neighbour_keys(predicted: pl.DataFrame, pool_hashes: pl.DataFrame) -> pl.DataFrame:
     """property_id and a digest of what a prediction was made from: its neighbours and their physical
-    hashes (a change to any of them changes the key; a change elsewhere does not)."""
-    hashes = effective.select(pl.col("property_id").alias("neighbour_id"), "physical_hash")
+    hashes (a change to any of them changes the key; a change elsewhere does not). pool_hashes:
+    property_id, physical_hash of every home that could be a neighbour."""
+    hashes = pool_hashes.select(pl.col("property_id").alias("neighbour_id"), "physical_hash")
     return (
         predicted.select("property_id", "neighbour_ids")
         .explode("neighbour_ids")
@@ -441,6 +484,7 @@ def complete_with_predictions(
     site_notes: pl.DataFrame,
     homes: pl.DataFrame,
     previous: pl.DataFrame | None = None,
+    neighbours: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Give every home left without an effective EPC (`source_path = none`) a predicted one.
 
@@ -465,10 +509,16 @@ def complete_with_predictions(
         .select("property_id", "document")
         .join(located, on="property_id")
     )
+    hashes = effective.select("property_id", "physical_hash")
+    if neighbours is not None and not neighbours.is_empty():
+        # homes outside the portfolio vote too (the certificate cache: the portfolio's postcodes)
+        outside = neighbours.filter(~pl.col("uprn").is_in(located["uprn"].implode()))
+        pool = pl.concat([pool, outside.select(pool.columns)], how="vertical_relaxed")
+        hashes = pl.concat([hashes, outside.select(hashes.columns)], how="vertical_relaxed")
     predicted = predict_epcs(located.filter(pl.col("property_id").is_in(ids)), pool)
     keys = (
         todo.select("property_id", "input_key")
-        .join(_neighbour_keys(predicted, effective), on="property_id")
+        .join(_neighbour_keys(predicted, hashes), on="property_id")
         .select(
             "property_id", (pl.col("input_key") + "|neighbours:" + pl.col("_neighbours")).alias("input_key")
         )

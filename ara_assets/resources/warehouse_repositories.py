@@ -275,6 +275,23 @@ class CertificateRepository:
         )
         return _frame(result, CERTIFICATE_SCHEMA)
 
+    def in_postcodes(self, postcodes: Sequence[str], exclude_uprns: Sequence[int]) -> pl.DataFrame:
+        """Certificates of other homes in these postcodes (neighbours outside a portfolio, for prediction):
+        uprn, registration_date, raw (JSON text). Postcodes are matched as given and upper-cased with one
+        space, the register's form (the expression index of migration 0013 serves the look-up)."""
+        forms = sorted({p for pc in postcodes if pc for p in (pc, " ".join(pc.upper().split()))})
+        if not forms:
+            return pl.DataFrame(schema={"uprn": pl.Int64, "registration_date": pl.Date, "raw": pl.String})
+        result = self._conn.execute(
+            sa.text(
+                "SELECT uprn, registration_date, raw::text FROM certificates "
+                "WHERE raw ->> 'postcode' = ANY(CAST(:pcs AS text[])) AND uprn IS NOT NULL "
+                "AND NOT (uprn = ANY(CAST(:ex AS bigint[])))"
+            ),
+            {"pcs": forms, "ex": _ids(exclude_uprns)},
+        )
+        return _frame(result, {"uprn": pl.Int64, "registration_date": pl.Date, "raw": pl.String})
+
 
 # ------------------------------------------------------------------------------------------------ fetches
 

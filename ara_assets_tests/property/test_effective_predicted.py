@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from ara_assets.property.effective import assemble_effective_epc, complete_with_predictions
+from ara_assets.property.effective import assemble_effective_epc, complete_with_predictions, neighbour_pool
 
 FIXTURE = (
     Path(__file__).resolve().parents[1] / "sap10" / "rdsap" / "fixtures" / "synthetic_semi_gas_combi.json"
@@ -121,3 +121,51 @@ def test_no_comparable_home_keeps_the_reason(lodged: dict) -> None:
     first = assemble_effective_epc(current, _overrides([]), NO_NOTES)
     out = complete_with_predictions(first, current, _overrides([]), NO_NOTES, homes)
     assert out.row(0, named=True)["source_path"] == "none" and out.row(0, named=True)["reason"]
+
+
+def test_homes_outside_the_portfolio_in_the_certificate_cache_are_comparable_homes(lodged: dict) -> None:
+    """A one-home portfolio without any certificate of its own: the certificate cache's other homes in its
+    postcode (from the register's bulk file) are the neighbours, and a change to one of them changes the
+    predicted home's key."""
+    current = _current({4: None})
+    homes = pl.DataFrame({"property_id": [4], "uprn": [900000000004], "postcode": ["SE15 1CC"],
+                          "address": ["4 Demo Street, Exampleton"]},
+                         schema_overrides={"property_id": pl.Int64, "uprn": pl.Int64})  # fmt: skip
+    cached = []
+    for n, thickness in ((1, "250mm"), (2, "250mm"), (3, "100mm")):
+        d = copy.deepcopy(lodged)
+        d.update(certificate_number=f"1111-2222-3333-4444-100{n}", uprn=900000000100 + n,
+                 address_line_1=f"{n + 10} Demo Street", postcode="SE15 1CC")  # fmt: skip
+        d["sap_building_parts"][0]["roof_insulation_thickness"] = thickness
+        cached.append(
+            {"uprn": 900000000100 + n, "registration_date": dt.date(2024, 1, n), "raw": json.dumps(d)}
+        )
+    cache = pl.DataFrame(cached, schema={"uprn": pl.Int64, "registration_date": pl.Date, "raw": pl.String})
+    neighbours = neighbour_pool(cache)
+    assert neighbours["property_id"].to_list() == [-900000000103, -900000000102, -900000000101]
+    first = assemble_effective_epc(current, _overrides([]), NO_NOTES)
+    alone = complete_with_predictions(first, current, _overrides([]), NO_NOTES, homes)
+    assert alone["source_path"].item() == "none"  # nothing to compare with inside the portfolio
+    out = complete_with_predictions(first, current, _overrides([]), NO_NOTES, homes, neighbours=neighbours)
+    row = out.row(0, named=True)
+    assert row["source_path"] == "predicted"
+    doc = json.loads(row["document"])
+    assert (
+        doc["uprn"] == 900000000004 and doc["sap_building_parts"][0]["roof_insulation_thickness"] == "250mm"
+    )
+    assert sorted(
+        json.loads(row["provenance"])["predicted_fields"]["roof_insulation_thickness"]["neighbours"]
+    ) == [
+        -900000000102,
+        -900000000101,
+    ]
+    changed = cache.with_columns(
+        pl.when(pl.col("uprn") == 900000000101)
+        .then(pl.col("raw").str.replace('"250mm"', '"270mm"'))
+        .otherwise(pl.col("raw"))
+        .alias("raw")
+    )
+    again = complete_with_predictions(
+        first, current, _overrides([]), NO_NOTES, homes, neighbours=neighbour_pool(changed)
+    )
+    assert again["input_key"].item() != row["input_key"]
