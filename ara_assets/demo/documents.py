@@ -11,6 +11,7 @@ to an object) so that parsers meet them.
 
 from __future__ import annotations
 
+import math
 from functools import cache
 from typing import Any
 
@@ -165,6 +166,12 @@ def dwelling_type(r: dict[str, Any]) -> str:
     else:
         position = "Mid-floor"
     return f"{position} {base}"
+
+
+def whole_area(areas: list[float]) -> int:
+    """The whole-dwelling floor area as lodged: the storeys' areas added exactly (``math.fsum``, the same on
+    every Python; plain ``sum`` changed its rounding in 3.12) and rounded half up to whole square metres."""
+    return math.floor(math.fsum(float(a) for a in areas) + 0.5)
 
 
 def _measure(value: float, quantity: str, bare: bool) -> float | dict[str, Any]:
@@ -457,7 +464,7 @@ def build_document(r: dict[str, Any], home: dict[str, Any]) -> dict[str, Any]:
     d["dwelling_type"] = dwelling_type(r)
     # The register rounds the whole-dwelling area to an integer; the storeys keep two decimals.
     has_extension = r["ext_area"] > 0
-    d["total_floor_area"] = round(sum(r["storey_area"][: r["storeys"]]) + r["ext_area"])
+    d["total_floor_area"] = whole_area([*r["storey_area"][: r["storeys"]], r["ext_area"]])
     d["measurement_type"] = 1
     d["extensions_count"] = 1 if has_extension else 0
     d["habitable_room_count"] = r["habitable_rooms"]
