@@ -121,8 +121,8 @@ def emissions(s: Sheet) -> None:
     L["(273)"] = L["(272)"] / L["(4)"]
     cf = L["(272)"] / (L["(4)"] + 45.0)
     L["CF"] = cf
-    a, b, cut = tables.const("ei_rating_linear")  # type: ignore[misc]
-    c0, c1 = tables.const("ei_rating_log")  # type: ignore[misc]
+    a, b, cut = tables.const_floats("ei_rating_linear")
+    c0, c1 = tables.const_floats("ei_rating_log")
     with np.errstate(divide="ignore", invalid="ignore"):
         L["ei_value"] = np.where(cf >= cut, c0 - c1 * np.log10(np.maximum(cf, 1e-9)), a - b * cf)
     L["(274)"] = np.maximum(1.0, np.floor(L["ei_value"] + 0.5))
