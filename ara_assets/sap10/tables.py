@@ -109,6 +109,29 @@ def const_table(name: str) -> dict[str, Any]:
     return load_named(CONSTANTS).table(name)
 
 
+@cache
+def vertical_pitch_deg() -> dict[int, float]:
+    """SAP-VerticalPitchCode -> tilt from horizontal, degrees: the one definition, read from the schema's own
+    labels ("horizontal", "30 degrees", ..., "vertical"; RdSAP-Schema-21.0.1 ``pitch`` in
+    ``epc/data/xsd_codes.csv``), so a new code cannot be missed by one of several hand-written copies."""
+    from ara_assets.epc.codes import codes_for
+
+    labels = codes_for("pitch", "RdSAP-Schema-21.0.1")
+    if not labels:
+        raise LookupError("epc/data/xsd_codes.csv: no SAP-VerticalPitchCode table for field 'pitch'")
+    named = {"horizontal": 0.0, "vertical": 90.0}
+    out: dict[int, float] = {}
+    for code, label in labels.items():
+        text = label.strip().lower()
+        if text in named:
+            out[int(code)] = named[text]
+        elif text.endswith(" degrees") and text.removesuffix(" degrees").isdigit():
+            out[int(code)] = float(text.removesuffix(" degrees"))
+        else:
+            raise ValueError(f"epc/data/xsd_codes.csv: pitch code {code} label {label!r} is not a tilt")
+    return out
+
+
 APPENDIX_U_REGIONS = 22  # climate codes 0-21; codes from 22 on are the postcode districts of an imported PCDB
 MAX_CLIMATE_CODE = 9_999  # arrays are padded with NaN to here, so any valid code indexes safely
 
@@ -371,10 +394,10 @@ def mech_vent_defaults() -> dict[str, np.ndarray]:
 def cooling() -> dict[str, Any]:
     """Section 8c / Tables 10a-10c constants (``tables/table_10_cooling.json``); ``eer`` is a (11, 2) array
     indexed by energy-label code (1 A+++ .. 10 G) and system type (0 split, 1 packaged), NaN = no row."""
-    raw = named_values("table_10_cooling.json")
+    raw = load_named("table_10_cooling.json")
     eer = np.full((11, 2), np.nan)
-    for label, (split, packaged) in raw["eer_by_label"].items():
+    for label, (split, packaged) in raw.table("eer_by_label").items():
         eer[int(label)] = (split, packaged)
     months = np.zeros(12, dtype=bool)
-    months[[m - 1 for m in raw["months"]]] = True
-    return {**raw, "eer": eer, "month_mask": months}
+    months[[int(m) - 1 for m in raw.numbers("months")]] = True
+    return {**raw.values, "eer": eer, "month_mask": months}
