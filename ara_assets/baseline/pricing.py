@@ -25,6 +25,7 @@ from functools import cache
 import polars as pl
 
 from ara_assets.baseline.rates import DATA_DIR, RatesError, UnpricedFuelError, sap_fuel_map
+from ara_assets.sap10.fuel_costs import STANDARD_ELECTRICITY
 
 DAYS_PER_YEAR = 365.0
 
@@ -452,7 +453,7 @@ def price_portfolio(energy: pl.DataFrame, meters: pl.DataFrame, rates: pl.DataFr
             {
                 "property_id": [0, 0],
                 "end_use": [row["end_use"], "lighting"],
-                "fuel_code": [row["fuel_code"], 30],
+                "fuel_code": [row["fuel_code"], STANDARD_ELECTRICITY],
                 "kwh": [1.0, 1000.0],
                 "offpeak_category": [row["offpeak_category"], None],
             },

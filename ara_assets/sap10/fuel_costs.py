@@ -8,7 +8,7 @@ from ara_assets.sap10 import tables, tariffs
 from ara_assets.sap10.generation import GENERATORS
 from ara_assets.sap10.sheet import Sheet
 
-STANDARD_ELECTRICITY = 30
+STANDARD_ELECTRICITY = 30  # SAP 10.2 Table 12 code of standard-tariff electricity (the one definition)
 PV_EXPORT = 60
 
 
