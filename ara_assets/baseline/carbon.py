@@ -12,8 +12,7 @@ from typing import Literal
 
 import polars as pl
 
-from ara_assets.baseline.pricing import sap_fuel_map
-from ara_assets.baseline.rates import RatesError
+from ara_assets.baseline.rates import RatesError, sap_fuel_map
 
 SCHEMES = {"DESNZ": "desnz", "SAP 10.2": "sap"}
 
@@ -88,3 +87,28 @@ def carbon(
         (pl.col("kwh") * pl.col("_co2_sap")).alias("kg_co2e_sap"),
         (pl.col("kwh") * pl.col("_pef_sap")).alias("primary_energy_kwh_sap"),
     ).sort("property_id", "fuel")
+
+
+CARBON_SCHEMA: dict[str, pl.DataType] = {
+    "property_id": pl.Int64(),
+    "co2_desnz_kg": pl.Float64(),
+    "co2_sap_kg": pl.Float64(),
+    "primary_energy_sap_kwh": pl.Float64(),
+}
+
+
+def carbon_portfolio(energy: pl.DataFrame, factors: pl.DataFrame) -> pl.DataFrame:
+    """kg CO2e per home at DESNZ and SAP 10.2 factors, SAP primary energy; null where a factor is missing."""
+    if energy.is_empty():
+        return pl.DataFrame(schema=CARBON_SCHEMA)
+    per_fuel = carbon(energy, factors, on_missing="null")
+    out = per_fuel.group_by("property_id").agg(
+        # A sum over a fuel with a missing factor would understate carbon: null instead.
+        pl.when(pl.col("kg_co2e_desnz").is_null().any()).then(None).otherwise(pl.col("kg_co2e_desnz").sum())
+        .alias("co2_desnz_kg"),
+        pl.when(pl.col("kg_co2e_sap").is_null().any()).then(None).otherwise(pl.col("kg_co2e_sap").sum())
+        .alias("co2_sap_kg"),
+        pl.when(pl.col("primary_energy_kwh_sap").is_null().any()).then(None)
+        .otherwise(pl.col("primary_energy_kwh_sap").sum()).alias("primary_energy_sap_kwh"),
+    )  # fmt: skip
+    return out.select([pl.col(c).cast(t) for c, t in CARBON_SCHEMA.items()]).sort("property_id")

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import polars as pl
 
-from ara_assets.baseline.bills import carbon_portfolio, price_portfolio
+from ara_assets.baseline.carbon import carbon_portfolio
 from ara_assets.baseline.metered import expected_metered
 from ara_assets.baseline.performance import (
     assemble_baseline,
@@ -19,6 +19,7 @@ from ara_assets.baseline.performance import (
     input_keys,
     score_effective,
 )
+from ara_assets.baseline.pricing import price_portfolio
 from ara_assets.source_digest import source_digest
 
 

@@ -27,6 +27,8 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ara_assets.sap10 import tables
+from ara_assets.sap10.heat_loss import ROOF_WINDOW_PITCH_DEG
 from ara_assets.sap10.rdsap import expand_collect
 
 FEATURE_TRANSFORM_VERSION = "1.0.0"
@@ -37,10 +39,10 @@ PARQUET_FINGERPRINT_KEY = "ara.feature_schema_fingerprint"
 
 # SAP 10.2 defaults that the worksheet applies to a null input; the features carry the value the
 # calculator uses, so a model never has to learn what "null" means (sap10/inputs/ documents each).
-DEFAULT_THERMAL_BRIDGING_Y = 0.2  # (36), SAP 10.2 when junction details are unknown
-DEFAULT_THERMAL_MASS = 250.0  # (35), Table 1f indicative value
-CURTAIN_RESISTANCE_M2K_PER_W = 0.04  # (27): windows are scored with curtains, Ueff = 1/(1/U + 0.04)
-ROOF_WINDOW_PITCH_DEG = 70.0  # (27a): a window tilted below 70 degrees is a roof window
+# One definition each, the calculator's (sap10/tables/constants.json with its sources; heat_loss.py).
+DEFAULT_THERMAL_BRIDGING_Y = tables.const_float("thermal_bridging_default_y")  # (36)
+DEFAULT_THERMAL_MASS = tables.const_float("thermal_mass_default")  # (35), Table 1f indicative value
+CURTAIN_RESISTANCE_M2K_PER_W = tables.const_float("window_curtain_resistance")  # (27) Ueff = 1/(1/U + R)
 
 # Orientation codes (SAP-Schema): 1 N, 2 NE, 3 E, 4 SE, 5 S, 6 SW, 7 W, 8 NW, 9 horizontal.
 _SOUTHERLY = (4, 5, 6)

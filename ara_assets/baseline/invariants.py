@@ -41,7 +41,7 @@ def baseline_invariants(baseline: pl.DataFrame, epc_cache: pl.DataFrame) -> list
     ]
     return [
         Invariant(
-            "every_property_present",
+            "one_row_per_property",
             passed=not missing and not duplicated and len(got) == len(expected),
             detail=f"{len(expected)} properties expected, {len(got)} rows, {len(missing)} missing, "
             f"{len(duplicated)} duplicated",

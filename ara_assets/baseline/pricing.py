@@ -1,4 +1,6 @@
-"""Bills at current fuel rates for the energy block of many homes at once (polars joins, no per-home loop).
+"""Bills at current fuel rates for the energy block of many homes at once (polars joins, no per-home loop):
+`price_energy` and `bill_totals` for a batch that must price in full, `price_portfolio` for a portfolio
+where a home with an unpriced fuel gets `bill_error` instead of blocking the rest.
 
 Inputs (documented in docs/adr/0006-fuel-rates-and-carbon-factors.md):
 
@@ -22,7 +24,8 @@ from functools import cache
 
 import polars as pl
 
-from ara_assets.baseline.rates import DATA_DIR, RatesError, UnpricedFuelError
+from ara_assets.baseline.rates import DATA_DIR, RatesError, UnpricedFuelError, sap_fuel_map
+from ara_assets.sap10.fuel_costs import STANDARD_ELECTRICITY
 
 DAYS_PER_YEAR = 365.0
 
@@ -62,15 +65,6 @@ PRICED_SCHEMA = {
     "cost_gbp": pl.Float64(),
     "property_total_gbp": pl.Float64(),
 }
-
-
-@cache
-def sap_fuel_map() -> pl.DataFrame:
-    """SAP 10.2 Table 12 fuel code -> the fuel it is priced as and the fuel its carbon factor is keyed by."""
-    return pl.read_csv(
-        DATA_DIR / "sap_fuel_map.csv",
-        schema_overrides={"sap_fuel_code": pl.Int64(), "note": pl.String()},
-    )
 
 
 @cache
@@ -421,3 +415,78 @@ def bill_totals(priced: pl.DataFrame) -> pl.DataFrame:
         )
         .sort("property_id")
     )
+
+
+# Over a whole portfolio: one home's missing price never hides the rest. `price_energy` refuses a batch in
+# which any fuel or tariff has no rate; the distinct (fuel, meter, off-peak row) combinations are probed
+# first -- a handful, not one per home -- and homes that need an unpriced one get `bill_error` with
+# `price_energy`'s message; all others are priced in one vectorised call.
+BILL_SCHEMA: dict[str, pl.DataType] = {
+    "property_id": pl.Int64(),
+    "energy_cost_gbp": pl.Float64(),
+    "standing_charge_gbp": pl.Float64(),
+    "export_income_gbp": pl.Float64(),
+    "total_bill_gbp": pl.Float64(),
+    "bill_error": pl.String(),
+}
+
+
+def _combos(energy: pl.DataFrame, meters: pl.DataFrame) -> pl.DataFrame:
+    return (
+        energy.join(meters.select("property_id", "meter_type"), on="property_id", how="left")
+        .select("end_use", "fuel_code", "offpeak_category", "meter_type")
+        .unique()
+        .with_row_index("_combo")
+    )
+
+
+def price_portfolio(energy: pl.DataFrame, meters: pl.DataFrame, rates: pl.DataFrame) -> pl.DataFrame:
+    """One row per home of `meters`: energy cost, standing charges, export income, total, or `bill_error`."""
+    if meters.is_empty():
+        return pl.DataFrame(schema=BILL_SCHEMA)
+    combos = _combos(energy, meters)
+    failures: dict[int, str] = {}
+    for row in combos.iter_rows(named=True):
+        # The combination under test, beside some ordinary electricity use: PV used on site is a credit
+        # that pricing only accepts against consumption.
+        probe_energy = pl.DataFrame(
+            {
+                "property_id": [0, 0],
+                "end_use": [row["end_use"], "lighting"],
+                "fuel_code": [row["fuel_code"], STANDARD_ELECTRICITY],
+                "kwh": [1.0, 1000.0],
+                "offpeak_category": [row["offpeak_category"], None],
+            },
+            schema_overrides={"offpeak_category": pl.String},
+        )
+        probe_meter = pl.DataFrame(
+            {"property_id": [0], "meter_type": [row["meter_type"] or "single"], "pv_export_kwh": [0.0]}
+        )
+        try:
+            price_energy(probe_energy, probe_meter, rates)
+        except RatesError as exc:
+            failures[row["_combo"]] = str(exc).replace("property 0", "this home")
+    tagged = energy.join(meters.select("property_id", "meter_type"), on="property_id", how="left").join(
+        combos, on=["end_use", "fuel_code", "offpeak_category", "meter_type"], how="left", nulls_equal=True
+    )
+    bad = (
+        tagged.filter(pl.col("_combo").is_in(list(failures)))
+        .group_by("property_id")
+        .agg(pl.col("_combo").first())
+        .with_columns(pl.col("_combo").replace_strict(failures, return_dtype=pl.String).alias("bill_error"))
+        .select("property_id", "bill_error")
+    )
+    good_energy = energy.join(bad, on="property_id", how="anti")
+    good_meters = meters.join(bad, on="property_id", how="anti")
+    totals = (
+        bill_totals(price_energy(good_energy, good_meters, rates))
+        if not good_meters.is_empty()
+        else pl.DataFrame(schema={k: v for k, v in BILL_SCHEMA.items() if k != "bill_error"})
+    )
+    # A home with no delivered energy at all still pays nothing: keep its row.
+    out = (
+        meters.select("property_id")
+        .join(totals, on="property_id", how="left")
+        .join(bad, on="property_id", how="left")
+    )
+    return out.select([pl.col(c).cast(t) for c, t in BILL_SCHEMA.items()]).sort("property_id")

@@ -15,6 +15,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import polars as pl
@@ -380,3 +381,12 @@ def rates_as_of(rates: pl.DataFrame, on: dt.date, region: str | None = "GB") -> 
 def factors_as_of(factors: pl.DataFrame, on: dt.date) -> pl.DataFrame:
     """One row per (fuel, scheme) valid on `on`."""
     return _as_of(factors, on).sort(["fuel", "scheme"])
+
+
+@cache
+def sap_fuel_map() -> pl.DataFrame:
+    """SAP 10.2 Table 12 fuel code -> the fuel it is priced as and the fuel its carbon factor is keyed by."""
+    return pl.read_csv(
+        DATA_DIR / "sap_fuel_map.csv",
+        schema_overrides={"sap_fuel_code": pl.Int64(), "note": pl.String()},
+    )

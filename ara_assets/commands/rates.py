@@ -151,7 +151,7 @@ def show(
             )
         )
         typer.echo(factors.select("fuel", "scheme", "kg_co2e_per_kwh", "primary_energy_factor", "valid_from"))
-    from ara_assets.baseline.pricing import sap_fuel_map
+    from ara_assets.baseline.rates import sap_fuel_map
 
     priced = set(rates["fuel"].to_list())
     unpriced = sorted(set(sap_fuel_map()["price_fuel"].to_list()) - priced)

@@ -31,7 +31,7 @@ def create(
     warehouse.migrate()
     try:
         with warehouse.unit_of_work() as uow:
-            scenario_id = uow.scenarios.create(scenario.to_spec(), replace=replace)
+            scenario_id = uow.scenarios.create(scenario, replace=replace)
             version = uow.scenarios.snapshot(scenario.name)["version"]
     except ValueError as exc:
         typer.echo(f"{file}: {exc}", err=True)

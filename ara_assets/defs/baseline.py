@@ -42,7 +42,7 @@ def _version(frame: pl.DataFrame) -> int | None:
     automation_condition=dg.AutomationCondition.eager(),
     check_specs=[
         dg.AssetCheckSpec(
-            "every_property_present",
+            "one_row_per_property",
             asset="property_baseline",
             blocking=True,
             description="Every property of the portfolio has exactly one baseline row (scored or with the "

@@ -238,7 +238,7 @@ def run_demo(
         with _step(f"create the demo scenario from {DEMO_SCENARIO.relative_to(DEMO_SCENARIO.parents[2])}"):
             scenario = load_scenario_yaml(DEMO_SCENARIO)
             with warehouse.unit_of_work() as uow:
-                uow.scenarios.create(scenario.to_spec(), replace=uow.scenarios.get(scenario.name) is not None)
+                uow.scenarios.create(scenario, replace=uow.scenarios.get(scenario.name) is not None)
             say(f"    scenario {scenario.name!r}: {len(scenario.phases)} phases")
         with _step("portfolio sensor: add the partition and request the EPC job"):
             ctx = dg.build_sensor_context(instance=instance, resources=resources, cursor="0")
@@ -302,7 +302,9 @@ def run_demo(
                         raise RuntimeError(f"effective_epc_job failed: run {run.run_id}")
             with _step("declarative automation: property_baseline follows its changed upstream"):
                 automation = dg.evaluate_automation_conditions(
-                    defs=defs, instance=instance, cursor=state["automation"].cursor  # type: ignore[attr-defined]
+                    defs=defs,
+                    instance=instance,
+                    cursor=state["automation"].cursor,  # type: ignore[attr-defined]
                 )
                 state["automation"] = automation
                 followed = sorted(automation.get_requested_partitions(dg.AssetKey("property_baseline")))

@@ -3,8 +3,8 @@
 Every figure here comes from the SAP calculator run on an edited copy of a home's inputs, in one batch
 per call (rows = home variants): SAP at the rating climate, CO2 and primary energy at the rating climate
 (as the baseline's calculated figures), bills and DESNZ carbon from the energy block at the local climate,
-priced by `ara_assets.baseline.bills` exactly as `property_baseline` prices a home. Nothing is a sum of
-per-measure deltas.
+priced by `baseline.pricing` and `baseline.carbon` exactly as `property_baseline` prices a home. Nothing
+is a sum of per-measure deltas.
 
     start, refused = start_inputs(effective)            # SAP inputs of each home's effective EPC
     scores = score_states(start, rates, factors)        # one row per input row, same order
@@ -18,11 +18,12 @@ import json
 import numpy as np
 import polars as pl
 
-from ara_assets.baseline.bills import carbon_portfolio, price_portfolio
+from ara_assets.baseline.carbon import carbon_portfolio
 
 # combine_rating_and_climate is the baseline's own selection of rating and local-climate columns:
 # calling it (not copying it) keeps a variant's figures defined exactly as a home's baseline figures
 from ara_assets.baseline.performance import combine_rating_and_climate, energy_block
+from ara_assets.baseline.pricing import price_portfolio
 from ara_assets.modelling.catalogue import FABRIC_MEASURE_TYPES
 from ara_assets.modelling.eligibility import eligibility_for_phase, eligible_pairs, features_from_register
 from ara_assets.modelling.measures import option_variants

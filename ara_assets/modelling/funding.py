@@ -37,11 +37,11 @@ import polars as pl
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ara_assets.epc.bands import BANDS
 from ara_assets.modelling.catalogue import MEASURE_TYPES
 
 DATA = Path(__file__).parent / "data" / "funding_schemes.yaml"
 TENURE_GROUPS = ("social", "private_rented", "owner_occupied")
-BANDS = ("A", "B", "C", "D", "E", "F", "G")
 
 FUNDING_SCHEMA: dict[str, pl.DataType] = {
     "grant_gbp": pl.Float64(),

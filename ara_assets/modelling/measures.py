@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from ara_assets.modelling.catalogue import MEASURE_TYPES, CatalogueError, MeasureOption, catalogue, option
+from ara_assets.sap10.fuel_costs import STANDARD_ELECTRICITY
 from ara_assets.sap10.inputs import INPUT_SCHEMA
 
 # SAP 10.2 Appendix L eq. L5b and L8 defaults, used where lighting columns are null.
@@ -186,7 +187,7 @@ def _heat_pump(o: MeasureOption) -> Edit:
     return Edit(
         {
             "main_heating_code": pl.lit(int(o.param("heating_code")), dtype=pl.Int32),
-            "main_heating_fuel": pl.lit(30, dtype=pl.Int32),  # standard electricity, Table 12
+            "main_heating_fuel": pl.lit(STANDARD_ELECTRICITY, dtype=pl.Int32),
             "main_heating_efficiency_winter_pct": pl.lit(o.param("efficiency_pct"), dtype=pl.Float64),
             "main_heating_efficiency_summer_pct": pl.lit(None, dtype=pl.Float64),
             "main_heating_control": pl.lit(int(o.param("control_code")), dtype=pl.Int32),
@@ -215,7 +216,7 @@ def _storage_heaters(o: MeasureOption) -> Edit:
     return Edit(
         {
             "main_heating_code": pl.lit(int(o.param("heating_code")), dtype=pl.Int32),
-            "main_heating_fuel": pl.lit(30, dtype=pl.Int32),
+            "main_heating_fuel": pl.lit(STANDARD_ELECTRICITY, dtype=pl.Int32),
             "main_heating_efficiency_winter_pct": pl.lit(None, dtype=pl.Float64),
             "main_heating_efficiency_summer_pct": pl.lit(None, dtype=pl.Float64),
             "main_heating_control": pl.lit(int(o.param("control_code")), dtype=pl.Int32),
@@ -224,7 +225,7 @@ def _storage_heaters(o: MeasureOption) -> Edit:
             # off-peak meter (SAP 10.2 Table 13 needs the immersion type). A home without a cylinder gets a
             # 110-litre factory-insulated one, the RdSAP default size for an immersion-only home.
             "water_heating_code": pl.lit(903, dtype=pl.Int32),
-            "water_heating_fuel": pl.lit(30, dtype=pl.Int32),
+            "water_heating_fuel": pl.lit(STANDARD_ELECTRICITY, dtype=pl.Int32),
             "water_heating_efficiency_pct": pl.lit(None, dtype=pl.Float64),
             "immersion_type": pl.lit(1, dtype=pl.Int32),
             "cylinder_volume_l": pl.coalesce(pl.col("cylinder_volume_l"), pl.lit(110.0)),

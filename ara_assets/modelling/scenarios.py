@@ -1,8 +1,8 @@
 """Retrofit scenarios: a goal, a budget per home, ordered phases; loaded from YAML, stored via the warehouse.
 
     scenario = load_scenario_yaml(Path("examples/scenarios/fabric_first_then_heat.yaml"))
-    spec = scenario.to_spec()             # the dict `uow.scenarios.create(spec)` accepts
-    again = Scenario.from_spec(uow.scenarios.snapshot(scenario.name))
+    uow.scenarios.create(scenario)        # stored as `scenario.to_spec()`
+    again = uow.scenarios.get(scenario.name).scenario()   # the stored row (`StoredScenario`) -> Scenario
 
 Goals (`Goal.kind`): `band` (reach `target_band` or better), `sap` (reach `target_sap`), `co2_cut` (cut
 CO2 by `share` of the baseline), `bill_cut` (cut bills by `share`). A phase may set its own `target`; when
@@ -15,7 +15,8 @@ docs/adr/0015-funding-rules.md.
 
 Storage: the `scenarios.goal` column holds the goal plus the scenario-level fields the table has no column
 for (`excluded_measure_types`, `description`, `funding_schemes`, `tenure`, `objective`); see
-docs/adr/0007-measure-catalogue-and-scenarios.md.
+docs/adr/0007-measure-catalogue-and-scenarios.md. This `Scenario` is the one definition of a scenario: the
+warehouse's `StoredScenario` is only the stored row (id, version, timestamps around `to_spec()`).
 """
 
 from __future__ import annotations

@@ -22,12 +22,12 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.offline import get_plotlyjs
 
+from ara_assets.epc.bands import BANDS
 from ara_assets.modelling.reasons import MISS_REASONS
 from ara_assets.modelling.rollup import rollup, with_grants
 from ara_assets.report.load import PlanBundle
 from ara_assets.report.text import REASON_WORDS
 
-BANDS = ("A", "B", "C", "D", "E", "F", "G")
 # The register's band colours (the familiar EPC rating scale), as hex.
 BAND_COLOURS = {
     "A": "#008054", "B": "#19b459", "C": "#8dce46", "D": "#ffd500",

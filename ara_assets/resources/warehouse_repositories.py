@@ -17,6 +17,8 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
+from ara_assets.modelling.scenarios import Scenario
+
 # field paths such as `walls[0].wall_construction` or `sap_heating.main_heating_details[1].main_fuel_type`;
 # the same pattern is enforced by a CHECK constraint in migrations/0001_init.sql.
 FIELD_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*|\[[0-9]+\])*$")
@@ -591,25 +593,28 @@ class SiteNoteRepository:
 
 
 @dataclass(frozen=True)
-class ScenarioPhase:
-    phase_number: int
-    name: str
-    allowed_measure_types: tuple[str, ...]
-    budget_gbp: float | None
-    target_year: int | None
-    target: dict[str, Any] | None
+class StoredScenario:
+    """A row of `scenarios` with its phases, as stored: the id, version and timestamps the table adds around
+    the stored spec (`name`, `goal`, `budget_per_home_gbp`, `phases` with their `phase_number`). What a
+    scenario is has one definition, `modelling.scenarios.Scenario`: `scenario()` converts to it."""
 
-
-@dataclass(frozen=True)
-class Scenario:
     id: int
-    name: str
-    goal: dict[str, Any]
-    budget_per_home_gbp: float | None
     version: int
     created_at: datetime
     updated_at: datetime
-    phases: tuple[ScenarioPhase, ...]
+    spec: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return str(self.spec["name"])
+
+    @property
+    def phases(self) -> list[dict[str, Any]]:
+        return list(self.spec["phases"])
+
+    def scenario(self) -> Scenario:
+        """The domain scenario (a stored spec that is not a valid scenario raises ScenarioError)."""
+        return Scenario.from_spec(self.spec)
 
 
 def _money(value: Any, record: str, field: str) -> float | None:
@@ -626,14 +631,16 @@ class ScenarioRepository:
     def __init__(self, conn: sa.Connection) -> None:
         self._conn = conn
 
-    def create(self, spec: Mapping[str, Any], *, replace: bool = False) -> int:
-        """Store a scenario; return its id.
+    def create(self, spec: Scenario | Mapping[str, Any], *, replace: bool = False) -> int:
+        """Store a scenario (a domain `Scenario`, stored as its `to_spec()`, or that mapping); return its id.
 
         `spec`: {"name", "goal": {...}, "budget_per_home_gbp": float | None, "phases": [{"name",
         "allowed_measure_types": [...], "budget_gbp", "target_year", "target": {...}}, ...]}. Phases are
         numbered 1.. in list order. An existing name is refused unless `replace`, which rewrites the
         scenario and its phases and bumps `version`.
         """
+        if isinstance(spec, Scenario):
+            spec = spec.to_spec()
         name = spec.get("name")
         record = f"scenario {name!r}"
         if not isinstance(name, str) or not name.strip() or name != name.strip():
@@ -713,7 +720,7 @@ class ScenarioRepository:
             "target": None if target is None else json.dumps(target),
         }
 
-    def get(self, name: str) -> Scenario | None:
+    def get(self, name: str) -> StoredScenario | None:
         row = self._conn.execute(
             sa.text(
                 "SELECT id, name, goal, budget_per_home_gbp, version, created_at, updated_at "
@@ -730,25 +737,29 @@ class ScenarioRepository:
             ),
             {"id": row.id},
         )
-        return Scenario(
+        return StoredScenario(
             id=int(row.id),
-            name=row.name,
-            goal=dict(row.goal),
-            budget_per_home_gbp=None if row.budget_per_home_gbp is None else float(row.budget_per_home_gbp),
             version=int(row.version),
             created_at=row.created_at,
             updated_at=row.updated_at,
-            phases=tuple(
-                ScenarioPhase(
-                    phase_number=int(p.phase_number),
-                    name=p.name,
-                    allowed_measure_types=tuple(p.allowed_measure_types),
-                    budget_gbp=None if p.budget_gbp is None else float(p.budget_gbp),
-                    target_year=p.target_year,
-                    target=None if p.target is None else dict(p.target),
-                )
-                for p in phases
-            ),
+            spec={
+                "name": row.name,
+                "goal": dict(row.goal),
+                "budget_per_home_gbp": None
+                if row.budget_per_home_gbp is None
+                else float(row.budget_per_home_gbp),
+                "phases": [
+                    {
+                        "phase_number": int(p.phase_number),
+                        "name": p.name,
+                        "allowed_measure_types": list(p.allowed_measure_types),
+                        "budget_gbp": None if p.budget_gbp is None else float(p.budget_gbp),
+                        "target_year": p.target_year,
+                        "target": None if p.target is None else dict(p.target),
+                    }
+                    for p in phases
+                ],
+            },
         )
 
     def names(self) -> list[str]:
@@ -759,22 +770,13 @@ class ScenarioRepository:
         scenario = self.get(name)
         if scenario is None:
             raise KeyError(f"scenario {name!r}: no such scenario")
-        return {
+        spec = scenario.spec
+        return {  # key order as stored in runs since the first snapshot
             "id": scenario.id,
-            "name": scenario.name,
+            "name": spec["name"],
             "version": scenario.version,
-            "goal": scenario.goal,
-            "budget_per_home_gbp": scenario.budget_per_home_gbp,
+            "goal": spec["goal"],
+            "budget_per_home_gbp": spec["budget_per_home_gbp"],
             "updated_at": scenario.updated_at.isoformat(),
-            "phases": [
-                {
-                    "phase_number": p.phase_number,
-                    "name": p.name,
-                    "allowed_measure_types": list(p.allowed_measure_types),
-                    "budget_gbp": p.budget_gbp,
-                    "target_year": p.target_year,
-                    "target": p.target,
-                }
-                for p in scenario.phases
-            ],
+            "phases": spec["phases"],
         }

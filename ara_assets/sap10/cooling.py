@@ -66,7 +66,7 @@ def seer(s: Sheet, has_ac: np.ndarray) -> np.ndarray:
         "fixed air conditioning needs a declared SEER or an energy label class (RdSAP 10 default not "
         "transcribed)",
     )
-    eer = c["eer"][label, np.where(system == PACKAGED, 1, 0)]  # type: ignore[index]
+    eer = c["eer"][label, np.where(system == PACKAGED, 1, 0)]
     s.refuse(
         by_label & (label > 0) & np.isnan(eer),
         "cooling_energy_label",
@@ -83,7 +83,7 @@ def seer(s: Sheet, has_ac: np.ndarray) -> np.ndarray:
         "Table 10c default needs the compressor control (on/off or variable speed)",
     )
     mult = c["seer_multiplier"]
-    factor = np.where(control == VARIABLE_SPEED, mult[str(VARIABLE_SPEED)], mult[str(ON_OFF)])  # type: ignore[index]
+    factor = np.where(control == VARIABLE_SPEED, mult[str(VARIABLE_SPEED)], mult[str(ON_OFF)])
     return np.where(np.isnan(declared), eer * factor, declared)
 
 
@@ -91,7 +91,7 @@ def cooling(s: Sheet) -> None:
     """(100)-(108) cooling requirement for June-September at 24 C; (209) SEER, (221) cooling electricity."""
     L = s.L
     c = tables.cooling()
-    months: np.ndarray = c["month_mask"]  # type: ignore[assignment]
+    months: np.ndarray = c["month_mask"]
     days = tables.days()
     has_ac = s.col("has_fixed_air_conditioning", 0.0) > 0
     area = s.col("cooled_area_m2")
@@ -100,7 +100,7 @@ def cooling(s: Sheet) -> None:
         "cooled_area_m2",
         "fixed air conditioning needs the cooled floor area (RdSAP 10 default not transcribed)",
     )
-    factor = np.where(months, float(c["intermittency_factor"]), 0.0)  # type: ignore[arg-type]
+    factor = np.where(months, float(c["intermittency_factor"]), 0.0)
     L["(106)m"] = np.broadcast_to(factor, (s.n, 12))
     if not has_ac.any():
         # no home in the batch is cooled: every line is zero (most batches; saves ~5 % of the worksheet)
@@ -119,7 +119,7 @@ def cooling(s: Sheet) -> None:
 
     # (100) heat loss rate at the 24 C set-point with the month's Appendix U external temperature
     h = L["(39)m"][:, cols]
-    loss = h * (float(c["set_point_c"]) - L["(96)m"][:, cols])  # type: ignore[arg-type]
+    loss = h * (float(c["set_point_c"]) - L["(96)m"][:, cols])
     L["(100)m"] = monthly(loss)
     # (103) gains: internal gains (73) plus solar gains with the summer access factor
     gains = L["(73)m"][:, cols] + _summer_solar_gains(s, has_ac)[:, cols]
@@ -133,7 +133,7 @@ def cooling(s: Sheet) -> None:
     continuous = np.maximum(0.024 * (gains - eta * loss) * n_days, 0.0)
     # no cooling in a month whose heating requirement (unmasked (98)) is at least a third of it
     heating = np.maximum(0.024 * (L["(97)m"][:, cols] - L["(95)m"][:, cols]) * n_days, 0.0)
-    cutoff = float(c["heating_ratio_cutoff"])  # type: ignore[arg-type]
+    cutoff = float(c["heating_ratio_cutoff"])
     L["(104)m"] = monthly(np.where(continuous > cutoff * heating, continuous, 0.0))
     L["(104)"] = row_sum(L["(104)m"])
     L["(105)"] = np.where(has_ac, np.clip(np.nan_to_num(area) / L["(4)"], 0.0, 1.0), 0.0)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ara_assets.sap10 import tables
-from ara_assets.sap10.fuel_costs import fuel_of, water_fuel_of
+from ara_assets.sap10.fuel_costs import STANDARD_ELECTRICITY, fuel_of, water_fuel_of
 from ara_assets.sap10.generation import GENERATORS
 from ara_assets.sap10.sheet import Sheet, row_sum
 
@@ -56,7 +56,7 @@ def _section(s: Sheet, kind: str, lines: tuple[str, ...]) -> np.ndarray:
     everyone = np.ones(s.n, dtype=bool)
     has_main2 = L["(205)"] > 0
     main2_fuel = fuel_of(s, "main_heating_2_fuel", main_fuel)
-    electricity = _Factor(s, np.full(s.n, 30), kind, "main_heating_fuel", everyone)
+    electricity = _Factor(s, np.full(s.n, STANDARD_ELECTRICITY), kind, "main_heating_fuel", everyone)
     export_key = (
         "electricity_exported_pv_co2_kg_per_kwh"
         if kind == "co2"
@@ -67,15 +67,26 @@ def _section(s: Sheet, kind: str, lines: tuple[str, ...]) -> np.ndarray:
     # heat networks (heat_networks.py) carry their own factor per kWh of heat: placeholder fuel here
     hn_space = L.get("_hn_space", np.zeros(s.n, dtype=bool))
     hn_water = L.get("_hn_water", np.zeros(s.n, dtype=bool))
-    main_fuel = np.where(hn_space, 30, main_fuel)
-    water_fuel = np.where(hn_water, 30, water_fuel)
+    main_fuel = np.where(hn_space, STANDARD_ELECTRICITY, main_fuel)
+    water_fuel = np.where(hn_water, STANDARD_ELECTRICITY, water_fuel)
     uses = {
         main: ("(211)m", _Factor(s, main_fuel, kind, "main_heating_fuel", everyone)),
         main2: (
             "(213)m",
-            _Factor(s, np.where(has_main2, main2_fuel, 30), kind, "main_heating_2_fuel", has_main2),
+            _Factor(
+                s,
+                np.where(has_main2, main2_fuel, STANDARD_ELECTRICITY),
+                kind,
+                "main_heating_2_fuel",
+                has_main2,
+            ),
         ),
-        sec: ("(215)m", _Factor(s, np.where(has_sec, sec_fuel, 30), kind, "secondary_heating_fuel", has_sec)),
+        sec: (
+            "(215)m",
+            _Factor(
+                s, np.where(has_sec, sec_fuel, STANDARD_ELECTRICITY), kind, "secondary_heating_fuel", has_sec
+            ),
+        ),
         water: ("(219)m", _Factor(s, water_fuel, kind, "water_heating_fuel", everyone)),
         pumps: ("(231)m", electricity),
         light: ("(232)m", electricity),
@@ -121,8 +132,8 @@ def emissions(s: Sheet) -> None:
     L["(273)"] = L["(272)"] / L["(4)"]
     cf = L["(272)"] / (L["(4)"] + 45.0)
     L["CF"] = cf
-    a, b, cut = tables.const("ei_rating_linear")  # type: ignore[misc]
-    c0, c1 = tables.const("ei_rating_log")  # type: ignore[misc]
+    a, b, cut = tables.const_floats("ei_rating_linear")
+    c0, c1 = tables.const_floats("ei_rating_log")
     with np.errstate(divide="ignore", invalid="ignore"):
         L["ei_value"] = np.where(cf >= cut, c0 - c1 * np.log10(np.maximum(cf, 1e-9)), a - b * cf)
     L["(274)"] = np.maximum(1.0, np.floor(L["ei_value"] + 0.5))

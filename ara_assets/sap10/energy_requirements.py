@@ -168,9 +168,9 @@ def energy_requirements(s: Sheet) -> None:
     L["(219)"] = row_sum(L["(219)m"])
 
     # pumps and fans (230a)-(231), Table 4f
-    pump_kwh = tables.const("pump_electricity_kwh")
+    pump_kwh = tables.const_table("pump_electricity_kwh")
     age = s.col("central_heating_pump_age").astype(int)
-    pump = np.select([age == 1, age == 2], [pump_kwh["1"], pump_kwh["2"]], pump_kwh["0"])  # type: ignore[index]
+    pump = np.select([age == 1, age == 2], [pump_kwh["1"], pump_kwh["2"]], pump_kwh["0"])
     # a heat pump's circulation pump is inside its efficiency (Appendix N3.1): no (230c) for it
     # nor for a heat network: its pumping is line (313), Appendix C3.2
     hn = hs["heat_network"]

@@ -8,7 +8,7 @@ from ara_assets.sap10 import tables, tariffs
 from ara_assets.sap10.generation import GENERATORS
 from ara_assets.sap10.sheet import Sheet
 
-STANDARD_ELECTRICITY = 30
+STANDARD_ELECTRICITY = 30  # SAP 10.2 Table 12 code of standard-tariff electricity (the one definition)
 PV_EXPORT = 60
 
 
@@ -41,8 +41,8 @@ def _price(s: Sheet, fuel: np.ndarray, field_name: str, used: np.ndarray) -> np.
 
 def sap_rating(ecf: np.ndarray) -> np.ndarray:
     """(258) continuous SAP rating from the energy cost factor: linear below ECF 3.5, logarithmic above."""
-    a, b = tables.const("sap_rating_linear")  # type: ignore[misc]
-    c0, c1, cut = tables.const("sap_rating_log")  # type: ignore[misc]
+    a, b = tables.const_floats("sap_rating_linear")
+    c0, c1, cut = tables.const_floats("sap_rating_log")
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(ecf >= cut, c0 - c1 * np.log10(np.maximum(ecf, 1e-9)), a - b * ecf)
 
@@ -67,15 +67,15 @@ def off_peak_standing_charge(s: Sheet, tariff: np.ndarray) -> np.ndarray:
 
     ``constants.json`` holds per price table a value per tariff and, where the value is not from the SAP
     10.2 / RdSAP 10 transcription, the approximation code it is recorded under."""
-    spec = tables.const("off_peak_standing_charge_gbp")
-    approx = tables.const("off_peak_standing_charge_approximation")
+    spec = tables.const_table("off_peak_standing_charge_gbp")
+    approx = tables.const_table("off_peak_standing_charge_approximation")
     use32 = s.col("price_table") == 32
     extra = np.zeros(s.n)
     for table, mask in (("12", ~use32), ("32", use32)):
-        for t, value in spec[table].items():  # type: ignore[index]
+        for t, value in spec[table].items():
             rows = mask & (tariff == int(t))
             extra = np.where(rows, value, extra)
-            code = approx[table].get(t)  # type: ignore[index]
+            code = approx[table].get(t)
             if code:
                 s.approximate(rows, code)
     return extra
@@ -187,7 +187,7 @@ def fuel_costs(s: Sheet) -> None:
         + L["(253)"]
         + L["(254)"]
     )
-    L["(256)"] = np.full(s.n, tables.const("energy_cost_deflator"))
+    L["(256)"] = np.full(s.n, tables.const_float("energy_cost_deflator"))
     L["(257)"] = L["(256)"] * L["(255)"] / (L["(4)"] + 45.0)
     L["sap_value"] = sap_rating(L["(257)"])
     # Ratings below 1 are reported as 1 (section 13)

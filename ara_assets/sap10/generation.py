@@ -29,7 +29,7 @@ def pv_diverter(s: Sheet) -> None:
     diverter = s.col("pv_diverter", 0.0) > 0
     if not diverter.any():
         return
-    c = tables.const("pv_diverter")
+    c = tables.const_table("pv_diverter")
     solar = L.get("(63c)m")  # Appendix H solar input (water_extras)
     no_solar = np.ones(s.n, dtype=bool) if solar is None else ~np.any(solar != 0.0, axis=1)
     # G4 step 1: PV on the dwelling's meter, a cylinder larger than the daily hot-water volume (43),
@@ -44,13 +44,13 @@ def pv_diverter(s: Sheet) -> None:
     )
     if rows.size == 0:
         return
-    loss = c["storage_loss_factor"]  # type: ignore[index]
+    loss = c["storage_loss_factor"]
     surplus = -L["(233b)m"][rows]  # E_PV,m (1 - beta_m)
     wwhrs = L["(63a)m"][rows] if "(63a)m" in L else 0.0  # heat recovered by WWHRS (<= 0)
     demand = np.maximum(0.0, L["(62)m"][rows] + wwhrs)
     # G4 step 4: heat delivered = surplus x 0.8 (share the immersion can take) x 0.9 (hotter store loses
     # more), at most the month's water-heating demand
-    heat = np.minimum(surplus * c["capture_fraction"] * loss, demand)  # type: ignore[index]
+    heat = np.minimum(surplus * c["capture_fraction"] * loss, demand)
     L["(63b)m"][rows] = -heat
     # M1 section 4: the electricity diverted (heat / 0.9) is no longer exported
     L["(233b)m"][rows] += heat / loss
@@ -83,7 +83,7 @@ def _no_generation(s: Sheet, energy: str, total: str, used: str, exported: str) 
 def wind_speed_factor(terrain: np.ndarray, hub_height: np.ndarray) -> np.ndarray:
     """Table M1 wind-speed correction by terrain code (1-3) and hub height above the ridge (m), linear
     between the tabulated heights and constant beyond them."""
-    table = tables.const("wind_turbine")["speed_correction"]  # type: ignore[index]
+    table = tables.const_table("wind_turbine")["speed_correction"]
     out = np.full(terrain.shape, np.nan)
     for code in WIND_TERRAINS:
         points = np.asarray(table[str(code)])
@@ -96,7 +96,7 @@ def wind_turbines(s: Sheet) -> None:
     """Appendix M2: annual output of N turbines of rotor diameter D from the corrected wind speed;
     (234) total, (234a) used in the dwelling, (234b) exported."""
     L = s.L
-    c = tables.const("wind_turbine")
+    c = tables.const_table("wind_turbine")
     count = s.col("wind_turbine_count", 0.0)
     has = count > 0
     if not has.any():
@@ -111,17 +111,17 @@ def wind_turbines(s: Sheet) -> None:
     diameter = np.nan_to_num(s.col("wind_turbine_rotor_diameter_m"))
     hub = np.nan_to_num(s.col("wind_turbine_hub_height_m"))
     terrain = np.nan_to_num(s.col("wind_terrain")).astype(int)
-    speed = c["reference_wind_speed_m_s"] * np.nan_to_num(wind_speed_factor(terrain, hub))  # type: ignore[index]
+    speed = c["reference_wind_speed_m_s"] * np.nan_to_num(wind_speed_factor(terrain, hub))
     area = np.pi * diameter**2 / 4.0
-    power_w = c["half_air_density"] * speed**3 * c["cp_gearbox_inverter"] * area  # type: ignore[index]
+    power_w = c["half_air_density"] * speed**3 * c["cp_gearbox_inverter"] * area
     # 1.9 turns the cube of the mean wind speed into the mean of the cubed speed; 8766 h/year
-    annual = np.where(has, count * power_w * c["cube_ratio"] * c["hours_per_year"] / 1000.0, 0.0)  # type: ignore[index]
+    annual = np.where(has, count * power_w * c["cube_ratio"] * c["hours_per_year"] / 1000.0, 0.0)
     # monthly profile not transcribed: spread by days in the month (DEVIATIONS M3)
     energy_m = annual[:, None] * tables.days()[None, :] / 365.0
     L["E_wind"] = annual
     L["(234)m"] = -energy_m
     L["(234)"] = -annual
-    fraction = np.where(has, c["fraction_used_in_dwelling"], 0.0)  # type: ignore[index]
+    fraction = np.where(has, c["fraction_used_in_dwelling"], 0.0)
     _split(s, energy_m, fraction, "(234a)", "(234b)")
 
 
@@ -137,7 +137,7 @@ def hydro(s: Sheet) -> None:
     L["(235a)m"] = -energy_m
     L["(235a)"] = -annual
     connected = s.col("hydro_connected_to_dwelling", 1.0) > 0
-    fraction = np.where(connected, tables.const("hydro")["fraction_used_in_dwelling"], 0.0)  # type: ignore[index]
+    fraction = np.where(connected, tables.const_table("hydro")["fraction_used_in_dwelling"], 0.0)
     _split(s, energy_m, fraction, "hydro_used", "hydro_exported")
 
 

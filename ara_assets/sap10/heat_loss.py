@@ -21,7 +21,9 @@ def heat_loss(s: Sheet) -> None:
     L = s.L
     L["(26)A"], L["(26)"] = _ua(s, "door_area_m2", "door_u_value")
     win_a = s.elements("window_area_m2")
-    u_eff = 1.0 / (1.0 / s.elements("window_u_value").values + tables.const("window_curtain_resistance"))
+    u_eff = 1.0 / (
+        1.0 / s.elements("window_u_value").values + tables.const_float("window_curtain_resistance")
+    )
     roof_win = s.elements("window_pitch_deg").values < ROOF_WINDOW_PITCH_DEG
     ua = win_a.values * u_eff
     L["(27)A"] = s.per_home(win_a.parent, np.where(roof_win, 0.0, win_a.values))
@@ -35,9 +37,9 @@ def heat_loss(s: Sheet) -> None:
     L["(32)A"], L["(32)"] = _ua(s, "party_wall_area_m2", "party_wall_u_value")
     L["(33)"] = L["(26)"] + L["(27)"] + L["(27a)"] + L["(28a)"] + L["(29a)"] + L["(30)"] + L["(32)"]
     tmp = s.col("thermal_mass_parameter")
-    L["(35)"] = np.where(np.isnan(tmp), tables.const("thermal_mass_default"), tmp)
+    L["(35)"] = np.where(np.isnan(tmp), tables.const_float("thermal_mass_default"), tmp)
     y = s.col("thermal_bridging_y")
-    y = np.where(np.isnan(y), tables.const("thermal_bridging_default_y"), y)
+    y = np.where(np.isnan(y), tables.const_float("thermal_bridging_default_y"), y)
     explicit = s.col("thermal_bridging_w_per_k")
     L["(36)"] = np.where(np.isnan(explicit), y * L["(31)"], explicit)
     L["(37)"] = L["(33)"] + L["(36)"]

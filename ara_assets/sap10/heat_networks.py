@@ -36,8 +36,9 @@ HEAT_PUMP_FUEL = 41  # Table 12: heat from an electric heat pump on a network (m
 NETWORK_FUEL = -1  # defaults table: "the network fuel lodged in main_heating_fuel"
 
 
-def constants() -> dict[str, object]:
-    return tables.named_values("heat_networks.json")
+def constants() -> tables.NamedValues:
+    """``tables/heat_networks.json`` with typed accessors."""
+    return tables.load_named("heat_networks.json")
 
 
 @lru_cache(maxsize=1)
@@ -215,7 +216,7 @@ def heat_networks(s: Sheet) -> None:
     L["(307)"] = row_sum(L["(307)m"])
     L["(310)m"] = L["(64)m"] * water_scale[:, None]
     L["(310)"] = row_sum(L["(310)m"])
-    pumping = float(constants()["pumping_electricity_fraction"])  # type: ignore[arg-type]
+    pumping = constants().number("pumping_electricity_fraction")
     L["(313)m"] = pumping * (L["(307)m"] + L["(310)m"])
     L["(313)"] = row_sum(L["(313)m"])
     if s.trace:
@@ -238,7 +239,7 @@ def heat_networks(s: Sheet) -> None:
     # monthly electricity factors of Tables 12d / 12e)
     fuels = tables.fuels()
     monthly = tables.monthly()
-    chp_credit = constants()["chp_displaced_electricity"]
+    chp_credit = constants().table("chp_displaced_electricity")
     electric = fuel == HEAT_PUMP_FUEL
     for kind_key, annual_key, monthly_key in (
         ("co2", "co2_kg_per_kwh", "electricity_co2_kg_per_kwh"),
@@ -254,7 +255,7 @@ def heat_networks(s: Sheet) -> None:
         per_fuel = np.where(electric[:, None], elec_m[None, :], np.nan_to_num(annual)[:, None])
         # kWh of fuel per kWh of heat = 100 / eff; CHP electricity per kWh of heat = power / heat eff
         per_heat = frac[:, None] * (100.0 / eff)[:, None] * per_fuel
-        credit = np.where(kind == CHP, frac * power / eff * chp_credit[kind_key], 0.0)  # type: ignore[index]
+        credit = np.where(kind == CHP, frac * power / eff * chp_credit[kind_key], 0.0)
         per_heat = per_heat - credit[:, None]
         factor = s.per_home(par, per_heat) + pumping * elec_m[None, :]
         L[f"_hn_{kind_key}_m"] = np.where(on_network[:, None], factor, 0.0)

@@ -48,7 +48,7 @@ def psr_efficiency(psr: np.ndarray, table_psr: np.ndarray, table_eff: np.ndarray
     """Efficiency (%) at ``psr`` (N,) from datasets ``table_psr`` / ``table_eff`` (N, K), ascending PSR,
     padded with +inf / NaN: reciprocal-linear interpolation (footnote 43), towards 100 % at twice the
     largest PSR above the record (footnotes 44/45). NaN below the smallest PSR (refused by the caller)."""
-    c = tables.named_values(N)
+    c = tables.load_named(N)
     n = psr.shape[0]
     rows = np.arange(n)
     count = np.sum(np.isfinite(table_psr), axis=1)
@@ -62,8 +62,8 @@ def psr_efficiency(psr: np.ndarray, table_psr: np.ndarray, table_eff: np.ndarray
     above = j >= count
     # above the record: the second point is 100 % at twice the largest PSR (footnotes 44/45)
     p_max, e_max = table_psr[rows, last], table_eff[rows, last]
-    multiple = float(c["beyond_largest_psr_multiple"])  # type: ignore[arg-type]
-    floor = float(c["beyond_largest_psr_efficiency_pct"])  # type: ignore[arg-type]
+    multiple = c.number("beyond_largest_psr_multiple")
+    floor = c.number("beyond_largest_psr_efficiency_pct")
     p_lo = np.where(above, p_max, p_lo)
     e_lo = np.where(above, e_max, e_lo)
     p_hi = np.where(above, multiple * p_max, p_hi)
@@ -87,7 +87,7 @@ def appendix_n(s: Sheet, heat_pump: np.ndarray) -> dict[str, np.ndarray]:
     el = s.elements(PSR)
     if el.values.size == 0:  # no home of the batch has product data (most batches): nothing to work out
         return no_product_data(s.n)
-    c = tables.named_values(N)
+    c = tables.load_named(N)
     has_data = np.bincount(el.parent, minlength=s.n) > 0
     s.refuse(has_data & ~heat_pump, PSR, "Appendix N product data given for a main system not a heat pump")
     s.refuse(has_data & s.is_null(OUTPUT), OUTPUT, "Appendix N needs the heat pump's maximum output (PSR)")
@@ -102,7 +102,7 @@ def appendix_n(s: Sheet, heat_pump: np.ndarray) -> dict[str, np.ndarray]:
         descending = np.any(np.diff(table_psr, axis=1) <= 0, axis=1)
     s.refuse(has_data & descending, PSR, "PSR datasets not ascending")
     # N2: design heat loss = annual mean heat transfer coefficient (39) x 24.2 K, in kW
-    design_kw = s.L["(39)"] * float(c["design_temperature_difference_k"]) / 1000.0  # type: ignore[arg-type]
+    design_kw = s.L["(39)"] * c.number("design_temperature_difference_k") / 1000.0
     psr = np.where(has_data, s.col(OUTPUT) / design_kw, np.nan)
     space = psr_efficiency(psr, table_psr, _padded(s, SPACE, np.nan))
     s.refuse(
@@ -113,15 +113,15 @@ def appendix_n(s: Sheet, heat_pump: np.ndarray) -> dict[str, np.ndarray]:
     water = psr_efficiency(psr, table_psr, _padded(s, WATER, np.nan))
     factor = np.where(
         s.col(CRITERIA, 0.0) == 1.0,
-        float(c["water_in_use_factor_criteria_met"]),  # type: ignore[arg-type]
-        float(c["water_in_use_factor_otherwise"]),  # type: ignore[arg-type]
+        c.number("water_in_use_factor_criteria_met"),
+        c.number("water_in_use_factor_otherwise"),
     )
-    minimum = float(c["water_minimum_efficiency_pct"])  # type: ignore[arg-type]
+    minimum = c.number("water_minimum_efficiency_pct")
     return {
         "has_data": has_data,
         "psr": psr,
         # N3.6: in-use factor of the space efficiency
-        "space": space * float(c["space_in_use_factor"]),  # type: ignore[arg-type]
+        "space": space * c.number("space_in_use_factor"),
         # N3.7 / Table N8: in-use factor, at least 100 %
         "water": np.where(np.isnan(water), np.nan, np.maximum(water * factor, minimum)),
     }

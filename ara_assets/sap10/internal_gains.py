@@ -27,48 +27,48 @@ def appendix_l(s: Sheet) -> None:
     days = tables.days()
     tfa = L["(4)"]
     n = L["(42)"]
-    c = tables.const("lighting")
-    tfa_n = (tfa * n) ** c["exponent"]  # type: ignore[index]
-    L["L1"] = c["factor"] * c["base"] * tfa_n  # type: ignore[index]
+    c = tables.const_table("lighting")
+    tfa_n = (tfa * n) ** c["exponent"]
+    L["L1"] = c["factor"] * c["base"] * tfa_n
     gl = _daylight_gl(s)
-    d = c["daylight"]  # type: ignore[index]
+    d = c["daylight"]
     L["L2a"] = gl
     L["L2b"] = np.where(gl <= d[3], d[0] * gl * gl - d[1] * gl + d[2], d[4])
-    L["L3"] = L["L1"] * L["L2b"] * c["fixed_share"]  # type: ignore[index]
-    L["L4"] = c["ref_lm_per_m2"] * tfa  # type: ignore[index]
+    L["L3"] = L["L1"] * L["L2b"] * c["fixed_share"]
+    L["L4"] = c["ref_lm_per_m2"] * tfa
     cap = s.col("fixed_lighting_capacity_lm")
-    L["L5"] = np.where(np.isnan(cap), c["default_lm_per_m2"] * tfa, cap)  # type: ignore[index]
+    L["L5"] = np.where(np.isnan(cap), c["default_lm_per_m2"] * tfa, cap)
     eff = s.col("fixed_lighting_efficacy_lm_per_w")
-    L["L8"] = np.where(np.isnan(eff), c["default_efficacy"], eff)  # type: ignore[index]
+    L["L8"] = np.where(np.isnan(eff), c["default_efficacy"], eff)
     # Provision against the reference range [185, 330] lm/m2 x TFA. Within it the fixed lights meet the
     # fixed requirement L3 at their efficacy (confirmed by the reference worksheets); above it the surplus
     # is used, L6 = L3 x L5 / L4; below it "top-up lighting of poor efficacy" (21.3 lm/W) meets the
     # shortfall. The two out-of-range rules follow the published description of SAP 10 lighting and are
     # UNCONFIRMED against the specification text (DEVIATIONS.md D7).
     L["L6"] = L["L3"] * L["L5"] / L["L4"]
-    lower = c["default_lm_per_m2"] * tfa  # type: ignore[index]
+    lower = c["default_lm_per_m2"] * tfa
     shortfall = np.clip(1.0 - L["L5"] / lower, 0.0, 1.0)
     L["L7"] = L["L3"] * shortfall
     fixed_output = np.where(L["L5"] > L["L4"], L["L6"], L["L3"] - L["L7"])
     with np.errstate(divide="ignore", invalid="ignore"):
         L["L9a"] = np.where(fixed_output > 0, fixed_output / L["L8"], 0.0)
-    L["L9b"] = L["L7"] / c["portable_efficacy"]  # type: ignore[index]
-    L["L9c"] = L["L1"] * L["L2b"] * (1.0 - c["fixed_share"]) / c["portable_efficacy"]  # type: ignore[index]
+    L["L9b"] = L["L7"] / c["portable_efficacy"]
+    L["L9c"] = L["L1"] * L["L2b"] * (1.0 - c["fixed_share"]) / c["portable_efficacy"]
     L["L9d"] = L["L9a"] + L["L9b"] + L["L9c"]
-    shape = 1.0 + c["amplitude"] * np.cos(2.0 * np.pi * (MONTH - c["phase"]) / 12.0)  # type: ignore[index]
+    shape = 1.0 + c["amplitude"] * np.cos(2.0 * np.pi * (MONTH - c["phase"]) / 12.0)
     L["L10m"] = L["L9d"][:, None] * shape * days / 365.0
     L["(232)m"] = L["L10m"]
     L["(232)"] = row_sum(L["L10m"])
-    L["(67)m"] = L["L10m"] * c["gain_fraction"] * 1000.0 / (24.0 * days)  # type: ignore[index]
+    L["(67)m"] = L["L10m"] * c["gain_fraction"] * 1000.0 / (24.0 * days)
 
-    a0, ex, amp, ph = tables.const("appliances")  # type: ignore[misc]
+    a0, ex, amp, ph = tables.const_floats("appliances")
     L["L13"] = a0 * (tfa * n) ** ex
     L["L14m"] = L["L13"][:, None] * (1.0 + amp * np.cos(2.0 * np.pi * (MONTH - ph) / 12.0)) * days / 365.0
     L["L15"] = row_sum(L["L14m"])
     L["(68)m"] = L["L14m"] * 1000.0 / (24.0 * days)
-    g0, g1 = tables.const("cooking_gains")  # type: ignore[misc]
+    g0, g1 = tables.const_floats("cooking_gains")
     L["(69)m"] = np.repeat((g0 + g1 * n)[:, None], 12, axis=1)
-    e0, e1 = tables.const("cooking_electricity")  # type: ignore[misc]
+    e0, e1 = tables.const_floats("cooking_electricity")
     L["L20"] = e0 + e1 * n
     L["L21m"] = L["L20"][:, None] * days / 365.0
 
@@ -83,10 +83,10 @@ def internal_gains(s: Sheet) -> None:
     )
     appendix_l(s)
     n = L["(42)"][:, None]
-    L["(66)m"] = np.repeat(tables.const("metabolic_w_per_person") * n, 12, axis=1)
-    pump_w = tables.const("pump_gain_w")
+    L["(66)m"] = np.repeat(tables.const_float("metabolic_w_per_person") * n, 12, axis=1)
+    pump_w = tables.const_table("pump_gain_w")
     age = s.col("central_heating_pump_age").astype(int)
-    watts = np.select([age == 1, age == 2], [pump_w["1"], pump_w["2"]], pump_w["0"])  # type: ignore[index]
+    watts = np.select([age == 1, age == 2], [pump_w["1"], pump_w["2"]], pump_w["0"])
     hs = tables.heating_systems()
     wet = (
         hs["wet"][s.col("main_heating_code").astype(int)]
@@ -99,6 +99,6 @@ def internal_gains(s: Sheet) -> None:
     vtype = np.clip(s.col("ventilation_type").astype(int), 0, 10)
     fan_gain = np.nan_to_num(tables.mech_vent_defaults()["fan_gain"][vtype])
     L["(70)m"] = L["(70)m"] + (fan_gain * L["_mv_sfp"] * L["(5)"])[:, None]
-    L["(71)m"] = np.repeat(tables.const("evaporation_w_per_person") * n, 12, axis=1)
+    L["(71)m"] = np.repeat(tables.const_float("evaporation_w_per_person") * n, 12, axis=1)
     L["(72)m"] = L["(65)m"] * 1000.0 / (24.0 * tables.days())
     L["(73)m"] = L["(66)m"] + L["(67)m"] + L["(68)m"] + L["(69)m"] + L["(70)m"] + L["(71)m"] + L["(72)m"]

@@ -85,7 +85,7 @@ def mean_temperature(s: Sheet) -> None:
     tc = 4.0 + 0.25 * tau
     resp = responsiveness(s)[:, None]
     L["R"] = resp[:, 0]
-    th1 = np.full((s.n, 12), tables.const("mit_living_temperature"))
+    th1 = np.full((s.n, 12), tables.const_float("mit_living_temperature"))
     L["(85)"] = th1[:, 0]
     seven, eight, nine = (np.full((s.n, 12), v) for v in (7.0, 8.0, 9.0))
     L["(86)m"], L["(87)m"] = _zone_temperature(th1, te, h, g, a, tc, resp, (seven, eight))

@@ -14,16 +14,16 @@ def photovoltaics(s: Sheet) -> None:
     """Appendix M1: E_PV per month, demand it can meet, beta split into (233a) used and (233b) exported."""
     L = s.L
     days = tables.days()
-    c = tables.const("pv")
+    c = tables.const_table("pv")
     kwp = s.elements("pv_kwp")
     orient = s.elements("pv_orientation").values.astype(int)
     pitch = s.elements("pv_pitch_deg").values
-    shade = np.array([np.nan] + [c["overshading"][str(i)] for i in range(1, 5)])[  # type: ignore[index]
+    shade = np.array([np.nan] + [c["overshading"][str(i)] for i in range(1, 5)])[
         s.elements("pv_overshading").values.astype(int)
     ]
     region = s.col("climate_region").astype(int)[kwp.parent]
     radiation = surface_flux(region, orient, pitch) * 0.024 * days  # kWh/m2 per month
-    per_array = (c["system_factor"] * kwp.values * shade)[:, None] * radiation  # type: ignore[index]
+    per_array = (c["system_factor"] * kwp.values * shade)[:, None] * radiation
     L["E_PV_m"] = s.per_home(kwp.parent, per_array)
     L["E_PV"] = row_sum(L["E_PV_m"])
     # Demand PV can meet: lighting, appliances, cooking, pumps and fans, electric space and water heating.
@@ -80,10 +80,10 @@ def beta_factor(e_pv: np.ndarray, demand: np.ndarray, battery_kwh: np.ndarray) -
     beta = min(exp(-C1 (C2 R)^C3), D/E) with R = E/D; the coefficients move linearly with C_bat (section
     3c, C_bat limited to 15 kWh, 0 without a battery). No generation or no demand: beta = 0.
     """
-    c = tables.const("pv")
-    bat = tables.const("pv_battery")
-    cbat = np.clip(battery_kwh, 0.0, bat["max_capacity_kwh"])[:, None]  # type: ignore[index]
-    pairs = zip(c["beta_no_battery"], bat["beta_slope_per_kwh"], strict=True)  # type: ignore[index]
+    c = tables.const_table("pv")
+    bat = tables.const_table("pv_battery")
+    cbat = np.clip(battery_kwh, 0.0, bat["max_capacity_kwh"])[:, None]
+    pairs = zip(c["beta_no_battery"], bat["beta_slope_per_kwh"], strict=True)
     c1, c2, c3 = (base + k * cbat for base, k in pairs)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(demand > 0, e_pv / demand, 0.0)

@@ -6,6 +6,7 @@ import csv
 import json
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -23,23 +24,112 @@ def _num(text: str) -> float:
     return float(text) if text not in ("", None) else np.nan
 
 
+class NamedValues:
+    """A JSON table of named entries ``{name: {"value": ..., "ref": ..., "source": ...}}`` (keys starting
+    with "_" are notes), with typed accessors: a value of the wrong shape raises naming file and entry, so
+    the worksheet modules get ``float`` / ``tuple[float, ...]`` / ``dict`` instead of ``object``."""
+
+    def __init__(self, path: Path) -> None:
+        with open(path) as fh:
+            raw = json.load(fh)
+        self.file = path.name
+        self.values: dict[str, object] = {k: v["value"] for k, v in raw.items() if not k.startswith("_")}
+
+    def _get(self, name: str) -> object:
+        try:
+            return self.values[name]
+        except KeyError:
+            raise KeyError(f"{self.file}: no entry {name!r}") from None
+
+    def number(self, name: str) -> float:
+        """A scalar entry."""
+        value = self._get(name)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TypeError(f"{self.file}: entry {name!r} is {value!r}, not a number")
+        return float(value)
+
+    def numbers(self, name: str) -> tuple[float, ...]:
+        """A list of scalars (coefficients of a formula, in the order the source gives them)."""
+        value = self._get(name)
+        if not isinstance(value, list) or any(
+            isinstance(v, bool) or not isinstance(v, int | float) for v in value
+        ):
+            raise TypeError(f"{self.file}: entry {name!r} is {value!r}, not a list of numbers")
+        return tuple(float(v) for v in value)
+
+    def table(self, name: str) -> dict[str, Any]:
+        """A nested entry (keys are strings, as in JSON; values as the file gives them)."""
+        value = self._get(name)
+        if not isinstance(value, dict):
+            raise TypeError(f"{self.file}: entry {name!r} is {value!r}, not a table")
+        return value
+
+    def numbers_by_name(self) -> dict[str, float]:
+        """Every entry, each a scalar (for files of scalars only)."""
+        return {k: self.number(k) for k in self.values}
+
+
 @cache
+def load_named(file_name: str, directory: Path = TABLE_DIR) -> NamedValues:
+    """The one loader of the JSON tables of named values (SAP 10.2 ``tables/`` by default; the RdSAP 10
+    rules pass their own directory)."""
+    return NamedValues(directory / file_name)
+
+
 def named_values(file_name: str) -> dict[str, object]:
-    """A JSON table of named entries ``{name: {"value": ..., "ref": ..., "source": ...}}`` in ``tables/``:
-    name -> value (keys starting with "_" are notes)."""
-    with open(TABLE_DIR / file_name) as fh:
-        raw = json.load(fh)
-    return {k: v["value"] for k, v in raw.items() if not k.startswith("_")}
+    """``load_named(file_name).values``: name -> untyped value (prefer the typed accessors)."""
+    return load_named(file_name).values
+
+
+CONSTANTS = "constants.json"
 
 
 def constants() -> dict[str, object]:
-    """Scalar constants (``tables/constants.json``): name -> value."""
-    return named_values("constants.json")
+    """Scalar constants (``tables/constants.json``): name -> untyped value (prefer ``const_float`` etc.)."""
+    return named_values(CONSTANTS)
 
 
 def const(name: str) -> object:
-    """One scalar constant by name."""
+    """One constant by name, untyped (kept for the RdSAP expansion; prefer ``const_float`` etc.)."""
     return constants()[name]
+
+
+def const_float(name: str) -> float:
+    """One scalar constant of ``tables/constants.json``."""
+    return load_named(CONSTANTS).number(name)
+
+
+def const_floats(name: str) -> tuple[float, ...]:
+    """One list of coefficients of ``tables/constants.json``."""
+    return load_named(CONSTANTS).numbers(name)
+
+
+def const_table(name: str) -> dict[str, Any]:
+    """One nested constant (a small table keyed by string codes) of ``tables/constants.json``."""
+    return load_named(CONSTANTS).table(name)
+
+
+@cache
+def vertical_pitch_deg() -> dict[int, float]:
+    """SAP-VerticalPitchCode -> tilt from horizontal, degrees: the one definition, read from the schema's own
+    labels ("horizontal", "30 degrees", ..., "vertical"; RdSAP-Schema-21.0.1 ``pitch`` in
+    ``epc/data/xsd_codes.csv``), so a new code cannot be missed by one of several hand-written copies."""
+    from ara_assets.epc.codes import codes_for
+
+    labels = codes_for("pitch", "RdSAP-Schema-21.0.1")
+    if not labels:
+        raise LookupError("epc/data/xsd_codes.csv: no SAP-VerticalPitchCode table for field 'pitch'")
+    named = {"horizontal": 0.0, "vertical": 90.0}
+    out: dict[int, float] = {}
+    for code, label in labels.items():
+        text = label.strip().lower()
+        if text in named:
+            out[int(code)] = named[text]
+        elif text.endswith(" degrees") and text.removesuffix(" degrees").isdigit():
+            out[int(code)] = float(text.removesuffix(" degrees"))
+        else:
+            raise ValueError(f"epc/data/xsd_codes.csv: pitch code {code} label {label!r} is not a tilt")
+    return out
 
 
 APPENDIX_U_REGIONS = 22  # climate codes 0-21; codes from 22 on are the postcode districts of an imported PCDB
@@ -301,13 +391,13 @@ def mech_vent_defaults() -> dict[str, np.ndarray]:
 
 
 @lru_cache(maxsize=1)
-def cooling() -> dict[str, object]:
+def cooling() -> dict[str, Any]:
     """Section 8c / Tables 10a-10c constants (``tables/table_10_cooling.json``); ``eer`` is a (11, 2) array
     indexed by energy-label code (1 A+++ .. 10 G) and system type (0 split, 1 packaged), NaN = no row."""
-    raw = named_values("table_10_cooling.json")
+    raw = load_named("table_10_cooling.json")
     eer = np.full((11, 2), np.nan)
-    for label, (split, packaged) in raw["eer_by_label"].items():
+    for label, (split, packaged) in raw.table("eer_by_label").items():
         eer[int(label)] = (split, packaged)
     months = np.zeros(12, dtype=bool)
-    months[[m - 1 for m in raw["months"]]] = True
-    return {**raw, "eer": eer, "month_mask": months}
+    months[[int(m) - 1 for m in raw.numbers("months")]] = True
+    return {**raw.values, "eer": eer, "month_mask": months}

@@ -108,16 +108,16 @@ def other_uses_fraction(tariff: np.ndarray) -> np.ndarray:
 
 def immersion_fraction(s: Sheet, tariff: np.ndarray) -> np.ndarray:
     """Table 13: high-rate fraction of an off-peak immersion from cylinder volume V and occupancy N."""
-    coef = tables.const("table_13_immersion")
+    coef = tables.const_table("table_13_immersion")
     volume = s.col("cylinder_volume_l")
     n = s.L["(42)"]
     kind = s.col("immersion_type")
     out = np.full(s.n, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         for t in (SEVEN_HOUR, TEN_HOUR):
-            a, b, c, d = coef[str(t)]["1"]  # type: ignore[index]
+            a, b, c, d = coef[str(t)]["1"]
             dual = ((a - b * volume) * n + c - d * volume) / 100.0
-            a, b, c, d, e = coef[str(t)]["2"]  # type: ignore[index]
+            a, b, c, d, e = coef[str(t)]["2"]
             single = ((a - b * n) / (c * volume) - d + e * n) / 100.0
             value = np.where(kind == 1, dual, np.where(kind == 2, single, np.nan))
             out = np.where(tariff == t, np.clip(value, 0.0, 1.0), out)

@@ -28,19 +28,19 @@ SYSTEM_ACH = 0.5  # (23a) air change rate through a mechanical system
 def ventilation(s: Sheet) -> None:
     """(6a)-(8) openings, (9)-(18) infiltration, (19)-(21) shelter, (22)-(25) ventilation type, (230a)."""
     L = s.L
-    flows = tables.const("ventilation_flow_m3h")
+    flows = tables.const_table("ventilation_flow_m3h")
     total = np.zeros(s.n)
     for line, column, key in _OPENINGS:
-        L[line] = s.col(column, 0.0) * flows[key]  # type: ignore[index]
+        L[line] = s.col(column, 0.0) * flows[key]
         total += L[line]
     L["(8)"] = total / L["(5)"]
     storeys = np.bincount(s.elements("storey_floor_area_m2").parent, minlength=s.n).astype(float)
     L["(9)"] = np.where(s.is_null("storeys_for_infiltration"), storeys, s.col("storeys_for_infiltration"))
     L["(10)"] = (L["(9)"] - 1.0) * 0.1
-    structural = tables.const("structural_infiltration")
+    structural = tables.const_table("structural_infiltration")
     L["(11)"] = np.where(
         s.col("timber_frame_or_steel") > 0, structural["timber_or_steel"], structural["masonry"]
-    )  # type: ignore[index]
+    )
     floor = s.col("suspended_wooden_floor")
     L["(12)"] = np.select([floor == 1, floor == 2], [0.2, 0.1], 0.0)
     L["(13)"] = np.where(s.col("draught_lobby") > 0, 0.0, 0.05)

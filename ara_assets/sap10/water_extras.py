@@ -18,13 +18,20 @@ INSTANTANEOUS = (1, 2)  # mixer_shower_wwhrs codes of instantaneous WWHRS 1 and 
 STORAGE_WWHRS = 3
 
 
+WATER = "appendix_g_h_water.json"
+
+
 def constants() -> dict[str, object]:
-    """``tables/appendix_g_h_water.json``: name -> value."""
-    return tables.named_values("appendix_g_h_water.json")
+    """``tables/appendix_g_h_water.json``: name -> untyped value (kept for the RdSAP expansion)."""
+    return tables.named_values(WATER)
 
 
-def _c(name: str) -> object:
-    return constants()[name]
+def _c(name: str) -> float:
+    return tables.load_named(WATER).number(name)
+
+
+def _cs(name: str) -> tuple[float, ...]:
+    return tables.load_named(WATER).numbers(name)
 
 
 def _has_solar(s: Sheet) -> np.ndarray:
@@ -104,8 +111,8 @@ def _wwhrs(s: Sheet) -> np.ndarray:
     if not np.isin(code, INSTANTANEOUS).any():
         return out
     mf = tables.monthly()
-    minutes = tables.const("shower_minutes_per_event")
-    t_shower = float(_c("wwhrs_shower_temperature_c"))  # type: ignore[arg-type]
+    minutes = tables.const_float("shower_minutes_per_event")
+    t_shower = float(_c("wwhrs_shower_temperature_c"))
     per_outlet = L["_showers_per_outlet"]
     warm_factor = mf["behavioural_factor_bath_shower"] * tables.days()  # litres/day -> litres/month
     t_cold = L["_t_cold"]
@@ -161,7 +168,7 @@ def _solar(s: Sheet) -> np.ndarray:
     eta0 = s.col("solar_zero_loss_efficiency")[rows]
     a1 = s.col("solar_a1")[rows]
     a2 = s.col("solar_a2")[rows]
-    loop = s.col("solar_loop_efficiency", float(_c("loop_efficiency_default")))[rows]  # type: ignore[arg-type]
+    loop = s.col("solar_loop_efficiency", float(_c("loop_efficiency_default")))[rows]
     iam = s.col("solar_incidence_angle_modifier")[rows]
     days = tables.days()
     # (H7) kWh/m2 per month on the collector: Appendix U3.2 flux x 0.024 x n_m (U3.3)
@@ -169,21 +176,21 @@ def _solar(s: Sheet) -> np.ndarray:
     orient = s.col("solar_orientation", 5.0).astype(int)[rows]
     pitch = s.col("solar_pitch_deg", 30.0)[rows]
     h7 = surface_flux(region, orient, pitch) * 0.024 * days
-    shade_table = _c("overshading_factor")
-    shade = np.array([np.nan] + [shade_table[str(i)] for i in range(1, 5)])  # type: ignore[index]
+    shade_table = tables.load_named(WATER).table("overshading_factor")
+    shade = np.array([np.nan] + [shade_table[str(i)] for i in range(1, 5)])
     h8 = shade[s.col("solar_overshading", 2.0).astype(int)[rows]]
-    base, per_m2 = _c("loop_heat_loss_w_per_k")  # type: ignore[misc]
+    base, per_m2 = _cs("loop_heat_loss_w_per_k")
     h10 = s.col("solar_loop_heat_loss_w_per_k")[rows]
     h10 = np.where(np.isnan(h10), base + per_m2 * area, h10)
-    h11 = a1 + float(_c("loop_a2_temperature_k")) * a2 + h10 / area  # type: ignore[arg-type]
+    h11 = a1 + float(_c("loop_a2_temperature_k")) * a2 + h10 / area
     h12 = np.maximum(dedicated[rows], 1e-9)  # refused above when not positive
-    share = float(_c("combined_cylinder_volume_share"))  # type: ignore[arg-type]
+    share = float(_c("combined_cylinder_volume_share"))
     h14 = np.where(combined[rows], h12 + share * (cylinder[rows] - h12), h12)
-    h15 = float(_c("reference_volume_l_per_m2")) * area  # type: ignore[arg-type]
+    h15 = float(_c("reference_volume_l_per_m2")) * area
     h16 = (h15 / h14) ** 0.25
     # (H17) heat the solar system can displace: water-heater output after WWHRS ((63a) <= 0)
     h17 = np.maximum(L["(62)m"][rows] + L["(63a)m"][rows], 0.0)
-    t0, k_cold, k_ext = _c("reference_temperature")  # type: ignore[misc]
+    t0, k_cold, k_ext = _cs("reference_temperature")
     te = tables.climate()["external_temperature_c"][region]
     h20 = t0 + k_cold * L["_t_cold"][rows] + k_ext * te
     h21 = h20 - te
@@ -194,17 +201,17 @@ def _solar(s: Sheet) -> np.ndarray:
         (area * h11 * loop * h16)[:, None] * h21 * hours / (1000.0 * demand),
         0.0,
     )
-    x = np.clip(x, 0.0, float(_c("x_max")))  # type: ignore[arg-type]
+    x = np.clip(x, 0.0, float(_c("x_max")))
     # (H23) as printed: (H7) is already kWh/m2 per month (U3.3) and the equation still multiplies by
     # hours / 1000; approved software follows the print (DEVIATIONS W3), so do we
     y = np.where(h17 > 0, (area * eta0 * iam * loop * h8)[:, None] * h7 * hours / (1000.0 * demand), 0.0)
     y = np.maximum(y, 0.0)
-    a, b, c, d, e, f = _c("correlation")  # type: ignore[misc]
+    a, b, c, d, e, f = _cs("correlation")
     ratio = a * y + b * x + c * y * y + d * x * x + e * y**3 + f * x**3  # Equation H1
     h24 = np.clip(ratio * h17, 0.0, h17)
     out[rows] = -h24
     # (230g) Table 4f: electric circulation pump 2 x (25 + 5 x (H1)) kWh/year unless declared (0 = PV pump)
-    p0, p1, k = _c("solar_pump_kwh")  # type: ignore[misc]
+    p0, p1, k = _cs("solar_pump_kwh")
     declared = s.col("solar_pump_kwh_per_year")[rows]
     L["(230g)"][rows] = np.where(np.isnan(declared), k * (p0 + p1 * area), declared)
     if s.trace:

@@ -15,7 +15,7 @@ PIPE_P = np.array([np.nan, 0.0, 0.1, 0.3, 1.0])  # Table 3: insulated fraction p
 
 def occupancy(tfa: np.ndarray) -> np.ndarray:
     """Table 1b: assumed occupancy N from total floor area."""
-    a, b, t0, c = tables.const("occupancy")  # type: ignore[misc]
+    a, b, t0, c = tables.const_floats("occupancy")
     x = tfa - t0
     return np.where(tfa > t0, 1.0 + a * (1.0 - np.exp(-b * x * x)) + c * x, 1.0)
 
@@ -43,43 +43,47 @@ def water_heating(s: Sheet) -> None:
     has_shower = outlets > 0
     showers_per_day = np.where(has_shower, 0.45 * L["(42)"] + 0.65, 0.0)
     per_outlet = showers_per_day / np.maximum(outlets, 1.0)
-    minutes = tables.const("shower_minutes_per_event")
+    minutes = tables.const_float("shower_minutes_per_event")
     total_flow = s.per_home(flow.parent, flow.values)
     L["_showers_per_outlet"] = per_outlet  # for WWHRS (water_extras)
     L["_t_cold"] = t_cold
     L["(42a)m"] = (per_outlet * total_flow * minutes)[:, None] * f_beh * (41.0 - t_cold) / (52.0 - t_cold)
     # Table J4: instantaneous electric shower rated at 9.3 kW (existing dwellings); 0.1 h = a 6-minute event
-    power = tables.const("electric_shower_power_kw")
+    power = tables.const_float("electric_shower_power_kw")
     L["(64a)m"] = (electric * per_outlet * power * minutes / 60.0)[:, None] * f_beh * days
     L["(64a)"] = row_sum(L["(64a)m"])
 
     # baths (42b)
-    coef = tables.const("baths_per_day")
+    coef = tables.const_table("baths_per_day")
     bath = s.col("bath_present") > 0
-    with_shower = coef["bath_and_shower"]  # type: ignore[index]
-    only = coef["bath_only"]  # type: ignore[index]
+    with_shower = coef["bath_and_shower"]
+    only = coef["bath_only"]
     baths = np.where(
         bath,
         np.where(has_shower, with_shower[0] * L["(42)"] + with_shower[1], only[0] * L["(42)"] + only[1]),
         0.0,
     )
     L["baths_per_day"] = baths
-    L["(42b)m"] = (baths * tables.const("bath_volume_l"))[:, None] * f_beh * (42.0 - t_cold) / (52.0 - t_cold)
+    L["(42b)m"] = (
+        (baths * tables.const_float("bath_volume_l"))[:, None] * f_beh * (42.0 - t_cold) / (52.0 - t_cold)
+    )
 
     # other uses (42c)
-    a, b = tables.const("hot_water_other_l_per_day")  # type: ignore[misc]
+    a, b = tables.const_floats("hot_water_other_l_per_day")
     other = a * L["(42)"] + b
     other = np.where(s.col("low_water_use_design") > 0, 0.95 * other, other)
     L["(42c)m"] = other[:, None] * mf["other_hot_water_use_factor"][None, :]
     L["(44)m"] = L["(42a)m"] + L["(42b)m"] + L["(42c)m"]
     # annual average daily volume: showers and baths day-weighted, other uses before the Table J2 factors
     L["(43)"] = row_sum((L["(42a)m"] + L["(42b)m"]) * days) / 365.0 + other
-    t_hot = tables.const("hot_water_delivery_temperature_c")
+    t_hot = tables.const_float("hot_water_delivery_temperature_c")
     L["(45)m"] = 4.18 * L["(44)m"] * days * (t_hot - t_cold) / 3600.0
     L["(45)"] = row_sum(L["(45)m"])
     wcode = s.col("water_heating_code").astype(int)
     point_of_use = np.isin(wcode, POINT_OF_USE)
-    L["(46)m"] = np.where(point_of_use[:, None], 0.0, tables.const("distribution_loss_fraction") * L["(45)m"])
+    L["(46)m"] = np.where(
+        point_of_use[:, None], 0.0, tables.const_float("distribution_loss_fraction") * L["(45)m"]
+    )
 
     # storage loss (47)-(57)
     volume = s.col("cylinder_volume_l")
@@ -131,7 +135,7 @@ def water_heating(s: Sheet) -> None:
     combi = hs["combi"][code] & from_main & ~has_cyl
     fu = np.minimum(1.0, L["(44)m"] / 100.0)
     declared_combi = s.col("combi_loss_kwh_per_year")
-    default_combi = tables.const("combi_loss_kwh_per_year") * fu * days / 365.0
+    default_combi = tables.const_float("combi_loss_kwh_per_year") * fu * days / 365.0
     combi_loss = np.where(
         np.isnan(declared_combi)[:, None], default_combi, declared_combi[:, None] * days / 365.0
     )
@@ -140,7 +144,7 @@ def water_heating(s: Sheet) -> None:
     water_extras(s)  # (63a) WWHRS, (63b) PV diverter, (63c) solar, (63d) FGHRS
     L["(64)m"] = np.maximum(0.0, L["(62)m"] + L["(63)m"])
     L["(64)"] = row_sum(L["(64)m"])
-    a, k, c = tables.const("water_gains")  # type: ignore[misc]
+    a, k, c = tables.const_floats("water_gains")
     inside = (s.col("cylinder_in_heated_space") > 0)[:, None]
     stored = np.where(inside, L["(57)m"] + L["(59)m"], 0.0)
     # electric-shower energy is recovered as gain at the rate of the hot-water energy content (UNCONFIRMED)

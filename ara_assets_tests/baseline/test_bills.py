@@ -2,7 +2,8 @@ import datetime as dt
 
 import polars as pl
 
-from ara_assets.baseline.bills import carbon_portfolio, price_portfolio
+from ara_assets.baseline.carbon import carbon_portfolio
+from ara_assets.baseline.pricing import price_portfolio
 from ara_assets.baseline.rates import factors_as_of, load_bundled_rates, rates_as_of
 
 TODAY = dt.date(2026, 11, 22)

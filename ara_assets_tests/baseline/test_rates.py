@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ara_assets.baseline import rates as r
-from ara_assets.baseline.pricing import sap_fuel_map
+from ara_assets.baseline.rates import sap_fuel_map
 
 
 def _rates(rows: list[dict[str, object]]) -> pl.DataFrame:

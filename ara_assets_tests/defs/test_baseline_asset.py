@@ -47,7 +47,7 @@ def test_table_columns_follow_the_schema(warehouse):
 def test_baseline_persisted_with_checks_and_summary(pipeline: PipelineEnv):
     result = _run_all(pipeline)
     checks = {c.check_name: c.passed for c in result.get_asset_check_evaluations()}
-    assert checks["every_property_present"] and checks["sap_in_range_and_band_consistent"]
+    assert checks["one_row_per_property"] and checks["sap_in_range_and_band_consistent"]
     assert checks["energy_and_bills_non_negative"]
     meta = _meta(result, "property_baseline")
     assert meta["properties"] == 40 and meta["recomputed"] == 40

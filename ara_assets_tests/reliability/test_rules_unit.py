@@ -40,7 +40,7 @@ def test_a_negative_sap_fails_the_baseline_naming_the_home() -> None:
     text = failure_text("property_baseline", "north", list(results.values()))
     assert "property 2 effective SAP -67.57 outside 1..150" in text
     assert "nothing was stored" in text and "homes: 2" in text
-    assert results["every_property_present"].passed and results["energy_and_bills_non_negative"].passed
+    assert results["one_row_per_property"].passed and results["energy_and_bills_non_negative"].passed
 
 
 def test_a_negative_bill_and_a_missing_home_are_named() -> None:
@@ -49,7 +49,7 @@ def test_a_negative_bill_and_a_missing_home_are_named() -> None:
     )
     results = {i.name: i for i in baseline_invariants(baseline, pl.DataFrame({"property_id": [1, 2, 3]}))}
     assert results["energy_and_bills_non_negative"].homes == (2,)
-    assert results["every_property_present"].homes == (3,)
+    assert results["one_row_per_property"].homes == (3,)
 
 
 def test_effective_epc_without_document_or_reason_is_refused() -> None:

@@ -5,14 +5,18 @@ from __future__ import annotations
 import json
 import threading
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import polars as pl
 import pytest
 import sqlalchemy as sa
 
+from ara_assets.modelling.scenarios import Scenario, load_scenario_yaml
 from ara_assets.resources import warehouse_migrations
 from ara_assets.resources.warehouse import Warehouse, WarehouseResource
 from ara_assets.resources.warehouse_repositories import certificate_key_columns
+
+SCENARIO_DIR = Path(__file__).resolve().parents[2] / "examples" / "scenarios"
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -434,6 +438,21 @@ def test_scenario_create_snapshot_and_replace(warehouse: Warehouse) -> None:
         with pytest.raises(KeyError):
             uow.scenarios.snapshot("nope")
     assert replaced is not None and replaced.version == 2 and len(replaced.phases) == 1
+
+
+@pytest.mark.parametrize("yaml_name", sorted(p.name for p in SCENARIO_DIR.glob("*.yaml")))
+def test_a_stored_scenario_converts_back_to_the_same_domain_scenario(
+    warehouse: Warehouse, yaml_name: str
+) -> None:
+    scenario = load_scenario_yaml(SCENARIO_DIR / yaml_name)
+    with warehouse.unit_of_work() as uow:
+        sid = uow.scenarios.create(scenario)
+        stored = uow.scenarios.get(scenario.name)
+        snap = uow.scenarios.snapshot(scenario.name)
+    assert stored is not None and stored.id == sid and stored.version == 1
+    assert stored.name == scenario.name
+    assert stored.scenario() == scenario
+    assert Scenario.from_spec(snap) == scenario  # the snapshot a run pins converts the same way
 
 
 def test_bad_scenario_phase_is_refused(warehouse: Warehouse) -> None:

@@ -11,6 +11,8 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
+from ara_assets.sap10 import tables as sap_tables
+
 TABLE_DIR = Path(__file__).parent / "tables"
 AGE_BANDS = "ABCDEFGHIJKLM"
 
@@ -26,10 +28,8 @@ def _f(text: str) -> float | None:
 
 @lru_cache(maxsize=1)
 def constants() -> dict[str, float]:
-    """Scalar rules (``tables/constants.json``): name -> value."""
-    with open(TABLE_DIR / "constants.json") as fh:
-        raw = json.load(fh)
-    return {k: float(v["value"]) for k, v in raw.items() if not k.startswith("_")}
+    """Scalar rules (``tables/constants.json``): name -> value, read by the one loader of named values."""
+    return sap_tables.load_named("constants.json", TABLE_DIR).numbers_by_name()
 
 
 @lru_cache(maxsize=1)
