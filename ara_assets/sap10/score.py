@@ -16,14 +16,8 @@ from ara_assets.pcdb.products import active as pcdb_active
 from ara_assets.sap10 import approximations
 from ara_assets.sap10.errors import UnsupportedInput
 from ara_assets.sap10.gc_pause import gc_paused
-from ara_assets.sap10.rdsap.expand import (
-    certificate_number,
-    code,
-    expand_collect,
-    items,
-    num,
-    unwrap,
-)
+from ara_assets.sap10.rdsap.batch import expand_collect
+from ara_assets.sap10.rdsap.document import certificate_number, code, items, num, unwrap
 
 # results of calculate carried to the score (delivered energy per end use and fuel included)
 RESULT_COLUMNS: dict[str, pl.DataType] = {
