@@ -114,8 +114,8 @@ def _score_full_sap(docs: list[Mapping[str, Any]], numbers: list[str]) -> pl.Dat
     """Full-SAP lodgements (SAP-Schema register JSON, or SAP XML read by ``parse_rdsap_xml``): the SAP XML
     reader gives the worksheet row directly (no RdSAP expansion); one SCORE_SCHEMA row each."""
     from ara_assets.sap10.calculate import calculate
-    from ara_assets.sap10.sap_json import sap_json_to_xml
-    from ara_assets.sap10.xml_input import read_sap_xml
+    from ara_assets.sap10.readers.sap_json import sap_json_to_xml
+    from ara_assets.sap10.readers.sap_xml import read_sap_xml
 
     rows: list[dict[str, Any]] = []
     errors: dict[int, str] = {}
@@ -155,7 +155,7 @@ def score_certificates(
 ) -> pl.DataFrame:
     """Score register certificates, RdSAP and full SAP alike, one row per document in input order (see
     ``_score_rdsap``; full-SAP lodgements go through the SAP XML reader instead of the expansion)."""
-    from ara_assets.sap10.sap_json import is_full_sap
+    from ara_assets.sap10.readers.sap_json import is_full_sap
 
     docs = list(docs)
     products = products if products is not None else pcdb_active()
