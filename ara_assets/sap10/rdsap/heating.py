@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ara_assets.pcdb.products import Boiler, ProductData
-from ara_assets.sap10 import heat_networks
+from ara_assets.sap10.appendices import heat_networks
 from ara_assets.sap10.rdsap.document import (
     RegisterDocument,
     code,

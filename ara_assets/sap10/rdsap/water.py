@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ara_assets.sap10 import water_extras
+from ara_assets.sap10.appendices import water_extras
 from ara_assets.sap10.rdsap import tables as t
 from ara_assets.sap10.rdsap.document import (
     RegisterDocument,
