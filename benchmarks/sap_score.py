@@ -84,7 +84,7 @@ def main() -> None:
     for r in reasons.iter_rows():
         print(f"  {r[1]:6d}  {r[0]}")
     from ara_assets.epc import parse_certificate, to_register_json
-    from ara_assets.sap10.rdsap.expand import unwrap
+    from ara_assets.sap10.rdsap.document import unwrap
 
     def through_model() -> list[dict[str, Any]]:
         return [to_register_json(parse_certificate(unwrap(d))) for d in docs]

@@ -17,7 +17,7 @@ import numpy as np
 import polars as pl
 
 from ara_assets.sap10 import calculate, prepare_inputs
-from ara_assets.sap10.xml_input import read_sap_xml
+from ara_assets.sap10.readers.sap_xml import read_sap_xml
 
 # the reference cases the tests use (origin and licence: ara_assets_tests/fixtures/SOURCES.md)
 BASE = Path(__file__).resolve().parents[1] / "ara_assets_tests" / "fixtures" / "sap10calcs"

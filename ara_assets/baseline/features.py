@@ -28,8 +28,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ara_assets.sap10 import tables
-from ara_assets.sap10.heat_loss import ROOF_WINDOW_PITCH_DEG
 from ara_assets.sap10.rdsap import expand_collect
+from ara_assets.sap10.sections.heat_loss import ROOF_WINDOW_PITCH_DEG
 
 FEATURE_TRANSFORM_VERSION = "1.0.0"
 

@@ -24,10 +24,10 @@ import polars as pl
 from ara_assets.baseline.uncertainty import sap_sd_expr
 from ara_assets.epc.bands import band_expr
 from ara_assets.sap10 import approximations, calculate
+from ara_assets.sap10.rdsap import expand_collect
 
 # the SAP fuel code of electricity end uses when the calculator names none
-from ara_assets.sap10.fuel_costs import STANDARD_ELECTRICITY
-from ara_assets.sap10.rdsap import expand_collect
+from ara_assets.sap10.sections.fuel_costs import STANDARD_ELECTRICITY
 
 # Divergence tolerances for homes that are not rebaselined. The register lodges integer SAP, CO2 in
 # tonnes to one decimal and primary energy in whole kWh/m2, so each tolerance also allows for that rounding.

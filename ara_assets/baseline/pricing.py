@@ -25,7 +25,7 @@ from functools import cache
 import polars as pl
 
 from ara_assets.baseline.rates import DATA_DIR, RatesError, UnpricedFuelError, sap_fuel_map
-from ara_assets.sap10.fuel_costs import STANDARD_ELECTRICITY
+from ara_assets.sap10.sections.fuel_costs import STANDARD_ELECTRICITY
 
 DAYS_PER_YEAR = 365.0
 

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import polars as pl
 
 from ara_assets.modelling.catalogue import MEASURE_TYPES, CatalogueError, MeasureOption, catalogue, option
-from ara_assets.sap10.fuel_costs import STANDARD_ELECTRICITY
 from ara_assets.sap10.inputs import INPUT_SCHEMA
+from ara_assets.sap10.sections.fuel_costs import STANDARD_ELECTRICITY
 
 # SAP 10.2 Appendix L eq. L5b and L8 defaults, used where lighting columns are null.
 _DEFAULT_LM_PER_M2 = 185.0

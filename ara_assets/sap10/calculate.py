@@ -10,23 +10,23 @@ import polars as pl
 
 from ara_assets.epc.bands import band_of
 from ara_assets.sap10 import approximations
-from ara_assets.sap10.cooling import cooling
-from ara_assets.sap10.dimensions import dimensions
-from ara_assets.sap10.emissions import emissions
-from ara_assets.sap10.energy_requirements import energy_requirements
-from ara_assets.sap10.fuel_costs import STANDARD_ELECTRICITY, fuel_costs, water_fuel_of
-from ara_assets.sap10.generation import generation
-from ara_assets.sap10.heat_loss import heat_loss
-from ara_assets.sap10.heat_networks import heat_networks
+from ara_assets.sap10.appendices.heat_networks import heat_networks
+from ara_assets.sap10.appendices.pv import photovoltaics
 from ara_assets.sap10.inputs import prepare_inputs, prepare_inputs_collect, prepare_with_elements
-from ara_assets.sap10.internal_gains import internal_gains
-from ara_assets.sap10.mean_temperature import mean_temperature
-from ara_assets.sap10.pv import photovoltaics
+from ara_assets.sap10.sections.cooling import cooling
+from ara_assets.sap10.sections.dimensions import dimensions
+from ara_assets.sap10.sections.emissions import emissions
+from ara_assets.sap10.sections.energy_requirements import energy_requirements
+from ara_assets.sap10.sections.fuel_costs import STANDARD_ELECTRICITY, fuel_costs, water_fuel_of
+from ara_assets.sap10.sections.generation import generation
+from ara_assets.sap10.sections.heat_loss import heat_loss
+from ara_assets.sap10.sections.internal_gains import internal_gains
+from ara_assets.sap10.sections.mean_temperature import mean_temperature
+from ara_assets.sap10.sections.solar_gains import solar_gains
+from ara_assets.sap10.sections.space_heating import space_heating
+from ara_assets.sap10.sections.ventilation import ventilation
+from ara_assets.sap10.sections.water_heating import water_heating
 from ara_assets.sap10.sheet import Sheet
-from ara_assets.sap10.solar_gains import solar_gains
-from ara_assets.sap10.space_heating import space_heating
-from ara_assets.sap10.ventilation import ventilation
-from ara_assets.sap10.water_heating import water_heating
 
 SECTIONS = (
     dimensions,

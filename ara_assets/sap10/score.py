@@ -16,14 +16,8 @@ from ara_assets.pcdb.products import active as pcdb_active
 from ara_assets.sap10 import approximations
 from ara_assets.sap10.errors import UnsupportedInput
 from ara_assets.sap10.gc_pause import gc_paused
-from ara_assets.sap10.rdsap.expand import (
-    certificate_number,
-    code,
-    expand_collect,
-    items,
-    num,
-    unwrap,
-)
+from ara_assets.sap10.rdsap.batch import expand_collect
+from ara_assets.sap10.rdsap.document import certificate_number, code, items, num, unwrap
 
 # results of calculate carried to the score (delivered energy per end use and fuel included)
 RESULT_COLUMNS: dict[str, pl.DataType] = {
@@ -120,8 +114,8 @@ def _score_full_sap(docs: list[Mapping[str, Any]], numbers: list[str]) -> pl.Dat
     """Full-SAP lodgements (SAP-Schema register JSON, or SAP XML read by ``parse_rdsap_xml``): the SAP XML
     reader gives the worksheet row directly (no RdSAP expansion); one SCORE_SCHEMA row each."""
     from ara_assets.sap10.calculate import calculate
-    from ara_assets.sap10.sap_json import sap_json_to_xml
-    from ara_assets.sap10.xml_input import read_sap_xml
+    from ara_assets.sap10.readers.sap_json import sap_json_to_xml
+    from ara_assets.sap10.readers.sap_xml import read_sap_xml
 
     rows: list[dict[str, Any]] = []
     errors: dict[int, str] = {}
@@ -161,7 +155,7 @@ def score_certificates(
 ) -> pl.DataFrame:
     """Score register certificates, RdSAP and full SAP alike, one row per document in input order (see
     ``_score_rdsap``; full-SAP lodgements go through the SAP XML reader instead of the expansion)."""
-    from ara_assets.sap10.sap_json import is_full_sap
+    from ara_assets.sap10.readers.sap_json import is_full_sap
 
     docs = list(docs)
     products = products if products is not None else pcdb_active()

@@ -19,7 +19,7 @@ from typing import Any
 
 import polars as pl
 
-from ara_assets.sap10.rdsap.xml_input import parse_rdsap_xml
+from ara_assets.sap10.readers.rdsap_xml import parse_rdsap_xml
 
 TOLERANCES = (0.5, 1.0, 2.0)
 GROUPS = ("built_form", "age_band", "main_fuel_register", "schema_type")

@@ -7,8 +7,8 @@ import polars as pl
 import pytest
 
 from ara_assets.sap10 import UnsupportedInput, calculate, tables, worksheet
-from ara_assets.sap10.generation import wind_speed_factor
-from ara_assets.sap10.pv import beta_factor
+from ara_assets.sap10.appendices.pv import beta_factor
+from ara_assets.sap10.sections.generation import wind_speed_factor
 from ara_assets_tests.sap10.test_properties import home
 
 PV = dict(pv_kwp=[4.0], pv_orientation=[5], pv_pitch_deg=[30.0], pv_overshading=[1])

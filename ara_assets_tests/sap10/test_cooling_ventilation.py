@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ara_assets.sap10 import UnsupportedInput, calculate, worksheet
-from ara_assets.sap10.cooling import loss_utilisation
+from ara_assets.sap10.sections.cooling import loss_utilisation
 from ara_assets_tests.sap10.test_properties import SETTINGS, home
 from ara_assets_tests.sap10.test_tariffs_showers import storage_home
 

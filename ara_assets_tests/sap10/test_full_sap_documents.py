@@ -11,8 +11,8 @@ import polars as pl
 from typer.testing import CliRunner
 
 from ara_assets.sap10 import calculate, score_certificates
-from ara_assets.sap10.rdsap.xml_input import parse_rdsap_xml
-from ara_assets.sap10.xml_input import read_sap_xml
+from ara_assets.sap10.readers.rdsap_xml import parse_rdsap_xml
+from ara_assets.sap10.readers.sap_xml import read_sap_xml
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 SAP_XML = FIXTURES / "sap" / "full_sap_pv_dwelling.xml"

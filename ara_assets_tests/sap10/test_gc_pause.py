@@ -7,7 +7,7 @@ import gc
 import pytest
 
 from ara_assets.sap10.gc_pause import gc_paused
-from ara_assets.sap10.rdsap.expand import expand_collect
+from ara_assets.sap10.rdsap.batch import expand_collect
 
 
 def test_collector_state_restored() -> None:

@@ -5,7 +5,7 @@ import polars as pl
 import pytest
 
 from ara_assets.sap10 import UnsupportedInput, calculate, worksheet
-from ara_assets.sap10.heat_pumps import psr_efficiency
+from ara_assets.sap10.appendices.heat_pumps import psr_efficiency
 from ara_assets_tests.sap10.test_properties import home
 
 PSRS = [0.5, 1.0, 1.5]

@@ -18,8 +18,8 @@ import polars as pl
 import pytest
 
 from ara_assets.sap10 import calculate, worksheet
-from ara_assets.sap10.fuel_costs import sap_rating
-from ara_assets.sap10.xml_input import read_sap_xml
+from ara_assets.sap10.readers.sap_xml import read_sap_xml
+from ara_assets.sap10.sections.fuel_costs import sap_rating
 from ara_assets_tests.fixtures import fixture_path
 
 BASE = fixture_path("sap10calcs")

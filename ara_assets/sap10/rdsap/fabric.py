@@ -192,7 +192,8 @@ def wall_u(
 
 def _solid_brick_ladder() -> list[tuple[float, float]]:
     return [
-        (float(r["max_thickness_mm"]), float(r["u_value"])) for r in t._rows("solid_brick_u_by_thickness.csv")
+        (float(r["max_thickness_mm"]), float(r["u_value"]))
+        for r in t.table_rows("solid_brick_u_by_thickness.csv")
     ]
 
 

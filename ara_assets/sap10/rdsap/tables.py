@@ -17,7 +17,8 @@ TABLE_DIR = Path(__file__).parent / "tables"
 AGE_BANDS = "ABCDEFGHIJKLM"
 
 
-def _rows(name: str) -> list[dict[str, str]]:
+def table_rows(name: str) -> list[dict[str, str]]:
+    """The rows of one CSV table in ``tables/``, values as text."""
     with open(TABLE_DIR / name, newline="") as fh:
         return list(csv.DictReader(fh))
 
@@ -44,7 +45,7 @@ def index() -> dict[str, dict[str, str]]:
 def wall_u() -> dict[tuple[str, str, int, str], float | None]:
     """Table 6 (E&W): (wall_type, insulation, insulation_mm, age_band) -> U (None: stone equation)."""
     out: dict[tuple[str, str, int, str], float | None] = {}
-    for r in _rows("wall_u_values_england_wales.csv"):
+    for r in table_rows("wall_u_values_england_wales.csv"):
         for band in AGE_BANDS:
             out[(r["wall_type"], r["insulation"], int(r["insulation_mm"]), band)] = _f(r[band])
     return out
@@ -53,7 +54,7 @@ def wall_u() -> dict[tuple[str, str, int, str], float | None]:
 @lru_cache(maxsize=1)
 def wall_thickness() -> dict[tuple[str, str], float | None]:
     """Table 5: (wall_type, age_band) -> default wall thickness, mm."""
-    return {(r["wall_type"], b): _f(r[b]) for r in _rows("wall_thickness_mm.csv") for b in AGE_BANDS}
+    return {(r["wall_type"], b): _f(r[b]) for r in table_rows("wall_thickness_mm.csv") for b in AGE_BANDS}
 
 
 @lru_cache(maxsize=1)
@@ -61,7 +62,7 @@ def roof_u_by_thickness() -> dict[str, list[tuple[float, float]]]:
     """Table 16: column -> ascending [(thickness_mm, U)] (joists, rafters, thatch)."""
     cols = {"joists": "pitched_joists_U", "rafters": "pitched_rafters_U", "thatch": "thatched_U"}
     out: dict[str, list[tuple[float, float]]] = {k: [] for k in cols}
-    for r in _rows("roof_u_by_insulation_thickness.csv"):
+    for r in table_rows("roof_u_by_insulation_thickness.csv"):
         for key, col in cols.items():
             if r[col] != "":
                 out[key].append((float(r["insulation_thickness_mm"]), float(r[col])))
@@ -79,7 +80,9 @@ def roof_u_by_age() -> dict[tuple[str, str], float]:
         "thatch": "thatched",
         "thatch_room_in_roof": "thatched_room_in_roof",
     }
-    return {(k, r["age_band"]): float(r[c]) for r in _rows("roof_u_by_age_band.csv") for k, c in cols.items()}
+    return {
+        (k, r["age_band"]): float(r[c]) for r in table_rows("roof_u_by_age_band.csv") for k, c in cols.items()
+    }
 
 
 @lru_cache(maxsize=1)
@@ -87,7 +90,7 @@ def floor_defaults() -> dict[str, tuple[float, str]]:
     """Table 19: age_band -> (as-built insulation mm, construction if unknown)."""
     return {
         r["age_band"]: (float(r["as_built_insulation_mm"]), r["construction_if_unknown"])
-        for r in _rows("floor_defaults.csv")
+        for r in table_rows("floor_defaults.csv")
     }
 
 
@@ -96,14 +99,14 @@ def exposed_floor_u() -> dict[str, tuple[float, float]]:
     """Table 20: age_band -> (as built U, insulated with unknown thickness U)."""
     return {
         r["age_band"]: (float(r["as_built_u"]), float(r["insulated_unknown_thickness_u"]))
-        for r in _rows("exposed_floor_u.csv")
+        for r in table_rows("exposed_floor_u.csv")
     }
 
 
 @lru_cache(maxsize=1)
 def exposed_floor_u_wales() -> dict[str, float]:
     """Table 20, Wales column: age_band -> as-built U (differs from England only at band M)."""
-    return {r["age_band"]: float(r["wales_as_built_u"]) for r in _rows("exposed_floor_u.csv")}
+    return {r["age_band"]: float(r["wales_as_built_u"]) for r in table_rows("exposed_floor_u.csv")}
 
 
 @lru_cache(maxsize=1)
@@ -111,7 +114,7 @@ def insulation_resistance() -> dict[int, tuple[float, float]]:
     """Table 14: lodged insulation conductivity code -> (R per mm, R constant) of R = a T + b."""
     return {
         int(r["conductivity_code"]): (float(r["r_per_mm"]), float(r["r_constant"]))
-        for r in _rows("insulation_resistance.csv")
+        for r in table_rows("insulation_resistance.csv")
     }
 
 
@@ -120,7 +123,7 @@ def thermal_bridging() -> dict[str, tuple[float, float]]:
     """Table 21: age_band -> (y, park-home y)."""
     return {
         r["age_band"]: (float(r["y_w_per_m2k"]), float(r["park_home_y_w_per_m2k"]))
-        for r in _rows("thermal_bridging_y.csv")
+        for r in table_rows("thermal_bridging_y.csv")
     }
 
 
@@ -129,7 +132,7 @@ def window_u_g() -> dict[int, tuple[float, float, float]]:
     """Table 24: glazing_type -> (window U, roof-window U, g_perp)."""
     return {
         int(r["glazing_type"]): (float(r["window_u"]), float(r["roof_window_u"]), float(r["g_perp"]))
-        for r in _rows("window_u_g.csv")
+        for r in table_rows("window_u_g.csv")
     }
 
 
@@ -138,7 +141,7 @@ def window_gap_u() -> dict[tuple[int, str], tuple[float, float]]:
     """Table 24, pre-2002 double glazing in a PVC frame: (glazing_type, gap) -> (window U, roof-window U)."""
     return {
         (int(r["glazing_type"]), r["glazing_gap"]): (float(r["window_u"]), float(r["roof_window_u"]))
-        for r in _rows("window_gap_u.csv")
+        for r in table_rows("window_gap_u.csv")
     }
 
 
@@ -146,7 +149,7 @@ def window_gap_u() -> dict[tuple[int, str], tuple[float, float]]:
 def window_area_formula() -> dict[tuple[str, bool], tuple[float, float]]:
     """Table 22: (age_band, is_house) -> (coefficient, constant) of window area = c x TFA + k."""
     out: dict[tuple[str, bool], tuple[float, float]] = {}
-    for r in _rows("window_area_formula.csv"):
+    for r in table_rows("window_area_formula.csv"):
         out[(r["age_band"], True)] = (
             float(r["house_or_bungalow_coefficient"]),
             float(r["house_or_bungalow_constant"]),
@@ -163,7 +166,7 @@ def door_u() -> dict[str, tuple[float, float]]:
     """Table 26: age_band -> (door to outside U, door to unheated corridor U)."""
     return {
         r["age_band"]: (float(r["outside_u"]), float(r["unheated_corridor_u"]))
-        for r in _rows("door_u_values.csv")
+        for r in table_rows("door_u_values.csv")
     }
 
 
@@ -172,7 +175,7 @@ def party_wall_u() -> dict[int, tuple[float, float]]:
     """Table 15: party_wall_construction code -> (U in a house, U in a flat)."""
     return {
         int(r["party_wall_construction"]): (float(r["house_u"]), float(r["flat_u"]))
-        for r in _rows("party_wall_u.csv")
+        for r in table_rows("party_wall_u.csv")
     }
 
 
@@ -180,7 +183,8 @@ def party_wall_u() -> dict[int, tuple[float, float]]:
 def living_area_fraction() -> dict[int, float]:
     """Table 27: habitable rooms (15 = 15 or more) -> living area fraction."""
     return {
-        int(r["habitable_rooms"]): float(r["living_area_fraction"]) for r in _rows("living_area_fraction.csv")
+        int(r["habitable_rooms"]): float(r["living_area_fraction"])
+        for r in table_rows("living_area_fraction.csv")
     }
 
 
@@ -188,7 +192,7 @@ def living_area_fraction() -> dict[int, float]:
 def cylinder_volume() -> dict[str, float]:
     """Table 28: size class / no-access case -> volume, litres."""
     out: dict[str, float] = {}
-    for r in _rows("cylinder_defaults.csv"):
+    for r in table_rows("cylinder_defaults.csv"):
         out[r["cylinder_size"] if r["cylinder_size"] != "0" else r["label"]] = float(r["volume_l"])
     return out
 
@@ -196,14 +200,15 @@ def cylinder_volume() -> dict[str, float]:
 @lru_cache(maxsize=1)
 def fuel_codes() -> dict[int, int]:
     """Register HeatingFuelTypeCode -> SAP 10.2 Table 12 fuel code (non-community fuels)."""
-    return {int(r["register_fuel_code"]): int(r["sap_table12_code"]) for r in _rows("fuel_codes.csv")}
+    return {int(r["register_fuel_code"]): int(r["sap_table12_code"]) for r in table_rows("fuel_codes.csv")}
 
 
 @lru_cache(maxsize=1)
 def lighting_bulbs() -> dict[str, tuple[float, float]]:
     """Bulb type -> (efficacy lm/W, power W)."""
     return {
-        r["bulb"]: (float(r["efficacy_lm_per_w"]), float(r["power_w"])) for r in _rows("lighting_bulbs.csv")
+        r["bulb"]: (float(r["efficacy_lm_per_w"]), float(r["power_w"]))
+        for r in table_rows("lighting_bulbs.csv")
     }
 
 

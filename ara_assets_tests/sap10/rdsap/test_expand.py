@@ -279,18 +279,18 @@ def test_unexpected_errors_are_recorded_per_certificate(
 ) -> None:
     import importlib
 
-    expand = importlib.import_module("ara_assets.sap10.rdsap.expand")
-    real = expand.expand_certificate
+    batch = importlib.import_module("ara_assets.sap10.rdsap.batch")
+    real = batch.expand_certificate
 
     def flaky(doc: Any, number: str | None = None, products: Any = None) -> dict[str, Any]:
         if number == "9999-0000-0000-0000-0002":
             raise TypeError("boom")
         return real(doc, number, products)
 
-    monkeypatch.setattr(expand, "expand_certificate", flaky)
+    monkeypatch.setattr(batch, "expand_certificate", flaky)
     other = copy.deepcopy(semi)
     other["data"]["certificate_number"] = "9999-0000-0000-0000-0002"
-    frame, errors = expand.expand_collect([semi, other], normalise_docs=False)
+    frame, errors = batch.expand_collect([semi, other], normalise_docs=False)
     assert frame.height == 1
     assert errors[0].index == 1 and "unexpected TypeError: boom" in errors[0].message
 

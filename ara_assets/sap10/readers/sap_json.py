@@ -1,4 +1,4 @@
-"""Register JSON of the full-SAP schemas (SAP-Schema-*) -> the SAP XML element tree ``xml_input`` reads.
+"""Register JSON of the full-SAP schemas (SAP-Schema-*) -> the SAP XML element tree ``sap_xml`` reads.
 
 The register publishes a full-SAP lodgement as JSON whose keys are the XML element names in snake case,
 with the ``SAP-Property-Details`` block flattened into the top level and each repeated element's list

@@ -75,7 +75,12 @@ def read_sap_xml(source: str | Path, home_id: str | None = None) -> dict[str, ob
         raise UnsupportedInput(home_id or str(source)[-60:], err.path, err.text, "not a number") from None
 
 
+Refuse = Callable[[str, object, str], UnsupportedInput]
+
+
 def _read(source: str | Path, home_id: str | None) -> dict[str, object]:
+    """The worksheet sections in the order the original single pass read them (so the row's columns and
+    the first refusal of a document that has several stay the same)."""
     text = (
         Path(source).read_text()
         if isinstance(source, Path) or not str(source).lstrip().startswith("<")
@@ -94,14 +99,39 @@ def _read(source: str | Path, home_id: str | None) -> dict[str, object]:
     if not parts:
         raise refuse("SAP-Building-Parts", 0, "no building part")
     row: dict[str, object] = {"home_id": rid}
-    # Building parts only add elements: all lists below collect over every part.
+    part = _merge_parts(parts)
+    _dimensions(part, row)
+    openings_on = _openings(d, part, row, refuse)
+    _walls_and_roofs(part, openings_on, row)
+    _thermal_bridging(parts, row, refuse)
+    _dwelling(d, row)
+    mv_source = _ventilation(d, row)
+    _cooling(d, row)
+    tariff = _main_heating(d, row, refuse)
+    _hot_water_store(d, row, tariff, refuse)
+    _heat_network(d, row, refuse)
+    _secondary_heating(d, row, tariff, refuse)
+    _showers_and_baths(d, row)
+    _pv_arrays(d, row, refuse)
+    _refuse_unread(root, row, mv_source, refuse)
+    _generation(d, row, refuse)
+    return row
+
+
+def _merge_parts(parts: list[ET.Element]) -> ET.Element:
+    """Building parts only add elements: one element holding every part's floors, openings, walls and roofs,
+    so the lists below collect over every part."""
     part = ET.Element("all-parts")
     for tag in ("SAP-Floor-Dimensions", "SAP-Openings", "SAP-Walls", "SAP-Roofs"):
         merged = ET.SubElement(part, tag)
         for p in parts:
             for group in p.findall(tag):
                 merged.extend(list(group))
+    return part
 
+
+def _dimensions(part: ET.Element, row: dict[str, object]) -> None:
+    """Worksheet section 1 (storey areas and heights) and the heat-loss floors of section 3."""
     areas, heights, floor_a, floor_u = [], [], [], []
     for fd in part.findall("./SAP-Floor-Dimensions/SAP-Floor-Dimension"):
         areas.append(_num(fd, "Total-Floor-Area"))
@@ -114,11 +144,19 @@ def _read(source: str | Path, home_id: str | None) -> dict[str, object]:
         storey_floor_area_m2=areas, storey_height_m=heights, floor_area_hl_m2=floor_a, floor_u_value=floor_u
     )
 
+
+def _openings(
+    d: ET.Element, part: ET.Element, row: dict[str, object], refuse: Refuse
+) -> dict[str | None, float]:
+    """Doors, windows, roof windows and rooflights (section 3; Table 6b glazing, Table 6c frame factor).
+    Returns the opening area on each named wall or roof, deducted from it by ``_walls_and_roofs``."""
     glazing = _glazing()
     types = {t.findtext("Name"): t for t in d.findall("./SAP-Opening-Types/SAP-Opening-Type")}
     openings_on: dict[str | None, float] = {}
     doors_a, doors_u = [], []
-    win = {k: [] for k in ("area", "u", "g", "gl", "ff", "orient", "pitch")}
+    win: dict[str, list[float | int | None]] = {
+        k: [] for k in ("area", "u", "g", "gl", "ff", "orient", "pitch")
+    }
     for op in part.findall("./SAP-Openings/SAP-Opening"):
         t = types.get(op.findtext("Type"))
         if t is None:
@@ -163,7 +201,11 @@ def _read(source: str | Path, home_id: str | None) -> dict[str, object]:
         window_orientation=win["orient"],
         window_pitch_deg=win["pitch"],
     )
+    return openings_on
 
+
+def _walls_and_roofs(part: ET.Element, openings_on: dict[str | None, float], row: dict[str, object]) -> None:
+    """External walls (net of their openings), party walls and external roofs (section 3)."""
     walls_a, walls_u, party_a, party_u = [], [], [], []
     for w in part.findall("./SAP-Walls/SAP-Wall"):
         wtype = _int(w, "Wall-Type")
@@ -188,6 +230,9 @@ def _read(source: str | Path, home_id: str | None) -> dict[str, object]:
         roof_u_value=roofs_u,
     )
 
+
+def _thermal_bridging(parts: list[ET.Element], row: dict[str, object], refuse: Refuse) -> None:
+    """Line (36): one y-value for the dwelling, or the sum of length x psi over individual junctions."""
     codes, y_values, psi_l = set(), set(), 0.0
     for p in parts:
         tb = p.find("./SAP-Thermal-Bridges")
@@ -212,11 +257,18 @@ def _read(source: str | Path, home_id: str | None) -> dict[str, object]:
     else:
         row["thermal_bridging_y"] = y_values.pop()
 
+
+def _dwelling(d: ET.Element, row: dict[str, object]) -> None:
+    """Living area (91), overshading of the windows (section 6), thermal mass parameter (35), cold water."""
     row["living_area_m2"] = _num(d, "Living-Area")
     row["windows_overshading"] = _int(d, "Windows-Overshading", 2)
     row["thermal_mass_parameter"] = _num(d, "Thermal-Mass-Parameter")
     row["cold_water_source"] = _int(d, "Cold-Water-Source", 1)
 
+
+def _ventilation(d: ET.Element, row: dict[str, object]) -> int | None:
+    """Worksheet section 2 (lines (6a)-(25)); returns the mechanical ventilation data source, checked
+    once the rest of the document is read (``_refuse_unread``)."""
     v = d.find("./SAP-Ventilation")
     counts = {
         "open_chimneys": "Open-Chimneys-Count",
@@ -241,7 +293,11 @@ def _read(source: str | Path, home_id: str | None) -> dict[str, object]:
     strip = _num(v, "DraughtStripping")
     if strip is not None:
         row["windows_draughtproofed_pct"] = strip
-    mv_source = _int(v, "Mechanical-Ventilation-Data-Source")
+    return _int(v, "Mechanical-Ventilation-Data-Source")
+
+
+def _cooling(d: ET.Element, row: dict[str, object]) -> None:
+    """Fixed air conditioning (section 8c): cooled area, SEER or the energy label's class."""
     cool = d.find("./SAP-Cooling")
     area = _num(cool, "Cooled-Area")
     if area is not None and area > 0:
@@ -253,6 +309,19 @@ def _read(source: str | Path, home_id: str | None) -> dict[str, object]:
         if label in codes:
             row["cooling_energy_label"] = codes.index(label) + 1
 
+
+def _fuel(code: int | None, tariff: int | None, refuse: Refuse) -> int | None:
+    """A lodged fuel code -> the Table 12 code: unspecified electricity takes the code of its tariff."""
+    if code == ELECTRICITY_UNSPECIFIED:
+        if tariff not in TARIFF_FUEL:
+            raise refuse("Electricity-Tariff", tariff, "off-peak tariffs not supported yet")
+        return TARIFF_FUEL[tariff]
+    return code
+
+
+def _main_heating(d: ET.Element, row: dict[str, object], refuse: Refuse) -> int | None:
+    """The one main heating system (section 9a; Table 4a code, controls Table 4e, pump); returns the
+    electricity tariff the fuels of the other systems are read under."""
     h = d.find("./SAP-Heating")
     mains = h.findall("./Main-Heating-Details/Main-Heating") if h is not None else []
     if len(mains) != 1:
@@ -262,18 +331,10 @@ def _read(source: str | Path, home_id: str | None) -> dict[str, object]:
     m = mains[0]
     tariff = _int(d, "./SAP-Energy-Source/Electricity-Tariff", 1)
     row["electricity_tariff"] = tariff
-
-    def fuel(code: int | None) -> int | None:
-        if code == ELECTRICITY_UNSPECIFIED:
-            if tariff not in TARIFF_FUEL:
-                raise refuse("Electricity-Tariff", tariff, "off-peak tariffs not supported yet")
-            return TARIFF_FUEL[tariff]
-        return code
-
     row["main_heating_code"] = _int(m, "Main-Heating-Code")
     if row["main_heating_code"] is None:
         raise refuse("Main-Heating-Code", None, "PCDB-indexed systems need the product database")
-    row["main_heating_fuel"] = fuel(_int(m, "Main-Fuel-Type"))
+    row["main_heating_fuel"] = _fuel(_int(m, "Main-Fuel-Type"), tariff, refuse)
     row["main_heating_control"] = _int(m, "Main-Heating-Control")
     row["heat_emitter_type"] = _int(m, "Heat-Emitter-Type", 1)
     row["boiler_interlock"] = bool(_int(m, "Is-Interlocked-System", 1))
@@ -281,8 +342,14 @@ def _read(source: str | Path, home_id: str | None) -> dict[str, object]:
     row["main_heating_fraction"] = _num(m, "Main-Heating-Fraction", 1.0)
     row["central_heating_pump_in_heated_space"] = bool(_int(m, "Is-Central-Heating-Pump-In-Heated-Space", 1))
     row["central_heating_pump_age"] = _int(m, "Central-Heating-Pump-Age", 0)
+    return tariff
+
+
+def _hot_water_store(d: ET.Element, row: dict[str, object], tariff: int | None, refuse: Refuse) -> None:
+    """Water heating system and fuel, and the hot-water cylinder (section 4, lines (47)-(57))."""
+    h = d.find("./SAP-Heating")
     row["water_heating_code"] = _int(h, "Water-Heating-Code", 901)
-    row["water_heating_fuel"] = fuel(_int(h, "Water-Fuel-Type"))
+    row["water_heating_fuel"] = _fuel(_int(h, "Water-Fuel-Type"), tariff, refuse)
     if _int(h, "Has-Hot-Water-Cylinder", 0):
         row["cylinder_volume_l"] = _num(h, "Hot-Water-Store-Size")
         row["cylinder_declared_loss_kwh_per_day"] = _num(h, "Hot-Water-Store-Heat-Loss")
@@ -291,11 +358,20 @@ def _read(source: str | Path, home_id: str | None) -> dict[str, object]:
         row["cylinder_thermostat"] = bool(_int(h, "Has-Cylinder-Thermostat", 1))
         row["cylinder_in_heated_space"] = bool(_int(h, "Is-Cylinder-In-Heated-Space", 1))
         row["water_separately_timed"] = bool(_int(h, "Is-Hot-Water-Separately-Timed", 0))
-    _heat_network(d, row, refuse)
+
+
+def _secondary_heating(d: ET.Element, row: dict[str, object], tariff: int | None, refuse: Refuse) -> None:
+    """Secondary heating system and its fuel (section 9a, line (201))."""
+    h = d.find("./SAP-Heating")
     sec = _int(h, "Secondary-Heating-Code")
     if sec is not None:
         row["secondary_heating_code"] = sec
-        row["secondary_heating_fuel"] = fuel(_int(h, "Secondary-Fuel-Type"))
+        row["secondary_heating_fuel"] = _fuel(_int(h, "Secondary-Fuel-Type"), tariff, refuse)
+
+
+def _showers_and_baths(d: ET.Element, row: dict[str, object]) -> None:
+    """Shower outlets (electric showers counted; mixer flow rates, Appendix J defaults 7 / 12 l/min) and
+    whether there is a bath (hot-water demand, section 4)."""
     flows = []
     for so in d.findall(".//Shower-Outlets/Shower-Outlet"):
         kind = _int(so, "Shower-Outlet-Type")
@@ -308,6 +384,9 @@ def _read(source: str | Path, home_id: str | None) -> dict[str, object]:
     if baths is not None:
         row["bath_present"] = baths > 0
 
+
+def _pv_arrays(d: ET.Element, row: dict[str, object], refuse: Refuse) -> None:
+    """Photovoltaic arrays (Appendix M): peak power, orientation, pitch, overshading, connection."""
     pv = d.findall("./SAP-Energy-Source/PV-Arrays/PV-Array")
     row["pv_kwp"] = [_num(a, "Peak-Power") for a in pv]
     row["pv_orientation"] = [_int(a, "Orientation", 9) if _int(a, "Pitch") != 1 else 9 for a in pv]
@@ -317,6 +396,10 @@ def _read(source: str | Path, home_id: str | None) -> dict[str, object]:
         raise refuse("PV-Array/Overshading", 5, "severe overshading factor not transcribed")
     row["pv_overshading"] = shading
     row["pv_connected_to_dwelling"] = _int(d, "PV-Connection", 2) == 2
+
+
+def _refuse_unread(root: ET.Element, row: dict[str, object], mv_source: int | None, refuse: Refuse) -> None:
+    """Elements that would change the result but are not read from SAP XML yet: refused by name."""
     # a declared SFP / efficiency (PCDB or manufacturer) needs the Table 4h in-use factors by duct type,
     # not transcribed; "from SAP table" (3) takes the Table 4g defaults in the worksheet
     if (row["ventilation_type"] or 1) in (4, 5, 6, 7, 8) and mv_source in (1, 2):
@@ -332,11 +415,9 @@ def _read(source: str | Path, home_id: str | None) -> dict[str, object]:
     for fghrs in root.iter("Has-FGHRS"):
         if (fghrs.text or "").strip().lower() in ("true", "y", "1"):
             raise refuse("Has-FGHRS", fghrs.text, "flue-gas heat recovery needs the PCDB record")
-    _generation(d, row, refuse)
-    return row
 
 
-def _generation(d: ET.Element, row: dict[str, object], refuse: Callable[..., UnsupportedInput]) -> None:
+def _generation(d: ET.Element, row: dict[str, object], refuse: Refuse) -> None:
     """PV battery and diverter, wind turbines (Terrain-Type, one size for all) and annual hydro output."""
     row["battery_capacity_kwh"] = _num(d, ".//Battery-Capacity", 0.0)
     row["pv_diverter"] = bool(_num(d, ".//PV-Diverter", 0.0))
@@ -361,7 +442,7 @@ def _generation(d: ET.Element, row: dict[str, object], refuse: Callable[..., Uns
     row["hydro_connected_to_dwelling"] = bool(_num(d, ".//Is-Hydro-Output-Connected-To-Dwelling-Meter", 1.0))
 
 
-def _heat_network(d: ET.Element, row: dict[str, object], refuse: Callable[..., UnsupportedInput]) -> None:
+def _heat_network(d: ET.Element, row: dict[str, object], refuse: Refuse) -> None:
     """SAP-Community-Heating-System that heats the space (use 1 or 3) -> the Appendix C source lists,
     distribution type and loss factor. Source fuels are passed as lodged (Table 12 heat-network codes)."""
     for c in d.findall(".//SAP-Community-Heating-System"):

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from ara_assets.sap10 import tables
+from ara_assets.sap10.sections.solar_gains import surface_flux
 from ara_assets.sap10.sheet import Sheet, row_sum
-from ara_assets.sap10.solar_gains import surface_flux
 
 INSTANTANEOUS = (1, 2)  # mixer_shower_wwhrs codes of instantaneous WWHRS 1 and 2
 STORAGE_WWHRS = 3

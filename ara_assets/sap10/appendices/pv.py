@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ara_assets.sap10 import tables, tariffs
-from ara_assets.sap10.fuel_costs import water_fuel_of
+from ara_assets.sap10 import tables
+from ara_assets.sap10.appendices import tariffs
+from ara_assets.sap10.sections.fuel_costs import water_fuel_of
+from ara_assets.sap10.sections.solar_gains import surface_flux
 from ara_assets.sap10.sheet import Sheet, row_sum
-from ara_assets.sap10.solar_gains import surface_flux
 
 
 def photovoltaics(s: Sheet) -> None:

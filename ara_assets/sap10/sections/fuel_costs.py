@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ara_assets.sap10 import tables, tariffs
-from ara_assets.sap10.generation import GENERATORS
+from ara_assets.sap10 import tables
+from ara_assets.sap10.appendices import tariffs
+from ara_assets.sap10.sections.generation import GENERATORS
 from ara_assets.sap10.sheet import Sheet
 
 STANDARD_ELECTRICITY = 30  # SAP 10.2 Table 12 code of standard-tariff electricity (the one definition)

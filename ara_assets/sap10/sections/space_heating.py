@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ara_assets.sap10 import tables
-from ara_assets.sap10.mean_temperature import utilisation
+from ara_assets.sap10.sections.mean_temperature import utilisation
 from ara_assets.sap10.sheet import Sheet, row_sum
 
 HEATING_MONTHS = np.array([1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1], dtype=bool)  # no space heating Jun-Sep

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ara_assets.sap10 import tables
-from ara_assets.sap10.heat_pumps import appendix_n, no_product_data
+from ara_assets.sap10.appendices.heat_pumps import appendix_n, no_product_data
 from ara_assets.sap10.sheet import Sheet, row_sum
 
 GAS_OIL_BOILERS = (101, 141)  # Table 4b code range where the Table 4c(2) interlock rule applies

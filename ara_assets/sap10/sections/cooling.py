@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from ara_assets.sap10 import tables
-from ara_assets.sap10.heat_loss import ROOF_WINDOW_PITCH_DEG
+from ara_assets.sap10.sections.heat_loss import ROOF_WINDOW_PITCH_DEG
+from ara_assets.sap10.sections.solar_gains import surface_flux
 from ara_assets.sap10.sheet import Sheet, row_sum
-from ara_assets.sap10.solar_gains import surface_flux
 
 LABEL_CODES = ("", "A+++", "A++", "A+", "A", "B", "C", "D", "E", "F", "G")  # cooling_energy_label 1..10
 SPLIT, PACKAGED = 1, 2  # cooling_system_type

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from ara_assets.sap10 import tables
+from ara_assets.sap10.appendices.water_extras import solar_storage_factor, water_extras
 from ara_assets.sap10.sheet import Sheet, row_sum
-from ara_assets.sap10.water_extras import solar_storage_factor, water_extras
 
 SUMMER = np.array([0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0], dtype=bool)  # Jun-Sep
 POINT_OF_USE = (907, 909)  # Table 4a instantaneous water heaters at the point of use: no distribution loss

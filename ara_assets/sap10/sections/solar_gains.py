@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ara_assets.sap10 import tables
-from ara_assets.sap10.heat_loss import ROOF_WINDOW_PITCH_DEG
+from ara_assets.sap10.sections.heat_loss import ROOF_WINDOW_PITCH_DEG
 from ara_assets.sap10.sheet import Sheet, row_sum
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 from ara_assets.sap10 import tables
-from ara_assets.sap10.fuel_costs import STANDARD_ELECTRICITY, fuel_of, water_fuel_of
-from ara_assets.sap10.generation import GENERATORS
+from ara_assets.sap10.sections.fuel_costs import STANDARD_ELECTRICITY, fuel_of, water_fuel_of
+from ara_assets.sap10.sections.generation import GENERATORS
 from ara_assets.sap10.sheet import Sheet, row_sum
 
 

@@ -4,7 +4,7 @@
 import pytest
 
 from ara_assets.sap10 import UnsupportedInput
-from ara_assets.sap10.xml_input import read_sap_xml
+from ara_assets.sap10.readers.sap_xml import read_sap_xml
 from ara_assets_tests.fixtures import fixture_path
 
 CASE = fixture_path("sap10calcs", "tests", "sap", "M1_Photovoltaics", "1", "in.xml")
