@@ -10,9 +10,9 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from ara_assets.resources import warehouse_migrations
-from ara_assets.resources.warehouse import Warehouse, WarehouseResource
-from ara_assets.resources.warehouse_repositories import certificate_key_columns
+from ara_assets.resources.warehouse import migrations as warehouse_migrations
+from ara_assets.resources.warehouse.repositories.certificates import certificate_key_columns
+from ara_assets.resources.warehouse.unit_of_work import Warehouse, WarehouseResource
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 

@@ -35,7 +35,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from ara_assets.resources.register_emulator_bulk import BulkFiles, apply_events_to_index, bulk_routes
+from ara_assets.emulator.bulk import BulkFiles, apply_events_to_index, bulk_routes
 
 MAX_PAGE_SIZE = 5000
 # Loose UK postcode shape: outward code, optional space, inward code (digit + two letters).
