@@ -361,7 +361,7 @@ def build_app(
         Route("/_emulator/stats", stats, methods=["GET"]),
     ]
     if bulk is not None:
-        # The bulk file and deltas (register_emulator_bulk.py); events also move or drop API documents.
+        # The bulk file and deltas (emulator/bulk.py); events also move or drop API documents.
         apply_events_to_index(index, bulk.load_events())
         routes += bulk_routes(bulk, gate=gate, respond=respond, token=token)
     app = Starlette(routes=routes)

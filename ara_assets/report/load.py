@@ -20,7 +20,7 @@ class PlanBundle:
     portfolio: str
     properties: pl.DataFrame  # property_id, uprn, landlord_reference, address, postcode
     baseline: pl.DataFrame  # BASELINE_SCHEMA
-    phases: pl.DataFrame  # stored plan phases (warehouse_plans.STORED_PHASE_SCHEMA)
+    phases: pl.DataFrame  # stored plan phases (repositories.plans.STORED_PHASE_SCHEMA)
     measures: pl.DataFrame  # MEASURE_SCHEMA
     grants: pl.DataFrame  # GRANT_SCHEMA
     allocations: pl.DataFrame  # scenario, property_id, phase, year, cost_gbp, reaches_target

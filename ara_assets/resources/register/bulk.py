@@ -3,7 +3,7 @@
 
 - `RegisterBulkClient` (httpx): `/api/files/domestic/json/info`, `/api/files/domestic/json` (a 302 to a
   pre-signed ZIP, downloaded in chunks to a file: never whole in memory), `/api/deltas`. It shares the
-  per-UPRN client's token, rate limit and backoff (`register_client.py`).
+  per-UPRN client's token, rate limit and backoff (`register/client.py`).
 - `bulk_sync`: when the file is newer than the last one loaded, stream its ZIP and keep the certificates
   of the portfolios' UPRNs and their postcode neighbours (provenance `bulk_file`, the file's month), and
   record the UPRNs it covers as fetched, so `epc_cache` asks the per-UPRN API only for homes the file
