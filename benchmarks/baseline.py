@@ -82,8 +82,7 @@ def main() -> None:
     from ara_assets.baseline.performance import input_keys
     from ara_assets.baseline.rates import factors_as_of, load_bundled_rates, rates_as_of
     from ara_assets.property.effective import assemble_effective_epc, effective_input_keys
-    from ara_assets.resources.warehouse import Warehouse
-    from ara_assets.resources.warehouse_baseline import BaselineRepository
+    from ara_assets.resources.warehouse.unit_of_work import Warehouse
 
     t0 = time.perf_counter()
     current = current_certificates(args.homes, args.seed)
@@ -136,7 +135,7 @@ def main() -> None:
 
     def persist() -> int:
         with warehouse.unit_of_work() as uow:
-            return BaselineRepository(uow.connection).replace(portfolio_id, baseline, keep=[])
+            return uow.baseline.replace(portfolio_id, baseline, keep=[])
 
     persist_s, persist_all, _ = _timed(persist, args.runs)
     print(f"persist: median {persist_s:.2f} s", flush=True)
@@ -159,7 +158,7 @@ def main() -> None:
         assembled = assemble_effective_epc(todo, one_override, empty_notes)
         effective_1 = pl.concat([kept, assembled]).sort("property_id")
         with warehouse.unit_of_work() as uow:
-            previous = BaselineRepository(uow.connection).for_portfolio(portfolio_id)
+            previous = uow.baseline.for_portfolio(portfolio_id)
         bkeys = input_keys(current, effective_1, versions)
         same = bkeys.join(
             previous.select("property_id", "input_key"), on=["property_id", "input_key"], how="semi"
@@ -171,13 +170,13 @@ def main() -> None:
             rates_today, factors_today, versions, 1,
         )  # fmt: skip
         with warehouse.unit_of_work() as uow:
-            BaselineRepository(uow.connection).replace(
+            uow.baseline.replace(
                 portfolio_id, fresh, keep=same["property_id"].to_list()
             )
         elapsed = time.perf_counter() - start
         # Restore the full baseline (untimed) so the next repetition starts from the same state.
         with warehouse.unit_of_work() as uow:
-            BaselineRepository(uow.connection).replace(portfolio_id, baseline, keep=[])
+            uow.baseline.replace(portfolio_id, baseline, keep=[])
         return elapsed, assembled.height, fresh.height
 
     reruns = [rerun() for _ in range(args.runs)]
@@ -185,7 +184,7 @@ def main() -> None:
     rerun_s = statistics.median(rerun_all)
     reassembled, recomputed = reruns[-1][1], reruns[-1][2]
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    from ara_assets.resources.database import stop_embedded_server
+    from ara_assets.resources.warehouse.database import stop_embedded_server
 
     stop_embedded_server(pgdir / "pgdata")
 

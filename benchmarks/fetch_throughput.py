@@ -25,7 +25,7 @@ from pathlib import Path
 
 import httpx
 
-from ara_assets.resources.register_client import RegisterClient
+from ara_assets.resources.register.client import RegisterClient
 
 TOKEN = "bench-token"
 

@@ -64,7 +64,7 @@ def run(homes: int, certificates: int, seed: int, say: Any) -> dict[str, Any]:
         return _run(work, homes, certificates, seed, say)
     finally:
         if embedded:  # the embedded server outlives the process by design: stop it, then drop the inputs
-            from ara_assets.resources.database import stop_embedded_server
+            from ara_assets.resources.warehouse.database import stop_embedded_server
 
             stop_embedded_server(work / "ara_home" / "pgdata")
         shutil.rmtree(work, ignore_errors=True)
@@ -75,13 +75,13 @@ def _run(work: Path, homes: int, certificates: int, seed: int, say: Any) -> dict
 
     from ara_assets.demo.generate import generate_portfolio, write_portfolio
     from ara_assets.demo.national import sample_deltas, write_national_file
+    from ara_assets.emulator.bulk import BulkFiles
+    from ara_assets.emulator.server import start_emulator
     from ara_assets.modelling.scenarios import load_scenario_yaml
-    from ara_assets.resources.register_bulk import bulk_sync
-    from ara_assets.resources.register_client import RegisterClient
-    from ara_assets.resources.register_emulator import start_emulator
-    from ara_assets.resources.register_emulator_bulk import BulkFiles
-    from ara_assets.resources.warehouse import Warehouse
-    from ara_assets.resources.warehouse_imports import import_properties
+    from ara_assets.resources.register.bulk import bulk_sync
+    from ara_assets.resources.register.client import RegisterClient
+    from ara_assets.resources.warehouse.imports import import_properties
+    from ara_assets.resources.warehouse.unit_of_work import Warehouse
 
     os.environ["ARA_ASSET_BASE"] = str(work / "assets")
     t0 = time.perf_counter()

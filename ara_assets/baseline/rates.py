@@ -5,7 +5,8 @@ null = open, "until a newer row is imported"). Within one table, rows of the sam
 tariff) for rates, (fuel, scheme) for factors -- never overlap. Money is in pence as published
 (p/kWh, p/day); bills are converted to pounds in `pricing`.
 
-Pure: no database, no Dagster. `ara_assets.resources.warehouse_rates` stores these frames in Postgres.
+Pure: no database, no Dagster. `ara_assets.resources.warehouse.repositories.rates` stores these frames in
+Postgres.
 """
 
 from __future__ import annotations

@@ -13,12 +13,12 @@ if TYPE_CHECKING:
 
 def load_or_exit(portfolio: str) -> PlanBundle:
     from ara_assets.report.load import load_bundle
-    from ara_assets.resources.warehouse import WarehouseUnavailable, open_warehouse
+    from ara_assets.resources.warehouse.unit_of_work import WarehouseUnavailable, open_warehouse
 
     try:
         warehouse = open_warehouse(migrate=False)
         with warehouse.unit_of_work() as uow:
-            return load_bundle(uow.connection, portfolio)
+            return load_bundle(uow, portfolio)
     except LookupError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=1) from None

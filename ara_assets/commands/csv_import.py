@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, TypeVar
 import typer
 
 if TYPE_CHECKING:
-    from ara_assets.resources.warehouse import Warehouse
+    from ara_assets.resources.warehouse.unit_of_work import Warehouse
 
 T = TypeVar("T")
 
@@ -17,8 +17,8 @@ T = TypeVar("T")
 def run_csv_import(run: Callable[[Warehouse, Path, str], T], csv: Path, portfolio: str) -> T:
     """Run one import; exit 1 when the file is refused (every bad row is printed), 2 when the database
     cannot be reached."""
-    from ara_assets.resources.warehouse import WarehouseUnavailable, open_warehouse
-    from ara_assets.resources.warehouse_imports import ImportRejected
+    from ara_assets.resources.warehouse.imports import ImportRejected
+    from ara_assets.resources.warehouse.unit_of_work import WarehouseUnavailable, open_warehouse
 
     try:
         # The schema is brought up to date first (idempotent, under the migration lock).

@@ -9,11 +9,11 @@ import typer
 app = typer.Typer(no_args_is_help=True)
 
 if TYPE_CHECKING:
-    from ara_assets.resources.warehouse import Warehouse
+    from ara_assets.resources.warehouse.unit_of_work import Warehouse
 
 
 def _open() -> Warehouse:
-    from ara_assets.resources.warehouse import WarehouseUnavailable, open_warehouse
+    from ara_assets.resources.warehouse.unit_of_work import WarehouseUnavailable, open_warehouse
 
     try:
         return open_warehouse()
@@ -35,7 +35,7 @@ def migrate() -> None:
 @app.command()
 def status() -> None:
     """Print the database URL (password hidden), applied and pending migrations, and row counts."""
-    from ara_assets.resources.warehouse import TABLES
+    from ara_assets.resources.warehouse.unit_of_work import TABLES
 
     report = _open().status()
     typer.echo(f"database: {report.url}")
@@ -49,7 +49,7 @@ def status() -> None:
 @app.command()
 def stop() -> None:
     """Stop the embedded PostgreSQL under ARA_HOME (it otherwise keeps running for other processes)."""
-    from ara_assets.resources.database import embedded_data_dir, stop_embedded_server
+    from ara_assets.resources.warehouse.database import embedded_data_dir, stop_embedded_server
 
     if stop_embedded_server():
         typer.echo(f"stopped the embedded server in {embedded_data_dir()}")

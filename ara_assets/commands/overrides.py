@@ -22,7 +22,7 @@ def import_overrides(
 ) -> None:
     """Append landlord overrides from CSV; the whole file is refused if any row is bad."""
     from ara_assets.commands.csv_import import run_csv_import
-    from ara_assets.resources.warehouse_imports import import_overrides as run_import
+    from ara_assets.resources.warehouse.imports import import_overrides as run_import
 
     ids = run_csv_import(run_import, csv, portfolio)
     typer.echo(f"portfolio {portfolio!r}: {len(ids)} overrides recorded")

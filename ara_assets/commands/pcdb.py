@@ -45,14 +45,14 @@ def import_file(
         typer.echo(f"{file}: {exc}\n(nothing was imported)", err=True)
         raise typer.Exit(code=1) from None
     if not no_database:
-        from ara_assets.resources.warehouse import Warehouse
-        from ara_assets.resources.warehouse_pcdb import PcdbImportError, PcdbRepository
+        from ara_assets.resources.warehouse.repositories.pcdb import PcdbImportError
+        from ara_assets.resources.warehouse.unit_of_work import Warehouse
 
         warehouse = Warehouse()
         warehouse.migrate()
         try:
             with warehouse.unit_of_work() as uow:
-                result = PcdbRepository(uow.connection).import_file(parsed, source=f"file:{file.name}")
+                result = uow.pcdb.import_file(parsed, source=f"file:{file.name}")
         except PcdbImportError as exc:
             typer.echo(f"{file}: {exc}", err=True)
             raise typer.Exit(code=1) from None

@@ -26,7 +26,7 @@ def import_properties(
 ) -> None:
     """Import a portfolio's homes from CSV; the whole file is refused if any row is bad."""
     from ara_assets.commands.csv_import import run_csv_import
-    from ara_assets.resources.warehouse_imports import import_properties as run_import
+    from ara_assets.resources.warehouse.imports import import_properties as run_import
 
     counts = run_csv_import(run_import, csv, portfolio)
     typer.echo(f"portfolio {portfolio!r}: {counts}")
@@ -41,8 +41,8 @@ def summary(
     carbon) from the last `property_baseline` run."""
     import json
 
-    from ara_assets.resources.warehouse import WarehouseUnavailable, open_warehouse
-    from ara_assets.resources.warehouse_baseline import portfolio_summary
+    from ara_assets.resources.warehouse.repositories.baseline import portfolio_summary
+    from ara_assets.resources.warehouse.unit_of_work import WarehouseUnavailable, open_warehouse
 
     try:
         warehouse = open_warehouse(migrate=False)
@@ -83,7 +83,7 @@ def import_attributes(
     """Record tenure, listed building, conservation area, gas grid and market value of the portfolio's homes;
     the whole file is refused if any row is bad. Empty cells mean "not known"."""
     from ara_assets.commands.csv_import import run_csv_import
-    from ara_assets.resources.attributes_import import import_attributes as run_import
+    from ara_assets.resources.warehouse.attributes_import import import_attributes as run_import
 
     counts = run_csv_import(run_import, csv, portfolio)
     typer.echo(f"portfolio {portfolio!r}: attributes recorded for {counts['homes']} homes")

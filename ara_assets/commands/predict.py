@@ -23,7 +23,7 @@ def validate(
     from ara_assets.epc import CertificateValidationError, normalise_register_json
     from ara_assets.prediction.validate import leave_one_out
     from ara_assets.property.certificates import pick_current_certificates
-    from ara_assets.resources.warehouse import WarehouseUnavailable, open_warehouse
+    from ara_assets.resources.warehouse.unit_of_work import WarehouseUnavailable, open_warehouse
 
     try:
         warehouse = open_warehouse(migrate=False)

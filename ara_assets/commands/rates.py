@@ -18,7 +18,7 @@ class Kind(StrEnum):
 
 
 def _warehouse() -> object:
-    from ara_assets.resources.warehouse import Warehouse
+    from ara_assets.resources.warehouse.unit_of_work import Warehouse
 
     warehouse = Warehouse()
     warehouse.migrate()
@@ -53,7 +53,6 @@ def import_csv(
     SAP 10.2), basis, kg_co2e_per_kwh, primary_energy_factor, valid_from, valid_to, source.
     """
     from ara_assets.baseline import rates as rates_mod
-    from ara_assets.resources.warehouse_rates import RatesRepository
 
     try:
         frame = rates_mod.read_csv(csv)
@@ -63,7 +62,7 @@ def import_csv(
     warehouse = _warehouse()
     try:
         with warehouse.unit_of_work() as uow:
-            result = RatesRepository(uow.connection).import_frame(
+            result = uow.rates.import_frame(
                 frame,
                 kind.value,
                 source=f"file:{csv.name}",
@@ -88,8 +87,8 @@ def refresh(
 ) -> None:
     """Refresh the tables from a source; an unchanged source makes no new version."""
     from ara_assets.baseline.rates import RatesError
-    from ara_assets.resources.warehouse_rates import BUNDLED, RatesRepository
-    from ara_assets.resources.warehouse_rates import refresh as run_refresh
+    from ara_assets.resources.warehouse.repositories.rates import BUNDLED
+    from ara_assets.resources.warehouse.repositories.rates import refresh as run_refresh
 
     if source == BUNDLED:
         kinds = (kind.value,) if kind else ("rates", "factors")
@@ -98,7 +97,7 @@ def refresh(
     warehouse = _warehouse()
     try:
         with warehouse.unit_of_work() as uow:
-            result = run_refresh(RatesRepository(uow.connection), source, kinds)
+            result = run_refresh(uow.rates, source, kinds)
     except RatesError as exc:
         typer.echo(f"{exc}\n(nothing was imported)", err=True)
         raise typer.Exit(code=1) from None
@@ -115,7 +114,6 @@ def show(
     """Print the current version and the rates and factors valid on a date."""
     import polars as pl
 
-    from ara_assets.resources.warehouse_rates import RatesRepository
 
     try:
         on = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
@@ -124,7 +122,7 @@ def show(
         raise typer.Exit(code=2) from None
     warehouse = _warehouse()
     with warehouse.unit_of_work() as uow:
-        repo = RatesRepository(uow.connection)
+        repo = uow.rates
         version = repo.current_version()
         if version is None:
             typer.echo("no rates imported yet; run `ara rates refresh`")

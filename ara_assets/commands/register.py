@@ -37,8 +37,8 @@ def serve(
     ] = None,
 ) -> None:
     """Serve certificate documents with the register API's endpoints, auth and error shapes."""
-    from ara_assets.resources.register_emulator import FaultConfig, serve_forever
-    from ara_assets.resources.register_emulator_bulk import BulkFiles
+    from ara_assets.emulator.bulk import BulkFiles
+    from ara_assets.emulator.server import FaultConfig, serve_forever
 
     try:
         faults = FaultConfig(
@@ -71,8 +71,8 @@ def fetch(
     out: Annotated[Path | None, typer.Option("--out", help="Write OUT/<number>.json files.")] = None,
 ) -> None:
     """Search UPRNs on a register (the real one or an emulator) and fetch every certificate they have."""
-    from ara_assets.resources.fetch_progress import FetchProgress
-    from ara_assets.resources.register_client import RegisterAuthError, RegisterClient
+    from ara_assets.resources.register.client import RegisterAuthError, RegisterClient
+    from ara_assets.resources.register.progress import FetchProgress
 
     client = RegisterClient(base_url=base_url, token_env_var=token_env_var, requests_per_second=rps)
     # Progress on stderr (every 10 % and every 30 s), so stdout stays one line per UPRN.

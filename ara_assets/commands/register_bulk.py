@@ -36,9 +36,9 @@ def bulk_sync(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Load the register's monthly bulk file into the certificate cache and apply its deltas since."""
-    from ara_assets.resources.register_bulk import bulk_sync as run_sync
-    from ara_assets.resources.register_client import RegisterClient, RegisterError
-    from ara_assets.resources.warehouse import WarehouseUnavailable, open_warehouse
+    from ara_assets.resources.register.bulk import bulk_sync as run_sync
+    from ara_assets.resources.register.client import RegisterClient, RegisterError
+    from ara_assets.resources.warehouse.unit_of_work import WarehouseUnavailable, open_warehouse
 
     client = RegisterClient(base_url=base_url, token_env_var=token_env_var, requests_per_second=rps)
     try:

@@ -20,7 +20,7 @@ def create(
 ) -> None:
     """Validate a scenario YAML file and store it in the system of record."""
     from ara_assets.modelling.scenarios import ScenarioError, load_scenario_yaml
-    from ara_assets.resources.warehouse import Warehouse
+    from ara_assets.resources.warehouse.unit_of_work import Warehouse
 
     try:
         scenario = load_scenario_yaml(file)
@@ -43,7 +43,7 @@ def create(
 @app.command("list")
 def list_scenarios() -> None:
     """List stored scenarios with their version and phases."""
-    from ara_assets.resources.warehouse import Warehouse
+    from ara_assets.resources.warehouse.unit_of_work import Warehouse
 
     warehouse = Warehouse()
     warehouse.migrate()
@@ -62,7 +62,7 @@ def list_scenarios() -> None:
 @app.command("show")
 def show(name: Annotated[str, typer.Argument(help="Scenario name.")]) -> None:
     """Print the scenario snapshot (what a run pins) as JSON."""
-    from ara_assets.resources.warehouse import Warehouse
+    from ara_assets.resources.warehouse.unit_of_work import Warehouse
 
     warehouse = Warehouse()
     warehouse.migrate()

@@ -27,7 +27,7 @@ def add(
     lodged certificate (the override sensor picks it up)."""
     from ara_assets.epc import CertificateValidationError
     from ara_assets.property.effective import survey_as_register_document
-    from ara_assets.resources.warehouse import WarehouseUnavailable, open_warehouse
+    from ara_assets.resources.warehouse.unit_of_work import WarehouseUnavailable, open_warehouse
 
     def fail(message: str, code: int = 1) -> None:
         typer.echo(f"error: {message}", err=True)

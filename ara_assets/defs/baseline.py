@@ -21,11 +21,10 @@ from ara_assets.baseline.rates import factors_as_of, rates_as_of
 from ara_assets.defs.guard import guard
 from ara_assets.defs.metadata import band_table, md_table, preview, standard
 from ara_assets.defs.partitions import portfolios
-from ara_assets.resources.fetch_progress import FetchProgress
+from ara_assets.resources.register.progress import FetchProgress
 from ara_assets.resources.scoring import ScoringEndpoint
-from ara_assets.resources.warehouse import WarehouseResource
-from ara_assets.resources.warehouse_baseline import BaselineRepository
-from ara_assets.resources.warehouse_locks import lock_portfolio
+from ara_assets.resources.warehouse.locks import lock_portfolio
+from ara_assets.resources.warehouse.unit_of_work import WarehouseResource
 
 # Homes per baseline chunk: large enough to keep the worksheet vectorised, small enough to log progress.
 BASELINE_CHUNK_HOMES = 5_000
@@ -86,7 +85,7 @@ def property_baseline(
         record = uow.portfolios.by_name(portfolio)
         if record is None:
             raise dg.Failure(f"portfolio {portfolio!r} is not in the warehouse")
-        previous = BaselineRepository(uow.connection).for_portfolio(record.id)
+        previous = uow.baseline.for_portfolio(record.id)
 
     keys = input_keys(epc_cache, effective_epc, versions)
     unchanged = keys.join(
@@ -132,7 +131,7 @@ def property_baseline(
     # One transaction: the recomputed rows replace the old ones together, or nothing changes.
     with wh.unit_of_work() as uow:
         lock_portfolio(uow.connection, portfolio)
-        BaselineRepository(uow.connection).replace(record.id, fresh, keep=keep_ids)
+        uow.baseline.replace(record.id, fresh, keep=keep_ids)
 
     summary = summarise(baseline)
     for row in fresh.filter(pl.col("divergent")).head(5).iter_rows(named=True):

@@ -30,11 +30,15 @@ from ara_assets.property.effective import (
     neighbour_pool,
 )
 from ara_assets.property.invariants import effective_epc_invariants
-from ara_assets.resources.epc_fetch import DEFAULT_CHUNK_HOMES, DEFAULT_CHUNK_SECONDS, fetch_and_store
-from ara_assets.resources.fetch_progress import FetchProgress
 from ara_assets.resources.io_manager import PolarsParquetIOManager
-from ara_assets.resources.register_client import EpcRegisterClient, RegisterConfigError
-from ara_assets.resources.warehouse import WarehouseResource
+from ara_assets.resources.register.client import EpcRegisterClient, RegisterConfigError
+from ara_assets.resources.register.epc_fetch import (
+    DEFAULT_CHUNK_HOMES,
+    DEFAULT_CHUNK_SECONDS,
+    fetch_and_store,
+)
+from ara_assets.resources.register.progress import FetchProgress
+from ara_assets.resources.warehouse.unit_of_work import WarehouseResource
 
 
 class EpcCacheConfig(dg.Config):
@@ -92,8 +96,8 @@ def epc_cache(
         f"portfolio {portfolio}: {len(uprns)} properties, {len(stale)} to fetch "
         f"({'forced' if config.force_refresh else f'TTL {config.ttl_days:g} days'})"
     )
-    # Stored chunk by chunk (resources/epc_fetch.py): a document that does not validate is recorded for
-    # its UPRN, the rest are stored, and a killed fetch keeps what it committed. A UPRN whose fetch failed
+    # Stored chunk by chunk (resources/register/epc_fetch.py): a document that does not validate is recorded
+    # for its UPRN, the rest are stored, and a killed fetch keeps what it committed. A UPRN whose fetch failed
     # keeps the certificates it already had.
     try:
         outcome = fetch_and_store(

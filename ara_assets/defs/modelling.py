@@ -49,10 +49,8 @@ from ara_assets.modelling.plans import (
 )
 from ara_assets.modelling.rollup import rollup, with_grants
 from ara_assets.modelling.scenarios import Scenario
-from ara_assets.resources.warehouse import WarehouseResource
-from ara_assets.resources.warehouse_attributes import PropertyAttributeRepository
-from ara_assets.resources.warehouse_locks import lock_portfolio
-from ara_assets.resources.warehouse_plans import PlansRepository
+from ara_assets.resources.warehouse.locks import lock_portfolio
+from ara_assets.resources.warehouse.unit_of_work import WarehouseResource
 
 
 class CandidateConfig(dg.Config):
@@ -95,7 +93,7 @@ def sap_spread(inputs: pl.DataFrame, property_baseline: pl.DataFrame) -> np.ndar
 
 def _attributes(warehouse: WarehouseResource, portfolio: str) -> pl.DataFrame:
     with warehouse.warehouse().unit_of_work() as uow:
-        attrs = PropertyAttributeRepository(uow.connection).for_portfolio(portfolio)
+        attrs = uow.attributes.for_portfolio(portfolio)
     return attrs.select(
         pl.col("property_id").cast(pl.String).alias("home_id"),
         "listed_building",
@@ -367,7 +365,7 @@ def phase_plans(
     checks = guard("phase_plans", portfolio, plan_invariants(plans_all, cands, scenarios))
     with warehouse.warehouse().unit_of_work() as uow:
         lock_portfolio(uow.connection, portfolio)
-        written = PlansRepository(uow.connection).replace(
+        written = uow.plans.replace(
             record.id, phases, measures, allocations, grants=grants
         )
     context.log.info(f"plans written: {written}")
@@ -438,7 +436,7 @@ def _write_report(
 
     try:
         with warehouse.warehouse().unit_of_work() as uow:
-            bundle = load_bundle(uow.connection, portfolio)
+            bundle = load_bundle(uow, portfolio)
         path = ara_home() / "reports" / f"{portfolio}.html"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(render_report(bundle), encoding="utf-8")

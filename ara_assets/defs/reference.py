@@ -1,9 +1,9 @@
 """Reference assets: `fuel_rates` and `carbon_factors` (unpartitioned), and their quarterly schedule.
 
-Thin wiring: each asset refreshes its table in Postgres from a configurable source (the bundled snapshot
-by default, or a CSV URL) through `ara_assets.resources.warehouse_rates`, then returns every row of the
-current rates version as a polars frame (with its `rates_version` column). The output's data version is a
-checksum of the table's content, so only a changed table makes `property_baseline` stale. An unchanged
+Thin wiring: each asset refreshes its table in Postgres from a configurable source (the bundled snapshot by
+default, or a CSV URL) through `ara_assets.resources.warehouse.repositories.rates`, then returns every row
+of the current rates version as a polars frame (with its `rates_version` column). The output's data version
+is a checksum of the table's content, so only a changed table makes `property_baseline` stale. An unchanged
 source writes nothing.
 """
 
@@ -15,8 +15,8 @@ import polars as pl
 
 from ara_assets.baseline.rates import frame_checksum
 from ara_assets.defs.metadata import md_table, standard
-from ara_assets.resources.warehouse import WarehouseResource
-from ara_assets.resources.warehouse_rates import BUNDLED, ImportResult, RatesRepository, refresh
+from ara_assets.resources.warehouse.repositories.rates import BUNDLED, ImportResult, refresh
+from ara_assets.resources.warehouse.unit_of_work import WarehouseResource
 
 # The Ofgem price cap changes on 1 January, April, July and October.
 QUARTERLY_CRON = "0 6 1 1,4,7,10 *"
@@ -31,7 +31,7 @@ def _materialise(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, source: str, which: str
 ) -> dg.Output[pl.DataFrame]:
     with warehouse.warehouse().unit_of_work() as uow:
-        repo = RatesRepository(uow.connection)
+        repo = uow.rates
         result: ImportResult = refresh(repo, source, (which,))
         frame = repo.rates() if which == "rates" else repo.factors()
     context.log.info(result.message)

@@ -1,6 +1,6 @@
 """`register_bulk`: the register's monthly bulk file and deltas into the certificate cache (ADR 0020).
 
-Thin wiring over `ara_assets.resources.register_bulk.bulk_sync`. Not partitioned: one download serves every
+Thin wiring over `ara_assets.resources.register.bulk.bulk_sync`. Not partitioned: one download serves every
 portfolio. It shares the `epc_register` pool with `epc_cache`, so bulk and per-UPRN traffic never run side
 by side against the register's limit. Scheduled on the 2nd of each month (the file is rebuilt on the 1st);
 `epc_cache` runs after it ask the per-UPRN API only for the homes the file lacks.
@@ -10,9 +10,9 @@ by side against the register's limit. Scheduled on the 2nd of each month (the fi
 
 import dagster as dg
 
-from ara_assets.resources.register_bulk import bulk_sync
-from ara_assets.resources.register_client import EpcRegisterClient
-from ara_assets.resources.warehouse import WarehouseResource
+from ara_assets.resources.register.bulk import bulk_sync
+from ara_assets.resources.register.client import EpcRegisterClient
+from ara_assets.resources.warehouse.unit_of_work import WarehouseResource
 
 
 class RegisterBulkConfig(dg.Config):

@@ -21,8 +21,7 @@ from ara_assets.defs.epc import effective_epc, epc_cache
 from ara_assets.defs.partitions import portfolios
 from ara_assets.defs.reference import carbon_factors, fuel_rates
 from ara_assets.defs.sensor_cursor import CommitCursor, advance
-from ara_assets.resources.warehouse import WarehouseResource
-from ara_assets.resources.warehouse_repositories import islands_after
+from ara_assets.resources.warehouse.unit_of_work import WarehouseResource
 
 epc_job = dg.define_asset_job(
     "epc_job",
@@ -71,7 +70,7 @@ def portfolio_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseRe
     # later one is still added. The old integer cursor reads as its low-water mark.
     cursor = CommitCursor.from_json(json.loads(context.cursor) if context.cursor else None)
     with warehouse.warehouse().unit_of_work() as uow:
-        islands, now = islands_after(uow.connection, "portfolios", cursor.low)
+        islands, now = uow.changes.islands_after("portfolios", cursor.low)
     new, cursor = advance(cursor, islands, now)
     raw_cursor = json.dumps(cursor.to_json())
     if not new:
@@ -116,7 +115,7 @@ def override_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseRes
     changes: dict[str, dict[str, int]] = {}
     with warehouse.warehouse().unit_of_work() as uow:
         for kind, table in (("overrides", "landlord_overrides"), ("site_notes", "site_notes")):
-            islands, now = islands_after(uow.connection, table, cursors[kind].low)
+            islands, now = uow.changes.islands_after(table, cursors[kind].low)
             changes[kind], cursors[kind] = advance(cursors[kind], islands, now)
     if not changes["overrides"] and not changes["site_notes"]:
         return dg.SensorResult(skip_reason="no new overrides or site notes", cursor=_write_cursor(cursors))

@@ -133,7 +133,7 @@ def reset_demo(home: Path | None = None) -> list[str]:
     """Stop the embedded PostgreSQL under ARA_HOME and delete the demo's local state (database, assets,
     Dagster instance, generated files); return what was done. An external ARA_DATABASE_URL is never touched.
     """
-    from ara_assets.resources.database import stop_embedded_server
+    from ara_assets.resources.warehouse.database import stop_embedded_server
     from ara_assets.settings import database_url_from_env
 
     home = home or ara_home()
@@ -165,13 +165,13 @@ def run_demo(
     from ara_assets.defs.sensors import override_sensor, portfolio_sensor
     from ara_assets.demo.attributes import write_attributes
     from ara_assets.demo.generate import generate_portfolio, write_portfolio
+    from ara_assets.emulator.server import start_emulator
     from ara_assets.modelling.scenarios import load_scenario_yaml
-    from ara_assets.resources.attributes_import import import_attributes
     from ara_assets.resources.io_manager import PolarsParquetIOManager
-    from ara_assets.resources.register_emulator import start_emulator
-    from ara_assets.resources.warehouse import Warehouse
-    from ara_assets.resources.warehouse_baseline import portfolio_summary
-    from ara_assets.resources.warehouse_imports import import_properties
+    from ara_assets.resources.warehouse.attributes_import import import_attributes
+    from ara_assets.resources.warehouse.imports import import_properties
+    from ara_assets.resources.warehouse.repositories.baseline import portfolio_summary
+    from ara_assets.resources.warehouse.unit_of_work import Warehouse
 
     # Dagster's beta/preview notices (data versions, automation evaluation) are for developers, not the demo.
     warnings.filterwarnings("ignore", category=dg.BetaWarning)

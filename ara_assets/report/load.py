@@ -1,7 +1,7 @@
 """Everything the outputs need about one portfolio, read from the system of record in one transaction.
 
 with warehouse.unit_of_work() as uow:
-    bundle = load_bundle(uow.connection, "demo")
+    bundle = load_bundle(uow, "demo")
 """
 
 from __future__ import annotations
@@ -12,9 +12,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from ara_assets.modelling.uncertainty import with_probability
-from ara_assets.resources.warehouse_attributes import PropertyAttributeRepository
-from ara_assets.resources.warehouse_baseline import BaselineRepository
-from ara_assets.resources.warehouse_plans import PlansRepository
+from ara_assets.resources.warehouse.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -22,7 +20,7 @@ class PlanBundle:
     portfolio: str
     properties: pl.DataFrame  # property_id, uprn, landlord_reference, address, postcode
     baseline: pl.DataFrame  # BASELINE_SCHEMA
-    phases: pl.DataFrame  # stored plan phases (warehouse_plans.STORED_PHASE_SCHEMA)
+    phases: pl.DataFrame  # stored plan phases (repositories.plans.STORED_PHASE_SCHEMA)
     measures: pl.DataFrame  # MEASURE_SCHEMA
     grants: pl.DataFrame  # GRANT_SCHEMA
     allocations: pl.DataFrame  # scenario, property_id, phase, year, cost_gbp, reaches_target
@@ -33,8 +31,9 @@ class PlanBundle:
         return sorted(self.phases["scenario"].unique().to_list()) if self.phases.height else []
 
 
-def load_bundle(conn: sa.Connection, portfolio: str) -> PlanBundle:
+def load_bundle(uow: UnitOfWork, portfolio: str) -> PlanBundle:
     """Raises LookupError when the portfolio does not exist."""
+    conn = uow.connection
     row = conn.execute(sa.text("SELECT id FROM portfolios WHERE name = :n"), {"n": portfolio}).first()
     if row is None:
         raise LookupError(f"portfolio {portfolio!r} does not exist")
@@ -57,7 +56,7 @@ def load_bundle(conn: sa.Connection, portfolio: str) -> PlanBundle:
         },
         orient="row",
     )
-    repo = PlansRepository(conn)
+    repo = uow.plans
     budgets = {
         str(s): float(b)
         for s, b in conn.execute(
@@ -65,7 +64,7 @@ def load_bundle(conn: sa.Connection, portfolio: str) -> PlanBundle:
             {"p": pid},
         ).fetchall()
     }
-    baseline = BaselineRepository(conn).for_portfolio(pid)
+    baseline = uow.baseline.for_portfolio(pid)
     phases = repo.phases(pid)
     if phases.height and "effective_sap_sd" in baseline.columns:
         # each home-phase's probability of reaching its target, from the baseline's SAP spread
@@ -79,5 +78,5 @@ def load_bundle(conn: sa.Connection, portfolio: str) -> PlanBundle:
         grants=repo.grants(pid),
         allocations=repo.allocations(pid),
         yearly_budget_gbp=budgets,
-        attributes=PropertyAttributeRepository(conn).for_portfolio(portfolio),
+        attributes=uow.attributes.for_portfolio(portfolio),
     )

@@ -37,7 +37,7 @@ from ara_assets.baseline.features import (
 )
 from ara_assets.baseline.performance import CALCULATED_SCHEMA, score_effective
 from ara_assets.epc.bands import band_expr
-from ara_assets.resources.register_client import backoff_delay, parse_retry_after
+from ara_assets.resources.http_retry import backoff_delay, parse_retry_after
 from ara_assets.resources.url_policy import require_secure_url
 from ara_assets.settings import apply_process_settings
 

@@ -7,7 +7,7 @@ import polars as pl
 from typer.testing import CliRunner
 
 from ara_assets.cli import app
-from ara_assets.resources.warehouse import Warehouse
+from ara_assets.resources.warehouse.unit_of_work import Warehouse
 from ara_assets_tests.fixtures import fixture_path
 
 runner = CliRunner()

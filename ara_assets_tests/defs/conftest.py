@@ -13,9 +13,9 @@ import pytest
 
 from ara_assets.defs.partitions import portfolios
 from ara_assets.resources.io_manager import PolarsParquetIOManager
-from ara_assets.resources.register_client import EpcRegisterClient
+from ara_assets.resources.register.client import EpcRegisterClient
 from ara_assets.resources.scoring import ScoringEndpoint
-from ara_assets.resources.warehouse import Warehouse, WarehouseResource
+from ara_assets.resources.warehouse.unit_of_work import Warehouse, WarehouseResource
 
 TOKEN = "test-token"
 PORTFOLIO = "north"
@@ -69,7 +69,7 @@ def import_properties(warehouse: Warehouse, data_dir: Path, name: str) -> int:
 def pipeline(
     warehouse: Warehouse, generated_portfolio: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[PipelineEnv]:
-    from ara_assets.resources.register_emulator import start_emulator
+    from ara_assets.emulator.server import start_emulator
 
     monkeypatch.setenv("EPC_REGISTER_TOKEN", TOKEN)
     import_properties(warehouse, generated_portfolio, PORTFOLIO)

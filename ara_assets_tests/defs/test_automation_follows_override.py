@@ -20,7 +20,6 @@ from ara_assets.defs.sensors import override_sensor
 from ara_assets.demo.run import pick_override
 from ara_assets.modelling.scenarios import load_scenario_yaml
 from ara_assets.resources.io_manager import PolarsParquetIOManager
-from ara_assets.resources.warehouse_baseline import BaselineRepository
 from ara_assets_tests.defs.conftest import PORTFOLIO, PipelineEnv
 
 SCENARIO = Path(__file__).resolve().parents[2] / "examples" / "scenarios" / "fabric_first_then_heat.yaml"
@@ -48,7 +47,7 @@ def _baseline(env: PipelineEnv) -> pl.DataFrame:
     with env.warehouse.unit_of_work() as uow:
         record = uow.portfolios.by_name(PORTFOLIO)
         assert record is not None
-        return BaselineRepository(uow.connection).for_portfolio(record.id)
+        return uow.baseline.for_portfolio(record.id)
 
 
 def _execute(defs: dg.Definitions, instance: dg.DagsterInstance, job: str, **kw: object) -> None:

@@ -9,7 +9,7 @@ from ara_assets.baseline.performance import BASELINE_SCHEMA
 from ara_assets.defs.baseline import property_baseline
 from ara_assets.defs.epc import effective_epc, epc_cache
 from ara_assets.defs.reference import carbon_factors, fuel_rates
-from ara_assets.resources.warehouse_baseline import BaselineRepository, portfolio_summary
+from ara_assets.resources.warehouse.repositories.baseline import portfolio_summary
 from ara_assets_tests.defs.conftest import PORTFOLIO, PipelineEnv
 
 ALL = [epc_cache, effective_epc, fuel_rates, carbon_factors, property_baseline]
@@ -39,7 +39,7 @@ def _run_all(env: PipelineEnv) -> dg.ExecuteInProcessResult:
 
 def test_table_columns_follow_the_schema(warehouse):
     with warehouse.unit_of_work() as uow:
-        columns = BaselineRepository(uow.connection).columns()
+        columns = uow.baseline.columns()
     assert columns[: len(BASELINE_SCHEMA)] == list(BASELINE_SCHEMA)
     assert set(columns) - set(BASELINE_SCHEMA) == {"portfolio_id", "computed_at"}
 
@@ -62,7 +62,7 @@ def test_baseline_persisted_with_checks_and_summary(pipeline: PipelineEnv):
     with pipeline.warehouse.unit_of_work() as uow:
         summary = portfolio_summary(uow.connection, PORTFOLIO)
         portfolio_id = uow.portfolios.by_name(PORTFOLIO).id
-        stored = BaselineRepository(uow.connection).for_portfolio(portfolio_id)
+        stored = uow.baseline.for_portfolio(portfolio_id)
     assert stored.height == 40
     assert summary["properties"] == 40
     base = summary["baseline"]
@@ -108,6 +108,6 @@ def test_rerun_after_one_changed_home_recomputes_only_that_home(pipeline: Pipeli
     meta = _meta(result, "property_baseline")
     assert meta["recomputed"] == 1 and meta["unchanged"] == 39
     with pipeline.warehouse.unit_of_work() as uow:
-        stored = BaselineRepository(uow.connection).for_portfolio(uow.portfolios.by_name(PORTFOLIO).id)
+        stored = uow.baseline.for_portfolio(uow.portfolios.by_name(PORTFOLIO).id)
     row = stored.filter(pl.col("property_id") == target).row(0, named=True)
     assert row["rebaseline_reason"] in ("physical_state_changed", "both")

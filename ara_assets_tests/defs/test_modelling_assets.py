@@ -11,7 +11,7 @@ from ara_assets.defs.modelling import candidate_recommendations, phase_plans
 from ara_assets.defs.reference import carbon_factors, fuel_rates
 from ara_assets.modelling.rollup import SUMMARY_PHASE_KEYS, SUMMARY_SCENARIO_KEYS
 from ara_assets.modelling.scenarios import load_scenario_yaml
-from ara_assets.resources.warehouse_plans import PlansRepository, plans_summary
+from ara_assets.resources.warehouse.repositories.plans import plans_summary
 from ara_assets_tests.defs.conftest import PORTFOLIO, PipelineEnv
 
 ALL = [
@@ -90,7 +90,7 @@ def test_plans_are_scored_checked_persisted_and_summarised(pipeline: PipelineEnv
 
     with pipeline.warehouse.unit_of_work() as uow:
         portfolio_id = uow.portfolios.by_name(PORTFOLIO).id
-        repo = PlansRepository(uow.connection)
+        repo = uow.plans
         stored = repo.phases(portfolio_id)
         measures = repo.measures(portfolio_id)
         allocations = repo.allocations(portfolio_id)
@@ -149,7 +149,7 @@ def test_plans_are_scored_checked_persisted_and_summarised(pipeline: PipelineEnv
     )
     assert again.success
     with pipeline.warehouse.unit_of_work() as uow:
-        replanned = PlansRepository(uow.connection).phases(portfolio_id)
+        replanned = uow.plans.phases(portfolio_id)
     assert replanned["scenario_version"].unique().to_list() == [1]
     assert (
         replanned.sort("property_id", "phase")["cost_gbp"].to_list()

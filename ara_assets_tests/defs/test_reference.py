@@ -8,8 +8,7 @@ import pytest
 
 from ara_assets.defs.reference import carbon_factors, fuel_rates, reference_quarterly_schedule
 from ara_assets.resources.io_manager import PolarsParquetIOManager
-from ara_assets.resources.warehouse import WarehouseResource
-from ara_assets.resources.warehouse_rates import RatesRepository
+from ara_assets.resources.warehouse.unit_of_work import WarehouseResource
 
 pytestmark = pytest.mark.integration
 
@@ -50,7 +49,7 @@ def test_assets_refresh_return_frames_and_version_data(warehouse, tmp_path) -> N
     assert "mains_gas" in meta["fuel_rates"]["fuels"].data
     assert meta["fuel_rates"]["latest_valid_from"].value == "2026-07-01"
     with warehouse.unit_of_work() as uow:
-        current = RatesRepository(uow.connection).current_version_id()
+        current = uow.rates.current_version_id()
     # Two refreshes (one per asset) in one run: two versions; the later one holds both tables.
     assert max(meta[k]["rates_version"].value for k in meta) == current == 2
     assert set(rates["rates_version"]) | set(factors["rates_version"]) == {1, 2}
@@ -60,11 +59,11 @@ def test_assets_refresh_return_frames_and_version_data(warehouse, tmp_path) -> N
     assert second.success
     assert _data_versions(second) == _data_versions(first)
     with warehouse.unit_of_work() as uow:
-        assert RatesRepository(uow.connection).current_version_id() == current
+        assert uow.rates.current_version_id() == current
 
     # A manual correction makes a new version; the scheduled refresh does not undo it, the data version moves.
     with warehouse.unit_of_work() as uow:
-        RatesRepository(uow.connection).import_frame(
+        uow.rates.import_frame(
             pl.DataFrame(
                 {
                     "fuel": ["mains_gas"],
@@ -97,7 +96,7 @@ def test_bad_source_fails_the_run_and_writes_nothing(warehouse, tmp_path) -> Non
     )
     assert not result.success
     with warehouse.unit_of_work() as uow:
-        assert RatesRepository(uow.connection).current_version_id() is None
+        assert uow.rates.current_version_id() is None
 
 
 def test_quarterly_schedule() -> None:

@@ -7,7 +7,7 @@ import polars as pl
 
 from ara_assets.defs.partitions import portfolios
 from ara_assets.defs.sensors import override_sensor, portfolio_sensor
-from ara_assets.resources.warehouse import Warehouse, WarehouseResource
+from ara_assets.resources.warehouse.unit_of_work import Warehouse, WarehouseResource
 
 
 def _seed(warehouse: Warehouse, name: str, uprns: list[int]) -> list[int]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ara_assets.demo.attributes import demo_attributes, write_attributes
 from ara_assets.demo.generate import generate_portfolio
-from ara_assets.resources.attributes_import import parse_attribute_csv
+from ara_assets.resources.warehouse.attributes_import import parse_attribute_csv
 
 
 def test_attributes_are_deterministic_and_pass_the_import_checks(tmp_path: Path) -> None:

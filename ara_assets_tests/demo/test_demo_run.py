@@ -54,7 +54,7 @@ def test_ara_demo_run_end_to_end():
         )
     finally:
         # The demo leaves its embedded server running for `dagster dev`; a test must not.
-        from ara_assets.resources.database import stop_embedded_server
+        from ara_assets.resources.warehouse.database import stop_embedded_server
 
         stop_embedded_server(tmp_path / "ara" / "pgdata")
     try:

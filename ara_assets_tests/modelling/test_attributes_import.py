@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from ara_assets.resources.attributes_import import import_attributes, parse_attribute_csv
-from ara_assets.resources.warehouse import Warehouse
-from ara_assets.resources.warehouse_attributes import PropertyAttributeRepository
-from ara_assets.resources.warehouse_imports import ImportRejected, import_properties
+from ara_assets.resources.warehouse.attributes_import import import_attributes, parse_attribute_csv
+from ara_assets.resources.warehouse.imports import ImportRejected, import_properties
+from ara_assets.resources.warehouse.unit_of_work import Warehouse
 
 
 def _write(tmp_path: Path, name: str, text: str) -> Path:
@@ -54,7 +53,7 @@ def test_import_with_the_properties_and_alone(warehouse: Warehouse, tmp_path: Pa
     )
     import_properties(warehouse, homes, "north")
     with warehouse.unit_of_work() as uow:
-        got = PropertyAttributeRepository(uow.connection).for_portfolio("north")
+        got = uow.attributes.for_portfolio("north")
     first = got.row(0, named=True)
     assert first["tenure"] == "social_rent" and first["on_gas_grid"] is True
     assert got.row(1, named=True)["tenure"] is None
@@ -64,6 +63,6 @@ def test_import_with_the_properties_and_alone(warehouse: Warehouse, tmp_path: Pa
     with pytest.raises(ImportRejected, match="not a home of portfolio 'north'"):
         import_attributes(warehouse, stranger, "north")
     with warehouse.unit_of_work() as uow:
-        got = PropertyAttributeRepository(uow.connection).for_portfolio("north")
+        got = uow.attributes.for_portfolio("north")
     second = got.row(1, named=True)
     assert second["tenure"] == "leasehold" and second["conservation_area"] is True

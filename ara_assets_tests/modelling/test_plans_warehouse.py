@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from ara_assets.resources.warehouse_plans import (
+from ara_assets.resources.warehouse.repositories.plans import (
     ALLOCATION_COLUMNS,
     MEASURE_COLUMNS,
     PHASE_COLUMNS,
-    PlansRepository,
     plans_summary,
 )
 
 
 def test_tables_follow_the_schemas(warehouse) -> None:
     with warehouse.unit_of_work() as uow:
-        repo = PlansRepository(uow.connection)
+        repo = uow.plans
         assert repo.columns("plan_phases") == ["portfolio_id", *PHASE_COLUMNS]
         assert repo.columns("plan_measures") == ["portfolio_id", *MEASURE_COLUMNS]
         assert repo.columns("plan_allocations") == ["portfolio_id", *ALLOCATION_COLUMNS]

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from ara_assets.cli import app
 from ara_assets.modelling.scenarios import Scenario, load_scenario_yaml
-from ara_assets.resources.warehouse import Warehouse
+from ara_assets.resources.warehouse.unit_of_work import Warehouse
 
 runner = CliRunner()
 EXAMPLES = Path(__file__).parents[2] / "examples" / "scenarios"

@@ -7,8 +7,10 @@ from datetime import date
 import polars as pl
 import pytest
 
-from ara_assets.resources.warehouse import Warehouse
-from ara_assets.resources.warehouse_attributes import AttributeRejected, PropertyAttributeRepository
+from ara_assets.resources.warehouse.repositories.attributes import (
+    AttributeRejected,
+)
+from ara_assets.resources.warehouse.unit_of_work import Warehouse
 
 HOMES = pl.DataFrame(
     {
@@ -40,9 +42,9 @@ def test_upsert_and_read_back(warehouse: Warehouse) -> None:
         }
     )
     with warehouse.unit_of_work() as uow:
-        assert PropertyAttributeRepository(uow.connection).upsert_many("north", attrs) == 2
+        assert uow.attributes.upsert_many("north", attrs) == 2
     with warehouse.unit_of_work() as uow:
-        repo = PropertyAttributeRepository(uow.connection)
+        repo = uow.attributes
         repo.upsert_many("north", pl.DataFrame({"uprn": [100000000002], "property_value_gbp": [180000]}))
         got = repo.for_portfolio("north")
     assert got.height == 3  # every home, attributes null where unknown
@@ -72,6 +74,6 @@ def test_bad_rows_are_refused_and_nothing_is_written(
 ) -> None:
     _seed(warehouse)
     with pytest.raises(AttributeRejected, match=message), warehouse.unit_of_work() as uow:
-        PropertyAttributeRepository(uow.connection).upsert_many("north", frame)
+        uow.attributes.upsert_many("north", frame)
     with warehouse.unit_of_work() as uow:
-        assert PropertyAttributeRepository(uow.connection).for_portfolio("north")["tenure"].null_count() == 3
+        assert uow.attributes.for_portfolio("north")["tenure"].null_count() == 3

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from ara_assets.pcdb import install, parse_pcdf
-from ara_assets.resources.warehouse_pcdb import PcdbImportError, PcdbRepository
+from ara_assets.resources.warehouse.repositories.pcdb import PcdbImportError
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "pcdb" / "pcdf_rev386_excerpt.dat"
 SEMI = Path(__file__).parents[1] / "sap10" / "rdsap" / "fixtures" / "synthetic_semi_gas_combi.json"
@@ -22,16 +22,16 @@ pytestmark = pytest.mark.integration
 def test_import_is_versioned_idempotent_and_append_only(warehouse) -> None:
     parsed = parse_pcdf(FIXTURE.read_text(encoding="latin-1"))
     with warehouse.unit_of_work() as uow:
-        first = PcdbRepository(uow.connection).import_file(parsed, source="file:excerpt.dat")
+        first = uow.pcdb.import_file(parsed, source="file:excerpt.dat")
     assert first.created and "5 boilers, 3 postcode districts" in first.message
     with warehouse.unit_of_work() as uow:
-        again = PcdbRepository(uow.connection).import_file(parsed, source="file:excerpt.dat")
+        again = uow.pcdb.import_file(parsed, source="file:excerpt.dat")
     assert not again.created
     changed = parse_pcdf(FIXTURE.read_text(encoding="latin-1").replace("90.0,79.3", "91.0,79.3"))
     with pytest.raises(PcdbImportError, match="different file"), warehouse.unit_of_work() as uow:
-        PcdbRepository(uow.connection).import_file(changed, source="file:other.dat")
+        uow.pcdb.import_file(changed, source="file:other.dat")
     with warehouse.unit_of_work() as uow:
-        repo = PcdbRepository(uow.connection)
+        repo = uow.pcdb
         assert repo.current_revision() == 386
         products = repo.load()
         assert products is not None and products.boiler("017498").winter_efficiency_pct == 90.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ara_assets.property.override_values import check_against_document, check_override_value, range_for
-from ara_assets.resources.warehouse_imports import parse_json_value
+from ara_assets.resources.warehouse.imports import parse_json_value
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ara_assets.cli import app
-from ara_assets.resources.warehouse import Warehouse
+from ara_assets.resources.warehouse.unit_of_work import Warehouse
 
 pytestmark = pytest.mark.integration
 runner = CliRunner()

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from ara_assets.defs.partitions import portfolios
 from ara_assets.defs.sensors import override_sensor, portfolio_sensor
-from ara_assets.resources.warehouse import Warehouse, WarehouseResource
-from ara_assets.resources.warehouse_locks import PortfolioBusy, lock_portfolio
+from ara_assets.resources.warehouse.locks import PortfolioBusy, lock_portfolio
+from ara_assets.resources.warehouse.unit_of_work import Warehouse, WarehouseResource
 
 pytestmark = pytest.mark.integration
 
@@ -46,7 +46,7 @@ def test_the_override_sensor_sees_imports_that_commit_out_of_id_order(warehouse:
 
     slow = warehouse.engine.connect()
     slow_tx = slow.begin()
-    from ara_assets.resources.warehouse import UnitOfWork
+    from ara_assets.resources.warehouse.unit_of_work import UnitOfWork
 
     UnitOfWork(slow).overrides.append_many([_override(east, 80)])  # takes the lower id, commits later
     with warehouse.unit_of_work() as uow:
@@ -69,7 +69,7 @@ def test_the_override_sensor_sees_imports_that_commit_out_of_id_order(warehouse:
 
 
 def test_the_portfolio_sensor_sees_a_portfolio_committed_after_a_later_one(warehouse: Warehouse) -> None:
-    from ara_assets.resources.warehouse import UnitOfWork
+    from ara_assets.resources.warehouse.unit_of_work import UnitOfWork
 
     resources = {"warehouse": WarehouseResource(database_url=warehouse.url)}
     instance = dg.DagsterInstance.ephemeral()

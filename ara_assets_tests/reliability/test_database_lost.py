@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from ara_assets.resources.warehouse import Warehouse
+from ara_assets.resources.warehouse.unit_of_work import Warehouse
 
 pytestmark = pytest.mark.integration
 

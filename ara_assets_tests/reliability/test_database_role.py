@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from ara_assets.resources.warehouse import Warehouse
+from ara_assets.resources.warehouse.unit_of_work import Warehouse
 
 pytestmark = pytest.mark.integration
 

@@ -11,9 +11,9 @@ import dagster as dg
 import pytest
 
 from ara_assets.defs.epc import epc_cache
-from ara_assets.resources.epc_fetch import fetch_and_store
-from ara_assets.resources.register_client import EpcRegisterClient
-from ara_assets.resources.register_emulator import start_emulator
+from ara_assets.emulator.server import start_emulator
+from ara_assets.resources.register.client import EpcRegisterClient
+from ara_assets.resources.register.epc_fetch import fetch_and_store
 from ara_assets_tests.defs.conftest import PORTFOLIO, TOKEN, PipelineEnv
 
 pytestmark = pytest.mark.integration
@@ -115,9 +115,9 @@ def test_a_register_url_answering_404_to_everything_fails_the_run_naming_it(pipe
 
 _KILLED_FETCH = """
 import sys, time
-from ara_assets.resources.epc_fetch import fetch_and_store
-from ara_assets.resources.register_client import RegisterClient
-from ara_assets.resources.warehouse import Warehouse
+from ara_assets.resources.register.epc_fetch import fetch_and_store
+from ara_assets.resources.register.client import RegisterClient
+from ara_assets.resources.warehouse.unit_of_work import Warehouse
 
 db, register, token, portfolio, uprns = sys.argv[1:6]
 

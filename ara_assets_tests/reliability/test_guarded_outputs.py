@@ -20,7 +20,6 @@ from ara_assets.defs.modelling import candidate_recommendations, phase_plans
 from ara_assets.defs.reference import carbon_factors, fuel_rates
 from ara_assets.epc import normalise_register_json, set_field_path
 from ara_assets.modelling.scenarios import load_scenario_yaml
-from ara_assets.resources.warehouse_baseline import BaselineRepository
 from ara_assets_tests.defs.conftest import PORTFOLIO, PipelineEnv
 
 pytestmark = pytest.mark.integration
@@ -50,7 +49,7 @@ def _stored(env: PipelineEnv) -> dict[str, object]:
     with env.warehouse.unit_of_work() as uow:
         record = uow.portfolios.by_name(PORTFOLIO)
         assert record is not None
-        baseline = BaselineRepository(uow.connection).for_portfolio(record.id).sort("property_id")
+        baseline = uow.baseline.for_portfolio(record.id).sort("property_id")
         plans = uow.connection.exec_driver_sql(
             "SELECT count(*), min(sap_before) FROM plan_phases WHERE portfolio_id = %s", (record.id,)
         ).one()
@@ -164,7 +163,7 @@ def test_two_writers_of_one_portfolios_baseline_take_turns(pipeline: PipelineEnv
     import threading
     import time
 
-    from ara_assets.resources.warehouse_locks import lock_portfolio
+    from ara_assets.resources.warehouse.locks import lock_portfolio
 
     refs = dg.materialize(
         [fuel_rates, carbon_factors], instance=pipeline.instance, resources=pipeline.resources()
@@ -181,7 +180,7 @@ def test_two_writers_of_one_portfolios_baseline_take_turns(pipeline: PipelineEnv
     with pipeline.warehouse.unit_of_work() as uow:
         record = uow.portfolios.by_name(PORTFOLIO)
         assert record is not None
-        rows = BaselineRepository(uow.connection).for_portfolio(record.id)
+        rows = uow.baseline.for_portfolio(record.id)
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []
 
@@ -192,7 +191,7 @@ def test_two_writers_of_one_portfolios_baseline_take_turns(pipeline: PipelineEnv
                 lock_portfolio(uow.connection, PORTFOLIO)
                 # Both read the stored rows, delete them and write theirs: without the lock the second
                 # writer's insert collides with the first one's (the raw UniqueViolation of issue 11).
-                BaselineRepository(uow.connection).replace(record.id, rows, keep=[])
+                uow.baseline.replace(record.id, rows, keep=[])
                 time.sleep(0.3)
         except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
             errors.append(exc)
@@ -204,4 +203,4 @@ def test_two_writers_of_one_portfolios_baseline_take_turns(pipeline: PipelineEnv
         t.join(timeout=60)
     assert errors == []
     with pipeline.warehouse.unit_of_work() as uow:
-        assert BaselineRepository(uow.connection).for_portfolio(record.id).height == rows.height
+        assert uow.baseline.for_portfolio(record.id).height == rows.height

@@ -13,10 +13,10 @@ from ara_assets.baseline.invariants import baseline_invariants
 from ara_assets.defs.sensor_cursor import CommitCursor, advance
 from ara_assets.invariants import failure_text
 from ara_assets.property.invariants import effective_epc_invariants
-from ara_assets.resources.epc_fetch import validate_results
-from ara_assets.resources.register_client import RegisterConfigError, UprnFetch, require_register_not_found
+from ara_assets.resources.register.client import RegisterConfigError, UprnFetch, require_register_not_found
+from ara_assets.resources.register.epc_fetch import validate_results
 from ara_assets.resources.url_policy import require_secure_url
-from ara_assets.resources.warehouse_locks import portfolio_lock_key
+from ara_assets.resources.warehouse.locks import portfolio_lock_key
 
 
 def _baseline(saps: list[float]) -> pl.DataFrame:
@@ -100,7 +100,7 @@ def test_https_and_loopback_are_allowed(url: str) -> None:
 
 
 def test_register_client_refuses_plain_http() -> None:
-    from ara_assets.resources.register_client import RegisterClient
+    from ara_assets.resources.register.client import RegisterClient
     from ara_assets.resources.scoring import ScoringClient, ScoringError
 
     with pytest.raises(ValueError, match="clear text"):
@@ -187,7 +187,7 @@ class _NoDatabase:
 
 
 def test_a_slow_register_gets_smaller_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
-    import ara_assets.resources.epc_fetch as epc_fetch
+    import ara_assets.resources.register.epc_fetch as epc_fetch
 
     monkeypatch.setattr(epc_fetch, "lock_portfolio", lambda conn, portfolio: None)
     clock = [0.0]

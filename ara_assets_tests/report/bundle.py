@@ -7,7 +7,7 @@ import polars as pl
 from ara_assets.modelling.funding import GRANT_SCHEMA
 from ara_assets.modelling.plans import MEASURE_SCHEMA
 from ara_assets.report.load import PlanBundle
-from ara_assets.resources.warehouse_plans import STORED_PHASE_SCHEMA
+from ara_assets.resources.warehouse.repositories.plans import STORED_PHASE_SCHEMA
 
 
 def _conform(rows: list[dict], schema: dict) -> pl.DataFrame:

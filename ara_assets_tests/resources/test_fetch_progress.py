@@ -6,9 +6,9 @@ import time
 
 import httpx
 
-from ara_assets.resources import register_client
-from ara_assets.resources.fetch_progress import FetchProgress
-from ara_assets.resources.register_client import RegisterClient
+from ara_assets.resources.register import client as register_client
+from ara_assets.resources.register.client import RegisterClient
+from ara_assets.resources.register.progress import FetchProgress
 
 
 class Clock:

@@ -21,10 +21,10 @@ from ara_assets.defs.epc import epc_cache
 from ara_assets.defs.register_bulk import register_bulk
 from ara_assets.demo.generate import generate_portfolio, write_portfolio
 from ara_assets.demo.national import sample_deltas, write_national_file
-from ara_assets.resources.register_bulk import RegisterBulkClient, bulk_sync
-from ara_assets.resources.register_client import RegisterAuthError, RegisterClient
-from ara_assets.resources.register_emulator import start_emulator
-from ara_assets.resources.register_emulator_bulk import BulkFiles
+from ara_assets.emulator.bulk import BulkFiles
+from ara_assets.emulator.server import start_emulator
+from ara_assets.resources.register.bulk import RegisterBulkClient, bulk_sync
+from ara_assets.resources.register.client import RegisterAuthError, RegisterClient
 from ara_assets_tests.defs.conftest import PipelineEnv, import_properties
 
 pytestmark = pytest.mark.integration

@@ -10,14 +10,13 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
-from ara_assets.resources.register_client import (
+from ara_assets.resources.http_retry import backoff_delay, parse_retry_after
+from ara_assets.resources.register.client import (
     EpcRegisterClient,
     RegisterAuthError,
     RegisterClient,
     SearchHit,
     TokenBucket,
-    backoff_delay,
-    parse_retry_after,
 )
 
 

@@ -12,9 +12,9 @@ import pytest
 import sqlalchemy as sa
 
 from ara_assets.modelling.scenarios import Scenario, load_scenario_yaml
-from ara_assets.resources import warehouse_migrations
-from ara_assets.resources.warehouse import Warehouse, WarehouseResource
-from ara_assets.resources.warehouse_repositories import certificate_key_columns
+from ara_assets.resources.warehouse import migrations as warehouse_migrations
+from ara_assets.resources.warehouse.repositories.certificates import certificate_key_columns
+from ara_assets.resources.warehouse.unit_of_work import Warehouse, WarehouseResource
 
 SCENARIO_DIR = Path(__file__).resolve().parents[2] / "examples" / "scenarios"
 

@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from ara_assets.resources import database
+from ara_assets.resources.warehouse import database
 
 # Each child process resolves the URL with no ARA_DATABASE_URL, so it must start or join the
 # embedded server under ARA_HOME, then reports which server it reached.
 _CHILD = """
 import json, sys
 import sqlalchemy as sa
-from ara_assets.resources.database import make_engine, resolve_database_url
+from ara_assets.resources.warehouse.database import make_engine, resolve_database_url
 url = resolve_database_url()
 with make_engine(url).connect() as conn:
     row = conn.execute(sa.text(

@@ -9,13 +9,13 @@ import pytest
 from typer.testing import CliRunner
 
 from ara_assets.cli import app
-from ara_assets.resources.warehouse import Warehouse
-from ara_assets.resources.warehouse_imports import (
+from ara_assets.resources.warehouse.imports import (
     ImportRejected,
     is_valid_override_path,
     parse_json_value,
     parse_property_csv,
 )
+from ara_assets.resources.warehouse.unit_of_work import Warehouse
 
 runner = CliRunner()
 

@@ -9,14 +9,13 @@ import pytest
 import sqlalchemy as sa
 
 from ara_assets.baseline import rates as r
-from ara_assets.resources.warehouse_rates import RatesRepository
 
 pytestmark = pytest.mark.integration
 
 
 def _bundled_import(uow: object) -> object:
     rates, factors = r.load_bundled_rates()
-    repo = RatesRepository(uow.connection)
+    repo = uow.rates
     return repo.import_frames({"rates": rates, "factors": factors}, source="bundled", mode="replace")
 
 
@@ -26,7 +25,7 @@ def test_import_creates_a_version_and_identical_reimport_does_not(warehouse) -> 
     assert first.created and first.version_id is not None
     with warehouse.unit_of_work() as uow:
         again = _bundled_import(uow)
-        repo = RatesRepository(uow.connection)
+        repo = uow.rates
         assert not again.created and again.version_id == first.version_id
         assert "unchanged" in again.message
         assert [v.id for v in repo.versions()] == [first.version_id]
@@ -54,7 +53,7 @@ def test_correction_makes_a_new_version_and_keeps_history(warehouse) -> None:
         }
     )
     with warehouse.unit_of_work() as uow:
-        repo = RatesRepository(uow.connection)
+        repo = uow.rates
         result = repo.import_frame(correction, "rates", source="manual:oct.csv", note="new quarter")
         assert result.created and result.version_id == first.version_id + 1
         gas = repo.rates_as_of(dt.date(2026, 11, 22)).filter(pl.col("fuel") == "mains_gas")
@@ -87,9 +86,9 @@ def test_bad_file_rejected_whole_and_nothing_written(warehouse) -> None:
     )
     message = r"row 2: field 'unit_rate_p_per_kwh' value -3.0 is negative"
     with pytest.raises(r.RatesError, match=message), warehouse.unit_of_work() as uow:
-        RatesRepository(uow.connection).import_frame(bad, "rates", source="manual:bad.csv")
+        uow.rates.import_frame(bad, "rates", source="manual:bad.csv")
     with warehouse.unit_of_work() as uow:
-        assert RatesRepository(uow.connection).current_version() is None
+        assert uow.rates.current_version() is None
 
 
 def test_failure_after_the_version_row_rolls_everything_back(warehouse) -> None:
@@ -134,7 +133,7 @@ def test_database_refuses_overlaps_negative_rates_and_edits(warehouse) -> None:
 
 def test_empty_warehouse_reads(warehouse) -> None:
     with warehouse.unit_of_work() as uow:
-        repo = RatesRepository(uow.connection)
+        repo = uow.rates
         assert repo.current_version_id() is None
         assert repo.rates().height == 0 and repo.versions() == []
         assert repo.rates_as_of(dt.date(2026, 1, 1)).height == 0

@@ -13,13 +13,13 @@ import pytest
 from typer.testing import CliRunner
 
 from ara_assets.commands.register import app as register_app
-from ara_assets.resources.register_client import (
+from ara_assets.emulator.server import load_index, start_emulator
+from ara_assets.resources.register.client import (
     CertificateNotFoundError,
     EpcRegisterClient,
     RegisterAuthError,
     RegisterClient,
 )
-from ara_assets.resources.register_emulator import load_index, start_emulator
 
 pytestmark = pytest.mark.integration
 

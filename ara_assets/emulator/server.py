@@ -36,7 +36,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from ara_assets.resources.register_emulator_bulk import BulkFiles, apply_events_to_index, bulk_routes
+from ara_assets.emulator.bulk import BulkFiles, apply_events_to_index, bulk_routes
 
 MAX_PAGE_SIZE = 5000
 # Loose UK postcode shape: outward code, optional space, inward code (digit + two letters).
@@ -362,7 +362,7 @@ def build_app(
         Route("/_emulator/stats", stats, methods=["GET"]),
     ]
     if bulk is not None:
-        # The bulk file and deltas (register_emulator_bulk.py); events also move or drop API documents.
+        # The bulk file and deltas (emulator/bulk.py); events also move or drop API documents.
         apply_events_to_index(index, bulk.load_events())
         routes += bulk_routes(bulk, gate=gate, respond=respond, token=token)
     app = Starlette(routes=routes)

@@ -13,9 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from ara_assets.resources.warehouse import Warehouse
-from ara_assets.resources.warehouse_attributes import TENURES, PropertyAttributeRepository
-from ara_assets.resources.warehouse_imports import (
+from ara_assets.resources.warehouse.imports import (
     OPTIONAL_ATTRIBUTE_COLUMNS,
     ImportRejected,
     RowError,
@@ -24,6 +22,8 @@ from ara_assets.resources.warehouse_imports import (
     read_csv_strings,
     uprn_checks,
 )
+from ara_assets.resources.warehouse.repositories.attributes import TENURES
+from ara_assets.resources.warehouse.unit_of_work import Warehouse
 
 ATTRIBUTE_CSV_COLUMNS = ("uprn", *OPTIONAL_ATTRIBUTE_COLUMNS)
 BOOLEAN_COLUMNS = ("listed_building", "conservation_area", "on_gas_grid")
@@ -114,7 +114,7 @@ def import_attributes(warehouse: Warehouse, path: Path, portfolio: str) -> dict[
     frame = parse_attribute_csv(path)
     try:
         with warehouse.unit_of_work() as uow:
-            written = PropertyAttributeRepository(uow.connection).upsert_many(portfolio, frame)
+            written = uow.attributes.upsert_many(portfolio, frame)
     except ValueError as exc:  # AttributeRejected: a UPRN not of the portfolio, a grade without listing
         raise ImportRejected(str(path), [RowError(None, "(file)", None, str(exc))]) from None
     return {"homes": written}

@@ -16,8 +16,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ara_assets.resources import database
-from ara_assets.resources.database import normalise_url
+from ara_assets.resources.warehouse import database
+from ara_assets.resources.warehouse.database import normalise_url
 
 APP_ROLE = "ara_app"
 

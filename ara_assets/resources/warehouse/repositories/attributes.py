@@ -2,7 +2,7 @@
 (migrations/0006).
 
     with warehouse.unit_of_work() as uow:
-        attrs = PropertyAttributeRepository(uow.connection)
+        attrs = uow.attributes
         attrs.upsert_many("north", frame)          # keyed by uprn; nulls mean "not known"
         known = attrs.for_portfolio("north")       # one row per property of the portfolio
 

@@ -3,7 +3,7 @@
 Bound to the one connection of a unit of work, like the other repositories, and never commits:
 
     with warehouse.unit_of_work() as uow:
-        rates = RatesRepository(uow.connection)
+        rates = uow.rates
         result = rates.import_frame(frame, "rates", source="manual:corrections.csv")
     # committed here; an exception inside the block leaves no version and no row behind
 

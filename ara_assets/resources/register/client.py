@@ -14,7 +14,6 @@ API guide (Get energy performance of buildings data, part 2).
 
 from __future__ import annotations
 
-import email.utils
 import math
 import os
 import random
@@ -24,13 +23,13 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 import dagster as dg
 import httpx
 from pydantic import PrivateAttr
 
+from ara_assets.resources.http_retry import backoff_delay, is_retryable_status, parse_retry_after
 from ara_assets.resources.url_policy import require_secure_url
 
 DEFAULT_BASE_URL = "https://api.get-energy-performance-data.communities.gov.uk"
@@ -200,52 +199,6 @@ class TokenBucket:
             sleep(delay)
 
 
-def backoff_delay(
-    attempt: int,
-    *,
-    base_s: float,
-    max_s: float,
-    retry_after_s: float | None = None,
-    rng: random.Random | None = None,
-) -> float:
-    """Seconds to wait before retry number `attempt` (0 for the first retry).
-
-    Full jitter: uniform in [0, min(max_s, base_s * 2**attempt)], which spreads many clients' retries apart.
-    A server's Retry-After is a floor: never retry earlier than the server asked.
-    """
-    if attempt < 0:
-        raise ValueError(f"backoff: field 'attempt' must be >= 0, got {attempt!r}")
-    ceiling = min(max_s, base_s * (2.0 ** min(attempt, 60)))
-    jittered = (rng or random).uniform(0.0, max(0.0, ceiling))
-    if retry_after_s is not None and retry_after_s > jittered:
-        return retry_after_s
-    return jittered
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Retry-After in seconds, from delta-seconds or an HTTP date (RFC 9110 10.2.3); None if garbled."""
-    if value is None:
-        return None
-    text = value.strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(text)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - (now or datetime.now(UTC))).total_seconds()
-    if math.isnan(seconds):
-        return None
-    return max(0.0, seconds)
-
-
-def _is_retryable_status(status: int) -> bool:
-    return status == 429 or status >= 500
-
-
 def _validate_uprn(uprn: Any, *, record: str) -> int:
     # bool is an int subclass; True is no UPRN.
     if isinstance(uprn, bool):
@@ -403,7 +356,7 @@ class RegisterClient:
                         results[result.uprn] = result
                         done += counts[result.uprn]
                     # Progress from the calling thread, so a Dagster logger is never called concurrently; the
-                    # callback decides whether a line is due (ara_assets/resources/fetch_progress.py).
+                    # callback decides whether a line is due (ara_assets/resources/register/progress.py).
                     if progress is not None:
                         progress(done, total)
             except BaseException:
@@ -562,7 +515,7 @@ class _Session:
                     )
                 if 200 <= status < 300 or status == 404:
                     return response
-                if not _is_retryable_status(status):
+                if not is_retryable_status(status):
                     raise RegisterRequestError(
                         f"GET {url} -> {status}: {response.text[:300]}", url=url, status=status
                     )

@@ -3,7 +3,7 @@
 Bound to the one connection of a unit of work and never commits:
 
     with warehouse.unit_of_work() as uow:
-        result = PcdbRepository(uow.connection).import_file(parsed, source="file:pcdb10.dat")
+        result = uow.pcdb.import_file(parsed, source="file:pcdb10.dat")
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 
 - `RegisterBulkClient` (httpx): `/api/files/domestic/json/info`, `/api/files/domestic/json` (a 302 to a
   pre-signed ZIP, downloaded in chunks to a file: never whole in memory), `/api/deltas`. It shares the
-  per-UPRN client's token, rate limit and backoff (`register_client.py`).
+  per-UPRN client's token, rate limit and backoff (`register/client.py`).
 - `bulk_sync`: when the file is newer than the last one loaded, stream its ZIP and keep the certificates
   of the portfolios' UPRNs and their postcode neighbours (provenance `bulk_file`, the file's month), and
   record the UPRNs it covers as fetched, so `epc_cache` asks the per-UPRN API only for homes the file
@@ -33,16 +33,14 @@ from ara_assets.epc.bulk_file import (
     parse_delta_events,
     scan_bulk_file,
 )
-from ara_assets.resources.register_client import (
+from ara_assets.resources.http_retry import backoff_delay, parse_retry_after
+from ara_assets.resources.register.client import (
     CertificateNotFoundError,
     RegisterAuthError,
     RegisterClient,
     RegisterRequestError,
-    backoff_delay,
-    parse_retry_after,
 )
-from ara_assets.resources.warehouse import Warehouse
-from ara_assets.resources.warehouse_bulk import RegisterBulkRepository
+from ara_assets.resources.warehouse.unit_of_work import Warehouse
 
 FILE_PATH = "/api/files/domestic/json"
 INFO_PATH = "/api/files/domestic/json/info"
@@ -245,7 +243,7 @@ def bulk_sync(
     report = BulkSyncReport()
     today = today or datetime.now(UTC).date()
     with warehouse.unit_of_work() as uow:
-        repo = RegisterBulkRepository(uow.connection)
+        repo = uow.register_bulk
         uprns, postcodes = repo.wanted(portfolios)
         last_file = repo.last_sync("bulk_file")
         last_deltas = repo.last_sync("deltas")
@@ -288,7 +286,7 @@ def _load_file(
         wanted_uprns = wanted.uprns
         # One transaction for the whole month: a failure part-way stores nothing and records no sync.
         with warehouse.unit_of_work() as uow:
-            repo = RegisterBulkRepository(uow.connection)
+            repo = uow.register_bulk
             for batch in scan_bulk_file(
                 path,
                 wanted,
@@ -337,7 +335,7 @@ def _apply_deltas(
     report.events = len(events)
     latest = last_event_per_certificate(events)
     with warehouse.unit_of_work() as uow:
-        held = RegisterBulkRepository(uow.connection).held(list(latest))
+        held = uow.register_bulk.held(list(latest))
     # Refetch moved certificates before the transaction: network calls never hold a database transaction.
     refetched: dict[str, tuple[dict | None, DeltaEvent]] = {}
     for number, event in latest.items():
@@ -347,7 +345,7 @@ def _apply_deltas(
             except CertificateNotFoundError:
                 refetched[number] = (None, event)  # gone since: treat as removed
     with warehouse.unit_of_work() as uow:
-        repo = RegisterBulkRepository(uow.connection)
+        repo = uow.register_bulk
         removed = [n for n, e in latest.items() if n in held and e.event_type == "removed"]
         removed += [n for n, (doc, _) in refetched.items() if doc is None]
         touched = set(repo.remove(removed))

@@ -7,7 +7,8 @@
         uow.properties.upsert_many(pid, frame)
     # committed here; any exception inside the block rolls everything back
 
-The repositories live in `warehouse_repositories.py`, the migration runner in `warehouse_migrations.py`.
+The repositories live in `repositories/` (one module per table or pair of tables), the migration runner in
+`migrations.py`, the engine and embedded server in `database.py`.
 """
 
 from __future__ import annotations
@@ -20,19 +21,21 @@ import dagster as dg
 import sqlalchemy as sa
 from pydantic import PrivateAttr
 
-from ara_assets.resources import warehouse_migrations
-from ara_assets.resources.database import make_engine, redact_url, resolve_database_url
-from ara_assets.resources.database_roles import app_engine
-from ara_assets.resources.warehouse_rates import RatesRepository
-from ara_assets.resources.warehouse_repositories import (
-    CertificateRepository,
-    FetchRepository,
-    OverrideRepository,
-    PortfolioRepository,
-    PropertyRepository,
-    ScenarioRepository,
-    SiteNoteRepository,
-)
+from ara_assets.resources.warehouse import migrations as warehouse_migrations
+from ara_assets.resources.warehouse.database import make_engine, redact_url, resolve_database_url
+from ara_assets.resources.warehouse.database_roles import app_engine
+from ara_assets.resources.warehouse.repositories.attributes import PropertyAttributeRepository
+from ara_assets.resources.warehouse.repositories.baseline import BaselineRepository
+from ara_assets.resources.warehouse.repositories.bulk import RegisterBulkRepository
+from ara_assets.resources.warehouse.repositories.certificates import CertificateRepository, FetchRepository
+from ara_assets.resources.warehouse.repositories.changes import ChangeFeed
+from ara_assets.resources.warehouse.repositories.overrides import OverrideRepository
+from ara_assets.resources.warehouse.repositories.pcdb import PcdbRepository
+from ara_assets.resources.warehouse.repositories.plans import PlansRepository
+from ara_assets.resources.warehouse.repositories.portfolios import PortfolioRepository, PropertyRepository
+from ara_assets.resources.warehouse.repositories.rates import RatesRepository
+from ara_assets.resources.warehouse.repositories.scenarios import ScenarioRepository
+from ara_assets.resources.warehouse.repositories.site_notes import SiteNoteRepository
 
 # Tables reported by `ara db status`, in dependency order.
 TABLES = (
@@ -65,6 +68,12 @@ class UnitOfWork:
         self.site_notes = SiteNoteRepository(conn)
         self.scenarios = ScenarioRepository(conn)
         self.rates = RatesRepository(conn)
+        self.attributes = PropertyAttributeRepository(conn)
+        self.baseline = BaselineRepository(conn)
+        self.plans = PlansRepository(conn)
+        self.pcdb = PcdbRepository(conn)
+        self.register_bulk = RegisterBulkRepository(conn)
+        self.changes = ChangeFeed(conn)
 
 
 @dataclass(frozen=True)

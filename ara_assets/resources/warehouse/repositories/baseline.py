@@ -13,7 +13,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from ara_assets.baseline.performance import BASELINE_SCHEMA, conform
-from ara_assets.resources.postgres_copy import copy_in, copy_out, table_columns
+from ara_assets.resources.warehouse.postgres_copy import copy_in, copy_out, table_columns
 
 TABLE = "property_baseline_performance"
 
@@ -81,7 +81,7 @@ def portfolio_summary(conn: sa.Connection, portfolio: str) -> dict[str, object]:
         {"p": portfolio_id},
     ).one()
     baseline = BaselineRepository(conn).for_portfolio(portfolio_id)
-    from ara_assets.resources.warehouse_plans import plans_summary
+    from ara_assets.resources.warehouse.repositories.plans import plans_summary
 
     return {
         "portfolio": portfolio,

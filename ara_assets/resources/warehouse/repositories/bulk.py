@@ -1,6 +1,6 @@
 """Warehouse side of the register's bulk file and deltas: certificates with provenance, the sync log.
 
-Bound to a unit of work's connection (`RegisterBulkRepository(uow.connection)`), so a month's load and its
+Bound to a unit of work's connection (`uow.register_bulk`), so a month's load and its
 fetch records commit together or not at all. Tables: `certificates` (columns `source`, `source_ref` of
 migration 0013), `certificate_fetches`, `register_syncs`.
 """
@@ -16,7 +16,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 
 from ara_assets.epc.bulk_file import normalise_postcode
-from ara_assets.resources.warehouse_repositories import certificate_key_columns
+from ara_assets.resources.warehouse.repositories.certificates import certificate_key_columns
 
 Source = Literal["bulk_file", "delta"]
 

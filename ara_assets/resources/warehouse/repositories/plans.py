@@ -17,7 +17,7 @@ from ara_assets.modelling.funding import FUNDING_SCHEMA, GRANT_SCHEMA
 from ara_assets.modelling.plans import MEASURE_SCHEMA, PHASE_SCHEMA
 from ara_assets.modelling.reasons import REASON_SCHEMA
 from ara_assets.modelling.rollup import rollup, summary_view, with_grants
-from ara_assets.resources.postgres_copy import copy_in, table_columns
+from ara_assets.resources.warehouse.postgres_copy import copy_in, table_columns
 
 _KEY = ("portfolio_id", "scenario", "property_id")
 # plan_phases: the plan columns, the funding columns and the miss reason (migrations/0008 + 0010)
@@ -198,7 +198,7 @@ def plans_summary(conn: sa.Connection, portfolio: str) -> list[dict[str, Any]]:
     if phases.is_empty():
         return []
     from ara_assets.modelling.uncertainty import with_probability
-    from ara_assets.resources.warehouse_baseline import BaselineRepository
+    from ara_assets.resources.warehouse.repositories.baseline import BaselineRepository
 
     spread = BaselineRepository(conn).for_portfolio(int(row[0])).select("property_id", "effective_sap_sd")
     return summary_view(with_grants(rollup(with_probability(phases, spread)), repo.grants(int(row[0]))))

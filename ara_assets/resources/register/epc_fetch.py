@@ -19,10 +19,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ara_assets.resources.register_client import UprnFetch
-from ara_assets.resources.warehouse import Warehouse
-from ara_assets.resources.warehouse_locks import lock_portfolio
-from ara_assets.resources.warehouse_repositories import certificate_key_columns
+from ara_assets.resources.register.client import UprnFetch
+from ara_assets.resources.warehouse.locks import lock_portfolio
+from ara_assets.resources.warehouse.repositories.certificates import certificate_key_columns
+from ara_assets.resources.warehouse.unit_of_work import Warehouse
 
 DEFAULT_CHUNK_HOMES = 200  # about 20 s of register traffic at 20 requests/s and ~2 requests per home
 DEFAULT_CHUNK_SECONDS = 60.0  # and at most about a minute of work lost when a slow fetch is killed

@@ -18,8 +18,9 @@ import polars as pl
 
 from ara_assets.epc import is_known_field_path
 from ara_assets.property.override_values import check_against_document, check_override_value
-from ara_assets.resources.warehouse import Warehouse
-from ara_assets.resources.warehouse_repositories import FIELD_PATH, UpsertCounts, check_portfolio_name
+from ara_assets.resources.warehouse.repositories.overrides import FIELD_PATH
+from ara_assets.resources.warehouse.repositories.portfolios import UpsertCounts, check_portfolio_name
+from ara_assets.resources.warehouse.unit_of_work import Warehouse
 
 PROPERTY_COLUMNS = ("uprn", "landlord_reference", "address", "postcode")
 PROPERTY_REQUIRED = ("uprn", "address", "postcode")
@@ -204,7 +205,7 @@ def parse_property_csv(path: Path) -> pl.DataFrame:
             "not a UK postcode (like SW1A 1AA)",
         ),
     ]
-    from ara_assets.resources.attributes_import import check_attribute_frame
+    from ara_assets.resources.warehouse.attributes_import import check_attribute_frame
 
     attrs = [c for c in OPTIONAL_ATTRIBUTE_COLUMNS if frame[c].null_count() < frame.height]
     errors = collect_row_errors(with_keys, checks)
@@ -229,8 +230,7 @@ def import_properties(warehouse: Warehouse, path: Path, portfolio: str) -> Upser
         check_portfolio_name(portfolio)
     except ValueError as exc:
         raise ImportRejected(str(path), [RowError(None, "--portfolio", portfolio, str(exc))]) from None
-    from ara_assets.resources.attributes_import import typed_attributes
-    from ara_assets.resources.warehouse_attributes import PropertyAttributeRepository
+    from ara_assets.resources.warehouse.attributes_import import typed_attributes
 
     frame = parse_property_csv(path)
     attrs = [c for c in OPTIONAL_ATTRIBUTE_COLUMNS if c in frame.columns]
@@ -239,7 +239,7 @@ def import_properties(warehouse: Warehouse, path: Path, portfolio: str) -> Upser
         counts = uow.properties.upsert_many(portfolio_id, frame.drop(attrs))
         if attrs:
             typed = typed_attributes(frame.select(pl.col("uprn").cast(pl.String), *attrs))
-            PropertyAttributeRepository(uow.connection).upsert_many(portfolio, typed)
+            uow.attributes.upsert_many(portfolio, typed)
         return counts
 
 

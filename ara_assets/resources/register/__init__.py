@@ -1,0 +1,1 @@
+"""The EPC register: HTTP client, per-certificate fetch into the warehouse, bulk files, fetch progress."""
