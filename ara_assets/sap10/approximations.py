@@ -14,6 +14,7 @@ from importlib import resources
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 
 @lru_cache(maxsize=1)
@@ -31,15 +32,24 @@ def describe(codes: list[str] | None) -> list[dict[str, str]]:
 
 
 def as_column(masks: dict[str, np.ndarray], n: int, name: str = "approximations") -> pl.Series:
-    """Per-row list of approximation codes (sorted, empty list where none) from code -> row mask."""
+    """Per-row list of approximation codes (sorted, empty list where none) from code -> row mask.
+
+    Built as one Arrow list array (offsets from the per-row counts, values in row-major order of the
+    rows x codes mask), so the cost does not grow with a Python loop over homes."""
     unknown = sorted(set(masks) - set(registry()))
     if unknown:
         raise KeyError(f"approximation codes missing from tables/approximations.csv: {unknown}")
-    rows: list[list[str]] = [[] for _ in range(n)]
-    for code in sorted(masks):
-        for i in np.flatnonzero(masks[code]):
-            rows[int(i)].append(code)
-    return pl.Series(name, rows, dtype=pl.List(pl.String))
+    codes = sorted(masks)
+    hits = (
+        np.stack([np.asarray(masks[c], dtype=bool) for c in codes], axis=1)
+        if codes
+        else np.zeros((n, 0), dtype=bool)
+    )
+    offsets = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(hits.sum(axis=1), out=offsets[1:])
+    values = np.asarray(codes, dtype=object)[np.nonzero(hits)[1]] if codes else np.array([], dtype=object)
+    array = pa.ListArray.from_arrays(pa.array(offsets), pa.array(values, type=pa.string()))
+    return pl.Series(name, array, dtype=pl.List(pl.String))
 
 
 def merge(a: pl.Expr, b: pl.Expr) -> pl.Expr:

@@ -162,7 +162,7 @@ def _results(s: Sheet) -> pl.DataFrame:
     cols["main_heating_2_fuel"] = s.df.get_column("main_heating_2_fuel")
     cols["secondary_heating_fuel"] = s.df.get_column("secondary_heating_fuel")
     cols["water_heating_fuel"] = pl.Series(water_fuel_of(s), dtype=pl.Int32)
-    cols["electricity_fuel"] = pl.Series([STANDARD_ELECTRICITY] * s.n, dtype=pl.Int32)
+    cols["electricity_fuel"] = pl.Series(np.full(s.n, STANDARD_ELECTRICITY, dtype=np.int32))
     # values standing in for cells not transcribed (codes in tables/approximations.csv)
     cols["approximations"] = approximations.as_column(s.approximations, s.n)
     return pl.DataFrame(cols)
