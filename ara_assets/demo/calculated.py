@@ -19,7 +19,15 @@ judged on: SAP, EI, CO2 and primary energy.
    factor (0.519 kg/kWh instead of 0.136) and primary energy factor (3.07 instead of 1.501) on the
    electricity the calculator delivers. Fuel prices and the other fuels' factors are held at SAP 10.2's
    (assumption: SAP 2012's Table 12 is not transcribed in this repository).
-4. A certificate the calculator refuses keeps the heuristic figures (counted in the manifest as
+4. Lodging errors: a share `LODGING_ERROR_SHARE` of certificates is lodged with figures computed from one
+   input misread (`LODGING_ERROR_KINDS`: cavity fill or solid-wall insulation, loft depth, the main heating
+   system, single or double glazing), while the document carries the true input. These are the homes
+   divergence exists to find; the manifest counts them per kind, and the certificate frame names each in
+   `lodging_error`. The share (a quarter of certificates drawn; fewer carry an error, as a kind that does not
+   apply to the home leaves it alone) is an assumption: studies of the register (Hardy and Glew 2019,
+   Energy Policy) report that a large share of certificates hold inconsistent inputs, but no rate of
+   material misreads is transcribed in this repository.
+5. A certificate the calculator refuses keeps the heuristic figures (counted in the manifest as
    `lodged_by_heuristic`); the baseline cannot score it either, so it is never divergent.
 """
 
@@ -32,6 +40,7 @@ import polars as pl
 
 from ara_assets.baseline.uncertainty import lodged_sd_expr
 from ara_assets.demo import documents
+from ara_assets.demo.config import system_names
 from ara_assets.epc.bands import band_of
 
 # Offsets of the SAP 2012 edition. Sources and trust:
@@ -54,6 +63,8 @@ EDITION_2012: dict[str, Any] = {
 # SAP Table 12 fuel codes of electricity (standard, off-peak and 24-hour tariffs).
 _ELECTRICITY_CODES = tuple(range(30, 41))
 _NOISE_STREAM = 0x5EED_10D6  # keeps the noise generator apart from the portfolio's own draws
+LODGING_ERROR_SHARE = 0.25  # assumption, see the module docstring
+LODGING_ERROR_KINDS = ("wall_insulation", "loft_insulation", "main_heating", "glazing")
 
 
 def _sap_from_ecf(ecf: np.ndarray) -> np.ndarray:
@@ -91,6 +102,48 @@ def _electricity_kwh(scores: pl.DataFrame) -> np.ndarray:
     return scores.select(pl.sum_horizontal(cols)).to_series().to_numpy()
 
 
+def lodging_errors(certs: pl.DataFrame, seed: int) -> tuple[pl.DataFrame, np.ndarray]:
+    """The inputs an assessor lodged the figures from: `certs` with one input misread on a drawn share of
+    certificates, and the kind per certificate ("" where none, or where the drawn kind does not apply)."""
+    rng = np.random.Generator(np.random.PCG64([seed, _NOISE_STREAM, 1]))
+    n = certs.height
+    drawn = rng.random(n) < LODGING_ERROR_SHARE
+    kind = rng.integers(0, len(LODGING_ERROR_KINDS), n)
+    wall_con = certs["wall_construction"].to_numpy()
+    wall_ins = certs["wall_insulation_type"].to_numpy()
+    roof = certs["roof_construction"].to_numpy()
+    loft = certs["roof_insulation_mm"].to_numpy()
+    system = certs["system"].to_numpy()
+    glazing = certs["glazing_type"].to_numpy()
+    cavity = wall_con == 4
+    solid = np.isin(wall_con, (1, 2, 3, 8)) & (wall_ins == 4)
+    applies = [
+        cavity & np.isin(wall_ins, (2, 4)) | solid,
+        roof == 4,
+        np.ones(n, dtype=bool),
+        np.isin(glazing, (2, 5)),
+    ]
+    chosen = [drawn & (kind == i) & ok for i, ok in enumerate(applies)]
+    new_wall = np.where(
+        cavity, np.where(wall_ins == 2, 4, 2), 1
+    )  # cavity filled <-> as built; solid insulated
+    new_loft = np.where(loft < 150, 270, 25)
+    # another of the generator's systems, drawn uniformly (never the same one)
+    n_systems = len(system_names())
+    new_system = (system + rng.integers(1, n_systems, n)) % n_systems
+    new_glazing = np.where(glazing == 2, 5, 2)
+    misread = certs.with_columns(
+        pl.Series("wall_insulation_type", np.where(chosen[0], new_wall, wall_ins)),
+        pl.Series("roof_insulation_mm", np.where(chosen[1], new_loft, loft)),
+        pl.Series("system", np.where(chosen[2], new_system, system)),
+        pl.Series("glazing_type", np.where(chosen[3], new_glazing, glazing)),
+    )
+    names = np.full(n, "", dtype=object)
+    for i, mask in enumerate(chosen):
+        names[mask] = LODGING_ERROR_KINDS[i]
+    return misread, names.astype(str)
+
+
 def score_generated(certs: pl.DataFrame, homes: pl.DataFrame) -> pl.DataFrame:
     """The calculator's score of every generated certificate (`SCORE_SCHEMA`, input order)."""
     from ara_assets.sap10.score import score_certificates
@@ -98,6 +151,25 @@ def score_generated(certs: pl.DataFrame, homes: pl.DataFrame) -> pl.DataFrame:
     home_rows = homes.to_dicts()
     docs = [documents.build_envelope(cert, home_rows) for cert in certs.to_dicts()]
     return score_certificates(docs)
+
+
+def score_lodged(certs: pl.DataFrame, homes: pl.DataFrame, seed: int) -> tuple[pl.DataFrame, np.ndarray]:
+    """Scores of the inputs the assessor read, one row per certificate, and the lodging error of each.
+
+    A misread the calculator refuses is dropped: that certificate is lodged from its true inputs."""
+    misread, errors = lodging_errors(certs, seed)
+    scores = score_generated(misread, homes)
+    refused = (errors != "") & scores["error"].is_not_null().to_numpy()
+    if refused.any():
+        rows = np.flatnonzero(refused)
+        again = score_generated(certs[rows], homes)
+        scores = (
+            scores.with_row_index("_i")
+            .update(again.with_columns(pl.Series("_i", rows, dtype=pl.UInt32)), on="_i", include_nulls=True)
+            .drop("_i")
+        )
+        errors = np.where(refused, "", errors)
+    return scores, errors
 
 
 def calculator_lodgements(certs: pl.DataFrame, scores: pl.DataFrame, seed: int) -> pl.DataFrame:

@@ -28,7 +28,13 @@ import numpy as np
 import polars as pl
 
 from ara_assets.demo import documents
-from ara_assets.demo.calculated import EDITION_2012, calculator_lodgements, score_generated
+from ara_assets.demo.calculated import (
+    EDITION_2012,
+    LODGING_ERROR_KINDS,
+    LODGING_ERROR_SHARE,
+    calculator_lodgements,
+    score_lodged,
+)
 from ara_assets.demo.config import (
     AGE_BANDS,
     GENERATOR_VERSION,
@@ -636,7 +642,10 @@ def generate_portfolio(
         pl.Series("window_orientation", matrix_cols["window_orientation"]),
     )
     certs = pl.concat([frame, lodged_results(frame, system_names())], how="horizontal")
-    certs = calculator_lodgements(certs, score_generated(certs, homes), seed)
+    # the lodged figures are the calculator's on the inputs the assessor read (a share misread, see
+    # calculated.py), plus assessor noise; the documents carry the true inputs
+    scores, errors = score_lodged(certs, homes, seed)
+    certs = calculator_lodgements(certs, scores, seed).with_columns(pl.Series("lodging_error", errors))
 
     per_home = np.bincount(c["home_index"], minlength=n_homes)
     pre_only = np.zeros(n_homes, dtype=bool)
@@ -656,6 +665,9 @@ def generate_portfolio(
         "assessor_noise": "standard normal times the repeat-assessment spread at the calculated SAP (8 SAP "
         "at SAP 35 to 2.4 at SAP 85, linear between, flat outside; Crawley et al. 2019, UCL, 1.6M homes)",
         "pre_sap10_offsets": EDITION_2012,
+        "lodging_error_share": LODGING_ERROR_SHARE,
+        "lodging_error_note": "a drawn share of certificates is lodged with figures computed from one input "
+        "misread (the document keeps the true input); the share is an assumption",
         "counts": {
             "homes": n_homes,
             "certificates": int(certs.height),
@@ -665,6 +677,7 @@ def generate_portfolio(
             "pre_sap10_certificates": int(c["is_pre_sap10"].sum()),
             "rdsap10_certificates": int((~c["is_pre_sap10"]).sum()),
             "lodged_by_heuristic": by_heuristic,
+            "lodging_errors": {kind: int((errors == kind).sum()) for kind in LODGING_ERROR_KINDS},
         },
         "current_band_counts": {row[0]: int(row[1]) for row in sorted(bands.iter_rows())},
         "schemas": {"rdsap10": SCHEMA_RDSAP10, "pre_sap10": SCHEMA_PRE_SAP10},

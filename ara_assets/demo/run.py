@@ -302,7 +302,9 @@ def run_demo(
                         raise RuntimeError(f"effective_epc_job failed: run {run.run_id}")
             with _step("declarative automation: property_baseline follows its changed upstream"):
                 automation = dg.evaluate_automation_conditions(
-                    defs=defs, instance=instance, cursor=state["automation"].cursor  # type: ignore[attr-defined]
+                    defs=defs,
+                    instance=instance,
+                    cursor=state["automation"].cursor,  # type: ignore[attr-defined]
                 )
                 state["automation"] = automation
                 followed = sorted(automation.get_requested_partitions(dg.AssetKey("property_baseline")))
