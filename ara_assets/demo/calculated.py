@@ -15,10 +15,12 @@ judged on: SAP, EI, CO2 and primary energy.
    logarithmic branch of the rating equation (ratio = 10^(-dSAP / 121)); EI is recomputed from the scaled
    CO2 with the EI equation.
 3. Pre-SAP 10 certificates (SAP 2012, `sap_version` 9.94) get their edition's offsets, `EDITION_2012`:
-   the SAP 2012 deflator 0.42 instead of 0.36 on the same running cost, and SAP 2012's electricity CO2
-   factor (0.519 kg/kWh instead of 0.136) and primary energy factor (3.07 instead of 1.501) on the
-   electricity the calculator delivers. Fuel prices and the other fuels' factors are held at SAP 10.2's
-   (assumption: SAP 2012's Table 12 is not transcribed in this repository).
+   the SAP 2012 deflator 0.42 instead of 0.36 on the same running cost, with SAP 2012's rating equation
+   (100 - 13.95 ECF, 117 - 121 log10 ECF; SAP 10.2's is 100 - 16.21 ECF, DEVIATIONS D10), which puts the
+   rating within a fraction of a point of SAP 10.2's (the two changes nearly cancel); and SAP 2012's
+   electricity CO2 factor (0.519 kg/kWh instead of 0.136) and primary energy factor (3.07 instead of
+   1.501) on the electricity the calculator delivers. Fuel prices and the other fuels' factors are held
+   at SAP 10.2's (assumption: SAP 2012's Table 12 is not transcribed in this repository).
 4. Lodging errors: a share `LODGING_ERROR_SHARE` of certificates is lodged with figures computed from one
    input misread (`LODGING_ERROR_KINDS`: cavity fill or solid-wall insulation, loft depth, the main heating
    system, single or double glazing), while the document carries the true input. These are the homes
@@ -68,7 +70,7 @@ LODGING_ERROR_KINDS = ("wall_insulation", "loft_insulation", "main_heating", "gl
 
 
 def _sap_from_ecf(ecf: np.ndarray) -> np.ndarray:
-    """SAP rating equation (SAP 10.2 section 13 and SAP 2012 alike, with their own deflator in ECF)."""
+    """SAP 2012 rating equation (SAP 2012 section 13), on an ECF with the SAP 2012 deflator."""
     ecf = np.maximum(ecf, 1e-9)
     return np.where(ecf >= 3.5, 117.0 - 121.0 * np.log10(ecf), 100.0 - 13.95 * ecf)
 
