@@ -44,6 +44,7 @@ from ara_assets.baseline.uncertainty import lodged_sd_expr
 from ara_assets.demo import documents
 from ara_assets.demo.config import system_names
 from ara_assets.epc.bands import band_of
+from ara_assets.sap10.score import score_certificates
 
 # Offsets of the SAP 2012 edition. Sources and trust:
 # - deflators: SAP 2012 0.42, SAP 10.2 0.36 (SAP 2012 section 13 and SAP 10.2 section 13; the SAP 10.2 value
@@ -126,9 +127,8 @@ def lodging_errors(certs: pl.DataFrame, seed: int) -> tuple[pl.DataFrame, np.nda
         np.isin(glazing, (2, 5)),
     ]
     chosen = [drawn & (kind == i) & ok for i, ok in enumerate(applies)]
-    new_wall = np.where(
-        cavity, np.where(wall_ins == 2, 4, 2), 1
-    )  # cavity filled <-> as built; solid insulated
+    # cavity filled <-> as built; a solid wall read as insulated
+    new_wall = np.where(cavity, np.where(wall_ins == 2, 4, 2), 1)
     new_loft = np.where(loft < 150, 270, 25)
     # another of the generator's systems, drawn uniformly (never the same one)
     n_systems = len(system_names())
@@ -148,8 +148,6 @@ def lodging_errors(certs: pl.DataFrame, seed: int) -> tuple[pl.DataFrame, np.nda
 
 def score_generated(certs: pl.DataFrame, homes: pl.DataFrame) -> pl.DataFrame:
     """The calculator's score of every generated certificate (`SCORE_SCHEMA`, input order)."""
-    from ara_assets.sap10.score import score_certificates
-
     home_rows = homes.to_dicts()
     docs = [documents.build_envelope(cert, home_rows) for cert in certs.to_dicts()]
     return score_certificates(docs)
@@ -177,7 +175,7 @@ def score_lodged(certs: pl.DataFrame, homes: pl.DataFrame, seed: int) -> tuple[p
 def calculator_lodgements(certs: pl.DataFrame, scores: pl.DataFrame, seed: int) -> pl.DataFrame:
     """`certs` with its lodged SAP, EI, CO2 and primary energy from `scores` plus assessor noise.
 
-    `scores` is `score_generated(certs, ...)`: one row per certificate in the same order. Adds
+    `scores` is `score_lodged(certs, ...)`: one row per certificate in the same order. Adds
     `lodged_by` ("calculator" or "heuristic") and `assessor_noise_sap` (the SAP points added).
     """
     if scores.height != certs.height:
@@ -253,6 +251,10 @@ def calculator_lodgements(certs: pl.DataFrame, scores: pl.DataFrame, seed: int) 
         pl.Series(
             "co2_emissions_potential", np.minimum(certs["co2_emissions_potential"].to_numpy(), new_co2_t)
         ),
+        pl.Series(
+            "energy_consumption_potential",
+            np.minimum(certs["energy_consumption_potential"].to_numpy(), np.rint(pe / area)),
+        ).cast(pl.Int64),
         pl.Series("lodged_by", np.where(ok, "calculator", "heuristic")),
         pl.Series("assessor_noise_sap", np.where(ok, noise, 0.0)),
     )
