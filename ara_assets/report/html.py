@@ -177,7 +177,7 @@ def _glance(bundle: PlanBundle) -> str:
             groups.append(
                 [
                     "divergent",
-                    "calculated SAP differs from the lodged one by more than twice the repeat-assessment spread",
+                    "calculated SAP differs from the lodged one by over twice the repeat-assessment spread",
                     div.height,
                 ]
             )
