@@ -9,7 +9,7 @@ Pure: frames in, frames out (docs/adr/0008-property-baseline.md).
 - Rebaselining: the effective figures are the calculator's when the certificate predates SAP 10.2
   (`pre_sap10`), when overrides or site notes changed the physical state (`physical_state_changed`, from
   the physical hashes of `effective_epc`), or both; otherwise effective = lodged, and a divergence between
-  lodged and calculated beyond the tolerances below is flagged.
+  lodged and calculated SAP beyond twice the repeat-assessment spread is flagged, with its reason.
 - Energy block: delivered kWh per end use and fuel from the calculator at the home's local climate
   (Table U1-U4 region of its postcode), the shape `ara_assets.baseline.pricing` prices.
 """
@@ -21,7 +21,7 @@ import json
 import numpy as np
 import polars as pl
 
-from ara_assets.baseline.uncertainty import sap_sd_expr
+from ara_assets.baseline.uncertainty import lodged_sd_expr, sap_sd_expr
 from ara_assets.epc.bands import band_expr
 from ara_assets.sap10 import approximations, calculate
 from ara_assets.sap10.rdsap import expand_collect
@@ -29,12 +29,19 @@ from ara_assets.sap10.rdsap import expand_collect
 # the SAP fuel code of electricity end uses when the calculator names none
 from ara_assets.sap10.sections.fuel_costs import STANDARD_ELECTRICITY
 
-# Divergence tolerances for homes that are not rebaselined. The register lodges integer SAP, CO2 in
-# tonnes to one decimal and primary energy in whole kWh/m2, so each tolerance also allows for that rounding.
-SAP_TOLERANCE_POINTS = 0.5
-RELATIVE_TOLERANCE = 0.01
-CO2_ROUNDING_T = 0.05
-PRIMARY_ENERGY_ROUNDING_KWH_M2 = 0.5
+# Divergence (docs/adr/0015-divergence-beyond-repeat-spread.md): a home that is not rebaselined is divergent
+# when its calculated SAP lies further from the lodged one than DIVERGENCE_SPREADS times the repeat-assessment
+# spread at the lodged SAP (baseline/uncertainty.py: assessors disagree that much about 1 time in 20), plus
+# the register's rounding of SAP to an integer. A smaller difference is what a second assessment of the same
+# home would show, so it tells a landlord nothing.
+DIVERGENCE_SPREADS = 2.0
+SAP_ROUNDING_POINTS = 0.5
+# Why a divergent home diverges: "energy_use" when the calculated primary energy differs from the lodged one
+# by at least this share of the running-cost difference the SAP gap implies (the inputs that set how much
+# energy the home uses disagree: fabric, size, heating efficiency), "prices_or_tariff" when the energy agrees
+# but the cost does not (fuel, meter or price table), "unknown" when a figure is missing.
+ENERGY_SHARE_OF_COST_GAP = 0.5
+DIVERGENCE_REASONS = ("energy_use", "prices_or_tariff", "unknown")
 
 REBASELINE_REASONS = ("none", "pre_sap10", "physical_state_changed", "both")
 
@@ -304,21 +311,8 @@ def assemble_baseline(
         ~rebased & pl.col("calculated_sap_rating").is_not_null() & pl.col("lodged_sap_rating").is_not_null()
     )
     sap_gap = (pl.col("calculated_sap_rating") - pl.col("lodged_sap_rating")).abs()
-    co2_gap = (pl.col("calculated_co2_t_per_year") - pl.col("lodged_co2_t_per_year")).abs()
-    pe_gap = (
-        pl.col("calculated_primary_energy_kwh_per_m2") - pl.col("lodged_primary_energy_kwh_per_m2")
-    ).abs()
-    divergent = has_both & (
-        (sap_gap > SAP_TOLERANCE_POINTS)
-        | (co2_gap > pl.max_horizontal(RELATIVE_TOLERANCE * pl.col("lodged_co2_t_per_year"), CO2_ROUNDING_T))
-        | (
-            pe_gap
-            > pl.max_horizontal(
-                RELATIVE_TOLERANCE * pl.col("lodged_primary_energy_kwh_per_m2"),
-                pl.lit(PRIMARY_ENERGY_ROUNDING_KWH_M2),
-            )
-        )
-    )  # fmt: skip
+    allowed = DIVERGENCE_SPREADS * lodged_sd_expr(pl.col("lodged_sap_rating")) + SAP_ROUNDING_POINTS
+    divergent = has_both & (sap_gap > allowed)
     status = (
         pl.when(~pl.col("_has_document").fill_null(False))
         .then(pl.lit("no_effective_epc"))
@@ -499,6 +493,28 @@ def input_keys(current: pl.DataFrame, effective: pl.DataFrame, versions: str) ->
     )
 
 
+def divergence_reason_expr() -> pl.Expr:
+    """Why a divergent home diverges, from the stored lodged and calculated figures (null when not
+    divergent; see DIVERGENCE_REASONS). The running-cost gap is the one the SAP gap implies on the
+    logarithmic branch of the rating equation (SAP 10.2 section 13: SAP = 117 - 121 log10 ECF)."""
+    cost_rel = (
+        pl.lit(10.0).pow(-(pl.col("calculated_sap_rating") - pl.col("lodged_sap_rating")) / 121.0) - 1.0
+    ).abs()
+    energy_rel = (
+        pl.col("calculated_primary_energy_kwh_per_m2") / pl.col("lodged_primary_energy_kwh_per_m2") - 1.0
+    ).abs()
+    return (
+        pl.when(~pl.col("divergent"))
+        .then(pl.lit(None, pl.String))
+        .when(energy_rel.is_null() | ~energy_rel.is_finite() | cost_rel.is_null())
+        .then(pl.lit("unknown"))
+        .when(energy_rel >= ENERGY_SHARE_OF_COST_GAP * cost_rel)
+        .then(pl.lit("energy_use"))
+        .otherwise(pl.lit("prices_or_tariff"))
+        .alias("divergence_reason")
+    )
+
+
 def _approximation_counts(baseline: pl.DataFrame) -> dict[str, int]:
     """Homes per approximation code (codes stored joined by ";")."""
     if "approximations" not in baseline.columns:
@@ -509,6 +525,22 @@ def _approximation_counts(baseline: pl.DataFrame) -> dict[str, int]:
         return {}
     counts = codes.value_counts(sort=True)
     return {str(k): int(v) for k, v in zip(counts[:, 0].to_list(), counts[:, 1].to_list(), strict=True)}
+
+
+def _divergence_counts(baseline: pl.DataFrame) -> dict[str, int]:
+    """Divergent homes per reason (divergence_reason_expr)."""
+    needed = ("divergent", "calculated_sap_rating", "lodged_sap_rating")
+    if not all(c in baseline.columns for c in needed) or not baseline.height:
+        return {}
+    frame = baseline.with_columns(
+        *[
+            pl.lit(None, pl.Float64).alias(c)
+            for c in ("calculated_primary_energy_kwh_per_m2", "lodged_primary_energy_kwh_per_m2")
+            if c not in baseline.columns
+        ]
+    )
+    found = frame.select(divergence_reason_expr()).to_series().drop_nulls().value_counts(sort=True)
+    return {str(k): int(v) for k, v in found.iter_rows()}
 
 
 def summarise(baseline: pl.DataFrame) -> dict[str, object]:
@@ -529,6 +561,7 @@ def summarise(baseline: pl.DataFrame) -> dict[str, object]:
         "rebaselined": {k: v for k, v in counts("rebaseline_reason").items() if k != "none"},
         "rebaselined_total": rebased.height,
         "divergent": int(baseline["divergent"].sum() or 0),
+        "divergent_by_reason": _divergence_counts(baseline),
         "approximations": _approximation_counts(baseline),
         "calculation_failed": int((baseline["baseline_status"] == "calculation_failed").sum()),
         "without_effective_epc": int((baseline["baseline_status"] == "no_effective_epc").sum()),

@@ -16,7 +16,7 @@ import polars as pl
 
 from ara_assets.baseline.compute import compute_baseline, versions_tag
 from ara_assets.baseline.invariants import baseline_invariants
-from ara_assets.baseline.performance import input_keys, summarise
+from ara_assets.baseline.performance import divergence_reason_expr, input_keys, summarise
 from ara_assets.baseline.rates import factors_as_of, rates_as_of
 from ara_assets.defs.guard import guard
 from ara_assets.defs.metadata import band_table, md_table, preview, standard
@@ -134,10 +134,11 @@ def property_baseline(
         uow.baseline.replace(record.id, fresh, keep=keep_ids)
 
     summary = summarise(baseline)
-    for row in fresh.filter(pl.col("divergent")).head(5).iter_rows(named=True):
+    divergent = fresh.filter(pl.col("divergent")).with_columns(divergence_reason_expr())
+    for row in divergent.head(5).iter_rows(named=True):
         context.log.info(
             f"property {row['property_id']}: lodged SAP {row['lodged_sap_rating']} vs calculated "
-            f"{row['calculated_sap_rating']:.2f} (divergent, not rebaselined)"
+            f"{row['calculated_sap_rating']:.2f} (divergent: {row['divergence_reason']}, not rebaselined)"
         )
     yield dg.Output(
         baseline,
@@ -154,6 +155,9 @@ def property_baseline(
             "mean_sap_sd": summary["mean_sap_sd"],
             "homes_needing_attention": preview(_attention(baseline)),
             "divergent": summary["divergent"],
+            "divergent_by_reason": md_table(
+                ["reason", "homes"], list(summary["divergent_by_reason"].items())
+            ),
             "calculation_failed": summary["calculation_failed"],
             "bill_errors": summary["bill_errors"],
             "mean_annual_bill_gbp": summary["mean_annual_bill_gbp"],
@@ -180,9 +184,10 @@ def _attention(baseline: pl.DataFrame) -> pl.DataFrame:
         .then(pl.col("bill_error"))
         .otherwise(
             pl.format(
-                "lodged SAP {} vs calculated {}",
+                "lodged SAP {} vs calculated {} ({})",
                 pl.col("lodged_sap_rating").round(1),
                 pl.col("calculated_sap_rating").round(1),
+                divergence_reason_expr(),
             )
         )
     )

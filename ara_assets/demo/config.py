@@ -7,7 +7,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-GENERATOR_VERSION = "2.0.0"
+GENERATOR_VERSION = "3.0.0"
 SCHEMA_RDSAP10 = "RdSAP-Schema-21.0.1"
 SCHEMA_PRE_SAP10 = "RdSAP-Schema-20.0.0"
 AGE_BANDS = "ABCDEFGHIJKLM"

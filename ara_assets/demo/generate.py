@@ -2,8 +2,9 @@
 
 `generate_portfolio(n_homes, seed)` draws every home's attributes at once (numpy, vectorised over homes)
 from the shares in `data/distributions.json`, derives the certificates (none, one or several per home,
-some pre-SAP10), and fills their lodged results with the heuristic of `lodged.py`. The result keeps
-frames, not documents, so 100k homes fit in memory; `write_portfolio` turns each certificate row into
+some pre-SAP10), and fills their lodged results: SAP, EI, CO2 and primary energy from the calculator plus
+assessor noise (`calculated.py`), costs and improvement steps from the heuristic of `lodged.py`. The result
+keeps frames, not documents, so 100k homes fit in memory; `write_portfolio` turns each certificate row into
 its JSON document (`documents.py`) while writing. Same seed, same bytes.
 
 Pure: no Dagster, httpx or SQLAlchemy.
@@ -27,6 +28,13 @@ import numpy as np
 import polars as pl
 
 from ara_assets.demo import documents
+from ara_assets.demo.calculated import (
+    EDITION_2012,
+    LODGING_ERROR_KINDS,
+    LODGING_ERROR_SHARE,
+    calculator_lodgements,
+    score_lodged,
+)
 from ara_assets.demo.config import (
     AGE_BANDS,
     GENERATOR_VERSION,
@@ -633,22 +641,33 @@ def generate_portfolio(
         pl.Series("window_height", matrix_cols["window_height"]),
         pl.Series("window_orientation", matrix_cols["window_orientation"]),
     )
-    lodged = lodged_results(frame, system_names())
-    certs = pl.concat([frame, lodged], how="horizontal")
+    certs = pl.concat([frame, lodged_results(frame, system_names())], how="horizontal")
+    # the lodged figures are the calculator's on the inputs the assessor read (a share misread, see
+    # calculated.py), plus assessor noise; the documents carry the true inputs
+    scores, errors = score_lodged(certs, homes, seed)
+    certs = calculator_lodgements(certs, scores, seed).with_columns(pl.Series("lodging_error", errors))
 
     per_home = np.bincount(c["home_index"], minlength=n_homes)
     pre_only = np.zeros(n_homes, dtype=bool)
     newest = c["rank"] == 0
     pre_only[c["home_index"][newest & c["is_pre_sap10"]]] = True
-    bands = lodged.filter(pl.Series(newest))["current_energy_efficiency_band"].value_counts(sort=True)
+    bands = certs.filter(pl.Series(newest))["current_energy_efficiency_band"].value_counts(sort=True)
+    by_heuristic = int((certs["lodged_by"] == "heuristic").sum())
     manifest = {
         "generator": "ara_assets.demo.generate",
         "generator_version": GENERATOR_VERSION,
         "seed": seed,
         "uprn_start": uprn_start,
-        "lodged_results": "heuristic",
-        "lodged_results_note": "lodged ratings, costs and CO2 come from ara_assets/demo/lodged.py, "
-        "a transparent heuristic, not a SAP 10.2 calculation",
+        "lodged_results": "calculator",
+        "lodged_results_note": "lodged SAP, EI, CO2 and primary energy are the SAP 10.2 calculator's at "
+        "rating conditions plus assessor noise (ara_assets/demo/calculated.py); costs, RHI demands and the "
+        "improvement steps come from the heuristic of ara_assets/demo/lodged.py",
+        "assessor_noise": "standard normal times the repeat-assessment spread at the calculated SAP (8 SAP "
+        "at SAP 35 to 2.4 at SAP 85, linear between, flat outside; Crawley et al. 2019, UCL, 1.6M homes)",
+        "pre_sap10_offsets": EDITION_2012,
+        "lodging_error_share": LODGING_ERROR_SHARE,
+        "lodging_error_note": "a drawn share of certificates is lodged with figures computed from one input "
+        "misread (the document keeps the true input); the share is an assumption",
         "counts": {
             "homes": n_homes,
             "certificates": int(certs.height),
@@ -657,6 +676,8 @@ def generate_portfolio(
             "homes_with_only_pre_sap10_certificate": int(pre_only.sum()),
             "pre_sap10_certificates": int(c["is_pre_sap10"].sum()),
             "rdsap10_certificates": int((~c["is_pre_sap10"]).sum()),
+            "lodged_by_heuristic": by_heuristic,
+            "lodging_errors": {kind: int((errors == kind).sum()) for kind in LODGING_ERROR_KINDS},
         },
         "current_band_counts": {row[0]: int(row[1]) for row in sorted(bands.iter_rows())},
         "schemas": {"rdsap10": SCHEMA_RDSAP10, "pre_sap10": SCHEMA_PRE_SAP10},

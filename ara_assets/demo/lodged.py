@@ -7,8 +7,9 @@ with the SAP 10.2 deflator (0.36) but the SAP 2012 rating equation (100 - 13.95 
 against which its constants were calibrated to a social-housing band mix; the calculator uses SAP 10.2's
 (DEVIATIONS D10), so a heuristic rating above ECF 3.5 reads ~8 points higher than a calculator score of the
 same cost. Every term grows with worse fabric or a less efficient system, so the rating is monotone in both.
-To use the real calculator instead, replace `lodged_results` (same frame in, same columns out); nothing else
-depends on how the numbers are made.
+The generator now replaces the headline figures (SAP, EI, CO2, primary energy, potential rating and the
+step ratings, shifted) with the calculator's plus assessor noise (`calculated.py`); the costs, RHI demands
+and the improvement steps' gains still come from here.
 """
 
 from __future__ import annotations

@@ -175,7 +175,11 @@ def _glance(bundle: PlanBundle) -> str:
         div = b.filter(pl.col("divergent"))
         if div.height:
             groups.append(
-                ["divergent", "calculated SAP differs from the lodged one beyond the tolerance", div.height]
+                [
+                    "divergent",
+                    "calculated SAP differs from the lodged one by over twice the repeat-assessment spread",
+                    div.height,
+                ]
             )
         if groups:
             parts.append("<h3>Homes needing attention, by reason</h3>")

@@ -8,6 +8,7 @@ import pytest
 from ara_assets.baseline.performance import (
     BASELINE_SCHEMA,
     assemble_baseline,
+    divergence_reason_expr,
     energy_block,
     input_keys,
     lodged_performance,
@@ -99,25 +100,57 @@ def test_rebaseline_reasons(sap_version, physical_hash, source, reason):
         [{"property_id": 1, "certificate_number": "c", "sap_version": sap_version, "raw": LODGED}]
     )
     effective = _effective([{"property_id": 1, "physical_hash": physical_hash, "source_path": source}])
-    calculated = _calculated([{"property_id": 1, "sap": 64.4, "band": "D", "ei": 60, "co2": 3.0, "pe": 200}])
+    calculated = _calculated([{"property_id": 1, "sap": 60.4, "band": "D", "ei": 60, "co2": 3.0, "pe": 200}])
     row = assemble_baseline(current, effective, calculated).row(0, named=True)
     assert row["rebaseline_reason"] == reason
     if reason == "none":
         assert row["effective_sap_rating"] == 70 and row["effective_band"] == "C"
-        assert row["divergent"]  # 70 lodged vs 64.4 calculated
+        assert row["divergent"]  # 70 lodged vs 60.4 calculated: beyond 2 x 4.08 + 0.5 = 8.66
     else:
-        assert row["effective_sap_rating"] == 64.4 and row["effective_band"] == "D"
-        assert row["effective_sap_rating_int"] == 64
+        assert row["effective_sap_rating"] == 60.4 and row["effective_band"] == "D"
+        assert row["effective_sap_rating_int"] == 60
         assert not row["divergent"]  # divergence is only flagged where lodged figures stand
 
 
-def test_divergence_tolerances_allow_register_rounding():
+def test_divergence_allows_the_repeat_assessment_spread_and_register_rounding():
+    # lodged SAP 70: spread 8 - (70 - 35) x 5.6 / 50 = 4.08, so up to 2 x 4.08 + 0.5 = 8.66 points is
+    # what a second assessment of the same home could show
     current = _current([{"property_id": 1, "certificate_number": "c", "sap_version": 10.2, "raw": LODGED}])
     effective = _effective([{"property_id": 1}])
-    close = _calculated([{"property_id": 1, "sap": 70.4, "band": "C", "ei": 68, "co2": 2.54, "pe": 180.4}])
-    assert not assemble_baseline(current, effective, close).row(0, named=True)["divergent"]
-    co2_off = _calculated([{"property_id": 1, "sap": 70.2, "band": "C", "ei": 68, "co2": 2.7, "pe": 180}])
-    assert assemble_baseline(current, effective, co2_off).row(0, named=True)["divergent"]
+
+    def divergent(sap: float, co2: float = 2.5, pe: float = 180.0) -> bool:
+        calc = _calculated([{"property_id": 1, "sap": sap, "band": "C", "ei": 68, "co2": co2, "pe": pe}])
+        return assemble_baseline(current, effective, calc).row(0, named=True)["divergent"]
+
+    assert not divergent(61.4) and not divergent(78.6)
+    assert divergent(61.3) and divergent(78.7)
+    # carbon and primary energy follow the rating: a CO2 gap alone is no divergence any more
+    assert not divergent(70.2, co2=2.7, pe=195.0)
+
+
+def test_spread_at_a_low_rating_is_wider():
+    low = {**LODGED, "energy_rating_current": 30, "current_energy_efficiency_band": "F"}
+    current = _current([{"property_id": 1, "certificate_number": "c", "sap_version": 10.2, "raw": low}])
+    effective = _effective([{"property_id": 1}])
+    # below SAP 35 the spread is held at 8: 2 x 8 + 0.5 = 16.5
+    for sap, expected in ((46.4, False), (46.6, True)):
+        calc = _calculated([{"property_id": 1, "sap": sap, "band": "E", "ei": 40, "co2": 5.0, "pe": 300}])
+        assert assemble_baseline(current, effective, calc).row(0, named=True)["divergent"] is expected
+
+
+def test_divergence_reason_names_energy_use_or_prices():
+    frame = pl.DataFrame(
+        {
+            "divergent": [True, True, True, False],
+            "lodged_sap_rating": [70.0, 70.0, 70.0, 70.0],
+            "calculated_sap_rating": [58.0, 58.0, 58.0, 69.0],
+            # a 12-point drop implies ~26 % more running cost
+            "lodged_primary_energy_kwh_per_m2": [180.0, 180.0, None, 180.0],
+            "calculated_primary_energy_kwh_per_m2": [230.0, 185.0, 230.0, 182.0],
+        }
+    )
+    reasons = frame.select(divergence_reason_expr()).to_series().to_list()
+    assert reasons == ["energy_use", "prices_or_tariff", "unknown", None]
 
 
 def test_homes_without_epc_or_with_failed_calculation_keep_rows_with_reasons():
@@ -199,6 +232,10 @@ def test_summary_shape():
             "effective_band": ["C", "C", None],
             "rebaseline_reason": ["none", "pre_sap10", "none"],
             "divergent": [True, False, False],
+            "lodged_sap_rating": [70.0, 60.0, None],
+            "calculated_sap_rating": [55.0, 58.0, None],
+            "lodged_primary_energy_kwh_per_m2": [180.0, 200.0, None],
+            "calculated_primary_energy_kwh_per_m2": [260.0, 205.0, None],
             "baseline_status": ["ok", "ok", "no_effective_epc"],
             "bill_error": [None, None, None],
             "total_bill_gbp": [1000.0, 2000.0, None],
@@ -209,6 +246,7 @@ def test_summary_shape():
     s = summarise(frame)
     assert s["lodged_bands"] == {"C": 1, "D": 1} and s["effective_bands"] == {"C": 2}
     assert s["rebaselined"] == {"pre_sap10": 1} and s["divergent"] == 1
+    assert s["divergent_by_reason"] == {"energy_use": 1}
     assert s["mean_annual_bill_gbp"] == 1500.0 and s["total_co2_tonnes"] == 5.5
 
 

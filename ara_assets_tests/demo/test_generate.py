@@ -16,11 +16,13 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
+from ara_assets.demo.calculated import LODGING_ERROR_KINDS, repeat_spread
 from ara_assets.demo.config import distributions, system_names
 from ara_assets.demo.documents import whole_area
 from ara_assets.demo.generate import SyntheticPortfolio, generate_portfolio, write_portfolio
 from ara_assets.demo.lodged import lodged_results
 from ara_assets.epc.bands import band_of
+from ara_assets.sap10.score import score_certificates
 
 CERT_NUMBER = re.compile(r"^[0-9]{4}(-[0-9]{4}){4}$")
 POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9R][0-9A-Z]? [0-9][A-Z]{2}$")
@@ -81,7 +83,13 @@ def test_manifest_matches_files(written: tuple[SyntheticPortfolio, Path], docs: 
     p, out = written
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seed"] == 11
-    assert manifest["lodged_results"] == "heuristic"
+    assert manifest["lodged_results"] == "calculator"
+    assert manifest["pre_sap10_offsets"]["deflator"] == 0.42
+    errors = p.certificates["lodging_error"].to_numpy()
+    assert manifest["counts"]["lodging_errors"] == {k: int((errors == k).sum()) for k in LODGING_ERROR_KINDS}
+    assert manifest["counts"]["lodged_by_heuristic"] == int(
+        (p.certificates["lodged_by"] == "heuristic").sum()
+    )
     assert manifest["generator_version"]
     assert manifest["counts"]["certificates"] == len(docs)
     assert manifest["counts"]["homes"] == N_HOMES
@@ -294,6 +302,62 @@ def test_lodged_bands_follow_table_14_and_mix_looks_like_social_housing(written)
     share_ac = np.isin(newest["current_energy_efficiency_band"].to_numpy(), ("A", "B", "C")).mean()
     assert 0.55 <= share_ac <= 0.8
     assert 5 <= len(set(newest["current_energy_efficiency_band"].to_list())) <= 7
+
+
+@pytest.fixture(scope="module")
+def scored(written: tuple[SyntheticPortfolio, Path], docs: dict[str, Any]) -> pl.DataFrame:
+    """The calculator's score of every written document, joined to the generator's frame."""
+    p, _ = written
+    numbers = p.certificates["certificate_number"].to_list()
+    scores = score_certificates([docs[n] for n in numbers])
+    return p.certificates.with_columns(
+        scores["sap_rating"].alias("calc_sap"),
+        scores["co2_kg_per_year"].alias("calc_co2_kg"),
+        scores["error"].alias("calc_error"),
+    )
+
+
+def test_lodged_rating_is_the_calculators_plus_assessor_noise(scored: pl.DataFrame) -> None:
+    assert scored["calc_error"].null_count() == scored.height  # every generated certificate is scored
+    assert (scored["lodged_by"] == "calculator").all()
+    clean = scored.filter((pl.col("lodging_error") == "") & ~pl.col("is_pre_sap10"))
+    gap = clean["energy_rating_current"] - clean["calc_sap"] - clean["assessor_noise_sap"]
+    assert gap.abs().max() <= 0.5 + 1e-9  # only the register's integer rounding is left
+    # the noise follows the repeat-assessment spread at the rating: unit spread once divided by it
+    z = clean["assessor_noise_sap"].to_numpy() / repeat_spread(
+        clean["energy_rating_current"].to_numpy() * 1.0
+    )
+    assert 0.85 <= z.std() <= 1.15 and abs(z.mean()) < 0.1
+
+
+def test_pre_sap10_certificates_carry_the_sap_2012_offsets(scored: pl.DataFrame) -> None:
+    pre = scored.filter((pl.col("lodging_error") == "") & pl.col("is_pre_sap10"))
+    assert pre.height > 50
+    offset = (pre["energy_rating_current"] - pre["assessor_noise_sap"] - pre["calc_sap"]).to_numpy()
+    # SAP 2012's deflator (0.42) with its own rating equation lands within a fraction of a point of SAP
+    # 10.2's (0.36 with 100 - 16.21 ECF): the rating barely moves, the carbon does
+    assert np.abs(offset).max() < 1.5
+    # lodged CO2 with SAP 2012's electricity factor (0.519 kg/kWh, not 0.136): never below SAP 10.2's, once
+    # the noise's scaling is taken out, and well above it for electrically heated homes
+    ratio = 10.0 ** (-pre["assessor_noise_sap"].to_numpy() / 121.0)
+    co2_2012 = pre["co2_emissions_current"].to_numpy() * 1000.0 / ratio
+    calc = pre["calc_co2_kg"].to_numpy()
+    assert (co2_2012 >= calc - 50.0).all()  # 50 kg: the register's rounding to 0.1 t
+    electric = np.isin(
+        np.asarray(system_names())[pre["system"].to_numpy()],
+        ("storage_slimline", "storage_fan", "storage_hhr", "electric_room_heaters", "air_source_heat_pump"),
+    )
+    assert electric.any() and (co2_2012[electric] > 2.0 * calc[electric]).all()
+
+
+def test_lodging_errors_are_where_the_lodged_rating_departs_from_the_inputs(scored: pl.DataFrame) -> None:
+    rd = scored.filter(~pl.col("is_pre_sap10"))
+    departure = (rd["energy_rating_current"] - rd["assessor_noise_sap"] - rd["calc_sap"]).abs()
+    with_error = rd["lodging_error"] != ""
+    share = with_error.mean()
+    assert 0.1 <= share <= 0.25
+    assert departure.filter(with_error).mean() > 2.0  # misread inputs move the rating
+    assert departure.filter(~with_error).max() <= 0.5 + 1e-9
 
 
 def test_lodged_heuristic_is_monotone_in_fabric_and_heating(written) -> None:
