@@ -29,7 +29,7 @@ from ara_assets.sap10.rdsap import expand_collect
 # the SAP fuel code of electricity end uses when the calculator names none
 from ara_assets.sap10.sections.fuel_costs import STANDARD_ELECTRICITY
 
-# Divergence (docs/adr/0015-divergence-beyond-repeat-spread.md): a home that is not rebaselined is divergent
+# Divergence (docs/adr/0024-divergence-beyond-repeat-spread.md): a home that is not rebaselined is divergent
 # when its calculated SAP lies further from the lodged one than DIVERGENCE_SPREADS times the repeat-assessment
 # spread at the lodged SAP (baseline/uncertainty.py: assessors disagree that much about 1 time in 20), plus
 # the register's rounding of SAP to an integer. A smaller difference is what a second assessment of the same
