@@ -1,7 +1,7 @@
 """Time parse_certificate, to_register_json and normalise_register_json on the register's RdSAP 21.0.1
 JSON sample.
 
-Run: .venv/bin/python docs/epc/benchmark_parse.py
+Run: .venv/bin/python benchmarks/epc_parse.py
 Prints microseconds per call, best of 5 rounds of 2,000 calls (one core).
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 from ara_assets.epc import normalise_register_json, parse_certificate, to_register_json
 
 SAMPLE = (
-    Path(__file__).resolve().parents[2]
+    Path(__file__).resolve().parents[1]
     / "ara_assets_tests/fixtures/register_samples/json_samples/RdSAP-Schema-21.0.1.json"
 )
 CALLS = 2_000

@@ -3,7 +3,7 @@
 Run once by hand when the reference files change, with checkouts of the register's two public
 repositories (MIT, MHCLG; the commits used are in SOURCES.txt):
 
-    python ara_assets/epc/data/build_codes.py EPB_REGISTER_API EPB_DATA_WAREHOUSE
+    python tools/build_codes.py EPB_REGISTER_API EPB_DATA_WAREHOUSE
 
 reading ``api/schemas/xml/<schema>/`` of github.com/communitiesuk/epb-register-api and
 ``spec/fixtures/look_up_data.csv`` of github.com/communitiesuk/epb-data-warehouse. The package reads only
@@ -26,7 +26,7 @@ from collections import defaultdict
 from pathlib import Path
 
 XS = "{http://www.w3.org/2001/XMLSchema}"
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1] / "ara_assets" / "epc" / "data"  # where the generated CSVs live
 # schema -> the folder (under api/schemas/xml of epb-register-api) holding its XSDs
 SCHEMAS = {
     "RdSAP-Schema-21.0.1": Path("RdSAP-Schema-21.0.1") / "RdSAP",

@@ -1,4 +1,4 @@
-"""Timing of the allocation MILP on synthetic portfolios: `python -m ara_assets.modelling.allocation_bench N`.
+"""Timing of the allocation MILP on synthetic portfolios: `python benchmarks/allocation.py N`.
 
 Synthetic plans: three phases (to 2030, 2035, 2040 from 2026), phase costs drawn uniformly (fabric 500-12000,
 heat 6000-20000, PV 3000-9000 GBP), targets reached with probability 0.7 / 0.6 / 0.5, and a flat yearly
