@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import time
 import warnings
@@ -110,7 +111,9 @@ def pick_override(effective: pl.DataFrame, baseline: pl.DataFrame) -> tuple[int,
     for row in candidates.iter_rows(named=True):
         part = (json.loads(row["document"]).get("sap_building_parts") or [{}])[0]
         thickness = part.get("roof_insulation_thickness")
-        if part.get("roof_construction") == 4 and thickness not in (None, "300mm"):
+        lodged_mm = re.match(r"\s*(\d+)\s*mm", str(thickness or ""))
+        # a top-up: only a loft lodged below 300 mm (a thicker one would be made worse by the "correction")
+        if part.get("roof_construction") == 4 and lodged_mm and int(lodged_mm.group(1)) < 300:
             return row["property_id"], "sap_building_parts[0].roof_insulation_thickness", "300mm"
         if fallback is None and part.get("wall_construction") == 4 and part.get("wall_insulation_type") == 4:
             fallback = (row["property_id"], "sap_building_parts[0].wall_insulation_type", 2)
