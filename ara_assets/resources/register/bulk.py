@@ -39,6 +39,7 @@ from ara_assets.resources.register.client import (
     RegisterAuthError,
     RegisterClient,
     RegisterRequestError,
+    json_body,
 )
 from ara_assets.resources.warehouse.unit_of_work import Warehouse
 
@@ -112,7 +113,7 @@ class RegisterBulkClient:
         url = f"{self.client.base_url}{INFO_PATH}"
         with self._http(auth=True) as http:
             response = self._get(http, url)
-        body = _json(response)
+        body = json_body(response)
         data = body.get("data") if isinstance(body, dict) else None
         if response.status_code != 200 or not isinstance(data, dict):
             raise RegisterRequestError(
@@ -185,19 +186,7 @@ class RegisterBulkClient:
                 url=url,
                 status=response.status_code,
             )
-        return parse_delta_events(_json(response), source=str(response.request.url))
-
-
-def _json(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        raise RegisterRequestError(
-            f"GET {response.request.url} -> {response.status_code}: body is not JSON: "
-            f"{response.text[:200]!r}",
-            url=str(response.request.url),
-            status=response.status_code,
-        ) from None
+        return parse_delta_events(json_body(response), source=str(response.request.url))
 
 
 # ----------------------------------------------------------------------------------------------------

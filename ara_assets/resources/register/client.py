@@ -119,6 +119,7 @@ class SearchHit:
 # How often a portfolio fetch hands its progress callback the count so far, in seconds.
 PROGRESS_POLL_S = 0.5
 
+
 @dataclass(frozen=True)
 class UprnFetch:
     """Everything the register gave for one UPRN of a portfolio fetch."""
@@ -427,7 +428,7 @@ class _Session:
                 if page == 1:
                     return []  # "No certificates could be found"
                 break  # the result set shrank under us; what we have is all there is
-            body = self._json(response)
+            body = json_body(response)
             rows = body.get("data") if isinstance(body, dict) else None
             pagination = body.get("pagination") if isinstance(body, dict) else None
             if not isinstance(rows, list) or not isinstance(pagination, dict):
@@ -457,7 +458,7 @@ class _Session:
             raise CertificateNotFoundError(
                 f"certificate {certificate_number}: not found (GET {url} -> 404)", url=url, status=404
             )
-        body = self._json(response)
+        body = json_body(response)
         document = body.get("data") if isinstance(body, dict) else None
         if not isinstance(document, dict):
             raise RegisterRequestError(
@@ -533,17 +534,18 @@ class _Session:
             f"GET {url} failed after {c.max_retries + 1} attempts; last {last}", url=url, status=last_status
         )
 
-    @staticmethod
-    def _json(response: httpx.Response) -> Any:
-        try:
-            return response.json()
-        except ValueError:
-            raise RegisterRequestError(
-                f"GET {response.request.url} -> {response.status_code}: body is not JSON: "
-                f"{response.text[:200]!r}",
-                url=str(response.request.url),
-                status=response.status_code,
-            ) from None
+
+def json_body(response: httpx.Response) -> Any:
+    """The JSON body, or a `RegisterRequestError` naming the URL, the status and the start of the body."""
+    try:
+        return response.json()
+    except ValueError:
+        raise RegisterRequestError(
+            f"GET {response.request.url} -> {response.status_code}: body is not JSON: "
+            f"{response.text[:200]!r}",
+            url=str(response.request.url),
+            status=response.status_code,
+        ) from None
 
 
 def require_register_not_found(response: httpx.Response, base_url: str) -> None:
