@@ -47,10 +47,10 @@ _LODGED_RESULT_PREFIXES = (
 _IDENTITY_FIELDS = ("uprn", "address_line_1", "address_line_2", "address_line_3", "post_town", "postcode")
 
 
-def field_votes(pairs: pl.DataFrame, pool_features: pl.DataFrame) -> pl.DataFrame:
-    """Long frame of the vote: property_id, field, value, support, stated (weight of neighbours stating
-    the field), share, confidence."""
-    long = (
+def neighbour_values(pairs: pl.DataFrame, pool_features: pl.DataFrame) -> pl.DataFrame:
+    """Each target's neighbours' categorical fields in long form: property_id, neighbour_id, weight, field,
+    value (one row per neighbour and field; the vote, the template choice and the evidence all read it)."""
+    return (
         pairs.select("property_id", "neighbour_id", "weight")
         .join(pool_features.rename({"property_id": "neighbour_id"}), on="neighbour_id", how="left")
         .unpivot(
@@ -59,8 +59,13 @@ def field_votes(pairs: pl.DataFrame, pool_features: pl.DataFrame) -> pl.DataFram
             variable_name="field",
             value_name="value",
         )  # fmt: skip
-        .filter(pl.col("value").is_not_null())
     )
+
+
+def field_votes(pairs: pl.DataFrame, pool_features: pl.DataFrame) -> pl.DataFrame:
+    """Long frame of the vote: property_id, field, value, support, stated (weight of neighbours stating
+    the field), share, confidence."""
+    long = neighbour_values(pairs, pool_features).filter(pl.col("value").is_not_null())
     return (
         long.group_by("property_id", "field", "value")
         .agg(pl.col("weight").sum().alias("support"))
@@ -83,15 +88,7 @@ def choose_templates(
     excluded: (property_id, neighbour_id) pairs that may vote but not serve as the template (their
     certificate does not make a document the calculator scores)."""
     long = (
-        pairs.select("property_id", "neighbour_id", "weight")
-        .join(pool_features.rename({"property_id": "neighbour_id"}), on="neighbour_id", how="left")
-        .unpivot(
-            index=["property_id", "neighbour_id", "weight"],
-            on=list(CATEGORICAL_FIELDS),
-            variable_name="field",
-            value_name="value",
-        )  # fmt: skip
-        .join(
+        neighbour_values(pairs, pool_features).join(
             votes.select("property_id", "field", "value", "share"),
             on=["property_id", "field", "value"],
             how="left",
@@ -166,14 +163,7 @@ def predict_components(
     ).with_columns(pl.col("confidence").fill_null(0.0))  # fmt: skip
     # evidence: the heaviest neighbours holding each predicted value
     holders = (
-        pairs.select("property_id", "neighbour_id", "weight")
-        .join(pool_features.rename({"property_id": "neighbour_id"}), on="neighbour_id", how="left")
-        .unpivot(
-            index=["property_id", "neighbour_id", "weight"],
-            on=list(CATEGORICAL_FIELDS),
-            variable_name="field",
-            value_name="value",
-        )  # fmt: skip
+        neighbour_values(pairs, pool_features)
         .join(
             template_values.select("property_id", "field", "value"),
             on=["property_id", "field", "value"],
