@@ -43,7 +43,6 @@ import highspy
 import numpy as np
 import polars as pl
 
-
 # The tie-break (stage 2) stops once its selection costs at most this much more than the cheapest one with
 # the same count could: 1 % of spend, a few hundred pounds on a demo, is not worth seconds of search.
 TIE_BREAK_REL_GAP = 1e-2
