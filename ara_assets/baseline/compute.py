@@ -20,6 +20,7 @@ from ara_assets.baseline.performance import (
     score_effective,
 )
 from ara_assets.baseline.pricing import price_portfolio
+from ara_assets.pcdb.products import active as pcdb_active
 from ara_assets.source_digest import source_digest
 
 
@@ -31,8 +32,21 @@ def calculator_digest() -> str:
     return source_digest(("sap10", "baseline"))
 
 
+def pcdb_tag() -> str:
+    """The PCDB revision this process scores with (`ara pcdb import`), or "none"."""
+    products = pcdb_active()
+    return str(products.revision) if products is not None else "none"
+
+
 def versions_tag(rates_version: int | None, factors_version: int | None) -> str:
-    return f"rates:{rates_version}|factors:{factors_version}|calc:{calculator_digest()}"
+    """The shared part of every baseline row's input key.
+
+    It names the PCDB revision: a home's calculated figures depend on the product records of its boiler
+    and its postcode district's climate, so after an import every row is recomputed. Without it the stored
+    rows kept the figures of the old revision while modelling, which always scores with the installed one,
+    started the same home's plan from another SAP.
+    """
+    return f"rates:{rates_version}|factors:{factors_version}|pcdb:{pcdb_tag()}|calc:{calculator_digest()}"
 
 
 def compute_baseline(

@@ -17,6 +17,7 @@ Pure: frames in, frames out (docs/adr/0008-property-baseline.md).
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -132,42 +133,68 @@ CALCULATED_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
-def score_effective(effective: pl.DataFrame) -> pl.DataFrame:
-    """Calculated performance and energy block for every property with an effective EPC document.
-
-    One row per such property; `calculation_error` names the certificate, field and value where the
-    expansion or the worksheet refused it (its figures are then null).
-    """
+def effective_documents(effective: pl.DataFrame) -> tuple[list[int], list[dict[str, Any]]]:
+    """The property ids and parsed documents of the effective EPCs that have a document."""
     with_doc = effective.filter(pl.col("document").is_not_null()).select("property_id", "document")
-    if with_doc.is_empty():
-        return pl.DataFrame(schema=CALCULATED_SCHEMA)
-    property_ids = with_doc["property_id"].to_list()
-    docs = [json.loads(d) for d in with_doc["document"].to_list()]
+    return with_doc["property_id"].to_list(), [json.loads(d) for d in with_doc["document"].to_list()]
+
+
+def effective_inputs(
+    property_ids: list[int], docs: list[dict[str, Any]]
+) -> tuple[pl.DataFrame, dict[int, str]]:
+    """SAP inputs of each property's effective EPC document (`effective_documents`), and the expansion's
+    refusals.
+
+    The one expansion of a home's effective EPC: the baseline scores these inputs (`score_effective`) and
+    modelling starts every plan from them (`modelling.candidates.start_inputs`), so the plan's start and
+    the baseline's calculated performance are one calculation of one home. Rows carry `home_id`
+    (str(property_id)) and `property_id`; refused maps property_id -> the message naming field and value.
+    """
     inputs, expansion_errors = expand_collect(docs, normalise_docs=False)
-    errors: dict[int, str] = {property_ids[e.index]: e.message for e in expansion_errors}
-    rows = pl.DataFrame(schema={"property_id": pl.Int64()})
+    refused: dict[int, str] = {int(property_ids[e.index]): e.message for e in expansion_errors}
     if inputs.height:
         ids = np.asarray(property_ids, dtype=np.int64)[inputs["input_index"].to_numpy()]
         inputs = inputs.with_columns(
             pl.Series("home_id", [str(i) for i in ids], dtype=pl.String),
             pl.Series("property_id", ids, dtype=pl.Int64),
         )
-        rating = calculate(inputs, errors="collect")
-        # the local climate: the postcode district's (PCDB Table 172) when known, else the region's
-        local_inputs = inputs.with_columns(
-            pl.coalesce(
-                [
-                    pl.col(c)
-                    for c in ("postcode_climate_region", "local_climate_region")
-                    if c in inputs.columns
-                ]
-                + [pl.lit(0)]
-            )
-            .cast(pl.Int32)
-            .alias("climate_region")
+    return inputs, refused
+
+
+def score_inputs(inputs: pl.DataFrame) -> pl.DataFrame:
+    """The calculator on SAP input rows (keyed by `home_id` and `property_id`): the rating at the UK-average
+    climate and the energy block at the local climate, combined (`combine_rating_and_climate`).
+
+    Shared by the baseline and modelling's `score_states`, so a home's calculated figures and a plan's
+    start figures come from the same calls. A refused row keeps `calculation_error` and null figures.
+    """
+    rating = calculate(inputs, errors="collect")
+    # the local climate: the postcode district's (PCDB Table 172) when known, else the region's
+    local_inputs = inputs.with_columns(
+        pl.coalesce(
+            [pl.col(c) for c in ("postcode_climate_region", "local_climate_region") if c in inputs.columns]
+            + [pl.lit(0)]
         )
-        local = calculate(local_inputs, errors="collect")
-        rows = combine_rating_and_climate(inputs, rating, local)
+        .cast(pl.Int32)
+        .alias("climate_region")
+    )
+    local = calculate(local_inputs, errors="collect")
+    return combine_rating_and_climate(inputs, rating, local)
+
+
+def score_effective(effective: pl.DataFrame) -> pl.DataFrame:
+    """Calculated performance and energy block for every property with an effective EPC document.
+
+    One row per such property; `calculation_error` names the certificate, field and value where the
+    expansion or the worksheet refused it (its figures are then null).
+    """
+    property_ids, docs = effective_documents(effective)
+    if not docs:
+        return pl.DataFrame(schema=CALCULATED_SCHEMA)
+    inputs, errors = effective_inputs(property_ids, docs)
+    rows = pl.DataFrame(schema={"property_id": pl.Int64()})
+    if inputs.height:
+        rows = score_inputs(inputs)
         for r in rows.filter(pl.col("calculation_error").is_not_null()).iter_rows(named=True):
             errors[r["property_id"]] = r["calculation_error"]
         rows = rows.filter(pl.col("calculation_error").is_null())

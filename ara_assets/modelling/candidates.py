@@ -13,23 +13,24 @@ is a sum of per-measure deltas.
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import polars as pl
 
 from ara_assets.baseline.carbon import carbon_portfolio
 
-# combine_rating_and_climate is the baseline's own selection of rating and local-climate columns:
-# calling it (not copying it) keeps a variant's figures defined exactly as a home's baseline figures
-from ara_assets.baseline.performance import combine_rating_and_climate, energy_block
+# effective_inputs / score_inputs are the baseline's own expansion and scoring: calling them (not copying
+# them) keeps a plan's start and every variant defined exactly as a home's baseline figures
+from ara_assets.baseline.performance import (
+    effective_documents,
+    effective_inputs,
+    energy_block,
+    score_inputs,
+)
 from ara_assets.baseline.pricing import price_portfolio
 from ara_assets.modelling.catalogue import FABRIC_MEASURE_TYPES
 from ara_assets.modelling.eligibility import eligibility_for_phase, eligible_pairs, features_from_register
 from ara_assets.modelling.measures import option_variants
 from ara_assets.modelling.scenarios import Scenario
-from ara_assets.sap10 import calculate
-from ara_assets.sap10.rdsap import expand_collect
 
 # The start of eligibility's reason for a heat pump refused on fabric alone (eligibility._rules).
 HEAT_PUMP_FABRIC_REASON = "fabric below the heat-pump minimum"
@@ -97,17 +98,9 @@ def start_inputs(effective: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, d
     for col in ("property_id", "document"):
         if col not in effective.columns:
             raise CandidateError(f"effective_epc: field {col!r} is missing (no such column)")
-    with_doc = effective.filter(pl.col("document").is_not_null()).select("property_id", "document")
-    ids = with_doc["property_id"].to_list()
-    docs = [json.loads(d) for d in with_doc["document"].to_list()]
-    inputs, errors = expand_collect(docs, normalise_docs=False)
-    refused = {int(ids[e.index]): e.message for e in errors}
-    if inputs.height:
-        pid = np.asarray(ids, dtype=np.int64)[inputs["input_index"].to_numpy()]
-        inputs = inputs.with_columns(
-            pl.Series("home_id", [str(i) for i in pid], dtype=pl.String),
-            pl.Series("property_id", pid, dtype=pl.Int64),
-        )
+    # the baseline's own expansion (not a copy of it): a plan starts from the home the baseline scored
+    ids, docs = effective_documents(effective)
+    inputs, refused = effective_inputs(ids, docs)
     features = features_from_register({str(i): d for i, d in zip(ids, docs, strict=True)})
     return inputs, features, refused
 
@@ -136,18 +129,8 @@ def score_states(states: pl.DataFrame, rates: pl.DataFrame, factors: pl.DataFram
     work = _sap_inputs(states).with_columns(
         pl.Series("property_id", rid, dtype=pl.Int64), pl.Series("home_id", rid.astype(str), dtype=pl.String)
     )
-    rating = calculate(work, errors="collect")
-    # the local climate: the postcode district's (PCDB Table 172) when known, else the region's
-    local_climate = [c for c in ("postcode_climate_region", "local_climate_region") if c in work.columns]
-    local = calculate(
-        work.with_columns(
-            pl.coalesce([pl.col(c) for c in local_climate] + [pl.lit(0)])
-            .cast(pl.Int32)
-            .alias("climate_region")
-        ),
-        errors="collect",
-    )
-    calc = combine_rating_and_climate(work, rating, local)
+    # the baseline's scoring of a home (same calculator calls and climate choice)
+    calc = score_inputs(work)
     energy, meters = energy_block(calc)
     bills = price_portfolio(energy, meters, rates)
     carbon = carbon_portfolio(energy, factors)
