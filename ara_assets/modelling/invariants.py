@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from ara_assets.baseline.invariants import SAP_RANGE
+from ara_assets.epc.bands import SAP_RANGE
 from ara_assets.invariants import Invariant
 from ara_assets.modelling.catalogue import options_of
 from ara_assets.modelling.plans import Plans, attribution_gaps
