@@ -52,7 +52,7 @@ Progress = Callable[[str], None]
 
 # The property attributes modelling reads (uow.attributes.for_portfolio); absent columns are null.
 ATTRIBUTE_SCHEMA: dict[str, pl.DataType] = {
-    "home_id": pl.String(),
+    "property_id": pl.Int64(),
     "listed_building": pl.Boolean(),
     "conservation_area": pl.Boolean(),
     "property_value_gbp": pl.Float64(),
@@ -80,11 +80,11 @@ def modelled_homes(
 def home_attributes(attributes: pl.DataFrame) -> pl.DataFrame:
     """ATTRIBUTE_SCHEMA of the stored property attributes (one row per property that has any)."""
     return attributes.select(
-        pl.col("property_id").cast(pl.String).alias("home_id"),
+        "property_id",
         *[
             (pl.col(c) if c in attributes.columns else pl.lit(None)).cast(t).alias(c)
             for c, t in ATTRIBUTE_SCHEMA.items()
-            if c != "home_id"
+            if c != "property_id"
         ],
     )
 
@@ -92,11 +92,11 @@ def home_attributes(attributes: pl.DataFrame) -> pl.DataFrame:
 def sap_spread(inputs: pl.DataFrame, property_baseline: pl.DataFrame) -> np.ndarray:
     """The baseline SAP spread of each home of `inputs` (row-aligned; NaN where unknown)."""
     spread = property_baseline.select(
-        pl.col("property_id").cast(pl.String).alias("home_id"),
+        "property_id",
         pl.col("effective_sap_sd") if "effective_sap_sd" in property_baseline.columns
         else pl.lit(None, pl.Float64).alias("effective_sap_sd"),
     )  # fmt: skip
-    aligned = inputs.select("home_id").join(spread, on="home_id", how="left", maintain_order="left")
+    aligned = inputs.select("property_id").join(spread, on="property_id", how="left", maintain_order="left")
     return aligned["effective_sap_sd"].cast(pl.Float64).fill_null(np.nan).to_numpy()
 
 
@@ -113,12 +113,12 @@ def net_cost_pricing(
     if scenario.objective != "net_cost":
         return None
     rules = rules or load_funding_rules()
-    homes = attrs.select("home_id", "tenure", "on_gas_grid").join(
+    homes = attrs.select("property_id", "tenure", "on_gas_grid").join(
         property_baseline.select(
-            pl.col("property_id").cast(pl.String).alias("home_id"),
+            "property_id",
             pl.col("effective_band").alias("band_at_start"),
         ),
-        on="home_id",
+        on="property_id",
         how="left",
     )
     firsts = phase_first_years([p.target_year for p in scenario.phases], this_year)
@@ -162,7 +162,7 @@ def model_scenarios(
 ) -> CandidateRun:
     """The candidates of every scenario snapshot (name -> snapshot), each row tagged with its snapshot."""
     features = features.join(
-        attrs.select("home_id", "listed_building", "conservation_area"), on="home_id", how="left"
+        attrs.select("property_id", "listed_building", "conservation_area"), on="property_id", how="left"
     )
     sap_sd = sap_spread(inputs, property_baseline)
     parts: list[pl.DataFrame] = []
@@ -232,7 +232,7 @@ def allocate_plans(
     budget = float(yearly_budget_gbp)
     ok = phases.filter(pl.col("score_error").is_null() & pl.col("property_id").is_not_null())
     frame = ok.select(
-        pl.col("property_id").cast(pl.String).alias("home_id"),
+        "property_id",
         "phase",
         pl.coalesce("net_cost_gbp", "cost_gbp").clip(lower_bound=0.0).alias("cost_gbp"),
         "reaches_target",
@@ -241,7 +241,7 @@ def allocate_plans(
         result = allocate(frame, yearly_budgets(scenario, budget, start_year), years, start_year)
     except AllocationError as exc:
         return None, {"error": str(exc)}
-    selected = result.selected.with_columns(pl.col("home_id").cast(pl.Int64).alias("property_id"))
+    selected = result.selected
     late = grants_after_end(selected, grants, rules or load_funding_rules())
     meta: dict[str, object] = {
         "yearly_budget_gbp": budget,
@@ -303,7 +303,7 @@ def plan_portfolio(
 
     refused: property_id, reason (`refused_homes`); attrs: ATTRIBUTE_SCHEMA (`home_attributes`)."""
     rules = rules or load_funding_rules()
-    values = attrs.select("home_id", "property_value_gbp")
+    values = attrs.select("property_id", "property_value_gbp")
     all_phases: list[pl.DataFrame] = []
     all_measures: list[pl.DataFrame] = []
     all_grants: list[pl.DataFrame] = []
@@ -339,7 +339,7 @@ def plan_portfolio(
         if progress is not None:
             progress(
                 f"scenario {n}/{len(snap_texts)} {scenario.name!r}: plans of "
-                f"{plans.phases['home_id'].n_unique() if plans.phases.height else 0:,} homes built in "
+                f"{plans.phases['property_id'].n_unique() if plans.phases.height else 0:,} homes built in "
                 f"{time.perf_counter() - started:.1f} s"
             )
         if yearly_budget_gbp is not None:

@@ -56,10 +56,8 @@ def _snapshot(scenario: Scenario, version: int) -> dict:
 
 
 def _ids(frame: pl.DataFrame) -> pl.DataFrame:
-    """The synthetic homes under numeric property ids (as `start_inputs` names them)."""
-    return frame.with_columns(
-        pl.Series("home_id", [str(i) for i in IDS]), pl.Series("property_id", IDS, dtype=pl.Int64)
-    )
+    """The synthetic homes under other property ids."""
+    return frame.with_columns(pl.Series("property_id", IDS, dtype=pl.Int64))
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +102,7 @@ def candidates(homes, baseline, attrs, prices) -> tuple[pl.DataFrame, list[str]]
     run = model_scenarios(
         {"fabric_then_heat": _snapshot(FABRIC, 3), "cheap_first": _snapshot(CHEAP, 1)},
         homes,
-        _ids(synthetic_features()).drop("property_id", "listed_building", "conservation_area"),
+        _ids(synthetic_features()).drop("listed_building", "conservation_area"),
         attrs,
         baseline,
         *prices,
@@ -152,7 +150,7 @@ def test_the_sap_spread_is_aligned_with_the_inputs(homes, baseline) -> None:
 
 
 def test_attributes_are_keyed_like_the_inputs_and_absent_ones_are_null(attrs) -> None:
-    assert attrs["home_id"].to_list() == ["11", "12"]
+    assert attrs["property_id"].to_list() == [11, 12]
     assert attrs["on_gas_grid"].is_null().all() and attrs["listed_building"].dtype == pl.Boolean
 
 
