@@ -155,7 +155,8 @@ def effective_inputs(
     if inputs.height:
         ids = np.asarray(property_ids, dtype=np.int64)[inputs["input_index"].to_numpy()]
         inputs = inputs.with_columns(
-            pl.Series("home_id", [str(i) for i in ids], dtype=pl.String),
+            # the worksheet's record id, which its refusals name: the property (docs/CONTEXT.md, Record id)
+            pl.Series("home_id", ids.astype(str), dtype=pl.String),
             pl.Series("property_id", ids, dtype=pl.Int64),
         )
     return inputs, refused
@@ -218,8 +219,12 @@ def combine_rating_and_climate(
     def approx(frame: pl.DataFrame) -> pl.Expr:
         return pl.col("approximations") if "approximations" in frame.columns else empty
 
+    if not inputs.height == rating.height == local.height:
+        raise ValueError(
+            f"worksheet results: field 'rows' value {rating.height} / {local.height} "
+            f"for {inputs.height} inputs"
+        )
     rated = rating.select(
-        pl.col("home_id"),
         approx(rating).alias("_approx_rating"),
         pl.col("sap_rating").alias("calculated_sap_rating"),
         pl.col("sap_rating_int").cast(pl.Int64).alias("calculated_sap_rating_int"),
@@ -230,7 +235,6 @@ def combine_rating_and_climate(
         err(rating).alias("_rating_error"),
     )
     local_cols = local.select(
-        pl.col("home_id"),
         *[pl.col(c) for c in _ENERGY_OUTPUTS],
         pl.col("primary_energy_kwh").alias("primary_energy_kwh_local"),
         "main_heating_fuel",
@@ -240,7 +244,6 @@ def combine_rating_and_climate(
         err(local).alias("_local_error"),
     )
     base = inputs.select(
-        "home_id",
         "property_id",
         pl.col("storey_floor_area_m2").list.sum().alias("total_floor_area_m2"),
         "pcdb_fallback",
@@ -253,8 +256,8 @@ def combine_rating_and_climate(
         approx(inputs).alias("_approx_inputs"),
     )
     return (
-        base.join(rated, on="home_id", how="left")
-        .join(local_cols, on="home_id", how="left")
+        # the worksheet returns one row per input row, in input order (sap10.calculate)
+        pl.concat([base, rated, local_cols], how="horizontal")
         .with_columns(
             pl.coalesce("_rating_error", "_local_error").alias("calculation_error"),
             # what the score was computed with: the expansion's and the worksheet's approximations
@@ -262,7 +265,7 @@ def combine_rating_and_climate(
             .list.join(";")
             .alias("approximations"),
         )
-        .drop("home_id", "_rating_error", "_local_error", "_approx_inputs", "_approx_rating")
+        .drop("_rating_error", "_local_error", "_approx_inputs", "_approx_rating")
     )
 
 

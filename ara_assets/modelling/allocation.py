@@ -49,12 +49,12 @@ TIE_BREAK_REL_GAP = 1e-2
 
 
 class AllocationError(ValueError):
-    """Bad allocation input: names the record (home_id / phase / year), the field and the value."""
+    """Bad allocation input: names the record (property_id / phase / year), the field and the value."""
 
 
 @dataclass(frozen=True)
 class AllocationResult:
-    selected: pl.DataFrame  # home_id, phase, year, cost_gbp, reaches_target
+    selected: pl.DataFrame  # property_id, phase, year, cost_gbp, reaches_target
     objective: int  # home-phase targets reached by the MILP selection
     upper_bound: int  # HiGHS's proven bound on that count: the selection is at most this far from the best
     greedy_objective: int  # the same count for the greedy heuristic
@@ -89,12 +89,12 @@ def phase_years(phase_target_years: Mapping[int, int], start_year: int) -> dict[
 def _validate(
     plans: pl.DataFrame, years_of: dict[int, list[int]], budget: Mapping[int, float]
 ) -> pl.DataFrame:
-    need = ("home_id", "phase", "cost_gbp", "reaches_target")
+    need = ("property_id", "phase", "cost_gbp", "reaches_target")
     missing = [c for c in need if c not in plans.columns]
     if missing:
         raise AllocationError(f"plans: field {missing[0]!r} is missing (no such column)")
     p = plans.select(
-        pl.col("home_id").cast(pl.String),
+        pl.col("property_id").cast(pl.Int64),
         pl.col("phase").cast(pl.Int32),
         pl.col("cost_gbp").cast(pl.Float64),
         pl.col("reaches_target").cast(pl.Boolean),
@@ -107,11 +107,13 @@ def _validate(
         ),
         ("phase", ~pl.col("phase").is_in(list(years_of)), f"is not a phase of {sorted(years_of)}"),
         ("reaches_target", pl.col("reaches_target").is_null(), "must be true or false"),
-        ("phase", pl.struct("home_id", "phase").is_duplicated(), "appears twice for the home"),
+        ("phase", pl.struct("property_id", "phase").is_duplicated(), "appears twice for the home"),
     ):
         bad = p.filter(cond)
         if bad.height:
-            raise AllocationError(f"home_id={bad['home_id'][0]!r}: field {col!r} value {bad[col][0]!r} {why}")
+            raise AllocationError(
+                f"property_id={bad['property_id'][0]!r}: field {col!r} value {bad[col][0]!r} {why}"
+            )
     for years in years_of.values():
         for y in years:
             b = budget.get(y)
@@ -124,8 +126,8 @@ def _validate(
 
 def _useful(p: pl.DataFrame) -> pl.DataFrame:
     """Drop home-phases that cannot help: no target reached in this phase or any later one."""
-    return p.sort("home_id", "phase").filter(
-        pl.col("reaches_target").cast(pl.Int8).reverse().cum_max().reverse().over("home_id") > 0
+    return p.sort("property_id", "phase").filter(
+        pl.col("reaches_target").cast(pl.Int8).reverse().cum_max().reverse().over("property_id") > 0
     )
 
 
@@ -194,10 +196,10 @@ def allocate(
         upper.append(np.ones(len(hp_ids)))
         next_row += len(hp_ids)
     # precedence: for each home-phase with a previous phase of the same home
-    hp_table = p.with_row_index("hp").select("hp", "home_id", "phase")
+    hp_table = p.with_row_index("hp").select("hp", "property_id", "phase")
     prev = hp_table.join(
         hp_table.with_columns((pl.col("phase") + 1).alias("phase")).rename({"hp": "hp_prev"}),
-        on=["home_id", "phase"],
+        on=["property_id", "phase"],
         how="left",
     )
     later = prev.filter(pl.col("hp_prev").is_not_null())
@@ -326,7 +328,7 @@ def _assign_years(
     """A year in its slot for each home-phase: cheapest first, cumulative spend <= cumulative budget."""
     parts = []
     for s, (_, ys, _) in enumerate(slots):
-        part = chosen.filter(pl.col("slot") == s).sort("cost_gbp", "home_id")
+        part = chosen.filter(pl.col("slot") == s).sort("cost_gbp", "property_id")
         if part.is_empty():
             continue
         if len(ys) == 1:
@@ -356,12 +358,12 @@ def _result(
     n: int,
     m: int,
 ) -> AllocationResult:
-    names = ["home_id", "phase", "year", "cost_gbp", "reaches_target"]
+    names = ["property_id", "phase", "year", "cost_gbp", "reaches_target"]
     if chosen.is_empty():
         types = [pl.String, pl.Int32, pl.Int32, pl.Float64, pl.Boolean]
         selected = pl.DataFrame(schema=dict(zip(names, types, strict=True)))
     else:
-        selected = _assign_years(chosen, slots, budget_per_year).select(names).sort("home_id", "phase")
+        selected = _assign_years(chosen, slots, budget_per_year).select(names).sort("property_id", "phase")
     spend = {int(y): float(c) for y, c in selected.group_by("year").agg(pl.col("cost_gbp").sum()).iter_rows()}
     return AllocationResult(
         selected, objective, upper_bound, greedy, status, gap, solve, build, dict(sorted(spend.items())), n, m
@@ -383,10 +385,10 @@ def _greedy(p: pl.DataFrame, slots: list[tuple[int, list[int], float]]) -> int:
         remaining = [s[2] for s in phase_slots]
         cand = p.filter(pl.col("phase") == phase)
         if phase != first_phase:
-            cand = cand.filter(pl.col("home_id").is_in(list(done)))
-        cand = cand.sort(pl.col("reaches_target").not_(), "cost_gbp", "home_id")
-        now: set[str] = set()
-        for home, cost, reaches in cand.select("home_id", "cost_gbp", "reaches_target").iter_rows():
+            cand = cand.filter(pl.col("property_id").is_in(list(done)))
+        cand = cand.sort(pl.col("reaches_target").not_(), "cost_gbp", "property_id")
+        now: set[int] = set()
+        for home, cost, reaches in cand.select("property_id", "cost_gbp", "reaches_target").iter_rows():
             for i, left in enumerate(remaining):
                 if cost <= left + 1e-9:
                     remaining[i] = left - cost

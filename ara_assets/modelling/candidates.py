@@ -37,7 +37,7 @@ HEAT_PUMP_FABRIC_REASON = "fabric below the heat-pump minimum"
 
 
 class CandidateError(ValueError):
-    """Bad candidate input: names the record (home_id), the field and the value."""
+    """Bad candidate input: names the record (property_id), the field and the value."""
 
 
 # One row per scored state. co2_t / primary energy: rating climate (as the baseline's calculated figures);
@@ -59,7 +59,6 @@ CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
     "phase": pl.Int32(),
     "phase_name": pl.String(),
     "property_id": pl.Int64(),
-    "home_id": pl.String(),
     "option_id": pl.String(),
     "measure_type": pl.String(),
     "requires_measure_type": pl.String(),
@@ -91,7 +90,7 @@ _VARIANT_EXTRAS = ("option_id", "measure_type", "quantity", "cost_gbp", "package
 
 
 def start_inputs(effective: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, dict[int, str]]:
-    """SAP inputs (home_id = str(property_id)) and eligibility features of each home's effective EPC.
+    """SAP inputs (with property_id) and eligibility features of each home's effective EPC.
 
     Returns (inputs, features, refused) where refused maps property_id -> the expansion's message.
     """
@@ -101,7 +100,7 @@ def start_inputs(effective: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, d
     # the baseline's own expansion (not a copy of it): a plan starts from the home the baseline scored
     ids, docs = effective_documents(effective)
     inputs, refused = effective_inputs(ids, docs)
-    features = features_from_register({str(i): d for i, d in zip(ids, docs, strict=True)})
+    features = features_from_register({int(i): d for i, d in zip(ids, docs, strict=True)})
     return inputs, features, refused
 
 
@@ -125,7 +124,8 @@ def score_states(states: pl.DataFrame, rates: pl.DataFrame, factors: pl.DataFram
     if n == 0:
         return pl.DataFrame(schema=SCORE_SCHEMA)
     rid = np.arange(n, dtype=np.int64)
-    # the row number stands in for the property id, so variants of one home stay apart
+    # the row number stands in for the property id, so variants of one home stay apart (and is the
+    # worksheet's record id, `home_id`, that its refusals name)
     work = _sap_inputs(states).with_columns(
         pl.Series("property_id", rid, dtype=pl.Int64), pl.Series("home_id", rid.astype(str), dtype=pl.String)
     )
@@ -173,7 +173,7 @@ def phase_candidates(
             f"phase {phase_index + 1}: field 'start_scores' value {start_scores.height} rows "
             f"for {state.height} homes"
         )
-    homes = state.join(features, on="home_id", how="left")
+    homes = state.join(features, on="property_id", how="left")
     for col, dtype in (("listed_building", pl.Boolean), ("conservation_area", pl.Boolean)):
         if col not in homes.columns:
             homes = homes.with_columns(pl.lit(None, dtype).alias(col))
@@ -187,28 +187,27 @@ def phase_candidates(
             (pl.col("measure_type") == "air_source_heat_pump")
             & pl.col("reason").str.starts_with(HEAT_PUMP_FABRIC_REASON)
         ).select(
-            "home_id", "measure_type", "option_id", pl.lit(None, pl.String).alias("requires_measure_type")
+            "property_id", "measure_type", "option_id", pl.lit(None, pl.String).alias("requires_measure_type")
         )
         pairs = pl.concat([pairs, held.with_columns(pl.lit(True).alias("requires_fabric"))])
-    before = pl.concat([state.select("home_id"), start_scores], how="horizontal")
-    variants = option_variants(state, pairs.select("home_id", "option_id"))
+    before = pl.concat([state.select("property_id"), start_scores], how="horizontal")
+    variants = option_variants(state, pairs.select("property_id", "option_id"))
     after = score_states(variants, rates, factors)
     scored = pl.concat(
-        [variants.select("home_id", "option_id", "measure_type", "quantity", "cost_gbp"), after],
+        [variants.select("property_id", "option_id", "measure_type", "quantity", "cost_gbp"), after],
         how="horizontal",
     )
     joined = scored.join(
-        pairs.select("home_id", "option_id", "requires_measure_type", "requires_fabric"),
-        on=["home_id", "option_id"],
+        pairs.select("property_id", "option_id", "requires_measure_type", "requires_fabric"),
+        on=["property_id", "option_id"],
         how="left",
-    ).join(before, on="home_id", how="left", suffix="_before")
+    ).join(before, on="property_id", how="left", suffix="_before")
     return joined.select(
         pl.lit(scenario.name).alias("scenario"),
         pl.lit(None, pl.Int64).alias("scenario_version"),
         pl.lit(phase_index + 1, pl.Int32).alias("phase"),
         pl.lit(scenario.phases[phase_index].name).alias("phase_name"),
-        pl.col("home_id").cast(pl.Int64, strict=False).alias("property_id"),
-        pl.col("home_id"),
+        "property_id",
         "option_id",
         "measure_type",
         "requires_measure_type",
