@@ -12,7 +12,13 @@ whose values are published, see docs/sap10/PCDB.md):
 - Table 105, gas and oil boilers, format 210: 1 index, 5 manufacturer, 6 brand, 7 model, 8 qualifier,
   12 fuel (1 mains gas, 2 LPG, 4 oil), 15 type (1 regular, 2 combi, 3 CPSU), 19 condensing (2 yes),
   23 maximum output kW, 25 SEDBUK 2009 annual %, 26 winter seasonal %, 27 summer seasonal %,
-  34 PCDF boiler category (102 regular condensing gas, 104 combi, 201 oil...: not a SAP 10.2 Table 4b code).
+  34 PCDF boiler category (102 regular condensing gas, 104 combi, 201 oil...: not a SAP 10.2 Table 4b code);
+  the combi-loss fields of SAP 10.2 Tables 3a-3c: 16 subsidiary type (0 normal, 1 with integral passive
+  flue-gas heat recovery), 39 store type (0 none: instantaneous, 1 primary store, 2 secondary store, 3 CPSU),
+  48 separate DHW tests (0 none, 1 profile M only -> Table 3b, 2 M and S / 3 M and L -> Table 3c),
+  51 rejected-energy proportion r1, 52 loss factor F1 (kWh/day), 56 loss factor F2 (kWh/day),
+  57 rejected factor F3 (per litre), 58 keep-hot facility (0 none, 1 fuel, 2 electric, 3 both),
+  59 keep-hot timer (1: controlled by a time clock).
 - Table 122, solid-fuel boilers, format 224: 1 index, 5-8 names, 12 SAP fuel code, 18 output kW,
   21 seasonal efficiency % (the worksheet takes it for winter and summer).
 - Table 172, postcode districts, format 272: area, district, updated, region, country, area values, height,
@@ -56,7 +62,29 @@ BOILER_SCHEMA: dict[str, pl.DataType] = {
     "summer_efficiency_pct": pl.Float64(),
     # field 34: the PCDF category (102 regular condensing gas, 201 oil..; not a SAP 10.2 code)
     "pcdf_category_code": pl.Int32(),
+    # combi-loss fields (SAP 10.2 Tables 3a-3c); null where the record has none
+    "subsidiary_type": pl.Int32(),
+    "store_type": pl.Int32(),
+    "separate_dhw_tests": pl.Int32(),
+    "combi_loss_r1": pl.Float64(),
+    "combi_loss_f1_kwh_per_day": pl.Float64(),
+    "combi_loss_f2_kwh_per_day": pl.Float64(),
+    "combi_loss_f3_per_litre": pl.Float64(),
+    "keep_hot_facility": pl.Int32(),
+    "keep_hot_timer": pl.Int32(),
 }
+# the Table 105-only fields: a Table 122 (solid-fuel) record leaves them null
+COMBI_FIELDS = (
+    "subsidiary_type",
+    "store_type",
+    "separate_dhw_tests",
+    "combi_loss_r1",
+    "combi_loss_f1_kwh_per_day",
+    "combi_loss_f2_kwh_per_day",
+    "combi_loss_f3_per_litre",
+    "keep_hot_facility",
+    "keep_hot_timer",
+)
 MONTHS = range(1, 13)
 CLIMATE_SCHEMA: dict[str, pl.DataType] = {
     "postcode_district": pl.String(),
@@ -134,6 +162,15 @@ def _boiler_105(line: int, f: list[str]) -> dict[str, object]:
         "winter_efficiency_pct": _float(line, "winter seasonal efficiency (field 26)", _get(f, 26)),
         "summer_efficiency_pct": _float(line, "summer seasonal efficiency (field 27)", _get(f, 27)),
         "pcdf_category_code": _int(line, "category (field 34)", _get(f, 34)),
+        "subsidiary_type": _int(line, "subsidiary type (field 16)", _get(f, 16)),
+        "store_type": _int(line, "store type (field 39)", _get(f, 39)),
+        "separate_dhw_tests": _int(line, "separate DHW tests (field 48)", _get(f, 48)),
+        "combi_loss_r1": _float(line, "r1 (field 51)", _get(f, 51)),
+        "combi_loss_f1_kwh_per_day": _float(line, "F1 (field 52)", _get(f, 52)),
+        "combi_loss_f2_kwh_per_day": _float(line, "F2 (field 56)", _get(f, 56)),
+        "combi_loss_f3_per_litre": _float(line, "F3 (field 57)", _get(f, 57)),
+        "keep_hot_facility": _int(line, "keep-hot facility (field 58)", _get(f, 58)),
+        "keep_hot_timer": _int(line, "keep-hot timer (field 59)", _get(f, 59)),
     }
 
 
@@ -154,6 +191,7 @@ def _boiler_122(line: int, f: list[str]) -> dict[str, object]:
         "winter_efficiency_pct": eff,
         "summer_efficiency_pct": eff,
         "pcdf_category_code": None,
+        **dict.fromkeys(COMBI_FIELDS),
     }
 
 

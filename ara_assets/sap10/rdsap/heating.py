@@ -71,6 +71,8 @@ def expand_heating(
             sap_code = sap_code or boiler.table_4b_code()
             row["main_heating_efficiency_winter_pct"] = boiler.winter_efficiency_pct
             row["main_heating_efficiency_summer_pct"] = boiler.summer_efficiency_pct
+            # SAP 10.2 Tables 3a-3c: the combi's tested loss or keep-hot row from its record (line (61))
+            row.update(boiler.combi_loss_inputs())
             pcdb = sap_code is None  # found, but of a kind with no Table 4b row: still a fallback
     if sap_code is None and pcdb:
         sap_code = _pcdb_fallback_code(d, category, fuel_reg)

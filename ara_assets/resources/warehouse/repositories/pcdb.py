@@ -1,4 +1,4 @@
-"""Repository over `pcdb_revisions`, `pcdb_boilers` and `pcdb_postcode_climate` (migrations/0011).
+"""Repository over `pcdb_revisions`, `pcdb_boilers` and `pcdb_postcode_climate` (migrations/0011, 0016).
 
 Bound to the one connection of a unit of work and never commits:
 
@@ -114,9 +114,9 @@ class PcdbRepository:
         revision = revision if revision is not None else self.current_revision()
         if revision is None:
             return None
-        issued = self._conn.execute(
-            sa.text("SELECT issued FROM pcdb_revisions WHERE revision = :r"), {"r": revision}
-        ).scalar()
+        issued, sha256 = self._conn.execute(
+            sa.text("SELECT issued, sha256 FROM pcdb_revisions WHERE revision = :r"), {"r": revision}
+        ).one()
         boilers = pl.DataFrame(
             [
                 dict(r._mapping)
@@ -124,7 +124,13 @@ class PcdbRepository:
                     sa.text(
                         "SELECT pcdb_index, pcdb_table, fuel, boiler_type, condensing, "
                         "winter_efficiency_pct::float8 AS winter_efficiency_pct, "
-                        "summer_efficiency_pct::float8 AS summer_efficiency_pct "
+                        "summer_efficiency_pct::float8 AS summer_efficiency_pct, "
+                        "subsidiary_type, store_type, separate_dhw_tests, "
+                        "combi_loss_r1::float8 AS combi_loss_r1, "
+                        "combi_loss_f1_kwh_per_day::float8 AS combi_loss_f1_kwh_per_day, "
+                        "combi_loss_f2_kwh_per_day::float8 AS combi_loss_f2_kwh_per_day, "
+                        "combi_loss_f3_per_litre::float8 AS combi_loss_f3_per_litre, "
+                        "keep_hot_facility, keep_hot_timer "
                         "FROM pcdb_boilers WHERE revision = :r"
                     ),
                     {"r": revision},
@@ -150,4 +156,4 @@ class PcdbRepository:
                 for r in (row._mapping for row in clim_rows)
             ]
         )
-        return ProductData.from_frames(revision, str(issued), boilers, climate)
+        return ProductData.from_frames(revision, str(issued), boilers, climate, sha256=sha256)
