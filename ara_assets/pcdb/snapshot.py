@@ -51,4 +51,5 @@ def load_snapshot(folder: Path) -> ProductData | None:
         str(meta["issued"]),
         pl.read_parquet(target / "boilers.parquet"),
         pl.read_parquet(target / "postcode_climate.parquet"),
+        sha256=meta.get("sha256"),
     )
