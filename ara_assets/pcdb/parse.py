@@ -23,6 +23,14 @@ whose values are published, see docs/sap10/PCDB.md):
   21 seasonal efficiency % (the worksheet takes it for winter and summer).
 - Table 172, postcode districts, format 272: area, district, updated, region, country, area values, height,
   latitude, longitude, T(1..12), W(1..12), R(1..12) (the header comment of the table names them).
+- Table 353, waste-water heat recovery (WWHRS), format 453: 1 index, 5-8 names, 12 arrangement (A, B or C),
+  14 heat-recovery efficiency %, 15 utilisation factor. Format 453 is the SAP 2012 layout: one efficiency
+  per arrangement, where SAP 10.2 takes it at the dwelling's shower flow (the expansion records approximation
+  ``wwhrs_sap_2012_record``). Positions from the same products in the SAP 2009 format 451 (efficiency then
+  utilisation, the utilisation equal in both, e.g. 080001 0.979) read by RCUK-CEE/epctk's ``get_wwhr_system``.
+- Table 313 (FGHRS, format 413) and Table 391 (storage heaters, format 491) are not imported, by name
+  (``skipped``): the worksheet's FGHRS (63d, Appendix G1-G3) is not implemented and the storage-heater
+  records feed nothing (SAP 10.2 scores storage heaters by their Table 4a code).
 - Table 362, heat pumps: only the SAP 10 formats carry plant-size-ratio (PSR) groups; format 464 is the
   SAP 2012 layout and is refused by name (``skipped``), so no SAP 2012 heat-pump record reaches Appendix N.
 
@@ -97,8 +105,29 @@ CLIMATE_SCHEMA: dict[str, pl.DataType] = {
     **{f"wind_m_s_{m}": pl.Float64() for m in MONTHS},
     **{f"solar_w_m2_{m}": pl.Float64() for m in MONTHS},
 }
+WWHRS_SCHEMA: dict[str, pl.DataType] = {
+    "pcdb_index": pl.Int64(),
+    "manufacturer": pl.String(),
+    "brand": pl.String(),
+    "model": pl.String(),
+    "qualifier": pl.String(),
+    "system_type": pl.Int32(),  # 1 system A, 2 system B, 3 system C (worksheet wwhrs_N_system_type)
+    "efficiency_pct": pl.Float64(),
+    "utilisation": pl.Float64(),
+    "pcdf_format": pl.Int32(),  # 453: the SAP 2012 layout (one efficiency per arrangement)
+}
+WWHRS_TABLE, WWHRS_FORMATS = 353, (453,)
+WWHRS_ARRANGEMENT = {"A": 1, "B": 2, "C": 3}
+# tables the file carries that the worksheet does not use: named, not imported
+NOT_IMPORTED = {
+    313: "Table 313 (flue-gas heat recovery, FGHRS) format {fmt}: not imported, the worksheet's FGHRS "
+    "(63d, SAP 10.2 Appendix G1-G3) is not implemented and a certificate lodging one is refused",
+    391: "Table 391 (storage heaters) format {fmt}: not imported, SAP 10.2 scores storage heaters by their "
+    "Table 4a code",
+}
 # table -> formats this reader knows (a table in another format is skipped with the reason)
 BOILER_FORMATS = {105: (210,), 122: (224,)}
+KNOWN_FORMATS = {**BOILER_FORMATS, WWHRS_TABLE: WWHRS_FORMATS}
 CLIMATE_FORMATS = (272,)
 HEAT_PUMP_TABLE = 362
 SAP_2012_HEAT_PUMP_FORMAT = 464
@@ -113,6 +142,7 @@ class PcdbFile:
     sha256: str
     boilers: pl.DataFrame
     postcode_climate: pl.DataFrame
+    wwhrs: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=WWHRS_SCHEMA))
     table_counts: dict[int, int] = field(default_factory=dict)  # records per table number, all tables
     skipped: list[str] = field(default_factory=list)  # tables seen but not imported, with the reason
 
@@ -195,6 +225,23 @@ def _boiler_122(line: int, f: list[str]) -> dict[str, object]:
     }
 
 
+def _wwhrs(line: int, f: list[str], fmt: int) -> dict[str, object]:
+    arrangement = _get(f, 12).strip().upper()
+    if arrangement not in WWHRS_ARRANGEMENT:
+        raise PcdbFormatError(line, "WWHRS arrangement (field 12)", arrangement, "expected A, B or C")
+    return {
+        "pcdb_index": _int(line, "index (field 1)", f[0]),
+        "manufacturer": _get(f, 5),
+        "brand": _get(f, 6),
+        "model": _get(f, 7),
+        "qualifier": _get(f, 8),
+        "system_type": WWHRS_ARRANGEMENT[arrangement],
+        "efficiency_pct": _float(line, "efficiency (field 14)", _get(f, 14)),
+        "utilisation": _float(line, "utilisation factor (field 15)", _get(f, 15)),
+        "pcdf_format": fmt,
+    }
+
+
 def _climate(line: int, f: list[str]) -> dict[str, object]:
     if len(f) < 45:
         raise PcdbFormatError(line, "Table 172 record", len(f), "expected 45 fields")
@@ -221,6 +268,7 @@ def parse_pcdf(text: str) -> PcdbFile:
     fmt: int | None = None
     boilers: list[dict[str, object]] = []
     climate: list[dict[str, object]] = []
+    wwhrs: list[dict[str, object]] = []
     counts: dict[int, int] = {}
     skipped: dict[tuple[int, int], str] = {}
     for n, raw in enumerate(text.splitlines(), start=1):
@@ -251,8 +299,10 @@ def parse_pcdf(text: str) -> PcdbFile:
                     "Table 362 format 464 is the SAP 2012 heat-pump format (no plant-size-ratio groups): "
                     "refused for SAP 10.2 Appendix N; import the SAP 10 pcdb10.dat for heat pumps"
                 )
-            elif table in BOILER_FORMATS and fmt not in BOILER_FORMATS[table]:
+            elif table in KNOWN_FORMATS and fmt not in KNOWN_FORMATS[table]:
                 skipped[(table, fmt or 0)] = f"Table {table} format {fmt}: layout not known to this importer"
+            elif table in NOT_IMPORTED:
+                skipped[(table, fmt or 0)] = NOT_IMPORTED[table].format(fmt=fmt)
             elif table == 172 and fmt not in CLIMATE_FORMATS:
                 skipped[(table, fmt or 0)] = f"Table 172 format {fmt}: layout not known to this importer"
             continue
@@ -268,6 +318,8 @@ def parse_pcdf(text: str) -> PcdbFile:
             boilers.append(_boiler_122(n, fields))
         elif table == 172:
             climate.append(_climate(n, fields))
+        elif table == WWHRS_TABLE:
+            wwhrs.append(_wwhrs(n, fields, int(fmt or 0)))
     if revision is None or issued is None:
         raise PcdbFormatError(0, "$001", None, "no revision control line: not a PCDF file")
     frame = (
@@ -283,12 +335,16 @@ def parse_pcdf(text: str) -> PcdbFile:
         else pl.DataFrame(schema=CLIMATE_SCHEMA)
     )
     clim = clim.unique(subset=["postcode_district"], keep="last", maintain_order=True)
+    recovery = (
+        pl.DataFrame(wwhrs, schema=WWHRS_SCHEMA, orient="row") if wwhrs else pl.DataFrame(schema=WWHRS_SCHEMA)
+    ).unique(subset=["pcdb_index"], keep="last", maintain_order=True)
     return PcdbFile(
         revision=revision,
         issued=issued,
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         boilers=frame,
         postcode_climate=clim,
+        wwhrs=recovery,
         table_counts=counts,
         skipped=sorted(set(skipped.values())),
     )

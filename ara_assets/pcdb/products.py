@@ -11,7 +11,7 @@ definitions load the snapshot under ARA_HOME), so scoring needs no flag; callers
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -96,12 +96,32 @@ class Boiler:
 
 
 @dataclass(frozen=True)
+class Wwhrs:
+    """An instantaneous waste-water heat-recovery system (PCDB Table 353)."""
+
+    pcdb_index: int
+    system_type: int  # 1 system A, 2 system B, 3 system C
+    efficiency_pct: float
+    utilisation: float
+    pcdf_format: int  # 453: SAP 2012 layout, one efficiency per arrangement (not by shower flow)
+
+    def worksheet_inputs(self, slot: int) -> dict[str, Any]:
+        """The worksheet's inputs for WWHRS ``slot`` (1 or 2), Appendix G4."""
+        return {
+            f"wwhrs_{slot}_efficiency_pct": self.efficiency_pct,
+            f"wwhrs_{slot}_utilisation": self.utilisation,
+            f"wwhrs_{slot}_system_type": self.system_type,
+        }
+
+
+@dataclass(frozen=True)
 class ProductData:
     revision: int
     issued: str  # ISO date of the PCDF control line
     boilers: dict[int, Boiler]
     climate: dict[str, dict[str, Any]]  # postcode district ("AB10") -> Table 172 record
     sha256: str | None = None  # of the imported file: tells two imports under one revision number apart
+    wwhrs: dict[int, Wwhrs] = field(default_factory=dict)  # Table 353 by index
 
     @classmethod
     def from_frames(
@@ -111,6 +131,7 @@ class ProductData:
         boilers: pl.DataFrame,
         climate: pl.DataFrame,
         sha256: str | None = None,
+        wwhrs: pl.DataFrame | None = None,
     ) -> ProductData:
         # a snapshot written before the combi-loss fields were imported lacks their columns: None
         extra = [f.name for f in fields(Boiler)][7:]
@@ -129,7 +150,18 @@ class ProductData:
             if r["winter_efficiency_pct"] is not None and r["summer_efficiency_pct"] is not None
         }
         clim = {str(r["postcode_district"]): r for r in climate.iter_rows(named=True)}
-        return cls(revision, issued, by_index, clim, sha256)
+        recovery = {
+            int(r["pcdb_index"]): Wwhrs(
+                int(r["pcdb_index"]),
+                int(r["system_type"]),
+                float(r["efficiency_pct"]),
+                float(r["utilisation"]),
+                int(r["pcdf_format"]),
+            )
+            for r in (wwhrs.iter_rows(named=True) if wwhrs is not None else ())
+            if r["efficiency_pct"] is not None and r["utilisation"] is not None
+        }
+        return cls(revision, issued, by_index, clim, sha256, recovery)
 
     def tag(self) -> str:
         """What a stored result computed with these data depends on: revision and file digest."""
@@ -164,6 +196,13 @@ class ProductData:
         """The boiler of a lodged index number ("017498", 17498, "17498"); None when absent."""
         try:
             return self.boilers.get(int(str(index).strip()))
+        except ValueError:
+            return None
+
+    def wwhrs_record(self, index: object) -> Wwhrs | None:
+        """The WWHRS of a lodged index number; None when absent."""
+        try:
+            return self.wwhrs.get(int(str(index).strip()))
         except ValueError:
             return None
 

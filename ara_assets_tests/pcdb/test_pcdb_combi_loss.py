@@ -28,7 +28,11 @@ def parsed():
 @pytest.fixture
 def products(parsed) -> ProductData:
     return ProductData.from_frames(
-        parsed.revision, parsed.issued.isoformat(), parsed.boilers, parsed.postcode_climate
+        parsed.revision,
+        parsed.issued.isoformat(),
+        parsed.boilers,
+        parsed.postcode_climate,
+        wwhrs=parsed.wwhrs,
     )
 
 
@@ -163,3 +167,37 @@ def test_score_of_a_tested_combi_against_the_default(products: ProductData) -> N
     assert sum(tested[0]["(61)m"]) < sum(default[0]["(61)m"])
     assert sum(tested[2]["(61)m"]) == pytest.approx(900.0)
     assert tested[2]["sap_value"] < default[2]["sap_value"]  # SAP rating before rounding
+
+
+def test_table_353_wwhrs_and_named_refusals(parsed) -> None:
+    rows = {r["pcdb_index"]: r for r in parsed.wwhrs.iter_rows(named=True)}
+    rv3_a, rv3_b = rows[80003], rows[80004]  # Hei-tech Recoh-vert RV3 as system A and as system B
+    assert (rv3_a["system_type"], rv3_a["efficiency_pct"], rv3_a["utilisation"]) == (1, 61.2, 0.973)
+    assert (rv3_b["system_type"], rv3_b["efficiency_pct"], rv3_b["pcdf_format"]) == (2, 48.2, 453)
+    assert any(s.startswith("Table 313 (flue-gas heat recovery, FGHRS) format 413") for s in parsed.skipped)
+    assert any(s.startswith("Table 391 (storage heaters) format 491") for s in parsed.skipped)
+
+
+def test_lodged_wwhrs_feeds_63a_from_the_pcdb(products: ProductData, tmp_path: Path) -> None:
+    from ara_assets.pcdb import load_snapshot, write_snapshot
+
+    doc = json.loads(SEMI.read_text())
+    heating = doc["data"]["sap_heating"]
+    heating["instantaneous_wwhrs"] = {"wwhrs_index_number1": "080003"}
+    heating["shower_outlets"] = [{"shower_outlet_type": 1, "shower_wwhrs": 2}]
+    row = expand_certificate(doc, products=products)
+    assert row["mixer_shower_wwhrs"] == [1] and row["pcdb_fallback"] is False
+    assert (row["wwhrs_1_efficiency_pct"], row["wwhrs_1_utilisation"], row["wwhrs_1_system_type"]) == (
+        61.2,
+        0.973,
+        1,
+    )
+    assert "wwhrs_sap_2012_record" in row["approximations"]
+    with_wwhrs = worksheet(pl.DataFrame([row]))
+    without = worksheet(pl.DataFrame([expand_certificate(doc)]))  # no PCDB: left out, pcdb_fallback
+    assert sum(with_wwhrs["(63a)m"]) < 0 and sum(without["(63a)m"]) == 0
+    assert with_wwhrs["(64)"] < without["(64)"]
+    # the snapshot carries Table 353 to the CLI and the pipeline
+    write_snapshot(parse_pcdf(FIXTURE.read_text(encoding="latin-1")), tmp_path, FIXTURE.name)
+    loaded = load_snapshot(tmp_path)
+    assert loaded is not None and loaded.wwhrs_record("80004").system_type == 2

@@ -41,6 +41,7 @@ def test_import_is_versioned_idempotent_and_append_only(warehouse) -> None:
             "combi_loss_r1": 0.0015,
             "combi_loss_f1_kwh_per_day": 1.44242,
         }
+        assert products.wwhrs_record(80003).efficiency_pct == 61.2  # Table 353 read back
         assert products.climate_arrays()[0].shape == (3, 12)  # Table 172 months read back
         with pytest.raises(sa.exc.DBAPIError, match="append-only"):
             uow.connection.execute(sa.text("DELETE FROM pcdb_boilers"))

@@ -14,3 +14,21 @@ ALTER TABLE pcdb_boilers
     ADD COLUMN combi_loss_f3_per_litre      numeric,   -- field 57: rejected factor F3
     ADD COLUMN keep_hot_facility            integer,   -- field 58: 0 none, 1 fuel, 2 electric, 3 both
     ADD COLUMN keep_hot_timer               integer;   -- field 59: 1 controlled by a time clock
+
+-- Table 353: instantaneous waste-water heat-recovery systems (WWHRS), read by the worksheet's (63a) when a
+-- certificate lodges one by index. pcdf_format 453 is the SAP 2012 layout (one efficiency per arrangement).
+CREATE TABLE pcdb_wwhrs (
+    revision        integer NOT NULL REFERENCES pcdb_revisions (revision),
+    pcdb_index      bigint  NOT NULL CHECK (pcdb_index > 0),
+    manufacturer    text,
+    brand           text,
+    model           text,
+    qualifier       text,
+    system_type     integer NOT NULL CHECK (system_type IN (1, 2, 3)),  -- system A, B, C
+    efficiency_pct  numeric NOT NULL CHECK (efficiency_pct >= 0 AND efficiency_pct <= 100),
+    utilisation     numeric NOT NULL CHECK (utilisation > 0 AND utilisation <= 1),
+    pcdf_format     integer NOT NULL,
+    PRIMARY KEY (revision, pcdb_index)
+);
+CREATE TRIGGER pcdb_wwhrs_append_only BEFORE UPDATE OR DELETE ON pcdb_wwhrs
+    FOR EACH ROW EXECUTE FUNCTION pcdb_refuse_change();
