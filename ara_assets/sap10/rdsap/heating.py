@@ -87,6 +87,9 @@ def expand_heating(
         index = value_of(m.get("fghrs_index_number"))
         row["fghrs_present"] = True
         row["fghrs_index_number"] = None if index in (None, "", 0) else str(index)
+    if value_of(m.get("compensating_controller_index_number")) not in (None, "", 0):
+        # a weather or enhanced load compensator (its PCDB record is not available): Table 4c(1) of SAP 2012
+        row["boiler_compensator"] = True
     control = code(m, "main_heating_control")
     if control is None:
         raise cert.fail(f"{where}.main_heating_control", None, "no control code")
