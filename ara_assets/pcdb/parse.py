@@ -7,7 +7,7 @@ table in that format. A table may appear more than once (illustrative products, 
 records are concatenated.
 
 Read here (field positions 1-based, as the PCDF specification numbers them; each checked against records
-whose values are published, see docs/sap10/PCDB.md):
+whose values are published, see docs/sap10/DEVIATIONS.md P1, P2 and W1):
 
 - Table 105, gas and oil boilers, format 210: 1 index, 5 manufacturer, 6 brand, 7 model, 8 qualifier,
   12 fuel (1 mains gas, 2 LPG, 4 oil), 15 type (1 regular, 2 combi, 3 CPSU), 19 condensing (2 yes),
@@ -23,7 +23,8 @@ whose values are published, see docs/sap10/PCDB.md):
   21 seasonal efficiency % (the worksheet takes it for winter and summer).
 - Table 172, postcode districts, format 272: area, district, updated, region, country, area values, height,
   latitude, longitude, T(1..12), W(1..12), R(1..12) (the header comment of the table names them).
-- Table 353, waste-water heat recovery (WWHRS), format 453: 1 index, 5-8 names, 12 arrangement (A, B or C),
+- Table 353, waste-water heat recovery (WWHRS), format 453: 1 index, 5-8 names, 11 type (1 instantaneous;
+  2 storage, not imported: the worksheet refuses storage WWHRS), 12 arrangement (A, B or C),
   14 heat-recovery efficiency %, 15 utilisation factor. Format 453 is the SAP 2012 layout: one efficiency
   per arrangement, where SAP 10.2 takes it at the dwelling's shower flow (the expansion records approximation
   ``wwhrs_sap_2012_record``). Positions from the same products in the SAP 2009 format 451 (efficiency then
@@ -225,7 +226,19 @@ def _boiler_122(line: int, f: list[str]) -> dict[str, object]:
     }
 
 
-def _wwhrs(line: int, f: list[str], fmt: int) -> dict[str, object]:
+STORAGE_WWHRS_SKIPPED = (
+    "Table 353 storage WWHRS records (field 11 = 2): not imported, the worksheet's storage WWHRS (SAP 10.2 "
+    "Appendix G4.2) is not implemented and a certificate lodging one is refused"
+)
+
+
+def _wwhrs(line: int, f: list[str], fmt: int) -> dict[str, object] | None:
+    """An instantaneous WWHRS record (field 11 = 1); None for a storage WWHRS (field 11 = 2)."""
+    kind = _int(line, "WWHRS type (field 11)", _get(f, 11))
+    if kind == 2:
+        return None
+    if kind != 1:
+        raise PcdbFormatError(line, "WWHRS type (field 11)", kind, "expected 1 instantaneous or 2 storage")
     arrangement = _get(f, 12).strip().upper()
     if arrangement not in WWHRS_ARRANGEMENT:
         raise PcdbFormatError(line, "WWHRS arrangement (field 12)", arrangement, "expected A, B or C")
@@ -319,7 +332,11 @@ def parse_pcdf(text: str) -> PcdbFile:
         elif table == 172:
             climate.append(_climate(n, fields))
         elif table == WWHRS_TABLE:
-            wwhrs.append(_wwhrs(n, fields, int(fmt or 0)))
+            record = _wwhrs(n, fields, int(fmt or 0))
+            if record is None:
+                skipped[(table, -2)] = STORAGE_WWHRS_SKIPPED
+            else:
+                wwhrs.append(record)
     if revision is None or issued is None:
         raise PcdbFormatError(0, "$001", None, "no revision control line: not a PCDF file")
     frame = (

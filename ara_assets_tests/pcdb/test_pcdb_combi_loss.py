@@ -174,6 +174,8 @@ def test_table_353_wwhrs_and_named_refusals(parsed) -> None:
     rv3_a, rv3_b = rows[80003], rows[80004]  # Hei-tech Recoh-vert RV3 as system A and as system B
     assert (rv3_a["system_type"], rv3_a["efficiency_pct"], rv3_a["utilisation"]) == (1, 61.2, 0.973)
     assert (rv3_b["system_type"], rv3_b["efficiency_pct"], rv3_b["pcdf_format"]) == (2, 48.2, 453)
+    assert 80096 not in rows  # reAqua+: a storage WWHRS (field 11 = 2), not imported and named
+    assert any(s.startswith("Table 353 storage WWHRS records") for s in parsed.skipped)
     assert any(s.startswith("Table 313 (flue-gas heat recovery, FGHRS) format 413") for s in parsed.skipped)
     assert any(s.startswith("Table 391 (storage heaters) format 491") for s in parsed.skipped)
 
