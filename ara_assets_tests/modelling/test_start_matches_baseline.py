@@ -22,6 +22,7 @@ from ara_assets.epc import normalise_register_json
 from ara_assets.modelling.candidates import start_inputs
 from ara_assets.modelling.plans import build_plans, packages_from_candidates, run_scenario
 from ara_assets.modelling.scenarios import load_scenario_yaml
+from ara_assets.pcdb import active as pcdb_active
 from ara_assets.pcdb import install
 from ara_assets.pcdb.parse import parse_pcdf
 from ara_assets.pcdb.products import ProductData
@@ -93,9 +94,9 @@ def test_phase_one_starts_at_the_baseline_calculated_sap_for_every_home(with_pcd
 def test_a_pcdb_import_changes_every_baseline_input_key() -> None:
     # the stored rows must be recomputed with the new product data, or modelling (which always scores with
     # the installed revision) would start a plan from another SAP than the stored baseline's
-    without = versions_tag(3, 4)
+    without = versions_tag(3, 4, pcdb_active())
     install(_products())
-    with_386 = versions_tag(3, 4)
+    with_386 = versions_tag(3, 4, pcdb_active())
     assert "pcdb:none" in without
     assert "pcdb:386" in with_386
     assert with_386 != without
