@@ -12,6 +12,8 @@ Timed, each as the median of ``--runs`` runs after one warm-up:
                per document, then ``score_certificates(..., normalise_docs=False)``): the path before
                ``epc.normalise``
   score_ok     ``score_certificates`` on only the certificates the worksheet accepts (no refusals)
+  score_norm_wN  with ``--workers N`` (N > 1): ``score_norm`` with the expansion over N processes
+               (``rdsap.parallel``); wall time is what it saves, and needs N idle cores to show it
 """
 
 from __future__ import annotations
@@ -59,6 +61,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-n", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=1, help="also time score_norm on N processes")
+    parser.add_argument("--only", nargs="+", help="time only these cases (names as printed)")
     args = parser.parse_args()
 
     from ara_assets.sap10.rdsap import expand_collect
@@ -97,7 +101,14 @@ def main() -> None:
         "score_model": (lambda: score_certificates(through_model(), normalise_docs=False), len(docs)),
         "score_ok_raw": (lambda: score_certificates(ok_docs, normalise_docs=False), len(ok_docs)),
     }
+    if args.workers > 1:
+        cases[f"score_norm_w{args.workers}"] = (
+            lambda: score_certificates(docs, normalise_docs=True, workers=args.workers),
+            len(docs),
+        )
     for name, (fn, count) in cases.items():
+        if args.only and name not in args.only:
+            continue
         med, times = _median(fn, args.runs)
         runs = ", ".join(f"{t:.3f}" for t in times)
         print(
