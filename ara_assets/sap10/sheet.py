@@ -108,9 +108,12 @@ class Sheet:
         """Sum element values into homes: (M,) -> (N,), or (M, 12) -> (N, 12)."""
         if values.ndim == 1:
             return np.bincount(parent, weights=values, minlength=self.n)
-        return np.stack(
-            [np.bincount(parent, weights=values[:, m], minlength=self.n) for m in range(12)], axis=1
-        )
+        # one bincount over (home, month) bins: each bin adds its elements in element order, as twelve
+        # per-month bincounts do, so the sums are the same to the bit
+        width = values.shape[1]
+        bins = (parent[:, None] * width + np.arange(width)).ravel()
+        summed = np.bincount(bins, weights=values.ravel(), minlength=self.n * width)
+        return summed.reshape(self.n, width)
 
     def approximate(self, mask: np.ndarray, code: str) -> None:
         """Record that the rows of ``mask`` were computed with approximation ``code`` (never a refusal)."""
