@@ -28,18 +28,26 @@ from typing import Any
 
 import polars as pl
 
-CPU_TIMES: dict[int, float] = {}  # id(fn) -> median process CPU time of its runs (one core under contention)
+CPU_TIMES: dict[int, float] = {}  # id(fn) -> median CPU time of its runs (one core under contention)
+CHILD_TIMES: dict[int, float] = {}  # id(fn) -> median CPU time of its worker processes (--workers)
+
+
+def _children_cpu() -> float:
+    t = os.times()  # workers count once they have ended (each batch's pool ends with the batch)
+    return t.children_user + t.children_system
 
 
 def _median(fn: Callable[[], Any], runs: int) -> tuple[float, list[float]]:
     fn()  # warm-up: table loads, imports, allocator
-    times, cpu = [], []
+    times, cpu, child = [], [], []
     for _ in range(runs):
-        t, c = time.perf_counter(), time.process_time()
+        t, c, w = time.perf_counter(), time.process_time(), _children_cpu()
         fn()
         times.append(time.perf_counter() - t)
         cpu.append(time.process_time() - c)
+        child.append(_children_cpu() - w)
     CPU_TIMES[id(fn)] = statistics.median(cpu)
+    CHILD_TIMES[id(fn)] = statistics.median(child)
     return statistics.median(times), times
 
 
@@ -116,6 +124,14 @@ def main() -> None:
             f"{med / count * 1e3:.3f} ms/cert  (fastest run {count / min(times):.0f} cert/s; "
             f"CPU {count / CPU_TIMES[id(fn)]:.0f} cert/cpu-s)"
         )
+        if CHILD_TIMES[id(fn)] > 0:
+            # the work of this process and of its workers: on one core, and with a core each
+            own, workers = CPU_TIMES[id(fn)], CHILD_TIMES[id(fn)]
+            print(
+                f"{'':13s} CPU this process {own:.3f} s + workers {workers:.3f} s: "
+                f"{count / (own + workers):.0f} cert/cpu-s in all, "
+                f"{count / max(own, workers / (args.workers - 1)):.0f} cert/s with a core per process"
+            )
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
         f"python {platform.python_version()}, polars {pl.__version__}, load average {load:.1f}, "

@@ -7,6 +7,7 @@ refuses instead of stopping at the first, with the cyclic garbage collector paus
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -152,7 +153,7 @@ def expand_collect(
         from ara_assets.sap10.rdsap.parallel import MIN_PARALLEL, expand_parallel
 
         docs = docs if isinstance(docs, list) else list(docs)
-        if len(docs) >= MIN_PARALLEL:
+        if len(docs) >= MIN_PARALLEL and "fork" in multiprocessing.get_all_start_methods():
             with gc_paused():
                 return expand_parallel(docs, normalise_docs, products, workers)
     with gc_paused():

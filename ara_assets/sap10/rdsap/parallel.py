@@ -15,6 +15,7 @@ certificates the batch stays in one process, where a fork would cost more than i
 from __future__ import annotations
 
 import multiprocessing
+import warnings
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
@@ -70,7 +71,13 @@ def expand_parallel(
     _BATCH[:] = [(docs, normalise_docs, products)]
     try:
         with ProcessPoolExecutor(len(bounds) - 1, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = [pool.submit(_expand_slice, a, b) for a, b in bounds[1:]]
+            with warnings.catch_warnings():
+                # Python 3.12+ warns when a process with threads forks; the worker uses none of the
+                # threaded libraries (see the module docstring), which is what the warning is about
+                warnings.filterwarnings(
+                    "ignore", message=r".*fork\(\) may lead to deadlocks", category=DeprecationWarning
+                )
+                futures = [pool.submit(_expand_slice, a, b) for a, b in bounds[1:]]
             parts = [_expand_slice(*bounds[0]), *(f.result() for f in futures)]
     finally:
         _BATCH.clear()
