@@ -76,12 +76,16 @@ class Sheet:
             if full is not None:
                 return full  # type: ignore[return-value]
             s = self.df.get_column(name)
-            if s.null_count() == 0 and s.dtype != pl.Boolean:
+            no_null = s.null_count() == 0 and s.dtype != pl.Boolean
+            if not np.isnan(fill):
+                # from the conversion without a fill (cached), so a column asked for with several fills
+                # is converted from polars once; without nulls any fill gives the same values
+                values = self.col(name)
+                values = values if no_null else np.where(np.isnan(values), fill, values)
+            elif no_null:
                 values = s.to_numpy().astype(np.float64, copy=False)
             else:
                 values = s.cast(pl.Float64).to_numpy()  # nulls become NaN
-                if not np.isnan(fill):
-                    values = np.where(np.isnan(values), fill, values)
             self._cache[key] = values
         return self._cache[key]  # type: ignore[return-value]
 
