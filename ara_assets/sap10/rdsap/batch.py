@@ -157,13 +157,15 @@ def expand_collect(
             with gc_paused():
                 return expand_parallel(docs, normalise_docs, products, workers)
     with gc_paused():
-        rows, errors = _expand_rows(docs, normalise_docs, products)
+        rows, errors = expand_rows(docs, normalise_docs, products)
         return rows_to_frame(rows), errors
 
 
-def _expand_rows(
+def expand_rows(
     docs: Iterable[Mapping[str, Any]], normalise_docs: bool, products: ProductData | None = None
 ) -> tuple[list[dict[str, Any]], list[ExpansionError]]:
+    """The expansion of each document as one dict (column -> value), and the documents it refused (the
+    caller pauses the garbage collector and builds the frame: ``expand_collect``, ``rdsap.parallel``)."""
     rows: list[dict[str, Any]] = []
     errors: list[ExpansionError] = []
     for i, doc in enumerate(docs):

@@ -9,7 +9,7 @@ document costs about a third of expanding it); it sends back only column lists o
 worker runs pure Python (the expansion and its tables) and builds no polars or Arrow object, so the
 thread pools of those libraries in the parent, which make forking them unsafe, are never used in it.
 Measured in docs/benchmarks.md (``benchmarks/sap_score.py --workers 2``); below ``MIN_PARALLEL``
-certificates the batch stays in one process, where a fork would cost more than it saves.
+certificates the batch stays in one process, where a fork would cost more than it saves. ADR 0026.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from ara_assets.sap10.gc_pause import gc_paused
 from ara_assets.sap10.rdsap.batch import (
     ALL_DTYPES,
     ExpansionError,
-    _expand_rows,
     columns_to_frame,
+    expand_rows,
     frame_columns,
     row_columns,
 )
@@ -47,7 +47,7 @@ def _expand_slice(start: int, stop: int) -> Slice:
     row (None: no row) and its refusals, indexed within the slice."""
     docs, normalise_docs, products = _BATCH[0]
     with gc_paused():
-        rows, errors = _expand_rows(docs[start:stop], normalise_docs, products)
+        rows, errors = expand_rows(docs[start:stop], normalise_docs, products)
         first = list(rows[0]) if rows else None
         return row_columns(rows, ALL_DTYPES), first, errors
 
