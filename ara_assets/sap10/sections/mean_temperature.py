@@ -155,10 +155,9 @@ def mean_temperature(s: Sheet) -> None:
     n24, n16 = heating_days(s)
     if (n24 + n16).any():
         # Appendix N3.5: days heated 24 hours (no off period) or 16 hours (one 8-hour off period)
-        none = np.zeros((s.n, 12))
         for th, line in ((th1, "(87)m"), (th2, "(90)m")):
-            t24 = _zone_temperature(th, te, h, g, a, tc, resp, (none, none))[1]
-            t16 = _zone_temperature(th, te, h, g, a, tc, resp, (eight, none))[1]
+            t24 = _zone_temperature(th, te, h, g, a, tc, resp, (0.0, 0.0))[1]
+            t16 = _zone_temperature(th, te, h, g, a, tc, resp, (8.0, 0.0))[1]
             L[line] = _by_duration(L[line], t16, t24, n16, n24)
         L["N24_9m"], L["N16_9m"] = n24, n16
     f_la = L["(91)"][:, None]
