@@ -17,7 +17,7 @@ Steps (timed):
                  the step durations of effective_epc, property_baseline and phase_plans (Dagster's
                  STEP_SUCCESS durations); candidate_recommendations is in pipeline_s only.
   peak_rss_mb    the benchmark process's maximum resident set size (ru_maxrss; the emulator runs in this
-                 process, the embedded PostgreSQL does not).
+                 process, the embedded PostgreSQL does not; the inputs are generated in a child process).
 The inputs live in a temporary folder, removed at the end with the embedded PostgreSQL it started. With
 `--inputs DIR` the generated portfolio and national file are kept in DIR/<homes>-<certificates>-<seed> and
 reused by the next run with the same sizes (generating 1,000,000 certificates takes minutes).
@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import resource
 import shutil
@@ -72,28 +73,44 @@ def run(homes: int, certificates: int, seed: int, say: Any, inputs: Path | None 
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _inputs(folder: Path, homes: int, certificates: int, seed: int, say: Any) -> tuple[Any, int]:
-    """The portfolio (written under `folder`) and the national file `folder/national.zip`, made once."""
+def _make_inputs(folder: Path, homes: int, certificates: int, seed: int) -> None:
+    """Write the portfolio, the national file and the delta events under `folder` (run in a child process:
+    the generated portfolio is several GB of Python objects at 100,000 homes, which `peak_rss_mb` must not
+    count)."""
     from ara_assets.demo.generate import generate_portfolio, write_portfolio
-    from ara_assets.demo.national import write_national_file
+    from ara_assets.demo.national import sample_deltas, write_national_file
 
-    t0 = time.perf_counter()
     portfolio = generate_portfolio(homes, seed)
-    done = folder / "national.json"
-    if done.exists():
-        made = json.loads(done.read_text())["certificates"]
-        say(f"inputs: {homes} homes, national file of {made:,} certificates reused from {folder}")
-        return portfolio, made
     write_portfolio(portfolio, folder / "portfolio")
     national = write_national_file(
         portfolio, folder / "national.zip", total_certificates=certificates, as_of=AS_OF, seed=seed
     )
-    done.write_text(json.dumps({"certificates": national.certificates}))
+    events = sample_deltas(portfolio, after=AS_OF, removed=5, moved=5, seed=seed)
+    (folder / "deltas.json").write_text(json.dumps(events))
+    (folder / "national.json").write_text(json.dumps({"certificates": national.certificates}))
+
+
+def _inputs(folder: Path, homes: int, certificates: int, seed: int, say: Any) -> int:
+    """The inputs under `folder`, made once (in a child process); the national file's certificate count."""
+    done = folder / "national.json"
+    if done.exists() and (folder / "deltas.json").exists():
+        made = int(json.loads(done.read_text())["certificates"])
+        say(f"inputs: {homes} homes, national file of {made:,} certificates reused from {folder}")
+        return made
+    t0 = time.perf_counter()
+    child = multiprocessing.get_context("spawn").Process(
+        target=_make_inputs, args=(folder, homes, certificates, seed)
+    )
+    child.start()
+    child.join()
+    if child.exitcode != 0:
+        raise RuntimeError(f"generating the inputs failed (exit code {child.exitcode})")
+    made = int(json.loads(done.read_text())["certificates"])
     say(
-        f"inputs: {homes} homes, national file {national.certificates:,} certificates "
+        f"inputs: {homes} homes, national file {made:,} certificates "
         f"({(folder / 'national.zip').stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t0:.0f} s"
     )
-    return portfolio, national.certificates
+    return made
 
 
 def _run(
@@ -101,7 +118,6 @@ def _run(
 ) -> dict[str, Any]:
     import dagster as dg
 
-    from ara_assets.demo.national import sample_deltas
     from ara_assets.emulator.bulk import BulkFiles
     from ara_assets.emulator.server import start_emulator
     from ara_assets.modelling.scenarios import load_scenario_yaml
@@ -113,9 +129,7 @@ def _run(
     os.environ["ARA_ASSET_BASE"] = str(work / "assets")
     folder = work if inputs is None else inputs / f"{homes}-{certificates}-{seed}"
     folder.mkdir(parents=True, exist_ok=True)
-    portfolio, national_certificates = _inputs(folder, homes, certificates, seed, say)
-    events = sample_deltas(portfolio, after=AS_OF, removed=5, moved=5, seed=seed)
-    (work / "deltas.json").write_text(json.dumps(events))
+    national_certificates = _inputs(folder, homes, certificates, seed, say)
 
     warehouse = Warehouse()
     warehouse.migrate()
@@ -127,7 +141,9 @@ def _run(
 
     # The file as rebuilt on AS_OF: the delta events sampled after it are applied by the sync.
     rebuilt = datetime(AS_OF.year, AS_OF.month, AS_OF.day, 0, 30, tzinfo=UTC)
-    bulk = BulkFiles(zip_path=folder / "national.zip", last_updated=rebuilt, deltas_path=work / "deltas.json")
+    bulk = BulkFiles(
+        zip_path=folder / "national.zip", last_updated=rebuilt, deltas_path=folder / "deltas.json"
+    )
     with start_emulator(folder / "portfolio" / "certificates", token=TOKEN, bulk=bulk) as emulator:
         os.environ.update(
             {"ARA_REGISTER_URL": emulator.url, "EPC_REGISTER_TOKEN": TOKEN, "ARA_REGISTER_RPS": "0"}
