@@ -1,6 +1,6 @@
 """End-to-end benchmark: the national bulk file into the certificate cache, then the Dagster pipeline.
 
-    .venv/bin/python benchmarks/pipeline.py --homes 2000 --json [--certificates N] [--seed S]
+    .venv/bin/python benchmarks/pipeline.py --homes 2000 --json [--certificates N] [--seed S] [--inputs DIR]
 
 Steps (timed):
   setup          generate the portfolio and the national bulk ZIP (`ara_assets/demo/national.py`), start an
@@ -17,8 +17,10 @@ Steps (timed):
                  the step durations of effective_epc, property_baseline and phase_plans (Dagster's
                  STEP_SUCCESS durations); candidate_recommendations is in pipeline_s only.
   peak_rss_mb    the benchmark process's maximum resident set size (ru_maxrss; the emulator runs in this
-                 process, the embedded PostgreSQL does not).
-The inputs live in a temporary folder, removed at the end with the embedded PostgreSQL it started.
+                 process, the embedded PostgreSQL does not; the inputs are generated in a child process).
+The inputs live in a temporary folder, removed at the end with the embedded PostgreSQL it started. With
+`--inputs DIR` the generated portfolio and national file are kept in DIR/<homes>-<certificates>-<seed> and
+reused by the next run with the same sizes (generating 1,000,000 certificates takes minutes).
 
 Prints one JSON object with --json. Timings depend on the machine's load: note it beside any result.
 """
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import resource
 import shutil
@@ -52,7 +55,7 @@ def _step_seconds(result: Any, step: str) -> float:
     raise RuntimeError(f"no STEP_SUCCESS for step {step!r} in run {result.run_id}")
 
 
-def run(homes: int, certificates: int, seed: int, say: Any) -> dict[str, Any]:
+def run(homes: int, certificates: int, seed: int, say: Any, inputs: Path | None = None) -> dict[str, Any]:
     import dagster as dg
 
     warnings.filterwarnings("ignore", category=dg.BetaWarning)
@@ -61,7 +64,7 @@ def run(homes: int, certificates: int, seed: int, say: Any) -> dict[str, Any]:
     embedded = not os.environ.get("ARA_DATABASE_URL")
     os.environ["ARA_HOME"] = str(work / "ara_home")
     try:
-        return _run(work, homes, certificates, seed, say)
+        return _run(work, homes, certificates, seed, say, inputs)
     finally:
         if embedded:  # the embedded server outlives the process by design: stop it, then drop the inputs
             from ara_assets.resources.warehouse.database import stop_embedded_server
@@ -70,11 +73,51 @@ def run(homes: int, certificates: int, seed: int, say: Any) -> dict[str, Any]:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _run(work: Path, homes: int, certificates: int, seed: int, say: Any) -> dict[str, Any]:
-    import dagster as dg
-
+def _make_inputs(folder: Path, homes: int, certificates: int, seed: int) -> None:
+    """Write the portfolio, the national file and the delta events under `folder` (run in a child process:
+    the generated portfolio is several GB of Python objects at 100,000 homes, which `peak_rss_mb` must not
+    count)."""
     from ara_assets.demo.generate import generate_portfolio, write_portfolio
     from ara_assets.demo.national import sample_deltas, write_national_file
+
+    portfolio = generate_portfolio(homes, seed)
+    write_portfolio(portfolio, folder / "portfolio")
+    national = write_national_file(
+        portfolio, folder / "national.zip", total_certificates=certificates, as_of=AS_OF, seed=seed
+    )
+    events = sample_deltas(portfolio, after=AS_OF, removed=5, moved=5, seed=seed)
+    (folder / "deltas.json").write_text(json.dumps(events))
+    (folder / "national.json").write_text(json.dumps({"certificates": national.certificates}))
+
+
+def _inputs(folder: Path, homes: int, certificates: int, seed: int, say: Any) -> int:
+    """The inputs under `folder`, made once (in a child process); the national file's certificate count."""
+    done = folder / "national.json"
+    if done.exists() and (folder / "deltas.json").exists():
+        made = int(json.loads(done.read_text())["certificates"])
+        say(f"inputs: {homes} homes, national file of {made:,} certificates reused from {folder}")
+        return made
+    t0 = time.perf_counter()
+    child = multiprocessing.get_context("spawn").Process(
+        target=_make_inputs, args=(folder, homes, certificates, seed)
+    )
+    child.start()
+    child.join()
+    if child.exitcode != 0:
+        raise RuntimeError(f"generating the inputs failed (exit code {child.exitcode})")
+    made = int(json.loads(done.read_text())["certificates"])
+    say(
+        f"inputs: {homes} homes, national file {made:,} certificates "
+        f"({(folder / 'national.zip').stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t0:.0f} s"
+    )
+    return made
+
+
+def _run(
+    work: Path, homes: int, certificates: int, seed: int, say: Any, inputs: Path | None
+) -> dict[str, Any]:
+    import dagster as dg
+
     from ara_assets.emulator.bulk import BulkFiles
     from ara_assets.emulator.server import start_emulator
     from ara_assets.modelling.scenarios import load_scenario_yaml
@@ -84,31 +127,24 @@ def _run(work: Path, homes: int, certificates: int, seed: int, say: Any) -> dict
     from ara_assets.resources.warehouse.unit_of_work import Warehouse
 
     os.environ["ARA_ASSET_BASE"] = str(work / "assets")
-    t0 = time.perf_counter()
-    portfolio = generate_portfolio(homes, seed)
-    write_portfolio(portfolio, work / "portfolio")
-    national = write_national_file(
-        portfolio, work / "national.zip", total_certificates=certificates, as_of=AS_OF, seed=seed
-    )
-    events = sample_deltas(portfolio, after=AS_OF, removed=5, moved=5, seed=seed)
-    (work / "deltas.json").write_text(json.dumps(events))
-    say(
-        f"inputs: {homes} homes, national file {national.certificates:,} certificates "
-        f"({(work / 'national.zip').stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t0:.0f} s"
-    )
+    folder = work if inputs is None else inputs / f"{homes}-{certificates}-{seed}"
+    folder.mkdir(parents=True, exist_ok=True)
+    national_certificates = _inputs(folder, homes, certificates, seed, say)
 
     warehouse = Warehouse()
     warehouse.migrate()
     os.environ["ARA_DATABASE_URL"] = warehouse.url
-    import_properties(warehouse, work / "portfolio" / "portfolio.csv", PORTFOLIO)
+    import_properties(warehouse, folder / "portfolio" / "portfolio.csv", PORTFOLIO)
     scenario = load_scenario_yaml(SCENARIO)
     with warehouse.unit_of_work() as uow:
         uow.scenarios.create(scenario.to_spec(), replace=uow.scenarios.get(scenario.name) is not None)
 
     # The file as rebuilt on AS_OF: the delta events sampled after it are applied by the sync.
     rebuilt = datetime(AS_OF.year, AS_OF.month, AS_OF.day, 0, 30, tzinfo=UTC)
-    bulk = BulkFiles(zip_path=work / "national.zip", last_updated=rebuilt, deltas_path=work / "deltas.json")
-    with start_emulator(work / "portfolio" / "certificates", token=TOKEN, bulk=bulk) as emulator:
+    bulk = BulkFiles(
+        zip_path=folder / "national.zip", last_updated=rebuilt, deltas_path=folder / "deltas.json"
+    )
+    with start_emulator(folder / "portfolio" / "certificates", token=TOKEN, bulk=bulk) as emulator:
         os.environ.update(
             {"ARA_REGISTER_URL": emulator.url, "EPC_REGISTER_TOKEN": TOKEN, "ARA_REGISTER_RPS": "0"}
         )
@@ -153,7 +189,7 @@ def _run(work: Path, homes: int, certificates: int, seed: int, say: Any) -> dict
         "plans_s": round(_step_seconds(plans, "phase_plans"), 2),
         "peak_rss_mb": round(peak_kb / 1024.0, 1),
         "detail": {
-            "national_certificates": national.certificates,
+            "national_certificates": national_certificates,
             "certificates_kept": report.certificates_kept,
             "uprns_covered_by_file": report.uprns_covered,
             "api_searches_in_epc_cache": api_searches,
@@ -174,13 +210,16 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--json", action="store_true", help="print only the JSON result on stdout")
+    parser.add_argument(
+        "--inputs", type=Path, default=None, help="keep and reuse the generated inputs in this folder"
+    )
     args = parser.parse_args()
     certificates = args.certificates or max(20_000, 10 * args.homes)
 
     def say(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
-    result = run(args.homes, certificates, args.seed, say)
+    result = run(args.homes, certificates, args.seed, say, args.inputs)
     if args.json:
         print(json.dumps(result))
     else:
