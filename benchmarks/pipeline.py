@@ -16,8 +16,9 @@ Steps (timed):
   effective_s, baseline_s, plans_s
                  the step durations of effective_epc, property_baseline and phase_plans (Dagster's
                  STEP_SUCCESS durations); candidate_recommendations is in pipeline_s only.
-  peak_rss_mb    the benchmark process's maximum resident set size (ru_maxrss; the emulator runs in this
-                 process, the embedded PostgreSQL does not; the inputs are generated in a child process).
+  peak_rss_mb    the benchmark process's maximum resident set size (ru_maxrss): the pipeline's memory. The
+                 register emulator, the inputs' generation and the embedded PostgreSQL run in other
+                 processes.
 The inputs live in a temporary folder, removed at the end with the embedded PostgreSQL it started. With
 `--inputs DIR` the generated portfolio and national file are kept in DIR/<homes>-<certificates>-<seed> and
 reused by the next run with the same sizes (generating 1,000,000 certificates takes minutes).
@@ -37,6 +38,8 @@ import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -98,6 +101,9 @@ def _inputs(folder: Path, homes: int, certificates: int, seed: int, say: Any) ->
         say(f"inputs: {homes} homes, national file of {made:,} certificates reused from {folder}")
         return made
     t0 = time.perf_counter()
+    # an earlier run stopped part-way (national.json is written last): start the folder again
+    shutil.rmtree(folder / "portfolio", ignore_errors=True)
+    done.unlink(missing_ok=True)
     child = multiprocessing.get_context("spawn").Process(
         target=_make_inputs, args=(folder, homes, certificates, seed)
     )
@@ -113,13 +119,54 @@ def _inputs(folder: Path, homes: int, certificates: int, seed: int, say: Any) ->
     return made
 
 
+def _serve_emulator(folder: Path, started: Any, stop: Any, stats: Any) -> None:
+    """The register emulator over the inputs, in its own process until `stop` is set; its counters go back
+    through `stats`. (In the benchmark's process, its index of every certificate, several GB at 100,000
+    homes, would count in `peak_rss_mb`, and its request handling would share the pipeline's GIL.)"""
+    from ara_assets.emulator.bulk import BulkFiles
+    from ara_assets.emulator.server import start_emulator
+
+    # The file as rebuilt on AS_OF: the delta events sampled after it are applied by the sync.
+    rebuilt = datetime(AS_OF.year, AS_OF.month, AS_OF.day, 0, 30, tzinfo=UTC)
+    bulk = BulkFiles(
+        zip_path=folder / "national.zip", last_updated=rebuilt, deltas_path=folder / "deltas.json"
+    )
+    with start_emulator(folder / "portfolio" / "certificates", token=TOKEN, bulk=bulk) as emulator:
+        started.put(emulator.url)
+        stop.wait()
+        stats.put(emulator.stats())
+
+
+class _RemoteEmulator:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.stats: dict[str, Any] = {}
+
+
+@contextmanager
+def _emulator(folder: Path) -> Iterator[_RemoteEmulator]:
+    """Run `_serve_emulator` in a child process; `stats` is filled when the block ends."""
+    ctx = multiprocessing.get_context("spawn")
+    started, stats, stop = ctx.Queue(), ctx.Queue(), ctx.Event()
+    child = ctx.Process(target=_serve_emulator, args=(folder, started, stop, stats), daemon=True)
+    child.start()
+    try:
+        handle = _RemoteEmulator(started.get(timeout=1800))
+        yield handle
+        stop.set()
+        handle.stats = stats.get(timeout=120)
+    finally:
+        stop.set()
+        child.join(timeout=60)
+        if child.is_alive():
+            child.kill()
+
+
 def _run(
     work: Path, homes: int, certificates: int, seed: int, say: Any, inputs: Path | None
 ) -> dict[str, Any]:
     import dagster as dg
 
-    from ara_assets.emulator.bulk import BulkFiles
-    from ara_assets.emulator.server import start_emulator
     from ara_assets.modelling.scenarios import load_scenario_yaml
     from ara_assets.resources.register.bulk import bulk_sync
     from ara_assets.resources.register.client import RegisterClient
@@ -139,12 +186,7 @@ def _run(
     with warehouse.unit_of_work() as uow:
         uow.scenarios.create(scenario.to_spec(), replace=uow.scenarios.get(scenario.name) is not None)
 
-    # The file as rebuilt on AS_OF: the delta events sampled after it are applied by the sync.
-    rebuilt = datetime(AS_OF.year, AS_OF.month, AS_OF.day, 0, 30, tzinfo=UTC)
-    bulk = BulkFiles(
-        zip_path=folder / "national.zip", last_updated=rebuilt, deltas_path=folder / "deltas.json"
-    )
-    with start_emulator(folder / "portfolio" / "certificates", token=TOKEN, bulk=bulk) as emulator:
+    with _emulator(folder) as emulator:
         os.environ.update(
             {"ARA_REGISTER_URL": emulator.url, "EPC_REGISTER_TOKEN": TOKEN, "ARA_REGISTER_RPS": "0"}
         )
@@ -177,7 +219,7 @@ def _run(
         if not plans.success:
             raise RuntimeError(f"plans_job failed: run {plans.run_id}")
         pipeline_s = time.perf_counter() - start
-        api_searches = emulator.stats()["search_requests"]
+    api_searches = emulator.stats["search_requests"]
 
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
