@@ -174,7 +174,7 @@ def model_scenarios(
     t0 = time.perf_counter()
     for n, (name, snap) in enumerate(snapshots.items(), start=1):
         inputs, features = all_inputs, all_features
-        if homes is not None:
+        if homes is not None and inputs.height:
             ids = homes.get(name, pl.Series("property_id", [], pl.Int64)).cast(pl.Int64).implode()
             inputs = all_inputs.filter(pl.col("property_id").is_in(ids))
             features = all_features.filter(pl.col("property_id").is_in(ids))

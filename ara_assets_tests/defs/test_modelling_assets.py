@@ -9,6 +9,7 @@ from ara_assets.defs.baseline import property_baseline
 from ara_assets.defs.epc import effective_epc, epc_cache
 from ara_assets.defs.modelling import candidate_recommendations, phase_plans
 from ara_assets.defs.reference import carbon_factors, fuel_rates
+from ara_assets.demo.run import pick_override
 from ara_assets.modelling.rollup import SUMMARY_PHASE_KEYS, SUMMARY_SCENARIO_KEYS
 from ara_assets.modelling.scenarios import load_scenario_yaml
 from ara_assets.resources.warehouse.repositories.plans import plans_summary
@@ -185,15 +186,15 @@ def test_after_one_override_only_that_home_is_modelled_again(pipeline: PipelineE
     assert meta["unchanged"] == modelled and meta["reused_rows"] == before.height
     assert _canonical(again.output_for_node("candidate_recommendations")).equals(_canonical(before))
 
-    effective = pl.read_parquet(pipeline.asset_dir / "effective_epc" / f"{PORTFOLIO}.parquet")
-    target = int(
-        before.join(effective.filter(pl.col("source_path") == "epc"), on="property_id", how="semi")[
-            "property_id"
-        ][0]
+    # the demo's correction (loft topped up, or cavity filled) on a scored home with a certificate
+    target, field, value = pick_override(
+        pl.read_parquet(pipeline.asset_dir / "effective_epc" / f"{PORTFOLIO}.parquet"),
+        pl.read_parquet(pipeline.asset_dir / "property_baseline" / f"{PORTFOLIO}.parquet"),
     )
+    assert target in before["property_id"].to_list()
     with pipeline.warehouse.unit_of_work() as uow:
         uow.overrides.append_many(
-            [{"property_id": target, "field_path": "total_floor_area", "value": 150.0, "author": "t"}]
+            [{"property_id": target, "field_path": field, "value": value, "author": "t"}]
         )
     result = _candidates(pipeline, [effective_epc, property_baseline, candidate_recommendations, phase_plans])
     meta = _meta(result, "candidate_recommendations")
