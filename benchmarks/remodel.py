@@ -148,6 +148,7 @@ def _run(work: Path, homes: int, seed: int, yearly_budget: float | None, say: An
 
     baseline_meta = _metadata(again, "property_baseline")
     cand_meta = _metadata(again, "candidate_recommendations")
+    plans_meta = _metadata(again, "phase_plans")
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
         "homes": homes,
@@ -161,6 +162,8 @@ def _run(work: Path, homes: int, seed: int, yearly_budget: float | None, say: An
             "property_baseline": baseline_meta["unchanged"],
             "candidate_recommendations": cand_meta["unchanged"],
         },
+        # phase_plans' own breakdown (its `seconds` metadata table)
+        "phase_plans_parts": plans_meta["seconds"],
         "first_run_s": round(first_s, 2),
         "first": {
             **{f"{s}_s": _step_seconds(epc, s) for s in STEPS[:2]},

@@ -23,6 +23,7 @@ rebuilds every plan and reruns the allocation (docs/adr/0025, Consequences).
 # functions at decoration time and cannot resolve them as strings.
 
 import datetime as dt
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -232,7 +233,18 @@ def phase_plans(
         raise dg.Failure(f"portfolio {portfolio!r} is not in the warehouse")
     today = dt.date.today()
     rates, factors = current_prices(fuel_rates, carbon_factors, today)
+    # where the step's time goes (metadata `seconds`): it rebuilds every plan, so it dominates a re-run
+    seconds: dict[str, float] = {}
+    lap = time.perf_counter()
+
+    def _lap(part: str) -> None:
+        nonlocal lap
+        now = time.perf_counter()
+        seconds[part] = round(now - lap, 2)
+        lap = now
+
     inputs, _, expansion_refused = modelled_homes(effective_epc, property_baseline)
+    _lap("expand")
     planned = plan_portfolio(
         candidate_recommendations,
         inputs,
@@ -246,15 +258,19 @@ def phase_plans(
     )
     phases, measures, grants = planned.phases, planned.measures, planned.grants
     scenarios, allocation_meta = planned.scenarios, planned.allocation_meta
+    _lap("plan_and_allocate")
     # The blocking rules run before anything is stored (Postgres plans or the Parquet file).
     checks = guard(
         "phase_plans", portfolio, plan_invariants(planned.plans, candidate_recommendations, scenarios)
     )
+    _lap("checks")
     with warehouse.warehouse().unit_of_work() as uow:
         lock_portfolio(uow.connection, portfolio)
         written = uow.plans.replace(record.id, phases, measures, planned.allocations, grants=grants)
     context.log.info(f"plans written: {written}")
+    _lap("write")
     report_path = _write_report(warehouse, portfolio, context)
+    _lap("report")
     rolled = with_grants(rollup(phases), grants) if phases.height else []
     misses = phases.filter(pl.col("miss_reason").is_not_null()) if phases.height else phases
     yield dg.Output(
@@ -262,6 +278,7 @@ def phase_plans(
         metadata={
             **standard(phases),
             "homes": inputs.height,
+            "seconds": md_table(["part", "seconds"], list(seconds.items())),
             "plans_by_phase": rollup_table(rolled),
             "scenario_versions": md_table(
                 ["scenario", "version"],
