@@ -55,10 +55,12 @@ def _step_seconds(result: Any, step: str) -> float:
 def run(homes: int, certificates: int, seed: int, say: Any) -> dict[str, Any]:
     import dagster as dg
 
+    from ara_assets.settings import database_url_from_env
+
     warnings.filterwarnings("ignore", category=dg.BetaWarning)
     warnings.filterwarnings("ignore", category=dg.PreviewWarning)
     work = Path(tempfile.mkdtemp(prefix="ara-bench-pipeline-"))
-    embedded = not os.environ.get("ARA_DATABASE_URL")
+    embedded = database_url_from_env() is None
     os.environ["ARA_HOME"] = str(work / "ara_home")
     try:
         return _run(work, homes, certificates, seed, say)
@@ -73,6 +75,8 @@ def run(homes: int, certificates: int, seed: int, say: Any) -> dict[str, Any]:
 def _run(work: Path, homes: int, certificates: int, seed: int, say: Any) -> dict[str, Any]:
     import dagster as dg
 
+    # The resources read ARA_* when a run sets them up, so the variables set below need no import order.
+    from ara_assets.definitions import defs
     from ara_assets.demo.generate import generate_portfolio, write_portfolio
     from ara_assets.demo.national import sample_deltas, write_national_file
     from ara_assets.emulator.bulk import BulkFiles
@@ -116,8 +120,6 @@ def _run(work: Path, homes: int, certificates: int, seed: int, say: Any) -> dict
         start = time.perf_counter()
         report = bulk_sync(warehouse, client, log=say)
         bulk_ingest_s = time.perf_counter() - start
-
-        from ara_assets.definitions import defs  # reads the environment set above
 
         instance = dg.DagsterInstance.ephemeral()
         instance.add_dynamic_partitions("portfolios", [PORTFOLIO])

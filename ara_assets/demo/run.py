@@ -165,6 +165,7 @@ def run_demo(
     # Imported here: `ara --help` stays fast, and these pull in Dagster.
     import dagster as dg
 
+    from ara_assets.definitions import defs
     from ara_assets.defs.sensors import override_sensor, portfolio_sensor
     from ara_assets.demo.attributes import write_attributes
     from ara_assets.demo.generate import generate_portfolio, write_portfolio
@@ -208,8 +209,6 @@ def run_demo(
         # the client's ceiling (ARA_REGISTER_RPS) unless the user set one.
         os.environ.setdefault("ARA_REGISTER_RPS", str(LOCAL_REGISTER_RPS))
         _ensure_dagster_home(home)
-        # Definitions read the environment when imported: import after the emulator is up.
-        from ara_assets.definitions import defs
 
         with _step(f"import {data_dir / 'portfolio.csv'} as portfolio '{portfolio}'"):
             summary = import_properties(warehouse, data_dir / "portfolio.csv", portfolio)

@@ -7,6 +7,7 @@ import dagster as dg
 import pytest
 
 from ara_assets.definitions import defs
+from ara_assets.defs.executor import in_process_by_default
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,7 +46,9 @@ def test_graph_shape():
     # The monthly bulk sync downloads the register's whole file with a token: switched on deliberately.
     assert schedules["register_bulk_monthly"] == dg.DefaultScheduleStatus.STOPPED
     assert defs.resolve_job_def("epc_job") and defs.resolve_job_def("effective_epc_job")
-    assert defs.executor is dg.in_process_executor
+    # Runs execute in one process unless their run config selects multiprocess (test_run_settings.py).
+    assert defs.executor is in_process_by_default
+    assert defs.resolve_job_def("epc_job").executor_def is in_process_by_default
     assert [s.name for s in defs.schedules] == ["reference_quarterly", "register_bulk_monthly"]
 
 
