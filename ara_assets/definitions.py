@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from ara_assets.defs import baseline, epc, modelling, reference, register_bulk, sensors
+from ara_assets.defs import baseline, epc, jobs, modelling, reference, register_bulk, schedules, sensors
 from ara_assets.defs.executor import in_process_by_default
 from ara_assets.resources.io_manager import PolarsParquetIOManager
 from ara_assets.resources.register.client import EpcRegisterClient
@@ -60,16 +60,9 @@ defs = dg.Definitions(
         reference.fuel_rates,
         reference.carbon_factors,
     ],
-    jobs=[
-        sensors.epc_job,
-        sensors.effective_epc_job,
-        sensors.baseline_job,
-        sensors.reference_job,
-        modelling.plans_job,
-        register_bulk.register_bulk_job,
-    ],
+    jobs=jobs.ALL_JOBS,
     sensors=[sensors.portfolio_sensor, sensors.override_sensor, automation_sensor],
-    schedules=[reference.reference_quarterly_schedule, register_bulk.register_bulk_monthly],
+    schedules=[schedules.reference_quarterly_schedule, schedules.register_bulk_monthly],
     resources=build_resources(),
     executor=in_process_by_default,
 )

@@ -494,10 +494,3 @@ def _allocate(
     }
     return run, meta
 
-
-plans_job = dg.define_asset_job(
-    "plans_job",
-    selection=dg.AssetSelection.assets(candidate_recommendations, phase_plans),
-    description="Model a portfolio's scenarios: candidate options, optimised phase plans, the allocation "
-    "(run after `ara scenario create`; declarative automation covers upstream changes).",
-)

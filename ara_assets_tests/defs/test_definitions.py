@@ -1,3 +1,4 @@
+import ast
 import os
 import subprocess
 import sys
@@ -71,3 +72,25 @@ def test_definitions_load_from_the_root_with_a_clean_environment(command: list[s
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "DAGSTER_PG_URL" not in result.stdout + result.stderr
+
+
+def test_every_job_is_defined_in_jobs_module():
+    from ara_assets.defs import jobs
+
+    assert list(defs.jobs or []) == jobs.ALL_JOBS
+    # the jobs the sensors and schedules run are those same objects
+    targets = {s.name: s.job_name for s in defs.sensors if s.name != "default_automation_condition_sensor"}
+    assert targets == {"portfolio_sensor": "epc_job", "override_sensor": "effective_epc_job"}
+    assert {j.name for j in jobs.ALL_JOBS} >= set(targets.values()) | {"register_bulk_job"}
+    bulk = next(s for s in defs.schedules if s.name == "register_bulk_monthly")
+    assert bulk.job is jobs.register_bulk_job
+    # no job is defined anywhere else in the wiring
+    defs_dir = ROOT / "ara_assets" / "defs"
+    elsewhere = [
+        f"{p.name}:{n.lineno}"
+        for p in sorted(defs_dir.glob("*.py"))
+        if p.name != "jobs.py"
+        for n in ast.walk(ast.parse(p.read_text()))
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "define_asset_job"
+    ]
+    assert elsewhere == []
