@@ -19,6 +19,7 @@ from ara_assets.sap10.rdsap.document import (
     sap_fuel_code,
     value_of,
 )
+from ara_assets.sap10.tables import vertical_pitch_deg
 
 
 def expand_water(cert: RegisterDocument, d: Mapping[str, Any], row: dict[str, Any], band: str) -> None:
@@ -127,7 +128,6 @@ def expand_water(cert: RegisterDocument, d: Mapping[str, Any], row: dict[str, An
 
 # ShowerWWHRSCode (RdSAP-Schema-21) -> INPUT_SCHEMA mixer_shower_wwhrs
 SHOWER_WWHRS = {1: 0, 2: 1, 3: 2, 4: 3}
-SOLAR_PITCH = {1: 0.0, 2: 30.0, 3: 45.0, 4: 60.0, 5: 90.0}  # SAP-VerticalPitchCode -> degrees
 FLAT_PANEL = 2  # SAP-SolarCollectorTypeCode
 
 
@@ -221,7 +221,9 @@ def _solar_water(
             "default parameters of unglazed / evacuated-tube collectors (Table H1) not transcribed",
         )
     pitch_code = code(details, "solar_panel_collector_pitch")
-    pitch = SOLAR_PITCH.get(pitch_code, table["pitch_deg"]) if pitch_code is not None else table["pitch_deg"]
+    # SAP-VerticalPitchCode; no code, or one outside the list, keeps the Table 29 default
+    default_pitch = table["pitch_deg"]
+    pitch = default_pitch if pitch_code is None else vertical_pitch_deg().get(pitch_code, default_pitch)
     orientation = code(details, "solar_panel_collector_orientation") or table["orientation"]
     if pitch == 0.0:
         orientation = 9
