@@ -199,19 +199,19 @@ def _solar_water(
     collector = collector if isinstance(collector, Mapping) else {}
     area = num(collector, "aperture_area") or num(details, "solar_panel_aperture_area") or area
     if code(details, "solar_panel_collector_data_source") == 2:  # declared values
-        eta0_pct = num(collector, "zero_loss_efficiency")
-        a1 = num(collector, "linear_heat_loss_coefficient")  # type: ignore[assignment]
-        a2 = num(collector, "second_order_heat_loss_coefficient")  # type: ignore[assignment]
-        iam = num(details, "incidence_angle_modifier")
-        for name, value in (
-            ("solar_collector_details.zero_loss_efficiency", eta0_pct),
-            ("solar_collector_details.linear_heat_loss_coefficient", a1),
-            ("solar_collector_details.second_order_heat_loss_coefficient", a2),
-            ("incidence_angle_modifier", iam),
-        ):
+
+        def declared(node: Mapping[str, Any], name: str, within: str = "solar_collector_details.") -> float:
+            value = num(node, name)
             if value is None:
-                raise cert.fail(f"{where}.{name}", None, "declared solar collector without this value")
-        eta0 = eta0_pct / 100.0  # type: ignore[operator]
+                raise cert.fail(
+                    f"{where}.{within}{name}", None, "declared solar collector without this value"
+                )
+            return value
+
+        eta0 = declared(collector, "zero_loss_efficiency") / 100.0
+        a1 = declared(collector, "linear_heat_loss_coefficient")
+        a2 = declared(collector, "second_order_heat_loss_coefficient")
+        iam = declared(details, "incidence_angle_modifier", within="")
         loop = num(details, "collector_loop_efficiency")
         loop_loss = num(details, "overall_heat_loss")
     elif collector and code(collector, "collector_type") not in (None, FLAT_PANEL):

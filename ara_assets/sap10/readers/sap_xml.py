@@ -373,12 +373,15 @@ def _showers_and_baths(d: ET.Element, row: dict[str, object]) -> None:
     """Shower outlets (electric showers counted; mixer flow rates, Appendix J defaults 7 / 12 l/min) and
     whether there is a bath (hot-water demand, section 4)."""
     flows = []
+    electric = 0
     for so in d.findall(".//Shower-Outlets/Shower-Outlet"):
         kind = _int(so, "Shower-Outlet-Type")
         if kind == 4:
-            row["electric_showers"] = int(row.get("electric_showers", 0)) + 1  # type: ignore[call-overload]
+            electric += 1
         else:
             flows.append(_num(so, "Shower-Flow-Rate", 7.0 if kind == 1 else 12.0))
+    if electric:  # left unset without one: the schema's default applies
+        row["electric_showers"] = electric
     row["mixer_shower_flow_l_per_min"] = flows
     baths = _int(d, ".//Number-Baths")
     if baths is not None:
