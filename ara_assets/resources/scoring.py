@@ -416,8 +416,8 @@ class ScoringEndpoint(dg.ConfigurableResource):
     """Scores effective EPCs: the in-process SAP 10.2 calculator (default) or a remote HTTP endpoint.
 
     In http mode the endpoint's declared feature transform version is checked in `setup_for_execution`, so a
-    run against an incompatible model fails at start-up, before any asset does work. In in_process mode the
-    set-up installs the PCDB snapshot under ARA_HOME (`ara pcdb import`) for the run's scores.
+    run against an incompatible model fails at start-up, before any asset does work. In either mode the
+    set-up installs the PCDB snapshot under ARA_HOME (`ara pcdb import`) for the in-process scores of the run.
     """
 
     mode: Literal["in_process", "http", "auto"] = Field(
@@ -488,12 +488,14 @@ class ScoringEndpoint(dg.ConfigurableResource):
         return client
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        # The PCDB imported with `ara pcdb import` (snapshot under ARA_HOME): product look-ups with no flag,
+        # in either mode (the measures and predictions of the run are scored in this process whatever the
+        # baseline's mode).
+        revision = install_from_home()
+        if context.log is not None and revision is not None:
+            context.log.info(f"in-process SAP scores use the imported PCDB, revision {revision}")
         if self.resolved_mode() != "http":
             apply_process_settings()  # the in-process worksheet runs in this process
-            # the PCDB imported with `ara pcdb import` (snapshot under ARA_HOME): product look-ups, no flag
-            revision = install_from_home()
-            if context.log is not None and revision is not None:
-                context.log.info(f"scoring with the imported PCDB, revision {revision}")
             return
         client = self._connect()  # raises TransformVersionMismatch: the run stops here, before any asset runs
         if context.log is not None and self._declared is not None:

@@ -16,7 +16,7 @@ import dagster as dg
 import pytest
 
 from ara_assets.definitions import defs
-from ara_assets.pcdb import active, parse_pcdf, write_snapshot
+from ara_assets.pcdb import active, install, parse_pcdf, write_snapshot
 from ara_assets.resources.scoring import ScoringEndpoint, ScoringError
 from ara_assets.resources.warehouse.unit_of_work import Warehouse
 
@@ -125,7 +125,7 @@ def test_auto_scoring_reads_the_endpoint_when_it_is_set_up(monkeypatch: pytest.M
     assert ScoringEndpoint().resolved_mode() == "in_process"
 
 
-def test_in_process_scoring_installs_the_pcdb_of_ara_home_at_set_up(
+def test_scoring_set_up_installs_the_pcdb_of_ara_home(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("ARA_SCORING_URL", raising=False)
@@ -135,5 +135,13 @@ def test_in_process_scoring_installs_the_pcdb_of_ara_home_at_set_up(
     assert active() is None  # nothing imported under this ARA_HOME
     write_snapshot(parse_pcdf(PCDB_FIXTURE.read_text(encoding="latin-1")), tmp_path / "pcdb", "fixture")
     resource.setup_for_execution(dg.build_init_resource_context())
+    products = active()
+    assert products is not None and products.revision == 386
+    # with a remote endpoint too: the run's measures and predictions are still scored in this process
+    install(None)
+    monkeypatch.setenv("ARA_SCORING_URL", "http://127.0.0.1:9")
+    monkeypatch.delenv("ARA_SCORING_TOKEN", raising=False)
+    with pytest.raises(ScoringError, match="ARA_SCORING_TOKEN"):
+        resource.setup_for_execution(dg.build_init_resource_context())
     products = active()
     assert products is not None and products.revision == 386
