@@ -22,7 +22,7 @@ START = 2026
 
 def synthetic_plans(homes: int, seed: int = 7) -> pl.DataFrame:
     rng = np.random.default_rng(seed)
-    ids = np.array([f"h{i:06d}" for i in range(homes)])
+    ids = np.arange(homes, dtype=np.int64)
     frames = []
     for phase, (low, high, p_reach) in {
         1: (500, 12000, 0.7),
@@ -32,7 +32,7 @@ def synthetic_plans(homes: int, seed: int = 7) -> pl.DataFrame:
         frames.append(
             pl.DataFrame(
                 {
-                    "home_id": ids,
+                    "property_id": ids,
                     "phase": np.full(homes, phase, dtype=np.int32),
                     "cost_gbp": np.round(rng.uniform(low, high, homes), 0),
                     "reaches_target": rng.random(homes) < p_reach,

@@ -20,19 +20,30 @@ from ara_assets.baseline.performance import (
     score_effective,
 )
 from ara_assets.baseline.pricing import price_portfolio
+from ara_assets.pcdb import ProductData
 from ara_assets.source_digest import source_digest
 
 
 def calculator_digest() -> str:
-    """A digest of the code and tables that compute a baseline row (sap10 and baseline packages).
+    """A digest of the code and tables that compute a baseline row (sap10, baseline and the PCDB look-ups).
 
     Any change to the calculator or its tables changes it, so stored rows are recomputed after an upgrade.
     """
-    return source_digest(("sap10", "baseline"))
+    return source_digest(("sap10", "baseline", "pcdb"))
 
 
-def versions_tag(rates_version: int | None, factors_version: int | None) -> str:
-    return f"rates:{rates_version}|factors:{factors_version}|calc:{calculator_digest()}"
+def versions_tag(
+    rates_version: int | None, factors_version: int | None, products: ProductData | None = None
+) -> str:
+    """The part of every home's input key shared by the whole run: rates and factors versions, the
+    calculator digest and the PCDB in use (revision and file digest, ``pcdb:none`` without one).
+
+    A new PCDB re-scores every home, not only those whose lodged product changed: Table 172 gives the
+    local climate of every home whose postcode district is known, so nearly every home's figures depend on
+    the import, and imports are rare (BRE publishes monthly at most). See ADR 0017.
+    """
+    pcdb = products.tag() if products is not None else "pcdb:none"
+    return f"rates:{rates_version}|factors:{factors_version}|calc:{calculator_digest()}|{pcdb}"
 
 
 def compute_baseline(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import polars as pl
 
 from ara_assets.baseline.performance import BASELINE_SCHEMA
-from ara_assets.epc.bands import band_expr
+from ara_assets.epc.bands import SAP_RANGE, band_expr
 from ara_assets.invariants import Invariant
 
 NON_NEGATIVE = [c for c, t in BASELINE_SCHEMA.items() if c.endswith("_kwh") and t == pl.Float64()] + [
@@ -16,9 +16,6 @@ NON_NEGATIVE = [c for c, t in BASELINE_SCHEMA.items() if c.endswith("_kwh") and 
     "standing_charge_gbp",
     "total_bill_gbp",
 ]
-# SAP 10.2 section 13: the rating is at least 1; above 100 is possible for net exporters, 150 is far
-# beyond any lodged dwelling (a guard against nonsense, not a physical limit).
-SAP_RANGE = (1, 150)
 
 
 def baseline_invariants(baseline: pl.DataFrame, epc_cache: pl.DataFrame) -> list[Invariant]:

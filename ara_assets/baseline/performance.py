@@ -17,6 +17,7 @@ Pure: frames in, frames out (docs/adr/0008-property-baseline.md).
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -132,42 +133,69 @@ CALCULATED_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
+def effective_documents(effective: pl.DataFrame) -> tuple[list[int], list[dict[str, Any]]]:
+    """The property ids and parsed documents of the effective EPCs that have a document."""
+    with_doc = effective.filter(pl.col("document").is_not_null()).select("property_id", "document")
+    return with_doc["property_id"].to_list(), [json.loads(d) for d in with_doc["document"].to_list()]
+
+
+def effective_inputs(
+    property_ids: list[int], docs: list[dict[str, Any]]
+) -> tuple[pl.DataFrame, dict[int, str]]:
+    """SAP inputs of each property's effective EPC document (`effective_documents`), and the expansion's
+    refusals.
+
+    The one expansion of a home's effective EPC: the baseline scores these inputs (`score_effective`) and
+    modelling starts every plan from them (`modelling.candidates.start_inputs`), so the plan's start and
+    the baseline's calculated performance are one calculation of one home. Rows carry `home_id`
+    (str(property_id)) and `property_id`; refused maps property_id -> the message naming field and value.
+    """
+    inputs, expansion_errors = expand_collect(docs, normalise_docs=False)
+    refused: dict[int, str] = {int(property_ids[e.index]): e.message for e in expansion_errors}
+    if inputs.height:
+        ids = np.asarray(property_ids, dtype=np.int64)[inputs["input_index"].to_numpy()]
+        inputs = inputs.with_columns(
+            # the worksheet's record id, which its refusals name: the property (docs/CONTEXT.md, Record id)
+            pl.Series("home_id", ids.astype(str), dtype=pl.String),
+            pl.Series("property_id", ids, dtype=pl.Int64),
+        )
+    return inputs, refused
+
+
+def score_inputs(inputs: pl.DataFrame) -> pl.DataFrame:
+    """The calculator on SAP input rows (keyed by `home_id` and `property_id`): the rating at the UK-average
+    climate and the energy block at the local climate, combined (`combine_rating_and_climate`).
+
+    Shared by the baseline and modelling's `score_states`, so a home's calculated figures and a plan's
+    start figures come from the same calls. A refused row keeps `calculation_error` and null figures.
+    """
+    rating = calculate(inputs, errors="collect")
+    # the local climate: the postcode district's (PCDB Table 172) when known, else the region's
+    local_inputs = inputs.with_columns(
+        pl.coalesce(
+            [pl.col(c) for c in ("postcode_climate_region", "local_climate_region") if c in inputs.columns]
+            + [pl.lit(0)]
+        )
+        .cast(pl.Int32)
+        .alias("climate_region")
+    )
+    local = calculate(local_inputs, errors="collect")
+    return combine_rating_and_climate(inputs, rating, local)
+
+
 def score_effective(effective: pl.DataFrame) -> pl.DataFrame:
     """Calculated performance and energy block for every property with an effective EPC document.
 
     One row per such property; `calculation_error` names the certificate, field and value where the
     expansion or the worksheet refused it (its figures are then null).
     """
-    with_doc = effective.filter(pl.col("document").is_not_null()).select("property_id", "document")
-    if with_doc.is_empty():
+    property_ids, docs = effective_documents(effective)
+    if not docs:
         return pl.DataFrame(schema=CALCULATED_SCHEMA)
-    property_ids = with_doc["property_id"].to_list()
-    docs = [json.loads(d) for d in with_doc["document"].to_list()]
-    inputs, expansion_errors = expand_collect(docs, normalise_docs=False)
-    errors: dict[int, str] = {property_ids[e.index]: e.message for e in expansion_errors}
+    inputs, errors = effective_inputs(property_ids, docs)
     rows = pl.DataFrame(schema={"property_id": pl.Int64()})
     if inputs.height:
-        ids = np.asarray(property_ids, dtype=np.int64)[inputs["input_index"].to_numpy()]
-        inputs = inputs.with_columns(
-            pl.Series("home_id", [str(i) for i in ids], dtype=pl.String),
-            pl.Series("property_id", ids, dtype=pl.Int64),
-        )
-        rating = calculate(inputs, errors="collect")
-        # the local climate: the postcode district's (PCDB Table 172) when known, else the region's
-        local_inputs = inputs.with_columns(
-            pl.coalesce(
-                [
-                    pl.col(c)
-                    for c in ("postcode_climate_region", "local_climate_region")
-                    if c in inputs.columns
-                ]
-                + [pl.lit(0)]
-            )
-            .cast(pl.Int32)
-            .alias("climate_region")
-        )
-        local = calculate(local_inputs, errors="collect")
-        rows = combine_rating_and_climate(inputs, rating, local)
+        rows = score_inputs(inputs)
         for r in rows.filter(pl.col("calculation_error").is_not_null()).iter_rows(named=True):
             errors[r["property_id"]] = r["calculation_error"]
         rows = rows.filter(pl.col("calculation_error").is_null())
@@ -191,8 +219,12 @@ def combine_rating_and_climate(
     def approx(frame: pl.DataFrame) -> pl.Expr:
         return pl.col("approximations") if "approximations" in frame.columns else empty
 
+    if not inputs.height == rating.height == local.height:
+        raise ValueError(
+            f"worksheet results: field 'rows' value {rating.height} / {local.height} "
+            f"for {inputs.height} inputs"
+        )
     rated = rating.select(
-        pl.col("home_id"),
         approx(rating).alias("_approx_rating"),
         pl.col("sap_rating").alias("calculated_sap_rating"),
         pl.col("sap_rating_int").cast(pl.Int64).alias("calculated_sap_rating_int"),
@@ -203,7 +235,6 @@ def combine_rating_and_climate(
         err(rating).alias("_rating_error"),
     )
     local_cols = local.select(
-        pl.col("home_id"),
         *[pl.col(c) for c in _ENERGY_OUTPUTS],
         pl.col("primary_energy_kwh").alias("primary_energy_kwh_local"),
         "main_heating_fuel",
@@ -213,7 +244,6 @@ def combine_rating_and_climate(
         err(local).alias("_local_error"),
     )
     base = inputs.select(
-        "home_id",
         "property_id",
         pl.col("storey_floor_area_m2").list.sum().alias("total_floor_area_m2"),
         "pcdb_fallback",
@@ -226,8 +256,8 @@ def combine_rating_and_climate(
         approx(inputs).alias("_approx_inputs"),
     )
     return (
-        base.join(rated, on="home_id", how="left")
-        .join(local_cols, on="home_id", how="left")
+        # the worksheet returns one row per input row, in input order (sap10.calculate)
+        pl.concat([base, rated, local_cols], how="horizontal")
         .with_columns(
             pl.coalesce("_rating_error", "_local_error").alias("calculation_error"),
             # what the score was computed with: the expansion's and the worksheet's approximations
@@ -235,7 +265,7 @@ def combine_rating_and_climate(
             .list.join(";")
             .alias("approximations"),
         )
-        .drop("home_id", "_rating_error", "_local_error", "_approx_inputs", "_approx_rating")
+        .drop("_rating_error", "_local_error", "_approx_inputs", "_approx_rating")
     )
 
 

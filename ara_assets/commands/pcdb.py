@@ -35,8 +35,9 @@ def import_file(
         ),
     ] = False,
 ) -> None:
-    """Import a PCDF file: boilers (Tables 105, 122) and postcode climate (Table 172), stored by revision in
-    PostgreSQL and as the Parquet snapshot under ARA_HOME that `ara sap score` and the pipeline use."""
+    """Import a PCDF file: boilers (Tables 105, 122), WWHRS (Table 353) and postcode climate (Table 172),
+    stored by revision in PostgreSQL and as the Parquet snapshot under ARA_HOME that `ara sap score` and the
+    pipeline use."""
     from ara_assets.pcdb import PcdbFormatError, parse_pcdf, write_snapshot
 
     try:
@@ -60,7 +61,7 @@ def import_file(
     target = write_snapshot(parsed, snapshot_folder(), file.name)
     typer.echo(
         f"revision {parsed.revision} ({parsed.issued.isoformat()}): {parsed.boilers.height} boilers, "
-        f"{parsed.postcode_climate.height} postcode districts; snapshot {target}"
+        f"{parsed.postcode_climate.height} postcode districts, {parsed.wwhrs.height} WWHRS; snapshot {target}"
     )
     for reason in parsed.skipped:
         typer.echo(f"not imported: {reason}")

@@ -2,7 +2,8 @@
 
 Thin wiring over `ara_assets.baseline` (pure). Incremental: a property is recomputed only when its input
 key changed (effective-EPC physical hash, current certificate, rates and factors versions, calculator
-code); the other rows are kept from Postgres. The table is rewritten for the portfolio in one transaction.
+code); the other rows are kept from the asset's previous output (`property.reuse`, docs/adr/0025). The
+table is rewritten for the portfolio in one transaction.
 """
 
 # No `from __future__ import annotations` here: Dagster reads the resource annotations of asset functions
@@ -10,17 +11,23 @@ code); the other rows are kept from Postgres. The table is rewritten for the por
 
 import datetime as dt
 from collections.abc import Iterator
+from typing import Any
 
 import dagster as dg
 import polars as pl
 
 from ara_assets.baseline.compute import compute_baseline, versions_tag
 from ara_assets.baseline.invariants import baseline_invariants
-from ara_assets.baseline.performance import divergence_reason_expr, input_keys, summarise
+from ara_assets.baseline.performance import BASELINE_SCHEMA, divergence_reason_expr, input_keys, summarise
 from ara_assets.baseline.rates import factors_as_of, rates_as_of
 from ara_assets.defs.guard import guard
 from ara_assets.defs.metadata import band_table, md_table, preview, standard
 from ara_assets.defs.partitions import portfolios
+from ara_assets.defs.previous import previous_output
+from ara_assets.epc.bands import SAP_RANGE
+from ara_assets.pcdb import active as pcdb_active
+from ara_assets.property.reuse import KEY_SCHEMA, reusable_rows
+from ara_assets.resources.pcdb import install_from_home
 from ara_assets.resources.register.progress import FetchProgress
 from ara_assets.resources.scoring import ScoringEndpoint
 from ara_assets.resources.warehouse.locks import lock_portfolio
@@ -51,8 +58,8 @@ def _version(frame: pl.DataFrame) -> int | None:
             "sap_in_range_and_band_consistent",
             asset="property_baseline",
             blocking=True,
-            description="Effective SAP ratings lie in 1-150 and each band matches its rating (SAP 10.2 "
-            "section 13).",
+            description=f"Effective SAP ratings lie in {SAP_RANGE[0]}-{SAP_RANGE[1]} and each band matches "
+            "its rating (SAP 10.2 section 13).",
         ),
         dg.AssetCheckSpec(
             "energy_and_bills_non_negative",
@@ -75,24 +82,27 @@ def property_baseline(
     carbon_factors: pl.DataFrame,
     warehouse: WarehouseResource,
     scoring: ScoringEndpoint,
+    io_manager: dg.ResourceParam[Any],
 ) -> Iterator[dg.Output[pl.DataFrame] | dg.AssetCheckResult]:
     portfolio = context.partition_key
     today = dt.date.today()
     rates_version, factors_version = _version(fuel_rates), _version(carbon_factors)
-    versions = versions_tag(rates_version, factors_version)
+    # the PCDB the scoring uses: the current snapshot under ARA_HOME, installed for this run so a PCDB
+    # imported since the code location loaded is used, and named in every home's input key
+    install_from_home()
+    versions = versions_tag(rates_version, factors_version, pcdb_active())
     wh = warehouse.warehouse()
     with wh.unit_of_work() as uow:
         record = uow.portfolios.by_name(portfolio)
         if record is None:
             raise dg.Failure(f"portfolio {portfolio!r} is not in the warehouse")
-        previous = uow.baseline.for_portfolio(record.id)
 
-    keys = input_keys(epc_cache, effective_epc, versions)
-    unchanged = keys.join(
-        previous.select("property_id", "input_key"), on=["property_id", "input_key"], how="semi"
+    reuse = reusable_rows(
+        input_keys(epc_cache, effective_epc, versions),
+        previous_output(io_manager, "property_baseline", portfolio),
+        BASELINE_SCHEMA,
     )
-    keep_ids = unchanged["property_id"].to_list()
-    todo = keys.join(unchanged, on="property_id", how="anti")["property_id"]
+    keep_ids, todo = reuse.kept_ids, reuse.todo_ids
     context.log.info(
         f"portfolio {portfolio}: {epc_cache.height} properties, {todo.len()} to compute, "
         f"{len(keep_ids)} unchanged"
@@ -122,16 +132,23 @@ def property_baseline(
         if chunk:
             progress(done, len(todo_ids))
     fresh = pl.concat(parts).sort("property_id")
-    kept = previous.filter(pl.col("property_id").is_in(keep_ids))
-    baseline = pl.concat([kept, fresh]).sort("property_id")
+    baseline = pl.concat([reuse.kept, fresh]).sort("property_id")
 
     # The blocking rules run before anything is stored: a failure ends the step here, so Postgres and
     # the Parquet file keep the previous baseline and no modelling step reads the rejected rows.
     checks = guard("property_baseline", portfolio, baseline_invariants(baseline, epc_cache))
-    # One transaction: the recomputed rows replace the old ones together, or nothing changes.
+    # One transaction: the recomputed rows replace the old ones together, or nothing changes. A reused row
+    # that the table lacks or holds under another key (a restored database, a write that failed after the
+    # commit) is written with the fresh rows, so the table holds exactly this run's rows.
     with wh.unit_of_work() as uow:
         lock_portfolio(uow.connection, portfolio)
-        uow.baseline.replace(record.id, fresh, keep=keep_ids)
+        stored = reusable_rows(
+            reuse.kept.select("property_id", "input_key"), uow.baseline.keys(record.id), KEY_SCHEMA
+        )
+        written = pl.concat(
+            [fresh, reuse.kept.filter(pl.col("property_id").is_in(stored.todo_ids.implode()))]
+        )
+        uow.baseline.replace(record.id, written, keep=stored.kept_ids)
 
     summary = summarise(baseline)
     divergent = fresh.filter(pl.col("divergent")).with_columns(divergence_reason_expr())

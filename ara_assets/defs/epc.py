@@ -18,6 +18,7 @@ import polars as pl
 from ara_assets.defs.guard import guard
 from ara_assets.defs.metadata import md_table, preview, standard
 from ara_assets.defs.partitions import portfolios
+from ara_assets.defs.previous import previous_output
 from ara_assets.invariants import Invariant
 from ara_assets.prediction.anomalies import flag_anomalies
 from ara_assets.property.certificates import pick_current_certificates
@@ -30,7 +31,7 @@ from ara_assets.property.effective import (
     neighbour_pool,
 )
 from ara_assets.property.invariants import effective_epc_invariants
-from ara_assets.resources.io_manager import PolarsParquetIOManager
+from ara_assets.property.reuse import reusable_rows
 from ara_assets.resources.register.client import EpcRegisterClient, RegisterConfigError
 from ara_assets.resources.register.epc_fetch import (
     DEFAULT_CHUNK_HOMES,
@@ -212,34 +213,24 @@ def effective_epc(
     # Incremental: homes whose inputs (certificate, overrides in force, survey, assembly code) are as in
     # the previous materialisation keep its rows; only the others are assembled again.
     keys = effective_input_keys(epc_cache, overrides, site_notes)
-    previous = (
-        io_manager.load_previous(["effective_epc"], context.partition_key)
-        if isinstance(io_manager, PolarsParquetIOManager)
-        else None
-    )
-    if previous is not None and set(EFFECTIVE_EPC_SCHEMA) <= set(previous.columns):
-        # predicted rows carry their neighbours' digest in their key: complete_with_predictions reuses them
-        kept = previous.join(keys, on=["property_id", "input_key"], how="semi")
-    else:
-        kept = pl.DataFrame(schema=EFFECTIVE_EPC_SCHEMA)
-    todo = epc_cache.join(kept.select("property_id"), on="property_id", how="anti")
+    previous = previous_output(io_manager, "effective_epc", context.partition_key)
+    # predicted rows carry their neighbours' digest in their key: complete_with_predictions reuses them
+    reuse = reusable_rows(keys, previous, EFFECTIVE_EPC_SCHEMA)
+    kept = reuse.kept
+    todo = epc_cache.filter(pl.col("property_id").is_in(reuse.todo_ids.implode()))
     todo_ids = todo["property_id"].implode()
     fresh = assemble_effective_epc(
         todo,
         overrides.filter(pl.col("property_id").is_in(todo_ids)),
         site_notes.filter(pl.col("property_id").is_in(todo_ids)),
     )
-    effective = pl.concat([kept.select(list(EFFECTIVE_EPC_SCHEMA)), fresh]).sort("property_id")
+    effective = pl.concat([kept, fresh]).sort("property_id")
     effective = complete_with_predictions(
         effective, epc_cache, overrides, site_notes, homes, previous, neighbours=neighbours
     )
-    reused = (
-        effective.filter(pl.col("source_path") == SOURCE_PREDICTED)
-        .join(previous.select("property_id", "input_key"), on=["property_id", "input_key"], how="semi")
-        .height
-        if previous is not None and "input_key" in previous.columns
-        else 0
-    )
+    # predicted homes whose prediction came back unchanged from the previous run
+    predicted = effective.filter(pl.col("source_path") == SOURCE_PREDICTED).select("property_id", "input_key")
+    reused = reusable_rows(predicted, previous, EFFECTIVE_EPC_SCHEMA).kept.height
     assembled, unchanged = fresh.height - reused, kept.height + reused
     context.log.info(f"effective EPC: {assembled} assembled, {unchanged} unchanged")
     anomalies = flag_anomalies(

@@ -1,11 +1,13 @@
 """`candidate_recommendations` and `phase_plans`: what each home could have, and the optimised plan.
 
-Thin wiring over `ara_assets.modelling` (pure): candidates.py / optimiser.py / plans.py / rollup.py /
-allocation.py. docs/adr/0010-phase-plans.md explains the split: the candidates of phase p are scored
-against the end of phase p-1 under the chosen packages, so the optimiser runs in
-`candidate_recommendations` (marking `in_package`); `phase_plans` rebuilds the states from those
-packages, attributes each package to its measures by sequential re-scoring, values the band changes,
-runs the portfolio budget allocation, checks and persists.
+Wiring only: read the frames and the scenario snapshots from the resources, call
+`ara_assets.modelling.portfolio` (pure: the homes modelled, the scenario loop, the plans of every scenario,
+the allocation's yearly budget and start year), guard with `modelling.invariants`, write, report metadata.
+docs/adr/0010-phase-plans.md explains the split: the candidates of phase p are scored against the end of
+phase p-1 under the chosen packages, so the optimiser runs in `candidate_recommendations` (marking
+`in_package`); `phase_plans` rebuilds the states from those packages, attributes each package to its
+measures by sequential re-scoring, values the band changes, runs the portfolio budget allocation, checks
+and persists.
 
 Scenario snapshots: `candidate_recommendations` reads every scenario once (`uow.scenarios.snapshot`) and
 writes the snapshot into its output (`scenario_snapshot`, one categorical value per scenario) and its
@@ -16,39 +18,25 @@ metadata (name -> version); `phase_plans` plans with that pinned snapshot, never
 # functions at decoration time and cannot resolve them as strings.
 
 import datetime as dt
-import json
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import dagster as dg
-import numpy as np
 import polars as pl
 
-from ara_assets.baseline.rates import factors_as_of, rates_as_of
 from ara_assets.defs.guard import guard
 from ara_assets.defs.metadata import md_table, money, preview, rollup_table, standard
 from ara_assets.defs.partitions import portfolios
-from ara_assets.modelling.allocation import AllocationError, allocate
-from ara_assets.modelling.candidates import CANDIDATE_SCHEMA, start_inputs
-from ara_assets.modelling.funding import (
-    GRANT_SCHEMA,
-    grants_after_end,
-    load_funding_rules,
-    net_cost_price,
-    phase_first_years,
-)
 from ara_assets.modelling.invariants import candidate_invariants, plan_invariants
-from ara_assets.modelling.optimiser import Price
-from ara_assets.modelling.outcomes import OUTCOME_SCHEMA, plan_outcomes
-from ara_assets.modelling.plans import (
-    MEASURE_SCHEMA,
-    Plans,
-    build_plans,
-    packages_from_candidates,
-    run_scenario,
+from ara_assets.modelling.portfolio import (
+    allocation_start_year,
+    current_prices,
+    home_attributes,
+    model_scenarios,
+    modelled_homes,
+    plan_portfolio,
+    refused_homes,
 )
 from ara_assets.modelling.rollup import rollup, with_grants
-from ara_assets.modelling.scenarios import Scenario
 from ara_assets.resources.warehouse.locks import lock_portfolio
 from ara_assets.resources.warehouse.unit_of_work import WarehouseResource
 
@@ -67,74 +55,9 @@ class PlansConfig(dg.Config):
     """First year of the allocation; default: this year."""
 
 
-def _rates(fuel_rates: pl.DataFrame, carbon_factors: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    today = dt.date.today()
-    return rates_as_of(fuel_rates, today, region=None), factors_as_of(carbon_factors, today)
-
-
-def _homes(
-    effective_epc: pl.DataFrame, property_baseline: pl.DataFrame
-) -> tuple[pl.DataFrame, pl.DataFrame, dict[int, str]]:
-    """SAP inputs and features of the homes whose baseline was scored."""
-    ok = property_baseline.filter(pl.col("baseline_status") == "ok")["property_id"]
-    return start_inputs(effective_epc.filter(pl.col("property_id").is_in(ok.implode())))
-
-
-def sap_spread(inputs: pl.DataFrame, property_baseline: pl.DataFrame) -> np.ndarray:
-    """The baseline SAP spread of each home of `inputs` (row-aligned; NaN where unknown)."""
-    spread = property_baseline.select(
-        pl.col("property_id").cast(pl.String).alias("home_id"),
-        pl.col("effective_sap_sd") if "effective_sap_sd" in property_baseline.columns
-        else pl.lit(None, pl.Float64).alias("effective_sap_sd"),
-    )  # fmt: skip
-    aligned = inputs.select("home_id").join(spread, on="home_id", how="left", maintain_order="left")
-    return aligned["effective_sap_sd"].cast(pl.Float64).fill_null(np.nan).to_numpy()
-
-
 def _attributes(warehouse: WarehouseResource, portfolio: str) -> pl.DataFrame:
     with warehouse.warehouse().unit_of_work() as uow:
-        attrs = uow.attributes.for_portfolio(portfolio)
-    return attrs.select(
-        pl.col("property_id").cast(pl.String).alias("home_id"),
-        "listed_building",
-        "conservation_area",
-        "property_value_gbp",
-        "tenure",
-        "on_gas_grid",
-    )
-
-
-def _net_cost_pricing(
-    scenario: Scenario, attrs: pl.DataFrame, property_baseline: pl.DataFrame
-) -> Callable[[int], Price | None] | None:
-    """Objective `net_cost`: phase index -> the optimiser's price (cost less the grants a package draws)."""
-    if scenario.objective != "net_cost":
-        return None
-    rules = load_funding_rules()
-    homes = attrs.select("home_id", "tenure", "on_gas_grid").join(
-        property_baseline.select(
-            pl.col("property_id").cast(pl.String).alias("home_id"),
-            pl.col("effective_band").alias("band_at_start"),
-        ),
-        on="home_id",
-        how="left",
-    )
-    firsts = phase_first_years([p.target_year for p in scenario.phases], dt.date.today().year)
-    schemes = list(scenario.funding_schemes)
-    return lambda i: net_cost_price(schemes, homes, scenario.tenure, rules, phase_first_year=firsts[i])
-
-
-def _refused(property_baseline: pl.DataFrame, expansion_refused: dict[int, str]) -> pl.DataFrame:
-    """property_id, reason of every home without a scored start state (baseline or SAP-input expansion)."""
-    no_baseline = property_baseline.filter(pl.col("baseline_status") != "ok").select(
-        "property_id",
-        pl.coalesce(pl.col("baseline_reason"), pl.col("baseline_status")).alias("reason"),
-    )
-    expansion = pl.DataFrame(
-        {"property_id": list(expansion_refused), "reason": list(expansion_refused.values())},
-        schema={"property_id": pl.Int64, "reason": pl.String},
-    )
-    return pl.concat([no_baseline.cast({"property_id": pl.Int64}), expansion]).unique("property_id")
+        return home_attributes(uow.attributes.for_portfolio(portfolio))
 
 
 @dg.asset(
@@ -169,46 +92,22 @@ def candidate_recommendations(
             raise dg.Failure(str(exc)) from None
     if not snapshots:
         context.log.warning("no scenarios in the warehouse: nothing to model (ara scenario create FILE)")
-    rates, factors = _rates(fuel_rates, carbon_factors)
-    inputs, features, refused = _homes(effective_epc, property_baseline)
-    attrs = _attributes(warehouse, portfolio)
-    features = features.join(
-        attrs.select("home_id", "listed_building", "conservation_area"), on="home_id", how="left"
+    today = dt.date.today()
+    rates, factors = current_prices(fuel_rates, carbon_factors, today)
+    inputs, features, refused = modelled_homes(effective_epc, property_baseline)
+    run = model_scenarios(
+        snapshots,
+        inputs,
+        features,
+        _attributes(warehouse, portfolio),
+        property_baseline,
+        rates,
+        factors,
+        this_year=today.year,
+        top_k=config.top_k,
+        progress=lambda line: context.log.info(f"candidate_recommendations: {line}"),
     )
-    sap_sd = sap_spread(inputs, property_baseline)
-    parts: list[pl.DataFrame] = []
-    scored = 0
-    t0 = time.perf_counter()
-    for n, snap in enumerate(snapshots.values(), start=1):
-        scenario = Scenario.from_spec(snap)
-        started = time.perf_counter()
-        run = run_scenario(
-            inputs,
-            features,
-            scenario,
-            rates,
-            factors,
-            scenario_version=snap["version"],
-            top_k=config.top_k,
-            price_for_phase=_net_cost_pricing(scenario, attrs, property_baseline),
-            sap_sd=sap_sd,
-        )
-        scored += run.variants_scored
-        elapsed = time.perf_counter() - started
-        # One line per scenario: on a large portfolio each takes minutes.
-        context.log.info(
-            f"candidate_recommendations: scenario {n}/{len(snapshots)} {scenario.name!r}: "
-            f"{run.variants_scored:,} variants of {inputs.height:,} homes scored in {elapsed:.1f} s "
-            f"({run.variants_scored / elapsed if elapsed > 0 else 0:,.0f}/s)"
-        )
-        parts.append(
-            run.candidates.with_columns(
-                pl.lit(json.dumps(snap, sort_keys=True)).cast(pl.Categorical).alias("scenario_snapshot")
-            )
-        )
-    seconds = time.perf_counter() - t0
-    empty = pl.DataFrame(schema={**CANDIDATE_SCHEMA, "scenario_snapshot": pl.Categorical()})
-    out = pl.concat(parts, how="vertical_relaxed") if parts else empty
+    out, scored, seconds = run.candidates, run.variants_scored, run.seconds
     per_phase = (
         out.group_by("scenario", "phase").agg(
             pl.len().alias("options"), pl.col("in_package").sum().alias("chosen")
@@ -304,70 +203,29 @@ def phase_plans(
         record = uow.portfolios.by_name(portfolio)
     if record is None:
         raise dg.Failure(f"portfolio {portfolio!r} is not in the warehouse")
-    rates, factors = _rates(fuel_rates, carbon_factors)
-    inputs, _, expansion_refused = _homes(effective_epc, property_baseline)
-    attrs = _attributes(warehouse, portfolio)
-    values = attrs.select("home_id", "property_value_gbp")
-    refused = _refused(property_baseline, expansion_refused)
-    start_year = config.start_year or dt.date.today().year
-    all_grants: list[pl.DataFrame] = []
-    cands = candidate_recommendations
-    all_phases: list[pl.DataFrame] = []
-    all_measures: list[pl.DataFrame] = []
-    allocations: list[dict] = []
-    allocation_meta: dict[str, object] = {}
-    scenarios: dict[str, Scenario] = {}
-    if cands.height:
-        snap_texts = cands["scenario_snapshot"].cast(pl.String).unique().sort().to_list()
-        for n, snap_text in enumerate(snap_texts, start=1):
-            started = time.perf_counter()
-            snap = json.loads(snap_text)
-            scenario = Scenario.from_spec(snap)
-            scenarios[scenario.name] = scenario
-            mine = cands.filter(pl.col("scenario") == scenario.name)
-            packages = packages_from_candidates(mine, inputs, len(scenario.phases))
-            plans = build_plans(
-                inputs, packages, scenario, rates, factors, values=values, scenario_version=snap["version"]
-            )
-            outcome = plan_outcomes(
-                plans,
-                mine,
-                scenario,
-                refused,
-                attrs,
-                start_year=start_year,
-                scenario_version=snap["version"],
-            )
-            all_phases.append(outcome.phases)
-            all_measures.append(plans.measures)
-            all_grants.append(outcome.grants)
-            context.log.info(
-                f"phase_plans: scenario {n}/{len(snap_texts)} {scenario.name!r}: plans of "
-                f"{plans.phases['home_id'].n_unique() if plans.phases.height else 0:,} homes built in "
-                f"{time.perf_counter() - started:.1f} s"
-            )
-            if config.yearly_budget_gbp is not None:
-                run, meta = _allocate(
-                    Plans(outcome.phases, plans.measures, 0),
-                    outcome.grants,
-                    scenario,
-                    snap["version"],
-                    config,
-                )
-                allocation_meta[scenario.name] = meta
-                if run is not None:
-                    allocations.append(run)
-    phases = pl.concat(all_phases) if all_phases else pl.DataFrame(schema=OUTCOME_SCHEMA)
-    grants = pl.concat(all_grants) if all_grants else pl.DataFrame(schema=GRANT_SCHEMA)
-    measures = pl.concat(all_measures) if all_measures else pl.DataFrame(schema=MEASURE_SCHEMA)
-    plans_all = Plans(phases, measures, 0)
+    today = dt.date.today()
+    rates, factors = current_prices(fuel_rates, carbon_factors, today)
+    inputs, _, expansion_refused = modelled_homes(effective_epc, property_baseline)
+    planned = plan_portfolio(
+        candidate_recommendations,
+        inputs,
+        refused_homes(property_baseline, expansion_refused),
+        _attributes(warehouse, portfolio),
+        rates,
+        factors,
+        start_year=allocation_start_year(config.start_year, today),
+        yearly_budget_gbp=config.yearly_budget_gbp,
+        progress=lambda line: context.log.info(f"phase_plans: {line}"),
+    )
+    phases, measures, grants = planned.phases, planned.measures, planned.grants
+    scenarios, allocation_meta = planned.scenarios, planned.allocation_meta
     # The blocking rules run before anything is stored (Postgres plans or the Parquet file).
-    checks = guard("phase_plans", portfolio, plan_invariants(plans_all, cands, scenarios))
+    checks = guard(
+        "phase_plans", portfolio, plan_invariants(planned.plans, candidate_recommendations, scenarios)
+    )
     with warehouse.warehouse().unit_of_work() as uow:
         lock_portfolio(uow.connection, portfolio)
-        written = uow.plans.replace(
-            record.id, phases, measures, allocations, grants=grants
-        )
+        written = uow.plans.replace(record.id, phases, measures, planned.allocations, grants=grants)
     context.log.info(f"plans written: {written}")
     report_path = _write_report(warehouse, portfolio, context)
     rolled = with_grants(rollup(phases), grants) if phases.height else []
@@ -444,53 +302,4 @@ def _write_report(
         context.log.warning(f"portfolio report not written: {exc}")
         return None
     return str(path)
-
-
-def _allocate(
-    plans: Plans, grants: pl.DataFrame, scenario: Scenario, version: int, config: PlansConfig
-) -> tuple[dict | None, dict[str, object]]:
-    """The HiGHS allocation of the per-home plans within the yearly budget (pooled per phase).
-
-    The budget is the landlord's money: each home-phase costs its net cost (cost less grants)."""
-    start = config.start_year or dt.date.today().year
-    years = {i + 1: p.target_year for i, p in enumerate(scenario.phases)}
-    budget = float(config.yearly_budget_gbp or 0.0)
-    ok = plans.phases.filter(pl.col("score_error").is_null() & pl.col("property_id").is_not_null())
-    frame = ok.select(
-        pl.col("property_id").cast(pl.String).alias("home_id"),
-        "phase",
-        pl.coalesce("net_cost_gbp", "cost_gbp").clip(lower_bound=0.0).alias("cost_gbp"),
-        "reaches_target",
-    )
-    try:
-        result = allocate(frame, dict.fromkeys(range(start, max(years.values()) + 1), budget), years, start)
-    except AllocationError as exc:
-        return None, {"error": str(exc)}
-    selected = result.selected.with_columns(pl.col("home_id").cast(pl.Int64).alias("property_id"))
-    late = grants_after_end(selected, grants, load_funding_rules())
-    meta = {
-        "yearly_budget_gbp": budget,
-        "start_year": start,
-        "targets_reached": result.objective,
-        "upper_bound": result.upper_bound,
-        "greedy_targets_reached": result.greedy_objective,
-        "status": result.status,
-        "home_phases_selected": selected.height,
-        "spend_by_year": {str(k): round(v, 2) for k, v in result.spend_by_year.items()},
-        # home-phases the allocation places after their grant scheme ends (the grant cannot be drawn)
-        "grants_after_scheme_end": late.height,
-        "grant_lost_after_scheme_end_gbp": round(float(late["grant_gbp"].sum()), 2) if late.height else 0.0,
-    }
-    run = {
-        "scenario": scenario.name,
-        "scenario_version": version,
-        "yearly_budget_gbp": budget,
-        "start_year": start,
-        "targets_reached": result.objective,
-        "upper_bound": result.upper_bound,
-        "greedy_targets_reached": result.greedy_objective,
-        "status": result.status,
-        "selected": selected,
-    }
-    return run, meta
 

@@ -51,8 +51,12 @@ from ara_assets.sap10.score import score_certificates
 #   matches the project's calculator, `sap10/fuel_costs.py`); high.
 # - electricity CO2 0.519 kg/kWh (SAP 2012 Table 12, standard tariff; also in the SAP 2012 worked example the
 #   project's SAP 2012 cross-check uses) and SAP 10.2's 0.136 (SAP 10.2 Table 12); high.
-# - electricity primary energy factor 3.07 (SAP 2012 Table 12) and 1.501 (SAP 10.2 Table 12); medium (recalled
-#   from the published tables, not transcribed in this repository).
+# - electricity primary energy factor 3.07 (SAP 2012 Table 12, standard and off-peak tariffs alike) and 1.501
+#   (SAP 10.2 Table 12, electricity code 30 annual average, as `sap10/tables/table_12_fuels.csv`; a test keeps
+#   the two in step). 3.07 confirmed against a SAP 2012-era open implementation: emoncms/MyHomeEnergyPlanner
+#   `Modules/assessment/js/model/datasets-r3.js` at commit 2763bbec (June 2015) lists electricity 0.519 kg/kWh
+#   with primary energy factor 3.07 (and mains gas 0.216 / 1.22, heating oil 0.298 / 1.10), the same pair as
+#   here; medium-high (one third-party transcription of the SAP 2012 table, agreeing with the 0.519 above).
 EDITION_2012: dict[str, Any] = {
     "sap_version": 9.94,
     "deflator": 0.42,

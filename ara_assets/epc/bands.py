@@ -25,6 +25,10 @@ def _table() -> tuple[tuple[str, int], ...]:
 BANDS: tuple[str, ...] = tuple(band for band, _ in _table())
 # lowest rating of each band as quoted (band G: 1, the register's lowest quoted rating)
 BAND_MIN_SAP: dict[str, int] = {band: (low if band != "G" else 1) for band, low in _table()}
+# The integer SAP ratings a stored rating may take: from band G's quoted floor (1, SAP 10.2 section 13) to
+# 150. Above 100 is possible for net exporters; 150 is far beyond any lodged dwelling (a guard against
+# nonsense, not a physical limit).
+SAP_RANGE: tuple[int, int] = (BAND_MIN_SAP["G"], 150)
 
 
 def band_of(rating: np.ndarray) -> np.ndarray:
@@ -42,4 +46,3 @@ def band_expr(rating: pl.Expr) -> pl.Expr:
     for band, low in reversed(_table()):
         expr = pl.when(rating >= low).then(pl.lit(band)).otherwise(expr)
     return expr
-

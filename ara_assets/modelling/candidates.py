@@ -13,30 +13,31 @@ is a sum of per-measure deltas.
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import polars as pl
 
 from ara_assets.baseline.carbon import carbon_portfolio
 
-# combine_rating_and_climate is the baseline's own selection of rating and local-climate columns:
-# calling it (not copying it) keeps a variant's figures defined exactly as a home's baseline figures
-from ara_assets.baseline.performance import combine_rating_and_climate, energy_block
+# effective_inputs / score_inputs are the baseline's own expansion and scoring: calling them (not copying
+# them) keeps a plan's start and every variant defined exactly as a home's baseline figures
+from ara_assets.baseline.performance import (
+    effective_documents,
+    effective_inputs,
+    energy_block,
+    score_inputs,
+)
 from ara_assets.baseline.pricing import price_portfolio
 from ara_assets.modelling.catalogue import FABRIC_MEASURE_TYPES
 from ara_assets.modelling.eligibility import eligibility_for_phase, eligible_pairs, features_from_register
 from ara_assets.modelling.measures import option_variants
 from ara_assets.modelling.scenarios import Scenario
-from ara_assets.sap10 import calculate
-from ara_assets.sap10.rdsap import expand_collect
 
 # The start of eligibility's reason for a heat pump refused on fabric alone (eligibility._rules).
 HEAT_PUMP_FABRIC_REASON = "fabric below the heat-pump minimum"
 
 
 class CandidateError(ValueError):
-    """Bad candidate input: names the record (home_id), the field and the value."""
+    """Bad candidate input: names the record (property_id), the field and the value."""
 
 
 # One row per scored state. co2_t / primary energy: rating climate (as the baseline's calculated figures);
@@ -58,7 +59,6 @@ CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
     "phase": pl.Int32(),
     "phase_name": pl.String(),
     "property_id": pl.Int64(),
-    "home_id": pl.String(),
     "option_id": pl.String(),
     "measure_type": pl.String(),
     "requires_measure_type": pl.String(),
@@ -90,25 +90,17 @@ _VARIANT_EXTRAS = ("option_id", "measure_type", "quantity", "cost_gbp", "package
 
 
 def start_inputs(effective: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, dict[int, str]]:
-    """SAP inputs (home_id = str(property_id)) and eligibility features of each home's effective EPC.
+    """SAP inputs (with property_id) and eligibility features of each home's effective EPC.
 
     Returns (inputs, features, refused) where refused maps property_id -> the expansion's message.
     """
     for col in ("property_id", "document"):
         if col not in effective.columns:
             raise CandidateError(f"effective_epc: field {col!r} is missing (no such column)")
-    with_doc = effective.filter(pl.col("document").is_not_null()).select("property_id", "document")
-    ids = with_doc["property_id"].to_list()
-    docs = [json.loads(d) for d in with_doc["document"].to_list()]
-    inputs, errors = expand_collect(docs, normalise_docs=False)
-    refused = {int(ids[e.index]): e.message for e in errors}
-    if inputs.height:
-        pid = np.asarray(ids, dtype=np.int64)[inputs["input_index"].to_numpy()]
-        inputs = inputs.with_columns(
-            pl.Series("home_id", [str(i) for i in pid], dtype=pl.String),
-            pl.Series("property_id", pid, dtype=pl.Int64),
-        )
-    features = features_from_register({str(i): d for i, d in zip(ids, docs, strict=True)})
+    # the baseline's own expansion (not a copy of it): a plan starts from the home the baseline scored
+    ids, docs = effective_documents(effective)
+    inputs, refused = effective_inputs(ids, docs)
+    features = features_from_register({int(i): d for i, d in zip(ids, docs, strict=True)})
     return inputs, features, refused
 
 
@@ -132,22 +124,13 @@ def score_states(states: pl.DataFrame, rates: pl.DataFrame, factors: pl.DataFram
     if n == 0:
         return pl.DataFrame(schema=SCORE_SCHEMA)
     rid = np.arange(n, dtype=np.int64)
-    # the row number stands in for the property id, so variants of one home stay apart
+    # the row number stands in for the property id, so variants of one home stay apart (and is the
+    # worksheet's record id, `home_id`, that its refusals name)
     work = _sap_inputs(states).with_columns(
         pl.Series("property_id", rid, dtype=pl.Int64), pl.Series("home_id", rid.astype(str), dtype=pl.String)
     )
-    rating = calculate(work, errors="collect")
-    # the local climate: the postcode district's (PCDB Table 172) when known, else the region's
-    local_climate = [c for c in ("postcode_climate_region", "local_climate_region") if c in work.columns]
-    local = calculate(
-        work.with_columns(
-            pl.coalesce([pl.col(c) for c in local_climate] + [pl.lit(0)])
-            .cast(pl.Int32)
-            .alias("climate_region")
-        ),
-        errors="collect",
-    )
-    calc = combine_rating_and_climate(work, rating, local)
+    # the baseline's scoring of a home (same calculator calls and climate choice)
+    calc = score_inputs(work)
     energy, meters = energy_block(calc)
     bills = price_portfolio(energy, meters, rates)
     carbon = carbon_portfolio(energy, factors)
@@ -190,7 +173,7 @@ def phase_candidates(
             f"phase {phase_index + 1}: field 'start_scores' value {start_scores.height} rows "
             f"for {state.height} homes"
         )
-    homes = state.join(features, on="home_id", how="left")
+    homes = state.join(features, on="property_id", how="left")
     for col, dtype in (("listed_building", pl.Boolean), ("conservation_area", pl.Boolean)):
         if col not in homes.columns:
             homes = homes.with_columns(pl.lit(None, dtype).alias(col))
@@ -204,28 +187,27 @@ def phase_candidates(
             (pl.col("measure_type") == "air_source_heat_pump")
             & pl.col("reason").str.starts_with(HEAT_PUMP_FABRIC_REASON)
         ).select(
-            "home_id", "measure_type", "option_id", pl.lit(None, pl.String).alias("requires_measure_type")
+            "property_id", "measure_type", "option_id", pl.lit(None, pl.String).alias("requires_measure_type")
         )
         pairs = pl.concat([pairs, held.with_columns(pl.lit(True).alias("requires_fabric"))])
-    before = pl.concat([state.select("home_id"), start_scores], how="horizontal")
-    variants = option_variants(state, pairs.select("home_id", "option_id"))
+    before = pl.concat([state.select("property_id"), start_scores], how="horizontal")
+    variants = option_variants(state, pairs.select("property_id", "option_id"))
     after = score_states(variants, rates, factors)
     scored = pl.concat(
-        [variants.select("home_id", "option_id", "measure_type", "quantity", "cost_gbp"), after],
+        [variants.select("property_id", "option_id", "measure_type", "quantity", "cost_gbp"), after],
         how="horizontal",
     )
     joined = scored.join(
-        pairs.select("home_id", "option_id", "requires_measure_type", "requires_fabric"),
-        on=["home_id", "option_id"],
+        pairs.select("property_id", "option_id", "requires_measure_type", "requires_fabric"),
+        on=["property_id", "option_id"],
         how="left",
-    ).join(before, on="home_id", how="left", suffix="_before")
+    ).join(before, on="property_id", how="left", suffix="_before")
     return joined.select(
         pl.lit(scenario.name).alias("scenario"),
         pl.lit(None, pl.Int64).alias("scenario_version"),
         pl.lit(phase_index + 1, pl.Int32).alias("phase"),
         pl.lit(scenario.phases[phase_index].name).alias("phase_name"),
-        pl.col("home_id").cast(pl.Int64, strict=False).alias("property_id"),
-        pl.col("home_id"),
+        "property_id",
         "option_id",
         "measure_type",
         "requires_measure_type",

@@ -55,7 +55,7 @@ CONDENSING_CODES = (102, 104, 106, 108, 113)
 POOR_WET_CONTROLS = (2101, 2102, 2103, 2104, 2111)
 
 FEATURE_COLUMNS = {
-    "home_id": pl.String,
+    "property_id": pl.Int64,
     "property_type": pl.Int32,
     "wall_construction": pl.Int32,
     "wall_insulation_type": pl.Int32,
@@ -89,7 +89,7 @@ INPUT_COLUMNS = (
 
 
 class EligibilityError(ValueError):
-    """Bad eligibility input: names the record (home_id), the field and the value."""
+    """Bad eligibility input: names the record (property_id), the field and the value."""
 
 
 def _code(value: Any) -> int | None:
@@ -101,21 +101,21 @@ def _code(value: Any) -> int | None:
         return None  # "NR", "ND": not recorded is unknown
 
 
-def features_from_register(documents: Mapping[str, Mapping[str, Any]]) -> pl.DataFrame:
-    """Eligibility columns from effective EPCs in register shape (`to_register_json`), keyed by home_id.
+def features_from_register(documents: Mapping[int, Mapping[str, Any]]) -> pl.DataFrame:
+    """Eligibility columns from effective EPCs in register shape (`to_register_json`), keyed by property_id.
 
     Reads the main building part (`sap_building_parts[0]`). A boundary parse of JSON documents: the
     loop is over documents, the rules themselves are vectorised.
     """
     rows = []
-    for home_id, doc in documents.items():
+    for property_id, doc in documents.items():
         parts = doc.get("sap_building_parts") or [{}]
         main = parts[0] or {}
         floors = main.get("sap_floor_dimensions") or [{}]
         rir = main.get("sap_room_in_roof") or {}
         rows.append(
             {
-                "home_id": str(home_id),
+                "property_id": int(property_id),
                 "property_type": _code(doc.get("property_type")),
                 "wall_construction": _code(main.get("wall_construction")),
                 "wall_insulation_type": _code(main.get("wall_insulation_type")),
@@ -136,9 +136,9 @@ def _prepare(homes: pl.DataFrame) -> pl.DataFrame:
     missing = [c for c in (*FEATURE_COLUMNS, *INPUT_COLUMNS) if c not in homes.columns]
     if missing:
         raise EligibilityError(f"eligibility input: field {missing[0]!r} is missing (no such column)")
-    dup = homes.filter(pl.col("home_id").is_duplicated())
+    dup = homes.filter(pl.col("property_id").is_duplicated())
     if dup.height:
-        raise EligibilityError(f"home_id={dup['home_id'][0]!r}: field 'home_id' is duplicated")
+        raise EligibilityError(f"property_id={dup['property_id'][0]!r}: field 'property_id' is duplicated")
     return homes.with_columns(
         [pl.col(c).cast(t, strict=False) for c, t in FEATURE_COLUMNS.items()]
         + [
@@ -348,7 +348,7 @@ def eligibility(homes: pl.DataFrame, excluded_measure_types: Iterable[str] = ())
         for cond, reason in rules:
             expr = expr.when(cond.fill_null(False)).then(pl.lit(reason))
         reason_cols.append(expr.otherwise(pl.lit(None, dtype=pl.String)).alias(f"_r{i}"))
-    wide = work.select(pl.col("home_id"), natural.alias("_natural"), *reason_cols)
+    wide = work.select(pl.col("property_id"), natural.alias("_natural"), *reason_cols)
     meta = pl.DataFrame(
         {
             "_col": [f"_r{i}" for i in range(len(options))],
@@ -357,11 +357,11 @@ def eligibility(homes: pl.DataFrame, excluded_measure_types: Iterable[str] = ())
             "_vent": [o.measure_type in VENTILATION_DEPENDENT for o in options],
         }
     )
-    long = wide.unpivot(index=["home_id", "_natural"], variable_name="_col", value_name="reason").join(
+    long = wide.unpivot(index=["property_id", "_natural"], variable_name="_col", value_name="reason").join(
         meta, on="_col", how="left"
     )
     return long.select(
-        "home_id",
+        "property_id",
         "measure_type",
         "option_id",
         pl.col("reason").is_null().alias("eligible"),
@@ -374,7 +374,7 @@ def eligibility(homes: pl.DataFrame, excluded_measure_types: Iterable[str] = ())
 
 
 def eligible_pairs(result: pl.DataFrame) -> pl.DataFrame:
-    """The eligible (home_id, option_id) pairs of an `eligibility` result."""
+    """The eligible (property_id, option_id) pairs of an `eligibility` result."""
     return result.filter(pl.col("eligible")).select(
-        "home_id", "measure_type", "option_id", "requires_measure_type"
+        "property_id", "measure_type", "option_id", "requires_measure_type"
     )

@@ -51,7 +51,6 @@ FUNDING_SCHEMA: dict[str, pl.DataType] = {
 }
 GRANT_SCHEMA: dict[str, pl.DataType] = {
     "scenario": pl.String(),
-    "home_id": pl.String(),
     "property_id": pl.Int64(),
     "phase": pl.Int32(),
     "scheme": pl.String(),
@@ -197,12 +196,12 @@ def phase_first_years(target_years: list[int], start_year: int) -> list[int]:
 def _tenure_groups(
     phases: pl.DataFrame, homes: pl.DataFrame | None, default: str | None, rules: FundingRules
 ) -> pl.DataFrame:
-    """home_id, tenure_group, on_gas_grid for every home of `phases`."""
-    ids = phases.select("home_id").unique()
+    """property_id, tenure_group, on_gas_grid for every home of `phases`."""
+    ids = phases.select("property_id").unique()
     if homes is None:
-        homes = pl.DataFrame(schema={"home_id": pl.String, "tenure": pl.String, "on_gas_grid": pl.Boolean})
+        homes = pl.DataFrame(schema={"property_id": pl.Int64, "tenure": pl.String, "on_gas_grid": pl.Boolean})
     homes = homes.select(
-        pl.col("home_id").cast(pl.String),
+        pl.col("property_id").cast(pl.Int64),
         (pl.col("tenure") if "tenure" in homes.columns else pl.lit(None)).cast(pl.String).alias("tenure"),
         (pl.col("on_gas_grid") if "on_gas_grid" in homes.columns else pl.lit(None))
         .cast(pl.Boolean)
@@ -213,11 +212,11 @@ def _tenure_groups(
     )
     if unknown.height:
         raise FundingError(
-            f"home_id={unknown['home_id'][0]!r}: field 'tenure' value {unknown['tenure'][0]!r} has no scheme "
-            f"tenure group ({sorted(rules.tenure_groups)})"
+            f"property_id={unknown['property_id'][0]!r}: field 'tenure' value {unknown['tenure'][0]!r} has "
+            f"no scheme tenure group ({sorted(rules.tenure_groups)})"
         )
     group = pl.col("tenure").replace_strict(rules.tenure_groups, default=None, return_dtype=pl.String)
-    return ids.join(homes, on="home_id", how="left").with_columns(
+    return ids.join(homes, on="property_id", how="left").with_columns(
         pl.coalesce(group, pl.lit(default, pl.String)).alias("tenure_group"),
         pl.col("on_gas_grid").fill_null(False),
     )
@@ -235,9 +234,9 @@ def apply_funding(
 ) -> Funded:
     """Grant per home-phase and scheme, net cost, MEES exemption marks (rules in the module docstring).
 
-    phases: one scenario's plan phases (home_id, phase, target_year, band_at_start, package, cost_gbp,
-    band_after, score_error); measures: its measure rows (home_id, phase, measure_type, cost_gbp);
-    homes: home_id with optional tenure (property_attributes names) and on_gas_grid.
+    phases: one scenario's plan phases (property_id, phase, target_year, band_at_start, package, cost_gbp,
+    band_after, score_error); measures: its measure rows (property_id, phase, measure_type, cost_gbp);
+    homes: property_id with optional tenure (property_attributes names) and on_gas_grid.
     """
     if tenure is not None and tenure not in TENURE_GROUPS:
         raise FundingError(f"field 'tenure' value {tenure!r}: not one of {TENURE_GROUPS}")
@@ -254,12 +253,18 @@ def apply_funding(
     homes_t = _tenure_groups(phases, homes, tenure, rules)
     base = (
         phases.select(
-            "home_id", "phase", "band_at_start", "cost_gbp", "band_after", "score_error", "cost_to_date_gbp"
+            "property_id",
+            "phase",
+            "band_at_start",
+            "cost_gbp",
+            "band_after",
+            "score_error",
+            "cost_to_date_gbp",
         )
-        .join(homes_t, on="home_id", how="left")
-        .sort("home_id", "phase")
+        .join(homes_t, on="property_id", how="left")
+        .sort("property_id", "phase")
     )
-    mcost = measures.select("home_id", "phase", "measure_type", "cost_gbp")
+    mcost = measures.select("property_id", "phase", "measure_type", "cost_gbp")
     paid = np.zeros(base.height)
     grant_parts: list[pl.DataFrame] = []
     exempt = pl.Series("mees_exemption", [None] * base.height, dtype=pl.Boolean)
@@ -276,15 +281,17 @@ def apply_funding(
         types = s.measure_types
         m = mcost if types is None else mcost.filter(pl.col("measure_type").is_in(types))
         upl_types = s.uplift_measure_types or []
-        per = m.group_by("home_id", "phase").agg(
+        per = m.group_by("property_id", "phase").agg(
             pl.col("cost_gbp").sum().alias("eligible"),
             pl.col("measure_type").is_in(upl_types).any().alias("has_uplift"),
         )
-        joined = base.select("home_id", "phase", "on_gas_grid").join(per, on=["home_id", "phase"], how="left")
+        joined = base.select("property_id", "phase", "on_gas_grid").join(
+            per, on=["property_id", "phase"], how="left"
+        )
         eligible = np.maximum(joined["eligible"].fill_null(0.0).to_numpy() - paid, 0.0)
         eligible = np.where(applies & in_time, eligible, 0.0)
         uncapped = s.co_funding.max_grant(eligible)
-        home = base["home_id"].to_numpy()
+        home = base["property_id"].to_numpy()
         standard = _capped_over_phases(home, uncapped, s.cap_gbp)
         grant, uplift = standard, np.zeros(base.height, dtype=bool)
         if s.uplift_cap_gbp is not None:
@@ -294,16 +301,18 @@ def apply_funding(
             lifted = _capped_over_phases(home, uncapped, s.uplift_cap_gbp)
             # a home keeps the uplift on every phase once one phase qualifies; at most the share of the
             # homes the scheme funds
-            frame = pl.DataFrame({"home_id": home, "can": can, "extra": lifted - standard, "std": standard})
-            per_home = frame.group_by("home_id").agg(
+            frame = pl.DataFrame(
+                {"property_id": home, "can": can, "extra": lifted - standard, "std": standard}
+            )
+            per_home = frame.group_by("property_id").agg(
                 pl.col("can").any(), pl.col("extra").sum(), (pl.col("std").sum() > 0).alias("funded")
             )
             funded = per_home.filter(pl.col("funded") | (pl.col("can") & (pl.col("extra") > 0))).height
             limit = int(np.floor(s.uplift_max_share_of_homes * funded + 1e-9))
             keep = (
                 per_home.filter(pl.col("can") & (pl.col("extra") > 0))
-                .sort(["extra", "home_id"], descending=[True, False])
-                .head(limit)["home_id"]
+                .sort(["extra", "property_id"], descending=[True, False])
+                .head(limit)["property_id"]
             )
             lift = np.isin(home, keep.to_numpy())
             grant = np.where(lift, lifted, standard)
@@ -312,7 +321,7 @@ def apply_funding(
         grant_parts.append(
             pl.DataFrame(
                 {
-                    "home_id": home,
+                    "property_id": home,
                     "phase": base["phase"],
                     "scheme": s.scheme,
                     "grant_gbp": grant,
@@ -321,35 +330,35 @@ def apply_funding(
             ).filter(pl.col("grant_gbp") > 0)
         )
     cost = base["cost_gbp"].fill_null(0.0).to_numpy()
-    funded = base.select("home_id", "phase").with_columns(
+    funded = base.select("property_id", "phase").with_columns(
         pl.Series("grant_gbp", np.round(paid, 2)),
         pl.Series("net_cost_gbp", np.round(cost - paid, 2)),
         exempt,
     )
     out = phases.drop([c for c in FUNDING_SCHEMA if c in phases.columns]).join(
-        funded, on=["home_id", "phase"], how="left"
+        funded, on=["property_id", "phase"], how="left"
     )
     tags = (
-        phases.select("home_id", "scenario", "property_id").unique("home_id")
-        if {"scenario", "property_id"} <= set(phases.columns)
+        phases.select("property_id", "scenario").unique("property_id")
+        if "scenario" in phases.columns
         else None
     )
     grants = (
         pl.concat(grant_parts)
         if grant_parts
         else pl.DataFrame(
-            schema={k: GRANT_SCHEMA[k] for k in ("home_id", "phase", "scheme", "grant_gbp", "uplift")}
+            schema={k: GRANT_SCHEMA[k] for k in ("property_id", "phase", "scheme", "grant_gbp", "uplift")}
         )
     )
     if tags is not None:
-        grants = grants.join(tags, on="home_id", how="left")
+        grants = grants.join(tags, on="property_id", how="left")
     grants = grants.select(
         [
             pl.col(c).cast(t) if c in grants.columns else pl.lit(None, t).alias(c)
             for c, t in GRANT_SCHEMA.items()
         ]
     ).with_columns(pl.col("grant_gbp").round(2))
-    return Funded(out, grants.sort("home_id", "phase", "scheme"))
+    return Funded(out, grants.sort("property_id", "phase", "scheme"))
 
 
 def _capped_over_phases(home: np.ndarray, uncapped: np.ndarray, cap: float) -> np.ndarray:
@@ -368,20 +377,20 @@ def _mees(
     assert s.target_band is not None
     good = BANDS[: BANDS.index(s.target_band) + 1]
     frame = (
-        base.select("home_id", "band_after", "cost_to_date_gbp")
+        base.select("property_id", "band_after", "cost_to_date_gbp")
         .with_columns(
             pl.Series("applies", applies),
             pl.Series("paid", paid),
         )
         .with_columns(
-            (pl.col("cost_to_date_gbp") - pl.col("paid").cum_sum().over("home_id")).alias("net_to_date")
+            (pl.col("cost_to_date_gbp") - pl.col("paid").cum_sum().over("property_id")).alias("net_to_date")
         )
     )
-    ok = frame.group_by("home_id").agg(
+    ok = frame.group_by("property_id").agg(
         (pl.col("band_after").is_in(good) & (pl.col("net_to_date") <= s.cap_gbp + 1e-6)).any().alias("ok"),
         pl.col("applies").any(),
     )
-    marks = frame.select("home_id").join(ok, on="home_id", how="left")
+    marks = frame.select("property_id").join(ok, on="property_id", how="left")
     new = marks.select(
         pl.when(pl.col("applies")).then(~pl.col("ok")).otherwise(None).alias("mees_exemption")
     )["mees_exemption"]
@@ -401,11 +410,11 @@ def funding_totals(grants: pl.DataFrame) -> dict[str, float]:
 
 def grants_after_end(selected: pl.DataFrame, grants: pl.DataFrame, rules: FundingRules) -> pl.DataFrame:
     """Grant rows an allocation places in a year after their scheme ends (the landlord cannot draw them):
-    selected (home_id, phase, year) joined to grants (home_id, phase, scheme, grant_gbp)."""
+    selected (property_id, phase, year) joined to grants (property_id, phase, scheme, grant_gbp)."""
     ends = {s.scheme: s.ends.year for s in rules.schemes}
     return (
-        selected.select("home_id", "phase", "year")
-        .join(grants.select("home_id", "phase", "scheme", "grant_gbp"), on=["home_id", "phase"])
+        selected.select("property_id", "phase", "year")
+        .join(grants.select("property_id", "phase", "scheme", "grant_gbp"), on=["property_id", "phase"])
         .filter(pl.col("year") > pl.col("scheme").replace_strict(ends, return_dtype=pl.Int32))
     )
 
@@ -421,7 +430,7 @@ def net_cost_price(
     """The optimiser's price of a package under objective `net_cost`: its cost less the grants it would
     draw in a phase starting in `phase_first_year` (None when no scheme is open then).
 
-    homes: home_id, band_at_start, and optionally tenure and on_gas_grid. An estimate per package: each
+    homes: property_id, band_at_start, and optionally tenure and on_gas_grid. An estimate per package: each
     scheme's cap applies to the package alone (not what earlier phases drew) and the uplift's share of
     homes is not enforced here (apply_funding does both on the chosen plans).
     """
@@ -432,12 +441,12 @@ def net_cost_price(
     ]
     if not schemes:
         return None
-    groups = _tenure_groups(homes.select("home_id"), homes, tenure, rules).join(
-        homes.select(pl.col("home_id").cast(pl.String), "band_at_start"), on="home_id", how="left"
+    groups = _tenure_groups(homes.select("property_id"), homes, tenure, rules).join(
+        homes.select(pl.col("property_id").cast(pl.Int64), "band_at_start"), on="property_id", how="left"
     )
 
     def price(items: pl.DataFrame) -> pl.DataFrame:
-        per = items.join(groups, on="home_id", how="left")
+        per = items.join(groups, on="property_id", how="left")
         v = (
             per.group_by("v")
             .agg(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from ara_assets.baseline.invariants import SAP_RANGE
+from ara_assets.epc.bands import SAP_RANGE
 from ara_assets.invariants import Invariant
 from ara_assets.modelling.catalogue import options_of
 from ara_assets.modelling.plans import Plans, attribution_gaps
@@ -17,7 +17,8 @@ def _homes(frame: pl.DataFrame) -> tuple[str, ...]:
     if not frame.height:
         return ()
     return tuple(
-        f"{r['home_id']} (phase {r['phase']})" for r in frame.select("home_id", "phase").iter_rows(named=True)
+        f"{r['property_id']} (phase {r['phase']})"
+        for r in frame.select("property_id", "phase").iter_rows(named=True)
     )
 
 
@@ -26,20 +27,20 @@ def candidate_invariants(cands: pl.DataFrame) -> list[Invariant]:
     lo, hi = SAP_RANGE
     sap_bad = scored.filter(~pl.col("sap_before").is_between(lo, hi) | ~pl.col("sap_after").is_finite())
     cost_bad = cands.filter(~pl.col("cost_gbp").is_finite() | (pl.col("cost_gbp") < 0))
-    no_home = cands.filter(pl.col("property_id").is_null() | pl.col("home_id").is_null()).height
+    no_home = cands.filter(pl.col("property_id").is_null() | pl.col("property_id").is_null()).height
     return [
         Invariant(
             "start_sap_in_range",
             passed=sap_bad.height == 0,
             detail=f"{sap_bad.height} option(s) scored from a SAP outside {lo}..{hi} or to a non-finite SAP",
-            homes=_homes(sap_bad.unique(["home_id", "phase"], maintain_order=True)),
+            homes=_homes(sap_bad.unique(["property_id", "phase"], maintain_order=True)),
             metadata={"rows": sap_bad.height},
         ),
         Invariant(
             "cost_finite_and_non_negative",
             passed=cost_bad.height == 0,
             detail=f"{cost_bad.height} option(s) with a negative or non-finite cost",
-            homes=_homes(cost_bad.unique(["home_id", "phase"], maintain_order=True)),
+            homes=_homes(cost_bad.unique(["property_id", "phase"], maintain_order=True)),
             metadata={"rows": cost_bad.height},
         ),
         Invariant(
@@ -62,18 +63,18 @@ def plan_invariants(plans: Plans, cands: pl.DataFrame, scenarios: dict[str, Scen
         else pl.lit(np.inf)
     )
     over_total = phases.filter(pl.col("cost_to_date_gbp") > total_cap + 0.01)
-    eligible = cands.select("scenario", "home_id", "phase", "option_id").unique()
+    eligible = cands.select("scenario", "property_id", "phase", "option_id").unique()
     heat_pumps = [o.option_id for o in options_of("air_source_heat_pump")]
     ineligible = pl.concat(
         [
-            measures.join(eligible, on=["scenario", "home_id", "phase", "option_id"], how="anti").select(
-                "home_id", "phase"
+            measures.join(eligible, on=["scenario", "property_id", "phase", "option_id"], how="anti").select(
+                "property_id", "phase"
             ),
             # a heat pump installed on fabric below the standard (eligibility's minimum) is ineligible too
             phases.filter(
                 pl.col("package").list.eval(pl.element().is_in(heat_pumps)).list.any()
                 & ~pl.col("heat_pump_fabric_ok_after").fill_null(False)
-            ).select("home_id", "phase"),
+            ).select("property_id", "phase"),
         ]
     )
     worse = phases.filter(pl.col("goal_metric_after") < pl.col("goal_metric_before") - 1e-9)
@@ -87,7 +88,7 @@ def plan_invariants(plans: Plans, cands: pl.DataFrame, scenarios: dict[str, Scen
             ]
         )
         if scenarios
-        else pl.DataFrame(schema={"home_id": pl.String(), "phase": pl.Int32()})
+        else pl.DataFrame(schema={"property_id": pl.String(), "phase": pl.Int32()})
     )
     lo, hi = SAP_RANGE
     sap_bad = phases.filter(pl.col("score_error").is_null() & ~pl.col("sap_before").is_between(lo, hi))
@@ -97,7 +98,9 @@ def plan_invariants(plans: Plans, cands: pl.DataFrame, scenarios: dict[str, Scen
             passed=over.height == 0 and over_total.height == 0,
             detail=f"{over.height} phase(s) over the phase budget, {over_total.height} over the scenario's "
             "per-home budget",
-            homes=_homes(pl.concat([over.select("home_id", "phase"), over_total.select("home_id", "phase")])),
+            homes=_homes(
+                pl.concat([over.select("property_id", "phase"), over_total.select("property_id", "phase")])
+            ),
             metadata={"over_phase_budget": over.height, "over_scenario_budget": over_total.height},
         ),
         Invariant(

@@ -372,7 +372,8 @@ def apply_option(frame: pl.DataFrame, option_id: str, mask: pl.Expr | None = Non
 
 
 def option_variants(frame: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
-    """One edited row per (home_id, option_id) of `pairs`, plus option_id, measure_type, quantity, cost_gbp.
+    """One edited row per (property_id, option_id) of `pairs`, plus option_id, measure_type, quantity and
+    cost_gbp.
 
     Vectorised per option (one polars pass per option in the catalogue), not per home.
     """
@@ -384,8 +385,8 @@ def option_variants(frame: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
             pl.lit(None, dtype=pl.Float64).alias("cost_gbp"),
         )
     parts: list[pl.DataFrame] = []
-    for (oid,), chunk in pairs.select("home_id", "option_id").group_by("option_id", maintain_order=True):
-        rows = frame.join(chunk.select("home_id"), on="home_id", how="semi")
+    for (oid,), chunk in pairs.select("property_id", "option_id").group_by("option_id", maintain_order=True):
+        rows = frame.join(chunk.select("property_id"), on="property_id", how="semi")
         edit = apply_option(rows, str(oid))
         parts.append(
             edit.frame.with_columns(

@@ -117,7 +117,7 @@ def reaches(scores: pl.DataFrame, goal: Goal, threshold: np.ndarray) -> np.ndarr
 
 @dataclass(frozen=True)
 class PhaseChoice:
-    packages: pl.DataFrame  # home_id, package (list[str], install order), cost_gbp, reaches_target
+    packages: pl.DataFrame  # property_id, package (list[str], install order), cost_gbp, reaches_target
     end_state: pl.DataFrame  # SAP inputs after the package, row-aligned with the input state
     end_scores: pl.DataFrame  # SCORE_SCHEMA, row-aligned
     variants_scored: int  # package variants re-scored exactly (calculator rows, each at two climates)
@@ -194,13 +194,13 @@ def _evaluate(
 
 # The price a reaching package is ranked by: its capital cost, or (objective `net_cost`) what a
 # `Price` callable returns for it, e.g. its cost less the grants it draws (funding.net_cost_price).
-# It takes (v, home_id, measure_type, cost_gbp): one row per measure of evaluated package v, and returns
+# It takes (v, property_id, measure_type, cost_gbp): one row per measure of evaluated package v, and returns
 # (v, price_gbp) for the packages it prices.
 Price = Callable[[pl.DataFrame], pl.DataFrame]
 
 
 def _ranked(
-    evaluated: pl.DataFrame, price: Price, home_ids: pl.Series, option_costs: pl.DataFrame
+    evaluated: pl.DataFrame, price: Price, property_ids: pl.Series, option_costs: pl.DataFrame
 ) -> pl.DataFrame:
     """`evaluated` with `_price`: what `price` says for each package, from its options' own costs
     (option_costs: h, option_id, cost_gbp of the phase's candidates)."""
@@ -208,10 +208,10 @@ def _ranked(
     ex = rows.explode("package").rename({"package": "option_id"}).drop_nulls("option_id")
     items = ex.join(option_costs, on=["h", "option_id"], how="left").with_columns(
         pl.col("option_id").replace_strict(_all_options(), default=None).alias("measure_type"),
-        pl.Series("home_id", home_ids.to_numpy()[ex["h"].to_numpy()], dtype=pl.String),
+        pl.Series("property_id", property_ids.to_numpy()[ex["h"].to_numpy()], dtype=pl.Int64),
         pl.col("cost_gbp").fill_null(0.0),
     )
-    priced = price(items.select("v", "home_id", "measure_type", "cost_gbp"))
+    priced = price(items.select("v", "property_id", "measure_type", "cost_gbp"))
     return (
         evaluated.with_row_index("v")
         .join(priced.select("v", "price_gbp"), on="v", how="left")
@@ -224,13 +224,13 @@ def _choose(
     evaluated: pl.DataFrame,
     budget: np.ndarray,
     price: Price | None = None,
-    home_ids: pl.Series | None = None,
+    property_ids: pl.Series | None = None,
     option_costs: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Best exactly scored package per h: reaching and cheapest (by `price`, default the capital cost),
     else largest gain > 0, within budget (always the capital cost)."""
-    if price is not None and home_ids is not None and option_costs is not None and evaluated.height:
-        evaluated = _ranked(evaluated, price, home_ids, option_costs)
+    if price is not None and property_ids is not None and option_costs is not None and evaluated.height:
+        evaluated = _ranked(evaluated, price, property_ids, option_costs)
     else:
         evaluated = evaluated.with_columns(pl.col("cost_gbp").alias("_price"))
     ok = evaluated.filter(
@@ -269,7 +269,7 @@ def optimise_phase(
 ) -> PhaseChoice:
     """Choose each home's package for one phase (see the module docstring for the algorithm).
 
-    state / start_scores / base_scores / budget_gbp are row-aligned (one row per home; `home_id` in
+    state / start_scores / base_scores / budget_gbp are row-aligned (one row per home; `property_id` in
     state). candidates: `phase_candidates` rows of this phase. base_scores: the scenario's start (for
     share goals). budget_gbp: per-home money left for this phase (inf when unlimited).
     """
@@ -280,9 +280,11 @@ def optimise_phase(
         threshold = confident_threshold(threshold, sap_sd, target_confidence)
     start_metric = np.nan_to_num(goal_metric(start_scores, goal), nan=-np.inf)
     start_reach = reaches(start_scores, goal, threshold)
-    hmap = pl.DataFrame({"home_id": state["home_id"], "h": np.arange(n, dtype=np.int64), "_budget": budget})
+    hmap = pl.DataFrame(
+        {"property_id": state["property_id"], "h": np.arange(n, dtype=np.int64), "_budget": budget}
+    )
     option_costs = (
-        candidates.join(hmap.select("home_id", "h"), on="home_id")
+        candidates.join(hmap.select("property_id", "h"), on="property_id")
         .select("h", "option_id", "cost_gbp")
         .unique(["h", "option_id"])
         if price is not None
@@ -290,7 +292,7 @@ def optimise_phase(
     )
 
     cands = candidates.filter(pl.col("score_error").is_null() & pl.col("sap_after").is_not_null()).join(
-        hmap, on="home_id", how="inner"
+        hmap, on="property_id", how="inner"
     )
     after_metric = goal_metric(
         cands.select(
@@ -357,7 +359,11 @@ def optimise_phase(
         evaluated.append(ev)
         for _ in range(rounds):
             best = _choose(
-                pl.concat(evaluated, how="diagonal_relaxed"), budget, price, state["home_id"], option_costs
+                pl.concat(evaluated, how="diagonal_relaxed"),
+                budget,
+                price,
+                state["property_id"],
+                option_costs,
             )
             moves = _neighbours(best, usable, mev)
             if moves.is_empty():
@@ -376,7 +382,7 @@ def optimise_phase(
             evaluated.append(ev)
 
     best = _choose(
-        pl.concat(evaluated, how="diagonal_relaxed"), budget, price, state["home_id"], option_costs
+        pl.concat(evaluated, how="diagonal_relaxed"), budget, price, state["property_id"], option_costs
     )
     chosen = hmap.drop("_budget").join(best.select("h", "package", "cost_gbp"), on="h", how="left").sort("h")
     packages = chosen.with_columns(
@@ -388,7 +394,9 @@ def optimise_phase(
     end_scores = _end_scores(start_scores, best, n)
     reach = reaches(end_scores, goal, threshold)
     return PhaseChoice(
-        packages.select("home_id", "package", "cost_gbp").with_columns(pl.Series("reaches_target", reach)),
+        packages.select("property_id", "package", "cost_gbp").with_columns(
+            pl.Series("reaches_target", reach)
+        ),
         end_state,
         end_scores,
         scored_rows,

@@ -48,7 +48,7 @@ def plan_outcomes(
     """Miss reasons and funding of one scenario's plans, plus `not_modelled` rows for `refused` homes.
 
     refused: property_id, reason (homes with no scored start state; a home already in the plans is skipped).
-    homes: home_id, tenure, on_gas_grid (property attributes; may be None).
+    homes: property_id, tenure, on_gas_grid (property attributes; may be None).
     """
     rules = rules or load_funding_rules()
     explained = explain_misses(plans.phases, candidates, scenario)
@@ -61,8 +61,8 @@ def plan_outcomes(
         rules,
         start_year=start_year,
     )
-    planned = set(plans.phases["home_id"].to_list())
-    missing = refused.filter(~pl.col("property_id").cast(pl.String).is_in(list(planned)))
+    planned = set(plans.phases["property_id"].to_list())
+    missing = refused.filter(~pl.col("property_id").is_in(list(planned)))
     extra = not_modelled_rows(missing, scenario, scenario_version)
     phases = pl.concat([funded.phases, extra], how="diagonal_relaxed") if extra.height else funded.phases
     phases = phases.select(
@@ -70,6 +70,6 @@ def plan_outcomes(
             pl.col(c).cast(t) if c in phases.columns else pl.lit(None, t).alias(c)
             for c, t in OUTCOME_SCHEMA.items()
         ]
-    ).sort("home_id", "phase")
+    ).sort("property_id", "phase")
     grants = funded.grants.with_columns(pl.lit(scenario.name).alias("scenario")).select(list(GRANT_SCHEMA))
     return Outcomes(phases, grants)

@@ -37,13 +37,13 @@ from ara_assets.modelling.valuation import value_uplift
 
 
 class PlanError(ValueError):
-    """Bad plan input: names the record (home_id / phase), the field and the value."""
+    """Bad plan input: names the record (property_id / phase), the field and the value."""
 
 
 @dataclass(frozen=True)
 class ScenarioRun:
     candidates: pl.DataFrame  # CANDIDATE_SCHEMA
-    packages: pl.DataFrame  # scenario, phase, home_id, package, cost_gbp, reaches_target
+    packages: pl.DataFrame  # scenario, phase, property_id, package, cost_gbp, reaches_target
     variants_scored: int  # home variants scored exactly (each at the rating and the local climate)
 
 
@@ -51,7 +51,6 @@ PHASE_SCHEMA: dict[str, pl.DataType] = {
     "scenario": pl.String(),
     "scenario_version": pl.Int64(),
     "property_id": pl.Int64(),
-    "home_id": pl.String(),
     "phase": pl.Int32(),
     "phase_name": pl.String(),
     "goal": pl.String(),
@@ -89,7 +88,6 @@ MEASURE_SCHEMA: dict[str, pl.DataType] = {
     "scenario": pl.String(),
     "scenario_version": pl.Int64(),
     "property_id": pl.Int64(),
-    "home_id": pl.String(),
     "phase": pl.Int32(),
     "install_order": pl.Int32(),
     "option_id": pl.String(),
@@ -144,9 +142,9 @@ def run_scenario(
     funding.net_cost_price); None ranks them by capital cost.
     sap_sd: per home (row-aligned with `inputs`), the baseline SAP spread; with the scenario's
     `target_confidence` it raises band/SAP thresholds (modelling/uncertainty.py)."""
-    if inputs["home_id"].is_duplicated().any():
-        dup = inputs.filter(pl.col("home_id").is_duplicated())["home_id"][0]
-        raise PlanError(f"home_id={dup!r}: field 'home_id' is duplicated")
+    if inputs["property_id"].is_duplicated().any():
+        dup = inputs.filter(pl.col("property_id").is_duplicated())["property_id"][0]
+        raise PlanError(f"property_id={dup!r}: field 'property_id' is duplicated")
     state = inputs
     scores = score_states(inputs, rates, factors)
     base = scores
@@ -174,11 +172,11 @@ def run_scenario(
             target_confidence=scenario.target_confidence,
         )
         scored += choice.variants_scored
-        chosen = choice.packages.select("home_id", "package").explode("package").drop_nulls("package")
+        chosen = choice.packages.select("property_id", "package").explode("package").drop_nulls("package")
         cands = cands.with_columns(
-            pl.struct("home_id", "option_id")
+            pl.struct("property_id", "option_id")
             .is_in(
-                chosen.select(pl.struct("home_id", pl.col("package").alias("option_id")))
+                chosen.select(pl.struct("property_id", pl.col("package").alias("option_id")))
                 .to_series()
                 .implode()
             )
@@ -199,16 +197,17 @@ def run_scenario(
 
 
 def packages_from_candidates(candidates: pl.DataFrame, inputs: pl.DataFrame, n_phases: int) -> pl.DataFrame:
-    """(home_id, phase, package) for every home of `inputs` and phase 1..n_phases, from `in_package` rows."""
+    """(property_id, phase, package) for every home of `inputs` and phase 1..n_phases, from the
+    `in_package` rows."""
     chosen = (
         candidates.filter(pl.col("in_package"))
-        .group_by("home_id", "phase")
+        .group_by("property_id", "phase")
         .agg(pl.col("option_id").alias("package"))
     )
-    grid = inputs.select("home_id").join(
+    grid = inputs.select("property_id").join(
         pl.DataFrame({"phase": np.arange(1, n_phases + 1, dtype=np.int32)}), how="cross"
     )
-    out = grid.join(chosen, on=["home_id", "phase"], how="left").with_columns(
+    out = grid.join(chosen, on=["property_id", "phase"], how="left").with_columns(
         pl.col("package").fill_null(pl.lit([], pl.List(pl.String)))
     )
     return out.with_columns(in_install_order(out["package"]).alias("package"))
@@ -224,9 +223,9 @@ def build_plans(
     values: pl.DataFrame | None = None,
     scenario_version: int | None = None,
 ) -> Plans:
-    """Phase rows and per-measure attribution of each home's chosen packages (home_id, phase, package).
+    """Phase rows and per-measure attribution of each home's chosen packages (property_id, phase, package).
 
-    values: optional home_id, property_value_gbp (pounds of value uplift where known).
+    values: optional property_id, property_value_gbp (pounds of value uplift where known).
     """
     n = inputs.height
     state = inputs
@@ -234,12 +233,12 @@ def build_plans(
     scores = base
     scored = n
     spent = np.zeros(n)
-    hmap = inputs.select("home_id").with_row_index("h").with_columns(pl.col("h").cast(pl.Int64))
+    hmap = inputs.select("property_id").with_row_index("h").with_columns(pl.col("h").cast(pl.Int64))
     phase_parts: list[pl.DataFrame] = []
     measure_parts: list[pl.DataFrame] = []
     for i, phase in enumerate(scenario.phases):
         goal = scenario.phase_goal(i)
-        pk = hmap.join(packages.filter(pl.col("phase") == i + 1), on="home_id", how="left").sort("h")
+        pk = hmap.join(packages.filter(pl.col("phase") == i + 1), on="property_id", how="left").sort("h")
         pkg = pk["package"].fill_null(pl.lit([], pl.List(pl.String)))
         budget = phase_budgets(scenario, i, spent)
         end_state, costs = apply_package(state, pkg)
@@ -295,7 +294,7 @@ def build_plans(
         phase_parts.append(
             pl.DataFrame(
                 {
-                    "home_id": inputs["home_id"],
+                    "property_id": inputs["property_id"],
                     "phase": np.full(n, i + 1, dtype=np.int32),
                     "phase_name": [phase.name] * n,
                     "goal": [goal.describe()] * n,
@@ -328,7 +327,7 @@ def build_plans(
         state, scores = end_state, end_scores
     phases = pl.concat(phase_parts, how="vertical_relaxed")
     if values is not None and "property_value_gbp" in values.columns:
-        phases = phases.join(values.select("home_id", "property_value_gbp"), on="home_id", how="left")
+        phases = phases.join(values.select("property_id", "property_value_gbp"), on="property_id", how="left")
     # value uplift of the home's band at the scenario start to its band after each phase
     ok = pl.col("band_at_start").is_not_null() & pl.col("band_after").is_not_null()
     valued = value_uplift(
@@ -339,25 +338,24 @@ def build_plans(
         pl.lit(scenario.name).alias("scenario"),
         pl.lit(scenario_version, pl.Int64).alias("scenario_version"),
     )
-    pid = pl.col("home_id").cast(pl.Int64, strict=False).alias("property_id")
-    phases = _conform(phases.with_columns(*tagged, pid), PHASE_SCHEMA).sort("home_id", "phase")
+    phases = _conform(phases.with_columns(*tagged), PHASE_SCHEMA).sort("property_id", "phase")
     measures = pl.concat(measure_parts, how="diagonal_relaxed") if measure_parts else pl.DataFrame()
-    measures = _conform(measures.with_columns(*tagged, pid), MEASURE_SCHEMA).sort(
-        "home_id", "phase", "install_order"
+    measures = _conform(measures.with_columns(*tagged), MEASURE_SCHEMA).sort(
+        "property_id", "phase", "install_order"
     )
     return Plans(phases, measures, scored)
 
 
 def attribution_gaps(plans: Plans, tolerance: float = 1e-6) -> pl.DataFrame:
     """(home, phase) rows whose measure effects or costs do not add up to the phase totals."""
-    sums = plans.measures.group_by("home_id", "phase").agg(
+    sums = plans.measures.group_by("property_id", "phase").agg(
         pl.col("delta_sap").sum(),
         pl.col("delta_co2_t").sum(),
         pl.col("delta_bill_gbp").sum(),
         pl.col("cost_gbp").sum().alias("measure_cost"),
     )
     joined = plans.phases.filter(pl.col("package").list.len() > 0).join(
-        sums, on=["home_id", "phase"], how="left"
+        sums, on=["property_id", "phase"], how="left"
     )
     return joined.filter(
         ((pl.col("sap_after") - pl.col("sap_before") - pl.col("delta_sap")).abs() > tolerance)
@@ -368,4 +366,4 @@ def attribution_gaps(plans: Plans, tolerance: float = 1e-6) -> pl.DataFrame:
         )
         | ((pl.col("cost_gbp") - pl.col("measure_cost")).abs() > tolerance)
         | pl.col("delta_sap").is_null()
-    ).select("home_id", "phase")
+    ).select("property_id", "phase")

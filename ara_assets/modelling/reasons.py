@@ -69,22 +69,22 @@ def explain_misses(phases: pl.DataFrame, candidates: pl.DataFrame, scenario: Sce
     bad = phases.filter(pl.col("score_error").is_not_null() | pl.col("sap_before").is_null())
     first_error = (
         bad.sort("phase")
-        .group_by("home_id")
+        .group_by("property_id")
         .agg(pl.col("score_error").drop_nulls().first().alias("_home_error"))
     )
-    phases = phases.join(first_error, on="home_id", how="left").with_columns(
-        pl.when(pl.col("home_id").is_in(bad["home_id"].implode()))
+    phases = phases.join(first_error, on="property_id", how="left").with_columns(
+        pl.when(pl.col("property_id").is_in(bad["property_id"].implode()))
         .then(pl.coalesce("_home_error", pl.lit("the home's start state could not be scored")))
         .alias("_home_error")
     )
     start = phases.filter(pl.col("phase") == 1).select(
-        "home_id",
+        "property_id",
         pl.col("co2_before_t").alias("_co2_0"),
         pl.col("bill_before_gbp").alias("_bill_0"),
     )
     for i in range(len(scenario.phases)):
         goal = scenario.phase_goal(i)
-        rows = phases.filter(pl.col("phase") == i + 1).join(start, on="home_id", how="left")
+        rows = phases.filter(pl.col("phase") == i + 1).join(start, on="property_id", how="left")
         before, after = _metric_cols(goal)
         sign = _sign(goal)
         gain_col = _GAIN[goal.kind]
@@ -96,12 +96,12 @@ def explain_misses(phases: pl.DataFrame, candidates: pl.DataFrame, scenario: Sce
                 pl.col("measure_type").replace_strict(SLOTS, default=pl.col("measure_type")).alias("_slot"),
             )
             .filter(pl.col("_gain") > 1e-9)
-            .group_by("home_id", "_slot")
+            .group_by("property_id", "_slot")
             .agg(pl.col("_gain").max())
-            .group_by("home_id")
+            .group_by("property_id")
             .agg(pl.col("_gain").sum().alias("_est_gain"), pl.len().alias("_useful"))
         )
-        rows = rows.join(gains, on="home_id", how="left").with_columns(
+        rows = rows.join(gains, on="property_id", how="left").with_columns(
             pl.col("_est_gain").fill_null(0.0), pl.col("_useful").fill_null(0)
         )
         if goal.kind in ("band", "sap"):
@@ -164,7 +164,7 @@ def explain_misses(phases: pl.DataFrame, candidates: pl.DataFrame, scenario: Sce
     # a home that was not modelled never counts as reaching a target
     return out.with_columns(
         (pl.col("reaches_target") & pl.col("miss_reason").is_null()).alias("reaches_target")
-    ).sort("home_id", "phase")
+    ).sort("property_id", "phase")
 
 
 def _detail(
@@ -202,7 +202,6 @@ def not_modelled_rows(
                     "scenario": [scenario.name] * n,
                     "scenario_version": [scenario_version] * n,
                     "property_id": refused["property_id"].cast(pl.Int64),
-                    "home_id": refused["property_id"].cast(pl.String),
                     "phase": np.full(n, i + 1, dtype=np.int32),
                     "phase_name": [phase.name] * n,
                     "goal": [goal.describe()] * n,

@@ -49,14 +49,9 @@ def _r(value: Any, digits: int = 2) -> float | None:
     return None if value is None else round(float(value), digits)
 
 
-def _home_key() -> pl.Expr:
-    return pl.coalesce(pl.col("property_id").cast(pl.String), pl.col("home_id").cast(pl.String))
-
-
-def _ids(keys: Any) -> list[int | str]:
-    """Property ids as integers (home ids of synthetic rows stay strings), sorted."""
-    ids = [int(k) if str(k).isdigit() else str(k) for k in keys]
-    return sorted(ids, key=lambda k: (isinstance(k, str), k))
+def _ids(keys: Any) -> list[int]:
+    """Property ids, sorted."""
+    return sorted(int(k) for k in keys)
 
 
 def rollup(phases: pl.DataFrame) -> list[dict[str, Any]]:
@@ -65,7 +60,7 @@ def rollup(phases: pl.DataFrame) -> list[dict[str, Any]]:
     missing = [c for c in need if c not in phases.columns]
     if missing:
         raise ValueError(f"plan phases: field {missing[0]!r} is missing (no such column)")
-    frame = phases.with_columns(_home_key().alias("_home"))
+    frame = phases
     for col, dtype in (
         ("score_error", pl.String),
         ("goal", pl.String),
@@ -105,9 +100,9 @@ def rollup(phases: pl.DataFrame) -> list[dict[str, Any]]:
     for (name,), rows in frame.sort("scenario").group_by("scenario", maintain_order=True):
         # a home counts only when every phase of its plan was scored (a later package can make a home
         # scorable that was not at the start, e.g. a new heating system on a fuel without a price)
-        bad = rows.filter(pl.col("score_error").is_not_null() | pl.col("sap_before").is_null())["_home"]
-        modelled = rows.filter(~pl.col("_home").is_in(bad.implode()))
-        not_modelled = _ids(set(rows["_home"].to_list()) - set(modelled["_home"].to_list()))
+        bad = rows.filter(pl.col("score_error").is_not_null() | pl.col("sap_before").is_null())["property_id"]
+        modelled = rows.filter(~pl.col("property_id").is_in(bad.implode()))
+        not_modelled = _ids(set(rows["property_id"].to_list()) - set(modelled["property_id"].to_list()))
         per_phase = (
             modelled.group_by("phase", maintain_order=False)
             .agg(
@@ -132,7 +127,7 @@ def rollup(phases: pl.DataFrame) -> list[dict[str, Any]]:
             )
             .sort("phase")
         )
-        unreachable = _ids(modelled.filter(~pl.col("reaches_target"))["_home"].unique().to_list())
+        unreachable = _ids(modelled.filter(~pl.col("reaches_target"))["property_id"].unique().to_list())
         # every home-phase that misses its target, not-modelled homes included, by reason
         missed = {int(k): v for k, v in _reason_counts(rows).items()}
         version = (

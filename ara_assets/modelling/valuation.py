@@ -25,7 +25,7 @@ DATA = Path(__file__).resolve().parent / "data" / "value_uplift.csv"
 
 
 class ValuationError(ValueError):
-    """Bad valuation input: names the record (home_id), the field and the value."""
+    """Bad valuation input: names the record (property_id), the field and the value."""
 
 
 @cache
@@ -58,8 +58,10 @@ def value_uplift(frame: pl.DataFrame) -> pl.DataFrame:
             raise ValuationError(f"value uplift: field {col!r} is missing (no such column)")
         bad = frame.filter(~pl.col(col).is_in(list(BANDS)) | pl.col(col).is_null())
         if bad.height:
-            record = bad["home_id"][0] if "home_id" in bad.columns else None
-            raise ValuationError(f"home_id={record!r}: field {col!r} value {bad[col][0]!r} is not a band A-G")
+            record = bad["property_id"][0] if "property_id" in bad.columns else None
+            raise ValuationError(
+                f"property_id={record!r}: field {col!r} value {bad[col][0]!r} is not a band A-G"
+            )
     premiums = band_premiums()
     p0 = pl.col("band_before").replace_strict(premiums, return_dtype=pl.Float64)
     p1 = pl.col("band_after").replace_strict(premiums, return_dtype=pl.Float64)
@@ -72,5 +74,3 @@ def value_uplift(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(pct.alias("value_uplift_pct")).with_columns(
         (value * pl.col("value_uplift_pct") / 100.0).cast(pl.Float64).alias("value_uplift_gbp")
     )
-
-

@@ -2,7 +2,7 @@
 expansion and the Parquet snapshot (pure: no database, no environment)."""
 
 from ara_assets.pcdb.parse import PcdbFile, PcdbFormatError, parse_pcdf
-from ara_assets.pcdb.products import Boiler, ProductData, active, install
+from ara_assets.pcdb.products import Boiler, ProductData, Wwhrs, active, install
 from ara_assets.pcdb.snapshot import load_snapshot, write_snapshot
 
 __all__ = [
@@ -10,6 +10,7 @@ __all__ = [
     "PcdbFile",
     "PcdbFormatError",
     "ProductData",
+    "Wwhrs",
     "active",
     "install",
     "load_snapshot",

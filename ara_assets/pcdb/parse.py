@@ -7,16 +7,31 @@ table in that format. A table may appear more than once (illustrative products, 
 records are concatenated.
 
 Read here (field positions 1-based, as the PCDF specification numbers them; each checked against records
-whose values are published, see docs/sap10/PCDB.md):
+whose values are published, see docs/sap10/DEVIATIONS.md P1, P2 and W1):
 
 - Table 105, gas and oil boilers, format 210: 1 index, 5 manufacturer, 6 brand, 7 model, 8 qualifier,
   12 fuel (1 mains gas, 2 LPG, 4 oil), 15 type (1 regular, 2 combi, 3 CPSU), 19 condensing (2 yes),
   23 maximum output kW, 25 SEDBUK 2009 annual %, 26 winter seasonal %, 27 summer seasonal %,
-  34 PCDF boiler category (102 regular condensing gas, 104 combi, 201 oil...: not a SAP 10.2 Table 4b code).
+  34 PCDF boiler category (102 regular condensing gas, 104 combi, 201 oil...: not a SAP 10.2 Table 4b code);
+  the combi-loss fields of SAP 10.2 Tables 3a-3c: 16 subsidiary type (0 normal, 1 with integral passive
+  flue-gas heat recovery), 39 store type (0 none: instantaneous, 1 primary store, 2 secondary store, 3 CPSU),
+  48 separate DHW tests (0 none, 1 profile M only -> Table 3b, 2 M and S / 3 M and L -> Table 3c),
+  51 rejected-energy proportion r1, 52 loss factor F1 (kWh/day), 56 loss factor F2 (kWh/day),
+  57 rejected factor F3 (per litre), 58 keep-hot facility (0 none, 1 fuel, 2 electric, 3 both),
+  59 keep-hot timer (1: controlled by a time clock).
 - Table 122, solid-fuel boilers, format 224: 1 index, 5-8 names, 12 SAP fuel code, 18 output kW,
   21 seasonal efficiency % (the worksheet takes it for winter and summer).
 - Table 172, postcode districts, format 272: area, district, updated, region, country, area values, height,
   latitude, longitude, T(1..12), W(1..12), R(1..12) (the header comment of the table names them).
+- Table 353, waste-water heat recovery (WWHRS), format 453: 1 index, 5-8 names, 11 type (1 instantaneous;
+  2 storage, not imported: the worksheet refuses storage WWHRS), 12 arrangement (A, B or C),
+  14 heat-recovery efficiency %, 15 utilisation factor. Format 453 is the SAP 2012 layout: one efficiency
+  per arrangement, where SAP 10.2 takes it at the dwelling's shower flow (the expansion records approximation
+  ``wwhrs_sap_2012_record``). Positions from the same products in the SAP 2009 format 451 (efficiency then
+  utilisation, the utilisation equal in both, e.g. 080001 0.979) read by RCUK-CEE/epctk's ``get_wwhr_system``.
+- Table 313 (FGHRS, format 413) and Table 391 (storage heaters, format 491) are not imported, by name
+  (``skipped``): the worksheet's FGHRS (63d, Appendix G1-G3) is not implemented and the storage-heater
+  records feed nothing (SAP 10.2 scores storage heaters by their Table 4a code).
 - Table 362, heat pumps: only the SAP 10 formats carry plant-size-ratio (PSR) groups; format 464 is the
   SAP 2012 layout and is refused by name (``skipped``), so no SAP 2012 heat-pump record reaches Appendix N.
 
@@ -56,7 +71,29 @@ BOILER_SCHEMA: dict[str, pl.DataType] = {
     "summer_efficiency_pct": pl.Float64(),
     # field 34: the PCDF category (102 regular condensing gas, 201 oil..; not a SAP 10.2 code)
     "pcdf_category_code": pl.Int32(),
+    # combi-loss fields (SAP 10.2 Tables 3a-3c); null where the record has none
+    "subsidiary_type": pl.Int32(),
+    "store_type": pl.Int32(),
+    "separate_dhw_tests": pl.Int32(),
+    "combi_loss_r1": pl.Float64(),
+    "combi_loss_f1_kwh_per_day": pl.Float64(),
+    "combi_loss_f2_kwh_per_day": pl.Float64(),
+    "combi_loss_f3_per_litre": pl.Float64(),
+    "keep_hot_facility": pl.Int32(),
+    "keep_hot_timer": pl.Int32(),
 }
+# the Table 105-only fields: a Table 122 (solid-fuel) record leaves them null
+COMBI_FIELDS = (
+    "subsidiary_type",
+    "store_type",
+    "separate_dhw_tests",
+    "combi_loss_r1",
+    "combi_loss_f1_kwh_per_day",
+    "combi_loss_f2_kwh_per_day",
+    "combi_loss_f3_per_litre",
+    "keep_hot_facility",
+    "keep_hot_timer",
+)
 MONTHS = range(1, 13)
 CLIMATE_SCHEMA: dict[str, pl.DataType] = {
     "postcode_district": pl.String(),
@@ -69,8 +106,29 @@ CLIMATE_SCHEMA: dict[str, pl.DataType] = {
     **{f"wind_m_s_{m}": pl.Float64() for m in MONTHS},
     **{f"solar_w_m2_{m}": pl.Float64() for m in MONTHS},
 }
+WWHRS_SCHEMA: dict[str, pl.DataType] = {
+    "pcdb_index": pl.Int64(),
+    "manufacturer": pl.String(),
+    "brand": pl.String(),
+    "model": pl.String(),
+    "qualifier": pl.String(),
+    "system_type": pl.Int32(),  # 1 system A, 2 system B, 3 system C (worksheet wwhrs_N_system_type)
+    "efficiency_pct": pl.Float64(),
+    "utilisation": pl.Float64(),
+    "pcdf_format": pl.Int32(),  # 453: the SAP 2012 layout (one efficiency per arrangement)
+}
+WWHRS_TABLE, WWHRS_FORMATS = 353, (453,)
+WWHRS_ARRANGEMENT = {"A": 1, "B": 2, "C": 3}
+# tables the file carries that the worksheet does not use: named, not imported
+NOT_IMPORTED = {
+    313: "Table 313 (flue-gas heat recovery, FGHRS) format {fmt}: not imported, the worksheet's FGHRS "
+    "(63d, SAP 10.2 Appendix G1-G3) is not implemented and a certificate lodging one is refused",
+    391: "Table 391 (storage heaters) format {fmt}: not imported, SAP 10.2 scores storage heaters by their "
+    "Table 4a code",
+}
 # table -> formats this reader knows (a table in another format is skipped with the reason)
 BOILER_FORMATS = {105: (210,), 122: (224,)}
+KNOWN_FORMATS = {**BOILER_FORMATS, WWHRS_TABLE: WWHRS_FORMATS}
 CLIMATE_FORMATS = (272,)
 HEAT_PUMP_TABLE = 362
 SAP_2012_HEAT_PUMP_FORMAT = 464
@@ -85,6 +143,7 @@ class PcdbFile:
     sha256: str
     boilers: pl.DataFrame
     postcode_climate: pl.DataFrame
+    wwhrs: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=WWHRS_SCHEMA))
     table_counts: dict[int, int] = field(default_factory=dict)  # records per table number, all tables
     skipped: list[str] = field(default_factory=list)  # tables seen but not imported, with the reason
 
@@ -134,6 +193,15 @@ def _boiler_105(line: int, f: list[str]) -> dict[str, object]:
         "winter_efficiency_pct": _float(line, "winter seasonal efficiency (field 26)", _get(f, 26)),
         "summer_efficiency_pct": _float(line, "summer seasonal efficiency (field 27)", _get(f, 27)),
         "pcdf_category_code": _int(line, "category (field 34)", _get(f, 34)),
+        "subsidiary_type": _int(line, "subsidiary type (field 16)", _get(f, 16)),
+        "store_type": _int(line, "store type (field 39)", _get(f, 39)),
+        "separate_dhw_tests": _int(line, "separate DHW tests (field 48)", _get(f, 48)),
+        "combi_loss_r1": _float(line, "r1 (field 51)", _get(f, 51)),
+        "combi_loss_f1_kwh_per_day": _float(line, "F1 (field 52)", _get(f, 52)),
+        "combi_loss_f2_kwh_per_day": _float(line, "F2 (field 56)", _get(f, 56)),
+        "combi_loss_f3_per_litre": _float(line, "F3 (field 57)", _get(f, 57)),
+        "keep_hot_facility": _int(line, "keep-hot facility (field 58)", _get(f, 58)),
+        "keep_hot_timer": _int(line, "keep-hot timer (field 59)", _get(f, 59)),
     }
 
 
@@ -154,6 +222,36 @@ def _boiler_122(line: int, f: list[str]) -> dict[str, object]:
         "winter_efficiency_pct": eff,
         "summer_efficiency_pct": eff,
         "pcdf_category_code": None,
+        **dict.fromkeys(COMBI_FIELDS),
+    }
+
+
+STORAGE_WWHRS_SKIPPED = (
+    "Table 353 storage WWHRS records (field 11 = 2): not imported, the worksheet's storage WWHRS (SAP 10.2 "
+    "Appendix G4.2) is not implemented and a certificate lodging one is refused"
+)
+
+
+def _wwhrs(line: int, f: list[str], fmt: int) -> dict[str, object] | None:
+    """An instantaneous WWHRS record (field 11 = 1); None for a storage WWHRS (field 11 = 2)."""
+    kind = _int(line, "WWHRS type (field 11)", _get(f, 11))
+    if kind == 2:
+        return None
+    if kind != 1:
+        raise PcdbFormatError(line, "WWHRS type (field 11)", kind, "expected 1 instantaneous or 2 storage")
+    arrangement = _get(f, 12).strip().upper()
+    if arrangement not in WWHRS_ARRANGEMENT:
+        raise PcdbFormatError(line, "WWHRS arrangement (field 12)", arrangement, "expected A, B or C")
+    return {
+        "pcdb_index": _int(line, "index (field 1)", f[0]),
+        "manufacturer": _get(f, 5),
+        "brand": _get(f, 6),
+        "model": _get(f, 7),
+        "qualifier": _get(f, 8),
+        "system_type": WWHRS_ARRANGEMENT[arrangement],
+        "efficiency_pct": _float(line, "efficiency (field 14)", _get(f, 14)),
+        "utilisation": _float(line, "utilisation factor (field 15)", _get(f, 15)),
+        "pcdf_format": fmt,
     }
 
 
@@ -183,6 +281,7 @@ def parse_pcdf(text: str) -> PcdbFile:
     fmt: int | None = None
     boilers: list[dict[str, object]] = []
     climate: list[dict[str, object]] = []
+    wwhrs: list[dict[str, object]] = []
     counts: dict[int, int] = {}
     skipped: dict[tuple[int, int], str] = {}
     for n, raw in enumerate(text.splitlines(), start=1):
@@ -213,8 +312,10 @@ def parse_pcdf(text: str) -> PcdbFile:
                     "Table 362 format 464 is the SAP 2012 heat-pump format (no plant-size-ratio groups): "
                     "refused for SAP 10.2 Appendix N; import the SAP 10 pcdb10.dat for heat pumps"
                 )
-            elif table in BOILER_FORMATS and fmt not in BOILER_FORMATS[table]:
+            elif table in KNOWN_FORMATS and fmt not in KNOWN_FORMATS[table]:
                 skipped[(table, fmt or 0)] = f"Table {table} format {fmt}: layout not known to this importer"
+            elif table in NOT_IMPORTED:
+                skipped[(table, fmt or 0)] = NOT_IMPORTED[table].format(fmt=fmt)
             elif table == 172 and fmt not in CLIMATE_FORMATS:
                 skipped[(table, fmt or 0)] = f"Table 172 format {fmt}: layout not known to this importer"
             continue
@@ -230,6 +331,12 @@ def parse_pcdf(text: str) -> PcdbFile:
             boilers.append(_boiler_122(n, fields))
         elif table == 172:
             climate.append(_climate(n, fields))
+        elif table == WWHRS_TABLE:
+            record = _wwhrs(n, fields, int(fmt or 0))
+            if record is None:
+                skipped[(table, -2)] = STORAGE_WWHRS_SKIPPED
+            else:
+                wwhrs.append(record)
     if revision is None or issued is None:
         raise PcdbFormatError(0, "$001", None, "no revision control line: not a PCDF file")
     frame = (
@@ -245,12 +352,16 @@ def parse_pcdf(text: str) -> PcdbFile:
         else pl.DataFrame(schema=CLIMATE_SCHEMA)
     )
     clim = clim.unique(subset=["postcode_district"], keep="last", maintain_order=True)
+    recovery = (
+        pl.DataFrame(wwhrs, schema=WWHRS_SCHEMA, orient="row") if wwhrs else pl.DataFrame(schema=WWHRS_SCHEMA)
+    ).unique(subset=["pcdb_index"], keep="last", maintain_order=True)
     return PcdbFile(
         revision=revision,
         issued=issued,
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         boilers=frame,
         postcode_climate=clim,
+        wwhrs=recovery,
         table_counts=counts,
         skipped=sorted(set(skipped.values())),
     )

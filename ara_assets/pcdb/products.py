@@ -12,7 +12,7 @@ pass one in.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -38,6 +38,50 @@ class Boiler:
     condensing: bool | None
     winter_efficiency_pct: float
     summer_efficiency_pct: float
+    # Table 105 combi-loss fields (parse.COMBI_FIELDS); None where the record has none
+    subsidiary_type: int | None = None
+    store_type: int | None = None
+    separate_dhw_tests: int | None = None
+    combi_loss_r1: float | None = None
+    combi_loss_f1_kwh_per_day: float | None = None
+    combi_loss_f2_kwh_per_day: float | None = None
+    combi_loss_f3_per_litre: float | None = None
+    keep_hot_facility: int | None = None
+    keep_hot_timer: int | None = None
+
+    def combi_loss_inputs(self) -> dict[str, Any]:
+        """Worksheet inputs for line (61) of a Table 105 combi (empty for any other boiler).
+
+        - Tested for hot water (field 48 >= 1) with r1 and F1, instantaneous (store type 0) and without an
+          integral passive FGHR device (subsidiary type 0): SAP 10.2 Table 3b row 1 (profile M) or Table 3c
+          (two profiles), carried as ``combi_dhw_tests`` with r1 and F1.
+        - A keep-hot facility (field 58) on an instantaneous combi: Table 3a row 3 when a time clock controls
+          it (field 59 = 1), row 4 otherwise; an electric keep-hot is flagged (``combi_keep_hot_electric``).
+        - A storage combi (store type 1 or 2) is flagged (``combi_storage``): its Table 3a rows need the store
+          volume and the store loss, not carried.
+        """
+        if self.pcdb_table != 105 or self.boiler_type != 2:
+            return {}
+        out: dict[str, Any] = {}
+        instantaneous = (self.store_type or 0) == 0
+        tested = (
+            instantaneous
+            and (self.subsidiary_type or 0) == 0
+            and (self.separate_dhw_tests or 0) >= 1
+            and self.combi_loss_r1 is not None
+            and self.combi_loss_f1_kwh_per_day is not None
+        )
+        if tested:
+            out["combi_dhw_tests"] = int(self.separate_dhw_tests or 0)
+            out["combi_loss_r1"] = self.combi_loss_r1
+            out["combi_loss_f1_kwh_per_day"] = self.combi_loss_f1_kwh_per_day
+        facility = self.keep_hot_facility or 0
+        if instantaneous and facility in (1, 2, 3):
+            out["combi_keep_hot"] = 1 if self.keep_hot_timer == 1 else 2
+            out["combi_keep_hot_electric"] = facility in (2, 3)
+        if self.store_type in (1, 2):
+            out["combi_storage"] = True
+        return out
 
     def table_4b_code(self) -> int | None:
         """The SAP 10.2 Table 4b row of the same kind (combi / regular / CPSU, condensing or not): the
@@ -53,16 +97,45 @@ class Boiler:
 
 
 @dataclass(frozen=True)
+class Wwhrs:
+    """An instantaneous waste-water heat-recovery system (PCDB Table 353)."""
+
+    pcdb_index: int
+    system_type: int  # 1 system A, 2 system B, 3 system C
+    efficiency_pct: float
+    utilisation: float
+    pcdf_format: int  # 453: SAP 2012 layout, one efficiency per arrangement (not by shower flow)
+
+    def worksheet_inputs(self, slot: int) -> dict[str, Any]:
+        """The worksheet's inputs for WWHRS ``slot`` (1 or 2), Appendix G4."""
+        return {
+            f"wwhrs_{slot}_efficiency_pct": self.efficiency_pct,
+            f"wwhrs_{slot}_utilisation": self.utilisation,
+            f"wwhrs_{slot}_system_type": self.system_type,
+        }
+
+
+@dataclass(frozen=True)
 class ProductData:
     revision: int
     issued: str  # ISO date of the PCDF control line
     boilers: dict[int, Boiler]
     climate: dict[str, dict[str, Any]]  # postcode district ("AB10") -> Table 172 record
+    sha256: str | None = None  # of the imported file: tells two imports under one revision number apart
+    wwhrs: dict[int, Wwhrs] = field(default_factory=dict)  # Table 353 by index
 
     @classmethod
     def from_frames(
-        cls, revision: int, issued: str, boilers: pl.DataFrame, climate: pl.DataFrame
+        cls,
+        revision: int,
+        issued: str,
+        boilers: pl.DataFrame,
+        climate: pl.DataFrame,
+        sha256: str | None = None,
+        wwhrs: pl.DataFrame | None = None,
     ) -> ProductData:
+        # a snapshot written before the combi-loss fields were imported lacks their columns: None
+        extra = [f.name for f in fields(Boiler)][7:]
         by_index = {
             int(r["pcdb_index"]): Boiler(
                 int(r["pcdb_index"]),
@@ -72,12 +145,28 @@ class ProductData:
                 r["condensing"],
                 float(r["winter_efficiency_pct"]),
                 float(r["summer_efficiency_pct"]),
+                **{k: r.get(k) for k in extra},
             )
             for r in boilers.iter_rows(named=True)
             if r["winter_efficiency_pct"] is not None and r["summer_efficiency_pct"] is not None
         }
         clim = {str(r["postcode_district"]): r for r in climate.iter_rows(named=True)}
-        return cls(revision, issued, by_index, clim)
+        recovery = {
+            int(r["pcdb_index"]): Wwhrs(
+                int(r["pcdb_index"]),
+                int(r["system_type"]),
+                float(r["efficiency_pct"]),
+                float(r["utilisation"]),
+                int(r["pcdf_format"]),
+            )
+            for r in (wwhrs.iter_rows(named=True) if wwhrs is not None else ())
+            if r["efficiency_pct"] is not None and r["utilisation"] is not None
+        }
+        return cls(revision, issued, by_index, clim, sha256, recovery)
+
+    def tag(self) -> str:
+        """What a stored result computed with these data depends on: revision and file digest."""
+        return f"pcdb:{self.revision}:{(self.sha256 or '')[:16]}"
 
     def district_code(self, postcode: str | None) -> int | None:
         """Worksheet climate code of a postcode's Table 172 district (22 + its position), or None."""
@@ -108,6 +197,13 @@ class ProductData:
         """The boiler of a lodged index number ("017498", 17498, "17498"); None when absent."""
         try:
             return self.boilers.get(int(str(index).strip()))
+        except ValueError:
+            return None
+
+    def wwhrs_record(self, index: object) -> Wwhrs | None:
+        """The WWHRS of a lodged index number; None when absent."""
+        try:
+            return self.wwhrs.get(int(str(index).strip()))
         except ValueError:
             return None
 

@@ -19,7 +19,8 @@ def write_snapshot(parsed: PcdbFile, folder: Path, source_name: str) -> Path:
     temporary name first, so a reader never sees half a revision."""
     target = folder / f"revision-{parsed.revision}"
     target.mkdir(parents=True, exist_ok=True)
-    for name, frame in (("boilers", parsed.boilers), ("postcode_climate", parsed.postcode_climate)):
+    frames = {"boilers": parsed.boilers, "postcode_climate": parsed.postcode_climate, "wwhrs": parsed.wwhrs}
+    for name, frame in frames.items():
         tmp = target / f".{name}.parquet.tmp"
         frame.write_parquet(tmp)
         tmp.replace(target / f"{name}.parquet")
@@ -51,4 +52,7 @@ def load_snapshot(folder: Path) -> ProductData | None:
         str(meta["issued"]),
         pl.read_parquet(target / "boilers.parquet"),
         pl.read_parquet(target / "postcode_climate.parquet"),
+        sha256=meta.get("sha256"),
+        # a snapshot written before WWHRS were imported has none
+        wwhrs=pl.read_parquet(target / "wwhrs.parquet") if (target / "wwhrs.parquet").exists() else None,
     )

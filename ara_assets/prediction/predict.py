@@ -286,13 +286,10 @@ def calculable(documents: list[dict[str, Any]]) -> np.ndarray:
         ok[e.index] = False
     if inputs.height:
         index = inputs["input_index"].to_numpy()
-        rated = calculate(
-            inputs.with_columns(pl.Series("home_id", [str(i) for i in index], dtype=pl.String)),
-            errors="collect",
-        )
+        # the worksheet returns one row per input row, in order: a refused row is its document's
+        rated = calculate(inputs, errors="collect")
         if "error" in rated.columns:
-            failed = rated.filter(pl.col("error").is_not_null())["home_id"].cast(pl.Int64).to_numpy()
-            ok[failed] = False
+            ok[index[rated["error"].is_not_null().to_numpy()]] = False
     return ok
 
 

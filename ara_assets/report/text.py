@@ -177,6 +177,9 @@ def plan_text(
             "band effective (SAP)",
             f"{home.get('effective_band') or ''} ({_num(home.get('effective_sap_rating'))})",
         ],
+        # plans start from the calculator's figures (ADR 0010); where the lodged ones stand as effective
+        # (not rebaselined) the two differ, and a landlord must see both or the plan seems to lose points
+        ["SAP calculated (plans start here)", _num(home.get("calculated_sap_rating"))],
         ["CO2 t/yr", _num(home.get("effective_co2_t_per_year"), 2)],
         ["bill £/yr", _money(home.get("total_bill_gbp"))],
         ["tenure", home.get("tenure")],

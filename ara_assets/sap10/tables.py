@@ -250,6 +250,7 @@ def heating_systems() -> dict[str, np.ndarray]:
     resp = np.full(MAX_CODE, np.nan)
     boiler = np.zeros(MAX_CODE, dtype=bool)
     combi = np.zeros(MAX_CODE, dtype=bool)
+    condensing = np.zeros(MAX_CODE, dtype=bool)
     lpg = np.full(MAX_CODE, np.nan)
     secondary_fraction = np.full(MAX_CODE, np.nan)
     for r in _rows("table_4a_systems.csv"):
@@ -264,6 +265,7 @@ def heating_systems() -> dict[str, np.ndarray]:
         summer[c] = _num(r["summer_pct"])
         boiler[c] = True
         combi[c] = r["boiler_type"].startswith("combi")
+        condensing[c] = r["condensing"] == "yes"
         secondary_fraction[c] = 0.10  # Table 11: boiler systems
     # Wet central heating (a circulation pump, Table 4d emitter responsiveness): Table 4b boilers plus the
     # solid-fuel (151-161) and electric (191-196) boilers of Table 4a.
@@ -302,6 +304,7 @@ def heating_systems() -> dict[str, np.ndarray]:
         "responsiveness": resp,
         "boiler": boiler,
         "combi": combi,
+        "condensing": condensing,
         "wet": wet,
         "heat_pump": heat_pump,
         "heat_network": heat_network,
@@ -313,6 +316,15 @@ def heating_systems() -> dict[str, np.ndarray]:
 
 
 @lru_cache(maxsize=1)
+def table_4c1_adjustments() -> dict[tuple[str, str], float]:
+    """(condition, fuel group) -> Table 4c(1) adjustment in percentage points (SAP 2012 values, an older
+    edition: ``tables/table_4c1_efficiency_adjustments.csv`` names the source of each)."""
+    return {
+        (r["condition"], r["fuel_group"]): float(r["adjustment_pct"])
+        for r in _rows("table_4c1_efficiency_adjustments.csv")
+    }
+
+
 def controls() -> dict[str, np.ndarray]:
     """Table 4e, code-indexed: control type (1-3) and temperature adjustment (degC)."""
     ctype = np.full(MAX_CODE, np.nan)

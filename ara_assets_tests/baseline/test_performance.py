@@ -295,3 +295,28 @@ def test_scored_homes_carry_their_approximations_and_pcdb_revision():
     codes = scored["approximations"].str.split(";").explode()
     assert (codes == "off_peak_standing_charge_price_set_17").any()  # 300 homes hold 7-hour meters
     assert scored["pcdb_revision"].is_null().all()  # no PCDB installed in tests
+
+
+def test_input_keys_name_the_pcdb_in_use():
+    """A new PCDB import (another revision, or another file under the same revision) changes every home's
+    input key, so the incremental baseline re-scores them all; the same import keeps the keys."""
+    from ara_assets.baseline.compute import versions_tag
+    from ara_assets.pcdb import ProductData
+
+    empty = pl.DataFrame()
+
+    def products(revision: int, sha: str) -> ProductData:
+        return ProductData.from_frames(revision, "2015-12-17", empty, empty, sha256=sha)
+
+    tags = [
+        versions_tag(1, 1),
+        versions_tag(1, 1, products(386, "a" * 64)),
+        versions_tag(1, 1, products(387, "a" * 64)),
+        versions_tag(1, 1, products(386, "b" * 64)),
+    ]
+    assert tags[0].endswith("|pcdb:none") and tags[1].endswith("|pcdb:386:" + "a" * 16)
+    assert len(set(tags)) == 4
+    assert versions_tag(1, 1, products(386, "a" * 64)) == tags[1]
+    current = _current([{"property_id": 1, "certificate_number": "c", "sap_version": 10.2, "raw": LODGED}])
+    keys = {input_keys(current, _effective([{"property_id": 1}]), t)["input_key"].item() for t in tags}
+    assert len(keys) == 4

@@ -37,6 +37,13 @@ def _run_all(env: PipelineEnv) -> dg.ExecuteInProcessResult:
     return _materialize(env, [epc_cache, effective_epc, property_baseline])
 
 
+def test_the_range_check_names_the_range_of_the_bands_module() -> None:
+    from ara_assets.epc.bands import SAP_RANGE
+
+    spec = next(s for s in property_baseline.check_specs if s.name == "sap_in_range_and_band_consistent")
+    assert f"lie in {SAP_RANGE[0]}-{SAP_RANGE[1]} " in (spec.description or "")
+
+
 def test_table_columns_follow_the_schema(warehouse):
     with warehouse.unit_of_work() as uow:
         columns = uow.baseline.columns()
@@ -111,3 +118,25 @@ def test_rerun_after_one_changed_home_recomputes_only_that_home(pipeline: Pipeli
         stored = uow.baseline.for_portfolio(uow.portfolios.by_name(PORTFOLIO).id)
     row = stored.filter(pl.col("property_id") == target).row(0, named=True)
     assert row["rebaseline_reason"] in ("physical_state_changed", "both")
+
+
+def test_reused_rows_the_table_lacks_are_written_again(pipeline: PipelineEnv):
+    """The previous run is read from the asset's own output (ADR 0025); the table still ends up holding
+    every row of the run when it lost some (a restored database, a write that failed after the commit)."""
+    import sqlalchemy as sa
+
+    from ara_assets.resources.warehouse.repositories.baseline import TABLE
+
+    _run_all(pipeline)
+    with pipeline.warehouse.unit_of_work() as uow:
+        pid = uow.portfolios.by_name(PORTFOLIO).id
+        before = uow.baseline.for_portfolio(pid)
+        lost = before["property_id"].head(2).to_list()
+        uow.connection.execute(sa.text(f"DELETE FROM {TABLE} WHERE property_id = ANY(:ids)"), {"ids": lost})
+    again = _materialize(pipeline, [property_baseline])
+    assert _meta(again, "property_baseline")["recomputed"] == 0
+    with pipeline.warehouse.unit_of_work() as uow:
+        after = uow.baseline.for_portfolio(pid)
+    assert after.height == before.height == 40
+    restored = after.filter(pl.col("property_id").is_in(lost))
+    assert restored.equals(before.filter(pl.col("property_id").is_in(lost)))

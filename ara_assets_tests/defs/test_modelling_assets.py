@@ -165,7 +165,7 @@ def test_checks_fail_on_a_plan_over_budget_or_worse_on_its_goal() -> None:
     phases = pl.DataFrame(
         {
             "scenario": [scenario.name],
-            "home_id": ["1"],
+            "property_id": [1],
             "phase": [1],
             "package": [[]],
             "budget_gbp": [100.0],
@@ -176,12 +176,12 @@ def test_checks_fail_on_a_plan_over_budget_or_worse_on_its_goal() -> None:
             "sap_before": [60.0],
             "sap_after": [59.0],
         }
-    ).select([pl.col(c).cast(t) if c in ("scenario", "home_id", "phase", "package", "budget_gbp", "cost_gbp",
-                                          "cost_to_date_gbp", "goal_metric_before", "goal_metric_after",
-                                          "sap_before", "sap_after") else pl.lit(None, t).alias(c)
-              for c, t in PHASE_SCHEMA.items()])  # fmt: skip
+    ).select([pl.col(c).cast(t) if c in ("scenario", "property_id", "phase", "package", "budget_gbp",
+                                          "cost_gbp", "cost_to_date_gbp", "goal_metric_before",
+                                          "goal_metric_after", "sap_before", "sap_after")
+              else pl.lit(None, t).alias(c) for c, t in PHASE_SCHEMA.items()])  # fmt: skip
     cands = pl.DataFrame(
-        schema={"scenario": pl.String, "home_id": pl.String, "phase": pl.Int32, "option_id": pl.String}
+        schema={"scenario": pl.String, "property_id": pl.Int64, "phase": pl.Int32, "option_id": pl.String}
     )
     results = {
         c.name: c.passed

@@ -459,3 +459,19 @@ def test_portfolios_of_different_seeds_share_no_certificate_number() -> None:
     a = set(generate_portfolio(300, 1).certificates["certificate_number"].to_list())
     b = set(generate_portfolio(300, 2).certificates["certificate_number"].to_list())
     assert a and b and not a & b
+
+
+def test_edition_2012_offsets_use_the_calculators_sap10_electricity_factors() -> None:
+    """The pre-SAP 10 offsets replace SAP 10.2's electricity CO2 and primary energy factors by SAP 2012's:
+    the SAP 10.2 side must be the calculator's own Table 12 (electricity, code 30)."""
+    from ara_assets.demo.calculated import EDITION_2012
+    from ara_assets.sap10 import tables
+
+    fuels = tables.fuels()
+    assert EDITION_2012["electricity_co2_kg_per_kwh_sap10"] == fuels["co2_kg_per_kwh"][30]
+    assert EDITION_2012["electricity_primary_factor_sap10"] == fuels["primary_energy_factor"][30]
+    # SAP 2012 Table 12 electricity: 0.519 kg/kWh and primary energy factor 3.07 (source in calculated.py)
+    assert (EDITION_2012["electricity_co2_kg_per_kwh"], EDITION_2012["electricity_primary_factor"]) == (
+        0.519,
+        3.07,
+    )

@@ -11,7 +11,9 @@ def synthetic_inputs() -> pl.DataFrame:
     """Four homes: gas-combi cavity semi, solid-wall terrace with cylinder, electric flat, small bungalow."""
     raw = pl.DataFrame(
         {
+            # the worksheet's record id (named in its refusals) and the property the row models
             "home_id": ["H1", "H2", "H3", "H4"],
+            "property_id": [1, 2, 3, 4],
             "storey_floor_area_m2": [[45.0, 45.0], [40.0, 40.0], [55.0], [30.0]],
             "storey_height_m": [[2.5, 2.5], [2.7, 2.6], [2.4], [2.4]],
             "living_area_m2": [18.0, 16.0, 20.0, 12.0],
@@ -50,7 +52,7 @@ def synthetic_features() -> pl.DataFrame:
     """Effective-EPC-derived columns and property attributes of the homes in `synthetic_inputs`."""
     return pl.DataFrame(
         {
-            "home_id": ["H1", "H2", "H3", "H4"],
+            "property_id": [1, 2, 3, 4],
             "property_type": [0, 0, 2, 1],
             "wall_construction": [4, 3, 4, 5],
             "wall_insulation_type": [4, 4, 2, 4],

@@ -21,7 +21,7 @@ def _instance(seed: int, homes: int) -> tuple[pl.DataFrame, dict[int, float]]:
         for phase in (1, 2):
             rows.append(
                 {
-                    "home_id": f"h{h}",
+                    "property_id": h,
                     "phase": phase,
                     "cost_gbp": float(rng.integers(1, 10) * 1000),
                     "reaches_target": bool(rng.random() < 0.6),
@@ -34,8 +34,8 @@ def _instance(seed: int, homes: int) -> tuple[pl.DataFrame, dict[int, float]]:
 def _brute_force(plans: pl.DataFrame, budget: dict[int, float], exact: bool) -> int:
     """Best count of home-phase targets reached, enumerating every home's choice (phases done, years)."""
     years = phase_years(TARGET_YEARS, START)
-    table = {(r["home_id"], r["phase"]): r for r in plans.to_dicts()}
-    homes = sorted({r["home_id"] for r in plans.to_dicts()})
+    table = {(r["property_id"], r["phase"]): r for r in plans.to_dicts()}
+    homes = sorted({r["property_id"] for r in plans.to_dicts()})
     # per home: list of (reached, {slot: spend}); slot = year (exact) or phase (pooled)
     choices = []
     for h in homes:
@@ -77,7 +77,7 @@ def _check_feasible(selected: pl.DataFrame, budget: dict[int, float], exact: boo
     for row in selected.to_dicts():
         assert row["year"] in years[row["phase"]]
         if row["phase"] == 2:  # precedence: phase 1 of the same home chosen, in an earlier year
-            first = selected.filter((pl.col("home_id") == row["home_id"]) & (pl.col("phase") == 1))
+            first = selected.filter((pl.col("property_id") == row["property_id"]) & (pl.col("phase") == 1))
             assert first.height == 1 and first["year"][0] < row["year"]
 
 
@@ -98,7 +98,7 @@ def test_milp_beats_greedy_where_greedy_is_myopic() -> None:
     # the optimum pairs 2000 + 3000 in each year (4 homes).
     plans = pl.DataFrame(
         {
-            "home_id": ["a", "b", "c", "d"],
+            "property_id": [1, 2, 3, 4],
             "phase": [1, 1, 1, 1],
             "cost_gbp": [2000.0, 2000.0, 3000.0, 3000.0],
             "reaches_target": [True] * 4,
@@ -112,7 +112,7 @@ def test_milp_beats_greedy_where_greedy_is_myopic() -> None:
 def test_ties_are_broken_towards_the_cheaper_selection() -> None:
     plans = pl.DataFrame(
         {
-            "home_id": ["a", "b", "c"],
+            "property_id": [1, 2, 3],
             "phase": [1, 1, 1],
             "cost_gbp": [3000.0, 5000.0, 5000.0],
             "reaches_target": [True] * 3,
@@ -126,7 +126,7 @@ def test_ties_are_broken_towards_the_cheaper_selection() -> None:
 def test_home_that_reaches_only_in_phase_two_gets_phase_one() -> None:
     plans = pl.DataFrame(
         {
-            "home_id": ["a", "a"],
+            "property_id": [1, 1],
             "phase": [1, 2],
             "cost_gbp": [1000.0, 1000.0],
             "reaches_target": [False, True],

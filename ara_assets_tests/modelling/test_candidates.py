@@ -58,13 +58,13 @@ def test_candidates_are_exact_rescores_of_eligible_options_only(prices) -> None:
     assert set(cands["measure_type"]) <= set(sc.allowed_in_phase(0))
     assert "double_glazing" not in set(cands["measure_type"])
     # H1 (cavity, unfilled): cavity fill only among wall insulations
-    h1 = cands.filter(pl.col("home_id") == "H1")
+    h1 = cands.filter(pl.col("property_id") == 1)
     assert "cwi_blown_fill" in h1["option_id"].to_list()
     assert not {"ewi_100mm", "iwi_60mm_pir"} & set(h1["option_id"])
     # the impact is the calculator's figure for the edited home, not an estimate
-    edited = apply_option(homes, "loft_270mm", pl.col("home_id") == "H2").frame
-    direct = calculate(edited.filter(pl.col("home_id") == "H2"))["sap_rating"][0]
-    row = cands.filter((pl.col("home_id") == "H2") & (pl.col("option_id") == "loft_270mm"))
+    edited = apply_option(homes, "loft_270mm", pl.col("property_id") == 2).frame
+    direct = calculate(edited.filter(pl.col("property_id") == 2))["sap_rating"][0]
+    row = cands.filter((pl.col("property_id") == 2) & (pl.col("option_id") == "loft_270mm"))
     assert row["sap_after"][0] == pytest.approx(direct, abs=1e-9)
     assert (cands["delta_sap"] - (cands["sap_after"] - cands["sap_before"])).abs().max() < 1e-12
     assert (cands["cost_gbp"] > 0).all()

@@ -20,7 +20,9 @@ CALCULATOR_GAPS: dict[str, str] = {}
 def test_every_option_variant_is_scored_by_the_calculator() -> None:
     homes = synthetic_inputs().filter(pl.col("electricity_tariff") == 1)  # off-peak not supported yet
     pairs = pl.DataFrame(
-        [(h, o) for h in homes["home_id"] for o in catalogue()], schema=["home_id", "option_id"], orient="row"
+        [(h, o) for h in homes["property_id"] for o in catalogue()],
+        schema=["property_id", "option_id"],
+        orient="row",
     )
     variants = option_variants(homes, pairs)
     scored = calculate(variants.drop("option_id", "measure_type", "quantity", "cost_gbp"), errors="collect")
@@ -38,8 +40,8 @@ def test_every_option_variant_is_scored_by_the_calculator() -> None:
 
 
 def test_heat_pump_cuts_carbon_even_where_it_lowers_sap() -> None:
-    homes = synthetic_inputs().filter(pl.col("home_id") == "H1")
+    homes = synthetic_inputs().filter(pl.col("property_id") == 1)
     base = calculate(homes)
-    pairs = pl.DataFrame({"home_id": ["H1"], "option_id": ["ashp_existing_emitters"]})
+    pairs = pl.DataFrame({"property_id": [1], "option_id": ["ashp_existing_emitters"]})
     after = calculate(option_variants(homes, pairs).drop("option_id", "measure_type", "quantity", "cost_gbp"))
     assert after["co2_kg_per_year"][0] < 0.5 * base["co2_kg_per_year"][0]

@@ -23,7 +23,7 @@ def _phases(n: int, cost: float, band: str = "D", cost2: float = 0.0) -> pl.Data
     rows = []
     for h in range(n):
         for p, (c, year) in enumerate(((cost, 2030), (cost2, 2035)), start=1):
-            rows.append({"home_id": str(h), "phase": p, "target_year": year, "band_at_start": band,
+            rows.append({"property_id": h, "phase": p, "target_year": year, "band_at_start": band,
                          "cost_gbp": c, "cost_to_date_gbp": cost + (cost2 if p == 2 else 0.0),
                          "band_after": "D", "score_error": None})  # fmt: skip
     return pl.DataFrame(rows, schema_overrides={"score_error": pl.String, "phase": pl.Int32})
@@ -31,7 +31,7 @@ def _phases(n: int, cost: float, band: str = "D", cost2: float = 0.0) -> pl.Data
 
 def _measures(phases: pl.DataFrame, measure_type: str = "loft_insulation", phase: int = 1) -> pl.DataFrame:
     rows = phases.filter((pl.col("phase") == phase) & (pl.col("cost_gbp") > 0))
-    return rows.select("home_id", "phase", pl.lit(measure_type).alias("measure_type"), "cost_gbp")
+    return rows.select("property_id", "phase", pl.lit(measure_type).alias("measure_type"), "cost_gbp")
 
 
 def test_bundled_rules_load_with_sources() -> None:
@@ -80,7 +80,7 @@ def test_tenure_band_and_end_date_limit_the_grant() -> None:
     out = apply_funding(phases, both, None, ["whshf_wave3"], "social", rules, start_year=2026)
     assert out.phases.sort("phase")["grant_gbp"].to_list() == [4000.0, 0.0]
     # a home's own tenure wins over the scenario's
-    homes = pl.DataFrame({"home_id": ["0"], "tenure": ["market_rent"], "on_gas_grid": [True]})
+    homes = pl.DataFrame({"property_id": [0], "tenure": ["market_rent"], "on_gas_grid": [True]})
     out = apply_funding(phases, both, homes, ["whshf_wave3"], "social", rules, start_year=2026)
     assert out.phases["grant_gbp"].sum() == 0.0
 
@@ -89,7 +89,7 @@ def test_heat_pump_uplift_goes_to_at_most_ten_percent_of_funded_homes() -> None:
     rules = load_funding_rules()
     phases = _phases(20, 30000.0)
     measures = _measures(phases, "air_source_heat_pump")
-    homes = pl.DataFrame({"home_id": [str(h) for h in range(20)], "on_gas_grid": [True] * 20})
+    homes = pl.DataFrame({"property_id": list(range(20)), "on_gas_grid": [True] * 20})
     out = apply_funding(phases, measures, homes, ["whshf_wave3"], "social", rules, start_year=2026)
     p1 = out.phases.filter(pl.col("phase") == 1)
     assert (p1["grant_gbp"] == 20000.0).sum() == 2  # 10 % of 20 homes
@@ -104,12 +104,12 @@ def test_heat_pump_uplift_goes_to_at_most_ten_percent_of_funded_homes() -> None:
 def test_mees_marks_homes_that_cannot_reach_c_within_the_cap() -> None:
     rules = load_funding_rules()
     phases = _phases(2, 12000.0).with_columns(
-        pl.when(pl.col("home_id") == "0").then(pl.lit("C")).otherwise(pl.lit("D")).alias("band_after")
+        pl.when(pl.col("property_id") == 0).then(pl.lit("C")).otherwise(pl.lit("D")).alias("band_after")
     )
     out = apply_funding(phases, _measures(phases), None, [], "private_rented", rules, start_year=2026)
-    marks = dict(out.phases.filter(pl.col("phase") == 1).select("home_id", "mees_exemption").iter_rows())
+    marks = dict(out.phases.filter(pl.col("phase") == 1).select("property_id", "mees_exemption").iter_rows())
     # home 0 reaches C but spends 12,000 > 10,000; home 1 never reaches C: both qualify
-    assert marks == {"0": True, "1": True}
+    assert marks == {0: True, 1: True}
     cheap = _phases(1, 8000.0).with_columns(pl.lit("C").alias("band_after"))
     out = apply_funding(cheap, _measures(cheap), None, [], "private_rented", rules, start_year=2026)
     assert out.phases["mees_exemption"].to_list() == [False, False]
@@ -120,11 +120,11 @@ def test_mees_marks_homes_that_cannot_reach_c_within_the_cap() -> None:
 
 def test_grants_placed_after_the_scheme_end_are_reported() -> None:
     rules = load_funding_rules()
-    grants = pl.DataFrame({"home_id": ["1", "2"], "phase": [1, 1], "scheme": ["whshf_wave3"] * 2,
+    grants = pl.DataFrame({"property_id": [1, 2], "phase": [1, 1], "scheme": ["whshf_wave3"] * 2,
                            "grant_gbp": [100.0, 200.0]})  # fmt: skip
-    selected = pl.DataFrame({"home_id": ["1", "2"], "phase": [1, 1], "year": [2027, 2029]})
+    selected = pl.DataFrame({"property_id": [1, 2], "phase": [1, 1], "year": [2027, 2029]})
     late = grants_after_end(selected, grants, rules)
-    assert late["home_id"].to_list() == ["2"]
+    assert late["property_id"].to_list() == [2]
 
 
 def test_net_cost_price_takes_off_the_grants_a_package_draws() -> None:
@@ -132,17 +132,17 @@ def test_net_cost_price_takes_off_the_grants_a_package_draws() -> None:
 
     rules = load_funding_rules()
     homes = pl.DataFrame(
-        {"home_id": ["a", "b"], "band_at_start": ["D", "D"], "tenure": ["market_rent", None]}
+        {"property_id": [1, 2], "band_at_start": ["D", "D"], "tenure": ["market_rent", None]}
     )
     price = net_cost_price(["boiler_upgrade_scheme"], homes, "social", rules, phase_first_year=2026)
     assert price is not None
     items = pl.DataFrame(
-        {"v": [0, 0, 1], "home_id": ["a", "a", "b"],
+        {"v": [0, 0, 1], "property_id": [1, 1, 2],
          "measure_type": ["air_source_heat_pump", "loft_insulation", "air_source_heat_pump"],
          "cost_gbp": [12000.0, 800.0, 12000.0]}
     )  # fmt: skip
     got = dict(price(items).iter_rows())
-    # home a is privately rented: the scheme pays £7,500 of the heat pump; home b is social (scenario tenure)
+    # home 1 is privately rented: the scheme pays £7,500 of the heat pump; home 2 is social (scenario tenure)
     assert got == {0: 12800.0 - 7500.0, 1: 12000.0}
     # a phase that starts after the scheme ends has no grant to rank by
     assert net_cost_price(["boiler_upgrade_scheme"], homes, None, rules, phase_first_year=2031) is None

@@ -103,19 +103,19 @@ def test_boiler_is_combi_without_a_cylinder_and_regular_with_one() -> None:
 
 def test_mask_limits_the_edit_to_some_rows() -> None:
     before = synthetic_inputs()
-    edit = apply_option(before, "loft_270mm", pl.col("home_id") == "H2")
+    edit = apply_option(before, "loft_270mm", pl.col("property_id") == 2)
     assert edit.frame["roof_u_value"].to_list() == [[0.4], [0.16], [], [0.16]]
     assert edit.cost_gbp[0] == 0.0 and edit.cost_gbp[1] > 0
 
 
 def test_option_variants_one_row_per_pair() -> None:
     pairs = pl.DataFrame(
-        {"home_id": ["H1", "H2", "H2"], "option_id": ["loft_270mm", "loft_270mm", "ewi_100mm"]}
+        {"property_id": [1, 2, 2], "option_id": ["loft_270mm", "loft_270mm", "ewi_100mm"]}
     )
     variants = option_variants(synthetic_inputs(), pairs)
     assert variants.height == 3
-    assert set(zip(variants["home_id"], variants["option_id"], strict=True)) == {
-        ("H1", "loft_270mm"), ("H2", "loft_270mm"), ("H2", "ewi_100mm"),
+    assert set(zip(variants["property_id"], variants["option_id"], strict=True)) == {
+        (1, "loft_270mm"), (2, "loft_270mm"), (2, "ewi_100mm"),
     }  # fmt: skip
     assert variants.filter(pl.col("option_id") == "ewi_100mm")["wall_u_value"][0][0] < 0.4
 

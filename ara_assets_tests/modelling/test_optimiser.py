@@ -61,10 +61,10 @@ def test_fabric_phase_matches_the_exhaustive_search(homes, prices, band: str, bu
     never proposed (ADR 0010), so they are left out of the exhaustive search too."""
     sc = one_phase(["fabric", "ventilation"], {"kind": "band", "target_band": band}, budget)
     start, cands, choice = _optimise(homes, prices, sc, budget)
-    got = choice.packages.filter(pl.col("home_id") == "H2").row(0, named=True)
-    got_sap = choice.end_scores.filter(pl.Series(choice.packages["home_id"] == "H2"))["sap_rating"][0]
+    got = choice.packages.filter(pl.col("property_id") == 2).row(0, named=True)
+    got_sap = choice.end_scores.filter(pl.Series(choice.packages["property_id"] == 2))["sap_rating"][0]
     # brute force: every subset of H2's options with one option per slot and ventilation where needed
-    h2 = cands.filter(pl.col("home_id") == "H2")
+    h2 = cands.filter(pl.col("property_id") == 2)
     options = h2.filter((pl.col("measure_type") != MEV) & (pl.col("delta_sap") > 0)).select(
         "option_id", "measure_type", "requires_measure_type"
     )
@@ -79,7 +79,7 @@ def test_fabric_phase_matches_the_exhaustive_search(homes, prices, band: str, bu
             if any(c["requires_measure_type"] for c in combo):
                 pkg += mev
             packages.append(pkg)
-    row = homes.filter(pl.col("home_id") == "H2")
+    row = homes.filter(pl.col("property_id") == 2)
     frame = pl.concat([row] * len(packages))
     after, costs = apply_package(frame, packages)
     scores = score_states(after, *prices)
@@ -102,12 +102,12 @@ def test_budgets_dependencies_and_slots_are_honoured(homes, prices) -> None:
     _, cands, choice = _optimise(homes, prices, sc, 9_000.0)
     assert (choice.packages["cost_gbp"] <= 9_000.0 + 1e-6).all()
     needs = set(
-        cands.filter(pl.col("requires_measure_type").is_not_null()).select("home_id", "option_id").rows()
+        cands.filter(pl.col("requires_measure_type").is_not_null()).select("property_id", "option_id").rows()
     )
     conflict = conflict_matrix()
     index = {mt: i for i, mt in enumerate(MEASURE_TYPES)}
     types = dict(cands.select("option_id", "measure_type").unique().rows())
-    for home, package in choice.packages.select("home_id", "package").rows():
+    for home, package in choice.packages.select("property_id", "package").rows():
         if any((home, o) in needs for o in package):
             assert any(types[o] == MEV for o in package), (home, package)
         for a, b in itertools.combinations(package, 2):
@@ -129,7 +129,7 @@ def test_homes_already_at_target_get_nothing(homes, prices) -> None:
 def test_carbon_goal_may_lower_sap_but_never_raises_carbon(homes, prices) -> None:
     sc = one_phase(["low_carbon_heat"], {"kind": "co2_cut", "share": 0.5})
     # H1 after cavity fill and loft insulation meets the heat-pump fabric standard
-    h1, _ = apply_package(homes.filter(pl.col("home_id") == "H1"), [["cwi_blown_fill", "loft_270mm"]])
+    h1, _ = apply_package(homes.filter(pl.col("property_id") == 1), [["cwi_blown_fill", "loft_270mm"]])
     start, _, choice = _optimise(h1, prices, sc, 30_000.0)
     pkg = choice.packages.row(0, named=True)
     assert any(o.startswith("ashp") for o in pkg["package"])
@@ -140,7 +140,7 @@ def test_carbon_goal_may_lower_sap_but_never_raises_carbon(homes, prices) -> Non
 
 def test_heat_pump_comes_with_the_fabric_work_it_needs(homes, prices) -> None:
     sc = one_phase(["fabric", "ventilation", "low_carbon_heat"], {"kind": "co2_cut", "share": 0.6})
-    h1 = homes.filter(pl.col("home_id") == "H1")  # unfilled cavity: below the heat-pump fabric standard
+    h1 = homes.filter(pl.col("property_id") == 1)  # unfilled cavity: below the heat-pump fabric standard
     start, cands, choice = _optimise(h1, prices, sc, 40_000.0)
     held = cands.filter(pl.col("requires_fabric"))
     assert held["measure_type"].unique().to_list() == ["air_source_heat_pump"]

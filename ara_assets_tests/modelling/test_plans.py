@@ -63,29 +63,29 @@ def homes() -> pl.DataFrame:
 def planned(homes, prices) -> tuple[object, Plans]:
     run = run_scenario(homes, synthetic_features(), SCENARIO, *prices, scenario_version=4)
     packages = packages_from_candidates(run.candidates, homes, 2)
-    values = pl.DataFrame({"home_id": ["H1", "H2"], "property_value_gbp": [200_000.0, 150_000.0]})
+    values = pl.DataFrame({"property_id": [1, 2], "property_value_gbp": [200_000.0, 150_000.0]})
     plans = build_plans(homes, packages, SCENARIO, *prices, values=values, scenario_version=4)
     return run, plans
 
 
 def test_packages_round_trip_through_the_candidates(planned, homes) -> None:
     run, _ = planned
-    again = packages_from_candidates(run.candidates, homes, 2).sort("home_id", "phase")
-    chosen = run.packages.sort("home_id", "phase")
+    again = packages_from_candidates(run.candidates, homes, 2).sort("property_id", "phase")
+    chosen = run.packages.sort("property_id", "phase")
     assert again["package"].to_list() == chosen["package"].to_list()
     assert run.candidates["scenario_version"].unique().to_list() == [4]
 
 
 def test_each_phase_starts_where_the_previous_ended(planned) -> None:
     _, plans = planned
-    p = plans.phases.filter(pl.col("score_error").is_null()).sort("home_id", "phase")
+    p = plans.phases.filter(pl.col("score_error").is_null()).sort("property_id", "phase")
     first, second = p.filter(pl.col("phase") == 1), p.filter(pl.col("phase") == 2)
     assert first.height == second.height >= 3
     assert second["sap_before"].to_list() == first["sap_after"].to_list()
     assert second["co2_before_t"].to_list() == first["co2_after_t"].to_list()
     assert (second["cost_to_date_gbp"] - first["cost_gbp"] - second["cost_gbp"]).abs().max() < 1e-9
     # the chosen packages' exact results match what the optimiser scored
-    assert p.filter(pl.col("phase") == 1).filter(pl.col("home_id") == "H1")["reaches_target"][0]
+    assert p.filter(pl.col("phase") == 1).filter(pl.col("property_id") == 1)["reaches_target"][0]
 
 
 def test_attribution_is_sequential_and_sums_to_the_totals(planned, homes, prices) -> None:
@@ -94,7 +94,7 @@ def test_attribution_is_sequential_and_sums_to_the_totals(planned, homes, prices
     m = plans.measures
     assert m.height > 0
     # install order: the ventilation comes after the airtightness measure it serves
-    for (home, phase), rows in m.group_by("home_id", "phase"):
+    for (home, phase), rows in m.group_by("property_id", "phase"):
         types = rows.sort("install_order")["measure_type"].to_list()
         if "mechanical_extract_ventilation" in types and "cavity_wall_fill" in types:
             assert types.index("cavity_wall_fill") < types.index("mechanical_extract_ventilation"), (
@@ -105,14 +105,14 @@ def test_attribution_is_sequential_and_sums_to_the_totals(planned, homes, prices
     run, _ = planned
     multi = plans.phases.filter(pl.col("package").list.len() >= 2)
     assert multi.height > 0
-    singles = run.candidates.group_by("home_id", "phase", "option_id").agg(pl.col("delta_sap").first())
+    singles = run.candidates.group_by("property_id", "phase", "option_id").agg(pl.col("delta_sap").first())
     summed = (
-        multi.select("home_id", "phase", pl.col("package").alias("option_id"))
+        multi.select("property_id", "phase", pl.col("package").alias("option_id"))
         .explode("option_id")
-        .join(singles, on=["home_id", "phase", "option_id"], how="left")
-        .group_by("home_id", "phase")
+        .join(singles, on=["property_id", "phase", "option_id"], how="left")
+        .group_by("property_id", "phase")
         .agg(pl.col("delta_sap").sum().alias("independent"))
-        .join(multi, on=["home_id", "phase"])
+        .join(multi, on=["property_id", "phase"])
     )
     gaps = (summed["sap_after"] - summed["sap_before"] - summed["independent"]).abs()
     assert gaps.max() > 1e-6
@@ -129,8 +129,8 @@ def test_budgets_and_goals_are_respected(planned) -> None:
     assert with_hp.height > 0 and with_hp["heat_pump_fabric_ok_after"].all()
     heat = p.filter((pl.col("phase") == 2) & pl.col("reaches_target"))
     # a carbon phase is judged on carbon: reached means half the start-of-scenario CO2 or less
-    start = p.filter(pl.col("phase") == 1).select("home_id", pl.col("co2_before_t").alias("co2_0"))
-    joined = heat.join(start, on="home_id")
+    start = p.filter(pl.col("phase") == 1).select("property_id", pl.col("co2_before_t").alias("co2_0"))
+    joined = heat.join(start, on="property_id")
     assert (joined["co2_after_t"] <= 0.5 * joined["co2_0"] + 1e-9).all()
 
 
@@ -139,9 +139,9 @@ def test_value_uplift_follows_the_band_change(planned) -> None:
     p = plans.phases.filter(pl.col("band_after").is_not_null())
     for row in p.iter_rows(named=True):
         assert row["value_uplift_pct"] == pytest.approx(uplift_pct(row["band_at_start"], row["band_after"]))
-    h1 = p.filter(pl.col("home_id") == "H1")
+    h1 = p.filter(pl.col("property_id") == 1)
     assert (h1["value_uplift_gbp"] - 200_000.0 * h1["value_uplift_pct"] / 100).abs().max() < 1e-6
-    assert p.filter(pl.col("home_id") == "H4")["value_uplift_gbp"].is_null().all()
+    assert p.filter(pl.col("property_id") == 4)["value_uplift_gbp"].is_null().all()
 
 
 def test_scenario_budget_caps_later_phases() -> None:
@@ -150,7 +150,7 @@ def test_scenario_budget_caps_later_phases() -> None:
 
 
 def test_duplicate_homes_are_refused(homes, prices) -> None:
-    with pytest.raises(PlanError, match="home_id='H1'"):
+    with pytest.raises(PlanError, match="property_id=1"):
         run_scenario(pl.concat([homes, homes.head(1)]), synthetic_features(), SCENARIO, *prices)
 
 
@@ -164,7 +164,7 @@ def test_net_cost_objective_plans_and_funds(homes, prices) -> None:
          "objective": "net_cost"}
     )  # fmt: skip
     rules = load_funding_rules()
-    band = pl.DataFrame({"home_id": homes["home_id"], "band_at_start": ["D"] * homes.height})
+    band = pl.DataFrame({"property_id": homes["property_id"], "band_at_start": ["D"] * homes.height})
     run = run_scenario(
         homes,
         synthetic_features(),

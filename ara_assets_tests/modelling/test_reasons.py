@@ -18,53 +18,57 @@ SCENARIO = Scenario.model_validate(
 )
 
 
+# property ids of the homes of test_each_reason, named after the case each one shows
+OK, NONE, BUDGET, SHORT, BAD = 1, 2, 3, 4, 5
+
+
 def _phase(
-    home: str, sap_before: float | None, sap_after: float | None, reaches: bool, error: str | None = None
+    home: int, sap_before: float | None, sap_after: float | None, reaches: bool, error: str | None = None
 ) -> dict:
-    return {"home_id": home, "phase": 1, "budget_gbp": 5000.0, "reaches_target": reaches,
+    return {"property_id": home, "phase": 1, "budget_gbp": 5000.0, "reaches_target": reaches,
             "sap_before": sap_before,
             "sap_after": sap_after, "co2_before_t": 3.0, "co2_after_t": 3.0, "bill_before_gbp": 1000.0,
             "bill_after_gbp": 1000.0, "score_error": error}  # fmt: skip
 
 
-def _cand(home: str, mt: str, delta: float) -> dict:
-    return {"home_id": home, "phase": 1, "measure_type": mt, "delta_sap": delta, "delta_co2_t": 0.0,
+def _cand(home: int, mt: str, delta: float) -> dict:
+    return {"property_id": home, "phase": 1, "measure_type": mt, "delta_sap": delta, "delta_co2_t": 0.0,
             "delta_bill_gbp": 0.0, "score_error": None}  # fmt: skip
 
 
 def test_each_reason() -> None:
     phases = pl.DataFrame(
         [
-            _phase("ok", 60.0, 70.0, True),
-            _phase("none", 60.0, 60.0, False),  # no option improves SAP
-            _phase("budget", 50.0, 60.0, False),  # options would reach 72 without the budget
-            _phase("short", 40.0, 50.0, False),  # best estimate 55 < 69
-            _phase("bad", None, None, True, error="fuel has no price"),  # never counts as reaching
+            _phase(OK, 60.0, 70.0, True),
+            _phase(NONE, 60.0, 60.0, False),  # no option improves SAP
+            _phase(BUDGET, 50.0, 60.0, False),  # options would reach 72 without the budget
+            _phase(SHORT, 40.0, 50.0, False),  # best estimate 55 < 69
+            _phase(BAD, None, None, True, error="fuel has no price"),  # never counts as reaching
         ],
         schema_overrides={"score_error": pl.String},
     )
     cands = pl.DataFrame(
         [
-            _cand("none", "loft_insulation", -0.5),
-            _cand("budget", "external_wall_insulation", 12.0),
-            _cand("budget", "internal_wall_insulation", 8.0),  # same slot as the EWI: not added
-            _cand("budget", "loft_insulation", 10.0),
-            _cand("short", "loft_insulation", 10.0),
-            _cand("short", "double_glazing", 5.0),
+            _cand(NONE, "loft_insulation", -0.5),
+            _cand(BUDGET, "external_wall_insulation", 12.0),
+            _cand(BUDGET, "internal_wall_insulation", 8.0),  # same slot as the EWI: not added
+            _cand(BUDGET, "loft_insulation", 10.0),
+            _cand(SHORT, "loft_insulation", 10.0),
+            _cand(SHORT, "double_glazing", 5.0),
         ],
         schema_overrides={"score_error": pl.String},
     )
     out = explain_misses(phases, cands, SCENARIO)
-    got = {r["home_id"]: r for r in out.iter_rows(named=True)}
-    assert got["ok"]["miss_reason"] is None and got["ok"]["reaches_target"]
-    assert got["none"]["miss_reason"] == "no_eligible_measure"
-    assert got["budget"]["miss_reason"] == "budget_limit"
-    assert got["budget"]["reachable_within_budget"] == 60.0
-    assert "SAP 60 within £5,000" in got["budget"]["miss_detail"]
-    assert got["short"]["miss_reason"] == "max_achievable_below_target"
-    assert got["short"]["best_achievable"] == 55.0
-    assert got["bad"]["miss_reason"] == "not_modelled" and got["bad"]["reaches_target"] is False
-    assert got["bad"]["miss_detail"] == "fuel has no price"
+    got = {r["property_id"]: r for r in out.iter_rows(named=True)}
+    assert got[OK]["miss_reason"] is None and got[OK]["reaches_target"]
+    assert got[NONE]["miss_reason"] == "no_eligible_measure"
+    assert got[BUDGET]["miss_reason"] == "budget_limit"
+    assert got[BUDGET]["reachable_within_budget"] == 60.0
+    assert "SAP 60 within £5,000" in got[BUDGET]["miss_detail"]
+    assert got[SHORT]["miss_reason"] == "max_achievable_below_target"
+    assert got[SHORT]["best_achievable"] == 55.0
+    assert got[BAD]["miss_reason"] == "not_modelled" and got[BAD]["reaches_target"] is False
+    assert got[BAD]["miss_detail"] == "fuel has no price"
 
 
 def test_not_modelled_rows_name_the_reason() -> None:

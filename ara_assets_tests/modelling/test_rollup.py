@@ -13,7 +13,6 @@ def _phases() -> pl.DataFrame:
             "scenario": ["s"] * 6,
             "scenario_version": [2] * 6,
             "property_id": [1, 1, 2, 2, 3, 3],
-            "home_id": ["1", "1", "2", "2", "3", "3"],
             "phase": [1, 2, 1, 2, 1, 2],
             "phase_name": ["a", "b"] * 3,
             "cost_gbp": [1000.0, 5000.0, 0.0, 2000.0, 0.0, 0.0],

@@ -17,7 +17,7 @@ def test_uplift_is_the_ratio_of_premiums() -> None:
 def test_pounds_only_where_the_value_is_known() -> None:
     frame = pl.DataFrame(
         {
-            "home_id": ["a", "b", "c"],
+            "property_id": [1, 2, 3],
             "band_before": ["E", "D", "G"],
             "band_after": ["C", "C", "D"],
             "property_value_gbp": [200000.0, None, 100000.0],
@@ -35,8 +35,8 @@ def test_pounds_only_where_the_value_is_known() -> None:
 
 
 def test_bad_band_is_refused_with_record() -> None:
-    frame = pl.DataFrame({"home_id": ["x"], "band_before": ["H"], "band_after": ["C"]})
-    with pytest.raises(ValuationError, match="home_id='x': field 'band_before' value 'H'"):
+    frame = pl.DataFrame({"property_id": [9], "band_before": ["H"], "band_after": ["C"]})
+    with pytest.raises(ValuationError, match="property_id=9: field 'band_before' value 'H'"):
         value_uplift(frame)
     with pytest.raises(ValuationError, match="'band_after' value 'Z'"):
         uplift_pct("C", "Z")

@@ -56,8 +56,8 @@ def _pcdb_semi(index: str) -> dict[str, Any]:
 def test_control_lines_revision_and_tables(parsed) -> None:
     assert parsed.revision == 386
     assert parsed.issued == dt.date(2015, 12, 17)
-    assert parsed.table_counts[105] == 4 and parsed.table_counts[172] == 3 and parsed.table_counts[391] == 1
-    assert parsed.boilers.height == 5  # four Table 105 boilers, one Table 122 boiler
+    assert parsed.table_counts[105] == 9 and parsed.table_counts[172] == 3 and parsed.table_counts[391] == 1
+    assert parsed.boilers.height == 10  # nine Table 105 boilers, one Table 122 boiler
 
 
 def test_table_105_fields_match_the_published_values(parsed) -> None:

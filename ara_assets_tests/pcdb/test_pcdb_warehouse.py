@@ -23,7 +23,7 @@ def test_import_is_versioned_idempotent_and_append_only(warehouse) -> None:
     parsed = parse_pcdf(FIXTURE.read_text(encoding="latin-1"))
     with warehouse.unit_of_work() as uow:
         first = uow.pcdb.import_file(parsed, source="file:excerpt.dat")
-    assert first.created and "5 boilers, 3 postcode districts" in first.message
+    assert first.created and "10 boilers, 3 postcode districts" in first.message
     with warehouse.unit_of_work() as uow:
         again = uow.pcdb.import_file(parsed, source="file:excerpt.dat")
     assert not again.created
@@ -35,6 +35,13 @@ def test_import_is_versioned_idempotent_and_append_only(warehouse) -> None:
         assert repo.current_revision() == 386
         products = repo.load()
         assert products is not None and products.boiler("017498").winter_efficiency_pct == 90.0
+        # the combi-loss fields (migration 0015) read back: Table 3b inputs of a tested combi
+        assert products.boiler("015068").combi_loss_inputs() == {
+            "combi_dhw_tests": 1,
+            "combi_loss_r1": 0.0015,
+            "combi_loss_f1_kwh_per_day": 1.44242,
+        }
+        assert products.wwhrs_record(80003).efficiency_pct == 61.2  # Table 353 read back
         assert products.climate_arrays()[0].shape == (3, 12)  # Table 172 months read back
         with pytest.raises(sa.exc.DBAPIError, match="append-only"):
             uow.connection.execute(sa.text("DELETE FROM pcdb_boilers"))

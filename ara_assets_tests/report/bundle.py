@@ -56,9 +56,9 @@ def bundle() -> PlanBundle:
          "delta_bill_gbp": -300.0},
     ]  # fmt: skip
     grants = [
-        {"scenario": "s", "property_id": 1, "home_id": "1", "phase": 1, "scheme": "whshf_wave3",
+        {"scenario": "s", "property_id": 1, "phase": 1, "scheme": "whshf_wave3",
          "grant_gbp": 600.0, "uplift": False},
-        {"scenario": "s", "property_id": 2, "home_id": "2", "phase": 1, "scheme": "whshf_wave3",
+        {"scenario": "s", "property_id": 2, "phase": 1, "scheme": "whshf_wave3",
          "grant_gbp": 1666.67, "uplift": False},
     ]  # fmt: skip
     props = pl.DataFrame(
@@ -75,9 +75,7 @@ def bundle() -> PlanBundle:
          "calculated_sap_rating": [64.0, 45.0, None]},
         schema_overrides={"bill_error": pl.String, "source_path": pl.String},
     )  # fmt: skip
-    stored = _conform(phases, STORED_PHASE_SCHEMA).with_columns(
-        pl.col("property_id").cast(pl.String).alias("home_id")
-    )
+    stored = _conform(phases, STORED_PHASE_SCHEMA)
     return PlanBundle(
         portfolio="test",
         properties=props,

@@ -240,5 +240,6 @@ def _fghrs(s: Sheet) -> None:
     s.refuse(
         present,
         "fghrs_index_number",
-        "flue-gas heat recovery (Appendix G1-G3) needs the PCDB FGHRS record, not available",
+        "flue-gas heat recovery (SAP 10.2 Appendix G1-G3) not implemented: its PCDB Table 313 record "
+        "(format 413 in the 2015 file) is not imported",
     )

@@ -179,18 +179,39 @@ COLUMNS: list[Column] = [
         "in-use factor 0.95. Null or false: 0.60 (criteria failed or unknown).",
         None,
     ),
+    Column(
+        "main_heating_hp_heating_duration",
+        I32,
+        "hours",
+        "(87)-(90), Appendix N3.5 / Tables N4-N5",
+        "Daily heating duration of the heat pump's PCDB record: 9 standard (Table 9), 24 or 16 (Table N4: "
+        "every day heated 24 / 16 hours), 0 variable 'V' (Table N5: days heated 24 and 16 hours by PSR). "
+        "Other than 9 only with the PSR datasets (approximation appendix_n_heating_duration).",
+        9,
+        allowed=(0, 9, 16, 24),
+    ),
     Column("delayed_start_thermostat", BOOL, "-", "Table 4c", "Separate delayed-start thermostat.", False),
     Column(
         "flow_temperature_c",
         F64,
         "degC",
         "-",
-        "Design flow temperature of wet emitters. Carried for reports and measures; the worksheet does not "
-        "read it (the Table 4c flow-temperature adjustments are not applied, DEVIATIONS C6): a heat pump's "
-        "or boiler's flow temperature acts through its declared efficiency.",
+        "Design flow temperature of wet emitters. A condensing gas or oil boiler at 35 C or less takes the "
+        "Table 4c(1) low-temperature adjustment (SAP 2012 values, approximation table_4c1_sap_2012); a heat "
+        "pump's flow temperature acts through its Table 4a code or declared efficiency.",
         70.0,
         min_value=20.0,
         max_value=90.0,
+    ),
+    Column(
+        "boiler_compensator",
+        BOOL,
+        "-",
+        "(206), Table 4c(1)",
+        "A weather or enhanced load compensator controls the condensing gas or oil boiler (RdSAP: a lodged "
+        "compensating-controller index): Table 4c(1) +3 gas / +1.5 oil-LPG points, SAP 2012 values "
+        "(approximation table_4c1_sap_2012).",
+        False,
     ),
     Column(
         "main_heating_fraction",

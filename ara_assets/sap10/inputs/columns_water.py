@@ -149,9 +149,67 @@ COLUMNS: list[Column] = [
         F64,
         "kWh/year",
         "(61), Table 3a",
-        "Combi boiler additional loss. Null with a combi: Table 3a default 600 x fu (no keep-hot data).",
+        "Combi boiler additional loss, declared. Null with a combi: Table 3b/3c from the PCDB test "
+        "(combi_dhw_tests) when given, else Table 3a by combi_keep_hot.",
         None,
         min_value=0.0,
+    ),
+    Column(
+        "combi_dhw_tests",
+        I32,
+        "code",
+        "(61), Tables 3b/3c",
+        "Separate hot-water tests of the combi in the PCDB (Table 105 field 48): 0 none, 1 profile M only "
+        "(Table 3b), 2 M and S / 3 M and L (Table 3c, computed with the profile-M values: approximation).",
+        0,
+        allowed=(0, 1, 2, 3),
+    ),
+    Column(
+        "combi_loss_r1",
+        F64,
+        "-",
+        "(61), Tables 3b/3c",
+        "Rejected-energy proportion r1 of the tested combi (PCDB Table 105 field 51). Required with "
+        "combi_dhw_tests >= 1.",
+        None,
+        min_value=0.0,
+    ),
+    Column(
+        "combi_loss_f1_kwh_per_day",
+        F64,
+        "kWh/day",
+        "(61), Tables 3b/3c",
+        "Loss factor F1 of the tested combi (PCDB Table 105 field 52). Required with combi_dhw_tests >= 1.",
+        None,
+        min_value=0.0,
+    ),
+    Column(
+        "combi_keep_hot",
+        I32,
+        "code",
+        "(61), Table 3a",
+        "Keep-hot facility of an instantaneous combi (PCDB Table 105 fields 58-59): 0 none (row 1, "
+        "600 x fu), 1 controlled by a time clock (row 3, 600), 2 not time-controlled (row 4, 900).",
+        0,
+        allowed=(0, 1, 2),
+    ),
+    Column(
+        "combi_keep_hot_electric",
+        BOOL,
+        "-",
+        "(61), Table 3a",
+        "The keep-hot facility is electric (wholly or partly): its loss is counted as the boiler's fuel "
+        "(approximation combi_keep_hot_electric_as_fuel).",
+        False,
+    ),
+    Column(
+        "combi_storage",
+        BOOL,
+        "-",
+        "(61), Table 3a",
+        "A storage combi (PCDB Table 105 store type 1 or 2): the store-volume rows of Table 3a are not "
+        "transcribed, so the instantaneous row stands in (approximation combi_storage_as_instantaneous).",
+        False,
     ),
     Column(
         "immersion_type",

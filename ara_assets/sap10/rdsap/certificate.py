@@ -112,7 +112,8 @@ def expand_certificate(
     pcdb = False
     pcdb |= expand_ventilation(cert, d, row, built_form, main_band, geo)
     pcdb |= expand_heating(cert, d, row, main_band, products)
-    expand_water(cert, d, row, main_band)
+    water_fallback, water_approximations = expand_water(cert, d, row, main_band, products)
+    pcdb |= water_fallback
     _lighting(d, row)
     _cooling(d, row)
     expand_renewables(cert, d, row, geo)
@@ -124,7 +125,7 @@ def expand_certificate(
     row["postcode_climate_region"] = products.district_code(d.get("postcode")) if products else None
     row["pcdb_fallback"] = pcdb
     row["pcdb_revision"] = products.revision if products is not None else None
-    row["approximations"] = sorted(set(geo.approximations))
+    row["approximations"] = sorted(set(geo.approximations) | set(water_approximations))
     fuel = items(heating_node(d).get("main_heating_details"))
     row["main_fuel_register"] = code(fuel[0], "main_fuel_type") if fuel else None
     return row

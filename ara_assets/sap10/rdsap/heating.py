@@ -71,6 +71,8 @@ def expand_heating(
             sap_code = sap_code or boiler.table_4b_code()
             row["main_heating_efficiency_winter_pct"] = boiler.winter_efficiency_pct
             row["main_heating_efficiency_summer_pct"] = boiler.summer_efficiency_pct
+            # SAP 10.2 Tables 3a-3c: the combi's tested loss or keep-hot row from its record (line (61))
+            row.update(boiler.combi_loss_inputs())
             pcdb = sap_code is None  # found, but of a kind with no Table 4b row: still a fallback
     if sap_code is None and pcdb:
         sap_code = _pcdb_fallback_code(d, category, fuel_reg)
@@ -85,6 +87,9 @@ def expand_heating(
         index = value_of(m.get("fghrs_index_number"))
         row["fghrs_present"] = True
         row["fghrs_index_number"] = None if index in (None, "", 0) else str(index)
+    if value_of(m.get("compensating_controller_index_number")) not in (None, "", 0):
+        # a weather or enhanced load compensator (its PCDB record is not available): Table 4c(1) of SAP 2012
+        row["boiler_compensator"] = True
     control = code(m, "main_heating_control")
     if control is None:
         raise cert.fail(f"{where}.main_heating_control", None, "no control code")

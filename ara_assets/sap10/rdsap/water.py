@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ara_assets.pcdb import ProductData
 from ara_assets.sap10.appendices import water_extras
 from ara_assets.sap10.rdsap import tables as t
 from ara_assets.sap10.rdsap.document import (
@@ -22,8 +23,17 @@ from ara_assets.sap10.rdsap.document import (
 from ara_assets.sap10.tables import vertical_pitch_deg
 
 
-def expand_water(cert: RegisterDocument, d: Mapping[str, Any], row: dict[str, Any], band: str) -> None:
+def expand_water(
+    cert: RegisterDocument,
+    d: Mapping[str, Any],
+    row: dict[str, Any],
+    band: str,
+    products: ProductData | None = None,
+) -> tuple[bool, list[str]]:
+    """Water-heating inputs of one certificate into ``row``. Returns (PCDB fallback: a lodged WWHRS index
+    absent from the imported PCDB, approximation codes recorded)."""
     h = heating_node(d)
+    lookup = _WwhrsLookup(cert, h, row, products)
     wh_code = code(h, "water_heating_code") or code(d, "water_heating_code") or 901
     row["water_heating_code"] = wh_code
     if wh_code not in (901, 902, 914):
@@ -103,7 +113,7 @@ def expand_water(cert: RegisterDocument, d: Mapping[str, Any], row: dict[str, An
         mixers = [mixer_flow]
     for i, o in enumerate(outlets):
         kind = code(o, "shower_outlet_type")
-        wwhrs = _shower_wwhrs(cert, h, o, i)
+        wwhrs = _shower_wwhrs(cert, o, i, lookup)
         if kind in (1, 0, None):
             mixers.append(mixer_flow)
             mixer_wwhrs.append(wwhrs)
@@ -124,6 +134,7 @@ def expand_water(cert: RegisterDocument, d: Mapping[str, Any], row: dict[str, An
             "sap_heating.number_baths_wwhrs", baths_wwhrs, "storage WWHRS (Appendix G4.2) not implemented"
         )
     _solar_water(cert, d, h, row, volume)
+    return lookup.fallback, sorted(lookup.approximations)
 
 
 # ShowerWWHRSCode (RdSAP-Schema-21) -> INPUT_SCHEMA mixer_shower_wwhrs
@@ -131,10 +142,43 @@ SHOWER_WWHRS = {1: 0, 2: 1, 3: 2, 4: 3}
 FLAT_PANEL = 2  # SAP-SolarCollectorTypeCode
 
 
-def _shower_wwhrs(cert: RegisterDocument, h: Mapping[str, Any], outlet: Mapping[str, Any], i: int) -> int:
-    """The WWHRS a shower outlet drains through. A lodged WWHRS is refused: RdSAP 10 collects only its
-    PCDB index, the product database is not available, and RdSAP has no default WWHRS (a system is
-    entered only when found in the database)."""
+class _WwhrsLookup:
+    """The instantaneous WWHRS a certificate lodges by PCDB index (``instantaneous_wwhrs``), looked up once
+    per slot in the imported PCDB (Table 353)."""
+
+    def __init__(
+        self,
+        cert: RegisterDocument,
+        h: Mapping[str, Any],
+        row: dict[str, Any],
+        products: ProductData | None,
+    ) -> None:
+        self.cert, self.h, self.row, self.products = cert, h, row, products
+        self.fallback = False
+        self.approximations: set[str] = set()
+        self._found: dict[int, bool] = {}
+
+    def slot(self, slot: int) -> bool:
+        """Whether WWHRS ``slot`` (1 or 2) is known; its record's inputs go into the row once."""
+        if slot not in self._found:
+            node = self.h.get("instantaneous_wwhrs")
+            index = value_of(node.get(f"wwhrs_index_number{slot}")) if isinstance(node, Mapping) else None
+            record = self.products.wwhrs_record(index) if self.products is not None and index else None
+            if record is None:
+                # RdSAP 10 has no default WWHRS (one is entered only when found in the PCDB): a system absent
+                # from the imported data is left out of the score, which says so (``pcdb_fallback``)
+                self.fallback = True
+            else:
+                self.row.update(record.worksheet_inputs(slot))
+                if record.pcdf_format == 453:
+                    self.approximations.add("wwhrs_sap_2012_record")
+            self._found[slot] = record is not None
+        return self._found[slot]
+
+
+def _shower_wwhrs(cert: RegisterDocument, outlet: Mapping[str, Any], i: int, lookup: _WwhrsLookup) -> int:
+    """The WWHRS a shower outlet drains through (0 none, 1/2 instantaneous system 1/2): an instantaneous
+    WWHRS whose index is in the imported PCDB feeds (63a); one absent is left out (``pcdb_fallback``)."""
     lodged = code(outlet, "shower_wwhrs")
     wwhrs = SHOWER_WWHRS.get(lodged if lodged is not None else 1)
     where = f"sap_heating.shower_outlets[{i}].shower_wwhrs"
@@ -142,14 +186,8 @@ def _shower_wwhrs(cert: RegisterDocument, h: Mapping[str, Any], outlet: Mapping[
         raise cert.fail(where, lodged, "unknown ShowerWWHRSCode")
     if wwhrs == 3:
         raise cert.fail(where, lodged, "storage WWHRS (Appendix G4.2) not implemented")
-    if wwhrs in (1, 2):
-        node = h.get("instantaneous_wwhrs")
-        index = value_of(node.get(f"wwhrs_index_number{wwhrs}")) if isinstance(node, Mapping) else None
-        raise cert.fail(
-            f"sap_heating.instantaneous_wwhrs.wwhrs_index_number{wwhrs}",
-            index,
-            "WWHRS efficiency needs the PCDB record (not available; RdSAP 10 has no default WWHRS)",
-        )
+    if wwhrs in (1, 2) and not lookup.slot(wwhrs):
+        return 0
     return wwhrs
 
 

@@ -41,6 +41,7 @@ def _system(s: Sheet, prefix: str, present: np.ndarray) -> dict[str, np.ndarray]
     summer = np.where(np.isnan(summer), hs["summer"][code], summer)
     interlock_rule = boiler & (code >= GAS_OIL_BOILERS[0]) & (code <= GAS_OIL_BOILERS[1])
     no_interlock = interlock_rule & (s.col("boiler_interlock") == 0)
+    low_temp = _table_4c1(s, present & interlock_rule & hs["condensing"][code], f"{prefix}_fuel")
     return {
         "code": code,
         "boiler": boiler,
@@ -48,12 +49,33 @@ def _system(s: Sheet, prefix: str, present: np.ndarray) -> dict[str, np.ndarray]
         "heat_pump": heat_pump,
         "winter": winter,
         "summer": summer,
-        "space_adj": np.where(no_interlock, -5.0, 0.0),
+        "space_adj": np.where(no_interlock, -5.0, 0.0) + low_temp,
         # Table 4c(2): a combi keeps its water efficiency without interlock
         "water_adj": np.where(no_interlock & ~combi, -5.0, 0.0),
         "hp_data": hp_n["has_data"],
         "hp_water": hp_n["water"],
     }
+
+
+def _table_4c1(s: Sheet, condensing: np.ndarray, fuel_column: str) -> np.ndarray:
+    """Table 4c(1) space-heating efficiency adjustment (percentage points) of a condensing gas or oil
+    boiler: emitters at a low temperature (underfloor, or a design flow temperature of 35 C or less) or a
+    weather / enhanced load compensator; the larger one when both apply. SAP 2012 values (the SAP 10.2
+    table is not transcribed): every home it reaches records approximation ``table_4c1_sap_2012``."""
+    adj = tables.table_4c1_adjustments()
+    gas = s.col(fuel_column, 0.0) == 1  # mains gas; LPG and oil take the "other fuels" column
+    group = np.where(gas, "gas", "oil_lpg")
+    flow = s.col("flow_temperature_c")
+    low_emitters = (s.col("heat_emitter_type") == 2) | (flow <= 35.0)
+    compensator = s.col("boiler_compensator", 0.0) > 0
+    emitter_pts = np.where(
+        group == "gas", adj[("low_temperature_emitters", "gas")], adj[("low_temperature_emitters", "oil_lpg")]
+    )
+    comp_pts = np.where(group == "gas", adj[("compensator", "gas")], adj[("compensator", "oil_lpg")])
+    points = np.maximum(np.where(low_emitters, emitter_pts, 0.0), np.where(compensator, comp_pts, 0.0))
+    points = np.where(condensing, points, 0.0)
+    s.approximate(points > 0, "table_4c1_sap_2012")
+    return points
 
 
 def _tabulated(s: Sheet, hs: dict[str, np.ndarray], code: np.ndarray, fuel_column: str) -> np.ndarray:

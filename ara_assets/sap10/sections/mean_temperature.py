@@ -67,6 +67,61 @@ def responsiveness(s: Sheet) -> np.ndarray:
     return (1.0 - share2) * r1 + share2 * r2
 
 
+VARIABLE_DURATION = 0  # main_heating_hp_heating_duration of a record lodging 'V' (Table N5)
+
+
+def heating_days(s: Sheet) -> tuple[np.ndarray, np.ndarray]:
+    """Appendix N3.5: days of each month heated 24 hours and 16 hours instead of the Table 9 schedule,
+    (N, 12) each, for a heat pump with Appendix N data whose record gives a non-standard daily heating
+    duration. Table N4: 24 or 16 hours every day. Table N5 ('V'): N24,9 and N16,9 days a year by PSR
+    (linear between rows, whole days, PSR clamped to 0.2-1.2), allocated to Jan, Dec, Feb, Mar, Nov, Apr,
+    Oct, May, the 24-hour days first. Values: a third-party transcription (approximation
+    ``appendix_n_heating_duration``; tables/appendix_n_heat_pumps.json)."""
+    days = tables.days()
+    zeros = np.zeros((s.n, 12))
+    duration = s.col("main_heating_hp_heating_duration", 9.0)
+    special = duration != 9
+    if not special.any():
+        return zeros, zeros.copy()
+    has_data = np.bincount(s.elements("main_heating_hp_psr").parent, minlength=s.n) > 0
+    s.refuse(
+        special & ~has_data,
+        "main_heating_hp_heating_duration",
+        "a heating duration other than 9 hours needs the heat pump's Appendix N PSR datasets",
+    )
+    s.approximate(special & has_data, "appendix_n_heating_duration")
+    c = tables.load_named("appendix_n_heat_pumps.json")
+    # Table N5 by PSR (N2: maximum output / ((39) x 24.2 K))
+    design_kw = s.L["(39)"] * c.number("design_temperature_difference_k") / 1000.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        psr = s.col("main_heating_hp_output_kw") / design_kw
+    rows = np.array(c.numbers("table_n5_psr"))
+    psr = np.clip(np.nan_to_num(psr, nan=rows[0]), rows[0], rows[-1])
+    n24_v = np.floor(np.interp(psr, rows, np.array(c.numbers("table_n5_n24_9_days"))) + 0.5)
+    n16_v = np.floor(np.interp(psr, rows, np.array(c.numbers("table_n5_n16_9_days"))) + 0.5)
+    variable = duration == VARIABLE_DURATION
+    order = np.array(c.numbers("n35_month_order"), dtype=int) - 1
+    cap = days[order][None, :]
+    n24_ord = np.clip(np.where(variable, n24_v, 0.0)[:, None] - (np.cumsum(cap, axis=1) - cap), 0.0, cap)
+    left = cap - n24_ord
+    n16_ord = np.clip(np.where(variable, n16_v, 0.0)[:, None] - (np.cumsum(left, axis=1) - left), 0.0, left)
+    n24, n16 = zeros.copy(), zeros.copy()
+    n24[:, order], n16[:, order] = n24_ord, n16_ord
+    # Table N4: a fixed 24- or 16-hour duration heats every day of every month that way
+    n24 = np.where((duration == 24)[:, None], days[None, :], n24)
+    n16 = np.where((duration == 16)[:, None], days[None, :], n16)
+    ok = (special & has_data)[:, None]
+    return np.where(ok, n24, 0.0), np.where(ok, n16, 0.0)
+
+
+def _by_duration(
+    t9: np.ndarray, t16: np.ndarray, t24: np.ndarray, n16: np.ndarray, n24: np.ndarray
+) -> np.ndarray:
+    """Monthly mean of the three schedules weighted by their days (Appendix N3.5)."""
+    days = tables.days()[None, :]
+    return (n24 * t24 + n16 * t16 + (days - n24 - n16) * t9) / days
+
+
 def mean_temperature(s: Sheet) -> None:
     """(85)-(93): living-area and elsewhere temperatures (Table 9b), MIT, Table 4e adjustment."""
     L = s.L
@@ -95,6 +150,15 @@ def mean_temperature(s: Sheet) -> None:
     L["(88)m"] = th2
     zone2_off = (np.where((ctype == 3)[:, None], nine, seven), eight)
     L["(89)m"], L["(90)m"] = _zone_temperature(th2, te, h, g, a, tc, resp, zone2_off)
+    n24, n16 = heating_days(s)
+    if (n24 + n16).any():
+        # Appendix N3.5: days heated 24 hours (no off period) or 16 hours (one 8-hour off period)
+        none = np.zeros((s.n, 12))
+        for th, line in ((th1, "(87)m"), (th2, "(90)m")):
+            t24 = _zone_temperature(th, te, h, g, a, tc, resp, (none, none))[1]
+            t16 = _zone_temperature(th, te, h, g, a, tc, resp, (eight, none))[1]
+            L[line] = _by_duration(L[line], t16, t24, n16, n24)
+        L["N24_9m"], L["N16_9m"] = n24, n16
     f_la = L["(91)"][:, None]
     L["(92)m"] = f_la * L["(87)m"] + (1.0 - f_la) * L["(90)m"]
     L["(93)m"] = L["(92)m"] + ctl["temperature_adjustment"][control][:, None]

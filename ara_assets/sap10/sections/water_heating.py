@@ -20,6 +20,58 @@ def occupancy(tfa: np.ndarray) -> np.ndarray:
     return np.where(tfa > t0, 1.0 + a * (1.0 - np.exp(-b * x * x)) + c * x, 1.0)
 
 
+def combi_loss(s: Sheet, combi: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """(61)m, the combi boiler's additional loss (kWh/month), for the rows of ``combi``:
+
+    - a declared annual loss (``combi_loss_kwh_per_year``), spread by days;
+    - else a combi tested for hot water in the PCDB: SAP 10.2 Table 3b row 1 (instantaneous combi tested to
+      profile M), (61)m = (45)m x r1 x fu + F1 x n_m. A combi tested to two profiles (Table 3c) is computed
+      the same way from its profile-M values (approximation ``combi_loss_table_3c_as_3b``: the Table 3c
+      formula is not transcribed);
+    - else Table 3a: row 1 no keep-hot 600 x fu x n_m / 365, row 3 keep-hot controlled by a time clock
+      600 x n_m / 365, row 4 keep-hot not controlled by a time clock 900 x n_m / 365.
+
+    fu = min(1, (44)m / 100) (Table 3a note). Values of Tables 3a/3b: the SAP 10.2 specification as
+    transcribed in sap10/tables (Table 3a p.160); Table 3b row 1 is a third-party transcription checked
+    against an accredited engine's worksheet (docs/sap10/DEVIATIONS.md).
+    """
+    L = s.L
+    fu = np.minimum(1.0, L["(44)m"] / 100.0)
+    n_m = days[None, :]
+    row1 = tables.const_float("combi_loss_kwh_per_year") * fu * n_m / 365.0
+    keep_hot = s.col("combi_keep_hot", 0.0)
+    table_3a = np.where(
+        (keep_hot == 1)[:, None],
+        600.0 * n_m / 365.0,
+        np.where((keep_hot == 2)[:, None], 900.0 * n_m / 365.0, row1),
+    )
+    tests = s.col("combi_dhw_tests", 0.0)
+    tested = tests >= 1
+    r1 = s.col("combi_loss_r1")
+    f1 = s.col("combi_loss_f1_kwh_per_day")
+    s.refuse(
+        combi & tested & (np.isnan(r1) | np.isnan(f1)),
+        "combi_dhw_tests",
+        "a combi tested for hot water (Table 3b/3c) needs combi_loss_r1 and combi_loss_f1_kwh_per_day",
+    )
+    table_3b = L["(45)m"] * np.nan_to_num(r1)[:, None] * fu + np.nan_to_num(f1)[:, None] * n_m
+    declared = s.col("combi_loss_kwh_per_year")
+    has_declared = ~np.isnan(declared)
+    loss = np.where(
+        has_declared[:, None],
+        np.nan_to_num(declared)[:, None] * n_m / 365.0,
+        np.where(tested[:, None], table_3b, table_3a),
+    )
+    from_product = combi & ~has_declared
+    s.approximate(from_product & (tests >= 2), "combi_loss_table_3c_as_3b")
+    s.approximate(
+        from_product & ~tested & (keep_hot > 0) & (s.col("combi_keep_hot_electric", 0.0) > 0),
+        "combi_keep_hot_electric_as_fuel",
+    )
+    s.approximate(from_product & (s.col("combi_storage", 0.0) > 0), "combi_storage_as_instantaneous")
+    return np.where(combi[:, None], loss, 0.0)
+
+
 def water_heating(s: Sheet) -> None:
     """(42)-(65): occupancy, Appendix J volumes, energy content, distribution/storage/primary/combi loss."""
     L = s.L
@@ -131,15 +183,7 @@ def water_heating(s: Sheet) -> None:
     L["(59)m"] = np.zeros((s.n, 12))
     L["(59)m"][rows] = days * 14.0 * ((0.0091 * p_rows + 0.0245 * (1.0 - p_rows)) * h + 0.0263)
 
-    # combi loss (61): Table 3a row 1 (no keep-hot) unless a tested loss is given
-    combi = hs["combi"][code] & from_main & ~has_cyl
-    fu = np.minimum(1.0, L["(44)m"] / 100.0)
-    declared_combi = s.col("combi_loss_kwh_per_year")
-    default_combi = tables.const_float("combi_loss_kwh_per_year") * fu * days / 365.0
-    combi_loss = np.where(
-        np.isnan(declared_combi)[:, None], default_combi, declared_combi[:, None] * days / 365.0
-    )
-    L["(61)m"] = np.where(combi[:, None], combi_loss, 0.0)
+    L["(61)m"] = combi_loss(s, hs["combi"][code] & from_main & ~has_cyl, days)
     L["(62)m"] = 0.85 * L["(45)m"] + L["(46)m"] + L["(57)m"] + L["(59)m"] + L["(61)m"]
     water_extras(s)  # (63a) WWHRS, (63b) PV diverter, (63c) solar, (63d) FGHRS
     L["(64)m"] = np.maximum(0.0, L["(62)m"] + L["(63)m"])

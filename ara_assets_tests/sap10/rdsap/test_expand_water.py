@@ -110,15 +110,16 @@ def test_solar_refusals_name_the_field(semi: dict[str, Any], details: dict[str, 
     assert err.value.field == field
 
 
-def test_wwhrs_without_product_data_is_refused(semi: dict[str, Any]) -> None:
+def test_wwhrs_without_product_data_is_left_out_and_storage_wwhrs_refused(semi: dict[str, Any]) -> None:
     doc = copy.deepcopy(semi)
     heating = _heating(doc)
     heating["instantaneous_wwhrs"] = {"wwhrs_index_number1": 80012}
     heating["shower_outlets"] = [{"shower_outlet_type": 1, "shower_wwhrs": 2}]
-    with pytest.raises(UnsupportedInput) as err:
-        expand_certificate(doc)
-    assert err.value.field == "sap_heating.instantaneous_wwhrs.wwhrs_index_number1"
-    assert err.value.value == 80012
+    # RdSAP 10 has no default WWHRS: an index absent from the imported PCDB (here none is imported) is left
+    # out of the score, which says so (pcdb_fallback), instead of refusing a valid certificate
+    row = expand_certificate(doc)
+    assert row["mixer_shower_wwhrs"] == [] and "wwhrs_1_efficiency_pct" not in row
+    assert row["pcdb_fallback"] is True
     heating["shower_outlets"] = [{"shower_outlet_type": 2, "shower_wwhrs": 4}]
     with pytest.raises(UnsupportedInput) as err:
         expand_certificate(doc)

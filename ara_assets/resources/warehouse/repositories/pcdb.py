@@ -1,4 +1,5 @@
-"""Repository over `pcdb_revisions`, `pcdb_boilers` and `pcdb_postcode_climate` (migrations/0011).
+"""Repository over `pcdb_revisions`, `pcdb_boilers`, `pcdb_postcode_climate` and `pcdb_wwhrs`
+(migrations/0011, 0015).
 
 Bound to the one connection of a unit of work and never commits:
 
@@ -102,11 +103,23 @@ class PcdbRepository:
                 ),
                 rows,
             )
+        recovery = parsed.wwhrs.filter(
+            pl.col("efficiency_pct").is_not_null() & pl.col("utilisation").is_not_null()
+        )
+        if recovery.height:
+            cols = list(recovery.columns)
+            self._conn.execute(
+                sa.text(
+                    f"INSERT INTO pcdb_wwhrs (revision, {', '.join(cols)}) "
+                    f"VALUES (:revision, {', '.join(':' + c for c in cols)})"
+                ),
+                [{"revision": parsed.revision, **r} for r in recovery.iter_rows(named=True)],
+            )
         return PcdbImportResult(
             parsed.revision,
             True,
             f"PCDB revision {parsed.revision} ({parsed.issued.isoformat()}) imported: "
-            f"{boilers.height} boilers, {clim.height} postcode districts",
+            f"{boilers.height} boilers, {clim.height} postcode districts, {recovery.height} WWHRS",
         )
 
     def load(self, revision: int | None = None) -> ProductData | None:
@@ -114,9 +127,9 @@ class PcdbRepository:
         revision = revision if revision is not None else self.current_revision()
         if revision is None:
             return None
-        issued = self._conn.execute(
-            sa.text("SELECT issued FROM pcdb_revisions WHERE revision = :r"), {"r": revision}
-        ).scalar()
+        issued, sha256 = self._conn.execute(
+            sa.text("SELECT issued, sha256 FROM pcdb_revisions WHERE revision = :r"), {"r": revision}
+        ).one()
         boilers = pl.DataFrame(
             [
                 dict(r._mapping)
@@ -124,7 +137,13 @@ class PcdbRepository:
                     sa.text(
                         "SELECT pcdb_index, pcdb_table, fuel, boiler_type, condensing, "
                         "winter_efficiency_pct::float8 AS winter_efficiency_pct, "
-                        "summer_efficiency_pct::float8 AS summer_efficiency_pct "
+                        "summer_efficiency_pct::float8 AS summer_efficiency_pct, "
+                        "subsidiary_type, store_type, separate_dhw_tests, "
+                        "combi_loss_r1::float8 AS combi_loss_r1, "
+                        "combi_loss_f1_kwh_per_day::float8 AS combi_loss_f1_kwh_per_day, "
+                        "combi_loss_f2_kwh_per_day::float8 AS combi_loss_f2_kwh_per_day, "
+                        "combi_loss_f3_per_litre::float8 AS combi_loss_f3_per_litre, "
+                        "keep_hot_facility, keep_hot_timer "
                         "FROM pcdb_boilers WHERE revision = :r"
                     ),
                     {"r": revision},
@@ -150,4 +169,23 @@ class PcdbRepository:
                 for r in (row._mapping for row in clim_rows)
             ]
         )
-        return ProductData.from_frames(revision, str(issued), boilers, climate)
+        wwhrs = pl.DataFrame(
+            [
+                dict(r._mapping)
+                for r in self._conn.execute(
+                    sa.text(
+                        "SELECT pcdb_index, system_type, efficiency_pct::float8 AS efficiency_pct, "
+                        "utilisation::float8 AS utilisation, pcdf_format FROM pcdb_wwhrs WHERE revision = :r"
+                    ),
+                    {"r": revision},
+                )
+            ],
+            schema={
+                "pcdb_index": pl.Int64(),
+                "system_type": pl.Int32(),
+                "efficiency_pct": pl.Float64(),
+                "utilisation": pl.Float64(),
+                "pcdf_format": pl.Int32(),
+            },
+        )
+        return ProductData.from_frames(revision, str(issued), boilers, climate, sha256=sha256, wwhrs=wwhrs)

@@ -22,9 +22,9 @@ from ara_assets.resources.warehouse.postgres_copy import copy_in, table_columns
 _KEY = ("portfolio_id", "scenario", "property_id")
 # plan_phases: the plan columns, the funding columns and the miss reason (migrations/0008 + 0010)
 STORED_PHASE_SCHEMA: dict[str, pl.DataType] = {**PHASE_SCHEMA, **FUNDING_SCHEMA, **REASON_SCHEMA}
-PHASE_COLUMNS = [c for c in STORED_PHASE_SCHEMA if c not in ("scenario_version", "home_id")]
-GRANT_COLUMNS = [c for c in GRANT_SCHEMA if c != "home_id"]
-MEASURE_COLUMNS = [c for c in MEASURE_SCHEMA if c not in ("scenario_version", "home_id")]
+PHASE_COLUMNS = [c for c in STORED_PHASE_SCHEMA if c != "scenario_version"]
+GRANT_COLUMNS = list(GRANT_SCHEMA)
+MEASURE_COLUMNS = [c for c in MEASURE_SCHEMA if c != "scenario_version"]
 ALLOCATION_COLUMNS = ["scenario", "property_id", "phase", "year", "cost_gbp", "reaches_target"]
 
 
@@ -58,7 +58,8 @@ class PlansRepository:
         bad = phases.filter(pl.col("property_id").is_null())
         if bad.height:
             raise PlansRejected(
-                f"home_id={bad['home_id'][0]!r}: field 'property_id' value None is not a property"
+                f"scenario={bad['scenario'][0]!r} phase={bad['phase'][0]!r}: field 'property_id' value None "
+                "is not a property"
             )
         self._conn.execute(sa.text("DELETE FROM plans WHERE portfolio_id = :p"), {"p": portfolio_id})
         self._conn.execute(
@@ -122,7 +123,7 @@ class PlansRepository:
         return written
 
     def phases(self, portfolio_id: int) -> pl.DataFrame:
-        """Every stored plan phase of the portfolio (PHASE_SCHEMA columns; home_id = property id)."""
+        """Every stored plan phase of the portfolio (STORED_PHASE_SCHEMA columns)."""
         cols = ", ".join(f"ph.{c}" for c in PHASE_COLUMNS)
         rows = self._conn.execute(
             sa.text(
@@ -133,8 +134,7 @@ class PlansRepository:
             {"p": portfolio_id},
         ).fetchall()
         schema = {c: STORED_PHASE_SCHEMA[c] for c in PHASE_COLUMNS} | {"scenario_version": pl.Int64()}
-        frame = pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
-        return frame.with_columns(pl.col("property_id").cast(pl.String).alias("home_id"))
+        return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
 
     def measures(self, portfolio_id: int) -> pl.DataFrame:
         cols = ", ".join(MEASURE_COLUMNS)
@@ -150,7 +150,7 @@ class PlansRepository:
         )
 
     def grants(self, portfolio_id: int) -> pl.DataFrame:
-        """Every stored grant row of the portfolio (GRANT_SCHEMA; home_id = property id)."""
+        """Every stored grant row of the portfolio (GRANT_SCHEMA)."""
         rows = self._conn.execute(
             sa.text(
                 f"SELECT {', '.join(GRANT_COLUMNS)} FROM plan_grants WHERE portfolio_id = :p "
@@ -158,10 +158,9 @@ class PlansRepository:
             ),
             {"p": portfolio_id},
         ).fetchall()
-        frame = pl.DataFrame(
+        return pl.DataFrame(
             [tuple(r) for r in rows], schema={c: GRANT_SCHEMA[c] for c in GRANT_COLUMNS}, orient="row"
         )
-        return frame.with_columns(pl.col("property_id").cast(pl.String).alias("home_id"))
 
     def allocations(self, portfolio_id: int) -> pl.DataFrame:
         rows = self._conn.execute(
