@@ -1,6 +1,6 @@
 """The Dagster definitions of Ara: assets, checks, jobs, sensors, resources and the executor.
 
-Importing this module reads no environment and touches no file (ADR 0026). The resources are bound with
+Importing this module reads no environment and touches no file (ADR 0027). The resources are bound with
 their settings unset, and each resolves them when a run sets it up or first uses it, through
 `ara_assets.settings` (the one module that reads `ARA_*` variables), so a run sees the environment it runs
 in, whenever this module was imported:

@@ -1,4 +1,4 @@
-"""Ara's settings from the environment: the ONE module that reads `ARA_*` variables (ADR 0026).
+"""Ara's settings from the environment: the ONE module that reads `ARA_*` variables (ADR 0027).
 
 Every function reads the environment when it is called, never at import: the Dagster resources resolve an
 unset field through them when a run sets them up (or on first use), so the environment of the run counts,

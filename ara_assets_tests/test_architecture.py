@@ -4,7 +4,7 @@
   database library and nothing above them; the domain layers point one way.
 - No module imports another module's private name (a leading underscore) or a private module.
 - Pure packages never read the environment: configuration reaches them as arguments.
-- `ara_assets/settings.py` is the one module that reads ARA_* variables (ADR 0026).
+- `ara_assets/settings.py` is the one module that reads ARA_* variables (ADR 0027).
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def _ara_name(node: ast.expr | None) -> str | None:
 
 
 def test_only_settings_reads_ara_variables() -> None:
-    """`ara_assets/settings.py` is the one reader of ARA_* variables (ADR 0026); others call its functions.
+    """`ara_assets/settings.py` is the one reader of ARA_* variables (ADR 0027); others call its functions.
     Writes (the demo pointing the register at its emulator) are not reads."""
     found = []
     for path, tree in _modules():

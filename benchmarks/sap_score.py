@@ -12,6 +12,8 @@ Timed, each as the median of ``--runs`` runs after one warm-up:
                per document, then ``score_certificates(..., normalise_docs=False)``): the path before
                ``epc.normalise``
   score_ok     ``score_certificates`` on only the certificates the worksheet accepts (no refusals)
+  score_norm_wN  with ``--workers N`` (N > 1): ``score_norm`` with the expansion over N processes
+               (``rdsap.parallel``); wall time is what it saves, and needs N idle cores to show it
 """
 
 from __future__ import annotations
@@ -26,18 +28,26 @@ from typing import Any
 
 import polars as pl
 
-CPU_TIMES: dict[int, float] = {}  # id(fn) -> median process CPU time of its runs (one core under contention)
+CPU_TIMES: dict[int, float] = {}  # id(fn) -> median CPU time of its runs (one core under contention)
+CHILD_TIMES: dict[int, float] = {}  # id(fn) -> median CPU time of its worker processes (--workers)
+
+
+def _children_cpu() -> float:
+    t = os.times()  # workers count once they have ended (each batch's pool ends with the batch)
+    return t.children_user + t.children_system
 
 
 def _median(fn: Callable[[], Any], runs: int) -> tuple[float, list[float]]:
     fn()  # warm-up: table loads, imports, allocator
-    times, cpu = [], []
+    times, cpu, child = [], [], []
     for _ in range(runs):
-        t, c = time.perf_counter(), time.process_time()
+        t, c, w = time.perf_counter(), time.process_time(), _children_cpu()
         fn()
         times.append(time.perf_counter() - t)
         cpu.append(time.process_time() - c)
+        child.append(_children_cpu() - w)
     CPU_TIMES[id(fn)] = statistics.median(cpu)
+    CHILD_TIMES[id(fn)] = statistics.median(child)
     return statistics.median(times), times
 
 
@@ -59,6 +69,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-n", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=1, help="also time score_norm on N processes")
+    parser.add_argument("--only", nargs="+", help="time only these cases (names as printed)")
     args = parser.parse_args()
 
     from ara_assets.sap10.rdsap import expand_collect
@@ -97,7 +109,14 @@ def main() -> None:
         "score_model": (lambda: score_certificates(through_model(), normalise_docs=False), len(docs)),
         "score_ok_raw": (lambda: score_certificates(ok_docs, normalise_docs=False), len(ok_docs)),
     }
+    if args.workers > 1:
+        cases[f"score_norm_w{args.workers}"] = (
+            lambda: score_certificates(docs, normalise_docs=True, workers=args.workers),
+            len(docs),
+        )
     for name, (fn, count) in cases.items():
+        if args.only and name not in args.only:
+            continue
         med, times = _median(fn, args.runs)
         runs = ", ".join(f"{t:.3f}" for t in times)
         print(
@@ -105,6 +124,14 @@ def main() -> None:
             f"{med / count * 1e3:.3f} ms/cert  (fastest run {count / min(times):.0f} cert/s; "
             f"CPU {count / CPU_TIMES[id(fn)]:.0f} cert/cpu-s)"
         )
+        if CHILD_TIMES[id(fn)] > 0:
+            # the work of this process and of its workers: on one core, and with a core each
+            own, workers = CPU_TIMES[id(fn)], CHILD_TIMES[id(fn)]
+            print(
+                f"{'':13s} CPU this process {own:.3f} s + workers {workers:.3f} s: "
+                f"{count / (own + workers):.0f} cert/cpu-s in all, "
+                f"{count / max(own, workers / (args.workers - 1)):.0f} cert/s with a core per process"
+            )
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
         f"python {platform.python_version()}, polars {pl.__version__}, load average {load:.1f}, "

@@ -33,6 +33,12 @@ def score(
         bool,
         typer.Option("--raw", help="Skip the EPC parser's normalisation (faster; quirks read in place)."),
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers", min=1, help="Processes for the expansion of a file of 2,000 certificates or more."
+        ),
+    ] = 1,
 ) -> None:
     """Score certificates: one JSON object per certificate per line (``error`` set when refused)."""
     from ara_assets.commands.pcdb import install_from_home
@@ -46,7 +52,9 @@ def score(
     for f in files:
         # XML read by parse_rdsap_xml has no register quirks and may lack lodgement fields the EPC parser
         # requires (test inputs): it goes to the expansion as read
-        frame = score_certificates(_read_docs(f), normalise_docs=not raw and f.suffix.lower() != ".xml")
+        frame = score_certificates(
+            _read_docs(f), normalise_docs=not raw and f.suffix.lower() != ".xml", workers=workers
+        )
         for row in frame.iter_rows(named=True):
             # each approximation with what was assumed and its source (the frame carries the codes)
             row["approximations"] = describe(row["approximations"]) if row["approximations"] else []

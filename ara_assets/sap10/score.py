@@ -151,17 +151,23 @@ def _score_full_sap(docs: list[Mapping[str, Any]], numbers: list[str]) -> pl.Dat
 
 
 def score_certificates(
-    docs: Iterable[Mapping[str, Any]], *, normalise_docs: bool = True, products: ProductData | None = None
+    docs: Iterable[Mapping[str, Any]],
+    *,
+    normalise_docs: bool = True,
+    products: ProductData | None = None,
+    workers: int = 1,
 ) -> pl.DataFrame:
     """Score register certificates, RdSAP and full SAP alike, one row per document in input order (see
-    ``_score_rdsap``; full-SAP lodgements go through the SAP XML reader instead of the expansion)."""
+    ``_score_rdsap``; full-SAP lodgements go through the SAP XML reader instead of the expansion).
+    ``workers`` > 1 runs the expansion of a large batch in that many processes (``rdsap.parallel``; same
+    result)."""
     from ara_assets.sap10.readers.sap_json import is_full_sap
 
     docs = list(docs)
     products = products if products is not None else pcdb_active()
     full = [i for i, d in enumerate(docs) if isinstance(d, Mapping) and is_full_sap(d)]
     if not full:
-        return _score_rdsap(docs, normalise_docs=normalise_docs, products=products)
+        return _score_rdsap(docs, normalise_docs=normalise_docs, products=products, workers=workers)
     full_set = set(full)
     rest = [i for i in range(len(docs)) if i not in full_set]
     parts = [
@@ -172,7 +178,7 @@ def score_certificates(
     if rest:
         parts.append(
             _score_rdsap(
-                [docs[i] for i in rest], normalise_docs=normalise_docs, products=products
+                [docs[i] for i in rest], normalise_docs=normalise_docs, products=products, workers=workers
             ).with_columns(pl.Series("_order", rest, dtype=pl.Int64))
         )
     out = pl.concat(parts, how="vertical").sort("_order").drop("_order")
@@ -182,7 +188,11 @@ def score_certificates(
 
 
 def _score_rdsap(
-    docs: Iterable[Mapping[str, Any]], *, normalise_docs: bool = True, products: ProductData | None = None
+    docs: Iterable[Mapping[str, Any]],
+    *,
+    normalise_docs: bool = True,
+    products: ProductData | None = None,
+    workers: int = 1,
 ) -> pl.DataFrame:
     """Expand and score register certificates (JSON documents, with or without the ``{"data": ...}``
     envelope, or dicts from ``parse_rdsap_xml``).
@@ -197,7 +207,9 @@ def _score_rdsap(
     products = products if products is not None else pcdb_active()
     with gc_paused():  # per-certificate dicts only, no cycles: see sap10.gc_pause
         lodged = [lodged_summary(doc, f"#{i}") for i, doc in enumerate(docs)]
-        inputs, exp_errors = expand_collect(docs, normalise_docs=normalise_docs, products=products)
+        inputs, exp_errors = expand_collect(
+            docs, normalise_docs=normalise_docs, products=products, workers=workers
+        )
     errors: dict[int, str] = {e.index: e.message for e in exp_errors}
     if inputs.height:
         # home_id must be unique for the worksheet's error reporting: index-qualify it

@@ -79,12 +79,16 @@ class Sheet:
             if full is not None:
                 return full
             s = self.df.get_column(name)
-            if s.null_count() == 0 and s.dtype != pl.Boolean:
+            no_null = s.null_count() == 0 and s.dtype != pl.Boolean
+            if not np.isnan(fill):
+                # from the conversion without a fill (cached), so a column asked for with several fills
+                # is converted from polars once; without nulls any fill gives the same values
+                values = self.col(name)
+                values = values if no_null else np.where(np.isnan(values), fill, values)
+            elif no_null:
                 values = s.to_numpy().astype(np.float64, copy=False)
             else:
                 values = s.cast(pl.Float64).to_numpy()  # nulls become NaN
-                if not np.isnan(fill):
-                    values = np.where(np.isnan(values), fill, values)
             self._arrays[key] = values
         return self._arrays[key]
 
@@ -111,9 +115,12 @@ class Sheet:
         """Sum element values into homes: (M,) -> (N,), or (M, 12) -> (N, 12)."""
         if values.ndim == 1:
             return np.bincount(parent, weights=values, minlength=self.n)
-        return np.stack(
-            [np.bincount(parent, weights=values[:, m], minlength=self.n) for m in range(12)], axis=1
-        )
+        # one bincount over (home, month) bins: each bin adds its elements in element order, as twelve
+        # per-month bincounts do, so the sums are the same to the bit
+        width = values.shape[1]
+        bins = (parent[:, None] * width + np.arange(width)).ravel()
+        summed = np.bincount(bins, weights=values.ravel(), minlength=self.n * width)
+        return summed.reshape(self.n, width)
 
     def approximate(self, mask: np.ndarray, code: str) -> None:
         """Record that the rows of ``mask`` were computed with approximation ``code`` (never a refusal)."""

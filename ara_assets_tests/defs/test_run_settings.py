@@ -1,4 +1,4 @@
-"""Settings are resolved in the run, not when `ara_assets.definitions` is imported (ADR 0026).
+"""Settings are resolved in the run, not when `ara_assets.definitions` is imported (ADR 0027).
 
 The definitions are imported once, at the top of this module, as a code server or `dagster dev` does; the
 environment is changed afterwards, and each run must use the value current when it runs.

@@ -7,6 +7,7 @@ refuses instead of stopping at the first, with the cyclic garbage collector paus
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -78,22 +79,39 @@ def _list_series(name: str, values: list[list[Any]], dtype: pl.List) -> pl.Serie
     return pl.Series(name, arr).cast(dtype)
 
 
-def rows_to_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
+def frame_columns(first: Iterable[str]) -> list[str]:
+    """The columns of a batch's frame: INPUT_SCHEMA columns with a plain default, the extra columns, and
+    the optional columns the first expanded row (its keys ``first``) sets."""
+    keys = set(first)
+    return [name for name in ALL_DTYPES if name in _DEFAULTS or name in EXTRA_COLUMNS or name in keys]
+
+
+def row_columns(rows: list[dict[str, Any]], names: Iterable[str]) -> dict[str, list[Any]]:
+    """Per-row dicts -> one list per column of ``names``, a missing value as the column's default."""
+    columns: dict[str, list[Any]] = {}
+    for name in names:
+        default = _DEFAULTS.get(name)
+        if isinstance(ALL_DTYPES[name], pl.List):
+            default = default if isinstance(default, list) else []
+        columns[name] = [r.get(name, default) for r in rows]
+    return columns
+
+
+def columns_to_frame(columns: dict[str, list[Any]]) -> pl.DataFrame:
     """Column lists -> one frame with the INPUT_SCHEMA dtypes plus the extra columns."""
     series: list[pl.Series] = []
-    for name, dtype in ALL_DTYPES.items():
-        if name in _DEFAULTS or name in EXTRA_COLUMNS:
-            default = _DEFAULTS.get(name)
-        elif rows and name in rows[0]:
-            default = None
-        else:
-            continue
+    for name, values in columns.items():
+        dtype = ALL_DTYPES[name]
         if isinstance(dtype, pl.List):
-            fallback = default if isinstance(default, list) else []
-            series.append(_list_series(name, [r.get(name, fallback) for r in rows], dtype))
+            series.append(_list_series(name, values, dtype))
         else:
-            series.append(pl.Series(name, [r.get(name, default) for r in rows], dtype=dtype, strict=False))
+            series.append(pl.Series(name, values, dtype=dtype, strict=False))
     return pl.DataFrame(series)
+
+
+def rows_to_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
+    """Per-row dicts -> one frame of the columns ``frame_columns`` of the first row names."""
+    return columns_to_frame(row_columns(rows, frame_columns(rows[0] if rows else ())))
 
 
 PLACEHOLDER_NUMBER = "0000-0000-0000-0000-0000"
@@ -118,19 +136,36 @@ def normalise(doc: Mapping[str, Any], number: str | None = None) -> Mapping[str,
 
 
 def expand_collect(
-    docs: Iterable[Mapping[str, Any]], *, normalise_docs: bool = True, products: ProductData | None = None
+    docs: Iterable[Mapping[str, Any]],
+    *,
+    normalise_docs: bool = True,
+    products: ProductData | None = None,
+    workers: int = 1,
 ) -> tuple[pl.DataFrame, list[ExpansionError]]:
     """Expand a batch, collecting per-certificate errors instead of stopping at the first.
 
     The frame holds the certificates that expanded (in input order); ``errors`` the ones that did not.
+    ``workers`` > 1 splits a batch of at least ``parallel.MIN_PARALLEL`` certificates over that many
+    processes (this one included; same result, see ``rdsap.parallel``).
     """
+    products = products if products is not None else pcdb_active()
+    if workers > 1:
+        from ara_assets.sap10.rdsap.parallel import MIN_PARALLEL, expand_parallel
+
+        docs = docs if isinstance(docs, list) else list(docs)
+        if len(docs) >= MIN_PARALLEL and "fork" in multiprocessing.get_all_start_methods():
+            with gc_paused():
+                return expand_parallel(docs, normalise_docs, products, workers)
     with gc_paused():
-        return _expand_collect(docs, normalise_docs, products if products is not None else pcdb_active())
+        rows, errors = expand_rows(docs, normalise_docs, products)
+        return rows_to_frame(rows), errors
 
 
-def _expand_collect(
+def expand_rows(
     docs: Iterable[Mapping[str, Any]], normalise_docs: bool, products: ProductData | None = None
-) -> tuple[pl.DataFrame, list[ExpansionError]]:
+) -> tuple[list[dict[str, Any]], list[ExpansionError]]:
+    """The expansion of each document as one dict (column -> value), and the documents it refused (the
+    caller pauses the garbage collector and builds the frame: ``expand_collect``, ``rdsap.parallel``)."""
     rows: list[dict[str, Any]] = []
     errors: list[ExpansionError] = []
     for i, doc in enumerate(docs):
@@ -149,8 +184,7 @@ def _expand_collect(
             number = certificate_number(doc, fallback) if isinstance(doc, Mapping) else fallback
             message = f"home_id={number!r}: unexpected {type(e).__name__}: {e}"
             errors.append(ExpansionError(i, number, "(document)", None, message))
-    frame = rows_to_frame(rows)
-    return frame, errors
+    return rows, errors
 
 
 def expand_certificates(docs: Iterable[Mapping[str, Any]], *, normalise_docs: bool = True) -> pl.DataFrame:

@@ -34,11 +34,18 @@ class _Factor:
         )
         self.annual = np.nan_to_num(annual)
         self.monthly = tables.monthly()[monthly_key]
+        self.all_elec = bool(self.is_elec.all())
+        self.no_elec = not self.is_elec.any()
 
     def annual_total(self, energy_m: np.ndarray) -> np.ndarray:
         """Annual total of a monthly energy line times this factor."""
         # a row-wise dot product avoids an (N, 12) factor array; einsum (not BLAS) keeps every row's sum
-        # independent of the batch, so results do not depend on batch size or order
+        # independent of the batch, so results do not depend on batch size or order. A batch all on one
+        # side computes only that side (the same values the row-wise choice would pick).
+        if self.all_elec:
+            return _dot(energy_m, self.monthly)
+        if self.no_elec:
+            return row_sum(energy_m) * self.annual
         return np.where(self.is_elec, _dot(energy_m, self.monthly), row_sum(energy_m) * self.annual)
 
     def monthly_lines(self, energy_m: np.ndarray) -> np.ndarray:

@@ -27,11 +27,32 @@ def water_fuel_of(s: Sheet) -> np.ndarray:
     return fuel_of(s, "water_heating_fuel", from_main)
 
 
+def _use32(s: Sheet) -> np.ndarray:
+    """Rows priced by RdSAP 10 Table 32 (the others by SAP 10.2 Table 12); cached, asked ~60 times."""
+    mask = s.L.get("_use32")
+    if mask is None:
+        mask = s.L["_use32"] = s.col("price_table") == 32
+        mask.flags.writeable = False  # shared by every caller
+    return mask
+
+
 def _lookup(s: Sheet, key: str, fuel: np.ndarray) -> np.ndarray:
     """Per-row value from the row's price table (12 or 32) for ``fuel``."""
     prices = tables.rating_prices()
-    use32 = s.col("price_table") == 32
-    return np.where(use32, prices[32][key][fuel], prices[12][key][fuel])
+    return np.where(_use32(s), prices[32][key][fuel], prices[12][key][fuel])
+
+
+def _unit_price(s: Sheet, fuel: int) -> np.ndarray:
+    """Per-row unit price (GBP/kWh) of one fuel code in the row's price table; cached per fuel (the same
+    electricity rates are asked for by every electric end use)."""
+    name = f"_unit_price_{fuel}"
+    price = s.L.get(name)
+    if price is None:
+        prices = tables.rating_prices()
+        key = "price_p_per_kwh"
+        price = s.L[name] = np.where(_use32(s), prices[32][key][fuel], prices[12][key][fuel]) / 100.0
+        price.flags.writeable = False  # shared by every caller
+    return price
 
 
 def _price(s: Sheet, fuel: np.ndarray, field_name: str, used: np.ndarray) -> np.ndarray:
@@ -54,12 +75,15 @@ def _electric_price(
     """Unit price (GBP/kWh) of an electric end use: standard tariff, or the off-peak high and low rates
     weighted by the end use's high-rate fraction. Rows whose fraction is not transcribed are refused."""
     tariff = s.col("electricity_tariff", 1.0).astype(int)
-    price = _lookup(s, "price_p_per_kwh", np.full(s.n, STANDARD_ELECTRICITY)) / 100.0
+    price = _unit_price(s, STANDARD_ELECTRICITY)
     s.refuse(electric & np.isnan(fraction), field_name, reason)
     for t, (high, low) in tariffs.RATES.items():
-        p_high = _lookup(s, "price_p_per_kwh", np.full(s.n, high)) / 100.0
-        p_low = _lookup(s, "price_p_per_kwh", np.full(s.n, low)) / 100.0
-        price = np.where(tariff == t, fraction * p_high + (1.0 - fraction) * p_low, price)
+        on_t = tariff == t
+        if not on_t.any():
+            continue  # no row on this tariff: the price stays as it is
+        p_high = _unit_price(s, high)
+        p_low = _unit_price(s, low)
+        price = np.where(on_t, fraction * p_high + (1.0 - fraction) * p_low, price)
     return price
 
 
@@ -70,7 +94,7 @@ def off_peak_standing_charge(s: Sheet, tariff: np.ndarray) -> np.ndarray:
     10.2 / RdSAP 10 transcription, the approximation code it is recorded under."""
     spec = tables.const_table("off_peak_standing_charge_gbp")
     approx = tables.const_table("off_peak_standing_charge_approximation")
-    use32 = s.col("price_table") == 32
+    use32 = _use32(s)
     extra = np.zeros(s.n)
     for table, mask in (("12", ~use32), ("32", use32)):
         for t, value in spec[table].items():
@@ -169,7 +193,7 @@ def fuel_costs(s: Sheet) -> None:
     # an off-peak meter's additional standing charge, once per dwelling, by the row's price table
     extra = off_peak_standing_charge(s, tariff)
     L["(251)"] = (np.nan_to_num(standing) * first).sum(axis=1) + extra
-    export = _lookup(s, "price_p_per_kwh", np.full(s.n, PV_EXPORT)) / 100.0
+    export = _unit_price(s, PV_EXPORT)
     # generated electricity (PV, wind, hydro): the share used in the dwelling displaces imports, the rest
     # is sold at the export price (wind and hydro exports priced like PV: DEVIATIONS M3)
     for used, exported, cost, _, _ in GENERATORS:

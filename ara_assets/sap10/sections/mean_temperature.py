@@ -20,23 +20,26 @@ def utilisation(gamma: np.ndarray, a: np.ndarray) -> np.ndarray:
 
 
 def _zone_temperature(
-    th: np.ndarray,
+    th: np.ndarray | float,
     te: np.ndarray,
     h: np.ndarray,
     g: np.ndarray,
     a: np.ndarray,
     tc: np.ndarray,
     resp: np.ndarray,
-    off_hours: tuple[np.ndarray, np.ndarray],
+    off_hours: tuple[np.ndarray | float, np.ndarray | float],
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Table 9b: eta at demand temperature th, then th less the off-period temperature reductions."""
+    """Table 9b: eta at demand temperature th, then th less the off-period temperature reductions.
+
+    ``th`` and the off hours are (N, 12), (N, 1) or scalars: a value shared by every row or month stays
+    unexpanded (the same arithmetic on fewer cells)."""
     eta = utilisation(g / (h * (th - te)), a)
     t_sc = (1.0 - resp) * (th - 2.0) + resp * (te + eta * g / h)
     drop = (th - t_sc) / 24.0
-    factor = np.zeros_like(th)
-    for t_off in off_hours:
-        # u = 0.5 toff^2 (Th - Tsc) / (24 tc) when toff <= tc, else (Th - Tsc)(toff - 0.5 tc) / 24
-        factor += np.where(t_off <= tc, 0.5 * t_off * t_off / tc, t_off - 0.5 * tc)
+    # u = 0.5 toff^2 (Th - Tsc) / (24 tc) when toff <= tc, else (Th - Tsc)(toff - 0.5 tc) / 24
+    first, second = (np.where(t_off <= tc, 0.5 * t_off * t_off / tc, t_off - 0.5 * tc) for t_off in off_hours)
+    factor = 0.0 + first  # (0 + x, as the accumulation into zeros did)
+    factor += second
     return eta, th - drop * factor
 
 
@@ -140,23 +143,21 @@ def mean_temperature(s: Sheet) -> None:
     tc = 4.0 + 0.25 * tau
     resp = responsiveness(s)[:, None]
     L["R"] = resp[:, 0]
-    th1 = np.full((s.n, 12), tables.const_float("mit_living_temperature"))
-    L["(85)"] = th1[:, 0]
-    seven, eight, nine = (np.full((s.n, 12), v) for v in (7.0, 8.0, 9.0))
-    L["(86)m"], L["(87)m"] = _zone_temperature(th1, te, h, g, a, tc, resp, (seven, eight))
+    th1 = tables.const_float("mit_living_temperature")  # the same in every row and month
+    L["(85)"] = np.full(s.n, th1)
+    L["(86)m"], L["(87)m"] = _zone_temperature(th1, te, h, g, a, tc, resp, (7.0, 8.0))
     hlp = np.minimum(L["(40)m"], 6.0)
     type1 = (ctype == 1)[:, None]
     th2 = np.where(type1, th1 - 0.5 * hlp, th1 - hlp + hlp * hlp / 12.0)
     L["(88)m"] = th2
-    zone2_off = (np.where((ctype == 3)[:, None], nine, seven), eight)
+    zone2_off = (np.where((ctype == 3)[:, None], 9.0, 7.0), 8.0)
     L["(89)m"], L["(90)m"] = _zone_temperature(th2, te, h, g, a, tc, resp, zone2_off)
     n24, n16 = heating_days(s)
     if (n24 + n16).any():
         # Appendix N3.5: days heated 24 hours (no off period) or 16 hours (one 8-hour off period)
-        none = np.zeros((s.n, 12))
         for th, line in ((th1, "(87)m"), (th2, "(90)m")):
-            t24 = _zone_temperature(th, te, h, g, a, tc, resp, (none, none))[1]
-            t16 = _zone_temperature(th, te, h, g, a, tc, resp, (eight, none))[1]
+            t24 = _zone_temperature(th, te, h, g, a, tc, resp, (0.0, 0.0))[1]
+            t16 = _zone_temperature(th, te, h, g, a, tc, resp, (8.0, 0.0))[1]
             L[line] = _by_duration(L[line], t16, t24, n16, n24)
         L["N24_9m"], L["N16_9m"] = n24, n16
     f_la = L["(91)"][:, None]
