@@ -1,6 +1,6 @@
 """End-to-end benchmark: the national bulk file into the certificate cache, then the Dagster pipeline.
 
-    .venv/bin/python benchmarks/pipeline.py --homes 2000 --json [--certificates N] [--seed S]
+    .venv/bin/python benchmarks/pipeline.py --homes 2000 --json [--certificates N] [--seed S] [--inputs DIR]
 
 Steps (timed):
   setup          generate the portfolio and the national bulk ZIP (`ara_assets/demo/national.py`), start an
@@ -16,9 +16,12 @@ Steps (timed):
   effective_s, baseline_s, plans_s
                  the step durations of effective_epc, property_baseline and phase_plans (Dagster's
                  STEP_SUCCESS durations); candidate_recommendations is in pipeline_s only.
-  peak_rss_mb    the benchmark process's maximum resident set size (ru_maxrss; the emulator runs in this
-                 process, the embedded PostgreSQL does not).
-The inputs live in a temporary folder, removed at the end with the embedded PostgreSQL it started.
+  peak_rss_mb    the benchmark process's maximum resident set size (ru_maxrss): the pipeline's memory. The
+                 register emulator, the inputs' generation and the embedded PostgreSQL run in other
+                 processes.
+The inputs live in a temporary folder, removed at the end with the embedded PostgreSQL it started. With
+`--inputs DIR` the generated portfolio and national file are kept in DIR/<homes>-<certificates>-<seed> and
+reused by the next run with the same sizes (generating 1,000,000 certificates takes minutes).
 
 Prints one JSON object with --json. Timings depend on the machine's load: note it beside any result.
 """
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import resource
 import shutil
@@ -34,6 +38,8 @@ import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -52,7 +58,7 @@ def _step_seconds(result: Any, step: str) -> float:
     raise RuntimeError(f"no STEP_SUCCESS for step {step!r} in run {result.run_id}")
 
 
-def run(homes: int, certificates: int, seed: int, say: Any) -> dict[str, Any]:
+def run(homes: int, certificates: int, seed: int, say: Any, inputs: Path | None = None) -> dict[str, Any]:
     import dagster as dg
 
     from ara_assets.settings import database_url_from_env
@@ -63,7 +69,7 @@ def run(homes: int, certificates: int, seed: int, say: Any) -> dict[str, Any]:
     embedded = database_url_from_env() is None
     os.environ["ARA_HOME"] = str(work / "ara_home")
     try:
-        return _run(work, homes, certificates, seed, say)
+        return _run(work, homes, certificates, seed, say, inputs)
     finally:
         if embedded:  # the embedded server outlives the process by design: stop it, then drop the inputs
             from ara_assets.resources.warehouse.database import stop_embedded_server
@@ -72,15 +78,99 @@ def run(homes: int, certificates: int, seed: int, say: Any) -> dict[str, Any]:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _run(work: Path, homes: int, certificates: int, seed: int, say: Any) -> dict[str, Any]:
+def _make_inputs(folder: Path, homes: int, certificates: int, seed: int) -> None:
+    """Write the portfolio, the national file and the delta events under `folder` (run in a child process:
+    the generated portfolio is several GB of Python objects at 100,000 homes, which `peak_rss_mb` must not
+    count)."""
+    from ara_assets.demo.generate import generate_portfolio, write_portfolio
+    from ara_assets.demo.national import sample_deltas, write_national_file
+
+    portfolio = generate_portfolio(homes, seed)
+    write_portfolio(portfolio, folder / "portfolio")
+    national = write_national_file(
+        portfolio, folder / "national.zip", total_certificates=certificates, as_of=AS_OF, seed=seed
+    )
+    events = sample_deltas(portfolio, after=AS_OF, removed=5, moved=5, seed=seed)
+    (folder / "deltas.json").write_text(json.dumps(events))
+    (folder / "national.json").write_text(json.dumps({"certificates": national.certificates}))
+
+
+def _inputs(folder: Path, homes: int, certificates: int, seed: int, say: Any) -> int:
+    """The inputs under `folder`, made once (in a child process); the national file's certificate count."""
+    done = folder / "national.json"
+    if done.exists() and (folder / "deltas.json").exists():
+        made = int(json.loads(done.read_text())["certificates"])
+        say(f"inputs: {homes} homes, national file of {made:,} certificates reused from {folder}")
+        return made
+    t0 = time.perf_counter()
+    # an earlier run stopped part-way (national.json is written last): start the folder again
+    shutil.rmtree(folder / "portfolio", ignore_errors=True)
+    done.unlink(missing_ok=True)
+    child = multiprocessing.get_context("spawn").Process(
+        target=_make_inputs, args=(folder, homes, certificates, seed)
+    )
+    child.start()
+    child.join()
+    if child.exitcode != 0:
+        raise RuntimeError(f"generating the inputs failed (exit code {child.exitcode})")
+    made = int(json.loads(done.read_text())["certificates"])
+    say(
+        f"inputs: {homes} homes, national file {made:,} certificates "
+        f"({(folder / 'national.zip').stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t0:.0f} s"
+    )
+    return made
+
+
+def _serve_emulator(folder: Path, started: Any, stop: Any, stats: Any) -> None:
+    """The register emulator over the inputs, in its own process until `stop` is set; its counters go back
+    through `stats`. (In the benchmark's process, its index of every certificate, several GB at 100,000
+    homes, would count in `peak_rss_mb`, and its request handling would share the pipeline's GIL.)"""
+    from ara_assets.emulator.bulk import BulkFiles
+    from ara_assets.emulator.server import start_emulator
+
+    # The file as rebuilt on AS_OF: the delta events sampled after it are applied by the sync.
+    rebuilt = datetime(AS_OF.year, AS_OF.month, AS_OF.day, 0, 30, tzinfo=UTC)
+    bulk = BulkFiles(
+        zip_path=folder / "national.zip", last_updated=rebuilt, deltas_path=folder / "deltas.json"
+    )
+    with start_emulator(folder / "portfolio" / "certificates", token=TOKEN, bulk=bulk) as emulator:
+        started.put(emulator.url)
+        stop.wait()
+        stats.put(emulator.stats())
+
+
+class _RemoteEmulator:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.stats: dict[str, Any] = {}
+
+
+@contextmanager
+def _emulator(folder: Path) -> Iterator[_RemoteEmulator]:
+    """Run `_serve_emulator` in a child process; `stats` is filled when the block ends."""
+    ctx = multiprocessing.get_context("spawn")
+    started, stats, stop = ctx.Queue(), ctx.Queue(), ctx.Event()
+    child = ctx.Process(target=_serve_emulator, args=(folder, started, stop, stats), daemon=True)
+    child.start()
+    try:
+        handle = _RemoteEmulator(started.get(timeout=1800))
+        yield handle
+        stop.set()
+        handle.stats = stats.get(timeout=120)
+    finally:
+        stop.set()
+        child.join(timeout=60)
+        if child.is_alive():
+            child.kill()
+
+
+def _run(
+    work: Path, homes: int, certificates: int, seed: int, say: Any, inputs: Path | None
+) -> dict[str, Any]:
     import dagster as dg
 
     # The resources read ARA_* when a run sets them up, so the variables set below need no import order.
     from ara_assets.definitions import defs
-    from ara_assets.demo.generate import generate_portfolio, write_portfolio
-    from ara_assets.demo.national import sample_deltas, write_national_file
-    from ara_assets.emulator.bulk import BulkFiles
-    from ara_assets.emulator.server import start_emulator
     from ara_assets.modelling.scenarios import load_scenario_yaml
     from ara_assets.resources.register.bulk import bulk_sync
     from ara_assets.resources.register.client import RegisterClient
@@ -88,31 +178,19 @@ def _run(work: Path, homes: int, certificates: int, seed: int, say: Any) -> dict
     from ara_assets.resources.warehouse.unit_of_work import Warehouse
 
     os.environ["ARA_ASSET_BASE"] = str(work / "assets")
-    t0 = time.perf_counter()
-    portfolio = generate_portfolio(homes, seed)
-    write_portfolio(portfolio, work / "portfolio")
-    national = write_national_file(
-        portfolio, work / "national.zip", total_certificates=certificates, as_of=AS_OF, seed=seed
-    )
-    events = sample_deltas(portfolio, after=AS_OF, removed=5, moved=5, seed=seed)
-    (work / "deltas.json").write_text(json.dumps(events))
-    say(
-        f"inputs: {homes} homes, national file {national.certificates:,} certificates "
-        f"({(work / 'national.zip').stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t0:.0f} s"
-    )
+    folder = work if inputs is None else inputs / f"{homes}-{certificates}-{seed}"
+    folder.mkdir(parents=True, exist_ok=True)
+    national_certificates = _inputs(folder, homes, certificates, seed, say)
 
     warehouse = Warehouse()
     warehouse.migrate()
     os.environ["ARA_DATABASE_URL"] = warehouse.url
-    import_properties(warehouse, work / "portfolio" / "portfolio.csv", PORTFOLIO)
+    import_properties(warehouse, folder / "portfolio" / "portfolio.csv", PORTFOLIO)
     scenario = load_scenario_yaml(SCENARIO)
     with warehouse.unit_of_work() as uow:
         uow.scenarios.create(scenario.to_spec(), replace=uow.scenarios.get(scenario.name) is not None)
 
-    # The file as rebuilt on AS_OF: the delta events sampled after it are applied by the sync.
-    rebuilt = datetime(AS_OF.year, AS_OF.month, AS_OF.day, 0, 30, tzinfo=UTC)
-    bulk = BulkFiles(zip_path=work / "national.zip", last_updated=rebuilt, deltas_path=work / "deltas.json")
-    with start_emulator(work / "portfolio" / "certificates", token=TOKEN, bulk=bulk) as emulator:
+    with _emulator(folder) as emulator:
         os.environ.update(
             {"ARA_REGISTER_URL": emulator.url, "EPC_REGISTER_TOKEN": TOKEN, "ARA_REGISTER_RPS": "0"}
         )
@@ -143,7 +221,7 @@ def _run(work: Path, homes: int, certificates: int, seed: int, say: Any) -> dict
         if not plans.success:
             raise RuntimeError(f"plans_job failed: run {plans.run_id}")
         pipeline_s = time.perf_counter() - start
-        api_searches = emulator.stats()["search_requests"]
+    api_searches = emulator.stats["search_requests"]
 
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
@@ -155,7 +233,7 @@ def _run(work: Path, homes: int, certificates: int, seed: int, say: Any) -> dict
         "plans_s": round(_step_seconds(plans, "phase_plans"), 2),
         "peak_rss_mb": round(peak_kb / 1024.0, 1),
         "detail": {
-            "national_certificates": national.certificates,
+            "national_certificates": national_certificates,
             "certificates_kept": report.certificates_kept,
             "uprns_covered_by_file": report.uprns_covered,
             "api_searches_in_epc_cache": api_searches,
@@ -176,13 +254,16 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--json", action="store_true", help="print only the JSON result on stdout")
+    parser.add_argument(
+        "--inputs", type=Path, default=None, help="keep and reuse the generated inputs in this folder"
+    )
     args = parser.parse_args()
     certificates = args.certificates or max(20_000, 10 * args.homes)
 
     def say(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
-    result = run(args.homes, certificates, args.seed, say)
+    result = run(args.homes, certificates, args.seed, say, args.inputs)
     if args.json:
         print(json.dumps(result))
     else:

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import Any, BinaryIO, Literal, NamedTuple
 
 _MEMBER_SUFFIXES = (".json", ".jsonl", ".ndjson")
 # Cheap pre-filters on a document's raw bytes; a line they cannot rule out is parsed and checked exactly.
@@ -172,6 +172,14 @@ def iter_member_records(stream: BinaryIO) -> Iterator[tuple[int, bytes]]:
         yield from _iter_ndjson(buffered)
 
 
+class BulkRecord(NamedTuple):
+    """A kept certificate: the parsed document, and its text as the file holds it when that text is the bare
+    document (None when the file wraps it in `{"data": ...}`), so storing it needs no second encoding."""
+
+    document: dict[str, Any]
+    raw: str | None
+
+
 def scan_bulk_file(
     path: Path,
     wanted: BulkWanted,
@@ -185,13 +193,26 @@ def scan_bulk_file(
     A document without a `certificate_number` or that is not a JSON object is refused with its member and
     record number. `stats` (if given) counts what was scanned and kept.
     """
+    for batch in scan_bulk_records(path, wanted, stats=stats, batch_size=batch_size, progress=progress):
+        yield [record.document for record in batch]
+
+
+def scan_bulk_records(
+    path: Path,
+    wanted: BulkWanted,
+    *,
+    stats: BulkScanStats | None = None,
+    batch_size: int = 2000,
+    progress: Callable[[BulkScanStats], None] | None = None,
+) -> Iterator[list[BulkRecord]]:
+    """As `scan_bulk_file`, with each kept document's text beside it (see `BulkRecord`)."""
     stats = stats if stats is not None else BulkScanStats()
     source = str(path)
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile as exc:
         raise BulkFileError(f"bulk file {source}: not a ZIP archive ({exc})") from None
-    batch: list[dict[str, Any]] = []
+    batch: list[BulkRecord] = []
     with archive:
         for name in _member_names(archive, source):
             stats.members.append(name)
@@ -202,9 +223,9 @@ def scan_bulk_file(
                         if not wanted.may_keep(raw):
                             continue
                         stats.documents_parsed += 1
-                        document = _parse(raw, f"bulk file {source}, member {name}, record {number}")
+                        document, bare = _parse(raw, f"bulk file {source}, member {name}, record {number}")
                         if wanted.keeps(document):
-                            batch.append(document)
+                            batch.append(BulkRecord(document, raw.decode("utf-8") if bare else None))
                             stats.certificates_kept += 1
                             if len(batch) >= batch_size:
                                 yield batch
@@ -219,13 +240,15 @@ def scan_bulk_file(
         yield batch
 
 
-def _parse(raw: bytes, record: str) -> dict[str, Any]:
+def _parse(raw: bytes, record: str) -> tuple[dict[str, Any], bool]:
+    """The document of one record, and whether the record is that bare document (not wrapped in `data`)."""
     try:
         body = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BulkFileError(f"{record}: not a JSON document ({exc})") from None
+    bare = True
     if isinstance(body, dict) and set(body) == {"data"} and isinstance(body["data"], dict):
-        body = body["data"]
+        body, bare = body["data"], False
     if not isinstance(body, dict):
         raise BulkFileError(f"{record}: a certificate must be a JSON object, got {type(body).__name__}")
     number = body.get("certificate_number")
@@ -233,7 +256,7 @@ def _parse(raw: bytes, record: str) -> dict[str, Any]:
         raise BulkFileError(
             f"{record}: field 'certificate_number' must be a non-empty string, got {number!r}"
         )
-    return body
+    return body, bare
 
 
 def file_month(last_updated: datetime) -> str:

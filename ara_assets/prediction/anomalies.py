@@ -58,13 +58,21 @@ def flag_anomalies_in(loc: pl.DataFrame, feats: pl.DataFrame) -> pl.DataFrame:
     keep = ["property_id", "postcode", "street", "property_type", "age_band"]
     left = homes.select(keep)
     right = homes.select(keep).rename({c: f"{c}_n" for c in keep})
-    same_place = (pl.col("postcode") == pl.col("postcode_n")) | (
-        pl.col("street").is_not_null() & (pl.col("street") == pl.col("street_n"))
-    )
+    # Same type and age band, in the same postcode or on the same street: joined place by place (a join
+    # on type and age band alone, filtered after, pairs every such home of the portfolio: 10^8 rows at
+    # 100,000 homes).
+    alike = ["property_type", "age_band"]
     pairs = (
-        left.join(right, left_on=["property_type", "age_band"], right_on=["property_type_n", "age_band_n"])
-        .filter(same_place & (pl.col("property_id") != pl.col("property_id_n")))
-        .select("property_id", pl.col("property_id_n").alias("neighbour_id"))
+        pl.concat(
+            [
+                left.join(
+                    right, left_on=[*alike, place], right_on=[f"{c}_n" for c in (*alike, place)]
+                ).select("property_id", pl.col("property_id_n").alias("neighbour_id"))
+                for place in ("postcode", "street")
+            ]
+        )
+        .unique()
+        .filter(pl.col("property_id") != pl.col("neighbour_id"))
     )
     if pairs.is_empty():
         return pl.DataFrame(schema=ANOMALY_SCHEMA)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 import polars as pl
@@ -121,8 +122,9 @@ FEATURE_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
-def features_frame(keys: list[Any], docs: list[dict[str, Any]], key: str = "property_id") -> pl.DataFrame:
-    """One row per document: `key` and the compared components."""
+def features_frame(keys: list[Any], docs: Iterable[dict[str, Any]], key: str = "property_id") -> pl.DataFrame:
+    """One row per document: `key` and the compared components. `docs` may be a generator: a pool of
+    150,000 parsed documents held at once is several GB, their components a few MB."""
     rows = [document_features(d) for d in docs]
     frame = pl.DataFrame(rows, schema=FEATURE_SCHEMA) if rows else pl.DataFrame(schema=FEATURE_SCHEMA)
     return frame.with_columns(pl.Series(key, keys)).select(key, *FEATURE_SCHEMA)

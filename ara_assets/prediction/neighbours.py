@@ -92,18 +92,31 @@ def neighbour_pairs(targets: pl.DataFrame, pool: pl.DataFrame, top_k: int = TOP_
              property_type, built_form and age_band come from their certificates).
     Output:  property_id, neighbour_id, level, nearness, likeness, weight; `top_k` rows per target at
              most, heaviest first.
+
+    Every home of the target's postcode area is weighed (anywhere when the area holds none), but not
+    pair by pair: that is targets x area, a billion rows for 100,000 homes in a few areas. The
+    candidates come level by level (`_level_candidates`), and the exact weights and ranking are
+    computed on them only; the result is the same as weighing every pair.
     """
     cols = ("property_id", *LOCATION_COLUMNS, *LIKENESS_COLUMNS)
     t = _ensure(targets, LOCATION_COLUMNS + LIKENESS_COLUMNS).select(cols)
     p = _ensure(pool, LOCATION_COLUMNS + LIKENESS_COLUMNS).select(cols)
     p = p.rename({c: f"{c}_n" for c in cols}).rename({"property_id_n": "neighbour_id"})
-    near = t.join(p, left_on="area", right_on="area_n", how="inner").with_columns(
-        pl.col("area").alias("area_n")
-    )
-    near = near.filter(pl.col("property_id") != pl.col("neighbour_id"))
+    found = [_level_candidates(t, p, [level], top_k) for level in ("postcode", "street", "district", "area")]
+    near = pl.concat(found).filter(pl.col("property_id") != pl.col("neighbour_id"))
     lonely = t.join(near.select("property_id").unique(), on="property_id", how="anti")
-    far = lonely.join(p, how="cross").filter(pl.col("property_id") != pl.col("neighbour_id"))
-    pairs = pl.concat([near, far.select(near.columns)]) if far.height else near
+    if lonely.height:
+        everywhere = _level_candidates(
+            lonely.with_columns(pl.lit(0).alias("_all")), p.with_columns(pl.lit(0).alias("_all_n")), ["_all"],
+            top_k,
+        )  # fmt: skip
+        near = pl.concat([near, everywhere])
+    pairs = (
+        near.unique()
+        .filter(pl.col("property_id") != pl.col("neighbour_id"))
+        .join(t, on="property_id")
+        .join(p, on="neighbour_id")
+    )
     out = pairs.with_columns(nearness_expr().alias("level"), likeness_expr().alias("likeness")).with_columns(
         pl.col("level").replace_strict(NEARNESS, return_dtype=pl.Float64).alias("nearness")
     )
@@ -113,4 +126,40 @@ def neighbour_pairs(targets: pl.DataFrame, pool: pl.DataFrame, top_k: int = TOP_
         .sort(["property_id", "weight", "neighbour_id"], descending=[False, True, False])
         .group_by("property_id", maintain_order=True)
         .head(top_k)
+    )
+
+
+def _level_candidates(t: pl.DataFrame, p: pl.DataFrame, key: list[str], top_k: int) -> pl.DataFrame:
+    """(property_id, neighbour_id) pairs sharing `key` that can be among a target's `top_k`.
+
+    Within one key, the pool's homes fall into likeness classes (property type, built form, age band):
+    every home of a class weighs the same to a given target at this level or closer. So of a class only
+    the `top_k + 1` smallest ids can place (the rest lose the tie-break to them; the +1 allows for the
+    target itself), and a class less alike than the one that fills `top_k + 1` places cannot place at all
+    (that many are strictly heavier). Neither cut can drop a home the full ranking would keep.
+    """
+    key_n = [f"{k}_n" for k in key]
+    classes = (
+        p.drop_nulls(key_n)
+        .sort("neighbour_id")
+        .group_by([*key_n, *(f"{c}_n" for c in LIKENESS_COLUMNS)])
+        .agg(pl.col("neighbour_id").head(top_k + 1).alias("ids"))
+    )
+    scored = (
+        t.drop_nulls(key)
+        .join(classes, left_on=key, right_on=key_n)
+        .with_columns(likeness_expr().alias("likeness"), pl.col("ids").list.len().alias("places"))
+        .sort(["property_id", "likeness"], descending=[False, True])
+        .with_columns(pl.col("places").cum_sum().over("property_id").alias("filled"))
+    )
+    cutoff = (
+        scored.filter(pl.col("filled") >= top_k + 1)
+        .group_by("property_id")
+        .agg(pl.col("likeness").max().alias("cutoff"))
+    )
+    return (
+        scored.join(cutoff, on="property_id", how="left")
+        .filter(pl.col("cutoff").is_null() | (pl.col("likeness") >= pl.col("cutoff")))
+        .select("property_id", pl.col("ids").alias("neighbour_id"))
+        .explode("neighbour_id")
     )

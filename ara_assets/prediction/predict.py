@@ -310,8 +310,9 @@ def predict_epcs(targets: pl.DataFrame, pool: pl.DataFrame) -> pl.DataFrame:
     schema = {**PREDICTION_SCHEMA, "document": pl.String()}
     if targets.is_empty() or pool.is_empty():
         return pl.DataFrame(schema=schema)
-    docs = [json.loads(d) for d in pool["document"].to_list()]
-    pool_features = features_frame(pool["property_id"].to_list(), docs)
+    texts = pool["document"].to_list()
+    # parsed one at a time for their components; a template's document is parsed again when chosen
+    pool_features = features_frame(pool["property_id"].to_list(), (json.loads(d) for d in texts))
     target_loc = location_frame(targets)
     known = [c for c in ("property_type", "built_form", "age_band") if c in targets.columns]
     if known:
@@ -320,7 +321,7 @@ def predict_epcs(targets: pl.DataFrame, pool: pl.DataFrame) -> pl.DataFrame:
             on="property_id",
         )
     pool_loc = location_frame(pool)
-    by_id = dict(zip(pool["property_id"].to_list(), docs, strict=True))
+    by_id = dict(zip(pool["property_id"].to_list(), texts, strict=True))
     homes = {int(r["property_id"]): r for r in targets.iter_rows(named=True)}
     excluded = pl.DataFrame(schema={"property_id": pl.Int64(), "neighbour_id": pl.Int64()})
     done: list[pl.DataFrame] = []
@@ -328,7 +329,7 @@ def predict_epcs(targets: pl.DataFrame, pool: pl.DataFrame) -> pl.DataFrame:
     for attempt in range(TEMPLATE_TRIES):
         predicted = predict_components(todo, pool_loc, pool_features, excluded)
         built = [
-            predicted_document(by_id[t], _home_identity(homes[p]))
+            predicted_document(json.loads(by_id[t]), _home_identity(homes[p]))
             for p, t in zip(
                 predicted["property_id"].to_list(), predicted["template_id"].to_list(), strict=True
             )

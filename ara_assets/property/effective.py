@@ -312,7 +312,8 @@ def _assemble_one(
         "source_path": SOURCE_EPC_WITH_OVERRIDES if fields else SOURCE_EPC,
         "document": json.dumps(document, sort_keys=True),
         "provenance": json.dumps(provenance, sort_keys=True, default=str),
-        "physical_hash": physical_hash(document),
+        # no override applied: the lodged document itself, already hashed (a hash is a sixth of a home's time)
+        "physical_hash": base["lodged_physical_hash"] if document is lodged else physical_hash(document),
         "overrides_applied": len(fields),
         "overrides_rejected": len(rejected),
         "reason": None,

@@ -16,6 +16,7 @@ from ara_assets.epc.bulk_file import (
     last_event_per_certificate,
     parse_delta_events,
     scan_bulk_file,
+    scan_bulk_records,
 )
 
 
@@ -83,6 +84,17 @@ def test_array_larger_than_a_read_chunk(tmp_path: Path):
     kept, stats = _kept(path)
     assert stats.documents_scanned == 3000
     assert len(kept) == len([i for i in range(3000) if i % 97 == 0])
+
+
+def test_records_carry_the_file_text_only_when_it_is_the_bare_document(tmp_path: Path):
+    # The store keeps that text as it is instead of encoding the document again: it must be the document.
+    bare = json.dumps(DOCS[0], indent=1).encode()  # a pretty-printed element of a JSON array
+    wrapped = json.dumps({"data": DOCS[1]}).encode()
+    path = _zip(tmp_path / "f.zip", {"domestic-2020.json": b"[" + bare + b"," + wrapped + b"]"})
+    records = [r for batch in scan_bulk_records(path, WANTED) for r in batch]
+    assert [r.document for r in records] == [DOCS[0], DOCS[1]]
+    assert records[0].raw is not None and json.loads(records[0].raw) == DOCS[0]
+    assert records[1].raw is None
 
 
 def test_bad_record_is_refused_with_member_and_record(tmp_path: Path):

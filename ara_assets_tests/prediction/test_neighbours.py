@@ -97,3 +97,53 @@ def test_top_k_keeps_the_heaviest_with_ties_to_the_smaller_id() -> None:
     pool = _loc([(i, "SE15 1CC", f"{i} Demo Street, Town") for i in range(30, 1, -1)])
     pairs = neighbour_pairs(target, pool.with_columns(pl.lit("0").alias("property_type")), top_k=3)
     assert pairs["neighbour_id"].to_list() == [2, 3, 4]
+
+
+def _every_pair(targets: pl.DataFrame, pool: pl.DataFrame, top_k: int) -> pl.DataFrame:
+    """The ranking by brute force: every pair in the area (anywhere for a target alone in its area)."""
+    from ara_assets.prediction.neighbours import likeness_expr, nearness_expr
+
+    p = pool.rename({c: f"{c}_n" for c in pool.columns}).rename({"property_id_n": "neighbour_id"})
+    pairs = targets.join(p, how="cross").filter(pl.col("property_id") != pl.col("neighbour_id"))
+    in_area = pairs.filter(pl.col("area") == pl.col("area_n"))
+    alone = pairs.join(in_area.select("property_id").unique(), on="property_id", how="anti")
+    out = pl.concat([in_area, alone]).with_columns(
+        nearness_expr().alias("level"), likeness_expr().alias("likeness")
+    )
+    out = out.with_columns(
+        (pl.col("level").replace_strict(NEARNESS, return_dtype=pl.Float64) * pl.col("likeness")).alias(
+            "weight"
+        )
+    )
+    return (
+        out.sort(["property_id", "weight", "neighbour_id"], descending=[False, True, False])
+        .group_by("property_id", maintain_order=True)
+        .head(top_k)
+        .select("property_id", "neighbour_id", "weight")
+    )
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_level_candidates_rank_as_every_pair_would(seed: int) -> None:
+    # Few postcodes, streets and classes: many ties, classes larger than top_k, targets in the pool.
+    import random
+
+    rng = random.Random(seed)
+    postcodes = ["SE15 1CC", "SE15 2CC", "SE22 1CC", "NE6 1CC", "ZZ9 9CC"]
+    streets = ["Demo Street", "Sample Road", "Long Lane"]
+    rows = [
+        (i, rng.choice(postcodes), f"{'Flat 1, ' if rng.random() < 0.2 else ''}{i} {rng.choice(streets)}, T")
+        for i in range(1, 301)
+    ]
+    homes = _loc(rows).with_columns(
+        pl.Series("property_type", [rng.choice(["0", "1", "2", None]) for _ in rows]),
+        pl.Series("built_form", [rng.choice(["1", "2", "4"]) for _ in rows]),
+        pl.Series("age_band", [rng.choice("ABCDE") for _ in rows]),
+    )
+    pool = homes.filter(pl.col("postcode") != "ZZ9 9CC")  # ZZ homes have no area-mate: they look anywhere
+    targets = homes.filter(pl.col("property_id") % 3 == 0)
+    for top_k in (3, 10):
+        got = neighbour_pairs(targets, pool, top_k=top_k).select("property_id", "neighbour_id", "weight")
+        want = _every_pair(targets, pool, top_k)
+        assert got.height == want.height > 0
+        assert got.rows() == want.rows()

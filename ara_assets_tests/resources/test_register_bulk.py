@@ -7,6 +7,7 @@ Synthetic data only: a generated portfolio and a national file of generated docu
 from __future__ import annotations
 
 import json
+import zipfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -98,6 +99,17 @@ def test_emulator_bulk_endpoints(national: Path):
         RegisterBulkClient(RegisterClient(base_url=emulator.url, token="wrong")).file_info()
 
 
+def _documents_in(path: Path) -> dict[str, dict]:
+    with zipfile.ZipFile(path) as archive:
+        return {
+            d["certificate_number"]: d
+            for name in archive.namelist()
+            for line in archive.read(name).splitlines()
+            if line.strip()
+            for d in [json.loads(line)]
+        }
+
+
 def test_bulk_sync_then_deltas_then_api_for_the_rest(warehouse, national: Path, tmp_path: Path, monkeypatch):
     manifest = json.loads((national / "national.json").read_text())
     events = json.loads((national / "deltas.json").read_text())
@@ -114,6 +126,11 @@ def test_bulk_sync_then_deltas_then_api_for_the_rest(warehouse, national: Path, 
         )
         sources = _rows(warehouse, "SELECT source, source_ref, count(*) FROM certificates GROUP BY 1, 2")
         assert sources == [("bulk_file", "2026-10", report.certificates_kept)]
+        # Stored from the file's own text (COPY, no second encoding): each row is the document in the file.
+        in_file = _documents_in(national / "national.zip")
+        stored = dict(_rows(warehouse, "SELECT certificate_number, raw FROM certificates"))
+        assert len(stored) == report.certificates_kept
+        assert all(stored[n] == in_file[n] for n in stored)
         neighbours = _rows(
             warehouse, "SELECT count(*) FROM certificates WHERE uprn >= 700000000000 AND uprn < 800000000000"
         )

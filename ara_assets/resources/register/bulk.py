@@ -31,7 +31,7 @@ from ara_assets.epc.bulk_file import (
     file_month,
     last_event_per_certificate,
     parse_delta_events,
-    scan_bulk_file,
+    scan_bulk_records,
 )
 from ara_assets.resources.http_retry import backoff_delay, parse_retry_after
 from ara_assets.resources.register.client import (
@@ -276,17 +276,22 @@ def _load_file(
         # One transaction for the whole month: a failure part-way stores nothing and records no sync.
         with warehouse.unit_of_work() as uow:
             repo = uow.register_bulk
-            for batch in scan_bulk_file(
+            for batch in scan_bulk_records(
                 path,
                 wanted,
                 stats=stats,
                 progress=lambda s: log(f"  {s.members[-1]}: {s.documents_scanned:,} scanned"),
             ):
+                docs = [record.document for record in batch]
                 result = repo.store(
-                    batch, source="bulk_file", source_ref=info.month, fetched_at=info.last_updated
+                    docs,
+                    source="bulk_file",
+                    source_ref=info.month,
+                    fetched_at=info.last_updated,
+                    raws=[record.raw for record in batch],
                 )
                 report.refused.extend(result.refused)
-                for doc in batch:
+                for doc in docs:
                     u = document_uprn(doc)
                     if u is not None and u in wanted_uprns:
                         covered.add(u)
