@@ -14,6 +14,8 @@ ARA_REGISTER_RPS    the register client's ceiling in requests per second; defaul
                     published limit (0 switches the ceiling off, for the local emulator).
 ARA_SCORING_URL     a remote scoring endpoint for the baseline (ADR 0009); unset: the in-process calculator.
 ARA_SCORING_TOKEN   the Bearer token of that endpoint (the variable's name is what the resource holds).
+ARA_WORKERS         processes for the per-home Python steps (effective EPC assembly); default the machine's
+                    cores, at most 2 (ara_assets/forked.py).
 ARA_SAP_MALLOC      `0` leaves glibc's allocator as it is; otherwise the process entry points set it once
                     for the SAP worksheet (ara_assets/sap10/allocator.py).
 """
@@ -59,6 +61,17 @@ def register_requests_per_second() -> float:
 
 def scoring_url() -> str | None:
     return os.environ.get("ARA_SCORING_URL") or None
+
+
+def worker_processes() -> int:
+    """ARA_WORKERS, or the machine's cores up to 2 (more processes copy more memory for little gain while
+    the worksheet and Postgres share the same cores)."""
+    raw = os.environ.get("ARA_WORKERS")
+    if raw is None or raw == "":
+        return max(1, min(2, os.cpu_count() or 1))
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"ARA_WORKERS={raw!r}: expected a whole number of processes, at least 1")
+    return int(raw)
 
 
 def apply_process_settings() -> None:

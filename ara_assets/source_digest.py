@@ -11,12 +11,12 @@ from functools import cache
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
-_SUFFIXES = {".py", ".csv", ".json"}
+_SUFFIXES = {".py", ".csv", ".json", ".yaml"}
 
 
 @cache
 def source_digest(folders: tuple[str, ...]) -> str:
-    """16 hex digits over every .py/.csv/.json file (path and bytes) under these package folders."""
+    """16 hex digits over every .py/.csv/.json/.yaml file (path and bytes) under these package folders."""
     digest = hashlib.sha256()
     for folder in folders:
         for path in sorted((_PACKAGE / folder).rglob("*")):

@@ -40,6 +40,7 @@ from ara_assets.resources.register.epc_fetch import (
 )
 from ara_assets.resources.register.progress import FetchProgress
 from ara_assets.resources.warehouse.unit_of_work import WarehouseResource
+from ara_assets.settings import worker_processes
 
 
 class EpcCacheConfig(dg.Config):
@@ -209,7 +210,8 @@ def effective_epc(
             if needs_prediction
             else None
         )
-    neighbours = neighbour_pool(outside) if outside is not None else None
+    workers = worker_processes()
+    neighbours = neighbour_pool(outside, workers=workers) if outside is not None else None
     # Incremental: homes whose inputs (certificate, overrides in force, survey, assembly code) are as in
     # the previous materialisation keep its rows; only the others are assembled again.
     keys = effective_input_keys(epc_cache, overrides, site_notes)
@@ -223,6 +225,7 @@ def effective_epc(
         todo,
         overrides.filter(pl.col("property_id").is_in(todo_ids)),
         site_notes.filter(pl.col("property_id").is_in(todo_ids)),
+        workers=workers,
     )
     effective = pl.concat([kept, fresh]).sort("property_id")
     effective = complete_with_predictions(

@@ -12,13 +12,20 @@ and persists.
 Scenario snapshots: `candidate_recommendations` reads every scenario once (`uow.scenarios.snapshot`) and
 writes the snapshot into its output (`scenario_snapshot`, one categorical value per scenario) and its
 metadata (name -> version); `phase_plans` plans with that pinned snapshot, never the live row.
+
+Incremental (docs/adr/0025): `candidate_recommendations` keys every (home, scenario) by what its candidates
+are computed from (`modelling.incremental.candidate_input_keys`), reuses its previous output's rows of the
+unchanged pairs and models only the others; the blocking checks run on the whole output. `phase_plans`
+rebuilds every plan and reruns the allocation (docs/adr/0025, Consequences).
 """
 
 # No `from __future__ import annotations` here: Dagster reads the Config and resource annotations of asset
 # functions at decoration time and cannot resolve them as strings.
 
 import datetime as dt
+import time
 from collections.abc import Iterator
+from typing import Any
 
 import dagster as dg
 import polars as pl
@@ -26,12 +33,13 @@ import polars as pl
 from ara_assets.defs.guard import guard
 from ara_assets.defs.metadata import md_table, money, preview, rollup_table, standard
 from ara_assets.defs.partitions import portfolios
+from ara_assets.defs.previous import previous_output
+from ara_assets.modelling.incremental import candidate_input_keys, incremental_candidates
 from ara_assets.modelling.invariants import candidate_invariants, plan_invariants
 from ara_assets.modelling.portfolio import (
     allocation_start_year,
     current_prices,
     home_attributes,
-    model_scenarios,
     modelled_homes,
     plan_portfolio,
     refused_homes,
@@ -82,6 +90,7 @@ def candidate_recommendations(
     fuel_rates: pl.DataFrame,
     carbon_factors: pl.DataFrame,
     warehouse: WarehouseResource,
+    io_manager: dg.ResourceParam[Any],
 ) -> Iterator[dg.Output[pl.DataFrame] | dg.AssetCheckResult]:
     portfolio = context.partition_key
     with warehouse.warehouse().unit_of_work() as uow:
@@ -94,18 +103,33 @@ def candidate_recommendations(
         context.log.warning("no scenarios in the warehouse: nothing to model (ara scenario create FILE)")
     today = dt.date.today()
     rates, factors = current_prices(fuel_rates, carbon_factors, today)
-    inputs, features, refused = modelled_homes(effective_epc, property_baseline)
-    run = model_scenarios(
-        snapshots,
-        inputs,
-        features,
-        _attributes(warehouse, portfolio),
+    attrs = _attributes(warehouse, portfolio)
+    # Incremental (docs/adr/0025): only the (home, scenario) pairs whose input key changed are modelled.
+    keys = candidate_input_keys(
+        effective_epc,
         property_baseline,
+        attrs,
+        snapshots,
+        rates,
+        factors,
+        this_year=today.year,
+        top_k=config.top_k,
+    )
+    run = incremental_candidates(
+        keys,
+        previous_output(io_manager, "candidate_recommendations", portfolio),
+        snapshots,
+        effective_epc,
+        property_baseline,
+        attrs,
         rates,
         factors,
         this_year=today.year,
         top_k=config.top_k,
         progress=lambda line: context.log.info(f"candidate_recommendations: {line}"),
+    )
+    context.log.info(
+        f"portfolio {portfolio}: {run.recomputed} (home, scenario) pairs to model, {run.unchanged} unchanged"
     )
     out, scored, seconds = run.candidates, run.variants_scored, run.seconds
     per_phase = (
@@ -121,8 +145,12 @@ def candidate_recommendations(
         out,
         metadata={
             **standard(out.drop("scenario_snapshot")),
-            "homes_modelled": inputs.height,
-            "homes_refused": len(refused),
+            "homes_modelled": run.homes_modelled,
+            "homes_refused": len(run.refused),
+            # (home, scenario) pairs modelled in this run and those whose previous rows were reused
+            "recomputed": run.recomputed,
+            "unchanged": run.unchanged,
+            "reused_rows": run.reused_rows,
             "scenario_versions": md_table(
                 ["scenario", "version"], [(n, s["version"]) for n, s in snapshots.items()]
             ),
@@ -205,7 +233,18 @@ def phase_plans(
         raise dg.Failure(f"portfolio {portfolio!r} is not in the warehouse")
     today = dt.date.today()
     rates, factors = current_prices(fuel_rates, carbon_factors, today)
+    # where the step's time goes (metadata `seconds`): it rebuilds every plan, so it dominates a re-run
+    seconds: dict[str, float] = {}
+    lap = time.perf_counter()
+
+    def _lap(part: str) -> None:
+        nonlocal lap
+        now = time.perf_counter()
+        seconds[part] = round(now - lap, 2)
+        lap = now
+
     inputs, _, expansion_refused = modelled_homes(effective_epc, property_baseline)
+    _lap("expand")
     planned = plan_portfolio(
         candidate_recommendations,
         inputs,
@@ -219,15 +258,19 @@ def phase_plans(
     )
     phases, measures, grants = planned.phases, planned.measures, planned.grants
     scenarios, allocation_meta = planned.scenarios, planned.allocation_meta
+    _lap("plan_and_allocate")
     # The blocking rules run before anything is stored (Postgres plans or the Parquet file).
     checks = guard(
         "phase_plans", portfolio, plan_invariants(planned.plans, candidate_recommendations, scenarios)
     )
+    _lap("checks")
     with warehouse.warehouse().unit_of_work() as uow:
         lock_portfolio(uow.connection, portfolio)
         written = uow.plans.replace(record.id, phases, measures, planned.allocations, grants=grants)
     context.log.info(f"plans written: {written}")
+    _lap("write")
     report_path = _write_report(warehouse, portfolio, context)
+    _lap("report")
     rolled = with_grants(rollup(phases), grants) if phases.height else []
     misses = phases.filter(pl.col("miss_reason").is_not_null()) if phases.height else phases
     yield dg.Output(
@@ -235,6 +278,7 @@ def phase_plans(
         metadata={
             **standard(phases),
             "homes": inputs.height,
+            "seconds": md_table(["part", "seconds"], list(seconds.items())),
             "plans_by_phase": rollup_table(rolled),
             "scenario_versions": md_table(
                 ["scenario", "version"],

@@ -159,16 +159,28 @@ def model_scenarios(
     top_k: int = 7,
     rules: FundingRules | None = None,
     progress: Progress | None = None,
+    homes: Mapping[str, pl.Series] | None = None,
 ) -> CandidateRun:
-    """The candidates of every scenario snapshot (name -> snapshot), each row tagged with its snapshot."""
-    features = features.join(
+    """The candidates of every scenario snapshot (name -> snapshot), each row tagged with its snapshot.
+
+    homes: scenario name -> the property ids to model in it (the others of `inputs` are left out: their
+    previous candidates still hold, modelling/incremental.py); None models every home of `inputs`."""
+    all_features = features.join(
         attrs.select("property_id", "listed_building", "conservation_area"), on="property_id", how="left"
     )
-    sap_sd = sap_spread(inputs, property_baseline)
+    all_inputs = inputs
     parts: list[pl.DataFrame] = []
     scored = 0
     t0 = time.perf_counter()
-    for n, snap in enumerate(snapshots.values(), start=1):
+    for n, (name, snap) in enumerate(snapshots.items(), start=1):
+        inputs, features = all_inputs, all_features
+        if homes is not None and inputs.height:
+            ids = homes.get(name, pl.Series("property_id", [], pl.Int64)).cast(pl.Int64).implode()
+            inputs = all_inputs.filter(pl.col("property_id").is_in(ids))
+            features = all_features.filter(pl.col("property_id").is_in(ids))
+        if inputs.height == 0:
+            continue
+        sap_sd = sap_spread(inputs, property_baseline)
         scenario = Scenario.from_spec(snap)
         started = time.perf_counter()
         run = run_scenario(

@@ -33,6 +33,7 @@ from ara_assets.epc import (
     normalise_register_json,
     set_field_path,
 )
+from ara_assets.forked import fork_map, worker_slices
 from ara_assets.property.override_values import DEFAULT_SCHEMA, check_override_value
 from ara_assets.property.physical import physical_hash
 from ara_assets.source_digest import source_digest
@@ -200,8 +201,10 @@ def assemble_effective_epc(
     overrides: pl.DataFrame,
     site_notes: pl.DataFrame,
     predicted: pl.DataFrame | None = None,
+    workers: int = 1,
 ) -> pl.DataFrame:
-    """Build one effective-EPC row per property.
+    """Build one effective-EPC row per property (over `workers` processes when the portfolio is large:
+    a home's assembly is Python work, about a millisecond, most of it normalising the document).
 
     current:    one row per property (the output of `epc_cache`): property_id, uprn, certificate_number,
                 raw (the bare register document as JSON text, null when none), reason (why none).
@@ -217,14 +220,21 @@ def assemble_effective_epc(
     predictions = (
         {int(r["property_id"]): r for r in predicted.iter_rows(named=True)} if predicted is not None else {}
     )
-    rows: list[dict[str, Any]] = []
-    for rec in current.iter_rows(named=True):
-        property_id = int(rec["property_id"])
-        rows.append(
+    records = current.rows(named=True)
+
+    def assemble(start: int, stop: int) -> list[dict[str, Any]]:
+        # plain Python only: it may run in a forked process (ara_assets/forked.py)
+        return [
             _assemble_one(
-                rec, by_property.get(property_id, []), surveys.get(property_id), predictions.get(property_id)
+                rec,
+                by_property.get(int(rec["property_id"]), []),
+                surveys.get(int(rec["property_id"])),
+                predictions.get(int(rec["property_id"])),
             )
-        )
+            for rec in records[start:stop]
+        ]
+
+    rows = [row for part in fork_map(assemble, worker_slices(len(records), workers)) for row in part]
     frame = pl.DataFrame(rows, schema={k: v for k, v in EFFECTIVE_EPC_SCHEMA.items() if k != "input_key"})
     keys = effective_input_keys(current, overrides, site_notes)
     return frame.join(keys, on="property_id", how="left").select(list(EFFECTIVE_EPC_SCHEMA))
@@ -423,7 +433,7 @@ NEIGHBOUR_POOL_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
-def neighbour_pool(certificates: pl.DataFrame) -> pl.DataFrame:
+def neighbour_pool(certificates: pl.DataFrame, workers: int = 1) -> pl.DataFrame:
     """Certificates of homes outside the portfolio (the certificate cache's postcode neighbours, from the
     register's bulk file or fetches) as comparable homes for prediction (NEIGHBOUR_POOL_SCHEMA).
 
@@ -435,23 +445,30 @@ def neighbour_pool(certificates: pl.DataFrame) -> pl.DataFrame:
     latest = certificates.sort("registration_date", descending=True, nulls_last=True).unique(
         "uprn", keep="first", maintain_order=True
     )
-    rows: list[dict[str, Any]] = []
-    for uprn, raw in latest.select("uprn", "raw").iter_rows():
-        try:
-            doc = _normalise(json.loads(raw))
-        except (CertificateValidationError, ValueError, TypeError):
-            continue
-        address = ", ".join(str(doc[k]) for k in ("address_line_1", "address_line_2") if doc.get(k))
-        rows.append(
-            {
-                "property_id": -int(uprn),
-                "uprn": int(uprn),
-                "postcode": doc.get("postcode"),
-                "address": address or None,
-                "document": json.dumps(doc),
-                "physical_hash": physical_hash(doc),
-            }
-        )
+    records = latest.select("uprn", "raw").rows()
+
+    def pool_rows(start: int, stop: int) -> list[dict[str, Any]]:
+        # plain Python only: it may run in a forked process (ara_assets/forked.py)
+        rows: list[dict[str, Any]] = []
+        for uprn, raw in records[start:stop]:
+            try:
+                doc = _normalise(json.loads(raw))
+            except (CertificateValidationError, ValueError, TypeError):
+                continue
+            address = ", ".join(str(doc[k]) for k in ("address_line_1", "address_line_2") if doc.get(k))
+            rows.append(
+                {
+                    "property_id": -int(uprn),
+                    "uprn": int(uprn),
+                    "postcode": doc.get("postcode"),
+                    "address": address or None,
+                    "document": json.dumps(doc),
+                    "physical_hash": physical_hash(doc),
+                }
+            )
+        return rows
+
+    rows = [row for part in fork_map(pool_rows, worker_slices(len(records), workers)) for row in part]
     return pl.DataFrame(rows, schema=NEIGHBOUR_POOL_SCHEMA)
 
 

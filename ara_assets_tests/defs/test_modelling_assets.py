@@ -9,6 +9,7 @@ from ara_assets.defs.baseline import property_baseline
 from ara_assets.defs.epc import effective_epc, epc_cache
 from ara_assets.defs.modelling import candidate_recommendations, phase_plans
 from ara_assets.defs.reference import carbon_factors, fuel_rates
+from ara_assets.demo.run import pick_override
 from ara_assets.modelling.rollup import SUMMARY_PHASE_KEYS, SUMMARY_SCENARIO_KEYS
 from ara_assets.modelling.scenarios import load_scenario_yaml
 from ara_assets.resources.warehouse.repositories.plans import plans_summary
@@ -155,6 +156,63 @@ def test_plans_are_scored_checked_persisted_and_summarised(pipeline: PipelineEnv
         replanned.sort("property_id", "phase")["cost_gbp"].to_list()
         == stored.sort("property_id", "phase")["cost_gbp"].to_list()
     )
+
+
+def _candidates(env: PipelineEnv, selection: list) -> dg.ExecuteInProcessResult:
+    result = dg.materialize(
+        ALL, selection=selection, partition_key=PORTFOLIO, instance=env.instance, resources=env.resources()
+    )
+    assert result.success
+    return result
+
+
+def _canonical(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_columns(pl.col("scenario_snapshot").cast(pl.String)).sort(
+        "scenario", "phase", "property_id", "option_id"
+    )
+
+
+def test_after_one_override_only_that_home_is_modelled_again(pipeline: PipelineEnv) -> None:
+    """Incremental candidates (docs/adr/0025): the previous output's rows of unchanged homes are reused,
+    the overridden home is modelled again, and the result equals a full recompute."""
+    first = _run(pipeline)
+    modelled = _meta(first, "candidate_recommendations")["homes_modelled"]
+    before = first.output_for_node("candidate_recommendations")
+    assert before["input_key"].is_not_null().all()
+
+    again = _candidates(pipeline, [candidate_recommendations])
+    meta = _meta(again, "candidate_recommendations")
+    assert meta["recomputed"] == 0 and meta["variants_scored"] == 0
+    assert meta["unchanged"] == modelled and meta["reused_rows"] == before.height
+    assert _canonical(again.output_for_node("candidate_recommendations")).equals(_canonical(before))
+
+    # the demo's correction (loft topped up, or cavity filled) on a scored home with a certificate
+    target, field, value = pick_override(
+        pl.read_parquet(pipeline.asset_dir / "effective_epc" / f"{PORTFOLIO}.parquet"),
+        pl.read_parquet(pipeline.asset_dir / "property_baseline" / f"{PORTFOLIO}.parquet"),
+    )
+    assert target in before["property_id"].to_list()
+    with pipeline.warehouse.unit_of_work() as uow:
+        uow.overrides.append_many(
+            [{"property_id": target, "field_path": field, "value": value, "author": "t"}]
+        )
+    result = _candidates(pipeline, [effective_epc, property_baseline, candidate_recommendations, phase_plans])
+    meta = _meta(result, "candidate_recommendations")
+    assert meta["recomputed"] == 1 and meta["unchanged"] == modelled - 1
+    incremental = result.output_for_node("candidate_recommendations")
+    assert incremental.filter(pl.col("property_id") != target).height == meta["reused_rows"]
+    # the overridden home's options were scored again from its new state
+    old = before.filter(pl.col("property_id") == target)
+    new = incremental.filter(pl.col("property_id") == target)
+    assert old["input_key"].unique().to_list() != new["input_key"].unique().to_list()
+    assert old["sap_before"][0] != new["sap_before"][0]
+    assert all(c.passed for c in result.get_asset_check_evaluations())
+
+    # a full recompute (no previous output) gives the same rows
+    (pipeline.asset_dir / "candidate_recommendations" / f"{PORTFOLIO}.parquet").unlink()
+    full = _candidates(pipeline, [candidate_recommendations])
+    assert _meta(full, "candidate_recommendations")["recomputed"] == modelled
+    assert _canonical(full.output_for_node("candidate_recommendations")).equals(_canonical(incremental))
 
 
 def test_checks_fail_on_a_plan_over_budget_or_worse_on_its_goal() -> None:

@@ -156,3 +156,19 @@ def test_homes_without_any_source_keep_a_row_with_reason(lodged):
     bad = _row(out, 2)
     assert bad["source_path"] == "none"
     assert "wall_construction" in bad["reason"] and "999" in bad["reason"]
+
+
+def test_assembly_over_two_processes_is_the_one_process_assembly(lodged, monkeypatch):
+    from ara_assets.forked import slices
+    from ara_assets.property import effective
+
+    monkeypatch.setattr(effective, "worker_slices", lambda n, workers: slices(n, workers))  # no minimum
+    other = copy.deepcopy(lodged)
+    other["certificate_number"] = "1111-2222-3333-4444-6666"
+    docs = {p: (lodged if p % 2 else other) if p % 5 else None for p in range(1, 13)}
+    current = _current(docs, {p: "no certificate" for p in docs if docs[p] is None})
+    overrides = _overrides([(3, 1, "sap_windows[0].glazing_type", 1), (8, 2, "no_such_field", 3)])
+    one = assemble_effective_epc(current, overrides, NO_NOTES)
+    two = assemble_effective_epc(current, overrides, NO_NOTES, workers=2)
+    assert one.height == 12 and one["overrides_applied"].sum() + one["overrides_rejected"].sum() == 2
+    assert two.equals(one)

@@ -1,4 +1,5 @@
-"""The expansion of a large batch split over processes (the per-certificate Python work holds the GIL).
+"""The expansion of a large batch split over processes (the per-certificate Python work holds the GIL),
+with `ara_assets.forked.fork_map`.
 
 ``expand_collect(docs, workers=2)`` expands the first slice of the batch in the calling process while
 ``workers - 1`` forked processes expand the others, then builds one frame from the column lists in input
@@ -14,15 +15,13 @@ certificates the batch stays in one process, where a fork would cost more than i
 
 from __future__ import annotations
 
-import multiprocessing
-import warnings
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from typing import Any
 
 import polars as pl
 
+from ara_assets.forked import fork_map, slices
 from ara_assets.pcdb.products import ProductData
 from ara_assets.sap10.gc_pause import gc_paused
 from ara_assets.sap10.rdsap.batch import (
@@ -36,16 +35,18 @@ from ara_assets.sap10.rdsap.batch import (
 
 MIN_PARALLEL = 2_000  # certificates per batch below which the expansion stays in one process
 
-# the batch being expanded, set before the workers fork so that they inherit it instead of unpickling it
-_BATCH: list[tuple[Sequence[Mapping[str, Any]], bool, ProductData | None]] = []
-
 Slice = tuple[dict[str, list[Any]], list[str] | None, list[ExpansionError]]
 
 
-def _expand_slice(start: int, stop: int) -> Slice:
-    """One slice of the inherited batch: a list per column (all columns), the keys of its first expanded
-    row (None: no row) and its refusals, indexed within the slice."""
-    docs, normalise_docs, products = _BATCH[0]
+def _expand_slice(
+    docs: Sequence[Mapping[str, Any]],
+    normalise_docs: bool,
+    products: ProductData | None,
+    start: int,
+    stop: int,
+) -> Slice:
+    """One slice of the batch: a list per column (all columns), the keys of its first expanded row (None:
+    no row) and its refusals, indexed within the slice."""
     with gc_paused():
         rows, errors = expand_rows(docs[start:stop], normalise_docs, products)
         first = list(rows[0]) if rows else None
@@ -54,8 +55,7 @@ def _expand_slice(start: int, stop: int) -> Slice:
 
 def _even(start: int, stop: int, parts: int) -> list[tuple[int, int]]:
     """``[start, stop)`` in ``parts`` contiguous slices of near-equal size."""
-    size = -(-(stop - start) // parts)
-    return [(i, min(i + size, stop)) for i in range(start, stop, size)]
+    return [(a + start, b + start) for a, b in slices(stop - start, parts)]
 
 
 def _slices(n: int, workers: int) -> list[tuple[int, int]]:
@@ -68,19 +68,7 @@ def expand_parallel(
 ) -> tuple[pl.DataFrame, list[ExpansionError]]:
     """``expand_collect`` of ``docs`` over ``workers`` processes (this one included), in input order."""
     bounds = _slices(len(docs), workers)
-    _BATCH[:] = [(docs, normalise_docs, products)]
-    try:
-        with ProcessPoolExecutor(len(bounds) - 1, mp_context=multiprocessing.get_context("fork")) as pool:
-            with warnings.catch_warnings():
-                # Python 3.12+ warns when a process with threads forks; the worker uses none of the
-                # threaded libraries (see the module docstring), which is what the warning is about
-                warnings.filterwarnings(
-                    "ignore", message=r".*fork\(\) may lead to deadlocks", category=DeprecationWarning
-                )
-                futures = [pool.submit(_expand_slice, a, b) for a, b in bounds[1:]]
-            parts = [_expand_slice(*bounds[0]), *(f.result() for f in futures)]
-    finally:
-        _BATCH.clear()
+    parts = fork_map(lambda a, b: _expand_slice(docs, normalise_docs, products, a, b), bounds)
     errors: list[ExpansionError] = []
     first: list[str] | None = None
     for (start, _), (columns, keys, errs) in zip(bounds, parts, strict=True):
