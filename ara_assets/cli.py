@@ -41,6 +41,8 @@ def _flag_without_value(self: typer.core.TyperOption, ctx: Any) -> str | None:
     return _display_type_rich(self, ctx)
 
 
+# typer has no hook for this: the method is replaced on its class, which a type checker refuses for any
+# method (typer's own class declares it one), hence the one ignore.
 typer.core.TyperOption.display_type_rich = _flag_without_value  # type: ignore[method-assign]
 
 app = typer.Typer(

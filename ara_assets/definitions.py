@@ -1,49 +1,41 @@
 """The Dagster definitions of Ara: assets, checks, jobs, sensors, resources and the executor.
 
-Resources come from the environment (see ara_assets/settings.py):
-ARA_DATABASE_URL (or the embedded PostgreSQL), ARA_REGISTER_URL (default: the real register API) with the
-Bearer token in EPC_REGISTER_TOKEN and the client's ceiling in ARA_REGISTER_RPS (default 20 requests/s),
-ARA_ASSET_BASE for the Parquet files. The PCDB snapshot under ARA_HOME/pcdb (``ara pcdb import``) is
-installed for every score the process makes.
+Importing this module reads no environment and touches no file (ADR 0027). The resources are bound with
+their settings unset, and each resolves them when a run sets it up or first uses it, through
+`ara_assets.settings` (the one module that reads `ARA_*` variables), so a run sees the environment it runs
+in, whenever this module was imported:
 
-Runs use the in-process executor: a process per step costs seconds each (measurements of Dagster 1.13 made
-when the wiring was chosen
-gotcha 11) and our steps are vectorised; parallelism comes from running portfolios side by side.
+- `warehouse`: ARA_DATABASE_URL, else the embedded PostgreSQL under ARA_HOME.
+- `epc_register`: ARA_REGISTER_URL (default: the real register API) and the client's ceiling ARA_REGISTER_RPS
+  (default 20 requests/s); the Bearer token is read from EPC_REGISTER_TOKEN at each request.
+- `io_manager`: ARA_ASSET_BASE for the Parquet files (default ARA_HOME/assets).
+- `scoring`: a remote endpoint at ARA_SCORING_URL (token ARA_SCORING_TOKEN) if set, else the in-process
+  calculator, whose set-up installs the PCDB snapshot under ARA_HOME/pcdb (`ara pcdb import`) for the run.
+
+A field set in the UI's launchpad or in run config (`resources: {epc_register: {config: {...}}}`) wins over
+the environment. Runs use the in-process executor unless their run config selects multiprocess
+(`ara_assets/defs/executor.py`).
 """
 
 from __future__ import annotations
 
-import os
-
 import dagster as dg
 
-from ara_assets.defs import baseline, epc, modelling, reference, register_bulk, sensors
+from ara_assets.defs import baseline, epc, jobs, modelling, reference, register_bulk, schedules, sensors
+from ara_assets.defs.executor import in_process_by_default
 from ara_assets.resources.io_manager import PolarsParquetIOManager
-from ara_assets.resources.pcdb import install_from_home
 from ara_assets.resources.register.client import EpcRegisterClient
 from ara_assets.resources.scoring import ScoringEndpoint
 from ara_assets.resources.warehouse.unit_of_work import WarehouseResource
 
-REAL_REGISTER_URL = "https://api.get-energy-performance-data.communities.gov.uk"
-
-
-def build_scoring() -> ScoringEndpoint:
-    # The in-process SAP 10.2 calculator unless a remote scoring endpoint is configured (ADR 0009).
-    url = os.environ.get("ARA_SCORING_URL")
-    if not url:
-        return ScoringEndpoint()
-    return ScoringEndpoint(mode="http", url=url, token_env_var="ARA_SCORING_TOKEN")
-
 
 def build_resources() -> dict[str, object]:
+    # Every setting unset: resolved from the environment of the run (module docstring).
     return {
-        "warehouse": WarehouseResource(database_url=os.environ.get("ARA_DATABASE_URL") or None),
-        "epc_register": EpcRegisterClient(
-            base_url=os.environ.get("ARA_REGISTER_URL", REAL_REGISTER_URL),
-            requests_per_second=float(os.environ.get("ARA_REGISTER_RPS", "20")),
-        ),
-        "io_manager": PolarsParquetIOManager(base=os.environ.get("ARA_ASSET_BASE") or None),
-        "scoring": build_scoring(),
+        "warehouse": WarehouseResource(),
+        "epc_register": EpcRegisterClient(),
+        "io_manager": PolarsParquetIOManager(),
+        "scoring": ScoringEndpoint(mode="auto"),
     }
 
 
@@ -57,20 +49,6 @@ automation_sensor = dg.AutomationConditionSensorDefinition(
     description="Evaluates the assets' automation conditions (eager baseline and plans; missing references).",
 )
 
-
-def build_executor() -> dg.ExecutorDefinition:
-    # ARA_EXECUTOR=multiprocess gives one process per step (e.g. for memory isolation on a big host); the
-    # run launcher (one container per run on ECS) is instance configuration in deploy/dagster.yaml.
-    choice = os.environ.get("ARA_EXECUTOR", "in_process")
-    executors = {"in_process": dg.in_process_executor, "multiprocess": dg.multiprocess_executor}
-    if choice not in executors:
-        raise ValueError(f"ARA_EXECUTOR={choice!r}: expected one of {sorted(executors)}")
-    return executors[choice]
-
-
-# the PCDB imported with `ara pcdb import` (snapshot under ARA_HOME): product look-ups with no flag
-install_from_home()
-
 defs = dg.Definitions(
     assets=[
         register_bulk.register_bulk,
@@ -82,16 +60,9 @@ defs = dg.Definitions(
         reference.fuel_rates,
         reference.carbon_factors,
     ],
-    jobs=[
-        sensors.epc_job,
-        sensors.effective_epc_job,
-        sensors.baseline_job,
-        sensors.reference_job,
-        modelling.plans_job,
-        register_bulk.register_bulk_job,
-    ],
+    jobs=jobs.ALL_JOBS,
     sensors=[sensors.portfolio_sensor, sensors.override_sensor, automation_sensor],
-    schedules=[reference.reference_quarterly_schedule, register_bulk.register_bulk_monthly],
+    schedules=[schedules.reference_quarterly_schedule, schedules.register_bulk_monthly],
     resources=build_resources(),
-    executor=build_executor(),
+    executor=in_process_by_default,
 )

@@ -1,10 +1,19 @@
-"""Where Ara keeps its local state, from environment variables with sensible defaults.
+"""Ara's settings from the environment: the ONE module that reads `ARA_*` variables (ADR 0027).
 
-ARA_HOME            folder for local state (embedded PostgreSQL data, Parquet assets, demo data);
-                    default `.ara` under the current directory.
+Every function reads the environment when it is called, never at import: the Dagster resources resolve an
+unset field through them when a run sets them up (or on first use), so the environment of the run counts,
+not the one `ara_assets.definitions` was imported in.
+
+ARA_HOME            folder for local state (embedded PostgreSQL data, Parquet assets, demo data, the
+                    imported PCDB snapshot); default `.ara` under the current directory.
 ARA_DATABASE_URL    a PostgreSQL URL; when unset, an embedded server (ADR 0012) runs under ARA_HOME/pgdata.
 ARA_ASSET_BASE      where the Parquet IO manager writes asset partitions (local folder or s3:// URI);
                     default ARA_HOME/assets.
+ARA_REGISTER_URL    base URL of the EPC register (or the emulator); default the real register API.
+ARA_REGISTER_RPS    the register client's ceiling in requests per second; default 20, the register's
+                    published limit (0 switches the ceiling off, for the local emulator).
+ARA_SCORING_URL     a remote scoring endpoint for the baseline (ADR 0009); unset: the in-process calculator.
+ARA_SCORING_TOKEN   the Bearer token of that endpoint (the variable's name is what the resource holds).
 ARA_WORKERS         processes for the per-home Python steps (effective EPC assembly); default the machine's
                     cores, at most 2 (ara_assets/forked.py).
 ARA_SAP_MALLOC      `0` leaves glibc's allocator as it is; otherwise the process entry points set it once
@@ -15,6 +24,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+
+REGISTER_API_URL = "https://api.get-energy-performance-data.communities.gov.uk"
+REGISTER_REQUESTS_PER_SECOND = 20.0  # the register's published ceiling (docs/operations/deploy.md)
+SCORING_TOKEN_ENV_VAR = "ARA_SCORING_TOKEN"
 
 
 def ara_home() -> Path:
@@ -27,6 +40,27 @@ def database_url_from_env() -> str | None:
 
 def asset_base() -> str:
     return os.environ.get("ARA_ASSET_BASE") or str(ara_home() / "assets")
+
+
+def register_url() -> str:
+    return os.environ.get("ARA_REGISTER_URL") or REGISTER_API_URL
+
+
+def register_requests_per_second() -> float:
+    text = os.environ.get("ARA_REGISTER_RPS", "").strip()
+    if not text:
+        return REGISTER_REQUESTS_PER_SECOND
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"ARA_REGISTER_RPS={text!r}: expected a number of requests per second") from None
+    if value < 0:
+        raise ValueError(f"ARA_REGISTER_RPS={text!r}: expected 0 (no ceiling) or more")
+    return value
+
+
+def scoring_url() -> str | None:
+    return os.environ.get("ARA_SCORING_URL") or None
 
 
 def worker_processes() -> int:

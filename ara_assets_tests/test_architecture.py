@@ -4,6 +4,7 @@
   database library and nothing above them; the domain layers point one way.
 - No module imports another module's private name (a leading underscore) or a private module.
 - Pure packages never read the environment: configuration reaches them as arguments.
+- `ara_assets/settings.py` is the one module that reads ARA_* variables (ADR 0027).
 """
 
 from __future__ import annotations
@@ -63,4 +64,38 @@ def test_pure_packages_read_no_environment() -> None:
             if isinstance(node, ast.ImportFrom) and node.module == "os":
                 bad = [a.name for a in node.names if a.name in ("environ", "getenv")]
                 found += [f"{path.relative_to(ROOT)}:{node.lineno} imports os.{b}" for b in bad]
+    assert found == []
+
+
+def _is_environ(node: ast.expr) -> bool:
+    return (isinstance(node, ast.Attribute) and node.attr == "environ") or (
+        isinstance(node, ast.Name) and node.id == "environ"
+    )
+
+
+def _ara_name(node: ast.expr | None) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith("ARA_"):
+        return node.value
+    return None
+
+
+def test_only_settings_reads_ara_variables() -> None:
+    """`ara_assets/settings.py` is the one reader of ARA_* variables (ADR 0027); others call its functions.
+    Writes (the demo pointing the register at its emulator) are not reads."""
+    found = []
+    for path, tree in _modules():
+        if path == PACKAGE / "settings.py":
+            continue
+        for node in ast.walk(tree):
+            name = None
+            if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) and _is_environ(node.value):
+                name = _ara_name(node.slice)
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args:
+                func = node.func
+                if (func.attr == "get" and _is_environ(func.value)) or func.attr == "getenv":
+                    name = _ara_name(node.args[0])
+            elif isinstance(node, ast.Compare) and any(_is_environ(c) for c in node.comparators):
+                name = _ara_name(node.left)
+            if name:
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} reads {name}")
     assert found == []

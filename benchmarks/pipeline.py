@@ -61,10 +61,12 @@ def _step_seconds(result: Any, step: str) -> float:
 def run(homes: int, certificates: int, seed: int, say: Any, inputs: Path | None = None) -> dict[str, Any]:
     import dagster as dg
 
+    from ara_assets.settings import database_url_from_env
+
     warnings.filterwarnings("ignore", category=dg.BetaWarning)
     warnings.filterwarnings("ignore", category=dg.PreviewWarning)
     work = Path(tempfile.mkdtemp(prefix="ara-bench-pipeline-"))
-    embedded = not os.environ.get("ARA_DATABASE_URL")
+    embedded = database_url_from_env() is None
     os.environ["ARA_HOME"] = str(work / "ara_home")
     try:
         return _run(work, homes, certificates, seed, say, inputs)
@@ -167,6 +169,8 @@ def _run(
 ) -> dict[str, Any]:
     import dagster as dg
 
+    # The resources read ARA_* when a run sets them up, so the variables set below need no import order.
+    from ara_assets.definitions import defs
     from ara_assets.modelling.scenarios import load_scenario_yaml
     from ara_assets.resources.register.bulk import bulk_sync
     from ara_assets.resources.register.client import RegisterClient
@@ -194,8 +198,6 @@ def _run(
         start = time.perf_counter()
         report = bulk_sync(warehouse, client, log=say)
         bulk_ingest_s = time.perf_counter() - start
-
-        from ara_assets.definitions import defs  # reads the environment set above
 
         instance = dg.DagsterInstance.ephemeral()
         instance.add_dynamic_partitions("portfolios", [PORTFOLIO])

@@ -9,10 +9,10 @@ from typing import Annotated
 
 import typer
 
-app = typer.Typer(no_args_is_help=True)
+# From settings, not the client module, so that `ara --help` does not import httpx and Dagster.
+from ara_assets.settings import REGISTER_API_URL, REGISTER_REQUESTS_PER_SECOND
 
-# Kept literal (not imported) so that `ara --help` does not import httpx and Dagster.
-_REAL_REGISTER = "https://api.get-energy-performance-data.communities.gov.uk"
+app = typer.Typer(no_args_is_help=True)
 
 
 @app.command("serve")
@@ -63,11 +63,13 @@ def serve(
 @app.command("fetch")
 def fetch(
     uprns: Annotated[list[int], typer.Argument(help="UPRNs to fetch.")],
-    base_url: Annotated[str, typer.Option("--base-url", help="Register base URL.")] = _REAL_REGISTER,
+    base_url: Annotated[str, typer.Option("--base-url", help="Register base URL.")] = REGISTER_API_URL,
     token_env_var: Annotated[str, typer.Option("--token-env-var", help="Env var of the token.")] = (
         "EPC_REGISTER_TOKEN"
     ),
-    rps: Annotated[float, typer.Option("--rps", help="Request rate ceiling (0 = unlimited).")] = 20.0,
+    rps: Annotated[
+        float, typer.Option("--rps", help="Request rate ceiling (0 = unlimited).")
+    ] = REGISTER_REQUESTS_PER_SECOND,
     out: Annotated[Path | None, typer.Option("--out", help="Write OUT/<number>.json files.")] = None,
 ) -> None:
     """Search UPRNs on a register (the real one or an emulator) and fetch every certificate they have."""

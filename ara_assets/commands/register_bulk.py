@@ -13,8 +13,7 @@ from typing import Annotated
 import typer
 
 from ara_assets.commands.register import app
-
-_REAL_REGISTER = "https://api.get-energy-performance-data.communities.gov.uk"
+from ara_assets.settings import REGISTER_API_URL, REGISTER_REQUESTS_PER_SECOND
 
 
 @app.command("bulk-sync")
@@ -22,11 +21,13 @@ def bulk_sync(
     portfolio: Annotated[
         list[str] | None, typer.Option("--portfolio", "-p", help="Only these portfolios (default: all).")
     ] = None,
-    base_url: Annotated[str, typer.Option("--base-url", help="Register base URL.")] = _REAL_REGISTER,
+    base_url: Annotated[str, typer.Option("--base-url", help="Register base URL.")] = REGISTER_API_URL,
     token_env_var: Annotated[str, typer.Option("--token-env-var", help="Env var of the token.")] = (
         "EPC_REGISTER_TOKEN"
     ),
-    rps: Annotated[float, typer.Option("--rps", help="Request rate ceiling (0 = unlimited).")] = 20.0,
+    rps: Annotated[
+        float, typer.Option("--rps", help="Request rate ceiling (0 = unlimited).")
+    ] = REGISTER_REQUESTS_PER_SECOND,
     force: Annotated[
         bool, typer.Option("--force", help="Load the file even if this month's is loaded.")
     ] = False,

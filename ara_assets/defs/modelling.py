@@ -347,10 +347,3 @@ def _write_report(
         return None
     return str(path)
 
-
-plans_job = dg.define_asset_job(
-    "plans_job",
-    selection=dg.AssetSelection.assets(candidate_recommendations, phase_plans),
-    description="Model a portfolio's scenarios: candidate options, optimised phase plans, the allocation "
-    "(run after `ara scenario create`; declarative automation covers upstream changes).",
-)

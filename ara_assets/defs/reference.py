@@ -1,4 +1,5 @@
-"""Reference assets: `fuel_rates` and `carbon_factors` (unpartitioned), and their quarterly schedule.
+"""Reference assets: `fuel_rates` and `carbon_factors` (unpartitioned); their quarterly schedule is in
+`schedules.py`.
 
 Thin wiring: each asset refreshes its table in Postgres from a configurable source (the bundled snapshot by
 default, or a CSV URL) through `ara_assets.resources.warehouse.repositories.rates`, then returns every row
@@ -17,9 +18,6 @@ from ara_assets.baseline.rates import frame_checksum
 from ara_assets.defs.metadata import md_table, standard
 from ara_assets.resources.warehouse.repositories.rates import BUNDLED, ImportResult, refresh
 from ara_assets.resources.warehouse.unit_of_work import WarehouseResource
-
-# The Ofgem price cap changes on 1 January, April, July and October.
-QUARTERLY_CRON = "0 6 1 1,4,7,10 *"
 
 
 class ReferenceSourceConfig(dg.Config):
@@ -92,12 +90,3 @@ def carbon_factors(
 ) -> dg.Output[pl.DataFrame]:
     return _materialise(context, warehouse, config.source, "factors")
 
-
-reference_quarterly_schedule = dg.ScheduleDefinition(
-    name="reference_quarterly",
-    cron_schedule=QUARTERLY_CRON,
-    execution_timezone="Europe/London",
-    target=[fuel_rates, carbon_factors],
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Refresh fuel rates and carbon factors when the price cap changes (1 Jan/Apr/Jul/Oct).",
-)

@@ -2,8 +2,8 @@
 
 Thin wiring over `ara_assets.resources.register.bulk.bulk_sync`. Not partitioned: one download serves every
 portfolio. It shares the `epc_register` pool with `epc_cache`, so bulk and per-UPRN traffic never run side
-by side against the register's limit. Scheduled on the 2nd of each month (the file is rebuilt on the 1st);
-`epc_cache` runs after it ask the per-UPRN API only for the homes the file lacks.
+by side against the register's limit. Scheduled on the 2nd of each month (the file is rebuilt on the 1st;
+`schedules.py`); `epc_cache` runs after it ask the per-UPRN API only for the homes the file lacks.
 """
 
 # No `from __future__ import annotations`: Dagster reads Config annotations at decoration time.
@@ -60,12 +60,3 @@ def register_bulk(
         }
     )
 
-
-register_bulk_job = dg.define_asset_job("register_bulk_job", selection=[register_bulk])
-
-register_bulk_monthly = dg.ScheduleDefinition(
-    name="register_bulk_monthly",
-    job=register_bulk_job,
-    cron_schedule="0 6 2 * *",  # the 2nd, 06:00: the register rebuilds the file on the 1st
-    execution_timezone="Europe/London",
-)

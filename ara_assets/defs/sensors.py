@@ -16,33 +16,10 @@ import json
 
 import dagster as dg
 
-from ara_assets.defs.baseline import property_baseline
-from ara_assets.defs.epc import effective_epc, epc_cache
+from ara_assets.defs.jobs import effective_epc_job, epc_job
 from ara_assets.defs.partitions import portfolios
-from ara_assets.defs.reference import carbon_factors, fuel_rates
 from ara_assets.defs.sensor_cursor import CommitCursor, advance
 from ara_assets.resources.warehouse.unit_of_work import WarehouseResource
-
-epc_job = dg.define_asset_job(
-    "epc_job",
-    selection=dg.AssetSelection.assets(epc_cache, effective_epc, property_baseline),
-    description="Fetch the portfolio's certificates, assemble its effective EPCs and compute its baseline.",
-)
-baseline_job = dg.define_asset_job(
-    "baseline_job",
-    selection=dg.AssetSelection.assets(property_baseline),
-    description="Recompute a portfolio's baseline (what declarative automation runs after upstream changes).",
-)
-reference_job = dg.define_asset_job(
-    "reference_job",
-    selection=dg.AssetSelection.assets(fuel_rates, carbon_factors),
-    description="Refresh fuel rates and carbon factors (the quarterly schedule runs the same assets).",
-)
-effective_epc_job = dg.define_asset_job(
-    "effective_epc_job",
-    selection=dg.AssetSelection.assets(effective_epc),
-    description="Re-assemble the effective EPCs of a portfolio after overrides or site notes changed.",
-)
 
 
 def _not_ready(warehouse: WarehouseResource) -> dg.SensorResult | None:

@@ -28,10 +28,14 @@ import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from ara_assets.settings import ara_home
+
+if TYPE_CHECKING:  # Dagster is imported where the demo runs, so that `ara --help` stays fast
+    import dagster as dg
 
 DEMO_TOKEN = "demo-token"
 DEMO_AUTHOR = "demo@ara.invalid"
@@ -59,6 +63,15 @@ DEMO_SCENARIO = Path(__file__).resolve().parents[2] / "examples" / "scenarios" /
 LOCAL_REGISTER_RPS = 200.0
 # Dagster's own step events at DEBUG would drown the demo's story; asset logs (progress) stay visible.
 RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+
+
+@dataclass
+class _DaemonState:
+    """What a running daemon keeps between ticks: the automation cursor (in its last evaluation) and the
+    override sensor's cursor (None until the sensor has seen a change)."""
+
+    automation: dg.EvaluateAutomationConditionsResult
+    override_cursor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -165,6 +178,7 @@ def run_demo(
     # Imported here: `ara --help` stays fast, and these pull in Dagster.
     import dagster as dg
 
+    from ara_assets.definitions import defs
     from ara_assets.defs.sensors import override_sensor, portfolio_sensor
     from ara_assets.demo.attributes import write_attributes
     from ara_assets.demo.generate import generate_portfolio, write_portfolio
@@ -208,8 +222,6 @@ def run_demo(
         # the client's ceiling (ARA_REGISTER_RPS) unless the user set one.
         os.environ.setdefault("ARA_REGISTER_RPS", str(LOCAL_REGISTER_RPS))
         _ensure_dagster_home(home)
-        # Definitions read the environment when imported: import after the emulator is up.
-        from ara_assets.definitions import defs
 
         with _step(f"import {data_dir / 'portfolio.csv'} as portfolio '{portfolio}'"):
             summary = import_properties(warehouse, data_dir / "portfolio.csv", portfolio)
@@ -270,24 +282,23 @@ def run_demo(
             say(f"    run {run.run_id} succeeded")
         # The automation daemon's first look: it records what exists, so that later ticks see changes.
         first_look = dg.evaluate_automation_conditions(defs=defs, instance=instance)
-        state: dict[str, object] = {"automation": first_look}
+        state = _DaemonState(automation=first_look)
         current = pl.read_parquet(io.path_for(["epc_cache"], portfolio))
 
         # Prime the override sensor's cursor with what exists now, as a running daemon would have.
         primed = override_sensor(dg.build_sensor_context(instance=instance, resources=resources))
-        state["cursor"] = primed.cursor
+        state.override_cursor = primed.cursor
 
         def follow(rows: list[dict[str, object]], title: str) -> None:
             """Write override rows, then what the daemon does: the override sensor's run, then automation."""
             with _step(title), warehouse.unit_of_work() as uow:
                 uow.overrides.append_many(rows)
             with _step("override sensor: request effective_epc for the affected partition"):
-                cursor = state["cursor"]  # None until the sensor has seen a change
                 ctx = dg.build_sensor_context(
-                    instance=instance, resources=resources, cursor=cursor if cursor is None else str(cursor)
+                    instance=instance, resources=resources, cursor=state.override_cursor
                 )
                 result = override_sensor(ctx)
-                state["cursor"] = result.cursor
+                state.override_cursor = result.cursor
                 partitions = [r.partition_key for r in result.run_requests or []]
                 say(f"    runs requested for partitions {partitions}")
                 for request in result.run_requests or []:
@@ -307,9 +318,9 @@ def run_demo(
                 automation = dg.evaluate_automation_conditions(
                     defs=defs,
                     instance=instance,
-                    cursor=state["automation"].cursor,  # type: ignore[attr-defined]
+                    cursor=state.automation.cursor,
                 )
-                state["automation"] = automation
+                state.automation = automation
                 followed = sorted(automation.get_requested_partitions(dg.AssetKey("property_baseline")))
                 say(f"    automation requested property_baseline for {followed}")
                 for key in followed:
@@ -323,7 +334,7 @@ def run_demo(
                         raise RuntimeError(f"property_baseline failed for {key}: run {run.run_id}")
                 # The daemon's next tick records that run, so the next change is judged after it (an
                 # upstream update and the run it caused, seen in one tick, would cancel out).
-                state["automation"] = dg.evaluate_automation_conditions(
+                state.automation = dg.evaluate_automation_conditions(
                     defs=defs, instance=instance, cursor=automation.cursor
                 )
 
@@ -412,7 +423,9 @@ def run_demo(
 
 def manifest_homes(manifest: dict[str, object]) -> int:
     counts = manifest.get("counts", manifest)
-    return int(counts["homes"])  # type: ignore[index,call-overload]
+    if not isinstance(counts, dict):
+        raise ValueError(f"demo manifest: field 'counts' has value {counts!r}, not an object")
+    return int(counts["homes"])
 
 
 def print_summary(result: DemoResult, say: Callable[[str], None] = _say) -> None:

@@ -29,7 +29,15 @@ from pydantic import AfterValidator, AliasChoices, BaseModel, BeforeValidator
 from ara_assets.epc.codes import known_keys, normalise_key
 from ara_assets.epc.model import Certificate
 from ara_assets.epc.parser import parse_certificate, to_register_json
-from ara_assets.epc.types import SCHEMA_CONTEXT, as_list, to_code, to_flag, to_text, unwrap_value
+from ara_assets.epc.types import (
+    SCHEMA_CONTEXT,
+    CodeCheck,
+    as_list,
+    to_code,
+    to_flag,
+    to_text,
+    unwrap_value,
+)
 
 Convert = Callable[[Any], Any]
 Context = tuple[str, str | None] | None  # what Certificate's validator puts in SCHEMA_CONTEXT
@@ -250,9 +258,9 @@ def _special(ann: Any, metadata: list[Any], nullable: bool, ctx: Context) -> Con
         return None
     before = befores[0]
     if afters:
-        attribute = getattr(afters[0], "code_attribute", None)
-        if isinstance(attribute, str) and before is to_code and _is_union_of(ann, {int, str}):
-            return _code(attribute, nullable, ctx)
+        check = afters[0]
+        if isinstance(check, CodeCheck) and before is to_code and _is_union_of(ann, {int, str}):
+            return _code(check.code_attribute, nullable, ctx)
         return None
     if before is unwrap_value and ann is float:
         return _num(nullable)

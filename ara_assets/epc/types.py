@@ -16,6 +16,7 @@ comes from a context variable that ``Certificate`` sets while it validates.
 from __future__ import annotations
 
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator
@@ -115,21 +116,29 @@ def as_list(v: Any) -> Any:
     return [v]
 
 
-def code_checker(attribute: str) -> AfterValidator:
-    def check(v: Any) -> Any:
+@dataclass(frozen=True)
+class CodeCheck:
+    """The after-validator of a ``Code(...)`` field: a value must be a key of the code table of
+    ``code_attribute`` for the schema being parsed. ``normalise.py``'s compiled plan reads ``code_attribute``
+    to do the same check inline."""
+
+    code_attribute: str
+
+    def __call__(self, v: Any) -> Any:
         if v is None:
             return v
         ctx = SCHEMA_CONTEXT.get()
-        if ctx is not None and not is_known_code(attribute, v, ctx[0], ctx[1]):
+        if ctx is not None and not is_known_code(self.code_attribute, v, ctx[0], ctx[1]):
             raise PydanticCustomError(
                 "unknown_code",
                 "{value} is not a known {attribute} code for {schema}",
-                {"value": v, "attribute": attribute, "schema": ctx[0]},
+                {"value": v, "attribute": self.code_attribute, "schema": ctx[0]},
             )
         return v
 
-    check.code_attribute = attribute  # type: ignore[attr-defined]  # read by normalise.py's compiled plan
-    return AfterValidator(check)
+
+def code_checker(attribute: str) -> AfterValidator:
+    return AfterValidator(CodeCheck(attribute))
 
 
 def Code(attribute: str) -> Any:  # noqa: N802 - reads as a type in annotations

@@ -5,8 +5,9 @@ asks it for the boiler a certificate lodges by index (``main_heating_index_numbe
 ``main_heating_data_source`` 1): found, the record's seasonal efficiencies replace the Table 4b defaults and
 ``pcdb_fallback`` stays false; absent, the Table 4b default stands in and ``pcdb_fallback`` is true.
 
-A process installs the product data it uses once (``install``; the ``ara`` command and the Dagster
-definitions load the snapshot under ARA_HOME), so scoring needs no flag; callers may also pass one in.
+A process installs the product data it uses once (``install``; the ``ara`` command and the in-process
+scoring resource's set-up load the snapshot under ARA_HOME), so scoring needs no flag; callers may also
+pass one in.
 """
 
 from __future__ import annotations

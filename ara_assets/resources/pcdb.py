@@ -1,6 +1,7 @@
 """The imported PCDB for this process: the Parquet snapshot under ARA_HOME/pcdb, installed once so the
-pure scoring code (``ara_assets.pcdb.active``) uses it with no flag. The ``ara`` command and the Dagster
-definitions call ``install_from_home`` at start; ``ara pcdb import`` writes the snapshot."""
+pure scoring code (``ara_assets.pcdb.active``) uses it with no flag. The ``ara`` command calls
+``install_from_home`` at start, the in-process scoring resource when a run sets it up (never an import);
+``ara pcdb import`` writes the snapshot."""
 
 from __future__ import annotations
 

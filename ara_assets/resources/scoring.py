@@ -3,6 +3,9 @@
 `ScoringEndpoint` is the Dagster resource `property_baseline` scores with (resource key `scoring`):
 
 - `mode="in_process"` (the default): `ara_assets.baseline.performance.score_effective`.
+- `mode="auto"` (what `ara_assets.definitions` binds): http to ARA_SCORING_URL when that is set in the
+  environment of the run, with the token in ARA_SCORING_TOKEN; else in_process. Resolved at set-up (or on
+  first use outside Dagster), never at import.
 - `mode="http"`: a remote endpoint. At start-up (`setup_for_execution`) the client reads `GET {url}/version`
   and fails the run before any work when the endpoint's feature transform has another major version than
   `FEATURE_TRANSFORM_VERSION`. `score` then posts the features of `ara_assets.baseline.features` in batches
@@ -38,8 +41,9 @@ from ara_assets.baseline.features import (
 from ara_assets.baseline.performance import CALCULATED_SCHEMA, score_effective
 from ara_assets.epc.bands import band_expr
 from ara_assets.resources.http_retry import backoff_delay, parse_retry_after
+from ara_assets.resources.pcdb import install_from_home
 from ara_assets.resources.url_policy import require_secure_url
-from ara_assets.settings import apply_process_settings
+from ara_assets.settings import SCORING_TOKEN_ENV_VAR, apply_process_settings, scoring_url
 
 VERSION_PATH = "/version"
 SCORE_PATH = "/score"
@@ -412,15 +416,22 @@ class ScoringEndpoint(dg.ConfigurableResource):
     """Scores effective EPCs: the in-process SAP 10.2 calculator (default) or a remote HTTP endpoint.
 
     In http mode the endpoint's declared feature transform version is checked in `setup_for_execution`, so a
-    run against an incompatible model fails at start-up, before any asset does work.
+    run against an incompatible model fails at start-up, before any asset does work. In either mode the
+    set-up installs the PCDB snapshot under ARA_HOME (`ara pcdb import`) for the in-process scores of the run.
     """
 
-    mode: Literal["in_process", "http"] = Field(
-        default="in_process", description="in_process: the SAP 10.2 calculator; http: a remote endpoint."
+    mode: Literal["in_process", "http", "auto"] = Field(
+        default="in_process",
+        description="in_process: the SAP 10.2 calculator; http: a remote endpoint; auto: http to "
+        "ARA_SCORING_URL when it is set in the run's environment, else in_process.",
     )
-    url: str | None = Field(default=None, description="Base URL of the endpoint (http mode).")
+    url: str | None = Field(
+        default=None, description="Base URL of the endpoint (http mode; auto mode: ARA_SCORING_URL)."
+    )
     token_env_var: str | None = Field(
-        default=None, description="Environment variable holding a Bearer token for the endpoint, if any."
+        default=None,
+        description="Environment variable holding a Bearer token for the endpoint, if any (auto mode with "
+        "the URL from ARA_SCORING_URL: ARA_SCORING_TOKEN).",
     )
     timeout_s: float = Field(default=60.0, description="Per-request timeout, seconds.")
     batch_size: int = Field(default=5000, description="Homes per POST /score request.")
@@ -431,19 +442,33 @@ class ScoringEndpoint(dg.ConfigurableResource):
     _client: ScoringClient | None = PrivateAttr(default=None)
     _declared: EndpointVersion | None = PrivateAttr(default=None)
 
+    def _endpoint(self) -> tuple[str | None, str | None]:
+        """The URL and token variable to use, auto mode resolved from the environment now."""
+        if self.mode != "auto" or self.url:
+            return self.url, self.token_env_var
+        url = scoring_url()
+        return url, (self.token_env_var or SCORING_TOKEN_ENV_VAR) if url else self.token_env_var
+
+    def resolved_mode(self) -> Literal["in_process", "http"]:
+        """The mode a run scores in: auto mode is http when an endpoint URL is known now."""
+        if self.mode == "auto":
+            return "http" if self._endpoint()[0] else "in_process"
+        return self.mode
+
     def _build_client(self) -> ScoringClient:
-        if not self.url:
+        url, token_env_var = self._endpoint()
+        if not url:
             raise ScoringError("scoring endpoint: mode 'http' needs field 'url', got None")
         token = None
-        if self.token_env_var:
-            token = os.environ.get(self.token_env_var, "").strip()
+        if token_env_var:
+            token = os.environ.get(token_env_var, "").strip()
             if not token:
                 raise ScoringError(
-                    f"scoring endpoint {self.url}: the environment variable {self.token_env_var} "
+                    f"scoring endpoint {url}: the environment variable {token_env_var} "
                     "(field 'token_env_var') is not set"
                 )
         return ScoringClient(
-            self.url,
+            url,
             token=token,
             timeout_s=self.timeout_s,
             batch_size=self.batch_size,
@@ -463,13 +488,19 @@ class ScoringEndpoint(dg.ConfigurableResource):
         return client
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        if self.mode != "http":
+        # The PCDB imported with `ara pcdb import` (snapshot under ARA_HOME): product look-ups with no flag,
+        # in either mode (the measures and predictions of the run are scored in this process whatever the
+        # baseline's mode).
+        revision = install_from_home()
+        if context.log is not None and revision is not None:
+            context.log.info(f"in-process SAP scores use the imported PCDB, revision {revision}")
+        if self.resolved_mode() != "http":
             apply_process_settings()  # the in-process worksheet runs in this process
             return
-        self._connect()  # raises TransformVersionMismatch: the run stops here, before any asset runs
+        client = self._connect()  # raises TransformVersionMismatch: the run stops here, before any asset runs
         if context.log is not None and self._declared is not None:
             context.log.info(
-                f"scoring endpoint {self.url}: transform {self._declared.transform_version} "
+                f"scoring endpoint {client.url}: transform {self._declared.transform_version} "
                 f"(ours {FEATURE_TRANSFORM_VERSION}), model {self._declared.model} "
                 f"{self._declared.model_version}"
             )
@@ -486,7 +517,7 @@ class ScoringEndpoint(dg.ConfigurableResource):
 
     def score(self, effective: pl.DataFrame) -> pl.DataFrame:
         """Exactly `CALCULATED_SCHEMA`, one row per property of `effective` with a document."""
-        if self.mode == "in_process":
+        if self.resolved_mode() == "in_process":
             return score_effective(effective)
         # Outside Dagster (a script) there was no setup: connect, and so check the version, now.
         client = self._client or self._connect()

@@ -57,24 +57,27 @@ class Sheet:
     # approximation code -> rows computed with it (a value from an older edition or a third-party
     # transcription standing in for a cell of SAP 10.2 / RdSAP 10 not transcribed; approximations.py)
     approximations: dict[str, np.ndarray] = field(default_factory=dict)
-    _cache: dict[str, object] = field(default_factory=dict)
+    # Columns converted once: arrays (scalar columns, null masks) and flattened list columns apart, so each
+    # read returns its own type.
+    _arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    _elements: dict[str, Elements] = field(default_factory=dict)
 
     def preload(self, flat: dict[str, tuple[np.ndarray, np.ndarray | None]]) -> None:
         """Columns already converted during validation: list columns flattened (values, parent rows),
         scalar columns without nulls (values, None). Later reads take them from the cache."""
         for name, (values, parent) in flat.items():
             if parent is not None:
-                self._cache[f"l:{name}"] = Elements(values, parent)
+                self._elements[f"l:{name}"] = Elements(values, parent)
             else:
-                self._cache[f"f:{name}"] = values
+                self._arrays[f"f:{name}"] = values
 
     def col(self, name: str, fill: float = np.nan) -> np.ndarray:
         """A scalar column as float64 (null -> ``fill``)."""
         key = f"s:{name}:{fill}"
-        if key not in self._cache:
-            full = self._cache.get(f"f:{name}")  # validated column without nulls: any fill gives it
+        if key not in self._arrays:
+            full = self._arrays.get(f"f:{name}")  # validated column without nulls: any fill gives it
             if full is not None:
-                return full  # type: ignore[return-value]
+                return full
             s = self.df.get_column(name)
             no_null = s.null_count() == 0 and s.dtype != pl.Boolean
             if not np.isnan(fill):
@@ -86,27 +89,27 @@ class Sheet:
                 values = s.to_numpy().astype(np.float64, copy=False)
             else:
                 values = s.cast(pl.Float64).to_numpy()  # nulls become NaN
-            self._cache[key] = values
-        return self._cache[key]  # type: ignore[return-value]
+            self._arrays[key] = values
+        return self._arrays[key]
 
     def is_null(self, name: str) -> np.ndarray:
         """Null mask of a column (cached: sections ask for the same masks)."""
         key = f"n:{name}"
-        if key not in self._cache:
-            self._cache[key] = self.df.get_column(name).is_null().to_numpy()
-        return self._cache[key]  # type: ignore[return-value]
+        if key not in self._arrays:
+            self._arrays[key] = self.df.get_column(name).is_null().to_numpy()
+        return self._arrays[key]
 
     def elements(self, name: str) -> Elements:
         """A list column flattened once (cached) with its parent-row index."""
         key = f"l:{name}"
-        if key not in self._cache:
+        if key not in self._elements:
             arr = self.df.get_column(name).to_arrow()
             if isinstance(arr, pa.ChunkedArray):
                 arr = arr.combine_chunks()
             values = arr.flatten().to_numpy(zero_copy_only=False).astype(np.float64)
             parent = arr.value_parent_indices().to_numpy(zero_copy_only=False)
-            self._cache[key] = Elements(values, parent)
-        return self._cache[key]  # type: ignore[return-value]
+            self._elements[key] = Elements(values, parent)
+        return self._elements[key]
 
     def per_home(self, parent: np.ndarray, values: np.ndarray) -> np.ndarray:
         """Sum element values into homes: (M,) -> (N,), or (M, 12) -> (N, 12)."""

@@ -110,15 +110,19 @@ def const_table(name: str) -> dict[str, Any]:
 
 
 @cache
-def vertical_pitch_deg() -> dict[int, float]:
+def vertical_pitch_deg(schema_type: str = "RdSAP-Schema-21.0.1") -> dict[int, float]:
     """SAP-VerticalPitchCode -> tilt from horizontal, degrees: the one definition, read from the schema's own
-    labels ("horizontal", "30 degrees", ..., "vertical"; RdSAP-Schema-21.0.1 ``pitch`` in
-    ``epc/data/xsd_codes.csv``), so a new code cannot be missed by one of several hand-written copies."""
+    labels ("horizontal", "30 degrees", ..., "vertical"; field ``pitch`` of ``schema_type`` in
+    ``epc/data/xsd_codes.csv``), so a new code cannot be missed by one of several hand-written copies.
+    The RdSAP schema's PV and solar collector pitches and the SAP schema's (``SAP-Schema-19.2.0``) share
+    this code list, with the same labels (checked by ara_assets_tests/sap10/test_named_values.py)."""
     from ara_assets.epc.codes import codes_for
 
-    labels = codes_for("pitch", "RdSAP-Schema-21.0.1")
+    labels = codes_for("pitch", schema_type)
     if not labels:
-        raise LookupError("epc/data/xsd_codes.csv: no SAP-VerticalPitchCode table for field 'pitch'")
+        raise LookupError(
+            f"epc/data/xsd_codes.csv: no SAP-VerticalPitchCode table for field 'pitch' of {schema_type}"
+        )
     named = {"horizontal": 0.0, "vertical": 90.0}
     out: dict[int, float] = {}
     for code, label in labels.items():

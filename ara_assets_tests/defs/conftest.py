@@ -72,6 +72,9 @@ def pipeline(
     from ara_assets.emulator.server import start_emulator
 
     monkeypatch.setenv("EPC_REGISTER_TOKEN", TOKEN)
+    # The scoring resource installs the PCDB snapshot under ARA_HOME at set-up: none here, whatever the
+    # developer imported into ./.ara.
+    monkeypatch.setenv("ARA_HOME", str(tmp_path / "ara_home"))
     import_properties(warehouse, generated_portfolio, PORTFOLIO)
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions(portfolios.name, [PORTFOLIO])

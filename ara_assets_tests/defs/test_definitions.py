@@ -1,3 +1,4 @@
+import ast
 import os
 import subprocess
 import sys
@@ -7,6 +8,7 @@ import dagster as dg
 import pytest
 
 from ara_assets.definitions import defs
+from ara_assets.defs.executor import in_process_by_default
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,7 +47,9 @@ def test_graph_shape():
     # The monthly bulk sync downloads the register's whole file with a token: switched on deliberately.
     assert schedules["register_bulk_monthly"] == dg.DefaultScheduleStatus.STOPPED
     assert defs.resolve_job_def("epc_job") and defs.resolve_job_def("effective_epc_job")
-    assert defs.executor is dg.in_process_executor
+    # Runs execute in one process unless their run config selects multiprocess (test_run_settings.py).
+    assert defs.executor is in_process_by_default
+    assert defs.resolve_job_def("epc_job").executor_def is in_process_by_default
     assert [s.name for s in defs.schedules] == ["reference_quarterly", "register_bulk_monthly"]
 
 
@@ -68,3 +72,25 @@ def test_definitions_load_from_the_root_with_a_clean_environment(command: list[s
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "DAGSTER_PG_URL" not in result.stdout + result.stderr
+
+
+def test_every_job_is_defined_in_jobs_module():
+    from ara_assets.defs import jobs
+
+    assert list(defs.jobs or []) == jobs.ALL_JOBS
+    # the jobs the sensors and schedules run are those same objects
+    targets = {s.name: s.job_name for s in defs.sensors if s.name != "default_automation_condition_sensor"}
+    assert targets == {"portfolio_sensor": "epc_job", "override_sensor": "effective_epc_job"}
+    assert {j.name for j in jobs.ALL_JOBS} >= set(targets.values()) | {"register_bulk_job"}
+    bulk = next(s for s in defs.schedules if s.name == "register_bulk_monthly")
+    assert bulk.job is jobs.register_bulk_job
+    # no job is defined anywhere else in the wiring
+    defs_dir = ROOT / "ara_assets" / "defs"
+    elsewhere = [
+        f"{p.name}:{n.lineno}"
+        for p in sorted(defs_dir.glob("*.py"))
+        if p.name != "jobs.py"
+        for n in ast.walk(ast.parse(p.read_text()))
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "define_asset_job"
+    ]
+    assert elsewhere == []

@@ -6,7 +6,8 @@ import dagster as dg
 import polars as pl
 import pytest
 
-from ara_assets.defs.reference import carbon_factors, fuel_rates, reference_quarterly_schedule
+from ara_assets.defs.reference import carbon_factors, fuel_rates
+from ara_assets.defs.schedules import reference_quarterly_schedule
 from ara_assets.resources.io_manager import PolarsParquetIOManager
 from ara_assets.resources.warehouse.unit_of_work import WarehouseResource
 

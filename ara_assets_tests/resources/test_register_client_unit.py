@@ -252,10 +252,14 @@ def test_register_search_hit_refuses_a_row_without_certificate_number():
 
 
 def test_register_resource_defaults_and_missing_token_names_the_variable(monkeypatch):
+    monkeypatch.delenv("ARA_REGISTER_URL", raising=False)
+    monkeypatch.delenv("ARA_REGISTER_RPS", raising=False)
     resource = EpcRegisterClient()
-    assert resource.base_url == "https://api.get-energy-performance-data.communities.gov.uk"
+    # URL and ceiling unset in config: resolved when the client is built, here with no ARA_* set
+    built = resource.get_client()
+    assert built.base_url == "https://api.get-energy-performance-data.communities.gov.uk"
     assert resource.token_env_var == "EPC_REGISTER_TOKEN"
-    assert (resource.requests_per_second, resource.max_concurrency, resource.max_retries) == (20.0, 16, 6)
+    assert (built.bucket.rate, resource.max_concurrency, resource.max_retries) == (20.0, 16, 6)
     assert (resource.backoff_base_s, resource.backoff_max_s, resource.timeout_s) == (0.5, 30.0, 30.0)
 
     custom = EpcRegisterClient(
@@ -267,6 +271,20 @@ def test_register_resource_defaults_and_missing_token_names_the_variable(monkeyp
     assert (client.bucket.rate, client.max_concurrency) == (3.5, 2)
     with pytest.raises(RegisterAuthError, match="ARA_TEST_NO_SUCH_TOKEN"):
         custom.fetch_portfolio([1])
+
+
+def test_register_resource_reads_the_environment_when_the_client_is_built(monkeypatch):
+    resource = EpcRegisterClient()  # built before the environment is set, as at import of the definitions
+    monkeypatch.setenv("ARA_REGISTER_URL", "http://127.0.0.1:8765/")
+    monkeypatch.setenv("ARA_REGISTER_RPS", "0")
+    client = resource.get_client()
+    assert (client.base_url, client.bucket.rate) == ("http://127.0.0.1:8765", 0.0)
+    # a field set in config wins over the environment
+    pinned = EpcRegisterClient(base_url="http://127.0.0.1:9", requests_per_second=3.0).get_client()
+    assert (pinned.base_url, pinned.bucket.rate) == ("http://127.0.0.1:9", 3.0)
+    monkeypatch.setenv("ARA_REGISTER_RPS", "fast")
+    with pytest.raises(ValueError, match="ARA_REGISTER_RPS='fast'"):
+        EpcRegisterClient().get_client()
 
 
 def test_register_resource_config_round_trips_through_json():

@@ -63,3 +63,11 @@ def test_the_rdsap_rules_are_read_by_the_same_loader() -> None:
 def test_the_pitch_codes_come_from_the_schema_labels() -> None:
     # SAP-VerticalPitchCode: 1 horizontal, 2 30 degrees, 3 45 degrees, 4 60 degrees, 5 vertical
     assert tables.vertical_pitch_deg() == {1: 0.0, 2: 30.0, 3: 45.0, 4: 60.0, 5: 90.0}
+    # the SAP XML reader looks its PV pitch up in the SAP schema's list: the same codes mean the same tilts
+    assert tables.vertical_pitch_deg("SAP-Schema-19.2.0") == tables.vertical_pitch_deg()
+    # and the RdSAP schema's PV, PV-in-FGHRS and solar collector pitches are that one code list
+    from ara_assets.epc.codes import codes_for
+
+    pitch = codes_for("pitch", "RdSAP-Schema-21.0.1")
+    for field in ("fghrs_pv_pitch", "solar_panel_collector_pitch"):
+        assert codes_for(field, "RdSAP-Schema-21.0.1") == pitch, field

@@ -27,12 +27,18 @@ from typing import Any, Literal
 
 import dagster as dg
 import httpx
-from pydantic import PrivateAttr
+from pydantic import Field, PrivateAttr
 
 from ara_assets.resources.http_retry import backoff_delay, is_retryable_status, parse_retry_after
 from ara_assets.resources.url_policy import require_secure_url
+from ara_assets.settings import (
+    REGISTER_API_URL,
+    REGISTER_REQUESTS_PER_SECOND,
+    register_requests_per_second,
+    register_url,
+)
 
-DEFAULT_BASE_URL = "https://api.get-energy-performance-data.communities.gov.uk"
+DEFAULT_BASE_URL = REGISTER_API_URL
 DEFAULT_TOKEN_ENV_VAR = "EPC_REGISTER_TOKEN"
 SEARCH_PATH = "/api/domestic/search"
 CERTIFICATE_PATH = "/api/certificate"
@@ -229,7 +235,7 @@ class RegisterClient:
         base_url: str = DEFAULT_BASE_URL,
         token: str | None = None,
         token_env_var: str = DEFAULT_TOKEN_ENV_VAR,
-        requests_per_second: float = 20.0,
+        requests_per_second: float = REGISTER_REQUESTS_PER_SECOND,
         max_concurrency: int = 16,
         max_retries: int = 6,
         backoff_base_s: float = 0.5,
@@ -571,12 +577,19 @@ def require_register_not_found(response: httpx.Response, base_url: str) -> None:
 class EpcRegisterClient(dg.ConfigurableResource):
     """The EPC register for Dagster assets: config in, a `RegisterClient` underneath.
 
-    The Bearer token is never config: it is read from `token_env_var` when a request is made.
+    The Bearer token is never config: it is read from `token_env_var` when a request is made. An unset
+    `base_url` or `requests_per_second` is resolved when the client is first built (in the run), from
+    ARA_REGISTER_URL and ARA_REGISTER_RPS (`ara_assets.settings`), else the real register at 20 requests/s.
     """
 
-    base_url: str = DEFAULT_BASE_URL
+    base_url: str | None = Field(
+        default=None, description="Register base URL; unset: ARA_REGISTER_URL, else the real register API."
+    )
     token_env_var: str = DEFAULT_TOKEN_ENV_VAR
-    requests_per_second: float = 20.0
+    requests_per_second: float | None = Field(
+        default=None,
+        description="Requests per second (0: no ceiling); unset: ARA_REGISTER_RPS, else 20 (the register's).",
+    )
     max_concurrency: int = 16
     max_retries: int = 6
     backoff_base_s: float = 0.5
@@ -588,10 +601,11 @@ class EpcRegisterClient(dg.ConfigurableResource):
     def get_client(self) -> RegisterClient:
         # Built lazily and kept, so that the token bucket is shared by every call of one run.
         if self._client is None:
+            rps = self.requests_per_second
             self._client = RegisterClient(
-                base_url=self.base_url,
+                base_url=self.base_url or register_url(),
                 token_env_var=self.token_env_var,
-                requests_per_second=self.requests_per_second,
+                requests_per_second=register_requests_per_second() if rps is None else rps,
                 max_concurrency=self.max_concurrency,
                 max_retries=self.max_retries,
                 backoff_base_s=self.backoff_base_s,

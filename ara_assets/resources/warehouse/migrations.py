@@ -149,7 +149,10 @@ def migrate(engine: sa.Engine, folder: Path | Traversable | None = None) -> list
 def _execute_script(conn: sa.Connection, script: str) -> None:
     # A parameterless execute on the raw psycopg cursor runs a multi-statement script as-is
     # (no placeholder parsing), inside the transaction SQLAlchemy already opened.
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    driver = conn.connection.driver_connection
+    if driver is None:  # only a connection already returned to the pool has none
+        raise RuntimeError("migrations: the database connection was closed before the script ran")
+    cursor = driver.cursor()
     try:
         cursor.execute(script)
     finally:

@@ -65,7 +65,7 @@ class ExpansionError:
     message: str
 
 
-def _list_series(name: str, values: list[list[Any]], dtype: pl.DataType) -> pl.Series:
+def _list_series(name: str, values: list[list[Any]], dtype: pl.List) -> pl.Series:
     """A list column from per-row Python lists through one flat Arrow array (much cheaper than
     letting polars infer every row's list)."""
     offsets = [0]
@@ -73,7 +73,7 @@ def _list_series(name: str, values: list[list[Any]], dtype: pl.DataType) -> pl.S
     for v in values:
         flat.extend(v)
         offsets.append(len(flat))
-    inner = dtype.inner  # type: ignore[attr-defined]
+    inner = dtype.inner
     arrow_inner = pa.float64() if inner == pl.Float64 else pa.string() if inner == pl.String else pa.int32()
     arr = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), pa.array(flat, arrow_inner))
     return pl.Series(name, arr).cast(dtype)

@@ -10,6 +10,7 @@ from typing import Any
 from ara_assets.sap10.rdsap import tables as t
 from ara_assets.sap10.rdsap.document import RegisterDocument, code, flag, items, num
 from ara_assets.sap10.rdsap.geometry import Geometry
+from ara_assets.sap10.tables import vertical_pitch_deg
 
 
 def expand_renewables(
@@ -28,7 +29,7 @@ def expand_renewables(
         arrays = items(supply["pv_arrays"])
     else:
         arrays = items(supply)
-    pitch_deg = {1: 0.0, 2: 30.0, 3: 45.0, 4: 60.0, 5: 90.0}
+    pitch_deg = vertical_pitch_deg()
     kwp: list[float] = []
     orient: list[int] = []
     pitch: list[float] = []

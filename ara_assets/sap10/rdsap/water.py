@@ -20,6 +20,7 @@ from ara_assets.sap10.rdsap.document import (
     sap_fuel_code,
     value_of,
 )
+from ara_assets.sap10.tables import vertical_pitch_deg
 
 
 def expand_water(
@@ -138,7 +139,6 @@ def expand_water(
 
 # ShowerWWHRSCode (RdSAP-Schema-21) -> INPUT_SCHEMA mixer_shower_wwhrs
 SHOWER_WWHRS = {1: 0, 2: 1, 3: 2, 4: 3}
-SOLAR_PITCH = {1: 0.0, 2: 30.0, 3: 45.0, 4: 60.0, 5: 90.0}  # SAP-VerticalPitchCode -> degrees
 FLAT_PANEL = 2  # SAP-SolarCollectorTypeCode
 
 
@@ -237,19 +237,19 @@ def _solar_water(
     collector = collector if isinstance(collector, Mapping) else {}
     area = num(collector, "aperture_area") or num(details, "solar_panel_aperture_area") or area
     if code(details, "solar_panel_collector_data_source") == 2:  # declared values
-        eta0_pct = num(collector, "zero_loss_efficiency")
-        a1 = num(collector, "linear_heat_loss_coefficient")  # type: ignore[assignment]
-        a2 = num(collector, "second_order_heat_loss_coefficient")  # type: ignore[assignment]
-        iam = num(details, "incidence_angle_modifier")
-        for name, value in (
-            ("solar_collector_details.zero_loss_efficiency", eta0_pct),
-            ("solar_collector_details.linear_heat_loss_coefficient", a1),
-            ("solar_collector_details.second_order_heat_loss_coefficient", a2),
-            ("incidence_angle_modifier", iam),
-        ):
+
+        def declared(node: Mapping[str, Any], name: str, within: str = "solar_collector_details.") -> float:
+            value = num(node, name)
             if value is None:
-                raise cert.fail(f"{where}.{name}", None, "declared solar collector without this value")
-        eta0 = eta0_pct / 100.0  # type: ignore[operator]
+                raise cert.fail(
+                    f"{where}.{within}{name}", None, "declared solar collector without this value"
+                )
+            return value
+
+        eta0 = declared(collector, "zero_loss_efficiency") / 100.0
+        a1 = declared(collector, "linear_heat_loss_coefficient")
+        a2 = declared(collector, "second_order_heat_loss_coefficient")
+        iam = declared(details, "incidence_angle_modifier", within="")
         loop = num(details, "collector_loop_efficiency")
         loop_loss = num(details, "overall_heat_loss")
     elif collector and code(collector, "collector_type") not in (None, FLAT_PANEL):
@@ -259,7 +259,9 @@ def _solar_water(
             "default parameters of unglazed / evacuated-tube collectors (Table H1) not transcribed",
         )
     pitch_code = code(details, "solar_panel_collector_pitch")
-    pitch = SOLAR_PITCH.get(pitch_code, table["pitch_deg"]) if pitch_code is not None else table["pitch_deg"]
+    # SAP-VerticalPitchCode; no code, or one outside the list, keeps the Table 29 default
+    default_pitch = table["pitch_deg"]
+    pitch = default_pitch if pitch_code is None else vertical_pitch_deg().get(pitch_code, default_pitch)
     orientation = code(details, "solar_panel_collector_orientation") or table["orientation"]
     if pitch == 0.0:
         orientation = 9

@@ -14,9 +14,9 @@ from pathlib import Path
 import polars as pl
 
 from ara_assets.sap10.errors import UnsupportedInput
-from ara_assets.sap10.tables import TABLE_DIR
+from ara_assets.sap10.tables import TABLE_DIR, vertical_pitch_deg
 
-PITCH_CODE_DEG = {1: 0.0, 2: 30.0, 3: 45.0, 4: 60.0, 5: 90.0}  # SAP-VerticalPitchCode
+SCHEMA_TYPE = "SAP-Schema-19.2.0"  # the code lists this reader's codes are looked up in
 DOOR_TYPES = (1, 2, 3)
 WINDOW, ROOF_WINDOW, ROOFLIGHT = 4, 5, 6
 DEFAULT_FRAME_FACTOR = 0.7  # Table 6c, wood or PVC frame / unknown
@@ -373,12 +373,15 @@ def _showers_and_baths(d: ET.Element, row: dict[str, object]) -> None:
     """Shower outlets (electric showers counted; mixer flow rates, Appendix J defaults 7 / 12 l/min) and
     whether there is a bath (hot-water demand, section 4)."""
     flows = []
+    electric = 0
     for so in d.findall(".//Shower-Outlets/Shower-Outlet"):
         kind = _int(so, "Shower-Outlet-Type")
         if kind == 4:
-            row["electric_showers"] = int(row.get("electric_showers", 0)) + 1  # type: ignore[call-overload]
+            electric += 1
         else:
             flows.append(_num(so, "Shower-Flow-Rate", 7.0 if kind == 1 else 12.0))
+    if electric:  # left unset without one: the schema's default applies
+        row["electric_showers"] = electric
     row["mixer_shower_flow_l_per_min"] = flows
     baths = _int(d, ".//Number-Baths")
     if baths is not None:
@@ -390,7 +393,8 @@ def _pv_arrays(d: ET.Element, row: dict[str, object], refuse: Refuse) -> None:
     pv = d.findall("./SAP-Energy-Source/PV-Arrays/PV-Array")
     row["pv_kwp"] = [_num(a, "Peak-Power") for a in pv]
     row["pv_orientation"] = [_int(a, "Orientation", 9) if _int(a, "Pitch") != 1 else 9 for a in pv]
-    row["pv_pitch_deg"] = [PITCH_CODE_DEG[_int(a, "Pitch", 2) or 2] for a in pv]
+    pitch_deg = vertical_pitch_deg(SCHEMA_TYPE)
+    row["pv_pitch_deg"] = [pitch_deg[_int(a, "Pitch", 2) or 2] for a in pv]
     shading = [_int(a, "Overshading", 1) for a in pv]
     if any(s == 5 for s in shading):
         raise refuse("PV-Array/Overshading", 5, "severe overshading factor not transcribed")
