@@ -39,6 +39,7 @@ from ara_assets.resources.register.epc_fetch import (
     fetch_and_store,
 )
 from ara_assets.resources.register.progress import FetchProgress
+from ara_assets.resources.scoring import ScoringEndpoint
 from ara_assets.resources.warehouse.unit_of_work import WarehouseResource
 from ara_assets.settings import worker_processes
 
@@ -194,6 +195,7 @@ def effective_epc(
     epc_cache: pl.DataFrame,
     warehouse: WarehouseResource,
     io_manager: dg.ResourceParam[Any],
+    scoring: ScoringEndpoint,  # set up for the run: installs the imported PCDB the predictions score with
 ) -> Iterator[dg.Output[pl.DataFrame] | dg.AssetCheckResult]:
     property_ids = [int(p) for p in epc_cache["property_id"].to_list()]
     with warehouse.warehouse().unit_of_work() as uow:

@@ -45,6 +45,7 @@ from ara_assets.modelling.portfolio import (
     refused_homes,
 )
 from ara_assets.modelling.rollup import rollup, with_grants
+from ara_assets.resources.scoring import ScoringEndpoint
 from ara_assets.resources.warehouse.locks import lock_portfolio
 from ara_assets.resources.warehouse.unit_of_work import WarehouseResource
 
@@ -91,6 +92,7 @@ def candidate_recommendations(
     carbon_factors: pl.DataFrame,
     warehouse: WarehouseResource,
     io_manager: dg.ResourceParam[Any],
+    scoring: ScoringEndpoint,  # set up for the run: installs the imported PCDB the measures score with
 ) -> Iterator[dg.Output[pl.DataFrame] | dg.AssetCheckResult]:
     portfolio = context.partition_key
     with warehouse.warehouse().unit_of_work() as uow:

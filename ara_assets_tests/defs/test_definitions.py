@@ -94,3 +94,10 @@ def test_every_job_is_defined_in_jobs_module():
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "define_asset_job"
     ]
     assert elsewhere == []
+
+
+def test_every_asset_that_scores_in_process_sets_up_the_scoring_resource():
+    # The scoring resource's set-up installs the imported PCDB; an asset that scores SAP in this process
+    # (predictions, measures, the baseline) must require it, or a run of its job alone scores without it.
+    for key in ("effective_epc", "property_baseline", "candidate_recommendations"):
+        assert "scoring" in defs.get_assets_def(key).required_resource_keys, key
