@@ -14,8 +14,8 @@ ARA_REGISTER_RPS    the register client's ceiling in requests per second; defaul
                     published limit (0 switches the ceiling off, for the local emulator).
 ARA_SCORING_URL     a remote scoring endpoint for the baseline (ADR 0009); unset: the in-process calculator.
 ARA_SCORING_TOKEN   the Bearer token of that endpoint (the variable's name is what the resource holds).
-ARA_WORKERS         processes for the per-home Python steps (effective EPC assembly); default the machine's
-                    cores, at most 2 (ara_assets/forked.py).
+ARA_WORKERS         processes for the per-home Python steps (effective EPC assembly, the baseline's
+                    expansion); default the machine's cores, at most 2 (ara_assets/forked.py).
 ARA_SAP_MALLOC      `0` leaves glibc's allocator as it is; otherwise the process entry points set it once
                     for the SAP worksheet (ara_assets/sap10/allocator.py).
 """

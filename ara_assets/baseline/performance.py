@@ -162,7 +162,7 @@ def effective_documents(effective: pl.DataFrame) -> tuple[list[int], list[dict[s
 
 
 def effective_inputs(
-    property_ids: list[int], docs: list[dict[str, Any]]
+    property_ids: list[int], docs: list[dict[str, Any]], workers: int = 1
 ) -> tuple[pl.DataFrame, dict[int, str]]:
     """SAP inputs of each property's effective EPC document (`effective_documents`), and the expansion's
     refusals.
@@ -172,7 +172,7 @@ def effective_inputs(
     the baseline's calculated performance are one calculation of one home. Rows carry `home_id`
     (str(property_id)) and `property_id`; refused maps property_id -> the message naming field and value.
     """
-    inputs, expansion_errors = expand_collect(docs, normalise_docs=False)
+    inputs, expansion_errors = expand_collect(docs, normalise_docs=False, workers=workers)
     refused: dict[int, str] = {int(property_ids[e.index]): e.message for e in expansion_errors}
     if inputs.height:
         ids = np.asarray(property_ids, dtype=np.int64)[inputs["input_index"].to_numpy()]
@@ -205,7 +205,7 @@ def score_inputs(inputs: pl.DataFrame) -> pl.DataFrame:
     return combine_rating_and_climate(inputs, rating, local)
 
 
-def score_effective(effective: pl.DataFrame) -> pl.DataFrame:
+def score_effective(effective: pl.DataFrame, workers: int = 1) -> pl.DataFrame:
     """Calculated performance and energy block for every property with an effective EPC document.
 
     One row per such property; `calculation_error` names the certificate, field and value where the
@@ -214,7 +214,7 @@ def score_effective(effective: pl.DataFrame) -> pl.DataFrame:
     property_ids, docs = effective_documents(effective)
     if not docs:
         return pl.DataFrame(schema=CALCULATED_SCHEMA)
-    inputs, errors = effective_inputs(property_ids, docs)
+    inputs, errors = effective_inputs(property_ids, docs, workers=workers)
     rows = pl.DataFrame(schema={"property_id": pl.Int64()})
     if inputs.height:
         rows = score_inputs(inputs)

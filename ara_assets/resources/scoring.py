@@ -43,7 +43,7 @@ from ara_assets.epc.bands import band_expr
 from ara_assets.resources.http_retry import backoff_delay, parse_retry_after
 from ara_assets.resources.pcdb import install_from_home
 from ara_assets.resources.url_policy import require_secure_url
-from ara_assets.settings import SCORING_TOKEN_ENV_VAR, apply_process_settings, scoring_url
+from ara_assets.settings import SCORING_TOKEN_ENV_VAR, apply_process_settings, scoring_url, worker_processes
 
 VERSION_PATH = "/version"
 SCORE_PATH = "/score"
@@ -518,7 +518,8 @@ class ScoringEndpoint(dg.ConfigurableResource):
     def score(self, effective: pl.DataFrame) -> pl.DataFrame:
         """Exactly `CALCULATED_SCHEMA`, one row per property of `effective` with a document."""
         if self.resolved_mode() == "in_process":
-            return score_effective(effective)
+            # the expansion over ARA_WORKERS processes (ara_assets/forked.py): identical results
+            return score_effective(effective, workers=worker_processes())
         # Outside Dagster (a script) there was no setup: connect, and so check the version, now.
         client = self._client or self._connect()
         return client.score(effective)
