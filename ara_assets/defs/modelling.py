@@ -48,6 +48,7 @@ from ara_assets.modelling.rollup import rollup, with_grants
 from ara_assets.resources.scoring import ScoringEndpoint
 from ara_assets.resources.warehouse.locks import lock_portfolio
 from ara_assets.resources.warehouse.unit_of_work import WarehouseResource
+from ara_assets.settings import worker_processes
 
 
 class CandidateConfig(dg.Config):
@@ -129,6 +130,7 @@ def candidate_recommendations(
         this_year=today.year,
         top_k=config.top_k,
         progress=lambda line: context.log.info(f"candidate_recommendations: {line}"),
+        workers=worker_processes(),
     )
     context.log.info(
         f"portfolio {portfolio}: {run.recomputed} (home, scenario) pairs to model, {run.unchanged} unchanged"
@@ -245,7 +247,9 @@ def phase_plans(
         seconds[part] = round(now - lap, 2)
         lap = now
 
-    inputs, _, expansion_refused = modelled_homes(effective_epc, property_baseline)
+    inputs, _, expansion_refused = modelled_homes(
+        effective_epc, property_baseline, workers=worker_processes()
+    )
     _lap("expand")
     planned = plan_portfolio(
         candidate_recommendations,
@@ -348,4 +352,3 @@ def _write_report(
         context.log.warning(f"portfolio report not written: {exc}")
         return None
     return str(path)
-

@@ -89,7 +89,9 @@ CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
 _VARIANT_EXTRAS = ("option_id", "measure_type", "quantity", "cost_gbp", "package")
 
 
-def start_inputs(effective: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, dict[int, str]]:
+def start_inputs(
+    effective: pl.DataFrame, workers: int = 1
+) -> tuple[pl.DataFrame, pl.DataFrame, dict[int, str]]:
     """SAP inputs (with property_id) and eligibility features of each home's effective EPC.
 
     Returns (inputs, features, refused) where refused maps property_id -> the expansion's message.
@@ -99,7 +101,7 @@ def start_inputs(effective: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, d
             raise CandidateError(f"effective_epc: field {col!r} is missing (no such column)")
     # the baseline's own expansion (not a copy of it): a plan starts from the home the baseline scored
     ids, docs = effective_documents(effective)
-    inputs, refused = effective_inputs(ids, docs)
+    inputs, refused = effective_inputs(ids, docs, workers=workers)
     features = features_from_register({int(i): d for i, d in zip(ids, docs, strict=True)})
     return inputs, features, refused
 

@@ -186,6 +186,7 @@ def incremental_candidates(
     top_k: int = 7,
     rules: FundingRules | None = None,
     progress: Progress | None = None,
+    workers: int = 1,
 ) -> IncrementalCandidates:
     """The candidates of every scenario: the previous rows of each (home, scenario) whose key is unchanged,
     the others modelled now (`model_scenarios` on those homes only).
@@ -207,7 +208,7 @@ def incremental_candidates(
         todo[name] = reuse.todo_ids
     todo_ids = pl.concat(list(todo.values())).unique() if todo else pl.Series("property_id", [], pl.Int64)
     todo_homes = effective_epc.filter(pl.col("property_id").cast(pl.Int64).is_in(todo_ids.implode()))
-    inputs, features, refused = modelled_homes(todo_homes, property_baseline)
+    inputs, features, refused = modelled_homes(todo_homes, property_baseline, workers=workers)
     run = model_scenarios(
         snapshots,
         inputs,

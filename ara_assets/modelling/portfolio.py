@@ -69,12 +69,13 @@ def current_prices(
 
 
 def modelled_homes(
-    effective_epc: pl.DataFrame, property_baseline: pl.DataFrame
+    effective_epc: pl.DataFrame, property_baseline: pl.DataFrame, workers: int = 1
 ) -> tuple[pl.DataFrame, pl.DataFrame, dict[int, str]]:
     """SAP inputs and features of the homes whose baseline was scored (`baseline_status` ok), and
-    property_id -> message of those whose effective EPC the expansion refused."""
+    property_id -> message of those whose effective EPC the expansion refused (expanded over `workers`
+    processes, identical results)."""
     ok = property_baseline.filter(pl.col("baseline_status") == "ok")["property_id"]
-    return start_inputs(effective_epc.filter(pl.col("property_id").is_in(ok.implode())))
+    return start_inputs(effective_epc.filter(pl.col("property_id").is_in(ok.implode())), workers=workers)
 
 
 def home_attributes(attributes: pl.DataFrame) -> pl.DataFrame:
