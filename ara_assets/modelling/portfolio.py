@@ -256,30 +256,24 @@ def allocate_plans(
         return None, {"error": str(exc)}
     selected = result.selected
     late = grants_after_end(selected, grants, rules or load_funding_rules())
-    meta: dict[str, object] = {
+    # what the stored allocation run and the asset's metadata both say
+    outcome: dict[str, Any] = {
         "yearly_budget_gbp": budget,
         "start_year": start_year,
         "targets_reached": result.objective,
         "upper_bound": result.upper_bound,
         "greedy_targets_reached": result.greedy_objective,
         "status": result.status,
+    }
+    meta: dict[str, object] = {
+        **outcome,
         "home_phases_selected": selected.height,
         "spend_by_year": {str(k): round(v, 2) for k, v in result.spend_by_year.items()},
         # home-phases the allocation places after their grant scheme ends (the grant cannot be drawn)
         "grants_after_scheme_end": late.height,
         "grant_lost_after_scheme_end_gbp": round(float(late["grant_gbp"].sum()), 2) if late.height else 0.0,
     }
-    run = {
-        "scenario": scenario.name,
-        "scenario_version": version,
-        "yearly_budget_gbp": budget,
-        "start_year": start_year,
-        "targets_reached": result.objective,
-        "upper_bound": result.upper_bound,
-        "greedy_targets_reached": result.greedy_objective,
-        "status": result.status,
-        "selected": selected,
-    }
+    run = {"scenario": scenario.name, "scenario_version": version, **outcome, "selected": selected}
     return run, meta
 
 
