@@ -37,6 +37,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from ara_assets.emulator.bulk import BulkFiles, apply_events_to_index, bulk_routes
+from ara_assets.epc.bulk_file import uprn_value
 
 MAX_PAGE_SIZE = 5000
 # Loose UK postcode shape: outward code, optional space, inward code (digit + two letters).
@@ -135,16 +136,10 @@ def _document_uprn(document: dict[str, Any], *, source: str) -> int | None:
     raw = document.get("uprn")
     if raw is None or raw == "":
         return None
-    if isinstance(raw, bool):
+    value = uprn_value(raw)
+    if value is None:
         raise ValueError(f"{source}: field 'uprn' must be an integer, got {raw!r}")
-    if isinstance(raw, int):
-        return raw
-    if isinstance(raw, str):
-        # Assessor-lodged UPRNs can keep their XML form "UPRN-000012345678".
-        digits = raw.removeprefix("UPRN-").strip()
-        if digits.isdigit():
-            return int(digits)
-    raise ValueError(f"{source}: field 'uprn' must be an integer, got {raw!r}")
+    return value
 
 
 def load_index(data_dir: Path) -> RegisterIndex:

@@ -40,9 +40,10 @@ def normalise_postcode(postcode: str) -> str:
     return "".join(postcode.split()).upper()
 
 
-def document_uprn(document: dict[str, Any]) -> int | None:
-    """A document's UPRN as an integer (the register serves integers; assessors lodge "UPRN-0000123456")."""
-    raw = document.get("uprn")
+def uprn_value(raw: object) -> int | None:
+    """A lodged UPRN as an integer: the register serves integers, its search pads them to 12-digit strings
+    and assessors lodge "UPRN-000012345678". None when absent or not a UPRN (callers decide if that is an
+    error)."""
     if isinstance(raw, bool) or raw is None:
         return None
     if isinstance(raw, int):
@@ -52,6 +53,11 @@ def document_uprn(document: dict[str, Any]) -> int | None:
         if digits.isdigit():
             return int(digits)
     return None
+
+
+def document_uprn(document: dict[str, Any]) -> int | None:
+    """A document's UPRN as an integer (`uprn_value`), None when it has none."""
+    return uprn_value(document.get("uprn"))
 
 
 @dataclass(frozen=True)

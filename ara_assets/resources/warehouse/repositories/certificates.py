@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
+from ara_assets.epc.bulk_file import uprn_value
 from ara_assets.resources.warehouse.repositories.rows import (
     check_uprn,
     id_list,
@@ -57,11 +58,8 @@ def certificate_key_columns(doc: Mapping[str, Any]) -> dict[str, Any]:
         raise ValueError(f"{record}: field 'schema_type' value {schema_type!r} is missing")
     uprn = doc.get("uprn")
     if uprn is not None:
-        # The register serves UPRNs as integers; the search docs pad them to 12-digit strings, and
-        # assessors lodge them as "UPRN-000012345678".
-        if isinstance(uprn, str) and uprn.removeprefix("UPRN-").isdigit():
-            uprn = int(uprn.removeprefix("UPRN-"))
-        check_uprn(uprn, record)
+        # as the register or an assessor lodged it (`uprn_value`); an unreadable one is refused by value
+        uprn = check_uprn(uprn_value(uprn) or uprn, record)
     sap_version = doc.get("sap_version")
     return {
         "certificate_number": number,
