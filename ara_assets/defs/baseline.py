@@ -27,7 +27,6 @@ from ara_assets.defs.previous import previous_output
 from ara_assets.epc.bands import SAP_RANGE
 from ara_assets.pcdb import active as pcdb_active
 from ara_assets.property.reuse import KEY_SCHEMA, reusable_rows
-from ara_assets.resources.pcdb import install_from_home
 from ara_assets.resources.register.progress import FetchProgress
 from ara_assets.resources.scoring import ScoringEndpoint
 from ara_assets.resources.warehouse.locks import lock_portfolio
@@ -87,9 +86,7 @@ def property_baseline(
     portfolio = context.partition_key
     today = dt.date.today()
     rates_version, factors_version = _version(fuel_rates), _version(carbon_factors)
-    # the PCDB the scoring uses: the current snapshot under ARA_HOME, installed for this run so a PCDB
-    # imported since the code location loaded is used, and named in every home's input key
-    install_from_home()
+    # the PCDB of this run's scores (installed by the scoring resource's set-up), named in every key
     versions = versions_tag(rates_version, factors_version, pcdb_active())
     wh = warehouse.warehouse()
     with wh.unit_of_work() as uow:
