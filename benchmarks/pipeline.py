@@ -58,6 +58,15 @@ def _step_seconds(result: Any, step: str) -> float:
     raise RuntimeError(f"no STEP_SUCCESS for step {step!r} in run {result.run_id}")
 
 
+def _all_steps(*results: Any) -> dict[str, float]:
+    """Every step's duration in seconds, by step key, over the given runs."""
+    return {
+        event.step_key: round(event.event_specific_data.duration_ms / 1000.0, 2)
+        for result in results
+        for event in result.get_step_success_events()
+    }
+
+
 def run(homes: int, certificates: int, seed: int, say: Any, inputs: Path | None = None) -> dict[str, Any]:
     import dagster as dg
 
@@ -240,6 +249,7 @@ def _run(
             "delta_events": report.events,
             "cpu_count": os.cpu_count(),
             "load_avg_1min": round(os.getloadavg()[0], 2),
+            "step_s": _all_steps(epc, plans),
         },
     }
 
