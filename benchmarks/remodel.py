@@ -10,7 +10,7 @@ Steps:
               ephemeral Dagster instance: every home computed (reported as `first_*_s`, for scale).
   override    the demo's correction (`demo.run.pick_override`: a loft topped up, or a cavity filled) on
               one scored home, appended as an analyst's override.
-  re-run      effective_epc -> property_baseline -> candidate_recommendations -> phase_plans in one run
+  re-run      effective_epc -> sap_inputs -> property_baseline -> candidate_recommendations -> phase_plans in one run
               (timed: `remodel_s` wall, and each step's Dagster STEP_SUCCESS duration). Each incremental
               step reuses the unchanged homes of its previous output (docs/adr/0025); the phase plans and
               the portfolio budget allocation (HiGHS, `--yearly-budget`) are rebuilt in full.
@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "examples" / "scenarios" / "three_phase_net_zero_ready.yaml"
 TOKEN = "bench-token"
 PORTFOLIO = "bench"
-STEPS = ("effective_epc", "property_baseline", "candidate_recommendations", "phase_plans")
+STEPS = ("effective_epc", "sap_inputs", "property_baseline", "candidate_recommendations", "phase_plans")
 
 
 def _step_seconds(result: Any, step: str) -> float:

@@ -17,6 +17,7 @@ Pure: frames in, frames out (docs/adr/0008-property-baseline.md).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -215,6 +216,14 @@ def score_effective(effective: pl.DataFrame, workers: int = 1) -> pl.DataFrame:
     if not docs:
         return pl.DataFrame(schema=CALCULATED_SCHEMA)
     inputs, errors = effective_inputs(property_ids, docs, workers=workers)
+    del docs
+    return score_expanded(inputs, errors)
+
+
+def score_expanded(inputs: pl.DataFrame, refused: Mapping[int, str]) -> pl.DataFrame:
+    """`score_effective` from homes already expanded (`effective_inputs`, or the `sap_inputs` asset's rows):
+    the SAP inputs of the homes that expanded, and property_id -> the expansion's message of the others."""
+    errors = dict(refused)
     rows = pl.DataFrame(schema={"property_id": pl.Int64()})
     if inputs.height:
         rows = score_inputs(inputs)

@@ -88,6 +88,7 @@ def candidate_recommendations(
     context: dg.AssetExecutionContext,
     config: CandidateConfig,
     effective_epc: pl.DataFrame,
+    sap_inputs: pl.DataFrame,
     property_baseline: pl.DataFrame,
     fuel_rates: pl.DataFrame,
     carbon_factors: pl.DataFrame,
@@ -131,6 +132,7 @@ def candidate_recommendations(
         top_k=config.top_k,
         progress=lambda line: context.log.info(f"candidate_recommendations: {line}"),
         workers=worker_processes(),
+        sap_inputs=sap_inputs,
     )
     context.log.info(
         f"portfolio {portfolio}: {run.recomputed} (home, scenario) pairs to model, {run.unchanged} unchanged"
@@ -225,6 +227,7 @@ def phase_plans(
     config: PlansConfig,
     candidate_recommendations: pl.DataFrame,
     effective_epc: pl.DataFrame,
+    sap_inputs: pl.DataFrame,
     property_baseline: pl.DataFrame,
     fuel_rates: pl.DataFrame,
     carbon_factors: pl.DataFrame,
@@ -248,7 +251,7 @@ def phase_plans(
         lap = now
 
     inputs, _, expansion_refused = modelled_homes(
-        effective_epc, property_baseline, workers=worker_processes()
+        effective_epc, property_baseline, workers=worker_processes(), sap_inputs=sap_inputs
     )
     _lap("expand")
     planned = plan_portfolio(
