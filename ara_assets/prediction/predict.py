@@ -298,21 +298,25 @@ def predict_epcs(targets: pl.DataFrame, pool: pl.DataFrame) -> pl.DataFrame:
 
     targets: property_id, uprn, postcode, address (and optionally property_type, built_form, age_band
              the landlord knows, as register codes in text).
-    pool:    property_id, postcode, address, document (normalised register JSON text).
+    pool:    property_id, postcode, address, document (normalised register JSON text), and optionally
+             features (the document's components as the effective EPC keeps them; else parsed here).
     Output:  PREDICTION_SCHEMA plus `document` (the predicted register document as JSON text).
 
     A predicted document the calculator refuses (its template lodges something the worksheet does not
     support) is predicted again with that template barred, up to `TEMPLATE_TRIES` times; the neighbour
     still votes. After that the last document stands and the baseline reports the refusal.
     """
-    from ara_assets.prediction.features import features_frame, location_frame
+    from ara_assets.prediction.features import features_frame, location_frame, stored_features
 
     schema = {**PREDICTION_SCHEMA, "document": pl.String()}
     if targets.is_empty() or pool.is_empty():
         return pl.DataFrame(schema=schema)
     texts = pool["document"].to_list()
-    # parsed one at a time for their components; a template's document is parsed again when chosen
-    pool_features = features_frame(pool["property_id"].to_list(), (json.loads(d) for d in texts))
+    if "features" in pool.columns:
+        pool_features = stored_features(pool)
+    else:
+        # parsed one at a time for their components; a template's document is parsed again when chosen
+        pool_features = features_frame(pool["property_id"].to_list(), (json.loads(d) for d in texts))
     target_loc = location_frame(targets)
     known = [c for c in ("property_type", "built_form", "age_band") if c in targets.columns]
     if known:
