@@ -17,7 +17,7 @@ from ara_assets.modelling.funding import FUNDING_SCHEMA, GRANT_SCHEMA
 from ara_assets.modelling.plans import MEASURE_SCHEMA, PHASE_SCHEMA
 from ara_assets.modelling.reasons import REASON_SCHEMA
 from ara_assets.modelling.rollup import rollup, summary_view, with_grants
-from ara_assets.resources.warehouse.postgres_copy import copy_in, table_columns
+from ara_assets.resources.warehouse.postgres_copy import copy_in, copy_out, table_columns
 
 _KEY = ("portfolio_id", "scenario", "property_id")
 # plan_phases: the plan columns, the funding columns and the miss reason (migrations/0008 + 0010)
@@ -124,43 +124,34 @@ class PlansRepository:
 
     def phases(self, portfolio_id: int) -> pl.DataFrame:
         """Every stored plan phase of the portfolio (STORED_PHASE_SCHEMA columns)."""
-        cols = ", ".join(f"ph.{c}" for c in PHASE_COLUMNS)
-        rows = self._conn.execute(
-            sa.text(
-                f"SELECT {cols}, p.scenario_version FROM plan_phases ph JOIN plans p USING "
-                "(portfolio_id, scenario, property_id) WHERE ph.portfolio_id = :p "
-                "ORDER BY ph.scenario, ph.property_id, ph.phase"
-            ),
-            {"p": portfolio_id},
-        ).fetchall()
         schema = {c: STORED_PHASE_SCHEMA[c] for c in PHASE_COLUMNS} | {"scenario_version": pl.Int64()}
-        return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
+        # COPY carries text: a list column (the package) travels as JSON and is decoded here
+        lists = [c for c, t in schema.items() if isinstance(t, pl.List)]
+        cols = ", ".join(
+            f"array_to_json(ph.{c})::text AS {c}" if c in lists else f"ph.{c}" for c in PHASE_COLUMNS
+        )
+        select = (
+            f"SELECT {cols}, p.scenario_version FROM plan_phases ph JOIN plans p USING "
+            f"(portfolio_id, scenario, property_id) WHERE ph.portfolio_id = {int(portfolio_id)} "
+            "ORDER BY ph.scenario, ph.property_id, ph.phase"
+        )
+        frame = copy_out(self._conn, select, {c: pl.String() if c in lists else t for c, t in schema.items()})
+        return frame.with_columns(pl.col(c).str.json_decode(schema[c]) for c in lists)
 
     def measures(self, portfolio_id: int) -> pl.DataFrame:
-        cols = ", ".join(MEASURE_COLUMNS)
-        rows = self._conn.execute(
-            sa.text(
-                f"SELECT {cols} FROM plan_measures WHERE portfolio_id = :p "
-                "ORDER BY scenario, property_id, phase, install_order"
-            ),
-            {"p": portfolio_id},
-        ).fetchall()
-        return pl.DataFrame(
-            [tuple(r) for r in rows], schema={c: MEASURE_SCHEMA[c] for c in MEASURE_COLUMNS}, orient="row"
+        select = (
+            f"SELECT {', '.join(MEASURE_COLUMNS)} FROM plan_measures "
+            f"WHERE portfolio_id = {int(portfolio_id)} ORDER BY scenario, property_id, phase, install_order"
         )
+        return copy_out(self._conn, select, {c: MEASURE_SCHEMA[c] for c in MEASURE_COLUMNS})
 
     def grants(self, portfolio_id: int) -> pl.DataFrame:
         """Every stored grant row of the portfolio (GRANT_SCHEMA)."""
-        rows = self._conn.execute(
-            sa.text(
-                f"SELECT {', '.join(GRANT_COLUMNS)} FROM plan_grants WHERE portfolio_id = :p "
-                "ORDER BY scenario, property_id, phase, scheme"
-            ),
-            {"p": portfolio_id},
-        ).fetchall()
-        return pl.DataFrame(
-            [tuple(r) for r in rows], schema={c: GRANT_SCHEMA[c] for c in GRANT_COLUMNS}, orient="row"
+        select = (
+            f"SELECT {', '.join(GRANT_COLUMNS)} FROM plan_grants WHERE portfolio_id = {int(portfolio_id)} "
+            "ORDER BY scenario, property_id, phase, scheme"
         )
+        return copy_out(self._conn, select, {c: GRANT_SCHEMA[c] for c in GRANT_COLUMNS})
 
     def allocations(self, portfolio_id: int) -> pl.DataFrame:
         rows = self._conn.execute(
