@@ -20,13 +20,14 @@ Pure: frames in, frames out.
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
-from ara_assets.baseline.performance import effective_documents, effective_inputs
 from ara_assets.invariants import Invariant
-from ara_assets.modelling.eligibility import features_from_register
+from ara_assets.modelling.eligibility import REGISTER_FEATURES, register_features
 from ara_assets.pcdb import ProductData
 from ara_assets.pcdb import active as pcdb_active
+from ara_assets.sap10.rdsap.parallel import expand_texts
 from ara_assets.source_digest import source_digest
 
 # Package folders whose code or tables a row is made with: the expansion (sap10 with its RdSAP tables,
@@ -58,16 +59,36 @@ def sap_input_keys(effective_epc: pl.DataFrame, products: ProductData | None = N
 
 def expand_homes(effective_epc: pl.DataFrame, keys: pl.DataFrame, workers: int = 1) -> pl.DataFrame:
     """The rows (module docstring) of the homes of `keys` (`sap_input_keys`), expanded over `workers`
-    processes (identical results)."""
-    todo = effective_epc.filter(pl.col("property_id").cast(pl.Int64).is_in(keys["property_id"].implode()))
-    ids, docs = effective_documents(todo)
-    inputs, refused = effective_inputs(ids, docs, workers=workers)
-    features = features_from_register(dict(zip(ids, docs, strict=True)))
-    del docs
-    eligibility = features.select("property_id", pl.struct(pl.exclude("property_id")).alias("eligibility"))
+    processes, each parsing its own documents a chunk at a time (identical results; the portfolio's
+    documents are never all parsed at once)."""
+    todo = (
+        effective_epc.select(pl.col("property_id").cast(pl.Int64), "document")
+        .join(keys.select("property_id"), on="property_id", how="semi", maintain_order="left")
+        .filter(pl.col("document").is_not_null())
+    )
+    ids = todo["property_id"].to_list()
+    inputs, expansion_errors, features = expand_texts(
+        todo["document"].to_list(),
+        pcdb_active(),
+        workers,
+        extra=lambda docs: [register_features(d) for d in docs],
+    )
+    # the worksheet's record id, which its refusals name: the property (docs/CONTEXT.md, Record id)
+    if inputs.height:
+        rows = np.asarray(ids, dtype=np.int64)[inputs["input_index"].to_numpy()]
+        inputs = inputs.drop("input_index").with_columns(
+            pl.Series("home_id", rows.astype(str), dtype=pl.String),
+            pl.Series("property_id", rows, dtype=pl.Int64),
+        )
     errors = pl.DataFrame(
-        {"property_id": list(refused), "expansion_error": list(refused.values())},
+        {
+            "property_id": [ids[e.index] for e in expansion_errors],
+            "expansion_error": [e.message for e in expansion_errors],
+        },
         schema={"property_id": pl.Int64(), "expansion_error": pl.String()},
+    )
+    eligibility = pl.DataFrame(features, schema=REGISTER_FEATURES).select(
+        pl.Series("property_id", ids, dtype=pl.Int64), pl.struct(pl.all()).alias("eligibility")
     )
     expanded = pl.concat([inputs.drop("input_index", strict=False), errors], how="diagonal_relaxed")
     return (
