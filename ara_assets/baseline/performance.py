@@ -25,7 +25,8 @@ import polars as pl
 
 from ara_assets.baseline.uncertainty import lodged_sd_expr, sap_sd_expr
 from ara_assets.epc.bands import band_expr
-from ara_assets.sap10 import approximations, calculate
+from ara_assets.sap10 import approximations
+from ara_assets.sap10.concurrent import calculate_all
 from ara_assets.sap10.rdsap import expand_collect
 
 # the SAP fuel code of electricity end uses when the calculator names none
@@ -192,7 +193,6 @@ def score_inputs(inputs: pl.DataFrame) -> pl.DataFrame:
     Shared by the baseline and modelling's `score_states`, so a home's calculated figures and a plan's
     start figures come from the same calls. A refused row keeps `calculation_error` and null figures.
     """
-    rating = calculate(inputs, errors="collect")
     # the local climate: the postcode district's (PCDB Table 172) when known, else the region's
     local_inputs = inputs.with_columns(
         pl.coalesce(
@@ -202,7 +202,8 @@ def score_inputs(inputs: pl.DataFrame) -> pl.DataFrame:
         .cast(pl.Int32)
         .alias("climate_region")
     )
-    local = calculate(local_inputs, errors="collect")
+    # the two calls side by side when the process allows a second thread (sap10/concurrent.py)
+    rating, local = calculate_all([inputs, local_inputs], errors="collect")
     return combine_rating_and_climate(inputs, rating, local)
 
 
