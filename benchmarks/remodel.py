@@ -10,7 +10,8 @@ Steps:
               ephemeral Dagster instance: every home computed (reported as `first_*_s`, for scale).
   override    the demo's correction (`demo.run.pick_override`: a loft topped up, or a cavity filled) on
               one scored home, appended as an analyst's override.
-  re-run      effective_epc -> sap_inputs -> property_baseline -> candidate_recommendations -> phase_plans in one run
+  re-run      effective_epc -> sap_inputs -> property_baseline -> candidate_recommendations -> phase_plans
+              in one run
               (timed: `remodel_s` wall, and each step's Dagster STEP_SUCCESS duration). Each incremental
               step reuses the unchanged homes of its previous output (docs/adr/0025); the phase plans and
               the portfolio budget allocation (HiGHS, `--yearly-budget`) are rebuilt in full.

@@ -72,7 +72,8 @@ def test_only_changed_documents_are_expanded_again(effective: pl.DataFrame) -> N
     fresh, _ = refresh(changed, None)
     assert_frame_equal(again, fresh.select(again.columns))
     # the changed home's row is new, every other row is the stored one
-    assert not again.filter(pl.col("property_id") == target).equals(rows.filter(pl.col("property_id") == target))
+    mine = pl.col("property_id") == target
+    assert not again.filter(mine).equals(rows.filter(mine))
 
 
 def test_a_step_reading_stale_rows_expands_the_stale_homes(effective: pl.DataFrame) -> None:
