@@ -311,12 +311,13 @@ def predict_epcs(targets: pl.DataFrame, pool: pl.DataFrame) -> pl.DataFrame:
     schema = {**PREDICTION_SCHEMA, "document": pl.String()}
     if targets.is_empty() or pool.is_empty():
         return pl.DataFrame(schema=schema)
-    texts = pool["document"].to_list()
     if "features" in pool.columns:
         pool_features = stored_features(pool)
     else:
         # parsed one at a time for their components; a template's document is parsed again when chosen
-        pool_features = features_frame(pool["property_id"].to_list(), (json.loads(d) for d in texts))
+        pool_features = features_frame(
+            pool["property_id"].to_list(), (json.loads(d) for d in pool["document"])
+        )
     target_loc = location_frame(targets)
     known = [c for c in ("property_type", "built_form", "age_band") if c in targets.columns]
     if known:
@@ -325,13 +326,20 @@ def predict_epcs(targets: pl.DataFrame, pool: pl.DataFrame) -> pl.DataFrame:
             on="property_id",
         )
     pool_loc = location_frame(pool)
-    by_id = dict(zip(pool["property_id"].to_list(), texts, strict=True))
+    documents = pool.select(pl.col("property_id").cast(pl.Int64), "document")
     homes = {int(r["property_id"]): r for r in targets.iter_rows(named=True)}
     excluded = pl.DataFrame(schema={"property_id": pl.Int64(), "neighbour_id": pl.Int64()})
     done: list[pl.DataFrame] = []
     todo = target_loc
     for attempt in range(TEMPLATE_TRIES):
         predicted = predict_components(todo, pool_loc, pool_features, excluded)
+        # only the chosen templates' documents become Python text (the pool's are 150,000 at scale)
+        chosen = documents.join(
+            predicted.select(pl.col("template_id").cast(pl.Int64).unique().alias("property_id")),
+            on="property_id",
+            how="semi",
+        )
+        by_id = dict(zip(chosen["property_id"].to_list(), chosen["document"].to_list(), strict=True))
         built = [
             predicted_document(json.loads(by_id[t]), _home_identity(homes[p]))
             for p, t in zip(
