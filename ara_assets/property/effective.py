@@ -27,6 +27,7 @@ from typing import Any
 
 import polars as pl
 
+from ara_assets import jsontext
 from ara_assets.epc import (
     CertificateValidationError,
     get_field_path,
@@ -272,7 +273,7 @@ def _assemble_one(
     lodged: dict[str, Any] | None = None
     if rec.get("raw"):
         try:
-            lodged = _normalise(json.loads(rec["raw"]))
+            lodged = _normalise(jsontext.loads(rec["raw"]))
         except CertificateValidationError as exc:
             # A certificate the parser refuses cannot be modelled; say why, keep the row.
             base["reason"] = f"certificate does not validate: {exc}"
@@ -303,7 +304,7 @@ def _assemble_one(
         return {
             **base,
             "source_path": SOURCE_SITE_NOTES,
-            "document": json.dumps(survey_doc, sort_keys=True),
+            "document": jsontext.dumps_sorted(survey_doc),
             "provenance": json.dumps(provenance, sort_keys=True),
             "physical_hash": physical_hash(survey_doc),
             "reason": None,
@@ -326,7 +327,7 @@ def _assemble_one(
     return {
         **base,
         "source_path": SOURCE_EPC_WITH_OVERRIDES if fields else SOURCE_EPC,
-        "document": json.dumps(document, sort_keys=True),
+        "document": jsontext.dumps_sorted(document),
         "provenance": json.dumps(provenance, sort_keys=True, default=str),
         # no override applied: the lodged document itself, already hashed (a hash is a sixth of a home's time)
         "physical_hash": base["lodged_physical_hash"] if document is lodged else physical_hash(document),
@@ -364,7 +365,7 @@ def _assemble_predicted(
         **base,
         "source_path": SOURCE_PREDICTED,
         "certificate_number": None,
-        "document": json.dumps(document, sort_keys=True),
+        "document": jsontext.dumps_sorted(document),
         "provenance": json.dumps(provenance, sort_keys=True, default=str),
         "physical_hash": physical_hash(document),
         "overrides_applied": len(fields),
@@ -461,7 +462,7 @@ def neighbour_pool(certificates: pl.DataFrame, workers: int = 1) -> pl.DataFrame
         rows: list[dict[str, Any]] = []
         for uprn, raw in records[start:stop]:
             try:
-                doc = _normalise(json.loads(raw))
+                doc = _normalise(jsontext.loads(raw))
             except (CertificateValidationError, ValueError, TypeError):
                 continue
             address = ", ".join(str(doc[k]) for k in ("address_line_1", "address_line_2") if doc.get(k))
@@ -471,7 +472,7 @@ def neighbour_pool(certificates: pl.DataFrame, workers: int = 1) -> pl.DataFrame
                     "uprn": int(uprn),
                     "postcode": doc.get("postcode"),
                     "address": address or None,
-                    "document": json.dumps(doc),
+                    "document": jsontext.dumps_sorted(doc),
                     "physical_hash": physical_hash(doc),
                     "features": document_features(doc),
                 }
