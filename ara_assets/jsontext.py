@@ -1,4 +1,4 @@
-"""JSON text of register documents, read and written with orjson (docs/adr/0029).
+"""JSON text of register documents, read and written with orjson (docs/adr/0030).
 
 The pipeline turns every home's document from text to a dict and back several times per run (the effective
 EPC's assembly, the neighbour pool, the SAP-input expansion, the lodged figures). orjson writes a sorted
