@@ -225,7 +225,10 @@ def assemble_effective_epc(
     predictions = (
         {int(r["property_id"]): r for r in predicted.iter_rows(named=True)} if predicted is not None else {}
     )
-    records = current.rows(named=True)
+    # only what _assemble_one reads: at 100,000 homes these rows hold every lodged document as Python text
+    records = current.select(
+        [c for c in ("property_id", "uprn", "certificate_number", "raw", "reason") if c in current.columns]
+    ).rows(named=True)
 
     def assemble(start: int, stop: int) -> list[dict[str, Any]]:
         # plain Python only: it may run in a forked process (ara_assets/forked.py)
@@ -239,8 +242,15 @@ def assemble_effective_epc(
             for rec in records[start:stop]
         ]
 
-    rows = [row for part in fork_map(assemble, worker_slices(len(records), workers)) for row in part]
-    frame = pl.DataFrame(rows, schema={k: v for k, v in EFFECTIVE_EPC_SCHEMA.items() if k != "input_key"})
+    parts = fork_map(assemble, worker_slices(len(records), workers))
+    # Memory at scale: the lodged documents go before the frame is built, and each slice's rows as soon
+    # as they are in the frame (the peak of `effective_epc` at 100,000 homes was here).
+    records.clear()
+    schema = {k: v for k, v in EFFECTIVE_EPC_SCHEMA.items() if k != "input_key"}
+    frames = []
+    while parts:
+        frames.append(pl.DataFrame(parts.pop(0), schema=schema))
+    frame = pl.concat(frames) if frames else pl.DataFrame(schema=schema)
     keys = effective_input_keys(current, overrides, site_notes)
     return frame.join(keys, on="property_id", how="left").select(list(EFFECTIVE_EPC_SCHEMA))
 
@@ -479,8 +489,12 @@ def neighbour_pool(certificates: pl.DataFrame, workers: int = 1) -> pl.DataFrame
             )
         return rows
 
-    rows = [row for part in fork_map(pool_rows, worker_slices(len(records), workers)) for row in part]
-    return pl.DataFrame(rows, schema=NEIGHBOUR_POOL_SCHEMA)
+    parts = fork_map(pool_rows, worker_slices(len(records), workers))
+    records.clear()  # as in assemble_effective_epc: the lodged text goes before the frame is built
+    frames = []
+    while parts:
+        frames.append(pl.DataFrame(parts.pop(0), schema=NEIGHBOUR_POOL_SCHEMA))
+    return pl.concat(frames)
 
 
 def _neighbour_keys(predicted: pl.DataFrame, pool_hashes: pl.DataFrame) -> pl.DataFrame:
