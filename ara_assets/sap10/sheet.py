@@ -13,7 +13,9 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from ara_assets.sap10.convert import float_column, null_mask
 from ara_assets.sap10.errors import UnsupportedInput
+from ara_assets.sap10.inputs.prepare import Converted
 
 Lines = dict[str, np.ndarray]
 
@@ -62,14 +64,17 @@ class Sheet:
     _arrays: dict[str, np.ndarray] = field(default_factory=dict)
     _elements: dict[str, Elements] = field(default_factory=dict)
 
-    def preload(self, flat: dict[str, tuple[np.ndarray, np.ndarray | None]]) -> None:
+    def preload(self, converted: Converted) -> None:
         """Columns already converted during validation: list columns flattened (values, parent rows),
-        scalar columns without nulls (values, None). Later reads take them from the cache."""
-        for name, (values, parent) in flat.items():
-            if parent is not None:
-                self._elements[f"l:{name}"] = Elements(values, parent)
-            else:
-                self._arrays[f"f:{name}"] = values
+        scalar columns without nulls, scalar columns with nulls (NaN-filled, null mask). Later reads take
+        them from the cache."""
+        for name, (values, parent) in converted.elements.items():
+            self._elements[f"l:{name}"] = Elements(values, parent)
+        for name, values in converted.full.items():
+            self._arrays[f"f:{name}"] = values
+        for name, (values, null) in converted.nullable.items():
+            self._arrays[f"s:{name}:nan"] = values
+            self._arrays[f"n:{name}"] = null
 
     def col(self, name: str, fill: float = np.nan) -> np.ndarray:
         """A scalar column as float64 (null -> ``fill``)."""
@@ -85,10 +90,10 @@ class Sheet:
                 # is converted from polars once; without nulls any fill gives the same values
                 values = self.col(name)
                 values = values if no_null else np.where(np.isnan(values), fill, values)
-            elif no_null:
-                values = s.to_numpy().astype(np.float64, copy=False)
             else:
-                values = s.cast(pl.Float64).to_numpy()  # nulls become NaN
+                values, null = float_column(s)  # nulls become NaN
+                if null is not None:
+                    self._arrays[f"n:{name}"] = null
             self._arrays[key] = values
         return self._arrays[key]
 
@@ -96,7 +101,7 @@ class Sheet:
         """Null mask of a column (cached: sections ask for the same masks)."""
         key = f"n:{name}"
         if key not in self._arrays:
-            self._arrays[key] = self.df.get_column(name).is_null().to_numpy()
+            self._arrays[key] = null_mask(self.df.get_column(name))
         return self._arrays[key]
 
     def elements(self, name: str) -> Elements:
