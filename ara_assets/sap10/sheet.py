@@ -63,6 +63,20 @@ class Sheet:
     # read returns its own type.
     _arrays: dict[str, np.ndarray] = field(default_factory=dict)
     _elements: dict[str, Elements] = field(default_factory=dict)
+    _zero_m: np.ndarray | None = None
+
+    def zeros_m(self) -> np.ndarray:
+        """The (N, 12) line of a feature no home of the batch has: one shared read-only array of zeros
+        (an in-place write to it raises), so later sections can tell it apart (``is_zero``) and skip the
+        arithmetic on it."""
+        if self._zero_m is None:
+            self._zero_m = np.zeros((self.n, 12))
+            self._zero_m.flags.writeable = False
+        return self._zero_m
+
+    def is_zero(self, line: np.ndarray) -> bool:
+        """True when ``line`` is the shared zero line of ``zeros_m`` (all zeros by construction)."""
+        return self._zero_m is not None and line is self._zero_m
 
     def preload(self, converted: Converted) -> None:
         """Columns already converted during validation: list columns flattened (values, parent rows),

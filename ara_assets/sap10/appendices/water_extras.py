@@ -54,7 +54,7 @@ def solar_storage_factor(s: Sheet) -> np.ndarray:
 def water_extras(s: Sheet) -> None:
     """(63a)-(63d), (63) and the solar pump (230g); needs (45), (62) and the shower lines of water_heating."""
     L = s.L
-    zeros = np.zeros((s.n, 12))
+    zeros = s.zeros_m()
     L["(63a)m"] = _wwhrs(s)
     L.setdefault("(63b)m", zeros)  # PV diverter: set after the PV section (generation.py)
     L["(63c)m"] = _solar(s)

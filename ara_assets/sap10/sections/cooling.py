@@ -105,7 +105,7 @@ def cooling(s: Sheet) -> None:
     if not has_ac.any():
         # no home in the batch is cooled: every line is zero (most batches; saves ~5 % of the worksheet)
         for line in ("(100)m", "(101)m", "(102)m", "(103)m", "(104)m", "(107)m", "(221)m"):
-            L[line] = np.zeros((s.n, 12))
+            L[line] = s.zeros_m()
         for line in ("(104)", "(105)", "(107)", "(108)", "(209)", "(221)"):
             L[line] = np.zeros(s.n)
         return

@@ -154,15 +154,18 @@ def energy_requirements(s: Sheet) -> None:
     )
     s.refuse(wcode == 914, "water_heating_code", "water from the secondary system is not implemented yet")
     q_water = L["(64)m"]
-    eff_1 = _water_from_boiler(L["(98)m"] * L["(204)"][:, None], q_water, main1)
-    eff_2 = _water_from_boiler(L["(98)m"] * L["(205)"][:, None], q_water, main2)
     declared = s.col("water_heating_efficiency_pct")
     separate = np.where(np.isnan(declared), hs["winter"][np.where(from_main, 0, wcode)], declared)
     # water from a heat pump: its declared water efficiency (Table 4a water column / PCDB not transcribed)
     hp_water = ((wcode == 901) & main1["heat_pump"]) | ((wcode == 902) & main2["heat_pump"])
-    eff_w = np.where(
-        (wcode == 901)[:, None], eff_1, np.where((wcode == 902)[:, None], eff_2, separate[:, None])
-    )
+    # eq D1 for the main system(s) some row of the batch takes its water from (np.where picks only those)
+    eff_w = np.broadcast_to(separate[:, None], (s.n, 12))
+    if (wcode == 902).any():
+        eff_2 = _water_from_boiler(L["(98)m"] * L["(205)"][:, None], q_water, main2)
+        eff_w = np.where((wcode == 902)[:, None], eff_2, eff_w)
+    if (wcode == 901).any():
+        eff_1 = _water_from_boiler(L["(98)m"] * L["(204)"][:, None], q_water, main1)
+        eff_w = np.where((wcode == 901)[:, None], eff_1, eff_w)
     # Table 4a water column of a heat pump where no PCDB / declared value is lodged
     hp_default = np.where(
         hp_water & np.isnan(declared),

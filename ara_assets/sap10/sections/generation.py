@@ -76,7 +76,7 @@ def _no_generation(s: Sheet, energy: str, total: str, used: str, exported: str) 
     """All lines of a generator zero: no home in the batch has one (most batches)."""
     s.L[energy] = np.zeros(s.n)
     for line in (total, used, exported):
-        s.L[line + "m"] = np.zeros((s.n, 12))
+        s.L[line + "m"] = s.zeros_m()
         s.L[line] = np.zeros(s.n)
 
 

@@ -152,8 +152,10 @@ def mean_temperature(s: Sheet) -> None:
     L["(88)m"] = th2
     zone2_off = (np.where((ctype == 3)[:, None], 9.0, 7.0), 8.0)
     L["(89)m"], L["(90)m"] = _zone_temperature(th2, te, h, g, a, tc, resp, zone2_off)
-    n24, n16 = heating_days(s)
-    if (n24 + n16).any():
+    # a batch without a non-standard heating duration follows Table 9 every day (no (N, 12) day counts)
+    special = (s.col("main_heating_hp_heating_duration", 9.0) != 9).any()
+    n24, n16 = heating_days(s) if special else (None, None)
+    if n24 is not None and n16 is not None and (n24 + n16).any():
         # Appendix N3.5: days heated 24 hours (no off period) or 16 hours (one 8-hour off period)
         for th, line in ((th1, "(87)m"), (th2, "(90)m")):
             t24 = _zone_temperature(th, te, h, g, a, tc, resp, (0.0, 0.0))[1]

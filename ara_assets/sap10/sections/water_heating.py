@@ -40,11 +40,14 @@ def combi_loss(s: Sheet, combi: np.ndarray, days: np.ndarray) -> np.ndarray:
     n_m = days[None, :]
     row1 = tables.const_float("combi_loss_kwh_per_year") * fu * n_m / 365.0
     keep_hot = s.col("combi_keep_hot", 0.0)
-    table_3a = np.where(
-        (keep_hot == 1)[:, None],
-        600.0 * n_m / 365.0,
-        np.where((keep_hot == 2)[:, None], 900.0 * n_m / 365.0, row1),
-    )
+    # a branch no row of the batch takes is not evaluated (np.where would give the other branch's values)
+    table_3a = row1
+    if (keep_hot == 1).any() or (keep_hot == 2).any():
+        table_3a = np.where(
+            (keep_hot == 1)[:, None],
+            600.0 * n_m / 365.0,
+            np.where((keep_hot == 2)[:, None], 900.0 * n_m / 365.0, row1),
+        )
     tests = s.col("combi_dhw_tests", 0.0)
     tested = tests >= 1
     r1 = s.col("combi_loss_r1")
@@ -54,14 +57,14 @@ def combi_loss(s: Sheet, combi: np.ndarray, days: np.ndarray) -> np.ndarray:
         "combi_dhw_tests",
         "a combi tested for hot water (Table 3b/3c) needs combi_loss_r1 and combi_loss_f1_kwh_per_day",
     )
-    table_3b = L["(45)m"] * np.nan_to_num(r1)[:, None] * fu + np.nan_to_num(f1)[:, None] * n_m
+    loss = table_3a
+    if tested.any():
+        table_3b = L["(45)m"] * np.nan_to_num(r1)[:, None] * fu + np.nan_to_num(f1)[:, None] * n_m
+        loss = np.where(tested[:, None], table_3b, table_3a)
     declared = s.col("combi_loss_kwh_per_year")
     has_declared = ~np.isnan(declared)
-    loss = np.where(
-        has_declared[:, None],
-        np.nan_to_num(declared)[:, None] * n_m / 365.0,
-        np.where(tested[:, None], table_3b, table_3a),
-    )
+    if has_declared.any():
+        loss = np.where(has_declared[:, None], np.nan_to_num(declared)[:, None] * n_m / 365.0, loss)
     from_product = combi & ~has_declared
     s.approximate(from_product & (tests >= 2), "combi_loss_table_3c_as_3b")
     s.approximate(
@@ -69,7 +72,7 @@ def combi_loss(s: Sheet, combi: np.ndarray, days: np.ndarray) -> np.ndarray:
         "combi_keep_hot_electric_as_fuel",
     )
     s.approximate(from_product & (s.col("combi_storage", 0.0) > 0), "combi_storage_as_instantaneous")
-    return np.where(combi[:, None], loss, 0.0)
+    return np.where(combi[:, None], loss, 0.0) if combi.any() else s.zeros_m()
 
 
 def water_heating(s: Sheet) -> None:
