@@ -78,6 +78,23 @@ class Sheet:
         """True when ``line`` is the shared zero line of ``zeros_m`` (all zeros by construction)."""
         return self._zero_m is not None and line is self._zero_m
 
+    def add_lines(self, *lines: np.ndarray) -> np.ndarray:
+        """``lines[0] + lines[1] + ...`` (left to right) without the additions of shared zero lines.
+
+        Bit-identical to the full sum: adding +0.0 leaves every value as it is except -0.0, which becomes
+        +0.0, and once a zero line has been added no later partial sum can return to -0.0; so the sum of
+        the other lines, plus 0.0 once when a zero line was skipped, gives the same bits. All zero: the
+        shared zero line."""
+        kept = [line for line in lines if not self.is_zero(line)]
+        if not kept:
+            return self.zeros_m()
+        total = kept[0] + kept[1] if len(kept) > 1 else kept[0] + 0.0
+        for line in kept[2:]:
+            total += line
+        if len(kept) < len(lines) and len(kept) > 1:
+            total += 0.0
+        return total
+
     def preload(self, converted: Converted) -> None:
         """Columns already converted during validation: list columns flattened (values, parent rows),
         scalar columns without nulls, scalar columns with nulls (NaN-filled, null mask). Later reads take

@@ -25,7 +25,7 @@ def generation(s: Sheet) -> None:
 def pv_diverter(s: Sheet) -> None:
     """Appendix G4: surplus PV heats the cylinder through an immersion, lowering (64) and (219)."""
     L = s.L
-    L["(63b)m"] = np.zeros((s.n, 12))
+    L["(63b)m"] = s.zeros_m()
     diverter = s.col("pv_diverter", 0.0) > 0
     if not diverter.any():
         return
@@ -51,6 +51,7 @@ def pv_diverter(s: Sheet) -> None:
     # G4 step 4: heat delivered = surplus x 0.8 (share the immersion can take) x 0.9 (hotter store loses
     # more), at most the month's water-heating demand
     heat = np.minimum(surplus * c["capture_fraction"] * loss, demand)
+    L["(63b)m"] = np.zeros((s.n, 12))
     L["(63b)m"][rows] = -heat
     # M1 section 4: the electricity diverted (heat / 0.9) is no longer exported
     L["(233b)m"][rows] += heat / loss
