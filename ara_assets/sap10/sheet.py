@@ -41,6 +41,29 @@ def rank_in_home(parent: np.ndarray) -> np.ndarray:
     return rank
 
 
+def where_rows(cond: np.ndarray, a: np.ndarray | float, b: np.ndarray | float) -> np.ndarray:
+    """``np.where(cond[:, None], a, b)`` for a per-home condition ``cond`` (N,) and float64 operands
+    broadcastable to (N, 12) ((N, 12), (N, 1), (12,) or scalars): the same values, copied.
+
+    ``np.where`` visits every cell and copies broadcast operands through buffers; when few rows take one
+    side (at most an eighth), filling the result from the other side and overwriting those rows is several
+    times cheaper (measured ~3x at N = 10,000)."""
+    n = cond.shape[0]
+    a_arr, b_arr = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    taken = int(np.count_nonzero(cond))
+    few_a, few_b = taken * 8 <= n, (n - taken) * 8 <= n
+    if not (few_a or few_b) or a_arr.ndim > 2 or b_arr.ndim > 2:
+        return np.where(cond[:, None], a_arr, b_arr)
+    base, other, rows = (
+        (b_arr, a_arr, np.flatnonzero(cond)) if few_a else (a_arr, b_arr, np.flatnonzero(~cond))
+    )
+    out = np.empty(np.broadcast_shapes((n, 1), a_arr.shape, b_arr.shape))
+    out[...] = base
+    if rows.size:
+        out[rows] = other[rows] if other.ndim == 2 and other.shape[0] == n else other.reshape(-1)
+    return out
+
+
 @dataclass
 class Elements:
     """One list column flattened: ``values`` with ``parent`` = the row each value belongs to."""

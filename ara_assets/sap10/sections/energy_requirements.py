@@ -6,7 +6,7 @@ import numpy as np
 
 from ara_assets.sap10 import tables
 from ara_assets.sap10.appendices.heat_pumps import appendix_n, no_product_data
-from ara_assets.sap10.sheet import Sheet, row_sum
+from ara_assets.sap10.sheet import Sheet, row_sum, where_rows
 
 GAS_OIL_BOILERS = (101, 141)  # Table 4b code range where the Table 4c(2) interlock rule applies
 
@@ -91,7 +91,7 @@ def _water_from_boiler(q_space: np.ndarray, q_water: np.ndarray, sys: dict[str, 
     with np.errstate(divide="ignore", invalid="ignore"):
         blended = (q_space + q_water) / (q_space / eta_w + q_water / eta_s)
     boiler_water = np.where(np.isnan(eta_s), eta_w, np.where(q_space > 0, blended, eta_s))
-    return np.where(sys["boiler"][:, None], boiler_water, sys["winter"][:, None])
+    return where_rows(sys["boiler"], boiler_water, sys["winter"][:, None])
 
 
 def energy_requirements(s: Sheet) -> None:
@@ -162,10 +162,10 @@ def energy_requirements(s: Sheet) -> None:
     eff_w = np.broadcast_to(separate[:, None], (s.n, 12))
     if (wcode == 902).any():
         eff_2 = _water_from_boiler(L["(98)m"] * L["(205)"][:, None], q_water, main2)
-        eff_w = np.where((wcode == 902)[:, None], eff_2, eff_w)
+        eff_w = where_rows(wcode == 902, eff_2, eff_w)
     if (wcode == 901).any():
         eff_1 = _water_from_boiler(L["(98)m"] * L["(204)"][:, None], q_water, main1)
-        eff_w = np.where((wcode == 901)[:, None], eff_1, eff_w)
+        eff_w = where_rows(wcode == 901, eff_1, eff_w)
     # Table 4a water column of a heat pump where no PCDB / declared value is lodged
     hp_default = np.where(
         hp_water & np.isnan(declared),
@@ -180,7 +180,7 @@ def energy_requirements(s: Sheet) -> None:
         "give either a declared water efficiency or the Appendix N PSR datasets, not both",
     )
     hp_default = np.where(n_water, main1["hp_water"], hp_default)
-    eff_w = np.where(hp_water[:, None], hp_default[:, None], eff_w)
+    eff_w = where_rows(hp_water, hp_default[:, None], eff_w)
     L["_hp_water"] = hp_water
     s.refuse(np.isnan(eff_w).any(axis=1), "water_heating_efficiency_pct", "water heater efficiency unknown")
     s.refuse(

@@ -20,6 +20,8 @@ def space_heating(s: Sheet) -> None:
     L["(94)m"] = utilisation(g / L["(97)m"], L["_a"])
     L["(95)m"] = L["(94)m"] * g
     need = 0.024 * (L["(97)m"] - L["(95)m"]) * tables.days()
-    L["(98)m"] = np.where(HEATING_MONTHS, np.maximum(need, 0.0), 0.0)
+    # no space heating Jun-Sep: those columns set to 0 (the values np.where(HEATING_MONTHS, ...) gives)
+    L["(98)m"] = np.maximum(need, 0.0)
+    L["(98)m"][:, ~HEATING_MONTHS] = 0.0
     L["(98)"] = row_sum(L["(98)m"])
     L["(99)"] = L["(98)"] / L["(4)"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ara_assets.sap10 import tables
-from ara_assets.sap10.sheet import Sheet
+from ara_assets.sap10.sheet import Sheet, where_rows
 
 _OPENINGS = (
     ("(6a)", "open_chimneys", "open_chimney"),
@@ -98,14 +98,14 @@ def ventilation(s: Sheet) -> None:
     mvhr, balanced, extract_like = vtype == MVHR, vtype == BALANCED, np.isin(vtype, EXTRACT_LIKE)
     L["(24a)m"] = s.zeros_m()
     if mvhr.any():
-        L["(24a)m"] = np.where(mvhr[:, None], b + m23b * (1.0 - L["(23c)"][:, None] / 100.0), 0.0)
-    L["(24b)m"] = np.where(balanced[:, None], b + m23b, 0.0) if balanced.any() else s.zeros_m()
+        L["(24a)m"] = where_rows(mvhr, b + m23b * (1.0 - L["(23c)"][:, None] / 100.0), 0.0)
+    L["(24b)m"] = where_rows(balanced, b + m23b, 0.0) if balanced.any() else s.zeros_m()
     L["(24c)m"] = s.zeros_m()
     if extract_like.any():
         extract = np.where(b < 0.5 * m23b, m23b, b + 0.5 * m23b)
-        L["(24c)m"] = np.where(extract_like[:, None], extract, 0.0)
+        L["(24c)m"] = where_rows(extract_like, extract, 0.0)
     natural = np.where(b >= 1.0, b, 0.5 + 0.5 * b * b)
-    L["(24d)m"] = np.where(mechanical[:, None], 0.0, natural) if mechanical.any() else natural
+    L["(24d)m"] = where_rows(mechanical, 0.0, natural) if mechanical.any() else natural
     L["(25)m"] = s.add_lines(L["(24a)m"], L["(24b)m"], L["(24c)m"], L["(24d)m"])
     # (230a) fan electricity, Table 4f: in-use SFP x 1.22 x dwelling volume (kWh/year)
     L["(230a)"] = L["_mv_sfp"] * 1.22 * L["(5)"]
