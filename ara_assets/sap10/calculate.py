@@ -8,7 +8,7 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
-from ara_assets.epc.bands import band_of
+from ara_assets.epc.bands import band_series
 from ara_assets.sap10 import approximations
 from ara_assets.sap10.appendices.heat_networks import heat_networks
 from ara_assets.sap10.appendices.pv import photovoltaics
@@ -157,7 +157,7 @@ def _results(s: Sheet) -> pl.DataFrame:
         value = L[line]
         cols[name] = -value if line in ("(233a)", "(233b)") else value
     cols["sap_rating_int"] = np.nan_to_num(L["(258)"]).astype(np.int32)  # NaN only in refused rows
-    cols["band"] = band_of(L["(258)"]).astype(str)
+    cols["band"] = band_series(L["(258)"])
     cols["ei_rating_int"] = np.nan_to_num(L["(274)"]).astype(np.int32)
     # Table 12 fuel codes of each delivered-energy column, so bills can be priced per fuel
     cols["main_heating_fuel"] = s.df.get_column("main_heating_fuel")

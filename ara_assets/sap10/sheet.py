@@ -177,7 +177,7 @@ class Sheet:
         # one bincount over (home, month) bins: each bin adds its elements in element order, as twelve
         # per-month bincounts do, so the sums are the same to the bit
         width = values.shape[1]
-        bins = (parent[:, None] * width + np.arange(width)).ravel()
+        bins = ((parent * width)[:, None] + np.arange(width)).ravel()
         summed = np.bincount(bins, weights=values.ravel(), minlength=self.n * width)
         return summed.reshape(self.n, width)
 
