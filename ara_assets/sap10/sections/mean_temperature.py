@@ -37,10 +37,20 @@ def _zone_temperature(
     t_sc = (1.0 - resp) * (th - 2.0) + resp * (te + eta * g / h)
     drop = (th - t_sc) / 24.0
     # u = 0.5 toff^2 (Th - Tsc) / (24 tc) when toff <= tc, else (Th - Tsc)(toff - 0.5 tc) / 24
-    first, second = (np.where(t_off <= tc, 0.5 * t_off * t_off / tc, t_off - 0.5 * tc) for t_off in off_hours)
+    first, second = (_off_period(t_off, tc) for t_off in off_hours)
     factor = 0.0 + first  # (0 + x, as the accumulation into zeros did)
     factor += second
     return eta, th - drop * factor
+
+
+def _off_period(t_off: np.ndarray | float, tc: np.ndarray) -> np.ndarray:
+    """Table 9b off-period factor: 0.5 toff^2 / tc when toff <= tc, else toff - 0.5 tc. The off periods
+    are usually shorter than tc (tc = 4 + 0.25 tau, tau mostly above 12 h): then the second form is not
+    evaluated (np.where would give the first everywhere)."""
+    short = t_off <= tc
+    if short.all():
+        return 0.5 * t_off * t_off / tc
+    return np.where(short, 0.5 * t_off * t_off / tc, t_off - 0.5 * tc)
 
 
 def _responsiveness_of(s: Sheet, column: str, present: np.ndarray) -> np.ndarray:
