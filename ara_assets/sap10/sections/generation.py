@@ -59,9 +59,13 @@ def pv_diverter(s: Sheet) -> None:
     L["(63)m"] = L["(63)m"] + L["(63b)m"]
     L["(64)m"] = np.maximum(0.0, L["(62)m"] + L["(63)m"])
     L["(64)"] = row_sum(L["(64)m"])
-    # the water heater's efficiency (217) stays the one computed on the pre-diverter demand (DEVIATIONS M2)
-    L["(219)m"] = L["(64)m"] * 100.0 / L["(217)m"]
-    L["(219)"] = row_sum(L["(219)m"])
+    # the water heater's efficiency (217) stays the one computed on the pre-diverter demand (DEVIATIONS M2).
+    # Only the diverter rows change: recomputing every row would also overwrite the heat-network rows'
+    # (219), which heat_networks.py set to the network's heat (310), whenever a batch held a diverter.
+    water = L["(219)m"].copy()
+    water[rows] = L["(64)m"][rows] * 100.0 / L["(217)m"][rows]
+    L["(219)m"] = water
+    L["(219)"] = row_sum(water)
 
 
 def _split(s: Sheet, energy_m: np.ndarray, fraction: np.ndarray, used: str, exported: str) -> None:
