@@ -90,7 +90,7 @@ def _water_from_boiler(q_space: np.ndarray, q_water: np.ndarray, sys: dict[str, 
     eta_s = (sys["summer"] + sys["water_adj"])[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
         blended = (q_space + q_water) / (q_space / eta_w + q_water / eta_s)
-    boiler_water = np.where(np.isnan(eta_s), eta_w, np.where(q_space > 0, blended, eta_s))
+    boiler_water = where_rows(np.isnan(eta_s[:, 0]), eta_w, np.where(q_space > 0, blended, eta_s))
     return where_rows(sys["boiler"], boiler_water, sys["winter"][:, None])
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ara_assets.sap10 import tables
-from ara_assets.sap10.sheet import Sheet
+from ara_assets.sap10.sheet import Sheet, where_rows
 
 
 def utilisation(gamma: np.ndarray, a: np.ndarray) -> np.ndarray:
@@ -45,12 +45,17 @@ def _zone_temperature(
 
 def _off_period(t_off: np.ndarray | float, tc: np.ndarray) -> np.ndarray:
     """Table 9b off-period factor: 0.5 toff^2 / tc when toff <= tc, else toff - 0.5 tc. The off periods
-    are usually shorter than tc (tc = 4 + 0.25 tau, tau mostly above 12 h): then the second form is not
-    evaluated (np.where would give the first everywhere)."""
-    short = t_off <= tc
-    if short.all():
-        return 0.5 * t_off * t_off / tc
-    return np.where(short, 0.5 * t_off * t_off / tc, t_off - 0.5 * tc)
+    are usually shorter than tc (tc = 4 + 0.25 tau, tau mostly above 12 h): the second form is computed
+    for the other cells only (the values np.where would pick)."""
+    factor = 0.5 * t_off * t_off / tc
+    long_off = ~(t_off <= tc)
+    cells = np.flatnonzero(long_off)
+    if cells.size * 8 > long_off.size:
+        return np.where(long_off, t_off - 0.5 * tc, factor)
+    # the few cells with toff > tc: the second form, computed for those cells only
+    rows, months = np.divmod(cells, tc.shape[1])
+    factor[rows, months] = np.broadcast_to(t_off, tc.shape)[rows, months] - 0.5 * tc[rows, months]
+    return factor
 
 
 def _responsiveness_of(s: Sheet, column: str, present: np.ndarray) -> np.ndarray:
@@ -158,7 +163,7 @@ def mean_temperature(s: Sheet) -> None:
     L["(86)m"], L["(87)m"] = _zone_temperature(th1, te, h, g, a, tc, resp, (7.0, 8.0))
     hlp = np.minimum(L["(40)m"], 6.0)
     type1 = (ctype == 1)[:, None]
-    th2 = np.where(type1, th1 - 0.5 * hlp, th1 - hlp + hlp * hlp / 12.0)
+    th2 = where_rows(type1[:, 0], th1 - 0.5 * hlp, th1 - hlp + hlp * hlp / 12.0)
     L["(88)m"] = th2
     zone2_off = (np.where((ctype == 3)[:, None], 9.0, 7.0), 8.0)
     L["(89)m"], L["(90)m"] = _zone_temperature(th2, te, h, g, a, tc, resp, zone2_off)

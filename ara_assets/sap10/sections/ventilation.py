@@ -104,7 +104,13 @@ def ventilation(s: Sheet) -> None:
     if extract_like.any():
         extract = np.where(b < 0.5 * m23b, m23b, b + 0.5 * m23b)
         L["(24c)m"] = where_rows(extract_like, extract, 0.0)
-    natural = np.where(b >= 1.0, b, 0.5 + 0.5 * b * b)
+    natural = 0.5 + 0.5 * b * b
+    windy = b >= 1.0  # (24d): b where b >= 1, else 0.5 + 0.5 b^2; few cells reach 1
+    cells = np.flatnonzero(windy)
+    if cells.size * 8 > windy.size:
+        natural = np.where(windy, b, natural)
+    elif cells.size:
+        natural[windy] = b[windy]
     L["(24d)m"] = where_rows(mechanical, 0.0, natural) if mechanical.any() else natural
     L["(25)m"] = s.add_lines(L["(24a)m"], L["(24b)m"], L["(24c)m"], L["(24d)m"])
     # (230a) fan electricity, Table 4f: in-use SFP x 1.22 x dwelling volume (kWh/year)
