@@ -6,7 +6,7 @@ import numpy as np
 
 from ara_assets.sap10 import tables
 from ara_assets.sap10.appendices.heat_pumps import appendix_n, no_product_data
-from ara_assets.sap10.sheet import Sheet, row_sum, where_rows
+from ara_assets.sap10.sheet import Sheet, outer, row_sum, where_rows
 
 GAS_OIL_BOILERS = (101, 141)  # Table 4b code range where the Table 4c(2) interlock rule applies
 
@@ -205,4 +205,4 @@ def energy_requirements(s: Sheet) -> None:
     L["(230c)"] = np.where(pumped, pump, 0.0)
     # (230g) solar water-heating pump (Table 4f), set by water_extras
     L["(231)"] = L["(230a)"] + L["(230c)"] + L.get("(230g)", 0.0)
-    L["(231)m"] = L["(231)"][:, None] * days / 365.0
+    L["(231)m"] = outer(L["(231)"], days) / 365.0

@@ -6,7 +6,7 @@ import numpy as np
 
 from ara_assets.sap10 import tables
 from ara_assets.sap10.appendices.water_extras import solar_storage_factor, water_extras
-from ara_assets.sap10.sheet import Sheet, row_sum, where_rows
+from ara_assets.sap10.sheet import Sheet, outer, row_sum, where_rows
 
 SUMMER = np.array([0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0], dtype=bool)  # Jun-Sep
 POINT_OF_USE = (907, 909)  # Table 4a instantaneous water heaters at the point of use: no distribution loss
@@ -100,10 +100,10 @@ def water_heating(s: Sheet) -> None:
     total_flow = s.per_home(flow.parent, flow.values)
     L["_showers_per_outlet"] = per_outlet  # for WWHRS (water_extras)
     L["_t_cold"] = t_cold
-    L["(42a)m"] = (per_outlet * total_flow * minutes)[:, None] * f_beh * (41.0 - t_cold) / (52.0 - t_cold)
+    L["(42a)m"] = outer(per_outlet * total_flow * minutes, f_beh) * (41.0 - t_cold) / (52.0 - t_cold)
     # Table J4: instantaneous electric shower rated at 9.3 kW (existing dwellings); 0.1 h = a 6-minute event
     power = tables.const_float("electric_shower_power_kw")
-    L["(64a)m"] = (electric * per_outlet * power * minutes / 60.0)[:, None] * f_beh * days
+    L["(64a)m"] = outer(electric * per_outlet * power * minutes / 60.0, f_beh) * days
     L["(64a)"] = row_sum(L["(64a)m"])
 
     # baths (42b)
@@ -118,14 +118,14 @@ def water_heating(s: Sheet) -> None:
     )
     L["baths_per_day"] = baths
     L["(42b)m"] = (
-        (baths * tables.const_float("bath_volume_l"))[:, None] * f_beh * (42.0 - t_cold) / (52.0 - t_cold)
+        outer(baths * tables.const_float("bath_volume_l"), f_beh) * (42.0 - t_cold) / (52.0 - t_cold)
     )
 
     # other uses (42c)
     a, b = tables.const_floats("hot_water_other_l_per_day")
     other = a * L["(42)"] + b
     other = np.where(s.col("low_water_use_design") > 0, 0.95 * other, other)
-    L["(42c)m"] = other[:, None] * mf["other_hot_water_use_factor"][None, :]
+    L["(42c)m"] = outer(other, mf["other_hot_water_use_factor"])
     L["(44)m"] = L["(42a)m"] + L["(42b)m"] + L["(42c)m"]
     # annual average daily volume: showers and baths day-weighted, other uses before the Table J2 factors
     L["(43)"] = row_sum((L["(42a)m"] + L["(42b)m"]) * days) / 365.0 + other
@@ -163,7 +163,7 @@ def water_heating(s: Sheet) -> None:
     L["(53)"] = tf
     L["(54)"] = vol * L["(51)"] * vf * tf
     L["(55)"] = np.where(has_cyl, np.where(np.isnan(declared), L["(54)"], L["(50)"]), 0.0)
-    L["(56)m"] = L["(55)"][:, None] * days
+    L["(56)m"] = outer(L["(55)"], days)
     L["(57)m"] = L["(56)m"] * solar_storage_factor(s)[:, None]  # dedicated solar volume excluded
 
     # primary loss (59): a cylinder heated by a boiler through primary pipework
