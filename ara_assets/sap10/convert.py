@@ -49,6 +49,17 @@ def float_column(s: pl.Series) -> tuple[np.ndarray, np.ndarray | None]:
     return np.where(null, np.nan, values), null
 
 
+def int32_slots(s: pl.Series) -> np.ndarray | None:
+    """The values buffer of an Int32 column as int32, null slots included (their content is unspecified:
+    read them with the null mask), without a copy; ``None`` for another type."""
+    arr = s.to_arrow()
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if arr.type != pa.int32():
+        return None
+    return np.frombuffer(arr.buffers()[1], dtype=np.int32, count=len(arr), offset=arr.offset * 4)
+
+
 def null_mask(s: pl.Series) -> np.ndarray:
     """Null mask of a column of any type (from the validity bitmap where there is one)."""
     if s.null_count() == 0:

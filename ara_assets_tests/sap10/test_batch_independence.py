@@ -102,3 +102,22 @@ def test_add_lines_equals_the_full_sum_to_the_bit() -> None:
         assert np.array_equal(np.signbit(got), np.signbit(full))
         assert all(got is not line for line in lines if not sheet.is_zero(line))
     assert sheet.is_zero(sheet.add_lines(zero, zero))
+
+
+def test_code_check_on_int32_slots_matches_the_float_check() -> None:
+    """Validation checks a nullable Int32 code column on its raw int32 slots with the null mask: the same
+    rows as the NaN-aware float check and as plain membership, also on a sliced (offset) column."""
+    from ara_assets.sap10.convert import float_column, int32_slots
+    from ara_assets.sap10.inputs.prepare import _not_allowed
+
+    rng = np.random.default_rng(0)
+    allowed = (1, 2, 3, 7, 30)
+    for _ in range(50):
+        n = int(rng.integers(1, 300))
+        codes = [None if rng.random() < 0.3 else int(x) for x in rng.integers(-5, 40, n)]
+        start = int(rng.integers(0, n))
+        column = pl.Series("code", codes, dtype=pl.Int32).slice(start, n - start)
+        values, null = float_column(column)
+        expected = np.array([x is not None and x not in allowed for x in column.to_list()], dtype=bool)
+        assert np.array_equal(_not_allowed(values, allowed), expected)
+        assert np.array_equal(_not_allowed(values, allowed, int32_slots(column), null), expected)

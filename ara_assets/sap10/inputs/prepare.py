@@ -13,7 +13,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from ara_assets.sap10.convert import float_column, null_mask
+from ara_assets.sap10.convert import float_column, int32_slots, null_mask
 from ara_assets.sap10.errors import UnsupportedInput
 from ara_assets.sap10.inputs.column import REQUIRED
 from ara_assets.sap10.inputs.schema import COLUMNS as _COLUMNS
@@ -126,14 +126,21 @@ def _code_table(allowed: tuple[int, ...]) -> np.ndarray:
     return table
 
 
-def _not_allowed(values: np.ndarray, allowed: tuple[int, ...], ints: np.ndarray | None = None) -> np.ndarray:
+def _not_allowed(
+    values: np.ndarray,
+    allowed: tuple[int, ...],
+    ints: np.ndarray | None = None,
+    null: np.ndarray | None = None,
+) -> np.ndarray:
     """Rows whose code is neither null (NaN) nor one of ``allowed``: a table lookup, several times faster
     than ``np.isin`` on the small batches the validation runs over column by column. ``ints``: the same
-    codes as a null-free int32 array, when the column is one (two operations instead of six)."""
+    codes as an int32 array, when the column is one (two operations instead of six), with ``null`` the
+    null mask when it has nulls (the int32 slots of nulls hold anything)."""
     table = _code_table(allowed)
     if ints is not None:
         # a negative code viewed as unsigned is huge: it lands on the False slot past the end
-        return ~table[np.minimum(ints.view(np.uint32), table.size - 1)]
+        bad = ~table[np.minimum(ints.view(np.uint32), table.size - 1)]
+        return bad if null is None else bad & ~null
     known = ~np.isnan(values)
     # out-of-range, negative and fractional codes land on the False slot past the end
     code = np.where(known & (values >= 0) & (values < table.size - 1), values, table.size - 1)
@@ -183,11 +190,11 @@ def _validate(
                 fail(np.isin(np.arange(df.height), parent[bad]), c.name, "null element")
             values = flat_values.to_numpy(zero_copy_only=False)
             per_row = parent
-            ints = None
+            ints, null = (values if values.dtype == np.int32 else None), None  # int32: no null element
             if converted is not None:
                 converted.elements[c.name] = (values.astype(np.float64, copy=False), parent)
         elif c.dtype in (pl.Float64, pl.Int32):
-            ints = None
+            ints, null = None, None
             if s.null_count() == 0:
                 raw = s.to_numpy()
                 ints = raw if raw.dtype == np.int32 else None
@@ -198,6 +205,8 @@ def _validate(
                 values, null = float_column(s)
                 if converted is not None and null is not None:
                     converted.nullable[c.name] = (values, null)
+                if c.allowed is not None and null is not None:
+                    ints = int32_slots(s)
             per_row = None
         else:
             continue
@@ -212,7 +221,7 @@ def _validate(
         if high is not None and np.fmax.reduce(values) > high:
             checks.append((values > high, f"above {high}"))
         if c.allowed is not None:
-            checks.append((_not_allowed(values, c.allowed, ints), f"code not in {list(c.allowed)}"))
+            checks.append((_not_allowed(values, c.allowed, ints, null), f"code not in {list(c.allowed)}"))
         for bad, reason in checks:
             if bad.any():
                 rows = bad if per_row is None else np.isin(np.arange(df.height), per_row[bad])
