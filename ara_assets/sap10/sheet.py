@@ -95,6 +95,9 @@ class Sheet:
     _arrays: dict[str, np.ndarray] = field(default_factory=dict)
     _elements: dict[str, Elements] = field(default_factory=dict)
     _zero_m: np.ndarray | None = None
+    # columns of the Table 9 / 9a lines (86)m-(97)m: every month, or the heating months only when no home of
+    # the batch is cooled and no trace is kept (sections/mean_temperature.py)
+    months: slice | np.ndarray = field(default_factory=lambda: slice(None))
 
     def zeros_m(self) -> np.ndarray:
         """The (N, 12) line of a feature no home of the batch has: one shared read-only array of zeros

@@ -7,6 +7,9 @@ import numpy as np
 from ara_assets.sap10 import tables
 from ara_assets.sap10.sheet import Sheet, where_rows
 
+HEATING_MONTHS = np.array([1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1], dtype=bool)  # no space heating Jun-Sep
+HEATING_MONTH_INDEX = np.flatnonzero(HEATING_MONTHS)
+
 
 def utilisation(gamma: np.ndarray, a: np.ndarray) -> np.ndarray:
     """Table 9a utilisation factor eta for gain/loss ratio gamma and a = 1 + tau/15."""
@@ -148,10 +151,17 @@ def mean_temperature(s: Sheet) -> None:
     ctype = ctl["control_type"][control]
     s.refuse(np.isnan(ctype), "main_heating_control", "control code not in Table 4e")
     region = s.col("climate_region").astype(int)
-    te = tables.climate()["external_temperature_c"][region]
-    L["(96)m"] = te
-    h = L["(39)m"]
-    g = L["(84)m"]
+    te_all = tables.climate()["external_temperature_c"][region]
+    L["(96)m"] = te_all
+    special = (s.col("main_heating_hp_heating_duration", 9.0) != 9).any()
+    # Jun-Sep of (86)-(97) feed only the cooling section (Table 10) and the trace: a batch with neither (and
+    # no Appendix N heating days) works these lines out for the heating months alone (s.months; the
+    # space heating of Jun-Sep is 0 whatever they hold, (98)), a third fewer Table 9a powers
+    cooled = (s.col("has_fixed_air_conditioning", 0.0) > 0).any()
+    s.months = slice(None) if (s.trace or cooled or special) else HEATING_MONTH_INDEX
+    te = te_all[:, s.months]
+    h = L["(39)m"][:, s.months]
+    g = L["(84)m"][:, s.months]
     L["(35)"] = L["(35)"]
     tau = (L["(35)"] * L["(4)"])[:, None] / (3.6 * h)
     a = 1.0 + tau / 15.0
@@ -161,14 +171,13 @@ def mean_temperature(s: Sheet) -> None:
     th1 = tables.const_float("mit_living_temperature")  # the same in every row and month
     L["(85)"] = np.full(s.n, th1)
     L["(86)m"], L["(87)m"] = _zone_temperature(th1, te, h, g, a, tc, resp, (7.0, 8.0))
-    hlp = np.minimum(L["(40)m"], 6.0)
+    hlp = np.minimum(L["(40)m"][:, s.months], 6.0)
     type1 = (ctype == 1)[:, None]
     th2 = where_rows(type1[:, 0], th1 - 0.5 * hlp, th1 - hlp + hlp * hlp / 12.0)
     L["(88)m"] = th2
     zone2_off = (np.where((ctype == 3)[:, None], 9.0, 7.0), 8.0)
     L["(89)m"], L["(90)m"] = _zone_temperature(th2, te, h, g, a, tc, resp, zone2_off)
     # a batch without a non-standard heating duration follows Table 9 every day (no (N, 12) day counts)
-    special = (s.col("main_heating_hp_heating_duration", 9.0) != 9).any()
     n24, n16 = heating_days(s) if special else (None, None)
     if n24 is not None and n16 is not None and (n24 + n16).any():
         # Appendix N3.5: days heated 24 hours (no off period) or 16 hours (one 8-hour off period)
