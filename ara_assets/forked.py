@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
@@ -46,8 +46,18 @@ def worker_slices(n: int, workers: int, *, min_items: int = 2_000) -> list[tuple
 def fork_map(work: Callable[[int, int], T], bounds: list[tuple[int, int]]) -> list[T]:
     """``work(start, stop)`` for each slice of ``bounds``, in order: the first in this process, the others
     in forked children; all here when there is one slice or no fork."""
+    return list(fork_iter(work, bounds))
+
+
+def fork_iter(work: Callable[[int, int], T], bounds: list[tuple[int, int]]) -> Iterator[T]:
+    """`fork_map`'s results one at a time, in slice order, each handed over as soon as it is ready and not
+    kept here: a caller that turns each slice's rows into a frame and drops them holds one slice's rows
+    at a time (at 100,000 homes a slice of assembled documents is hundreds of MB). The children are forked
+    before the first result is yielded, so what only they need may be dropped by then."""
     if len(bounds) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return [work(a, b) for a, b in bounds]
+        for a, b in bounds:
+            yield work(a, b)
+        return
     if _WORK:
         raise RuntimeError("fork_map: a call is already in progress in this process")
     _WORK.append(work)
@@ -61,6 +71,11 @@ def fork_map(work: Callable[[int, int], T], bounds: list[tuple[int, int]]) -> li
                     "ignore", message=r".*fork\(\) may lead to deadlocks", category=DeprecationWarning
                 )
                 futures = [pool.submit(_run_slice, a, b) for a, b in bounds[1:]]
-            return [work(*bounds[0]), *(f.result() for f in futures)]
+            yield work(*bounds[0])
+            while futures:
+                # the future would keep its result alive after it is handed over
+                result = futures.pop(0).result()
+                yield result
+                del result
     finally:
         _WORK.clear()

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from ara_assets.forked import fork_map, slices, worker_slices
+from ara_assets.forked import fork_iter, fork_map, slices, worker_slices
 
 
 def test_slices_cover_the_range_in_order() -> None:
@@ -33,3 +33,15 @@ def test_an_error_in_a_child_reaches_the_caller() -> None:
 
     with pytest.raises(ValueError, match="record 5"):
         fork_map(work, slices(10, 2))
+
+
+def test_results_come_one_at_a_time_and_the_children_keep_their_own_copy() -> None:
+    """`fork_iter`: slice order, and a caller that drops the inputs after the first result (as the effective
+    EPC's assembly drops the lodged documents) still gets the children's results from their own copy."""
+    items = [f"home {i}" for i in range(9)]
+    seen = []
+    for part in fork_iter(lambda a, b: [s.upper() for s in items[a:b]], slices(len(items), 3)):
+        items.clear()  # after the first slice: the children forked with the whole list
+        seen.append(part)
+    assert [s for part in seen for s in part] == [f"HOME {i}" for i in range(9)]
+    assert [len(p) for p in seen] == [3, 3, 3]

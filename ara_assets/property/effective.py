@@ -34,7 +34,7 @@ from ara_assets.epc import (
     normalise_register_json,
     set_field_path,
 )
-from ara_assets.forked import fork_map, worker_slices
+from ara_assets.forked import fork_iter, worker_slices
 from ara_assets.prediction.features import FEATURES_DTYPE, document_features
 from ara_assets.property.override_values import DEFAULT_SCHEMA, check_override_value
 from ara_assets.property.physical import physical_hash
@@ -242,14 +242,15 @@ def assemble_effective_epc(
             for rec in records[start:stop]
         ]
 
-    parts = fork_map(assemble, worker_slices(len(records), workers))
-    # Memory at scale: the lodged documents go before the frame is built, and each slice's rows as soon
-    # as they are in the frame (the peak of `effective_epc` at 100,000 homes was here).
-    records.clear()
+    # Memory at scale (the peak of `effective_epc` at 100,000 homes was here): each slice's rows become
+    # a frame as they arrive and are dropped, and the lodged text goes once this process's slice is done
+    # (the children forked with their own copy).
     schema = {k: v for k, v in EFFECTIVE_EPC_SCHEMA.items() if k != "input_key"}
     frames = []
-    while parts:
-        frames.append(pl.DataFrame(parts.pop(0), schema=schema))
+    for part in fork_iter(assemble, worker_slices(len(records), workers)):
+        records.clear()
+        frames.append(pl.DataFrame(part, schema=schema))
+        del part
     frame = pl.concat(frames) if frames else pl.DataFrame(schema=schema)
     keys = effective_input_keys(current, overrides, site_notes)
     return frame.join(keys, on="property_id", how="left").select(list(EFFECTIVE_EPC_SCHEMA))
@@ -489,11 +490,11 @@ def neighbour_pool(certificates: pl.DataFrame, workers: int = 1) -> pl.DataFrame
             )
         return rows
 
-    parts = fork_map(pool_rows, worker_slices(len(records), workers))
-    records.clear()  # as in assemble_effective_epc: the lodged text goes before the frame is built
     frames = []
-    while parts:
-        frames.append(pl.DataFrame(parts.pop(0), schema=NEIGHBOUR_POOL_SCHEMA))
+    for part in fork_iter(pool_rows, worker_slices(len(records), workers)):
+        records.clear()  # as in assemble_effective_epc
+        frames.append(pl.DataFrame(part, schema=NEIGHBOUR_POOL_SCHEMA))
+        del part
     return pl.concat(frames)
 
 
