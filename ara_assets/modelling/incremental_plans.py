@@ -241,6 +241,8 @@ def incremental_plans(
 
     todo_homes = effective_epc.filter(pl.col("property_id").cast(pl.Int64).is_in(all_todo.implode()))
     inputs, _, expansion_refused = expand(todo_homes, property_baseline, workers=workers)
+    if "property_id" not in inputs.columns:  # the expansion of no home: a frame without columns
+        inputs = pl.DataFrame(schema={"property_id": pl.Int64()})
     refused = refused_homes(property_baseline, expansion_refused)
     _lap("expand")
 
@@ -259,11 +261,10 @@ def incremental_plans(
         ids = todo[name].implode()
         cands = candidates.filter((pl.col("scenario") == name) & pl.col("property_id").is_in(ids))
         built_inputs = inputs.filter(pl.col("property_id").is_in(ids))
-        packages = packages_from_candidates(cands, built_inputs, len(scenario.phases))
         if built_inputs.height:
             plans = build_plans(
                 built_inputs,
-                packages,
+                packages_from_candidates(cands, built_inputs, len(scenario.phases)),
                 scenario,
                 rates,
                 factors,

@@ -1,8 +1,11 @@
-"""Retrofit plans in Postgres: `plans`, `plan_phases`, `plan_measures`, `plan_allocation_runs`,
-`plan_allocations` (migrations/0008_plans.sql).
+"""Retrofit plans in Postgres: `plans`, `plan_phases`, `plan_measures`, `plan_grants`,
+`plan_allocation_runs`, `plan_allocations` (migrations/0008_plans.sql, 0010, 0017).
 
-Writes go through COPY inside the caller's unit of work: the portfolio's previous plans are deleted
-(cascading to phases, measures and allocations) and the new ones written, committing together or not at all.
+Writes go through COPY inside the caller's unit of work and commit together or not at all. Only the
+(home, scenario) plans whose stored rows change are rewritten (docs/adr/0028): each `plans` row holds a digest
+of its phases, measures and grants (`row_digest`); a write deletes the pairs whose digest differs, or that
+left the run (cascading to their phases, measures, grants and allocations), and inserts the new rows of the
+changed pairs. The allocation is the portfolio's: it is always deleted and written whole.
 """
 
 from __future__ import annotations
@@ -14,10 +17,11 @@ import polars as pl
 import sqlalchemy as sa
 
 from ara_assets.modelling.funding import FUNDING_SCHEMA, GRANT_SCHEMA
+from ara_assets.modelling.incremental_plans import pairs_to_write, plan_row_digests
 from ara_assets.modelling.plans import MEASURE_SCHEMA, PHASE_SCHEMA
 from ara_assets.modelling.reasons import REASON_SCHEMA
 from ara_assets.modelling.rollup import rollup, summary_view, with_grants
-from ara_assets.resources.warehouse.postgres_copy import copy_in, table_columns
+from ara_assets.resources.warehouse.postgres_copy import copy_in, copy_out, table_columns
 
 _KEY = ("portfolio_id", "scenario", "property_id")
 # plan_phases: the plan columns, the funding columns and the miss reason (migrations/0008 + 0010)
@@ -41,6 +45,15 @@ class PlansRepository:
     def __init__(self, conn: sa.Connection) -> None:
         self._conn = conn
 
+    def digests(self, portfolio_id: int) -> pl.DataFrame:
+        """scenario, property_id, row_digest of every stored plan of the portfolio (null: written before
+        migration 0017)."""
+        return copy_out(
+            self._conn,
+            f"SELECT scenario, property_id, row_digest FROM plans WHERE portfolio_id = {int(portfolio_id)}",
+            {"scenario": pl.String(), "property_id": pl.Int64(), "row_digest": pl.String()},
+        )
+
     def replace(
         self,
         portfolio_id: int,
@@ -48,12 +61,16 @@ class PlansRepository:
         measures: pl.DataFrame,
         allocations: Sequence[dict[str, Any]] = (),
         grants: pl.DataFrame | None = None,
+        input_keys: pl.DataFrame | None = None,
     ) -> dict[str, int]:
-        """Make the tables hold exactly these plans for the portfolio. Returns rows written per table.
+        """Make the tables hold exactly these plans for the portfolio. Returns rows written per table, and
+        `pairs_written` / `pairs_deleted`: the (home, scenario) plans rewritten (or new) and removed.
 
+        Plans whose stored rows already equal these (same `row_digest`) are left as they are.
         allocations: one dict per scenario with scenario, scenario_version, yearly_budget_gbp, start_year,
         targets_reached, upper_bound, greedy_targets_reached, status and `selected` (a frame of
-        ALLOCATION_COLUMNS).
+        ALLOCATION_COLUMNS). input_keys: scenario, property_id, input_key (stored with each plan; may be
+        None).
         """
         bad = phases.filter(pl.col("property_id").is_null())
         if bad.height:
@@ -61,20 +78,56 @@ class PlansRepository:
                 f"scenario={bad['scenario'][0]!r} phase={bad['phase'][0]!r}: field 'property_id' value None "
                 "is not a property"
             )
-        self._conn.execute(sa.text("DELETE FROM plans WHERE portfolio_id = :p"), {"p": portfolio_id})
-        self._conn.execute(
-            sa.text("DELETE FROM plan_allocation_runs WHERE portfolio_id = :p"), {"p": portfolio_id}
-        )
-        pid = pl.lit(portfolio_id, pl.Int64).alias("portfolio_id")
+        grants = grants if grants is not None else pl.DataFrame(schema=GRANT_SCHEMA)
         phases = phases.with_columns(
             [pl.lit(None, t).alias(c) for c, t in STORED_PHASE_SCHEMA.items() if c not in phases.columns]
         ).with_columns(pl.col("grant_gbp").fill_null(0.0))
-        plans = phases.group_by("scenario", "property_id").agg(
-            pl.col("scenario_version").first(),
-            pl.len().cast(pl.Int32).alias("phases"),
-            pl.col("cost_gbp").sum().alias("total_cost_gbp"),
-            pl.col("reaches_target").all().alias("reaches_every_target"),
-            pl.col("score_error").drop_nulls().first().alias("score_error"),
+        digests = plan_row_digests(
+            phases.select(list(STORED_PHASE_SCHEMA)),
+            measures.select(list(MEASURE_SCHEMA)),
+            grants.select(list(GRANT_SCHEMA)),
+        )
+        write, drop = pairs_to_write(digests, self.digests(portfolio_id))
+        # the allocation first: its rows reference the phases about to be deleted
+        self._conn.execute(
+            sa.text("DELETE FROM plan_allocation_runs WHERE portfolio_id = :p"), {"p": portfolio_id}
+        )
+        gone = pl.concat([write, drop])
+        if gone.height:
+            # by primary key, one statement: the pairs as two arrays unnested side by side
+            self._conn.execute(
+                sa.text(
+                    "DELETE FROM plans WHERE portfolio_id = :p AND (scenario, property_id) IN "
+                    "(SELECT * FROM unnest(CAST(:s AS text[]), CAST(:ids AS bigint[])))"
+                ),
+                {"p": portfolio_id, "s": gone["scenario"].to_list(), "ids": gone["property_id"].to_list()},
+            )
+        pid = pl.lit(portfolio_id, pl.Int64).alias("portfolio_id")
+
+        def changed(frame: pl.DataFrame) -> pl.DataFrame:
+            return frame.cast({"property_id": pl.Int64}).join(
+                write, on=["scenario", "property_id"], how="semi"
+            )
+
+        phases = changed(phases)
+        keys = (
+            input_keys.select("scenario", pl.col("property_id").cast(pl.Int64), "input_key").unique(
+                ["scenario", "property_id"]
+            )
+            if input_keys is not None
+            else pl.DataFrame(schema={"scenario": pl.String, "property_id": pl.Int64, "input_key": pl.String})
+        )
+        plans = (
+            phases.group_by("scenario", "property_id")
+            .agg(
+                pl.col("scenario_version").first(),
+                pl.len().cast(pl.Int32).alias("phases"),
+                pl.col("cost_gbp").sum().alias("total_cost_gbp"),
+                pl.col("reaches_target").all().alias("reaches_every_target"),
+                pl.col("score_error").drop_nulls().first().alias("score_error"),
+            )
+            .join(digests.cast({"property_id": pl.Int64}), on=["scenario", "property_id"], how="left")
+            .join(keys, on=["scenario", "property_id"], how="left")
         )
         written = {
             "plans": copy_in(
@@ -89,6 +142,8 @@ class PlansRepository:
                     "total_cost_gbp",
                     "reaches_every_target",
                     "score_error",
+                    "input_key",
+                    "row_digest",
                 ),
             ),
             "plan_phases": copy_in(
@@ -96,12 +151,14 @@ class PlansRepository:
                 "plan_phases",
                 phases.select(pid, *[_pg_array(c) if c == "package" else pl.col(c) for c in PHASE_COLUMNS]),
             ),
-            "plan_measures": copy_in(self._conn, "plan_measures", measures.select(pid, *MEASURE_COLUMNS)),
+            "plan_measures": copy_in(
+                self._conn, "plan_measures", changed(measures).select(pid, *MEASURE_COLUMNS)
+            ),
             "plan_allocations": 0,
-            "plan_grants": 0,
+            "plan_grants": copy_in(self._conn, "plan_grants", changed(grants).select(pid, *GRANT_COLUMNS)),
+            "pairs_written": write.height,
+            "pairs_deleted": drop.height,
         }
-        if grants is not None and grants.height:
-            written["plan_grants"] = copy_in(self._conn, "plan_grants", grants.select(pid, *GRANT_COLUMNS))
         for run in allocations:
             self._conn.execute(
                 sa.text(
