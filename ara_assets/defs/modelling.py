@@ -288,8 +288,7 @@ def phase_plans(
         )
     context.log.info(f"plans written: {written}")
     _lap("write")
-    report_path = _write_report(warehouse, portfolio, context)
-    _lap("report")
+    report_path = _write_report(warehouse, portfolio, context, seconds)
     rolled = with_grants(rollup(phases), grants) if phases.height else []
     misses = phases.filter(pl.col("miss_reason").is_not_null()) if phases.height else phases
     yield dg.Output(
@@ -356,19 +355,27 @@ def phase_plans(
 
 
 def _write_report(
-    warehouse: WarehouseResource, portfolio: str, context: dg.AssetExecutionContext
+    warehouse: WarehouseResource,
+    portfolio: str,
+    context: dg.AssetExecutionContext,
+    seconds: dict[str, float],
 ) -> str | None:
-    """The portfolio report from what was just stored, under ARA_HOME/reports/; its path, or None."""
+    """The portfolio report from what was just stored, under ARA_HOME/reports/; its path, or None.
+    Adds the seconds spent reading and rendering to `seconds`."""
     from ara_assets.report.html import render_report
     from ara_assets.report.load import load_bundle
     from ara_assets.settings import ara_home
 
     try:
+        started = time.perf_counter()
         with warehouse.warehouse().unit_of_work() as uow:
             bundle = load_bundle(uow, portfolio)
+        loaded = time.perf_counter()
         path = ara_home() / "reports" / f"{portfolio}.html"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(render_report(bundle), encoding="utf-8")
+        seconds["report_load"] = round(loaded - started, 2)
+        seconds["report_render"] = round(time.perf_counter() - loaded, 2)
     except (OSError, LookupError) as exc:
         context.log.warning(f"portfolio report not written: {exc}")
         return None
