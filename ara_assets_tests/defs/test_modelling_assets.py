@@ -10,6 +10,7 @@ from ara_assets.defs.epc import effective_epc, epc_cache
 from ara_assets.defs.modelling import candidate_recommendations, phase_plans
 from ara_assets.defs.reference import carbon_factors, fuel_rates
 from ara_assets.demo.run import pick_override
+from ara_assets.modelling.incremental_plans import unnest_measures
 from ara_assets.modelling.rollup import SUMMARY_PHASE_KEYS, SUMMARY_SCENARIO_KEYS
 from ara_assets.modelling.scenarios import load_scenario_yaml
 from ara_assets.resources.warehouse.repositories.plans import plans_summary
@@ -305,6 +306,17 @@ def test_after_one_override_only_that_home_is_planned_again(pipeline: PipelineEn
     rewritten = _plans(pipeline, [phase_plans])
     assert _meta(rewritten, "phase_plans")["pairs_written"] == len(incremental["plans"])
     assert _stored_tables(pipeline) == incremental
+    # the repository reads back exactly the rows the run stored
+    out = rewritten.output_for_node("phase_plans")
+    with pipeline.warehouse.unit_of_work() as uow:
+        portfolio_id = uow.portfolios.by_name(PORTFOLIO).id
+        phases, measures = uow.plans.phases(portfolio_id), uow.plans.measures(portfolio_id)
+    order = ["scenario", "property_id", "phase"]
+    assert phases.equals(
+        out.select(phases.columns).with_columns(pl.col("grant_gbp").fill_null(0.0)).sort(order)
+    )
+    flat = unnest_measures(out).select(measures.columns).sort([*order, "install_order"])
+    assert measures.equals(flat)
 
 
 def test_checks_fail_on_a_plan_over_budget_or_worse_on_its_goal() -> None:
