@@ -12,8 +12,9 @@ Steps:
               one scored home, appended as an analyst's override.
   re-run      effective_epc -> property_baseline -> candidate_recommendations -> phase_plans in one run
               (timed: `remodel_s` wall, and each step's Dagster STEP_SUCCESS duration). Each incremental
-              step reuses the unchanged homes of its previous output (docs/adr/0025); the phase plans and
-              the portfolio budget allocation (HiGHS, `--yearly-budget`) are rebuilt in full.
+              step reuses the unchanged homes of its previous output (docs/adr/0025, 0028); phase_plans
+              builds only the changed (home, scenario) plans, funds every home, reruns the portfolio budget
+              allocation (HiGHS, `--yearly-budget`) and rewrites in Postgres only the plans that changed.
 
 Prints one JSON object: the seconds of each step of the re-run, how many homes each step recomputed and
 reused, the first run's step seconds, the load average and the peak RSS. Timings depend on the machine's
@@ -157,11 +158,15 @@ def _run(work: Path, homes: int, seed: int, yearly_budget: float | None, say: An
         "recomputed": {
             "property_baseline": baseline_meta["recomputed"],
             "candidate_recommendations": cand_meta["recomputed"],
+            "phase_plans": plans_meta["recomputed"],
         },
         "reused": {
             "property_baseline": baseline_meta["unchanged"],
             "candidate_recommendations": cand_meta["unchanged"],
+            "phase_plans": plans_meta["unchanged"],
         },
+        # (home, scenario) plans rewritten in Postgres
+        "plans_written": plans_meta["pairs_written"],
         # phase_plans' own breakdown (its `seconds` metadata table)
         "phase_plans_parts": plans_meta["seconds"],
         "first_run_s": round(first_s, 2),
