@@ -39,7 +39,12 @@ from ara_assets.defs.previous import previous_output
 from ara_assets.modelling.incremental import candidate_input_keys, incremental_candidates
 from ara_assets.modelling.incremental_plans import incremental_plans, plan_input_keys
 from ara_assets.modelling.invariants import candidate_invariants, plan_invariants
-from ara_assets.modelling.portfolio import allocation_start_year, current_prices, home_attributes
+from ara_assets.modelling.portfolio import (
+    PortfolioPlans,
+    allocation_start_year,
+    current_prices,
+    home_attributes,
+)
 from ara_assets.modelling.rollup import rollup, with_grants
 from ara_assets.resources.scoring import ScoringEndpoint
 from ara_assets.resources.warehouse.locks import lock_portfolio
@@ -214,7 +219,9 @@ def candidate_recommendations(
     description="Per property and scenario, phase by phase: the optimised package (cheapest reaching the "
     "phase target within budget, else the largest gain), SAP, band, CO2, bills, cost to date and value "
     "uplift after each phase, per-measure attribution in install order; the portfolio budget allocation "
-    "(HiGHS). Persisted to plans, plan_phases, plan_measures, plan_allocations.",
+    "(HiGHS). Persisted to plans, plan_phases, plan_measures, plan_grants, plan_allocations (only the plans "
+    "whose rows changed are rewritten). Incremental: only plans whose inputs changed are built again; the "
+    "stored output (phase rows with their measures and the plan's input key) is what the next run reuses.",
 )
 def phase_plans(
     context: dg.AssetExecutionContext,
@@ -288,7 +295,7 @@ def phase_plans(
         )
     context.log.info(f"plans written: {written}")
     _lap("write")
-    report_path = _write_report(warehouse, portfolio, context, seconds)
+    report_path = _write_report(warehouse, portfolio, context, planned, seconds)
     rolled = with_grants(rollup(phases), grants) if phases.height else []
     misses = phases.filter(pl.col("miss_reason").is_not_null()) if phases.height else phases
     yield dg.Output(
@@ -358,18 +365,22 @@ def _write_report(
     warehouse: WarehouseResource,
     portfolio: str,
     context: dg.AssetExecutionContext,
+    planned: PortfolioPlans,
     seconds: dict[str, float],
 ) -> str | None:
-    """The portfolio report from what was just stored, under ARA_HOME/reports/; its path, or None.
-    Adds the seconds spent reading and rendering to `seconds`."""
+    """The portfolio report of the plans just stored, under ARA_HOME/reports/; its path, or None.
+    The plans come from memory (`bundle_of_plans`, equal to reading the tables back); the properties,
+    baseline and attributes are read. Adds the seconds spent reading and rendering to `seconds`."""
     from ara_assets.report.html import render_report
-    from ara_assets.report.load import load_bundle
+    from ara_assets.report.load import bundle_of_plans
     from ara_assets.settings import ara_home
 
     try:
         started = time.perf_counter()
         with warehouse.warehouse().unit_of_work() as uow:
-            bundle = load_bundle(uow, portfolio)
+            bundle = bundle_of_plans(
+                uow, portfolio, planned.phases, planned.measures, planned.grants, planned.allocations
+            )
         loaded = time.perf_counter()
         path = ara_home() / "reports" / f"{portfolio}.html"
         path.parent.mkdir(parents=True, exist_ok=True)

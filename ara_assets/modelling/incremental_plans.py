@@ -101,7 +101,13 @@ def scenario_snapshots(candidates: pl.DataFrame) -> dict[str, str]:
     """Scenario name -> its pinned snapshot (JSON text), as the candidates carry it."""
     if candidates.is_empty():
         return {}
-    pairs = candidates.select("scenario", pl.col("scenario_snapshot").cast(pl.String)).unique()
+    # unique before the cast: the snapshot is long JSON text, repeated on every candidate row
+    pairs = (
+        candidates.select("scenario", "scenario_snapshot")
+        .unique()
+        .with_columns(pl.col("scenario_snapshot").cast(pl.String))
+        .unique()
+    )
     return {r[0]: r[1] for r in pairs.sort("scenario", "scenario_snapshot").iter_rows()}
 
 

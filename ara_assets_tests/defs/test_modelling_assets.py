@@ -13,6 +13,8 @@ from ara_assets.demo.run import pick_override
 from ara_assets.modelling.incremental_plans import unnest_measures
 from ara_assets.modelling.rollup import SUMMARY_PHASE_KEYS, SUMMARY_SCENARIO_KEYS
 from ara_assets.modelling.scenarios import load_scenario_yaml
+from ara_assets.report.html import render_report
+from ara_assets.report.load import load_bundle
 from ara_assets.resources.warehouse.repositories.plans import plans_summary
 from ara_assets_tests.defs.conftest import PORTFOLIO, PipelineEnv
 
@@ -292,6 +294,10 @@ def test_after_one_override_only_that_home_is_planned_again(pipeline: PipelineEn
     assert ("fabric_first_then_heat", target) in changed
     assert meta["pairs_written"] == len(changed) and meta["pairs_deleted"] == 0
     assert incremental["plan_phases"] != before["plan_phases"]
+    # the report, rendered from the plans in memory, is the one the stored tables give
+    with pipeline.warehouse.unit_of_work() as uow:
+        stored_report = render_report(load_bundle(uow, PORTFOLIO))
+    assert Path(meta["report"]).read_text(encoding="utf-8") == stored_report
 
     # a full recompute (no previous output) builds every plan and finds nothing to rewrite ...
     (pipeline.asset_dir / "phase_plans" / f"{PORTFOLIO}.parquet").unlink()
