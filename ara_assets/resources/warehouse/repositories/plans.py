@@ -5,7 +5,8 @@ Writes go through COPY inside the caller's unit of work and commit together or n
 (home, scenario) plans whose stored rows change are rewritten (docs/adr/0028): each `plans` row holds a digest
 of its phases, measures and grants (`row_digest`); a write deletes the pairs whose digest differs, or that
 left the run (cascading to their phases, measures, grants and allocations), and inserts the new rows of the
-changed pairs. The allocation is the portfolio's: it is always deleted and written whole.
+changed pairs. The allocation covers the whole portfolio; its run row is upserted and only its rows that
+differ from the table's are deleted and inserted.
 """
 
 from __future__ import annotations
@@ -29,7 +30,25 @@ STORED_PHASE_SCHEMA: dict[str, pl.DataType] = {**PHASE_SCHEMA, **FUNDING_SCHEMA,
 PHASE_COLUMNS = [c for c in STORED_PHASE_SCHEMA if c != "scenario_version"]
 GRANT_COLUMNS = list(GRANT_SCHEMA)
 MEASURE_COLUMNS = [c for c in MEASURE_SCHEMA if c != "scenario_version"]
-ALLOCATION_COLUMNS = ["scenario", "property_id", "phase", "year", "cost_gbp", "reaches_target"]
+ALLOCATION_SCHEMA: dict[str, pl.DataType] = {
+    "scenario": pl.String(),
+    "property_id": pl.Int64(),
+    "phase": pl.Int32(),
+    "year": pl.Int32(),
+    "cost_gbp": pl.Float64(),
+    "reaches_target": pl.Boolean(),
+}
+ALLOCATION_COLUMNS = list(ALLOCATION_SCHEMA)
+# plan_allocation_runs' columns set by a run (besides portfolio_id and scenario)
+_RUN_COLUMNS = (
+    "scenario_version",
+    "yearly_budget_gbp",
+    "start_year",
+    "targets_reached",
+    "upper_bound",
+    "greedy_targets_reached",
+    "status",
+)
 
 
 class PlansRejected(ValueError):
@@ -88,11 +107,18 @@ class PlansRepository:
             grants.select(list(GRANT_SCHEMA)),
         )
         write, drop = pairs_to_write(digests, self.digests(portfolio_id))
-        # the allocation first: its rows reference the phases about to be deleted
-        self._conn.execute(
-            sa.text("DELETE FROM plan_allocation_runs WHERE portfolio_id = :p"), {"p": portfolio_id}
-        )
+        # the allocation rows stored now that survive the deletes below (theirs cascade with their phases)
         gone = pl.concat([write, drop])
+        scenarios_now = [str(run["scenario"]) for run in allocations]
+        surviving = (
+            self.allocations(portfolio_id)
+            .filter(pl.col("scenario").is_in(scenarios_now))
+            .join(gone, on=["scenario", "property_id"], how="anti")
+        )
+        self._conn.execute(
+            sa.text("DELETE FROM plan_allocation_runs WHERE portfolio_id = :p AND NOT (scenario = ANY(:s))"),
+            {"p": portfolio_id, "s": scenarios_now},
+        )
         if gone.height:
             # by primary key, one statement: the pairs as two arrays unnested side by side
             self._conn.execute(
@@ -159,24 +185,47 @@ class PlansRepository:
             "pairs_written": write.height,
             "pairs_deleted": drop.height,
         }
+        # The allocation is the portfolio's (every home), but most of its rows stay as they were: only the
+        # rows that differ are deleted and inserted (a COPY checks every row's foreign keys).
+        schema = {c: ALLOCATION_SCHEMA[c] for c in ALLOCATION_COLUMNS}
+        selected = [
+            run["selected"].with_columns(pl.lit(run["scenario"]).alias("scenario")).select(ALLOCATION_COLUMNS)
+            for run in allocations
+        ]
+        wanted = pl.concat(selected).cast(schema) if selected else pl.DataFrame(schema=schema)
+        stale = surviving.join(wanted, on=ALLOCATION_COLUMNS, how="anti", nulls_equal=True)
+        if stale.height:
+            self._conn.execute(
+                sa.text(
+                    "DELETE FROM plan_allocations WHERE portfolio_id = :p AND "
+                    "(scenario, property_id, phase) IN (SELECT * FROM "
+                    "unnest(CAST(:s AS text[]), CAST(:ids AS bigint[]), CAST(:ph AS int[])))"
+                ),
+                {
+                    "p": portfolio_id,
+                    "s": stale["scenario"].to_list(),
+                    "ids": stale["property_id"].to_list(),
+                    "ph": stale["phase"].to_list(),
+                },
+            )
         for run in allocations:
             self._conn.execute(
                 sa.text(
                     "INSERT INTO plan_allocation_runs (portfolio_id, scenario, scenario_version, "
                     "yearly_budget_gbp, start_year, targets_reached, upper_bound, greedy_targets_reached, "
                     "status) VALUES (:p, :scenario, :scenario_version, :yearly_budget_gbp, :start_year, "
-                    ":targets_reached, :upper_bound, :greedy_targets_reached, :status)"
+                    ":targets_reached, :upper_bound, :greedy_targets_reached, :status) "
+                    "ON CONFLICT (portfolio_id, scenario) DO UPDATE SET "
+                    + ", ".join(f"{c} = EXCLUDED.{c}" for c in _RUN_COLUMNS)
+                    + ", computed_at = now()"
                 ),
                 {"p": portfolio_id, **{k: v for k, v in run.items() if k != "selected"}},
             )
-            selected: pl.DataFrame = run["selected"]
-            written["plan_allocations"] += copy_in(
-                self._conn,
-                "plan_allocations",
-                selected.with_columns(pl.lit(run["scenario"]).alias("scenario")).select(
-                    pid, *ALLOCATION_COLUMNS
-                ),
-            )
+        fresh = wanted.join(surviving, on=ALLOCATION_COLUMNS, how="anti", nulls_equal=True)
+        written["plan_allocations"] = copy_in(
+            self._conn, "plan_allocations", fresh.select(pid, *ALLOCATION_COLUMNS)
+        )
+        written["plan_allocations_deleted"] = stale.height
         return written
 
     # The readers below use COPY (postgres_copy.copy_out): the portfolio report reads every plan row on
@@ -219,19 +268,12 @@ class PlansRepository:
         )
 
     def allocations(self, portfolio_id: int) -> pl.DataFrame:
-        schema: dict[str, pl.DataType] = {
-            "scenario": pl.String(),
-            "property_id": pl.Int64(),
-            "phase": pl.Int32(),
-            "year": pl.Int32(),
-            "cost_gbp": pl.Float64(),
-            "reaches_target": pl.Boolean(),
-        }
+        """Every stored allocation row of the portfolio (ALLOCATION_SCHEMA)."""
         return copy_out(
             self._conn,
             f"SELECT {', '.join(ALLOCATION_COLUMNS)} FROM plan_allocations "
             f"WHERE portfolio_id = {int(portfolio_id)} ORDER BY scenario, property_id, phase",
-            schema,
+            ALLOCATION_SCHEMA,
         )
 
     def columns(self, table: str) -> list[str]:
