@@ -197,7 +197,7 @@ class IncrementalPlans:
     recomputed: int  # (home, scenario) pairs whose plan was built (or refused) in this run
     unchanged: int  # (home, scenario) pairs whose previous rows were reused
     homes_expanded: int  # homes whose SAP inputs were expanded in this run
-    seconds: dict[str, float]  # where the time went: keys, expand, build, fund_and_allocate
+    seconds: dict[str, float]  # where the time went: reuse, expand, build, fund_and_allocate
 
 
 def incremental_plans(
@@ -222,7 +222,7 @@ def incremental_plans(
 
     keys: `plan_input_keys` of this run; previous: this asset's previous output (None: none); expand: the
     SAP-input expansion of the homes to build (`portfolio.modelled_homes`). The result
-    equals `plan_portfolio` on the same inputs (tests/modelling/test_incremental_plans.py)."""
+    equals `plan_portfolio` on the same inputs (ara_assets_tests/modelling/test_incremental_plans.py)."""
     rules = rules or load_funding_rules()
     seconds: dict[str, float] = {}
     lap = time.perf_counter()
