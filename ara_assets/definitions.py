@@ -54,6 +54,7 @@ defs = dg.Definitions(
         register_bulk.register_bulk,
         epc.epc_cache,
         epc.effective_epc,
+        baseline.sap_inputs,
         baseline.property_baseline,
         modelling.candidate_recommendations,
         modelling.phase_plans,

@@ -76,7 +76,11 @@ def worker_processes() -> int:
 
 def apply_process_settings() -> None:
     """Process-wide settings, applied by entry points (the `ara` command, the scoring resource), never by
-    the pure packages: the worksheet's allocator setting unless ARA_SAP_MALLOC=0."""
+    the pure packages: the worksheet's allocator setting unless ARA_SAP_MALLOC=0, and as many worksheet
+    calls at once as ARA_WORKERS allows (sap10/concurrent.py)."""
     from ara_assets.sap10.allocator import tune_allocator
+    from ara_assets.sap10.concurrent import set_calculation_threads
+
+    set_calculation_threads(worker_processes())
 
     tune_allocator(enabled=os.environ.get("ARA_SAP_MALLOC", "1") != "0")

@@ -18,7 +18,9 @@ Steps (timed):
                  STEP_SUCCESS durations); candidate_recommendations is in pipeline_s only.
   peak_rss_mb    the benchmark process's maximum resident set size (ru_maxrss): the pipeline's memory. The
                  register emulator, the inputs' generation and the embedded PostgreSQL run in other
-                 processes.
+                 processes. The jobs run with `dagster.execute_job` on a persistent temporary instance, as
+                 a deployed run does: `execute_in_process` would keep every step's output in memory until
+                 the run ends (for `output_for_node`), which no deployed run does.
 The inputs live in a temporary folder, removed at the end with the embedded PostgreSQL it started. With
 `--inputs DIR` the generated portfolio and national file are kept in DIR/<homes>-<certificates>-<seed> and
 reused by the next run with the same sizes (generating 1,000,000 certificates takes minutes).
@@ -51,11 +53,46 @@ PORTFOLIO = "bench"
 AS_OF = date(2026, 10, 1)
 
 
+def epc_job() -> Any:
+    """The definitions' `epc_job` (module level, so `dagster.reconstructable` can rebuild it)."""
+    from ara_assets.definitions import defs
+
+    return defs.resolve_job_def("epc_job")
+
+
+def plans_job() -> Any:
+    from ara_assets.definitions import defs
+
+    return defs.resolve_job_def("plans_job")
+
+
+def _execute(job: Any, instance: Any, run_config: dict[str, Any]) -> Any:
+    """One partition's run of `job` (a module-level function above) in this process, without the output
+    capture of `execute_in_process`; the result's events stay readable after the run."""
+    import dagster as dg
+
+    with dg.execute_job(
+        dg.reconstructable(job), instance, run_config=run_config, tags={"dagster/partition": PORTFOLIO}
+    ) as result:
+        if not result.success:
+            raise RuntimeError(f"{job.__name__} failed: run {result.run_id}")
+        return result
+
+
 def _step_seconds(result: Any, step: str) -> float:
     for event in result.get_step_success_events():
         if event.step_key == step:
             return event.event_specific_data.duration_ms / 1000.0
     raise RuntimeError(f"no STEP_SUCCESS for step {step!r} in run {result.run_id}")
+
+
+def _all_steps(*results: Any) -> dict[str, float]:
+    """Every step's duration in seconds, by step key, over the given runs."""
+    return {
+        event.step_key: round(event.event_specific_data.duration_ms / 1000.0, 2)
+        for result in results
+        for event in result.get_step_success_events()
+    }
 
 
 def run(homes: int, certificates: int, seed: int, say: Any, inputs: Path | None = None) -> dict[str, Any]:
@@ -199,27 +236,20 @@ def _run(
         report = bulk_sync(warehouse, client, log=say)
         bulk_ingest_s = time.perf_counter() - start
 
-        instance = dg.DagsterInstance.ephemeral()
+        (work / "dagster_home").mkdir()
+        instance = dg.DagsterInstance.local_temp(str(work / "dagster_home"))
         instance.add_dynamic_partitions("portfolios", [PORTFOLIO])
         quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
         ref = defs.resolve_job_def("reference_job").execute_in_process(instance=instance, run_config=quiet)
         if not ref.success:
             raise RuntimeError("reference_job failed")
         start = time.perf_counter()
-        epc = defs.resolve_job_def("epc_job").execute_in_process(
-            instance=instance, partition_key=PORTFOLIO, run_config=quiet
-        )
-        if not epc.success:
-            raise RuntimeError(f"epc_job failed: run {epc.run_id}")
+        epc = _execute(epc_job, instance, quiet)
         plans_config = {
             **quiet,
             "ops": {"candidate_recommendations": {"config": {"scenarios": [scenario.name]}}},
         }
-        plans = defs.resolve_job_def("plans_job").execute_in_process(
-            instance=instance, partition_key=PORTFOLIO, run_config=plans_config
-        )
-        if not plans.success:
-            raise RuntimeError(f"plans_job failed: run {plans.run_id}")
+        plans = _execute(plans_job, instance, plans_config)
         pipeline_s = time.perf_counter() - start
     api_searches = emulator.stats["search_requests"]
 
@@ -240,6 +270,7 @@ def _run(
             "delta_events": report.events,
             "cpu_count": os.cpu_count(),
             "load_avg_1min": round(os.getloadavg()[0], 2),
+            "step_s": _all_steps(epc, plans),
         },
     }
 

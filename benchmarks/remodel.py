@@ -10,9 +10,10 @@ Steps:
               ephemeral Dagster instance: every home computed (reported as `first_*_s`, for scale).
   override    the demo's correction (`demo.run.pick_override`: a loft topped up, or a cavity filled) on
               one scored home, appended as an analyst's override.
-  re-run      effective_epc -> property_baseline -> candidate_recommendations -> phase_plans in one run
+  re-run      effective_epc -> sap_inputs -> property_baseline -> candidate_recommendations -> phase_plans
+              in one run
               (timed: `remodel_s` wall, and each step's Dagster STEP_SUCCESS duration). Each incremental
-              step reuses the unchanged homes of its previous output (docs/adr/0025, 0028); phase_plans
+              step reuses the unchanged homes of its previous output (docs/adr/0025, 0029); phase_plans
               builds only the changed (home, scenario) plans, funds every home, reruns the portfolio budget
               allocation (HiGHS, `--yearly-budget`) and rewrites in Postgres only the plans that changed.
 
@@ -39,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "examples" / "scenarios" / "three_phase_net_zero_ready.yaml"
 TOKEN = "bench-token"
 PORTFOLIO = "bench"
-STEPS = ("effective_epc", "property_baseline", "candidate_recommendations", "phase_plans")
+STEPS = ("effective_epc", "sap_inputs", "property_baseline", "candidate_recommendations", "phase_plans")
 
 
 def _step_seconds(result: Any, step: str) -> float:

@@ -17,6 +17,7 @@ Pure: frames in, frames out (docs/adr/0008-property-baseline.md).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -24,7 +25,8 @@ import polars as pl
 
 from ara_assets.baseline.uncertainty import lodged_sd_expr, sap_sd_expr
 from ara_assets.epc.bands import band_expr
-from ara_assets.sap10 import approximations, calculate
+from ara_assets.sap10 import approximations
+from ara_assets.sap10.concurrent import calculate_all
 from ara_assets.sap10.rdsap import expand_collect
 
 # the SAP fuel code of electricity end uses when the calculator names none
@@ -191,7 +193,6 @@ def score_inputs(inputs: pl.DataFrame) -> pl.DataFrame:
     Shared by the baseline and modelling's `score_states`, so a home's calculated figures and a plan's
     start figures come from the same calls. A refused row keeps `calculation_error` and null figures.
     """
-    rating = calculate(inputs, errors="collect")
     # the local climate: the postcode district's (PCDB Table 172) when known, else the region's
     local_inputs = inputs.with_columns(
         pl.coalesce(
@@ -201,7 +202,8 @@ def score_inputs(inputs: pl.DataFrame) -> pl.DataFrame:
         .cast(pl.Int32)
         .alias("climate_region")
     )
-    local = calculate(local_inputs, errors="collect")
+    # the two calls side by side when the process allows a second thread (sap10/concurrent.py)
+    rating, local = calculate_all([inputs, local_inputs], errors="collect")
     return combine_rating_and_climate(inputs, rating, local)
 
 
@@ -215,6 +217,14 @@ def score_effective(effective: pl.DataFrame, workers: int = 1) -> pl.DataFrame:
     if not docs:
         return pl.DataFrame(schema=CALCULATED_SCHEMA)
     inputs, errors = effective_inputs(property_ids, docs, workers=workers)
+    del docs
+    return score_expanded(inputs, errors)
+
+
+def score_expanded(inputs: pl.DataFrame, refused: Mapping[int, str]) -> pl.DataFrame:
+    """`score_effective` from homes already expanded (`effective_inputs`, or the `sap_inputs` asset's rows):
+    the SAP inputs of the homes that expanded, and property_id -> the expansion's message of the others."""
+    errors = dict(refused)
     rows = pl.DataFrame(schema={"property_id": pl.Int64()})
     if inputs.height:
         rows = score_inputs(inputs)

@@ -25,12 +25,14 @@ from ara_assets.defs.metadata import band_table, md_table, preview, standard
 from ara_assets.defs.partitions import portfolios
 from ara_assets.defs.previous import previous_output
 from ara_assets.epc.bands import SAP_RANGE
+from ara_assets.modelling.sap_inputs import refresh, sap_inputs_invariants
 from ara_assets.pcdb import active as pcdb_active
 from ara_assets.property.reuse import KEY_SCHEMA, reusable_rows
 from ara_assets.resources.register.progress import FetchProgress
 from ara_assets.resources.scoring import ScoringEndpoint
 from ara_assets.resources.warehouse.locks import lock_portfolio
 from ara_assets.resources.warehouse.unit_of_work import WarehouseResource
+from ara_assets.settings import worker_processes
 
 # Homes per baseline chunk: large enough to keep the worksheet vectorised, small enough to log progress.
 BASELINE_CHUNK_HOMES = 5_000
@@ -38,6 +40,49 @@ BASELINE_CHUNK_HOMES = 5_000
 
 def _version(frame: pl.DataFrame) -> int | None:
     return int(frame["rates_version"].max()) if "rates_version" in frame.columns and frame.height else None
+
+
+@dg.asset(
+    partitions_def=portfolios,
+    group_name="baseline",
+    kinds={"polars"},
+    automation_condition=dg.AutomationCondition.eager(),
+    check_specs=[
+        dg.AssetCheckSpec(
+            "one_row_per_home_with_a_document",
+            asset="sap_inputs",
+            blocking=True,
+            description="Every home with an effective EPC document has exactly one row: its SAP inputs or "
+            "the expansion's refusal.",
+        ),
+    ],
+    description="The SAP 10.2 worksheet inputs of every home's effective EPC (the RdSAP 10 expansion) and "
+    "the eligibility features modelling reads, one row per home: the one expansion the baseline scores "
+    "and every plan starts from. Incremental: only homes whose document changed are expanded again.",
+)
+def sap_inputs(
+    context: dg.AssetExecutionContext,
+    effective_epc: pl.DataFrame,
+    io_manager: dg.ResourceParam[Any],
+    scoring: ScoringEndpoint,  # set up for the run: installs the imported PCDB the expansion looks up
+) -> Iterator[dg.Output[pl.DataFrame] | dg.AssetCheckResult]:
+    portfolio = context.partition_key
+    rows, expanded = refresh(
+        effective_epc, previous_output(io_manager, "sap_inputs", portfolio), workers=worker_processes()
+    )
+    refused = int(rows["expansion_error"].is_not_null().sum())
+    context.log.info(f"sap_inputs: {expanded} homes expanded, {rows.height - expanded} unchanged")
+    checks = guard("sap_inputs", portfolio, sap_inputs_invariants(rows, effective_epc))
+    yield dg.Output(
+        rows,
+        metadata={
+            "rows": rows.height,
+            "expanded": expanded,
+            "unchanged": rows.height - expanded,
+            "refused_by_the_expansion": refused,
+        },
+    )
+    yield from checks
 
 
 @dg.asset(
@@ -77,6 +122,7 @@ def property_baseline(
     context: dg.AssetExecutionContext,
     epc_cache: pl.DataFrame,
     effective_epc: pl.DataFrame,
+    sap_inputs: pl.DataFrame,
     fuel_rates: pl.DataFrame,
     carbon_factors: pl.DataFrame,
     warehouse: WarehouseResource,
@@ -114,6 +160,7 @@ def property_baseline(
     done = 0
     for chunk in chunks or [[]]:
         ids = pl.Series("property_id", chunk, dtype=todo.dtype).implode()
+        expanded = sap_inputs.filter(pl.col("property_id").is_in(ids))
         parts.append(
             compute_baseline(
                 epc_cache.filter(pl.col("property_id").is_in(ids)),
@@ -122,7 +169,9 @@ def property_baseline(
                 factors,
                 versions,
                 rates_version,
-                score=scoring.score,
+                # in-process scoring reads the homes' SAP inputs (the sap_inputs asset) instead of
+                # expanding their documents again
+                score=lambda effective, expanded=expanded: scoring.score(effective, sap_inputs=expanded),
             )
         )
         done += len(chunk)

@@ -240,7 +240,7 @@ def effective_epc(
     context.log.info(f"effective EPC: {assembled} assembled, {unchanged} unchanged")
     anomalies = flag_anomalies(
         effective.filter(pl.col("source_path").is_in(["epc", "epc_with_overrides"]))
-        .select("property_id", "document")
+        .select("property_id", "features")
         .join(homes.select("property_id", "postcode", "address"), on="property_id")
     )
 

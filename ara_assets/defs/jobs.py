@@ -5,7 +5,7 @@ Each job is a selection of assets; partitioned ones run per portfolio (`portfoli
 
 import dagster as dg
 
-from ara_assets.defs.baseline import property_baseline
+from ara_assets.defs.baseline import property_baseline, sap_inputs
 from ara_assets.defs.epc import effective_epc, epc_cache
 from ara_assets.defs.modelling import candidate_recommendations, phase_plans
 from ara_assets.defs.reference import carbon_factors, fuel_rates
@@ -13,13 +13,16 @@ from ara_assets.defs.register_bulk import register_bulk
 
 epc_job = dg.define_asset_job(
     "epc_job",
-    selection=dg.AssetSelection.assets(epc_cache, effective_epc, property_baseline),
-    description="Fetch the portfolio's certificates, assemble its effective EPCs and compute its baseline.",
+    selection=dg.AssetSelection.assets(epc_cache, effective_epc, sap_inputs, property_baseline),
+    description="Fetch the portfolio's certificates, assemble its effective EPCs, expand them into SAP "
+    "inputs "
+    "and compute its baseline.",
 )
 baseline_job = dg.define_asset_job(
     "baseline_job",
-    selection=dg.AssetSelection.assets(property_baseline),
-    description="Recompute a portfolio's baseline (what declarative automation runs after upstream changes).",
+    selection=dg.AssetSelection.assets(sap_inputs, property_baseline),
+    description="Recompute a portfolio's SAP inputs and baseline (what declarative automation runs after "
+    "upstream changes).",
 )
 reference_job = dg.define_asset_job(
     "reference_job",

@@ -16,7 +16,7 @@ metadata (name -> version); `phase_plans` plans with that pinned snapshot, never
 Incremental (docs/adr/0025): `candidate_recommendations` keys every (home, scenario) by what its candidates
 are computed from (`modelling.incremental.candidate_input_keys`), reuses its previous output's rows of the
 unchanged pairs and models only the others; the blocking checks run on the whole output. `phase_plans`
-does the same per (home, scenario) plan (`modelling.incremental_plans`, docs/adr/0028): it expands and builds
+does the same per (home, scenario) plan (`modelling.incremental_plans`, docs/adr/0029): it expands and builds
 only the changed pairs, funds and allocates every home, checks the whole output and rewrites in Postgres only
 the plans whose stored rows changed.
 """
@@ -89,6 +89,7 @@ def candidate_recommendations(
     context: dg.AssetExecutionContext,
     config: CandidateConfig,
     effective_epc: pl.DataFrame,
+    sap_inputs: pl.DataFrame,
     property_baseline: pl.DataFrame,
     fuel_rates: pl.DataFrame,
     carbon_factors: pl.DataFrame,
@@ -132,6 +133,7 @@ def candidate_recommendations(
         top_k=config.top_k,
         progress=lambda line: context.log.info(f"candidate_recommendations: {line}"),
         workers=worker_processes(),
+        sap_inputs=sap_inputs,
     )
     context.log.info(
         f"portfolio {portfolio}: {run.recomputed} (home, scenario) pairs to model, {run.unchanged} unchanged"
@@ -228,6 +230,7 @@ def phase_plans(
     config: PlansConfig,
     candidate_recommendations: pl.DataFrame,
     effective_epc: pl.DataFrame,
+    sap_inputs: pl.DataFrame,
     property_baseline: pl.DataFrame,
     fuel_rates: pl.DataFrame,
     carbon_factors: pl.DataFrame,
@@ -252,7 +255,7 @@ def phase_plans(
         lap = now
 
     attrs = _attributes(warehouse, portfolio)
-    # Incremental (docs/adr/0028): only the (home, scenario) plans whose input key changed are built.
+    # Incremental (docs/adr/0029): only the (home, scenario) plans whose input key changed are built.
     keys = plan_input_keys(effective_epc, property_baseline, attrs, candidate_recommendations, rates, factors)
     previous = previous_output(io_manager, "phase_plans", portfolio)
     _lap("keys")
@@ -269,6 +272,7 @@ def phase_plans(
         yearly_budget_gbp=config.yearly_budget_gbp,
         progress=lambda line: context.log.info(f"phase_plans: {line}"),
         workers=worker_processes(),
+        sap_inputs=sap_inputs,
     )
     seconds.update(run.seconds)
     lap = time.perf_counter()

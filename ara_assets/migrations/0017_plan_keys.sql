@@ -1,4 +1,4 @@
--- 0017: phase_plans rewrites only the (home, scenario) plans whose stored rows changed (docs/adr/0028).
+-- 0017: phase_plans rewrites only the (home, scenario) plans whose stored rows changed (docs/adr/0029).
 --
 -- input_key: what the plan was built from (ara_assets.modelling.incremental_plans.plan_input_keys), for
 -- reading; the asset reuses plans through its own stored output, not this column.

@@ -101,35 +101,36 @@ def _code(value: Any) -> int | None:
         return None  # "NR", "ND": not recorded is unknown
 
 
-def features_from_register(documents: Mapping[int, Mapping[str, Any]]) -> pl.DataFrame:
-    """Eligibility columns from effective EPCs in register shape (`to_register_json`), keyed by property_id.
+# The eligibility columns read from a register document (the others come from the landlord's attributes).
+REGISTER_FEATURES: dict[str, pl.DataType] = {
+    k: v
+    for k, v in FEATURE_COLUMNS.items()
+    if k not in ("property_id", "listed_building", "conservation_area")
+}
 
-    Reads the main building part (`sap_building_parts[0]`). A boundary parse of JSON documents: the
-    loop is over documents, the rules themselves are vectorised.
-    """
-    rows = []
-    for property_id, doc in documents.items():
-        parts = doc.get("sap_building_parts") or [{}]
-        main = parts[0] or {}
-        floors = main.get("sap_floor_dimensions") or [{}]
-        rir = main.get("sap_room_in_roof") or {}
-        rows.append(
-            {
-                "property_id": int(property_id),
-                "property_type": _code(doc.get("property_type")),
-                "wall_construction": _code(main.get("wall_construction")),
-                "wall_insulation_type": _code(main.get("wall_insulation_type")),
-                "roof_construction": _code(main.get("roof_construction")),
-                "floor_construction": _code((floors[0] or {}).get("floor_construction")),
-                "has_room_in_roof": bool(rir) and float(rir.get("floor_area") or 0) > 0,
-            }
-        )
-    return pl.DataFrame(
-        rows,
-        schema={
-            k: v for k, v in FEATURE_COLUMNS.items() if k not in ("listed_building", "conservation_area")
-        },
-    )
+
+def register_features(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """The REGISTER_FEATURES of one effective EPC in register shape (`to_register_json`): the main
+    building part (`sap_building_parts[0]`). Plain Python: it may run in a forked process."""
+    parts = doc.get("sap_building_parts") or [{}]
+    main = parts[0] or {}
+    floors = main.get("sap_floor_dimensions") or [{}]
+    rir = main.get("sap_room_in_roof") or {}
+    return {
+        "property_type": _code(doc.get("property_type")),
+        "wall_construction": _code(main.get("wall_construction")),
+        "wall_insulation_type": _code(main.get("wall_insulation_type")),
+        "roof_construction": _code(main.get("roof_construction")),
+        "floor_construction": _code((floors[0] or {}).get("floor_construction")),
+        "has_room_in_roof": bool(rir) and float(rir.get("floor_area") or 0) > 0,
+    }
+
+
+def features_from_register(documents: Mapping[int, Mapping[str, Any]]) -> pl.DataFrame:
+    """Eligibility columns from effective EPCs in register shape, keyed by property_id (`register_features`
+    of each). A boundary parse of JSON documents: the loop is over documents, the rules are vectorised."""
+    rows = [{"property_id": int(pid), **register_features(doc)} for pid, doc in documents.items()]
+    return pl.DataFrame(rows, schema={"property_id": pl.Int64(), **REGISTER_FEATURES})
 
 
 def _prepare(homes: pl.DataFrame) -> pl.DataFrame:

@@ -187,11 +187,13 @@ def incremental_candidates(
     rules: FundingRules | None = None,
     progress: Progress | None = None,
     workers: int = 1,
+    sap_inputs: pl.DataFrame | None = None,
 ) -> IncrementalCandidates:
     """The candidates of every scenario: the previous rows of each (home, scenario) whose key is unchanged,
     the others modelled now (`model_scenarios` on those homes only).
 
-    keys: `candidate_input_keys` of this run; previous: this asset's previous output (None: none)."""
+    keys: `candidate_input_keys` of this run; previous: this asset's previous output (None: none);
+    sap_inputs: the `sap_inputs` asset's rows (`modelled_homes`)."""
     previous_ok = previous is not None and {"scenario", "input_key"} <= set(previous.columns)
     kept_parts: list[pl.DataFrame] = []
     todo: dict[str, pl.Series] = {}
@@ -208,7 +210,9 @@ def incremental_candidates(
         todo[name] = reuse.todo_ids
     todo_ids = pl.concat(list(todo.values())).unique() if todo else pl.Series("property_id", [], pl.Int64)
     todo_homes = effective_epc.filter(pl.col("property_id").cast(pl.Int64).is_in(todo_ids.implode()))
-    inputs, features, refused = modelled_homes(todo_homes, property_baseline, workers=workers)
+    inputs, features, refused = modelled_homes(
+        todo_homes, property_baseline, workers=workers, sap_inputs=sap_inputs
+    )
     run = model_scenarios(
         snapshots,
         inputs,

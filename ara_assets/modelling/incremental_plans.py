@@ -1,4 +1,4 @@
-"""Incremental plans: rebuild only the (home, scenario) plans whose inputs changed (docs/adr/0028).
+"""Incremental plans: rebuild only the (home, scenario) plans whose inputs changed (docs/adr/0029).
 
 A plan is built in two stages. The first is per home and costs nearly all the time: the SAP-input expansion
 of the home, `build_plans` (the start state and every package prefix re-scored) and `explain_misses`. The
@@ -72,7 +72,8 @@ PLAN_OUTPUT_SCHEMA: dict[str, pl.DataType] = {
     "measures": pl.List(pl.Struct(MEASURE_ITEM_SCHEMA)),
 }
 _PAIR = ["scenario", "property_id"]
-# (effective_epc, property_baseline, workers=) -> SAP inputs, features, refused: `portfolio.modelled_homes`
+# (effective_epc, property_baseline, workers=, sap_inputs=) -> SAP inputs, features, refused:
+# `portfolio.modelled_homes`
 Expand = Callable[..., tuple[pl.DataFrame, pl.DataFrame, dict[int, str]]]
 
 
@@ -215,13 +216,15 @@ def incremental_plans(
     rules: FundingRules | None = None,
     progress: Progress | None = None,
     workers: int = 1,
+    sap_inputs: pl.DataFrame | None = None,
     expand: Expand = modelled_homes,
 ) -> IncrementalPlans:
     """The plans of every scenario in `candidates`: the previous first-stage rows of each (home, scenario)
     whose key is unchanged, the others built now; then every home funded and allocated.
 
-    keys: `plan_input_keys` of this run; previous: this asset's previous output (None: none); expand: the
-    SAP-input expansion of the homes to build (`portfolio.modelled_homes`). The result
+    keys: `plan_input_keys` of this run; previous: this asset's previous output (None: none); sap_inputs:
+    the `sap_inputs` asset's rows; expand: how the homes to build get their SAP inputs
+    (`portfolio.modelled_homes`, reading `sap_inputs`). The result
     equals `plan_portfolio` on the same inputs (ara_assets_tests/modelling/test_incremental_plans.py)."""
     rules = rules or load_funding_rules()
     seconds: dict[str, float] = {}
@@ -246,7 +249,9 @@ def incremental_plans(
     _lap("reuse")
 
     todo_homes = effective_epc.filter(pl.col("property_id").cast(pl.Int64).is_in(all_todo.implode()))
-    inputs, _, expansion_refused = expand(todo_homes, property_baseline, workers=workers)
+    inputs, _, expansion_refused = expand(
+        todo_homes, property_baseline, workers=workers, sap_inputs=sap_inputs
+    )
     if "property_id" not in inputs.columns:  # the expansion of no home: a frame without columns
         inputs = pl.DataFrame(schema={"property_id": pl.Int64()})
     refused = refused_homes(property_baseline, expansion_refused)

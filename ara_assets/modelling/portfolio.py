@@ -46,6 +46,7 @@ from ara_assets.modelling.plans import (
     packages_from_candidates,
     run_scenario,
 )
+from ara_assets.modelling.sap_inputs import refresh, split_homes
 from ara_assets.modelling.scenarios import Scenario
 
 Progress = Callable[[str], None]
@@ -69,13 +70,23 @@ def current_prices(
 
 
 def modelled_homes(
-    effective_epc: pl.DataFrame, property_baseline: pl.DataFrame, workers: int = 1
+    effective_epc: pl.DataFrame,
+    property_baseline: pl.DataFrame,
+    workers: int = 1,
+    sap_inputs: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, dict[int, str]]:
     """SAP inputs and features of the homes whose baseline was scored (`baseline_status` ok), and
-    property_id -> message of those whose effective EPC the expansion refused (expanded over `workers`
-    processes, identical results)."""
-    ok = property_baseline.filter(pl.col("baseline_status") == "ok")["property_id"]
-    return start_inputs(effective_epc.filter(pl.col("property_id").is_in(ok.implode())), workers=workers)
+    property_id -> message of those whose effective EPC the expansion refused.
+
+    sap_inputs: the `sap_inputs` asset's rows, read instead of expanding the documents again (a home whose
+    row is missing or older than its document is expanded now); None: every home is expanded here. The
+    expansion runs over `workers` processes (identical results)."""
+    ok = property_baseline.filter(pl.col("baseline_status") == "ok")["property_id"].implode()
+    homes = effective_epc.filter(pl.col("property_id").is_in(ok))
+    if sap_inputs is None:
+        return start_inputs(homes, workers=workers)
+    rows, _ = refresh(homes, sap_inputs.filter(pl.col("property_id").is_in(ok)), workers=workers)
+    return split_homes(rows)
 
 
 def home_attributes(attributes: pl.DataFrame) -> pl.DataFrame:

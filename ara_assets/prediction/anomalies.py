@@ -16,7 +16,7 @@ import json
 
 import polars as pl
 
-from ara_assets.prediction.features import features_frame, location_frame
+from ara_assets.prediction.features import features_frame, location_frame, stored_features
 
 CHECKED_FIELDS: tuple[str, ...] = (
     "wall_construction",
@@ -128,8 +128,13 @@ def flag_anomalies_in(loc: pl.DataFrame, feats: pl.DataFrame) -> pl.DataFrame:
 
 
 def flag_anomalies(homes: pl.DataFrame) -> pl.DataFrame:
-    """Anomaly flags of homes with certificates: property_id, postcode, address, document (JSON text)."""
+    """Anomaly flags of homes with certificates: property_id, postcode, address, and either `features` (the
+    components the effective EPC keeps, `features.FEATURES_DTYPE`) or `document` (JSON text, parsed here)."""
     if homes.is_empty():
         return pl.DataFrame(schema=ANOMALY_SCHEMA)
-    docs = [json.loads(d) for d in homes["document"].to_list()]
-    return flag_anomalies_in(location_frame(homes), features_frame(homes["property_id"].to_list(), docs))
+    if "features" in homes.columns:
+        features = stored_features(homes)
+    else:
+        docs = [json.loads(d) for d in homes["document"].to_list()]
+        features = features_frame(homes["property_id"].to_list(), docs)
+    return flag_anomalies_in(location_frame(homes), features)

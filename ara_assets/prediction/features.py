@@ -122,6 +122,18 @@ FEATURE_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
+# The components of one document as one struct value: the effective EPC keeps them per home (`features`), so
+# the anomaly flags and the predictions read them instead of parsing every document again.
+FEATURES_DTYPE = pl.Struct(FEATURE_SCHEMA)
+
+
+def stored_features(frame: pl.DataFrame, key: str = "property_id") -> pl.DataFrame:
+    """`features_frame`'s shape from a frame with `key` and a `features` struct column (FEATURES_DTYPE)."""
+    return frame.select(key, pl.col("features").cast(FEATURES_DTYPE)).unnest("features").select(
+        key, *FEATURE_SCHEMA
+    )
+
+
 def features_frame(keys: list[Any], docs: Iterable[dict[str, Any]], key: str = "property_id") -> pl.DataFrame:
     """One row per document: `key` and the compared components. `docs` may be a generator: a pool of
     150,000 parsed documents held at once is several GB, their components a few MB."""

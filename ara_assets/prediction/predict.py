@@ -298,21 +298,26 @@ def predict_epcs(targets: pl.DataFrame, pool: pl.DataFrame) -> pl.DataFrame:
 
     targets: property_id, uprn, postcode, address (and optionally property_type, built_form, age_band
              the landlord knows, as register codes in text).
-    pool:    property_id, postcode, address, document (normalised register JSON text).
+    pool:    property_id, postcode, address, document (normalised register JSON text), and optionally
+             features (the document's components as the effective EPC keeps them; else parsed here).
     Output:  PREDICTION_SCHEMA plus `document` (the predicted register document as JSON text).
 
     A predicted document the calculator refuses (its template lodges something the worksheet does not
     support) is predicted again with that template barred, up to `TEMPLATE_TRIES` times; the neighbour
     still votes. After that the last document stands and the baseline reports the refusal.
     """
-    from ara_assets.prediction.features import features_frame, location_frame
+    from ara_assets.prediction.features import features_frame, location_frame, stored_features
 
     schema = {**PREDICTION_SCHEMA, "document": pl.String()}
     if targets.is_empty() or pool.is_empty():
         return pl.DataFrame(schema=schema)
-    texts = pool["document"].to_list()
-    # parsed one at a time for their components; a template's document is parsed again when chosen
-    pool_features = features_frame(pool["property_id"].to_list(), (json.loads(d) for d in texts))
+    if "features" in pool.columns:
+        pool_features = stored_features(pool)
+    else:
+        # parsed one at a time for their components; a template's document is parsed again when chosen
+        pool_features = features_frame(
+            pool["property_id"].to_list(), (json.loads(d) for d in pool["document"])
+        )
     target_loc = location_frame(targets)
     known = [c for c in ("property_type", "built_form", "age_band") if c in targets.columns]
     if known:
@@ -321,13 +326,20 @@ def predict_epcs(targets: pl.DataFrame, pool: pl.DataFrame) -> pl.DataFrame:
             on="property_id",
         )
     pool_loc = location_frame(pool)
-    by_id = dict(zip(pool["property_id"].to_list(), texts, strict=True))
+    documents = pool.select(pl.col("property_id").cast(pl.Int64), "document")
     homes = {int(r["property_id"]): r for r in targets.iter_rows(named=True)}
     excluded = pl.DataFrame(schema={"property_id": pl.Int64(), "neighbour_id": pl.Int64()})
     done: list[pl.DataFrame] = []
     todo = target_loc
     for attempt in range(TEMPLATE_TRIES):
         predicted = predict_components(todo, pool_loc, pool_features, excluded)
+        # only the chosen templates' documents become Python text (the pool's are 150,000 at scale)
+        chosen = documents.join(
+            predicted.select(pl.col("template_id").cast(pl.Int64).unique().alias("property_id")),
+            on="property_id",
+            how="semi",
+        )
+        by_id = dict(zip(chosen["property_id"].to_list(), chosen["document"].to_list(), strict=True))
         built = [
             predicted_document(json.loads(by_id[t]), _home_identity(homes[p]))
             for p, t in zip(

@@ -34,6 +34,7 @@ from ara_assets.epc import (
     set_field_path,
 )
 from ara_assets.forked import fork_map, worker_slices
+from ara_assets.prediction.features import FEATURES_DTYPE, document_features
 from ara_assets.property.override_values import DEFAULT_SCHEMA, check_override_value
 from ara_assets.property.physical import physical_hash
 from ara_assets.source_digest import source_digest
@@ -60,6 +61,9 @@ EFFECTIVE_EPC_SCHEMA: dict[str, pl.DataType] = {
     "overrides_rejected": pl.Int32(),
     "reason": pl.String(),
     "prediction_confidence": pl.Float64(),
+    # the effective document's compared components (prediction/features.py), made while the document is
+    # parsed here: the anomaly flags and the predictions read them instead of parsing every document again
+    "features": FEATURES_DTYPE,
     "input_key": pl.String(),
 }
 
@@ -263,6 +267,7 @@ def _assemble_one(
         "overrides_rejected": 0,
         "reason": None,
         "prediction_confidence": None,
+        "features": None,
     }
     lodged: dict[str, Any] | None = None
     if rec.get("raw"):
@@ -302,6 +307,7 @@ def _assemble_one(
             "provenance": json.dumps(provenance, sort_keys=True),
             "physical_hash": physical_hash(survey_doc),
             "reason": None,
+            "features": document_features(survey_doc),
         }
 
     if lodged is None and prediction is not None and base["reason"] is None:
@@ -327,6 +333,7 @@ def _assemble_one(
         "overrides_applied": len(fields),
         "overrides_rejected": len(rejected),
         "reason": None,
+        "features": document_features(document),
     }
 
 
@@ -364,6 +371,7 @@ def _assemble_predicted(
         "overrides_rejected": len(rejected),
         "reason": None,
         "prediction_confidence": prediction.get("confidence"),
+        "features": document_features(document),
     }
 
 
@@ -430,6 +438,7 @@ NEIGHBOUR_POOL_SCHEMA: dict[str, pl.DataType] = {
     "address": pl.String(),
     "document": pl.String(),
     "physical_hash": pl.String(),
+    "features": FEATURES_DTYPE,
 }
 
 
@@ -464,6 +473,7 @@ def neighbour_pool(certificates: pl.DataFrame, workers: int = 1) -> pl.DataFrame
                     "address": address or None,
                     "document": json.dumps(doc),
                     "physical_hash": physical_hash(doc),
+                    "features": document_features(doc),
                 }
             )
         return rows
@@ -581,7 +591,7 @@ def complete_with_predictions(
     )
     pool = (
         effective.filter(pl.col("source_path").is_in(_POOL_PATHS))
-        .select("property_id", "document")
+        .select("property_id", "document", "features")
         .join(located, on="property_id")
     )
     hashes = effective.select("property_id", "physical_hash")
@@ -592,7 +602,7 @@ def complete_with_predictions(
         hashes = pl.concat([hashes, outside.select(hashes.columns)], how="vertical_relaxed")
     targets = located.filter(pl.col("property_id").is_in(ids))
     # A target whose own key and whose pool scope (its postcode area's pool homes) are as in the previous
-    # run keeps its previous predicted row without predicting again (docs/adr/0028): the prediction
+    # run keeps its previous predicted row without predicting again (docs/adr/0029): the prediction
     # would come out the same. The others are predicted from the pool homes of their areas alone.
     scope, pool_areas = _area_keys(targets, pool)
     prefix = todo.select("property_id", "input_key").join(scope, on="property_id", how="left")

@@ -71,7 +71,7 @@ def bundle_of_plans(
     allocations: Sequence[dict[str, Any]],
 ) -> PlanBundle:
     """The bundle of plans just stored by `PlansRepository.replace` (the same frames), without reading the
-    plan tables back: what `load_bundle` would return (docs/adr/0028). The properties, baseline and
+    plan tables back: what `load_bundle` would return (docs/adr/0029). The properties, baseline and
     attributes are read."""
     pid = _portfolio_id(uow, portfolio)
     stored_phases = phases.select(

@@ -20,6 +20,7 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
+from ara_assets.memory import release_free_memory
 from ara_assets.settings import asset_base
 
 
@@ -93,6 +94,9 @@ class PolarsParquetIOManager(dg.ConfigurableIOManager):
         upstream = context.upstream_output
         if upstream is None or not context.has_asset_key:
             raise dg.DagsterInvariantViolationError("the Parquet IO manager loads asset inputs only")
+        # A step starts by loading its inputs: what the previous step freed goes back to the system
+        # first, so this step's peak is not stacked on the last one's leftovers (ara_assets/memory.py).
+        release_free_memory()
         asset_path = list(context.asset_key.path)
         if context.has_asset_partitions:
             keys = list(context.asset_partition_keys)

@@ -38,8 +38,9 @@ from ara_assets.baseline.features import (
     is_compatible,
     parse_version,
 )
-from ara_assets.baseline.performance import CALCULATED_SCHEMA, score_effective
+from ara_assets.baseline.performance import CALCULATED_SCHEMA, score_effective, score_expanded
 from ara_assets.epc.bands import band_expr
+from ara_assets.modelling.sap_inputs import refresh, split_homes
 from ara_assets.resources.http_retry import backoff_delay, parse_retry_after
 from ara_assets.resources.pcdb import install_from_home
 from ara_assets.resources.url_policy import require_secure_url
@@ -515,11 +516,18 @@ class ScoringEndpoint(dg.ConfigurableResource):
         """What the endpoint declared at start-up (http mode), else None."""
         return self._declared
 
-    def score(self, effective: pl.DataFrame) -> pl.DataFrame:
-        """Exactly `CALCULATED_SCHEMA`, one row per property of `effective` with a document."""
+    def score(self, effective: pl.DataFrame, sap_inputs: pl.DataFrame | None = None) -> pl.DataFrame:
+        """Exactly `CALCULATED_SCHEMA`, one row per property of `effective` with a document.
+
+        sap_inputs: the `sap_inputs` asset's rows (in-process mode scores them instead of expanding the
+        documents again; a home whose row is missing or older than its document is expanded now)."""
         if self.resolved_mode() == "in_process":
             # the expansion over ARA_WORKERS processes (ara_assets/forked.py): identical results
-            return score_effective(effective, workers=worker_processes())
+            if sap_inputs is None:
+                return score_effective(effective, workers=worker_processes())
+            rows, _ = refresh(effective, sap_inputs, workers=worker_processes())
+            inputs, _, refused = split_homes(rows)
+            return score_expanded(inputs, refused)
         # Outside Dagster (a script) there was no setup: connect, and so check the version, now.
         client = self._client or self._connect()
         return client.score(effective)

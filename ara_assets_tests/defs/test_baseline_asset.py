@@ -6,13 +6,13 @@ import dagster as dg
 import polars as pl
 
 from ara_assets.baseline.performance import BASELINE_SCHEMA
-from ara_assets.defs.baseline import property_baseline
+from ara_assets.defs.baseline import property_baseline, sap_inputs
 from ara_assets.defs.epc import effective_epc, epc_cache
 from ara_assets.defs.reference import carbon_factors, fuel_rates
 from ara_assets.resources.warehouse.repositories.baseline import portfolio_summary
 from ara_assets_tests.defs.conftest import PORTFOLIO, PipelineEnv
 
-ALL = [epc_cache, effective_epc, fuel_rates, carbon_factors, property_baseline]
+ALL = [epc_cache, effective_epc, sap_inputs, fuel_rates, carbon_factors, property_baseline]
 
 
 def _materialize(env: PipelineEnv, selection: list) -> dg.ExecuteInProcessResult:
@@ -34,7 +34,7 @@ def _meta(result: dg.ExecuteInProcessResult, key: str) -> dict:
 def _run_all(env: PipelineEnv) -> dg.ExecuteInProcessResult:
     refs = dg.materialize([fuel_rates, carbon_factors], instance=env.instance, resources=env.resources())
     assert refs.success
-    return _materialize(env, [epc_cache, effective_epc, property_baseline])
+    return _materialize(env, [epc_cache, effective_epc, sap_inputs, property_baseline])
 
 
 def test_the_range_check_names_the_range_of_the_bands_module() -> None:
@@ -111,7 +111,7 @@ def test_rerun_after_one_changed_home_recomputes_only_that_home(pipeline: Pipeli
         uow.overrides.append_many(
             [{"property_id": target, "field_path": "total_floor_area", "value": 150.0, "author": "t"}]
         )
-    result = _materialize(pipeline, [effective_epc, property_baseline])
+    result = _materialize(pipeline, [effective_epc, sap_inputs, property_baseline])
     meta = _meta(result, "property_baseline")
     assert meta["recomputed"] == 1 and meta["unchanged"] == 39
     with pipeline.warehouse.unit_of_work() as uow:

@@ -5,7 +5,7 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from ara_assets.defs.baseline import property_baseline
+from ara_assets.defs.baseline import property_baseline, sap_inputs
 from ara_assets.defs.epc import effective_epc, epc_cache
 from ara_assets.defs.modelling import candidate_recommendations, phase_plans
 from ara_assets.defs.reference import carbon_factors, fuel_rates
@@ -21,6 +21,7 @@ from ara_assets_tests.defs.conftest import PORTFOLIO, PipelineEnv
 ALL = [
     epc_cache,
     effective_epc,
+    sap_inputs,
     fuel_rates,
     carbon_factors,
     property_baseline,
@@ -44,7 +45,14 @@ def _run(env: PipelineEnv, yearly_budget: float | None = 60_000.0) -> dg.Execute
     # no scenario yet: nothing to model, every check passes on the empty plans
     empty = dg.materialize(
         ALL,
-        selection=[epc_cache, effective_epc, property_baseline, candidate_recommendations, phase_plans],
+        selection=[
+            epc_cache,
+            effective_epc,
+            sap_inputs,
+            property_baseline,
+            candidate_recommendations,
+            phase_plans,
+        ],
         partition_key=PORTFOLIO,
         instance=env.instance,
         resources=env.resources(),
@@ -199,7 +207,12 @@ def test_after_one_override_only_that_home_is_modelled_again(pipeline: PipelineE
         uow.overrides.append_many(
             [{"property_id": target, "field_path": field, "value": value, "author": "t"}]
         )
-    result = _candidates(pipeline, [effective_epc, property_baseline, candidate_recommendations, phase_plans])
+    result = _candidates(
+        pipeline, [effective_epc, sap_inputs, property_baseline, candidate_recommendations, phase_plans]
+    )
+    # the overridden home alone was expanded into SAP inputs again; the others' rows were reused
+    expansion = _meta(result, "sap_inputs")
+    assert expansion["expanded"] == 1 and expansion["unchanged"] == expansion["rows"] - 1
     meta = _meta(result, "candidate_recommendations")
     assert meta["recomputed"] == 1 and meta["unchanged"] == modelled - 1
     incremental = result.output_for_node("candidate_recommendations")
@@ -258,7 +271,7 @@ def _plans(env: PipelineEnv, selection: list) -> dg.ExecuteInProcessResult:
 
 
 def test_after_one_override_only_that_home_is_planned_again(pipeline: PipelineEnv) -> None:
-    """Incremental plans (docs/adr/0028): the overridden home's plan is built again, the others are reused
+    """Incremental plans (docs/adr/0029): the overridden home's plan is built again, the others are reused
     from the previous output, only changed plans are rewritten in Postgres, and the stored tables equal
     those of a full recompute (the allocation included)."""
     first = _run(pipeline)
@@ -284,7 +297,9 @@ def test_after_one_override_only_that_home_is_planned_again(pipeline: PipelineEn
         uow.overrides.append_many(
             [{"property_id": target, "field_path": field, "value": value, "author": "t"}]
         )
-    result = _plans(pipeline, [effective_epc, property_baseline, candidate_recommendations, phase_plans])
+    result = _plans(
+        pipeline, [effective_epc, sap_inputs, property_baseline, candidate_recommendations, phase_plans]
+    )
     meta = _meta(result, "phase_plans")
     assert (meta["recomputed"], meta["unchanged"], meta["homes_expanded"]) == (1, pairs - 1, 1)
     incremental = _stored_tables(pipeline)

@@ -110,7 +110,11 @@ class _Expansion:
         self.calls: list[int] = []
 
     def __call__(
-        self, effective: pl.DataFrame, baseline: pl.DataFrame, workers: int = 1
+        self,
+        effective: pl.DataFrame,
+        baseline: pl.DataFrame,
+        workers: int = 1,
+        sap_inputs: pl.DataFrame | None = None,
     ) -> tuple[pl.DataFrame, pl.DataFrame, dict[int, str]]:
         ok = baseline.filter(pl.col("baseline_status") == "ok")["property_id"].implode()
         ids = effective.filter(pl.col("property_id").is_in(ok))["property_id"]

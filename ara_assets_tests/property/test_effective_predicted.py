@@ -242,3 +242,29 @@ def test_a_prediction_is_made_again_only_where_its_postcode_area_changed(
     )
     run(changed_current, moved, again)
     assert asked[-1] == [14]
+
+
+def test_every_row_keeps_the_components_of_its_own_document(lodged: dict) -> None:
+    """The `features` the effective EPC keeps (for the anomaly flags and the predictions, which no longer
+    parse the documents) are the components of the row's final document: lodged, overridden and predicted."""
+    from ara_assets.prediction.anomalies import flag_anomalies
+    from ara_assets.prediction.features import features_frame, stored_features
+
+    current, homes = _street(lodged)
+    overrides = _overrides([(2, 1, "sap_building_parts[0].roof_insulation_thickness", "300mm")])
+    first = assemble_effective_epc(current, overrides, NO_NOTES)
+    out = complete_with_predictions(first, current, overrides, NO_NOTES, homes)
+    assert set(out["source_path"]) == {"epc", "epc_with_overrides", "predicted"}
+    parsed = features_frame(out["property_id"].to_list(), [json.loads(d) for d in out["document"]])
+    assert stored_features(out).equals(parsed)
+    overridden = stored_features(out).filter(pl.col("property_id") == 2)
+    assert overridden["roof_insulation_thickness"].item() == "300mm"
+    # the anomaly flags read the same components either way
+    located = out.join(homes.select("property_id", "postcode", "address"), on="property_id")
+    assert flag_anomalies(located.drop("document")).equals(flag_anomalies(located.drop("features")))
+    pool = neighbour_pool(
+        pl.DataFrame(
+            {"uprn": [900000000009], "registration_date": [dt.date(2024, 1, 1)], "raw": [json.dumps(lodged)]}
+        )
+    )
+    assert stored_features(pool).drop("property_id").row(0) == parsed.drop("property_id").row(0)

@@ -14,7 +14,7 @@ import dagster as dg
 import polars as pl
 import pytest
 
-from ara_assets.defs.baseline import property_baseline
+from ara_assets.defs.baseline import property_baseline, sap_inputs
 from ara_assets.defs.epc import effective_epc, epc_cache
 from ara_assets.defs.modelling import candidate_recommendations, phase_plans
 from ara_assets.defs.reference import carbon_factors, fuel_rates
@@ -27,6 +27,7 @@ pytestmark = pytest.mark.integration
 ALL = [
     epc_cache,
     effective_epc,
+    sap_inputs,
     fuel_rates,
     carbon_factors,
     property_baseline,
@@ -67,7 +68,14 @@ def _full_run(env: PipelineEnv) -> None:
         uow.scenarios.create(load_scenario_yaml(SCENARIO).to_spec())
     result = dg.materialize(
         ALL,
-        selection=[epc_cache, effective_epc, property_baseline, candidate_recommendations, phase_plans],
+        selection=[
+            epc_cache,
+            effective_epc,
+            sap_inputs,
+            property_baseline,
+            candidate_recommendations,
+            phase_plans,
+        ],
         partition_key=PORTFOLIO,
         instance=env.instance,
         resources=env.resources(),
@@ -101,7 +109,7 @@ def test_a_failed_baseline_check_keeps_every_stored_output_and_stops_modelling(p
         uow.site_notes.add(target, dt.date.today(), survey, "surveyor@example.invalid")
     result = dg.materialize(
         ALL,
-        selection=[effective_epc, property_baseline, candidate_recommendations, phase_plans],
+        selection=[effective_epc, sap_inputs, property_baseline, candidate_recommendations, phase_plans],
         partition_key=PORTFOLIO,
         instance=pipeline.instance,
         resources=pipeline.resources(),
@@ -114,15 +122,18 @@ def test_a_failed_baseline_check_keeps_every_stored_output_and_stops_modelling(p
     assert "sap_in_range_and_band_consistent" in message and f"property {target} effective SAP -" in message
     assert "nothing was stored" in message
     materialised = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
-    assert materialised == {"effective_epc"}  # neither the baseline nor anything downstream
+    # the survey's home has new SAP inputs; neither the baseline nor anything downstream was stored
+    assert materialised == {"effective_epc", "sap_inputs"}
     started = {e.step_key for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_START}
-    assert started == {"effective_epc", "property_baseline"}  # modelling never ran on the rejected rows
+    # modelling never ran on the rejected rows
+    assert started == {"effective_epc", "sap_inputs", "property_baseline"}
 
     after = _stored(pipeline)
     files_before = dict(before["files"])  # type: ignore[call-overload]
     files_after = dict(after["files"])  # type: ignore[call-overload]
-    files_before.pop("effective_epc/north.parquet")
-    files_after.pop("effective_epc/north.parquet")
+    for upstream in ("effective_epc", "sap_inputs"):
+        files_before.pop(f"{upstream}/north.parquet")
+        files_after.pop(f"{upstream}/north.parquet")
     assert files_after == files_before
     assert after["baseline"] == before["baseline"] and after["plans"] == before["plans"]
     stored = pl.read_parquet(pipeline.asset_dir / "property_baseline" / "north.parquet")
@@ -144,7 +155,7 @@ def test_an_override_row_written_around_the_import_is_refused_for_its_home_only(
         )  # fmt: skip
     result = dg.materialize(
         ALL,
-        selection=[effective_epc, property_baseline, candidate_recommendations, phase_plans],
+        selection=[effective_epc, sap_inputs, property_baseline, candidate_recommendations, phase_plans],
         partition_key=PORTFOLIO,
         instance=pipeline.instance,
         resources=pipeline.resources(),
@@ -171,7 +182,7 @@ def test_two_writers_of_one_portfolios_baseline_take_turns(pipeline: PipelineEnv
     assert refs.success
     result = dg.materialize(
         ALL,
-        selection=[epc_cache, effective_epc, property_baseline],
+        selection=[epc_cache, effective_epc, sap_inputs, property_baseline],
         partition_key=PORTFOLIO,
         instance=pipeline.instance,
         resources=pipeline.resources(),

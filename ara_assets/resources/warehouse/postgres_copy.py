@@ -26,12 +26,19 @@ def copy_in(conn: sa.Connection, table: str, frame: pl.DataFrame) -> int:
     return frame.height
 
 
-def copy_out(conn: sa.Connection, select_sql: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    """The rows of a SELECT (whose columns are `schema`'s, in order) as a typed frame."""
+def copy_out(
+    conn: sa.Connection,
+    select_sql: str,
+    schema: dict[str, pl.DataType],
+    params: tuple[Any, ...] | None = None,
+) -> pl.DataFrame:
+    """The rows of a SELECT (whose columns are `schema`'s, in order) as a typed frame. `params` fill the
+    SELECT's `%s` placeholders (psycopg merges them into the statement, quoted: COPY takes no bound
+    parameters); without `params` the SELECT is sent as written."""
     buffer = io.BytesIO()
     raw: Any = conn.connection.driver_connection
     query = f"COPY ({select_sql}) TO STDOUT WITH (FORMAT csv, HEADER true)"
-    with raw.cursor() as cursor, cursor.copy(query) as copy:
+    with raw.cursor() as cursor, cursor.copy(query, params) as copy:
         for block in copy:
             buffer.write(block)
     if buffer.tell() == 0:

@@ -15,9 +15,10 @@ certificates the batch stays in one process, where a fork would cost more than i
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 
@@ -34,6 +35,8 @@ from ara_assets.sap10.rdsap.batch import (
 )
 
 MIN_PARALLEL = 2_000  # certificates per batch below which the expansion stays in one process
+
+T = TypeVar("T")
 
 Slice = tuple[dict[str, list[Any]], list[str] | None, list[ExpansionError]]
 
@@ -69,6 +72,11 @@ def expand_parallel(
     """``expand_collect`` of ``docs`` over ``workers`` processes (this one included), in input order."""
     bounds = _slices(len(docs), workers)
     parts = fork_map(lambda a, b: _expand_slice(docs, normalise_docs, products, a, b), bounds)
+    return _join(bounds, parts)
+
+
+def _join(bounds: list[tuple[int, int]], parts: list[Slice]) -> tuple[pl.DataFrame, list[ExpansionError]]:
+    """One frame and the refusals, in input order, from the slices' column lists."""
     errors: list[ExpansionError] = []
     first: list[str] | None = None
     for (start, _), (columns, keys, errs) in zip(bounds, parts, strict=True):
@@ -79,3 +87,45 @@ def expand_parallel(
     names = frame_columns(first or ())
     joined = {name: [v for columns, _, _ in parts for v in columns[name]] for name in names}
     return columns_to_frame(joined), errors
+
+
+# Documents parsed at a time in `expand_texts`: parsed register documents cost about 40 KB each in Python
+# objects, so a whole portfolio parsed at once is gigabytes; its expanded rows are a tenth of that.
+TEXT_CHUNK = 5_000
+
+
+def expand_texts(
+    texts: Sequence[str],
+    products: ProductData | None,
+    workers: int,
+    extra: Callable[[list[dict[str, Any]]], list[T]] | None = None,
+) -> tuple[pl.DataFrame, list[ExpansionError], list[T]]:
+    """``expand_collect`` of documents given as JSON text (already normalised), with each process parsing
+    its own slice a chunk at a time; ``extra(docs)`` (plain Python, one value per document) runs on each
+    parsed chunk, so a caller that needs more from the documents does not parse them again. Returns the
+    frame, the refusals and the ``extra`` values in input order (empty without ``extra``)."""
+    n = len(texts)
+
+    def work(start: int, stop: int) -> tuple[Slice, list[T]]:
+        # plain Python only: it may run in a forked process (ara_assets/forked.py)
+        rows: list[dict[str, Any]] = []
+        errors: list[ExpansionError] = []
+        values: list[T] = []
+        with gc_paused():
+            for a in range(start, stop, TEXT_CHUNK):
+                b = min(a + TEXT_CHUNK, stop)
+                docs = [json.loads(t) for t in texts[a:b]]
+                chunk_rows, chunk_errors = expand_rows(docs, False, products)
+                for row in chunk_rows:
+                    row["input_index"] += a - start
+                rows += chunk_rows
+                errors += [replace(e, index=e.index + a - start) for e in chunk_errors]
+                if extra is not None:
+                    values += extra(docs)
+            first = list(rows[0]) if rows else None
+            return (row_columns(rows, ALL_DTYPES), first, errors), values
+
+    bounds = _slices(n, workers) if n >= MIN_PARALLEL else [(0, n)]
+    parts = fork_map(work, bounds)
+    frame, errors = _join(bounds, [part for part, _ in parts])
+    return frame, errors, [v for _, values in parts for v in values]

@@ -57,3 +57,31 @@ def test_small_batches_stay_in_one_process(
     monkeypatch.setattr(parallel, "expand_parallel", no_pool)
     assert len(docs) < parallel.MIN_PARALLEL
     expand_collect(docs, workers=2)
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_expansion_from_text_is_the_expansion_of_the_parsed_documents(
+    docs: list[dict[str, Any]], workers: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`expand_texts` parses each slice a chunk at a time: rows, refusals (with their positions) and the
+    per-document extra values come back in input order, as from the parsed documents in one process."""
+    import json
+
+    from ara_assets.sap10.rdsap.batch import normalise, unwrap
+
+    # the texts are normalised documents (the effective EPC's), as expand_texts expects
+    normalised = []
+    for d in docs:
+        try:
+            normalised.append(dict(normalise(d)))
+        except Exception:
+            normalised.append(dict(unwrap(d)))
+    one, one_errors = expand_collect(normalised, normalise_docs=False)
+    monkeypatch.setattr(parallel, "MIN_PARALLEL", 0)
+    monkeypatch.setattr(parallel, "TEXT_CHUNK", 7)  # chunks end inside slices and inside the refusals
+    many, many_errors, extra = parallel.expand_texts(
+        [json.dumps(d) for d in normalised], None, workers, extra=lambda ds: [d.get("uprn") for d in ds]
+    )
+    assert_frame_equal(many, one)
+    assert many_errors == one_errors and len(one_errors) >= 3
+    assert extra == [d.get("uprn") for d in normalised]

@@ -16,6 +16,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from ara_assets.epc.bulk_file import uprn_value
+from ara_assets.resources.warehouse.postgres_copy import copy_out
 from ara_assets.resources.warehouse.repositories.rows import (
     check_uprn,
     id_list,
@@ -102,15 +103,19 @@ class CertificateRepository:
 
     def for_uprns(self, uprns: Sequence[int]) -> pl.DataFrame:
         """Every stored certificate of these UPRNs, newest registration first per UPRN; raw as JSON text."""
-        result = self._conn.execute(
-            sa.text(
-                "SELECT certificate_number, uprn, registration_date, schema_type, sap_version, raw::text, "
-                "fetched_at FROM certificates WHERE uprn = ANY(CAST(:uprns AS bigint[])) "
-                "ORDER BY uprn, registration_date DESC, certificate_number DESC"
-            ),
-            {"uprns": id_list(uprns)},
+        # By COPY: 150,000 documents of a 100,000-home portfolio come over in seconds, as one Arrow column
+        # (fetching them as rows made a Python string of each first); fetched_at as epoch microseconds.
+        select = (
+            "SELECT certificate_number, uprn, registration_date, schema_type, sap_version, raw::text AS raw, "
+            "(extract(epoch FROM fetched_at) * 1000000)::bigint AS fetched_at FROM certificates "
+            "WHERE uprn = ANY(%s::bigint[]) ORDER BY uprn, registration_date DESC, certificate_number DESC"
         )
-        return to_frame(result, CERTIFICATE_SCHEMA)
+        frame = copy_out(
+            self._conn, select, {**CERTIFICATE_SCHEMA, "fetched_at": pl.Int64()}, (id_list(uprns),)
+        )
+        return frame.with_columns(
+            pl.col("fetched_at").cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+        ).select(list(CERTIFICATE_SCHEMA))
 
     def in_postcodes(self, postcodes: Sequence[str], exclude_uprns: Sequence[int]) -> pl.DataFrame:
         """Certificates of other homes in these postcodes (neighbours outside a portfolio, for prediction):
@@ -119,15 +124,13 @@ class CertificateRepository:
         forms = sorted({p for pc in postcodes if pc for p in (pc, " ".join(pc.upper().split()))})
         if not forms:
             return pl.DataFrame(schema={"uprn": pl.Int64, "registration_date": pl.Date, "raw": pl.String})
-        result = self._conn.execute(
-            sa.text(
-                "SELECT uprn, registration_date, raw::text FROM certificates "
-                "WHERE raw ->> 'postcode' = ANY(CAST(:pcs AS text[])) AND uprn IS NOT NULL "
-                "AND NOT (uprn = ANY(CAST(:ex AS bigint[])))"
-            ),
-            {"pcs": forms, "ex": id_list(exclude_uprns)},
+        select = (
+            "SELECT uprn, registration_date, raw::text AS raw FROM certificates "
+            "WHERE raw ->> 'postcode' = ANY(%s::text[]) AND uprn IS NOT NULL "
+            "AND NOT (uprn = ANY(%s::bigint[]))"
         )
-        return to_frame(result, {"uprn": pl.Int64, "registration_date": pl.Date, "raw": pl.String})
+        schema = {"uprn": pl.Int64(), "registration_date": pl.Date(), "raw": pl.String()}
+        return copy_out(self._conn, select, schema, (forms, id_list(exclude_uprns)))
 
 
 # ------------------------------------------------------------------------------------------------ fetches
@@ -215,5 +218,3 @@ class FetchRepository:
             {"uprns": id_list(uprns)},
         )
         return to_frame(result, FETCH_SCHEMA)
-
-

@@ -2,7 +2,7 @@
 `plan_allocation_runs`, `plan_allocations` (migrations/0008_plans.sql, 0010, 0017).
 
 Writes go through COPY inside the caller's unit of work and commit together or not at all. Only the
-(home, scenario) plans whose stored rows change are rewritten (docs/adr/0028): each `plans` row holds a digest
+(home, scenario) plans whose stored rows change are rewritten (docs/adr/0029): each `plans` row holds a digest
 of its phases, measures and grants (`row_digest`); a write deletes the pairs whose digest differs, or that
 left the run (cascading to their phases, measures, grants and allocations), and inserts the new rows of the
 changed pairs. The allocation covers the whole portfolio; its run row is upserted and only its rows that
@@ -233,39 +233,34 @@ class PlansRepository:
 
     def phases(self, portfolio_id: int) -> pl.DataFrame:
         """Every stored plan phase of the portfolio (STORED_PHASE_SCHEMA columns)."""
-        cols = ", ".join(f"ph.{c}::text" if c == "package" else f"ph.{c}" for c in PHASE_COLUMNS)
         schema = {c: STORED_PHASE_SCHEMA[c] for c in PHASE_COLUMNS} | {"scenario_version": pl.Int64()}
-        frame = copy_out(
-            self._conn,
+        # COPY carries text: a list column (the package) travels as JSON and is decoded here
+        lists = [c for c, t in schema.items() if isinstance(t, pl.List)]
+        cols = ", ".join(
+            f"array_to_json(ph.{c})::text AS {c}" if c in lists else f"ph.{c}" for c in PHASE_COLUMNS
+        )
+        select = (
             f"SELECT {cols}, p.scenario_version FROM plan_phases ph JOIN plans p USING "
             f"(portfolio_id, scenario, property_id) WHERE ph.portfolio_id = {int(portfolio_id)} "
-            "ORDER BY ph.scenario, ph.property_id, ph.phase",
-            {**schema, "package": pl.String()},
+            "ORDER BY ph.scenario, ph.property_id, ph.phase"
         )
-        # text[] as Postgres writes it: {a,b} or {} (option ids are plain identifiers, as _pg_array writes)
-        package = (
-            pl.when(pl.col("package") == "{}")
-            .then(pl.lit([], pl.List(pl.String)))
-            .otherwise(pl.col("package").str.strip_chars("{}").str.split(","))
-        )
-        return frame.with_columns(package.alias("package")).select(list(schema))
+        frame = copy_out(self._conn, select, {c: pl.String() if c in lists else t for c, t in schema.items()})
+        return frame.with_columns(pl.col(c).str.json_decode(schema[c]) for c in lists)
 
     def measures(self, portfolio_id: int) -> pl.DataFrame:
-        return copy_out(
-            self._conn,
+        select = (
             f"SELECT {', '.join(MEASURE_COLUMNS)} FROM plan_measures "
-            f"WHERE portfolio_id = {int(portfolio_id)} ORDER BY scenario, property_id, phase, install_order",
-            {c: MEASURE_SCHEMA[c] for c in MEASURE_COLUMNS},
+            f"WHERE portfolio_id = {int(portfolio_id)} ORDER BY scenario, property_id, phase, install_order"
         )
+        return copy_out(self._conn, select, {c: MEASURE_SCHEMA[c] for c in MEASURE_COLUMNS})
 
     def grants(self, portfolio_id: int) -> pl.DataFrame:
         """Every stored grant row of the portfolio (GRANT_SCHEMA)."""
-        return copy_out(
-            self._conn,
+        select = (
             f"SELECT {', '.join(GRANT_COLUMNS)} FROM plan_grants WHERE portfolio_id = {int(portfolio_id)} "
-            "ORDER BY scenario, property_id, phase, scheme",
-            {c: GRANT_SCHEMA[c] for c in GRANT_COLUMNS},
+            "ORDER BY scenario, property_id, phase, scheme"
         )
+        return copy_out(self._conn, select, {c: GRANT_SCHEMA[c] for c in GRANT_COLUMNS})
 
     def allocations(self, portfolio_id: int) -> pl.DataFrame:
         """Every stored allocation row of the portfolio (ALLOCATION_SCHEMA)."""
