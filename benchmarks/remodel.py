@@ -50,6 +50,13 @@ def _step_seconds(result: Any, step: str) -> float:
     raise RuntimeError(f"no STEP_SUCCESS for step {step!r} in run {result.run_id}")
 
 
+def _step_seconds_in(results: tuple[Any, ...], step: str) -> float:
+    for result in results:
+        if any(e.step_key == step for e in result.get_step_success_events()):
+            return _step_seconds(result, step)
+    raise RuntimeError(f"no STEP_SUCCESS for step {step!r} in runs {[r.run_id for r in results]}")
+
+
 def _metadata(result: Any, asset: str) -> dict[str, Any]:
     for event in result.get_asset_materialization_events():
         mat = event.event_specific_data.materialization
@@ -159,21 +166,21 @@ def _run(work: Path, homes: int, seed: int, yearly_budget: float | None, say: An
         "recomputed": {
             "property_baseline": baseline_meta["recomputed"],
             "candidate_recommendations": cand_meta["recomputed"],
-            "phase_plans": plans_meta["recomputed"],
+            "phase_plans": plans_meta.get("recomputed"),
         },
         "reused": {
             "property_baseline": baseline_meta["unchanged"],
             "candidate_recommendations": cand_meta["unchanged"],
-            "phase_plans": plans_meta["unchanged"],
+            "phase_plans": plans_meta.get("unchanged"),
         },
         # (home, scenario) plans rewritten in Postgres
-        "plans_written": plans_meta["pairs_written"],
+        "plans_written": plans_meta.get("pairs_written"),
         # phase_plans' own breakdown (its `seconds` metadata table)
         "phase_plans_parts": plans_meta["seconds"],
         "first_run_s": round(first_s, 2),
         "first": {
-            **{f"{s}_s": _step_seconds(epc, s) for s in STEPS[:2]},
-            **{f"{s}_s": _step_seconds(plans, s) for s in STEPS[2:]},
+            # each step from the job that ran it (epc_job or plans_job)
+            **{f"{s}_s": _step_seconds_in((epc, plans), s) for s in STEPS},
         },
         "yearly_budget_gbp": yearly_budget,
         "peak_rss_mb": round(peak_kb / 1024.0, 1),
