@@ -16,18 +16,19 @@ Pure: frames in, frames out (docs/adr/0008-property-baseline.md).
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 import polars as pl
 
+from ara_assets import jsontext
 from ara_assets.baseline.uncertainty import lodged_sd_expr, sap_sd_expr
 from ara_assets.epc.bands import band_expr
+from ara_assets.pcdb import active as pcdb_active
 from ara_assets.sap10 import approximations
 from ara_assets.sap10.concurrent import calculate_all
-from ara_assets.sap10.rdsap import expand_collect
+from ara_assets.sap10.rdsap.parallel import expand_texts
 
 # the SAP fuel code of electricity end uses when the calculator names none
 from ara_assets.sap10.sections.fuel_costs import STANDARD_ELECTRICITY
@@ -79,7 +80,7 @@ def _lodged_columns(raws: list[str | None]) -> dict[str, list[Any]]:
     whole document once per field: 0.6 ms a home against 0.2 ms here, 40 s of a 100,000-home baseline.)"""
     columns: dict[str, list[Any]] = {name: [] for name in (*_LODGED_FIELDS, "lodged_band_register")}
     for raw in raws:
-        doc = json.loads(raw) if raw is not None else None
+        doc = jsontext.loads(raw) if raw is not None else None
         if not isinstance(doc, dict):
             doc = {}
         for name, field in _LODGED_FIELDS.items():
@@ -157,24 +158,26 @@ CALCULATED_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
-def effective_documents(effective: pl.DataFrame) -> tuple[list[int], list[dict[str, Any]]]:
-    """The property ids and parsed documents of the effective EPCs that have a document."""
-    with_doc = effective.filter(pl.col("document").is_not_null()).select("property_id", "document")
-    return with_doc["property_id"].to_list(), [json.loads(d) for d in with_doc["document"].to_list()]
-
-
 def effective_inputs(
-    property_ids: list[int], docs: list[dict[str, Any]], workers: int = 1
-) -> tuple[pl.DataFrame, dict[int, str]]:
-    """SAP inputs of each property's effective EPC document (`effective_documents`), and the expansion's
-    refusals.
+    effective: pl.DataFrame,
+    workers: int = 1,
+    extra: Callable[[list[dict[str, Any]]], list[Any]] | None = None,
+) -> tuple[pl.DataFrame, dict[int, str], list[Any]]:
+    """SAP inputs of each property of `effective` (property_id, document: normalised JSON text) that has a
+    document, the expansion's refusals, and `extra(docs)`'s value per such property (in their order).
 
-    The one expansion of a home's effective EPC: the baseline scores these inputs (`score_effective`) and
-    modelling starts every plan from them (`modelling.candidates.start_inputs`), so the plan's start and
-    the baseline's calculated performance are one calculation of one home. Rows carry `home_id`
-    (str(property_id)) and `property_id`; refused maps property_id -> the message naming field and value.
+    The one expansion of a home's effective EPC: the baseline scores these inputs (`score_effective`),
+    the `sap_inputs` asset stores them and modelling starts every plan from them, so the plan's start and
+    the baseline's calculated performance are one calculation of one home. Each of `workers` processes
+    parses its own documents a chunk at a time (`rdsap.parallel.expand_texts`; identical results). Rows
+    carry `home_id` (str(property_id)) and `property_id`; refused maps property_id -> the message naming
+    the field and value.
     """
-    inputs, expansion_errors = expand_collect(docs, normalise_docs=False, workers=workers)
+    with_doc = effective.filter(pl.col("document").is_not_null())
+    property_ids = with_doc["property_id"].cast(pl.Int64).to_list()
+    inputs, expansion_errors, values = expand_texts(
+        with_doc["document"].to_list(), pcdb_active(), workers, extra=extra
+    )
     refused: dict[int, str] = {int(property_ids[e.index]): e.message for e in expansion_errors}
     if inputs.height:
         ids = np.asarray(property_ids, dtype=np.int64)[inputs["input_index"].to_numpy()]
@@ -183,7 +186,7 @@ def effective_inputs(
             pl.Series("home_id", ids.astype(str), dtype=pl.String),
             pl.Series("property_id", ids, dtype=pl.Int64),
         )
-    return inputs, refused
+    return inputs.drop("input_index", strict=False), refused, values
 
 
 def score_inputs(inputs: pl.DataFrame) -> pl.DataFrame:
@@ -213,11 +216,9 @@ def score_effective(effective: pl.DataFrame, workers: int = 1) -> pl.DataFrame:
     One row per such property; `calculation_error` names the certificate, field and value where the
     expansion or the worksheet refused it (its figures are then null).
     """
-    property_ids, docs = effective_documents(effective)
-    if not docs:
+    if effective["document"].is_null().all():
         return pl.DataFrame(schema=CALCULATED_SCHEMA)
-    inputs, errors = effective_inputs(property_ids, docs, workers=workers)
-    del docs
+    inputs, errors, _ = effective_inputs(effective, workers=workers)
     return score_expanded(inputs, errors)
 
 

@@ -40,6 +40,18 @@ def band_of(rating: np.ndarray) -> np.ndarray:
     return out
 
 
+def band_series(rating: np.ndarray, name: str = "band") -> pl.Series:
+    """``band_of`` as a polars String column, by a gather from the band letters (a numpy unicode array
+    converts to polars slowly: a few milliseconds for 10,000 ratings)."""
+    rating = np.asarray(rating, dtype=np.float64)
+    ascending = tuple(reversed(_table()))  # G .. A
+    lows = np.array([low for _, low in ascending], dtype=np.float64)
+    # number of bands whose lowest rating is reached: 0 -> no band, k -> the k-th band from G
+    index = np.searchsorted(lows, rating, side="right")
+    index[np.isnan(rating)] = 0
+    return pl.Series(name, ["", *(band for band, _ in ascending)], dtype=pl.String).gather(index)
+
+
 def band_expr(rating: pl.Expr) -> pl.Expr:
     """Band letter of an integer SAP rating expression (polars; null stays null)."""
     expr = pl.lit(None, pl.String)

@@ -21,14 +21,12 @@ from ara_assets.baseline.carbon import carbon_portfolio
 # effective_inputs / score_inputs are the baseline's own expansion and scoring: calling them (not copying
 # them) keeps a plan's start and every variant defined exactly as a home's baseline figures
 from ara_assets.baseline.performance import (
-    effective_documents,
-    effective_inputs,
     energy_block,
     score_inputs,
 )
 from ara_assets.baseline.pricing import price_portfolio
 from ara_assets.modelling.catalogue import FABRIC_MEASURE_TYPES
-from ara_assets.modelling.eligibility import eligibility_for_phase, eligible_pairs, features_from_register
+from ara_assets.modelling.eligibility import eligibility_for_phase, eligible_pairs
 from ara_assets.modelling.measures import option_variants
 from ara_assets.modelling.scenarios import Scenario
 
@@ -99,11 +97,12 @@ def start_inputs(
     for col in ("property_id", "document"):
         if col not in effective.columns:
             raise CandidateError(f"effective_epc: field {col!r} is missing (no such column)")
-    # the baseline's own expansion (not a copy of it): a plan starts from the home the baseline scored
-    ids, docs = effective_documents(effective)
-    inputs, refused = effective_inputs(ids, docs, workers=workers)
-    features = features_from_register({int(i): d for i, d in zip(ids, docs, strict=True)})
-    return inputs, features, refused
+    # the baseline's own expansion (not a copy of it), as the sap_inputs asset stores it: a plan starts
+    # from the home the baseline scored
+    from ara_assets.modelling.sap_inputs import refresh, split_homes
+
+    rows, _ = refresh(effective, None, workers=workers)
+    return split_homes(rows)
 
 
 def _sap_inputs(states: pl.DataFrame) -> pl.DataFrame:

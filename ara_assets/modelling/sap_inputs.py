@@ -12,7 +12,7 @@ One row per home with an effective EPC document:
   are made with), `expansion_error` (null when the home expanded; else the expansion's message naming
   the certificate, field and value, and null inputs);
 - `eligibility`: the eligibility features modelling reads from the register document
-  (`modelling.eligibility.features_from_register`), as one struct;
+  (`modelling.eligibility.register_features`), as one struct;
 - the worksheet input columns (`sap10.rdsap.batch.ALL_DTYPES`, `home_id` = the property id as text).
 
 Pure: frames in, frames out.
@@ -20,14 +20,13 @@ Pure: frames in, frames out.
 
 from __future__ import annotations
 
-import numpy as np
 import polars as pl
 
+from ara_assets.baseline.performance import effective_inputs
 from ara_assets.invariants import Invariant
 from ara_assets.modelling.eligibility import REGISTER_FEATURES, register_features
 from ara_assets.pcdb import ProductData
 from ara_assets.pcdb import active as pcdb_active
-from ara_assets.sap10.rdsap.parallel import expand_texts
 from ara_assets.source_digest import source_digest
 
 # Package folders whose code or tables a row is made with: the expansion (sap10 with its RdSAP tables,
@@ -58,39 +57,24 @@ def sap_input_keys(effective_epc: pl.DataFrame, products: ProductData | None = N
 
 
 def expand_homes(effective_epc: pl.DataFrame, keys: pl.DataFrame, workers: int = 1) -> pl.DataFrame:
-    """The rows (module docstring) of the homes of `keys` (`sap_input_keys`), expanded over `workers`
-    processes, each parsing its own documents a chunk at a time (identical results; the portfolio's
-    documents are never all parsed at once)."""
+    """The rows (module docstring) of the homes of `keys` (`sap_input_keys`): the baseline's expansion
+    (`effective_inputs`, over `workers` processes) with the eligibility features from the same parse."""
     todo = (
         effective_epc.select(pl.col("property_id").cast(pl.Int64), "document")
         .join(keys.select("property_id"), on="property_id", how="semi", maintain_order="left")
         .filter(pl.col("document").is_not_null())
     )
-    ids = todo["property_id"].to_list()
-    inputs, expansion_errors, features = expand_texts(
-        todo["document"].to_list(),
-        pcdb_active(),
-        workers,
-        extra=lambda docs: [register_features(d) for d in docs],
-    )
-    # the worksheet's record id, which its refusals name: the property (docs/CONTEXT.md, Record id)
-    if inputs.height:
-        rows = np.asarray(ids, dtype=np.int64)[inputs["input_index"].to_numpy()]
-        inputs = inputs.drop("input_index").with_columns(
-            pl.Series("home_id", rows.astype(str), dtype=pl.String),
-            pl.Series("property_id", rows, dtype=pl.Int64),
-        )
-    errors = pl.DataFrame(
-        {
-            "property_id": [ids[e.index] for e in expansion_errors],
-            "expansion_error": [e.message for e in expansion_errors],
-        },
-        schema={"property_id": pl.Int64(), "expansion_error": pl.String()},
+    inputs, refused, features = effective_inputs(
+        todo, workers=workers, extra=lambda docs: [register_features(d) for d in docs]
     )
     eligibility = pl.DataFrame(features, schema=REGISTER_FEATURES).select(
-        pl.Series("property_id", ids, dtype=pl.Int64), pl.struct(pl.all()).alias("eligibility")
+        todo["property_id"], pl.struct(pl.all()).alias("eligibility")
     )
-    expanded = pl.concat([inputs.drop("input_index", strict=False), errors], how="diagonal_relaxed")
+    errors = pl.DataFrame(
+        {"property_id": list(refused), "expansion_error": list(refused.values())},
+        schema={"property_id": pl.Int64(), "expansion_error": pl.String()},
+    )
+    expanded = pl.concat([inputs, errors], how="diagonal_relaxed")
     return (
         keys.select(pl.col("property_id").cast(pl.Int64), "input_key")
         .join(eligibility, on="property_id", how="left", maintain_order="left")

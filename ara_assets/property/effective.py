@@ -27,6 +27,7 @@ from typing import Any
 
 import polars as pl
 
+from ara_assets import jsontext
 from ara_assets.epc import (
     CertificateValidationError,
     get_field_path,
@@ -224,7 +225,10 @@ def assemble_effective_epc(
     predictions = (
         {int(r["property_id"]): r for r in predicted.iter_rows(named=True)} if predicted is not None else {}
     )
-    records = current.rows(named=True)
+    # only what _assemble_one reads: at 100,000 homes these rows hold every lodged document as Python text
+    records = current.select(
+        [c for c in ("property_id", "uprn", "certificate_number", "raw", "reason") if c in current.columns]
+    ).rows(named=True)
 
     def assemble(start: int, stop: int) -> list[dict[str, Any]]:
         # plain Python only: it may run in a forked process (ara_assets/forked.py)
@@ -238,8 +242,15 @@ def assemble_effective_epc(
             for rec in records[start:stop]
         ]
 
-    rows = [row for part in fork_map(assemble, worker_slices(len(records), workers)) for row in part]
-    frame = pl.DataFrame(rows, schema={k: v for k, v in EFFECTIVE_EPC_SCHEMA.items() if k != "input_key"})
+    parts = fork_map(assemble, worker_slices(len(records), workers))
+    # Memory at scale: the lodged documents go before the frame is built, and each slice's rows as soon
+    # as they are in the frame (the peak of `effective_epc` at 100,000 homes was here).
+    records.clear()
+    schema = {k: v for k, v in EFFECTIVE_EPC_SCHEMA.items() if k != "input_key"}
+    frames = []
+    while parts:
+        frames.append(pl.DataFrame(parts.pop(0), schema=schema))
+    frame = pl.concat(frames) if frames else pl.DataFrame(schema=schema)
     keys = effective_input_keys(current, overrides, site_notes)
     return frame.join(keys, on="property_id", how="left").select(list(EFFECTIVE_EPC_SCHEMA))
 
@@ -272,7 +283,7 @@ def _assemble_one(
     lodged: dict[str, Any] | None = None
     if rec.get("raw"):
         try:
-            lodged = _normalise(json.loads(rec["raw"]))
+            lodged = _normalise(jsontext.loads(rec["raw"]))
         except CertificateValidationError as exc:
             # A certificate the parser refuses cannot be modelled; say why, keep the row.
             base["reason"] = f"certificate does not validate: {exc}"
@@ -303,7 +314,7 @@ def _assemble_one(
         return {
             **base,
             "source_path": SOURCE_SITE_NOTES,
-            "document": json.dumps(survey_doc, sort_keys=True),
+            "document": jsontext.dumps_sorted(survey_doc),
             "provenance": json.dumps(provenance, sort_keys=True),
             "physical_hash": physical_hash(survey_doc),
             "reason": None,
@@ -326,7 +337,7 @@ def _assemble_one(
     return {
         **base,
         "source_path": SOURCE_EPC_WITH_OVERRIDES if fields else SOURCE_EPC,
-        "document": json.dumps(document, sort_keys=True),
+        "document": jsontext.dumps_sorted(document),
         "provenance": json.dumps(provenance, sort_keys=True, default=str),
         # no override applied: the lodged document itself, already hashed (a hash is a sixth of a home's time)
         "physical_hash": base["lodged_physical_hash"] if document is lodged else physical_hash(document),
@@ -364,7 +375,7 @@ def _assemble_predicted(
         **base,
         "source_path": SOURCE_PREDICTED,
         "certificate_number": None,
-        "document": json.dumps(document, sort_keys=True),
+        "document": jsontext.dumps_sorted(document),
         "provenance": json.dumps(provenance, sort_keys=True, default=str),
         "physical_hash": physical_hash(document),
         "overrides_applied": len(fields),
@@ -461,7 +472,7 @@ def neighbour_pool(certificates: pl.DataFrame, workers: int = 1) -> pl.DataFrame
         rows: list[dict[str, Any]] = []
         for uprn, raw in records[start:stop]:
             try:
-                doc = _normalise(json.loads(raw))
+                doc = _normalise(jsontext.loads(raw))
             except (CertificateValidationError, ValueError, TypeError):
                 continue
             address = ", ".join(str(doc[k]) for k in ("address_line_1", "address_line_2") if doc.get(k))
@@ -471,15 +482,19 @@ def neighbour_pool(certificates: pl.DataFrame, workers: int = 1) -> pl.DataFrame
                     "uprn": int(uprn),
                     "postcode": doc.get("postcode"),
                     "address": address or None,
-                    "document": json.dumps(doc),
+                    "document": jsontext.dumps_sorted(doc),
                     "physical_hash": physical_hash(doc),
                     "features": document_features(doc),
                 }
             )
         return rows
 
-    rows = [row for part in fork_map(pool_rows, worker_slices(len(records), workers)) for row in part]
-    return pl.DataFrame(rows, schema=NEIGHBOUR_POOL_SCHEMA)
+    parts = fork_map(pool_rows, worker_slices(len(records), workers))
+    records.clear()  # as in assemble_effective_epc: the lodged text goes before the frame is built
+    frames = []
+    while parts:
+        frames.append(pl.DataFrame(parts.pop(0), schema=NEIGHBOUR_POOL_SCHEMA))
+    return pl.concat(frames)
 
 
 def _neighbour_keys(predicted: pl.DataFrame, pool_hashes: pl.DataFrame) -> pl.DataFrame:

@@ -8,11 +8,12 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
-from ara_assets.epc.bands import band_of
+from ara_assets.epc.bands import band_series
 from ara_assets.sap10 import approximations
 from ara_assets.sap10.appendices.heat_networks import heat_networks
 from ara_assets.sap10.appendices.pv import photovoltaics
 from ara_assets.sap10.inputs import prepare_inputs, prepare_inputs_collect, prepare_with_elements
+from ara_assets.sap10.inputs.prepare import Converted
 from ara_assets.sap10.sections.cooling import cooling
 from ara_assets.sap10.sections.dimensions import dimensions
 from ara_assets.sap10.sections.emissions import emissions
@@ -81,11 +82,12 @@ def _run(
     df: pl.DataFrame,
     errors: np.ndarray | None = None,
     trace: bool = False,
-    flat: dict[str, tuple[np.ndarray, np.ndarray | None]] | None = None,
+    converted: Converted | None = None,
 ) -> Sheet:
     s = Sheet(df=df, n=df.height, errors=errors, trace=trace)
-    # converted once, during validation: list columns flattened, scalar columns without nulls
-    s.preload(flat or {})
+    # converted once, during validation: list columns flattened, numeric scalar columns
+    if converted is not None:
+        s.preload(converted)
     with np.errstate(all="ignore") if errors is not None else nullcontext():
         for section in SECTIONS:
             section(s)
@@ -127,8 +129,8 @@ def calculate(inputs: pl.DataFrame, errors: Literal["raise", "collect"] = "raise
 def _calculate_batch(inputs: pl.DataFrame, errors: Literal["raise", "collect"]) -> pl.DataFrame:
     if errors == "collect":
         return _calculate_collect(inputs)
-    df, flat = prepare_with_elements(inputs)
-    return _results(_run(df, flat=flat))
+    df, converted = prepare_with_elements(inputs)
+    return _results(_run(df, converted=converted))
 
 
 def _calculate_collect(inputs: pl.DataFrame) -> pl.DataFrame:
@@ -155,7 +157,7 @@ def _results(s: Sheet) -> pl.DataFrame:
         value = L[line]
         cols[name] = -value if line in ("(233a)", "(233b)") else value
     cols["sap_rating_int"] = np.nan_to_num(L["(258)"]).astype(np.int32)  # NaN only in refused rows
-    cols["band"] = band_of(L["(258)"]).astype(str)
+    cols["band"] = band_series(L["(258)"])
     cols["ei_rating_int"] = np.nan_to_num(L["(274)"]).astype(np.int32)
     # Table 12 fuel codes of each delivered-energy column, so bills can be priced per fuel
     cols["main_heating_fuel"] = s.df.get_column("main_heating_fuel")

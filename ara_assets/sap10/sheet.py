@@ -13,7 +13,9 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from ara_assets.sap10.convert import float_column, null_mask
 from ara_assets.sap10.errors import UnsupportedInput
+from ara_assets.sap10.inputs.prepare import Converted
 
 Lines = dict[str, np.ndarray]
 
@@ -39,6 +41,37 @@ def rank_in_home(parent: np.ndarray) -> np.ndarray:
     return rank
 
 
+def outer(per_home: np.ndarray, monthly: np.ndarray) -> np.ndarray:
+    """``per_home[:, None] * monthly`` as a C-ordered (N, 12) array: the same products (multiplication
+    commutes exactly), computed month by month over contiguous homes and transposed, which numpy does
+    without the per-row buffering of the (N, 1) x (12,) broadcast (1.4-2.7x faster at N = 10,000, measured
+    on a loaded machine)."""
+    return np.ascontiguousarray(np.multiply.outer(np.ravel(monthly), per_home).T)
+
+
+def where_rows(cond: np.ndarray, a: np.ndarray | float, b: np.ndarray | float) -> np.ndarray:
+    """``np.where(cond[:, None], a, b)`` for a per-home condition ``cond`` (N,) and float64 operands
+    broadcastable to (N, 12) ((N, 12), (N, 1), (12,) or scalars): the same values, copied.
+
+    ``np.where`` visits every cell and copies broadcast operands through buffers; when few rows take one
+    side (at most an eighth), filling the result from the other side and overwriting those rows is several
+    times cheaper (2.4-2.5x measured at N = 10,000 with 2 % of rows on one side)."""
+    n = cond.shape[0]
+    a_arr, b_arr = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    taken = int(np.count_nonzero(cond))
+    few_a, few_b = taken * 8 <= n, (n - taken) * 8 <= n
+    if not (few_a or few_b) or a_arr.ndim > 2 or b_arr.ndim > 2:
+        return np.where(cond[:, None], a_arr, b_arr)
+    base, other, rows = (
+        (b_arr, a_arr, np.flatnonzero(cond)) if few_a else (a_arr, b_arr, np.flatnonzero(~cond))
+    )
+    out = np.empty(np.broadcast_shapes((n, 1), a_arr.shape, b_arr.shape))
+    out[...] = base
+    if rows.size:
+        out[rows] = other[rows] if other.ndim == 2 and other.shape[0] == n else other.reshape(-1)
+    return out
+
+
 @dataclass
 class Elements:
     """One list column flattened: ``values`` with ``parent`` = the row each value belongs to."""
@@ -61,15 +94,52 @@ class Sheet:
     # read returns its own type.
     _arrays: dict[str, np.ndarray] = field(default_factory=dict)
     _elements: dict[str, Elements] = field(default_factory=dict)
+    _zero_m: np.ndarray | None = None
+    # columns of the Table 9 / 9a lines (86)m-(97)m: every month, or the heating months only when no home of
+    # the batch is cooled and no trace is kept (sections/mean_temperature.py)
+    months: slice | np.ndarray = field(default_factory=lambda: slice(None))
 
-    def preload(self, flat: dict[str, tuple[np.ndarray, np.ndarray | None]]) -> None:
+    def zeros_m(self) -> np.ndarray:
+        """The (N, 12) line of a feature no home of the batch has: one shared read-only array of zeros
+        (an in-place write to it raises), so later sections can tell it apart (``is_zero``) and skip the
+        arithmetic on it."""
+        if self._zero_m is None:
+            self._zero_m = np.zeros((self.n, 12))
+            self._zero_m.flags.writeable = False
+        return self._zero_m
+
+    def is_zero(self, line: np.ndarray) -> bool:
+        """True when ``line`` is the shared zero line of ``zeros_m`` (all zeros by construction)."""
+        return self._zero_m is not None and line is self._zero_m
+
+    def add_lines(self, *lines: np.ndarray) -> np.ndarray:
+        """``lines[0] + lines[1] + ...`` (left to right) without the additions of shared zero lines.
+
+        Bit-identical to the full sum: adding +0.0 leaves every value as it is except -0.0, which becomes
+        +0.0, and once a zero line has been added no later partial sum can return to -0.0; so the sum of
+        the other lines, plus 0.0 once when a zero line was skipped, gives the same bits. All zero: the
+        shared zero line."""
+        kept = [line for line in lines if not self.is_zero(line)]
+        if not kept:
+            return self.zeros_m()
+        total = kept[0] + kept[1] if len(kept) > 1 else kept[0] + 0.0
+        for line in kept[2:]:
+            total += line
+        if len(kept) < len(lines) and len(kept) > 1:
+            total += 0.0
+        return total
+
+    def preload(self, converted: Converted) -> None:
         """Columns already converted during validation: list columns flattened (values, parent rows),
-        scalar columns without nulls (values, None). Later reads take them from the cache."""
-        for name, (values, parent) in flat.items():
-            if parent is not None:
-                self._elements[f"l:{name}"] = Elements(values, parent)
-            else:
-                self._arrays[f"f:{name}"] = values
+        scalar columns without nulls, scalar columns with nulls (NaN-filled, null mask). Later reads take
+        them from the cache."""
+        for name, (values, parent) in converted.elements.items():
+            self._elements[f"l:{name}"] = Elements(values, parent)
+        for name, values in converted.full.items():
+            self._arrays[f"f:{name}"] = values
+        for name, (values, null) in converted.nullable.items():
+            self._arrays[f"s:{name}:nan"] = values
+            self._arrays[f"n:{name}"] = null
 
     def col(self, name: str, fill: float = np.nan) -> np.ndarray:
         """A scalar column as float64 (null -> ``fill``)."""
@@ -85,10 +155,10 @@ class Sheet:
                 # is converted from polars once; without nulls any fill gives the same values
                 values = self.col(name)
                 values = values if no_null else np.where(np.isnan(values), fill, values)
-            elif no_null:
-                values = s.to_numpy().astype(np.float64, copy=False)
             else:
-                values = s.cast(pl.Float64).to_numpy()  # nulls become NaN
+                values, null = float_column(s)  # nulls become NaN
+                if null is not None:
+                    self._arrays[f"n:{name}"] = null
             self._arrays[key] = values
         return self._arrays[key]
 
@@ -96,7 +166,7 @@ class Sheet:
         """Null mask of a column (cached: sections ask for the same masks)."""
         key = f"n:{name}"
         if key not in self._arrays:
-            self._arrays[key] = self.df.get_column(name).is_null().to_numpy()
+            self._arrays[key] = null_mask(self.df.get_column(name))
         return self._arrays[key]
 
     def elements(self, name: str) -> Elements:
@@ -118,7 +188,7 @@ class Sheet:
         # one bincount over (home, month) bins: each bin adds its elements in element order, as twelve
         # per-month bincounts do, so the sums are the same to the bit
         width = values.shape[1]
-        bins = (parent[:, None] * width + np.arange(width)).ravel()
+        bins = ((parent * width)[:, None] + np.arange(width)).ravel()
         summed = np.bincount(bins, weights=values.ravel(), minlength=self.n * width)
         return summed.reshape(self.n, width)
 

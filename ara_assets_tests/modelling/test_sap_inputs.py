@@ -11,13 +11,14 @@ from polars.testing import assert_frame_equal
 
 from ara_assets.baseline.performance import score_effective, score_expanded
 from ara_assets.epc import set_field_path
-from ara_assets.modelling.candidates import start_inputs
+from ara_assets.modelling.eligibility import features_from_register
 from ara_assets.modelling.sap_inputs import (
     refresh,
     sap_input_keys,
     sap_inputs_invariants,
     split_homes,
 )
+from ara_assets.sap10.rdsap import expand_collect
 from ara_assets_tests.modelling.test_start_matches_baseline import _demo_effective
 
 WALL = "sap_building_parts[0].wall_insulation_type"
@@ -49,11 +50,17 @@ def test_rows_score_as_the_documents_do(effective: pl.DataFrame) -> None:
     assert list(refused) == [int(effective["property_id"][3])]
     assert "property_type" in refused[int(effective["property_id"][3])]
     assert_frame_equal(score_expanded(inputs, refused), score_effective(effective))
-    # modelling's features and inputs are the ones start_inputs gives from the documents
-    old_inputs, old_features, old_refused = start_inputs(effective)
-    assert old_refused == refused
-    assert_frame_equal(features, old_features)
-    assert_frame_equal(inputs.select(old_inputs.drop("input_index").columns), old_inputs.drop("input_index"))
+    # the inputs are the expansion of the parsed documents in one process, and the features the
+    # eligibility module's reading of each document
+    with_doc = effective.filter(pl.col("document").is_not_null())
+    docs = [json.loads(d) for d in with_doc["document"]]
+    direct, _ = expand_collect(docs, normalise_docs=False)
+    cols = [c for c in direct.columns if c not in ("home_id", "input_index")]
+    expanded = direct.filter(pl.col("certificate_number").is_in(inputs["certificate_number"].implode()))
+    assert inputs.height == expanded.height == direct.height
+    assert_frame_equal(inputs.select(cols), expanded.select(cols))
+    expected = features_from_register(dict(zip(with_doc["property_id"].to_list(), docs, strict=True)))
+    assert_frame_equal(features, expected)
     assert not any(i.passed is False for i in sap_inputs_invariants(rows, effective))
 
 

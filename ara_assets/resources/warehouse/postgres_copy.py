@@ -4,6 +4,8 @@ transaction. Row-by-row INSERT or fetch of 100,000 rows x 60 columns costs secon
 from __future__ import annotations
 
 import io
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -34,19 +36,22 @@ def copy_out(
 ) -> pl.DataFrame:
     """The rows of a SELECT (whose columns are `schema`'s, in order) as a typed frame. `params` fill the
     SELECT's `%s` placeholders (psycopg merges them into the statement, quoted: COPY takes no bound
-    parameters); without `params` the SELECT is sent as written."""
-    buffer = io.BytesIO()
+    parameters); without `params` the SELECT is sent as written.
+
+    The CSV goes through a temporary file, which polars maps and reads: a portfolio's certificates are a
+    gigabyte of text at 100,000 homes, and an in-memory buffer held it twice beside the frame."""
     raw: Any = conn.connection.driver_connection
     query = f"COPY ({select_sql}) TO STDOUT WITH (FORMAT csv, HEADER true)"
-    with raw.cursor() as cursor, cursor.copy(query, params) as copy:
-        for block in copy:
-            buffer.write(block)
-    if buffer.tell() == 0:
-        return pl.DataFrame(schema=schema)
-    buffer.seek(0)
-    # Postgres writes booleans as t/f in CSV.
-    bools = [c for c, t in schema.items() if t == pl.Boolean()]
-    frame = pl.read_csv(buffer, schema={c: (pl.String() if c in bools else t) for c, t in schema.items()})
+    with tempfile.TemporaryDirectory(prefix="ara-copy-") as folder:
+        path = Path(folder) / "rows.csv"
+        with path.open("wb") as out, raw.cursor() as cursor, cursor.copy(query, params) as copy:
+            for block in copy:
+                out.write(block)
+        if path.stat().st_size == 0:
+            return pl.DataFrame(schema=schema)
+        # Postgres writes booleans as t/f in CSV.
+        bools = [c for c, t in schema.items() if t == pl.Boolean()]
+        frame = pl.read_csv(path, schema={c: (pl.String() if c in bools else t) for c, t in schema.items()})
     return frame.with_columns([(pl.col(c) == "t").alias(c) for c in bools])
 
 

@@ -229,11 +229,14 @@ def heat_networks(s: Sheet) -> None:
             L[f"(307{letter})"] = L["(307)"] * share
             L[f"(310{letter})"] = L["(310)"] * share
 
-    # the network's heat replaces the main-system lines read by costs, PV and the results
-    L["(211)m"] = np.where(on_network[:, None], L["(307)m"], L["(211)m"])
-    L["(211)"] = row_sum(L["(211)m"])
-    L["(219)m"] = np.where(water_on_network[:, None], L["(310)m"], L["(219)m"])
-    L["(219)"] = row_sum(L["(219)m"])
+    # the network's heat replaces the main-system lines read by costs, PV and the results (a copy with the
+    # network rows replaced: the values np.where would give, without a select over every cell)
+    for line, network_line, on in (("(211)m", "(307)m", on_network), ("(219)m", "(310)m", water_on_network)):
+        rows = np.flatnonzero(on)
+        replaced = L[line].copy()
+        replaced[rows] = L[network_line][rows]
+        L[line] = replaced
+        L[line[:-1]] = row_sum(replaced)
 
     # 12b / 13b: CO2 and primary energy per kWh of network heat, monthly (heat pumps and pumping use the
     # monthly electricity factors of Tables 12d / 12e)
@@ -257,5 +260,8 @@ def heat_networks(s: Sheet) -> None:
         per_heat = frac[:, None] * (100.0 / eff)[:, None] * per_fuel
         credit = np.where(kind == CHP, frac * power / eff * chp_credit[kind_key], 0.0)
         per_heat = per_heat - credit[:, None]
-        factor = s.per_home(par, per_heat) + pumping * elec_m[None, :]
-        L[f"_hn_{kind_key}_m"] = np.where(on_network[:, None], factor, 0.0)
+        # network rows only; every other row 0
+        network_rows = np.flatnonzero(on_network)
+        factor = np.zeros((s.n, 12))
+        factor[network_rows] = s.per_home(par, per_heat)[network_rows] + pumping * elec_m[None, :]
+        L[f"_hn_{kind_key}_m"] = factor

@@ -54,15 +54,15 @@ def solar_storage_factor(s: Sheet) -> np.ndarray:
 def water_extras(s: Sheet) -> None:
     """(63a)-(63d), (63) and the solar pump (230g); needs (45), (62) and the shower lines of water_heating."""
     L = s.L
-    zeros = np.zeros((s.n, 12))
+    zeros = s.zeros_m()
     L["(63a)m"] = _wwhrs(s)
     L.setdefault("(63b)m", zeros)  # PV diverter: set after the PV section (generation.py)
     L["(63c)m"] = _solar(s)
     _fghrs(s)
     L["(63d)m"] = zeros
-    L["(63)m"] = L["(63a)m"] + L["(63b)m"] + L["(63c)m"] + L["(63d)m"]
+    L["(63)m"] = s.add_lines(L["(63a)m"], L["(63b)m"], L["(63c)m"], L["(63d)m"])
     for line in ("(63a)", "(63c)"):
-        L[line] = row_sum(L[line + "m"])
+        L[line] = np.zeros(s.n) if s.is_zero(L[line + "m"]) else row_sum(L[line + "m"])
 
 
 def _aligned_codes(s: Sheet) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -109,7 +109,7 @@ def _wwhrs(s: Sheet) -> np.ndarray:
         "storage WWHRS (Appendix G4.2) not implemented",
     )
     if not np.isin(code, INSTANTANEOUS).any():
-        return out
+        return s.zeros_m()  # no instantaneous WWHRS in the batch
     mf = tables.monthly()
     minutes = tables.const_float("shower_minutes_per_event")
     t_shower = float(_c("wwhrs_shower_temperature_c"))
@@ -146,7 +146,7 @@ def _solar(s: Sheet) -> np.ndarray:
     has = _has_solar(s)
     L["(230g)"] = np.zeros(s.n)
     if not has.any():
-        return out
+        return s.zeros_m()  # no solar water heating in the batch
     s.refuse(
         has & (s.col("solar_space_heating", 0.0) > 0),
         "solar_space_heating",

@@ -7,11 +7,13 @@ for its row while the other rows go on).
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from ara_assets.sap10.convert import float_column, int32_slots, null_mask
 from ara_assets.sap10.errors import UnsupportedInput
 from ara_assets.sap10.inputs.column import REQUIRED
 from ara_assets.sap10.inputs.schema import COLUMNS as _COLUMNS
@@ -39,19 +41,29 @@ def _record(
             errors[i] = str(UnsupportedInput(ids[int(i)], name, values[int(i)], reason))
 
 
-def prepare_with_elements(
-    inputs: pl.DataFrame,
-) -> tuple[pl.DataFrame, dict[str, tuple[np.ndarray, np.ndarray | None]]]:
-    """``prepare_inputs`` plus each list column flattened as (values, parent row) and each numeric column
-    without nulls as (values, None), for the worksheet."""
-    flat: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
-    return _prepare(inputs, None, flat), flat
+@dataclass
+class Converted:
+    """Columns validation converted to numpy, handed to the worksheet so it does not convert them again."""
+
+    # list column -> (values as float64, parent row of each value)
+    elements: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    # numeric scalar column without nulls -> values as float64
+    full: dict[str, np.ndarray] = field(default_factory=dict)
+    # numeric scalar column with nulls -> (values as float64 with NaN for null, null mask)
+    nullable: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+
+def prepare_with_elements(inputs: pl.DataFrame) -> tuple[pl.DataFrame, Converted]:
+    """``prepare_inputs`` plus the columns validation converted (list columns flattened with their parent
+    rows, numeric columns as float64), for the worksheet."""
+    converted = Converted()
+    return _prepare(inputs, None, converted), converted
 
 
 def _prepare(
     inputs: pl.DataFrame,
     errors: np.ndarray | None,
-    flat: dict[str, tuple[np.ndarray, np.ndarray | None]] | None = None,
+    converted: Converted | None = None,
 ) -> pl.DataFrame:
     """Fill absent optional columns with their defaults, cast to the schema dtypes and validate.
 
@@ -102,7 +114,7 @@ def _prepare(
         # a frame assembled by concatenation (variants, tiled batches) can hold thousands of chunks per
         # column; every later conversion to numpy would gather them again
         df = df.rechunk()
-    _validate(df, errors, flat)
+    _validate(df, errors, converted)
     return df
 
 
@@ -114,14 +126,21 @@ def _code_table(allowed: tuple[int, ...]) -> np.ndarray:
     return table
 
 
-def _not_allowed(values: np.ndarray, allowed: tuple[int, ...], ints: np.ndarray | None = None) -> np.ndarray:
+def _not_allowed(
+    values: np.ndarray,
+    allowed: tuple[int, ...],
+    ints: np.ndarray | None = None,
+    null: np.ndarray | None = None,
+) -> np.ndarray:
     """Rows whose code is neither null (NaN) nor one of ``allowed``: a table lookup, several times faster
     than ``np.isin`` on the small batches the validation runs over column by column. ``ints``: the same
-    codes as a null-free int32 array, when the column is one (two operations instead of six)."""
+    codes as an int32 array, when the column is one (two operations instead of six), with ``null`` the
+    null mask when it has nulls (the int32 slots of nulls hold anything)."""
     table = _code_table(allowed)
     if ints is not None:
         # a negative code viewed as unsigned is huge: it lands on the False slot past the end
-        return ~table[np.minimum(ints.view(np.uint32), table.size - 1)]
+        bad = ~table[np.minimum(ints.view(np.uint32), table.size - 1)]
+        return bad if null is None else bad & ~null
     known = ~np.isnan(values)
     # out-of-range, negative and fractional codes land on the False slot past the end
     code = np.where(known & (values >= 0) & (values < table.size - 1), values, table.size - 1)
@@ -132,7 +151,7 @@ def _not_allowed(values: np.ndarray, allowed: tuple[int, ...], ints: np.ndarray 
 def _validate(
     df: pl.DataFrame,
     errors: np.ndarray | None = None,
-    flat: dict[str, tuple[np.ndarray, np.ndarray | None]] | None = None,
+    converted: Converted | None = None,
 ) -> None:
     def fail(rows: np.ndarray, name: str, reason: str) -> None:
         if errors is not None:
@@ -142,11 +161,14 @@ def _validate(
         raise UnsupportedInput(df["home_id"][i], name, df[name][i], reason)
 
     lengths: dict[str, np.ndarray] = {}
+    # parent rows of the first list of each element group: the group's other lists have the same lengths
+    # (checked below), hence the same parents, unless the check fails
+    group_parent: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for c in _COLUMNS:
         s = df.get_column(c.name)
         if s.null_count() and (c.default is REQUIRED or isinstance(c.dtype, pl.List)):
             fail(
-                s.is_null().to_numpy(),
+                null_mask(s),
                 c.name,
                 "required value is null" if c.default is REQUIRED else "null list",
             )
@@ -154,27 +176,37 @@ def _validate(
             arr = s.to_arrow()
             if isinstance(arr, pa.ChunkedArray):
                 arr = arr.combine_chunks()
-            lengths[c.name] = np.diff(arr.offsets.to_numpy())
+            lengths[c.name] = length = np.diff(arr.offsets.to_numpy())
             flat_values = arr.flatten()
-            parent = arr.value_parent_indices().to_numpy(zero_copy_only=False)
+            shared = group_parent.get(c.group) if c.group else None
+            if shared is not None and np.array_equal(shared[0], length):
+                parent = shared[1]
+            else:
+                parent = arr.value_parent_indices().to_numpy(zero_copy_only=False)
+                if c.group and shared is None:
+                    group_parent[c.group] = (length, parent)
             if flat_values.null_count:
                 bad = flat_values.is_null().to_numpy(zero_copy_only=False)
                 fail(np.isin(np.arange(df.height), parent[bad]), c.name, "null element")
             values = flat_values.to_numpy(zero_copy_only=False)
             per_row = parent
-            ints = None
-            if flat is not None:
-                flat[c.name] = (values.astype(np.float64, copy=False), parent)
+            ints, null = (values if values.dtype == np.int32 else None), None  # int32: no null element
+            if converted is not None:
+                converted.elements[c.name] = (values.astype(np.float64, copy=False), parent)
         elif c.dtype in (pl.Float64, pl.Int32):
-            ints = None
+            ints, null = None, None
             if s.null_count() == 0:
                 raw = s.to_numpy()
                 ints = raw if raw.dtype == np.int32 else None
                 values = raw.astype(np.float64, copy=False)
-                if flat is not None:
-                    flat[c.name] = (values, None)  # the worksheet reads it as is (no null to fill)
+                if converted is not None:
+                    converted.full[c.name] = values  # the worksheet reads it as is (no null to fill)
             else:
-                values = s.cast(pl.Float64).to_numpy()
+                values, null = float_column(s)
+                if converted is not None and null is not None:
+                    converted.nullable[c.name] = (values, null)
+                if c.allowed is not None and null is not None:
+                    ints = int32_slots(s)
             per_row = None
         else:
             continue
@@ -189,7 +221,7 @@ def _validate(
         if high is not None and np.fmax.reduce(values) > high:
             checks.append((values > high, f"above {high}"))
         if c.allowed is not None:
-            checks.append((_not_allowed(values, c.allowed, ints), f"code not in {list(c.allowed)}"))
+            checks.append((_not_allowed(values, c.allowed, ints, null), f"code not in {list(c.allowed)}"))
         for bad, reason in checks:
             if bad.any():
                 rows = bad if per_row is None else np.isin(np.arange(df.height), per_row[bad])

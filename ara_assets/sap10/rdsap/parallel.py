@@ -15,13 +15,13 @@ certificates the batch stays in one process, where a fork would cost more than i
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
 
 import polars as pl
 
+from ara_assets import jsontext
 from ara_assets.forked import fork_map, slices
 from ara_assets.pcdb.products import ProductData
 from ara_assets.sap10.gc_pause import gc_paused
@@ -114,7 +114,7 @@ def expand_texts(
         with gc_paused():
             for a in range(start, stop, TEXT_CHUNK):
                 b = min(a + TEXT_CHUNK, stop)
-                docs = [json.loads(t) for t in texts[a:b]]
+                docs = [jsontext.loads(t) for t in texts[a:b]]
                 chunk_rows, chunk_errors = expand_rows(docs, False, products)
                 for row in chunk_rows:
                     row["input_index"] += a - start

@@ -13,7 +13,7 @@ import numpy as np
 from ara_assets.sap10 import tables
 from ara_assets.sap10.sections.heat_loss import ROOF_WINDOW_PITCH_DEG
 from ara_assets.sap10.sections.solar_gains import surface_flux
-from ara_assets.sap10.sheet import Sheet, row_sum
+from ara_assets.sap10.sheet import Sheet, row_sum, where_rows
 
 LABEL_CODES = ("", "A+++", "A++", "A+", "A", "B", "C", "D", "E", "F", "G")  # cooling_energy_label 1..10
 SPLIT, PACKAGED = 1, 2  # cooling_system_type
@@ -105,7 +105,7 @@ def cooling(s: Sheet) -> None:
     if not has_ac.any():
         # no home in the batch is cooled: every line is zero (most batches; saves ~5 % of the worksheet)
         for line in ("(100)m", "(101)m", "(102)m", "(103)m", "(104)m", "(107)m", "(221)m"):
-            L[line] = np.zeros((s.n, 12))
+            L[line] = s.zeros_m()
         for line in ("(104)", "(105)", "(107)", "(108)", "(209)", "(221)"):
             L[line] = np.zeros(s.n)
         return
@@ -143,5 +143,5 @@ def cooling(s: Sheet) -> None:
     eff = seer(s, has_ac)
     L["(209)"] = np.where(has_ac, eff, 0.0)  # 0: no cooling system
     with np.errstate(divide="ignore", invalid="ignore"):
-        L["(221)m"] = np.where(has_ac[:, None], L["(107)m"] / eff[:, None], 0.0)
+        L["(221)m"] = where_rows(has_ac, L["(107)m"] / eff[:, None], 0.0)
     L["(221)"] = row_sum(L["(221)m"])

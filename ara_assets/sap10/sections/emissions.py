@@ -117,15 +117,18 @@ def _section(s: Sheet, kind: str, lines: tuple[str, ...]) -> np.ndarray:
     shower = {"co2": "(264a)", "pe": "(278a)"}[kind]
     L[shower] = electricity.annual_total(L["(64a)m"])
     total += L[shower]
-    # space cooling (221): electricity, monthly factors
+    # space cooling (221): electricity, monthly factors (a batch without cooling: 0 exactly)
     cool = {"co2": "(266)", "pe": "(280)"}[kind]
-    L[cool] = electricity.annual_total(L["(221)m"])
+    L[cool] = np.zeros(s.n) if s.is_zero(L["(221)m"]) else electricity.annual_total(L["(221)m"])
     total += L[cool]
     # generated electricity: used in the dwelling at the import factors, exported at the PV-export factors
-    # (wind and hydro exports like PV: DEVIATIONS M3)
+    # (wind and hydro exports like PV: DEVIATIONS M3); a generator no home has: 0 exactly
     for used, exported, _, co2_line, pe_line in GENERATORS:
         line = {"co2": co2_line, "pe": pe_line}[kind]
-        L[line] = _dot(L[used + "m"], electricity.monthly) + _dot(L[exported + "m"], export)
+        if s.is_zero(L[used + "m"]) and s.is_zero(L[exported + "m"]):
+            L[line] = np.zeros(s.n)
+        else:
+            L[line] = _dot(L[used + "m"], electricity.monthly) + _dot(L[exported + "m"], export)
         total += L[line]
         if s.trace:
             L[line + "m"] = L[used + "m"] * electricity.monthly + L[exported + "m"] * export

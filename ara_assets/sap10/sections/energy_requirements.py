@@ -6,7 +6,7 @@ import numpy as np
 
 from ara_assets.sap10 import tables
 from ara_assets.sap10.appendices.heat_pumps import appendix_n, no_product_data
-from ara_assets.sap10.sheet import Sheet, row_sum
+from ara_assets.sap10.sheet import Sheet, outer, row_sum, where_rows
 
 GAS_OIL_BOILERS = (101, 141)  # Table 4b code range where the Table 4c(2) interlock rule applies
 
@@ -90,8 +90,8 @@ def _water_from_boiler(q_space: np.ndarray, q_water: np.ndarray, sys: dict[str, 
     eta_s = (sys["summer"] + sys["water_adj"])[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
         blended = (q_space + q_water) / (q_space / eta_w + q_water / eta_s)
-    boiler_water = np.where(np.isnan(eta_s), eta_w, np.where(q_space > 0, blended, eta_s))
-    return np.where(sys["boiler"][:, None], boiler_water, sys["winter"][:, None])
+    boiler_water = where_rows(np.isnan(eta_s[:, 0]), eta_w, np.where(q_space > 0, blended, eta_s))
+    return where_rows(sys["boiler"], boiler_water, sys["winter"][:, None])
 
 
 def energy_requirements(s: Sheet) -> None:
@@ -154,15 +154,18 @@ def energy_requirements(s: Sheet) -> None:
     )
     s.refuse(wcode == 914, "water_heating_code", "water from the secondary system is not implemented yet")
     q_water = L["(64)m"]
-    eff_1 = _water_from_boiler(L["(98)m"] * L["(204)"][:, None], q_water, main1)
-    eff_2 = _water_from_boiler(L["(98)m"] * L["(205)"][:, None], q_water, main2)
     declared = s.col("water_heating_efficiency_pct")
     separate = np.where(np.isnan(declared), hs["winter"][np.where(from_main, 0, wcode)], declared)
     # water from a heat pump: its declared water efficiency (Table 4a water column / PCDB not transcribed)
     hp_water = ((wcode == 901) & main1["heat_pump"]) | ((wcode == 902) & main2["heat_pump"])
-    eff_w = np.where(
-        (wcode == 901)[:, None], eff_1, np.where((wcode == 902)[:, None], eff_2, separate[:, None])
-    )
+    # eq D1 for the main system(s) some row of the batch takes its water from (np.where picks only those)
+    eff_w = np.broadcast_to(separate[:, None], (s.n, 12))
+    if (wcode == 902).any():
+        eff_2 = _water_from_boiler(L["(98)m"] * L["(205)"][:, None], q_water, main2)
+        eff_w = where_rows(wcode == 902, eff_2, eff_w)
+    if (wcode == 901).any():
+        eff_1 = _water_from_boiler(L["(98)m"] * L["(204)"][:, None], q_water, main1)
+        eff_w = where_rows(wcode == 901, eff_1, eff_w)
     # Table 4a water column of a heat pump where no PCDB / declared value is lodged
     hp_default = np.where(
         hp_water & np.isnan(declared),
@@ -177,7 +180,7 @@ def energy_requirements(s: Sheet) -> None:
         "give either a declared water efficiency or the Appendix N PSR datasets, not both",
     )
     hp_default = np.where(n_water, main1["hp_water"], hp_default)
-    eff_w = np.where(hp_water[:, None], hp_default[:, None], eff_w)
+    eff_w = where_rows(hp_water, hp_default[:, None], eff_w)
     L["_hp_water"] = hp_water
     s.refuse(np.isnan(eff_w).any(axis=1), "water_heating_efficiency_pct", "water heater efficiency unknown")
     s.refuse(
@@ -202,4 +205,4 @@ def energy_requirements(s: Sheet) -> None:
     L["(230c)"] = np.where(pumped, pump, 0.0)
     # (230g) solar water-heating pump (Table 4f), set by water_extras
     L["(231)"] = L["(230a)"] + L["(230c)"] + L.get("(230g)", 0.0)
-    L["(231)m"] = L["(231)"][:, None] * days / 365.0
+    L["(231)m"] = outer(L["(231)"], days) / 365.0

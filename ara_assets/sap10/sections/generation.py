@@ -25,7 +25,7 @@ def generation(s: Sheet) -> None:
 def pv_diverter(s: Sheet) -> None:
     """Appendix G4: surplus PV heats the cylinder through an immersion, lowering (64) and (219)."""
     L = s.L
-    L["(63b)m"] = np.zeros((s.n, 12))
+    L["(63b)m"] = s.zeros_m()
     diverter = s.col("pv_diverter", 0.0) > 0
     if not diverter.any():
         return
@@ -51,6 +51,7 @@ def pv_diverter(s: Sheet) -> None:
     # G4 step 4: heat delivered = surplus x 0.8 (share the immersion can take) x 0.9 (hotter store loses
     # more), at most the month's water-heating demand
     heat = np.minimum(surplus * c["capture_fraction"] * loss, demand)
+    L["(63b)m"] = np.zeros((s.n, 12))
     L["(63b)m"][rows] = -heat
     # M1 section 4: the electricity diverted (heat / 0.9) is no longer exported
     L["(233b)m"][rows] += heat / loss
@@ -58,9 +59,13 @@ def pv_diverter(s: Sheet) -> None:
     L["(63)m"] = L["(63)m"] + L["(63b)m"]
     L["(64)m"] = np.maximum(0.0, L["(62)m"] + L["(63)m"])
     L["(64)"] = row_sum(L["(64)m"])
-    # the water heater's efficiency (217) stays the one computed on the pre-diverter demand (DEVIATIONS M2)
-    L["(219)m"] = L["(64)m"] * 100.0 / L["(217)m"]
-    L["(219)"] = row_sum(L["(219)m"])
+    # the water heater's efficiency (217) stays the one computed on the pre-diverter demand (DEVIATIONS M2).
+    # Only the diverter rows change: recomputing every row would also overwrite the heat-network rows'
+    # (219), which heat_networks.py set to the network's heat (310), whenever a batch held a diverter.
+    water = L["(219)m"].copy()
+    water[rows] = L["(64)m"][rows] * 100.0 / L["(217)m"][rows]
+    L["(219)m"] = water
+    L["(219)"] = row_sum(water)
 
 
 def _split(s: Sheet, energy_m: np.ndarray, fraction: np.ndarray, used: str, exported: str) -> None:
@@ -76,7 +81,7 @@ def _no_generation(s: Sheet, energy: str, total: str, used: str, exported: str) 
     """All lines of a generator zero: no home in the batch has one (most batches)."""
     s.L[energy] = np.zeros(s.n)
     for line in (total, used, exported):
-        s.L[line + "m"] = np.zeros((s.n, 12))
+        s.L[line + "m"] = s.zeros_m()
         s.L[line] = np.zeros(s.n)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ara_assets.sap10 import tables
-from ara_assets.sap10.sheet import Sheet, row_sum
+from ara_assets.sap10.sheet import Sheet, outer, row_sum
 
 MONTH = np.arange(1, 13)
 HEATING_SEASON = np.array([1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1], dtype=float)  # Oct-May, Table 5a
@@ -56,21 +56,21 @@ def appendix_l(s: Sheet) -> None:
     L["L9c"] = L["L1"] * L["L2b"] * (1.0 - c["fixed_share"]) / c["portable_efficacy"]
     L["L9d"] = L["L9a"] + L["L9b"] + L["L9c"]
     shape = 1.0 + c["amplitude"] * np.cos(2.0 * np.pi * (MONTH - c["phase"]) / 12.0)
-    L["L10m"] = L["L9d"][:, None] * shape * days / 365.0
+    L["L10m"] = outer(L["L9d"], shape) * days / 365.0
     L["(232)m"] = L["L10m"]
     L["(232)"] = row_sum(L["L10m"])
     L["(67)m"] = L["L10m"] * c["gain_fraction"] * 1000.0 / (24.0 * days)
 
     a0, ex, amp, ph = tables.const_floats("appliances")
     L["L13"] = a0 * (tfa * n) ** ex
-    L["L14m"] = L["L13"][:, None] * (1.0 + amp * np.cos(2.0 * np.pi * (MONTH - ph) / 12.0)) * days / 365.0
+    L["L14m"] = outer(L["L13"], 1.0 + amp * np.cos(2.0 * np.pi * (MONTH - ph) / 12.0)) * days / 365.0
     L["L15"] = row_sum(L["L14m"])
     L["(68)m"] = L["L14m"] * 1000.0 / (24.0 * days)
     g0, g1 = tables.const_floats("cooking_gains")
     L["(69)m"] = np.repeat((g0 + g1 * n)[:, None], 12, axis=1)
     e0, e1 = tables.const_floats("cooking_electricity")
     L["L20"] = e0 + e1 * n
-    L["L21m"] = L["L20"][:, None] * days / 365.0
+    L["L21m"] = outer(L["L20"], days) / 365.0
 
 
 def internal_gains(s: Sheet) -> None:
@@ -93,7 +93,7 @@ def internal_gains(s: Sheet) -> None:
         | hs["wet"][s.col("main_heating_2_code", 0).astype(int)]
     )
     has_pump = wet & (s.col("central_heating_pump_in_heated_space") > 0)
-    L["(70)m"] = np.where(has_pump, watts, 0.0)[:, None] * HEATING_SEASON
+    L["(70)m"] = outer(np.where(has_pump, watts, 0.0), HEATING_SEASON)
     # Table 5a mechanical-ventilation fan gains (balanced without HR, PIV from outside): factor x in-use SFP x
     # volume, all year (UNCONFIRMED SAP 2012 factors, tables/table_4g_4h_mech_vent.csv, DEVIATIONS K2)
     vtype = np.clip(s.col("ventilation_type").astype(int), 0, 10)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from ara_assets.sap10 import tables
-from ara_assets.sap10.sheet import Sheet
+from ara_assets.sap10.sheet import Sheet, where_rows
+
+HEATING_MONTHS = np.array([1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1], dtype=bool)  # no space heating Jun-Sep
+HEATING_MONTH_INDEX = np.flatnonzero(HEATING_MONTHS)
 
 
 def utilisation(gamma: np.ndarray, a: np.ndarray) -> np.ndarray:
@@ -37,10 +40,25 @@ def _zone_temperature(
     t_sc = (1.0 - resp) * (th - 2.0) + resp * (te + eta * g / h)
     drop = (th - t_sc) / 24.0
     # u = 0.5 toff^2 (Th - Tsc) / (24 tc) when toff <= tc, else (Th - Tsc)(toff - 0.5 tc) / 24
-    first, second = (np.where(t_off <= tc, 0.5 * t_off * t_off / tc, t_off - 0.5 * tc) for t_off in off_hours)
+    first, second = (_off_period(t_off, tc) for t_off in off_hours)
     factor = 0.0 + first  # (0 + x, as the accumulation into zeros did)
     factor += second
     return eta, th - drop * factor
+
+
+def _off_period(t_off: np.ndarray | float, tc: np.ndarray) -> np.ndarray:
+    """Table 9b off-period factor: 0.5 toff^2 / tc when toff <= tc, else toff - 0.5 tc. The off periods
+    are usually shorter than tc (tc = 4 + 0.25 tau, tau mostly above 12 h): the second form is computed
+    for the other cells only (the values np.where would pick)."""
+    factor = 0.5 * t_off * t_off / tc
+    long_off = ~(t_off <= tc)
+    cells = np.flatnonzero(long_off)
+    if cells.size * 8 > long_off.size:
+        return np.where(long_off, t_off - 0.5 * tc, factor)
+    # the few cells with toff > tc: the second form, computed for those cells only
+    rows, months = np.divmod(cells, tc.shape[1])
+    factor[rows, months] = np.broadcast_to(t_off, tc.shape)[rows, months] - 0.5 * tc[rows, months]
+    return factor
 
 
 def _responsiveness_of(s: Sheet, column: str, present: np.ndarray) -> np.ndarray:
@@ -133,10 +151,17 @@ def mean_temperature(s: Sheet) -> None:
     ctype = ctl["control_type"][control]
     s.refuse(np.isnan(ctype), "main_heating_control", "control code not in Table 4e")
     region = s.col("climate_region").astype(int)
-    te = tables.climate()["external_temperature_c"][region]
-    L["(96)m"] = te
-    h = L["(39)m"]
-    g = L["(84)m"]
+    te_all = tables.climate()["external_temperature_c"][region]
+    L["(96)m"] = te_all
+    special = (s.col("main_heating_hp_heating_duration", 9.0) != 9).any()
+    # Jun-Sep of (86)-(97) feed only the cooling section (Table 10) and the trace: a batch with neither (and
+    # no Appendix N heating days) works these lines out for the heating months alone (s.months; the
+    # space heating of Jun-Sep is 0 whatever they hold, (98)), a third fewer Table 9a powers
+    cooled = (s.col("has_fixed_air_conditioning", 0.0) > 0).any()
+    s.months = slice(None) if (s.trace or cooled or special) else HEATING_MONTH_INDEX
+    te = te_all[:, s.months]
+    h = L["(39)m"][:, s.months]
+    g = L["(84)m"][:, s.months]
     L["(35)"] = L["(35)"]
     tau = (L["(35)"] * L["(4)"])[:, None] / (3.6 * h)
     a = 1.0 + tau / 15.0
@@ -146,14 +171,15 @@ def mean_temperature(s: Sheet) -> None:
     th1 = tables.const_float("mit_living_temperature")  # the same in every row and month
     L["(85)"] = np.full(s.n, th1)
     L["(86)m"], L["(87)m"] = _zone_temperature(th1, te, h, g, a, tc, resp, (7.0, 8.0))
-    hlp = np.minimum(L["(40)m"], 6.0)
+    hlp = np.minimum(L["(40)m"][:, s.months], 6.0)
     type1 = (ctype == 1)[:, None]
-    th2 = np.where(type1, th1 - 0.5 * hlp, th1 - hlp + hlp * hlp / 12.0)
+    th2 = where_rows(type1[:, 0], th1 - 0.5 * hlp, th1 - hlp + hlp * hlp / 12.0)
     L["(88)m"] = th2
     zone2_off = (np.where((ctype == 3)[:, None], 9.0, 7.0), 8.0)
     L["(89)m"], L["(90)m"] = _zone_temperature(th2, te, h, g, a, tc, resp, zone2_off)
-    n24, n16 = heating_days(s)
-    if (n24 + n16).any():
+    # a batch without a non-standard heating duration follows Table 9 every day (no (N, 12) day counts)
+    n24, n16 = heating_days(s) if special else (None, None)
+    if n24 is not None and n16 is not None and (n24 + n16).any():
         # Appendix N3.5: days heated 24 hours (no off period) or 16 hours (one 8-hour off period)
         for th, line in ((th1, "(87)m"), (th2, "(90)m")):
             t24 = _zone_temperature(th, te, h, g, a, tc, resp, (0.0, 0.0))[1]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import polars as pl
 
 from ara_assets.sap10 import tables
 from ara_assets.sap10.sections.heat_loss import ROOF_WINDOW_PITCH_DEG
@@ -15,11 +16,14 @@ def surface_flux(region: np.ndarray, orientation: np.ndarray, pitch_deg: np.ndar
     S = S_h x R_h-inc with R_h-inc = A cos^2(phi - delta) + B cos(phi - delta) + C and A, B, C from the
     Table U5 constants k1..k9 and the tilt p (a horizontal surface gives R = 1).
     """
-    # Surfaces repeat (a few orientations and tilts per region): evaluate each distinct one once.
+    # Surfaces repeat (a few orientations and tilts per region): evaluate each distinct one once, at its
+    # first occurrence (as np.unique's return_index gives, found by hashing instead of a stable sort).
     key = (region.astype(np.int64) * 16 + orientation) * 100_000 + np.round(pitch_deg * 100).astype(np.int64)
-    unique, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    if len(unique) < len(key):
-        return _flux(region[first], orientation[first], pitch_deg[first])[inverse]
+    first = pl.Series(key).arg_unique().to_numpy()
+    if len(first) < len(key):
+        first = first[np.argsort(key[first])]
+        inverse = np.searchsorted(key[first], key)
+        return _flux(region[first], orientation[first], pitch_deg[first]).take(inverse, axis=0)
     return _flux(region, orientation, pitch_deg)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ara_assets.sap10 import tables
-from ara_assets.sap10.sheet import Sheet
+from ara_assets.sap10.sheet import Sheet, where_rows
 
 _OPENINGS = (
     ("(6a)", "open_chimneys", "open_chimney"),
@@ -94,11 +94,24 @@ def ventilation(s: Sheet) -> None:
     L["(23c)"] = np.where(vtype == MVHR, eff, 0.0)
     b = L["(22b)m"]
     m23b = L["(23b)"][:, None]
-    L["(24a)m"] = np.where((vtype == MVHR)[:, None], b + m23b * (1.0 - L["(23c)"][:, None] / 100.0), 0.0)
-    L["(24b)m"] = np.where((vtype == BALANCED)[:, None], b + m23b, 0.0)
-    extract = np.where(b < 0.5 * m23b, m23b, b + 0.5 * m23b)
-    L["(24c)m"] = np.where(np.isin(vtype, EXTRACT_LIKE)[:, None], extract, 0.0)
-    L["(24d)m"] = np.where(mechanical[:, None], 0.0, np.where(b >= 1.0, b, 0.5 + 0.5 * b * b))
-    L["(25)m"] = L["(24a)m"] + L["(24b)m"] + L["(24c)m"] + L["(24d)m"]
+    # (24a)-(24d), one per ventilation kind: a kind no home of the batch has is the shared zero line
+    mvhr, balanced, extract_like = vtype == MVHR, vtype == BALANCED, np.isin(vtype, EXTRACT_LIKE)
+    L["(24a)m"] = s.zeros_m()
+    if mvhr.any():
+        L["(24a)m"] = where_rows(mvhr, b + m23b * (1.0 - L["(23c)"][:, None] / 100.0), 0.0)
+    L["(24b)m"] = where_rows(balanced, b + m23b, 0.0) if balanced.any() else s.zeros_m()
+    L["(24c)m"] = s.zeros_m()
+    if extract_like.any():
+        extract = np.where(b < 0.5 * m23b, m23b, b + 0.5 * m23b)
+        L["(24c)m"] = where_rows(extract_like, extract, 0.0)
+    natural = 0.5 + 0.5 * b * b
+    windy = b >= 1.0  # (24d): b where b >= 1, else 0.5 + 0.5 b^2; few cells reach 1
+    cells = np.flatnonzero(windy)
+    if cells.size * 8 > windy.size:
+        natural = np.where(windy, b, natural)
+    elif cells.size:
+        natural[windy] = b[windy]
+    L["(24d)m"] = where_rows(mechanical, 0.0, natural) if mechanical.any() else natural
+    L["(25)m"] = s.add_lines(L["(24a)m"], L["(24b)m"], L["(24c)m"], L["(24d)m"])
     # (230a) fan electricity, Table 4f: in-use SFP x 1.22 x dwelling volume (kWh/year)
     L["(230a)"] = L["_mv_sfp"] * 1.22 * L["(5)"]

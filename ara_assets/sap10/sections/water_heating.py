@@ -6,7 +6,7 @@ import numpy as np
 
 from ara_assets.sap10 import tables
 from ara_assets.sap10.appendices.water_extras import solar_storage_factor, water_extras
-from ara_assets.sap10.sheet import Sheet, row_sum
+from ara_assets.sap10.sheet import Sheet, outer, row_sum, where_rows
 
 SUMMER = np.array([0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0], dtype=bool)  # Jun-Sep
 POINT_OF_USE = (907, 909)  # Table 4a instantaneous water heaters at the point of use: no distribution loss
@@ -40,11 +40,12 @@ def combi_loss(s: Sheet, combi: np.ndarray, days: np.ndarray) -> np.ndarray:
     n_m = days[None, :]
     row1 = tables.const_float("combi_loss_kwh_per_year") * fu * n_m / 365.0
     keep_hot = s.col("combi_keep_hot", 0.0)
-    table_3a = np.where(
-        (keep_hot == 1)[:, None],
-        600.0 * n_m / 365.0,
-        np.where((keep_hot == 2)[:, None], 900.0 * n_m / 365.0, row1),
-    )
+    # a branch no row of the batch takes is not evaluated (np.where would give the other branch's values)
+    table_3a = row1
+    if (keep_hot == 1).any() or (keep_hot == 2).any():
+        table_3a = where_rows(
+            keep_hot == 1, 600.0 * n_m / 365.0, where_rows(keep_hot == 2, 900.0 * n_m / 365.0, row1)
+        )
     tests = s.col("combi_dhw_tests", 0.0)
     tested = tests >= 1
     r1 = s.col("combi_loss_r1")
@@ -54,14 +55,14 @@ def combi_loss(s: Sheet, combi: np.ndarray, days: np.ndarray) -> np.ndarray:
         "combi_dhw_tests",
         "a combi tested for hot water (Table 3b/3c) needs combi_loss_r1 and combi_loss_f1_kwh_per_day",
     )
-    table_3b = L["(45)m"] * np.nan_to_num(r1)[:, None] * fu + np.nan_to_num(f1)[:, None] * n_m
+    loss = table_3a
+    if tested.any():
+        table_3b = L["(45)m"] * np.nan_to_num(r1)[:, None] * fu + np.nan_to_num(f1)[:, None] * n_m
+        loss = where_rows(tested, table_3b, table_3a)
     declared = s.col("combi_loss_kwh_per_year")
     has_declared = ~np.isnan(declared)
-    loss = np.where(
-        has_declared[:, None],
-        np.nan_to_num(declared)[:, None] * n_m / 365.0,
-        np.where(tested[:, None], table_3b, table_3a),
-    )
+    if has_declared.any():
+        loss = where_rows(has_declared, np.nan_to_num(declared)[:, None] * n_m / 365.0, loss)
     from_product = combi & ~has_declared
     s.approximate(from_product & (tests >= 2), "combi_loss_table_3c_as_3b")
     s.approximate(
@@ -69,7 +70,7 @@ def combi_loss(s: Sheet, combi: np.ndarray, days: np.ndarray) -> np.ndarray:
         "combi_keep_hot_electric_as_fuel",
     )
     s.approximate(from_product & (s.col("combi_storage", 0.0) > 0), "combi_storage_as_instantaneous")
-    return np.where(combi[:, None], loss, 0.0)
+    return where_rows(combi, loss, 0.0) if combi.any() else s.zeros_m()
 
 
 def water_heating(s: Sheet) -> None:
@@ -77,8 +78,8 @@ def water_heating(s: Sheet) -> None:
     L = s.L
     days = tables.days()
     mf = tables.monthly()
-    header_tank = (s.col("cold_water_source") == 2)[:, None]
-    t_cold = np.where(
+    header_tank = s.col("cold_water_source") == 2
+    t_cold = where_rows(
         header_tank, mf["cold_water_temperature_header_tank_c"], mf["cold_water_temperature_mains_c"]
     )
     f_beh = mf["behavioural_factor_bath_shower"][None, :]
@@ -99,10 +100,10 @@ def water_heating(s: Sheet) -> None:
     total_flow = s.per_home(flow.parent, flow.values)
     L["_showers_per_outlet"] = per_outlet  # for WWHRS (water_extras)
     L["_t_cold"] = t_cold
-    L["(42a)m"] = (per_outlet * total_flow * minutes)[:, None] * f_beh * (41.0 - t_cold) / (52.0 - t_cold)
+    L["(42a)m"] = outer(per_outlet * total_flow * minutes, f_beh) * (41.0 - t_cold) / (52.0 - t_cold)
     # Table J4: instantaneous electric shower rated at 9.3 kW (existing dwellings); 0.1 h = a 6-minute event
     power = tables.const_float("electric_shower_power_kw")
-    L["(64a)m"] = (electric * per_outlet * power * minutes / 60.0)[:, None] * f_beh * days
+    L["(64a)m"] = outer(electric * per_outlet * power * minutes / 60.0, f_beh) * days
     L["(64a)"] = row_sum(L["(64a)m"])
 
     # baths (42b)
@@ -117,14 +118,14 @@ def water_heating(s: Sheet) -> None:
     )
     L["baths_per_day"] = baths
     L["(42b)m"] = (
-        (baths * tables.const_float("bath_volume_l"))[:, None] * f_beh * (42.0 - t_cold) / (52.0 - t_cold)
+        outer(baths * tables.const_float("bath_volume_l"), f_beh) * (42.0 - t_cold) / (52.0 - t_cold)
     )
 
     # other uses (42c)
     a, b = tables.const_floats("hot_water_other_l_per_day")
     other = a * L["(42)"] + b
     other = np.where(s.col("low_water_use_design") > 0, 0.95 * other, other)
-    L["(42c)m"] = other[:, None] * mf["other_hot_water_use_factor"][None, :]
+    L["(42c)m"] = outer(other, mf["other_hot_water_use_factor"])
     L["(44)m"] = L["(42a)m"] + L["(42b)m"] + L["(42c)m"]
     # annual average daily volume: showers and baths day-weighted, other uses before the Table J2 factors
     L["(43)"] = row_sum((L["(42a)m"] + L["(42b)m"]) * days) / 365.0 + other
@@ -133,9 +134,7 @@ def water_heating(s: Sheet) -> None:
     L["(45)"] = row_sum(L["(45)m"])
     wcode = s.col("water_heating_code").astype(int)
     point_of_use = np.isin(wcode, POINT_OF_USE)
-    L["(46)m"] = np.where(
-        point_of_use[:, None], 0.0, tables.const_float("distribution_loss_fraction") * L["(45)m"]
-    )
+    L["(46)m"] = where_rows(point_of_use, 0.0, tables.const_float("distribution_loss_fraction") * L["(45)m"])
 
     # storage loss (47)-(57)
     volume = s.col("cylinder_volume_l")
@@ -164,7 +163,7 @@ def water_heating(s: Sheet) -> None:
     L["(53)"] = tf
     L["(54)"] = vol * L["(51)"] * vf * tf
     L["(55)"] = np.where(has_cyl, np.where(np.isnan(declared), L["(54)"], L["(50)"]), 0.0)
-    L["(56)m"] = L["(55)"][:, None] * days
+    L["(56)m"] = outer(L["(55)"], days)
     L["(57)m"] = L["(56)m"] * solar_storage_factor(s)[:, None]  # dedicated solar volume excluded
 
     # primary loss (59): a cylinder heated by a boiler through primary pipework
@@ -189,7 +188,7 @@ def water_heating(s: Sheet) -> None:
     L["(64)m"] = np.maximum(0.0, L["(62)m"] + L["(63)m"])
     L["(64)"] = row_sum(L["(64)m"])
     a, k, c = tables.const_floats("water_gains")
-    inside = (s.col("cylinder_in_heated_space") > 0)[:, None]
-    stored = np.where(inside, L["(57)m"] + L["(59)m"], 0.0)
+    inside = s.col("cylinder_in_heated_space") > 0
+    stored = where_rows(inside, L["(57)m"] + L["(59)m"], 0.0)
     # electric-shower energy is recovered as gain at the rate of the hot-water energy content (UNCONFIRMED)
     L["(65)m"] = a * (k * L["(45)m"] + L["(61)m"] + L["(64a)m"]) + c * (L["(46)m"] + stored)
