@@ -16,7 +16,9 @@ metadata (name -> version); `phase_plans` plans with that pinned snapshot, never
 Incremental (docs/adr/0025): `candidate_recommendations` keys every (home, scenario) by what its candidates
 are computed from (`modelling.incremental.candidate_input_keys`), reuses its previous output's rows of the
 unchanged pairs and models only the others; the blocking checks run on the whole output. `phase_plans`
-rebuilds every plan and reruns the allocation (docs/adr/0025, Consequences).
+does the same per (home, scenario) plan (`modelling.incremental_plans`, docs/adr/0029): it expands and builds
+only the changed pairs, funds and allocates every home, checks the whole output and rewrites in Postgres only
+the plans whose stored rows changed.
 """
 
 # No `from __future__ import annotations` here: Dagster reads the Config and resource annotations of asset
@@ -35,14 +37,13 @@ from ara_assets.defs.metadata import md_table, money, preview, rollup_table, sta
 from ara_assets.defs.partitions import portfolios
 from ara_assets.defs.previous import previous_output
 from ara_assets.modelling.incremental import candidate_input_keys, incremental_candidates
+from ara_assets.modelling.incremental_plans import incremental_plans, plan_input_keys
 from ara_assets.modelling.invariants import candidate_invariants, plan_invariants
 from ara_assets.modelling.portfolio import (
+    PortfolioPlans,
     allocation_start_year,
     current_prices,
     home_attributes,
-    modelled_homes,
-    plan_portfolio,
-    refused_homes,
 )
 from ara_assets.modelling.rollup import rollup, with_grants
 from ara_assets.resources.scoring import ScoringEndpoint
@@ -220,7 +221,9 @@ def candidate_recommendations(
     description="Per property and scenario, phase by phase: the optimised package (cheapest reaching the "
     "phase target within budget, else the largest gain), SAP, band, CO2, bills, cost to date and value "
     "uplift after each phase, per-measure attribution in install order; the portfolio budget allocation "
-    "(HiGHS). Persisted to plans, plan_phases, plan_measures, plan_allocations.",
+    "(HiGHS). Persisted to plans, plan_phases, plan_measures, plan_grants, plan_allocations (only the plans "
+    "whose rows changed are rewritten). Incremental: only plans whose inputs changed are built again; the "
+    "stored output (phase rows with their measures and the plan's input key) is what the next run reuses.",
 )
 def phase_plans(
     context: dg.AssetExecutionContext,
@@ -232,6 +235,7 @@ def phase_plans(
     fuel_rates: pl.DataFrame,
     carbon_factors: pl.DataFrame,
     warehouse: WarehouseResource,
+    io_manager: dg.ResourceParam[Any],
 ) -> Iterator[dg.Output[pl.DataFrame] | dg.AssetCheckResult]:
     portfolio = context.partition_key
     with warehouse.warehouse().unit_of_work() as uow:
@@ -240,7 +244,7 @@ def phase_plans(
         raise dg.Failure(f"portfolio {portfolio!r} is not in the warehouse")
     today = dt.date.today()
     rates, factors = current_prices(fuel_rates, carbon_factors, today)
-    # where the step's time goes (metadata `seconds`): it rebuilds every plan, so it dominates a re-run
+    # where the step's time goes (metadata `seconds`)
     seconds: dict[str, float] = {}
     lap = time.perf_counter()
 
@@ -250,43 +254,67 @@ def phase_plans(
         seconds[part] = round(now - lap, 2)
         lap = now
 
-    inputs, _, expansion_refused = modelled_homes(
-        effective_epc, property_baseline, workers=worker_processes(), sap_inputs=sap_inputs
-    )
-    _lap("expand")
-    planned = plan_portfolio(
+    attrs = _attributes(warehouse, portfolio)
+    # Incremental (docs/adr/0029): only the (home, scenario) plans whose input key changed are built.
+    keys = plan_input_keys(effective_epc, property_baseline, attrs, candidate_recommendations, rates, factors)
+    previous = previous_output(io_manager, "phase_plans", portfolio)
+    _lap("keys")
+    run = incremental_plans(
+        keys,
+        previous,
         candidate_recommendations,
-        inputs,
-        refused_homes(property_baseline, expansion_refused),
-        _attributes(warehouse, portfolio),
+        effective_epc,
+        property_baseline,
+        attrs,
         rates,
         factors,
         start_year=allocation_start_year(config.start_year, today),
         yearly_budget_gbp=config.yearly_budget_gbp,
         progress=lambda line: context.log.info(f"phase_plans: {line}"),
+        workers=worker_processes(),
+        sap_inputs=sap_inputs,
     )
+    seconds.update(run.seconds)
+    lap = time.perf_counter()
+    planned = run.planned
     phases, measures, grants = planned.phases, planned.measures, planned.grants
     scenarios, allocation_meta = planned.scenarios, planned.allocation_meta
-    _lap("plan_and_allocate")
-    # The blocking rules run before anything is stored (Postgres plans or the Parquet file).
+    context.log.info(
+        f"portfolio {portfolio}: {run.recomputed} (home, scenario) plans built, {run.unchanged} unchanged"
+    )
+    # The blocking rules run on every plan before anything is stored (Postgres plans or the Parquet file).
     checks = guard(
         "phase_plans", portfolio, plan_invariants(planned.plans, candidate_recommendations, scenarios)
     )
     _lap("checks")
     with warehouse.warehouse().unit_of_work() as uow:
         lock_portfolio(uow.connection, portfolio)
-        written = uow.plans.replace(record.id, phases, measures, planned.allocations, grants=grants)
+        written = uow.plans.replace(
+            record.id,
+            phases,
+            measures,
+            planned.allocations,
+            grants=grants,
+            input_keys=run.output.select("scenario", "property_id", "input_key"),
+        )
     context.log.info(f"plans written: {written}")
     _lap("write")
-    report_path = _write_report(warehouse, portfolio, context)
-    _lap("report")
+    report_path = _write_report(warehouse, portfolio, context, planned, seconds)
     rolled = with_grants(rollup(phases), grants) if phases.height else []
     misses = phases.filter(pl.col("miss_reason").is_not_null()) if phases.height else phases
     yield dg.Output(
-        phases,
+        run.output,
         metadata={
-            **standard(phases),
-            "homes": inputs.height,
+            **standard(run.output),
+            # homes with a plan built from a scored start state (now or reused)
+            "homes": run.output.filter(pl.col("modelled"))["property_id"].n_unique(),
+            # (home, scenario) plans built in this run and those whose previous rows were reused
+            "recomputed": run.recomputed,
+            "unchanged": run.unchanged,
+            "homes_expanded": run.homes_expanded,
+            # (home, scenario) plans rewritten in Postgres (their stored rows changed) and removed
+            "pairs_written": written["pairs_written"],
+            "pairs_deleted": written["pairs_deleted"],
             "seconds": md_table(["part", "seconds"], list(seconds.items())),
             "plans_by_phase": rollup_table(rolled),
             "scenario_versions": md_table(
@@ -338,19 +366,31 @@ def phase_plans(
 
 
 def _write_report(
-    warehouse: WarehouseResource, portfolio: str, context: dg.AssetExecutionContext
+    warehouse: WarehouseResource,
+    portfolio: str,
+    context: dg.AssetExecutionContext,
+    planned: PortfolioPlans,
+    seconds: dict[str, float],
 ) -> str | None:
-    """The portfolio report from what was just stored, under ARA_HOME/reports/; its path, or None."""
+    """The portfolio report of the plans just stored, under ARA_HOME/reports/; its path, or None.
+    The plans come from memory (`bundle_of_plans`, equal to reading the tables back); the properties,
+    baseline and attributes are read. Adds the seconds spent reading and rendering to `seconds`."""
     from ara_assets.report.html import render_report
-    from ara_assets.report.load import load_bundle
+    from ara_assets.report.load import bundle_of_plans
     from ara_assets.settings import ara_home
 
     try:
+        started = time.perf_counter()
         with warehouse.warehouse().unit_of_work() as uow:
-            bundle = load_bundle(uow, portfolio)
+            bundle = bundle_of_plans(
+                uow, portfolio, planned.phases, planned.measures, planned.grants, planned.allocations
+            )
+        loaded = time.perf_counter()
         path = ara_home() / "reports" / f"{portfolio}.html"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(render_report(bundle), encoding="utf-8")
+        seconds["report_load"] = round(loaded - started, 2)
+        seconds["report_render"] = round(time.perf_counter() - loaded, 2)
     except (OSError, LookupError) as exc:
         context.log.warning(f"portfolio report not written: {exc}")
         return None

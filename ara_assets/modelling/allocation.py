@@ -360,7 +360,7 @@ def _result(
 ) -> AllocationResult:
     names = ["property_id", "phase", "year", "cost_gbp", "reaches_target"]
     if chosen.is_empty():
-        types = [pl.String, pl.Int32, pl.Int32, pl.Float64, pl.Boolean]
+        types = [pl.Int64, pl.Int32, pl.Int32, pl.Float64, pl.Boolean]
         selected = pl.DataFrame(schema=dict(zip(names, types, strict=True)))
     else:
         selected = _assign_years(chosen, slots, budget_per_year).select(names).sort("property_id", "phase")

@@ -61,7 +61,7 @@ def modelling_digest() -> str:
     return source_digest(MODELLING_FOLDERS)
 
 
-def _frame_digest(frame: pl.DataFrame) -> str:
+def frame_digest(frame: pl.DataFrame) -> str:
     return hashlib.sha256(frame.write_csv().encode()).hexdigest()[:16]
 
 
@@ -69,8 +69,8 @@ def run_digest(rates: pl.DataFrame, factors: pl.DataFrame, *, this_year: int, to
     """The part of every key that is the same for all homes of a run."""
     return "|".join(
         (
-            _frame_digest(rates),
-            _frame_digest(factors),
+            frame_digest(rates),
+            frame_digest(factors),
             f"year:{this_year}",
             f"top_k:{top_k}",
             modelling_digest(),

@@ -52,19 +52,43 @@ def plan_outcomes(
     """
     rules = rules or load_funding_rules()
     explained = explain_misses(plans.phases, candidates, scenario)
+    planned = set(plans.phases["property_id"].to_list())
+    missing = refused.filter(~pl.col("property_id").is_in(list(planned)))
+    extra = not_modelled_rows(missing, scenario, scenario_version)
+    return fund_outcomes(
+        explained, plans.measures, extra, scenario, homes, start_year=start_year, rules=rules
+    )
+
+
+def fund_outcomes(
+    explained: pl.DataFrame,
+    measures: pl.DataFrame,
+    not_modelled: pl.DataFrame,
+    scenario: Scenario,
+    homes: pl.DataFrame | None,
+    *,
+    start_year: int,
+    rules: FundingRules,
+) -> Outcomes:
+    """The funding of one scenario's explained plan rows (`explain_misses`) with their measures, and the
+    `not_modelled` rows appended unfunded.
+
+    Kept apart from `explain_misses`, which is per home: the funding is not (a scheme's uplift goes to at
+    most a share of the homes it funds), so an incremental run (incremental_plans.py) funds every home."""
     funded = apply_funding(
         explained,
-        plans.measures,
+        measures,
         homes,
         list(scenario.funding_schemes),
         scenario.tenure,
         rules,
         start_year=start_year,
     )
-    planned = set(plans.phases["property_id"].to_list())
-    missing = refused.filter(~pl.col("property_id").is_in(list(planned)))
-    extra = not_modelled_rows(missing, scenario, scenario_version)
-    phases = pl.concat([funded.phases, extra], how="diagonal_relaxed") if extra.height else funded.phases
+    phases = (
+        pl.concat([funded.phases, not_modelled], how="diagonal_relaxed")
+        if not_modelled.height
+        else funded.phases
+    )
     phases = phases.select(
         [
             pl.col(c).cast(t) if c in phases.columns else pl.lit(None, t).alias(c)

@@ -521,6 +521,63 @@ def _neighbour_keys(predicted: pl.DataFrame, pool_hashes: pl.DataFrame) -> pl.Da
     )
 
 
+def _area_keys(targets: pl.DataFrame, pool: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """What each target's prediction reads, as one digest per target (property_id, `_area`), and the pool's
+    postcode areas (property_id, area).
+
+    A prediction weighs only the pool homes of the target's postcode area, or the whole pool when the area
+    holds none (`prediction.neighbours.neighbour_pairs`); each pool home by its postcode, address and
+    document. So the digest holds the target's own uprn, postcode and address and every such pool home of
+    its scope: equal digests mean an equal prediction (the calculator that checks a predicted document is
+    in the home's own key, the assembly digest)."""
+    from ara_assets.prediction.features import location_frame
+
+    located = location_frame(pool.select("property_id", "postcode", "address")).select("property_id", "area")
+    members = pool.select(
+        pl.col("property_id").cast(pl.Int64),
+        pl.concat_str(
+            pl.col("property_id").cast(pl.String),
+            pl.col("postcode").cast(pl.String).fill_null(""),
+            pl.col("address").cast(pl.String).fill_null(""),
+            pl.col("document").hash(seed=0).cast(pl.String),
+            separator="\x1f",
+        ).alias("_member"),
+    ).join(located, on="property_id", how="left")
+    whole = members.sort("property_id").select(pl.col("_member").str.join(";").hash(seed=0).cast(pl.String))
+    whole_digest = str(whole.item()) if members.height else ""
+    per_area = (
+        members.filter(pl.col("area").is_not_null())
+        .sort("property_id")
+        .group_by("area", maintain_order=True)
+        .agg(pl.col("_member").str.join(";").hash(seed=0).cast(pl.String).alias("_scope"))
+    )
+    mine = location_frame(targets.select("property_id", "postcode", "address")).select("property_id", "area")
+    keys = (
+        targets.select(
+            pl.col("property_id").cast(pl.Int64),
+            pl.concat_str(
+                pl.col("uprn").cast(pl.String).fill_null(""),
+                pl.col("postcode").cast(pl.String).fill_null(""),
+                pl.col("address").cast(pl.String).fill_null(""),
+                separator="\x1f",
+            ).alias("_self"),
+        )
+        .join(mine, on="property_id", how="left")
+        .join(per_area, on="area", how="left")
+        .select(
+            "property_id",
+            (pl.col("_self") + "|" + pl.col("_scope").fill_null(pl.lit(f"all:{whole_digest}")))
+            .hash(seed=0)
+            .cast(pl.String)
+            .alias("_area"),
+            # a target whose area holds no pool home weighs the whole pool
+            pl.col("_scope").is_null().alias("_lonely"),
+            "area",
+        )
+    )
+    return keys, located
+
+
 def complete_with_predictions(
     effective: pl.DataFrame,
     current: pl.DataFrame,
@@ -559,20 +616,53 @@ def complete_with_predictions(
         outside = neighbours.filter(~pl.col("uprn").is_in(located["uprn"].implode()))
         pool = pl.concat([pool, outside.select(pool.columns)], how="vertical_relaxed")
         hashes = pl.concat([hashes, outside.select(hashes.columns)], how="vertical_relaxed")
-    predicted = predict_epcs(located.filter(pl.col("property_id").is_in(ids)), pool)
-    keys = (
-        todo.select("property_id", "input_key")
-        .join(_neighbour_keys(predicted, hashes), on="property_id")
-        .select(
-            "property_id", (pl.col("input_key") + "|neighbours:" + pl.col("_neighbours")).alias("input_key")
-        )
+    targets = located.filter(pl.col("property_id").is_in(ids))
+    # A target whose own key and whose pool scope (its postcode area's pool homes) are as in the previous
+    # run keeps its previous predicted row without predicting again (docs/adr/0029): the prediction
+    # would come out the same. The others are predicted from the pool homes of their areas alone.
+    scope, pool_areas = _area_keys(targets, pool)
+    prefix = todo.select("property_id", "input_key").join(scope, on="property_id", how="left")
+    prefix = prefix.select(
+        "property_id",
+        (pl.col("input_key") + "|area:" + pl.col("_area") + "|neighbours:").alias("_prefix"),
+        "_lonely",
+        "area",
     )
-    reused = pl.DataFrame(schema=EFFECTIVE_EPC_SCHEMA)
-    if previous is not None and set(EFFECTIVE_EPC_SCHEMA) <= set(previous.columns):
-        reused = (
+    usable = previous is not None and set(EFFECTIVE_EPC_SCHEMA) <= set(previous.columns)
+    skipped = pl.DataFrame(schema=EFFECTIVE_EPC_SCHEMA)
+    if previous is not None and usable:
+        skipped = (
             previous.filter(pl.col("source_path") == SOURCE_PREDICTED)
-            .join(keys, on=["property_id", "input_key"], how="semi")
             .select(list(EFFECTIVE_EPC_SCHEMA))
+            .join(prefix.select("property_id", "_prefix"), on="property_id")
+            .filter(pl.col("input_key").str.starts_with(pl.col("_prefix")))
+            .drop("_prefix")
+        )
+    remaining = prefix.join(skipped.select("property_id"), on="property_id", how="anti")
+    if remaining["_lonely"].any():
+        needed = pool
+    else:
+        areas = remaining["area"].unique().implode()
+        needed = pool.join(
+            pool_areas.filter(pl.col("area").is_in(areas)).select("property_id"), on="property_id", how="semi"
+        )
+    predicted = predict_epcs(
+        targets.join(remaining.select("property_id"), on="property_id", how="semi"), needed
+    )
+    keys = (
+        prefix.select("property_id", "_prefix")
+        .join(_neighbour_keys(predicted, hashes), on="property_id")
+        .select("property_id", (pl.col("_prefix") + pl.col("_neighbours")).alias("input_key"))
+    )
+    reused = skipped
+    if previous is not None and usable:
+        reused = pl.concat(
+            [
+                skipped,
+                previous.filter(pl.col("source_path") == SOURCE_PREDICTED)
+                .join(keys, on=["property_id", "input_key"], how="semi")
+                .select(list(EFFECTIVE_EPC_SCHEMA)),
+            ]
         )
     redo = predicted.join(reused.select("property_id"), on="property_id", how="anti")
     redo_ids = redo["property_id"].implode()

@@ -10,8 +10,11 @@ from ara_assets.defs.epc import effective_epc, epc_cache
 from ara_assets.defs.modelling import candidate_recommendations, phase_plans
 from ara_assets.defs.reference import carbon_factors, fuel_rates
 from ara_assets.demo.run import pick_override
+from ara_assets.modelling.incremental_plans import unnest_measures
 from ara_assets.modelling.rollup import SUMMARY_PHASE_KEYS, SUMMARY_SCENARIO_KEYS
 from ara_assets.modelling.scenarios import load_scenario_yaml
+from ara_assets.report.html import render_report
+from ara_assets.report.load import load_bundle
 from ara_assets.resources.warehouse.repositories.plans import plans_summary
 from ara_assets_tests.defs.conftest import PORTFOLIO, PipelineEnv
 
@@ -226,6 +229,115 @@ def test_after_one_override_only_that_home_is_modelled_again(pipeline: PipelineE
     full = _candidates(pipeline, [candidate_recommendations])
     assert _meta(full, "candidate_recommendations")["recomputed"] == modelled
     assert _canonical(full.output_for_node("candidate_recommendations")).equals(_canonical(incremental))
+
+
+# Every stored plan column but the time it was computed, in a fixed order (what a full recompute must equal).
+_STORED = {
+    "plans": "scenario, property_id, scenario_version, phases, total_cost_gbp, reaches_every_target, "
+    "score_error, input_key, row_digest",
+    "plan_phases": "*",
+    "plan_measures": "*",
+    "plan_grants": "*",
+    "plan_allocation_runs": "scenario, scenario_version, yearly_budget_gbp, start_year, targets_reached, "
+    "upper_bound, greedy_targets_reached, status",
+    "plan_allocations": "*",
+}
+
+
+def _stored_tables(env: PipelineEnv) -> dict[str, list[tuple]]:
+    with env.warehouse.unit_of_work() as uow:
+        portfolio_id = uow.portfolios.by_name(PORTFOLIO).id
+        out = {}
+        for table, cols in _STORED.items():
+            rows = uow.connection.exec_driver_sql(
+                f"SELECT {cols} FROM {table} WHERE portfolio_id = %s", (portfolio_id,)
+            ).fetchall()
+            out[table] = sorted((tuple(r) for r in rows), key=repr)
+    return out
+
+
+def _plans(env: PipelineEnv, selection: list) -> dg.ExecuteInProcessResult:
+    result = dg.materialize(
+        ALL,
+        selection=selection,
+        partition_key=PORTFOLIO,
+        instance=env.instance,
+        resources=env.resources(),
+        run_config={"ops": {"phase_plans": {"config": {"yearly_budget_gbp": 60_000.0, "start_year": 2026}}}},
+    )
+    assert result.success
+    assert all(c.passed for c in result.get_asset_check_evaluations())
+    return result
+
+
+def test_after_one_override_only_that_home_is_planned_again(pipeline: PipelineEnv) -> None:
+    """Incremental plans (docs/adr/0029): the overridden home's plan is built again, the others are reused
+    from the previous output, only changed plans are rewritten in Postgres, and the stored tables equal
+    those of a full recompute (the allocation included)."""
+    first = _run(pipeline)
+    meta = _meta(first, "phase_plans")
+    pairs = meta["recomputed"]
+    assert pairs > 0 and meta["unchanged"] == 0 and meta["pairs_written"] == pairs
+    assert first.output_for_node("phase_plans")["input_key"].drop_nulls().n_unique() == pairs
+
+    # nothing changed: nothing built, nothing rewritten; the allocation is rerun on every home
+    before = _stored_tables(pipeline)
+    assert before["plan_allocations"]
+    same = _plans(pipeline, [phase_plans])
+    meta = _meta(same, "phase_plans")
+    assert (meta["recomputed"], meta["unchanged"], meta["homes_expanded"]) == (0, pairs, 0)
+    assert (meta["pairs_written"], meta["pairs_deleted"]) == (0, 0)
+    assert _stored_tables(pipeline) == before
+
+    target, field, value = pick_override(
+        pl.read_parquet(pipeline.asset_dir / "effective_epc" / f"{PORTFOLIO}.parquet"),
+        pl.read_parquet(pipeline.asset_dir / "property_baseline" / f"{PORTFOLIO}.parquet"),
+    )
+    with pipeline.warehouse.unit_of_work() as uow:
+        uow.overrides.append_many(
+            [{"property_id": target, "field_path": field, "value": value, "author": "t"}]
+        )
+    result = _plans(
+        pipeline, [effective_epc, sap_inputs, property_baseline, candidate_recommendations, phase_plans]
+    )
+    meta = _meta(result, "phase_plans")
+    assert (meta["recomputed"], meta["unchanged"], meta["homes_expanded"]) == (1, pairs - 1, 1)
+    incremental = _stored_tables(pipeline)
+    # the plans rewritten are exactly those whose stored rows changed, the overridden home's among them
+    digests = {t[:2]: t[-1] for t in before["plans"]}
+    changed = {t[:2] for t in incremental["plans"] if digests.get(t[:2]) != t[-1]}
+    assert ("fabric_first_then_heat", target) in changed
+    assert meta["pairs_written"] == len(changed) and meta["pairs_deleted"] == 0
+    assert incremental["plan_phases"] != before["plan_phases"]
+    # the report, rendered from the plans in memory, is the one the stored tables give
+    with pipeline.warehouse.unit_of_work() as uow:
+        stored_report = render_report(load_bundle(uow, PORTFOLIO))
+    assert Path(meta["report"]).read_text(encoding="utf-8") == stored_report
+
+    # a full recompute (no previous output) builds every plan and finds nothing to rewrite ...
+    (pipeline.asset_dir / "phase_plans" / f"{PORTFOLIO}.parquet").unlink()
+    full = _plans(pipeline, [phase_plans])
+    meta = _meta(full, "phase_plans")
+    assert (meta["recomputed"], meta["unchanged"], meta["pairs_written"]) == (pairs, 0, 0)
+    assert full.output_for_node("phase_plans").equals(result.output_for_node("phase_plans"))
+    # ... and, written into empty tables, stores exactly what the incremental run stored
+    with pipeline.warehouse.unit_of_work() as uow:
+        uow.connection.exec_driver_sql("DELETE FROM plans")
+    (pipeline.asset_dir / "phase_plans" / f"{PORTFOLIO}.parquet").unlink()
+    rewritten = _plans(pipeline, [phase_plans])
+    assert _meta(rewritten, "phase_plans")["pairs_written"] == len(incremental["plans"])
+    assert _stored_tables(pipeline) == incremental
+    # the repository reads back exactly the rows the run stored
+    out = rewritten.output_for_node("phase_plans")
+    with pipeline.warehouse.unit_of_work() as uow:
+        portfolio_id = uow.portfolios.by_name(PORTFOLIO).id
+        phases, measures = uow.plans.phases(portfolio_id), uow.plans.measures(portfolio_id)
+    order = ["scenario", "property_id", "phase"]
+    assert phases.equals(
+        out.select(phases.columns).with_columns(pl.col("grant_gbp").fill_null(0.0)).sort(order)
+    )
+    flat = unnest_measures(out).select(measures.columns).sort([*order, "install_order"])
+    assert measures.equals(flat)
 
 
 def test_checks_fail_on_a_plan_over_budget_or_worse_on_its_goal() -> None:

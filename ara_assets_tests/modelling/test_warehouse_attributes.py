@@ -8,6 +8,7 @@ import polars as pl
 import pytest
 
 from ara_assets.resources.warehouse.repositories.attributes import (
+    ATTRIBUTE_SCHEMA,
     AttributeRejected,
 )
 from ara_assets.resources.warehouse.unit_of_work import Warehouse
@@ -50,7 +51,8 @@ def test_upsert_and_read_back(warehouse: Warehouse) -> None:
     assert got.height == 3  # every home, attributes null where unknown
     first, second, third = got.to_dicts()
     assert first["listed_building"] is True and first["listed_grade"] == "II"
-    assert first["property_value_gbp"] == 250000.0
+    assert first["property_value_gbp"] == 250000.0 and first["property_value_date"] == date(2025, 4, 1)
+    assert got.schema == pl.Schema(ATTRIBUTE_SCHEMA)
     assert second["property_value_gbp"] == 180000.0 and second["tenure"] is None  # replaced as a whole
     assert third["listed_building"] is None and third["property_value_gbp"] is None
 

@@ -171,6 +171,79 @@ def test_homes_outside_the_portfolio_in_the_certificate_cache_are_comparable_hom
     assert again["input_key"].item() != row["input_key"]
 
 
+def _two_areas(lodged: dict, thickness_2: str = "250mm") -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Two streets in two postcode areas (SE and NG), each with three certified homes and one without."""
+    docs: dict[int, dict | None] = {}
+    for pid in (1, 2, 3, 11, 12, 13):
+        d = copy.deepcopy(lodged)
+        d["certificate_number"] = f"1111-2222-3333-4444-{pid:04d}"
+        docs[pid] = d
+    for pid in (2, 3, 12, 13):
+        docs[pid]["sap_building_parts"][0]["roof_insulation_thickness"] = "250mm"
+    docs[2]["sap_building_parts"][0]["roof_insulation_thickness"] = thickness_2
+    docs[4] = docs[14] = None
+    ids = [1, 2, 3, 4, 11, 12, 13, 14]
+    homes = pl.DataFrame(
+        {
+            "property_id": ids,
+            "uprn": [900000000000 + p for p in ids],
+            "postcode": ["SE15 1CC" if p < 10 else "NG7 2AB" for p in ids],
+            "address": [f"{p} {'Demo' if p < 10 else 'Other'} Street, Exampleton" for p in ids],
+        },
+        schema_overrides={"property_id": pl.Int64, "uprn": pl.Int64},
+    )
+    return _current(docs), homes
+
+
+def test_a_prediction_is_made_again_only_where_its_postcode_area_changed(
+    lodged: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A predicted home whose own key and whose postcode area's pool are unchanged keeps its previous row
+    without predicting; a change to a certified home re-predicts the homes of its area only, and the result
+    equals a prediction from scratch."""
+    import ara_assets.prediction.predict as predict
+
+    asked: list[list[int]] = []
+    real = predict.predict_epcs
+
+    def recording(targets: pl.DataFrame, pool: pl.DataFrame) -> pl.DataFrame:
+        asked.append(sorted(targets["property_id"].to_list()))
+        return real(targets, pool)
+
+    monkeypatch.setattr(predict, "predict_epcs", recording)
+    none = _overrides([])
+
+    def run(current: pl.DataFrame, homes: pl.DataFrame, previous: pl.DataFrame | None) -> pl.DataFrame:
+        first = assemble_effective_epc(current, none, NO_NOTES)
+        return complete_with_predictions(first, current, none, NO_NOTES, homes, previous)
+
+    current, homes = _two_areas(lodged)
+    out = run(current, homes, None)
+    assert asked[-1] == [4, 14]
+    assert out.filter(pl.col("property_id").is_in([4, 14]))["source_path"].to_list() == ["predicted"] * 2
+    # nothing changed: nothing predicted, every row as it was
+    assert run(current, homes, out).equals(out) and asked[-1] == []
+    # a certified home of the SE street changes: home 4 is predicted again, home 14 is not
+    changed_current, _ = _two_areas(lodged, thickness_2="100mm")
+    again = run(changed_current, homes, out)
+    assert asked[-1] == [4]
+    assert again.filter(pl.col("property_id") == 14).equals(out.filter(pl.col("property_id") == 14))
+    assert (
+        again.filter(pl.col("property_id") == 4)["input_key"].item()
+        != out.filter(pl.col("property_id") == 4)["input_key"].item()
+    )
+    assert again.equals(run(changed_current, homes, None))
+    # the address of the home without a certificate is part of what its prediction reads
+    moved = homes.with_columns(
+        pl.when(pl.col("property_id") == 14)
+        .then(pl.lit("14a Other Street, Exampleton"))
+        .otherwise("address")
+        .alias("address")
+    )
+    run(changed_current, moved, again)
+    assert asked[-1] == [14]
+
+
 def test_every_row_keeps_the_components_of_its_own_document(lodged: dict) -> None:
     """The `features` the effective EPC keeps (for the anomaly flags and the predictions, which no longer
     parse the documents) are the components of the row's final document: lodged, overridden and predicted."""

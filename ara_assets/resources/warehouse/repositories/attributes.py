@@ -17,6 +17,8 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
+from ara_assets.resources.warehouse.postgres_copy import copy_out
+
 ATTRIBUTE_SCHEMA: dict[str, Any] = {
     "property_id": pl.Int64,
     "uprn": pl.Int64,
@@ -127,21 +129,16 @@ class PropertyAttributeRepository:
 
     def for_portfolio(self, portfolio: str) -> pl.DataFrame:
         """One row per home of the portfolio (attributes null where none are recorded), ordered by UPRN."""
-        result = self._conn.execute(
-            sa.text(
-                "SELECT p.id AS property_id, p.uprn, a.listed_building, a.listed_grade, a.conservation_area, "
-                "a.property_value_gbp, a.property_value_date, a.tenure, a.on_gas_grid, a.source "
-                "FROM properties p "
-                "JOIN portfolios f ON f.id = p.portfolio_id "
-                "LEFT JOIN property_attributes a ON a.property_id = p.id WHERE f.name = :name ORDER BY p.uprn"
-            ),
-            {"name": portfolio},
+        query = sa.text("SELECT id FROM portfolios WHERE name = :n")
+        row = self._conn.execute(query, {"n": portfolio}).first()
+        if row is None:
+            return pl.DataFrame(schema=ATTRIBUTE_SCHEMA)
+        # COPY, not a row-by-row fetch: the modelling assets and the report read every home on each run
+        return copy_out(
+            self._conn,
+            "SELECT p.id AS property_id, p.uprn, a.listed_building, a.listed_grade, a.conservation_area, "
+            "a.property_value_gbp, a.property_value_date, a.tenure, a.on_gas_grid, a.source "
+            "FROM properties p LEFT JOIN property_attributes a ON a.property_id = p.id "
+            f"WHERE p.portfolio_id = {int(row[0])} ORDER BY p.uprn",
+            {c: t() for c, t in ATTRIBUTE_SCHEMA.items()},
         )
-        rows = [
-            {
-                **dict(r._mapping),
-                "property_value_gbp": None if r.property_value_gbp is None else float(r.property_value_gbp),
-            }
-            for r in result
-        ]
-        return pl.DataFrame(rows, schema=ATTRIBUTE_SCHEMA)
