@@ -133,6 +133,27 @@ def predict_components(
     Output: PREDICTION_SCHEMA, one row per target that has a neighbour fit to be its template; `fields`
     is JSON {field: {"value", "confidence", "neighbours": [ids]}}.
     """
+    if targets.height <= TARGET_CHUNK:
+        return _predict_components(targets, pool, pool_features, excluded)
+    # every frame of a prediction is per target, so passes over slices of the targets give the same rows;
+    # one pass over 9,000 targets of a 100,000-home portfolio made gigabytes of pairs and votes at once
+    parts = [
+        _predict_components(targets.slice(start, TARGET_CHUNK), pool, pool_features, excluded)
+        for start in range(0, targets.height, TARGET_CHUNK)
+    ]
+    return pl.concat(parts).sort("property_id")
+
+
+# Targets predicted in one pass (`predict_components`).
+TARGET_CHUNK = 2_000
+
+
+def _predict_components(
+    targets: pl.DataFrame,
+    pool: pl.DataFrame,
+    pool_features: pl.DataFrame,
+    excluded: pl.DataFrame | None = None,
+) -> pl.DataFrame:
     if targets.is_empty() or pool.is_empty():
         return pl.DataFrame(schema=PREDICTION_SCHEMA)
     pool_like = pool.join(

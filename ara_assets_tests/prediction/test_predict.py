@@ -88,3 +88,31 @@ def test_a_barred_template_still_votes_but_the_next_best_is_chosen() -> None:
     # the barred neighbour's vote still counts: glazing 2 holds 2.0 of 2.5
     share = votes.filter((pl.col("field") == "glazing_type") & (pl.col("value") == "2"))["share"].item()
     assert share == pytest.approx(0.8)
+
+
+def test_targets_predicted_in_slices_give_the_one_pass_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`predict_components` takes large target sets in slices (memory at scale): every frame of a prediction
+    is per target, so the rows are those of one pass."""
+    import random
+
+    from ara_assets.prediction import predict
+
+    rng = random.Random(4)
+    streets = ["demo street", "far road", "mill lane"]
+
+    def homes(ids: range) -> pl.DataFrame:
+        rows = []
+        for pid in ids:
+            postcode, street = f"SE15 {rng.randint(1, 3)}CC", f"SE15|{rng.choice(streets)}"
+            rows.append({"property_id": pid, "postcode": postcode, "street": street, "district": "SE15",
+                         "area": "SE", "kind": None})  # fmt: skip
+        return pl.DataFrame(rows, schema_overrides={"kind": pl.String})
+
+    targets, pool = homes(range(1, 41)), homes(range(100, 160))
+    voted = ("main_heating_code", "glazing_type", "wall_insulation_type")
+    feats = _features({pid: {f: str(rng.randint(1, 3)) for f in voted} for pid in range(100, 160)})
+    whole = predict_components(targets, pool, feats)
+    monkeypatch.setattr(predict, "TARGET_CHUNK", 7)
+    sliced = predict_components(targets.reverse(), pool, feats)
+    assert whole.height == 40
+    assert sliced.equals(whole)
