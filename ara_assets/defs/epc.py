@@ -20,6 +20,7 @@ from ara_assets.defs.metadata import md_table, preview, standard
 from ara_assets.defs.partitions import portfolios
 from ara_assets.defs.previous import previous_output
 from ara_assets.invariants import Invariant
+from ara_assets.memory import release_free_memory
 from ara_assets.prediction.anomalies import flag_anomalies
 from ara_assets.property.certificates import pick_current_certificates
 from ara_assets.property.effective import (
@@ -230,6 +231,8 @@ def effective_epc(
         workers=workers,
     )
     effective = pl.concat([kept, fresh]).sort("property_id")
+    # the assembly's Python rows are gone: their pages go back before the predictions (ara_assets/memory.py)
+    release_free_memory()
     effective = complete_with_predictions(
         effective, epc_cache, overrides, site_notes, homes, previous, neighbours=neighbours
     )

@@ -314,13 +314,17 @@ def calculable(documents: list[dict[str, Any]]) -> np.ndarray:
     return ok
 
 
-def predict_epcs(targets: pl.DataFrame, pool: pl.DataFrame) -> pl.DataFrame:
+def predict_epcs(
+    targets: pl.DataFrame, pool: pl.DataFrame, documents: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Predicted EPCs for `targets` from the certificates of `pool`.
 
     targets: property_id, uprn, postcode, address (and optionally property_type, built_form, age_band
              the landlord knows, as register codes in text).
     pool:    property_id, postcode, address, document (normalised register JSON text), and optionally
              features (the document's components as the effective EPC keeps them; else parsed here).
+    documents: property_id, document of the pool's homes (at least), when `pool` carries `features` and
+             no documents: only the chosen templates' documents are read from it.
     Output:  PREDICTION_SCHEMA plus `document` (the predicted register document as JSON text).
 
     A predicted document the calculator refuses (its template lodges something the worksheet does not
@@ -347,7 +351,9 @@ def predict_epcs(targets: pl.DataFrame, pool: pl.DataFrame) -> pl.DataFrame:
             on="property_id",
         )
     pool_loc = location_frame(pool)
-    documents = pool.select(pl.col("property_id").cast(pl.Int64), "document")
+    documents = (pool if documents is None else documents).select(
+        pl.col("property_id").cast(pl.Int64), "document"
+    )
     homes = {int(r["property_id"]): r for r in targets.iter_rows(named=True)}
     excluded = pl.DataFrame(schema={"property_id": pl.Int64(), "neighbour_id": pl.Int64()})
     done: list[pl.DataFrame] = []

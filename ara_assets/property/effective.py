@@ -523,7 +523,8 @@ def _neighbour_keys(predicted: pl.DataFrame, pool_hashes: pl.DataFrame) -> pl.Da
 
 def _area_keys(targets: pl.DataFrame, pool: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """What each target's prediction reads, as one digest per target (property_id, `_area`), and the pool's
-    postcode areas (property_id, area).
+    postcode areas (property_id, area). pool: property_id, postcode, address, document_hash (the
+    document's `hash(seed=0)`).
 
     A prediction weighs only the pool homes of the target's postcode area, or the whole pool when the area
     holds none (`prediction.neighbours.neighbour_pairs`); each pool home by its postcode, address and
@@ -539,7 +540,7 @@ def _area_keys(targets: pl.DataFrame, pool: pl.DataFrame) -> tuple[pl.DataFrame,
             pl.col("property_id").cast(pl.String),
             pl.col("postcode").cast(pl.String).fill_null(""),
             pl.col("address").cast(pl.String).fill_null(""),
-            pl.col("document").hash(seed=0).cast(pl.String),
+            pl.col("document_hash").cast(pl.String),
             separator="\x1f",
         ).alias("_member"),
     ).join(located, on="property_id", how="left")
@@ -605,17 +606,22 @@ def complete_with_predictions(
     located = homes.select(
         pl.col("property_id").cast(pl.Int64), pl.col("uprn").cast(pl.Int64), "postcode", "address"
     )
+    # The pool carries the compared components, not the documents: only the chosen templates' documents
+    # are read, from `documents` (columns of the frames as they are, no copy of 150,000 documents).
     pool = (
         effective.filter(pl.col("source_path").is_in(_POOL_PATHS))
-        .select("property_id", "document", "features")
+        .select("property_id", "features", pl.col("document").hash(seed=0).alias("document_hash"))
         .join(located, on="property_id")
     )
     hashes = effective.select("property_id", "physical_hash")
+    documents = effective.select("property_id", "document")
     if neighbours is not None and not neighbours.is_empty():
         # homes outside the portfolio vote too (the certificate cache: the portfolio's postcodes)
         outside = neighbours.filter(~pl.col("uprn").is_in(located["uprn"].implode()))
+        outside = outside.with_columns(pl.col("document").hash(seed=0).alias("document_hash"))
         pool = pl.concat([pool, outside.select(pool.columns)], how="vertical_relaxed")
         hashes = pl.concat([hashes, outside.select(hashes.columns)], how="vertical_relaxed")
+        documents = pl.concat([documents, outside.select(documents.columns)], how="vertical_relaxed")
     targets = located.filter(pl.col("property_id").is_in(ids))
     # A target whose own key and whose pool scope (its postcode area's pool homes) are as in the previous
     # run keeps its previous predicted row without predicting again (docs/adr/0029): the prediction
@@ -647,7 +653,7 @@ def complete_with_predictions(
             pool_areas.filter(pl.col("area").is_in(areas)).select("property_id"), on="property_id", how="semi"
         )
     predicted = predict_epcs(
-        targets.join(remaining.select("property_id"), on="property_id", how="semi"), needed
+        targets.join(remaining.select("property_id"), on="property_id", how="semi"), needed, documents
     )
     keys = (
         prefix.select("property_id", "_prefix")

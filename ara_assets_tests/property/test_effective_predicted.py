@@ -206,9 +206,11 @@ def test_a_prediction_is_made_again_only_where_its_postcode_area_changed(
     asked: list[list[int]] = []
     real = predict.predict_epcs
 
-    def recording(targets: pl.DataFrame, pool: pl.DataFrame) -> pl.DataFrame:
+    def recording(
+        targets: pl.DataFrame, pool: pl.DataFrame, documents: pl.DataFrame | None = None
+    ) -> pl.DataFrame:
         asked.append(sorted(targets["property_id"].to_list()))
-        return real(targets, pool)
+        return real(targets, pool, documents)
 
     monkeypatch.setattr(predict, "predict_epcs", recording)
     none = _overrides([])
