@@ -50,7 +50,7 @@ from ara_assets.modelling.plans import MEASURE_SCHEMA, build_plans, packages_fro
 from ara_assets.modelling.portfolio import (
     PortfolioPlans,
     Progress,
-    allocate_plans,
+    allocate_scenario,
     modelled_homes,
     refused_homes,
 )
@@ -333,19 +333,17 @@ def incremental_plans(
                 f"{kept[name]['property_id'].n_unique():,} reused, in "
                 f"{time.perf_counter() - started:.1f} s"
             )
-        if yearly_budget_gbp is not None:
-            run, meta = allocate_plans(
-                outcome.phases,
-                outcome.grants,
-                scenario,
-                snap["version"],
-                yearly_budget_gbp=yearly_budget_gbp,
-                start_year=start_year,
-                rules=rules,
-            )
-            allocation_meta[scenario.name] = meta
-            if run is not None:
-                allocations.append(run)
+        allocate_scenario(
+            outcome.phases,
+            outcome.grants,
+            scenario,
+            snap["version"],
+            yearly_budget_gbp=yearly_budget_gbp,
+            start_year=start_year,
+            rules=rules,
+            runs=allocations,
+            meta=allocation_meta,
+        )
         _lap("fund_and_allocate")
     output = pl.concat(parts) if parts else pl.DataFrame(schema=PLAN_OUTPUT_SCHEMA)
     planned = PortfolioPlans(

@@ -238,6 +238,36 @@ def yearly_budgets(scenario: Scenario, yearly_budget_gbp: float, start_year: int
     return dict.fromkeys(range(start_year, last + 1), float(yearly_budget_gbp))
 
 
+def allocate_scenario(
+    phases: pl.DataFrame,
+    grants: pl.DataFrame,
+    scenario: Scenario,
+    version: int,
+    *,
+    yearly_budget_gbp: float | None,
+    start_year: int,
+    rules: FundingRules | None,
+    runs: list[dict[str, Any]],
+    meta: dict[str, dict[str, object]],
+) -> None:
+    """`allocate_plans` of one scenario when a yearly budget is set: its run appended to `runs` (unless the
+    allocation refused its input) and its summary to `meta` under the scenario's name."""
+    if yearly_budget_gbp is None:
+        return
+    run, summary = allocate_plans(
+        phases,
+        grants,
+        scenario,
+        version,
+        yearly_budget_gbp=yearly_budget_gbp,
+        start_year=start_year,
+        rules=rules,
+    )
+    meta[scenario.name] = summary
+    if run is not None:
+        runs.append(run)
+
+
 def allocate_plans(
     phases: pl.DataFrame,
     grants: pl.DataFrame,
@@ -360,19 +390,17 @@ def plan_portfolio(
                 f"{plans.phases['property_id'].n_unique() if plans.phases.height else 0:,} homes built in "
                 f"{time.perf_counter() - started:.1f} s"
             )
-        if yearly_budget_gbp is not None:
-            run, meta = allocate_plans(
-                outcome.phases,
-                outcome.grants,
-                scenario,
-                snap["version"],
-                yearly_budget_gbp=yearly_budget_gbp,
-                start_year=start_year,
-                rules=rules,
-            )
-            allocation_meta[scenario.name] = meta
-            if run is not None:
-                allocations.append(run)
+        allocate_scenario(
+            outcome.phases,
+            outcome.grants,
+            scenario,
+            snap["version"],
+            yearly_budget_gbp=yearly_budget_gbp,
+            start_year=start_year,
+            rules=rules,
+            runs=allocations,
+            meta=allocation_meta,
+        )
     return PortfolioPlans(
         phases=pl.concat(all_phases) if all_phases else pl.DataFrame(schema=OUTCOME_SCHEMA),
         measures=pl.concat(all_measures) if all_measures else pl.DataFrame(schema=MEASURE_SCHEMA),

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from ara_assets.modelling.uncertainty import with_probability
 from ara_assets.resources.warehouse.repositories.plans import (
     ALLOCATION_COLUMNS,
+    ALLOCATION_SCHEMA,
     GRANT_COLUMNS,
     MEASURE_COLUMNS,
     STORED_PHASE_SCHEMA,
@@ -82,15 +83,7 @@ def bundle_of_plans(
         run["selected"].with_columns(pl.lit(run["scenario"]).alias("scenario")).select(ALLOCATION_COLUMNS)
         for run in allocations
     ]
-    allocation_schema = {
-        "scenario": pl.String(),
-        "property_id": pl.Int64(),
-        "phase": pl.Int32(),
-        "year": pl.Int32(),
-        "cost_gbp": pl.Float64(),
-        "reaches_target": pl.Boolean(),
-    }
-    alloc = pl.concat(selected) if selected else pl.DataFrame(schema=allocation_schema)
+    alloc = pl.concat(selected) if selected else pl.DataFrame(schema=ALLOCATION_SCHEMA)
     return _bundle(
         uow,
         portfolio,
@@ -98,7 +91,7 @@ def bundle_of_plans(
         stored_phases.sort("scenario", "property_id", "phase"),
         measures.select(MEASURE_COLUMNS).sort("scenario", "property_id", "phase", "install_order"),
         grants.select(GRANT_COLUMNS).sort("scenario", "property_id", "phase", "scheme"),
-        alloc.cast(allocation_schema).sort("scenario", "property_id", "phase"),
+        alloc.cast(ALLOCATION_SCHEMA).sort("scenario", "property_id", "phase"),
         {str(run["scenario"]): float(run["yearly_budget_gbp"]) for run in allocations},
     )
 
