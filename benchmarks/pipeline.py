@@ -11,8 +11,9 @@ Steps (timed):
   bulk_ingest_s  `bulk_sync`: download the ZIP over loopback HTTP, stream it, keep the portfolio's UPRNs and
                  their postcode neighbours, write them to Postgres, record the covered UPRNs as fetched.
   pipeline_s     wall time of `epc_job` (epc_cache: the per-UPRN API only for homes the file lacks;
-                 effective_epc; property_baseline) and `plans_job` (candidate_recommendations, phase_plans)
-                 for the portfolio's partition, in this process, on a temporary persistent Dagster instance.
+                 effective_epc; sap_inputs; property_baseline) and `plans_job` (candidate_recommendations,
+                 phase_plans) for the portfolio's partition, in this process, on a temporary persistent
+                 Dagster instance.
   effective_s, baseline_s, plans_s
                  the step durations of effective_epc, property_baseline and phase_plans (Dagster's
                  STEP_SUCCESS durations); candidate_recommendations is in pipeline_s only.
