@@ -18,16 +18,14 @@ import polars as pl
 
 from ara_assets.baseline.carbon import carbon_portfolio
 
-# effective_inputs / score_inputs are the baseline's own expansion and scoring: calling them (not copying
-# them) keeps a plan's start and every variant defined exactly as a home's baseline figures
-from ara_assets.baseline.performance import (
-    energy_block,
-    score_inputs,
-)
+# score_inputs is the baseline's own scoring (and start_inputs its expansion, through sap_inputs): calling
+# them, not copying them, keeps a plan's start and every variant defined exactly as a home's baseline
+from ara_assets.baseline.performance import energy_block, score_inputs
 from ara_assets.baseline.pricing import price_portfolio
 from ara_assets.modelling.catalogue import FABRIC_MEASURE_TYPES
 from ara_assets.modelling.eligibility import eligibility_for_phase, eligible_pairs
 from ara_assets.modelling.measures import option_variants
+from ara_assets.modelling.sap_inputs import refresh, split_homes
 from ara_assets.modelling.scenarios import Scenario
 
 # The start of eligibility's reason for a heat pump refused on fabric alone (eligibility._rules).
@@ -99,8 +97,6 @@ def start_inputs(
             raise CandidateError(f"effective_epc: field {col!r} is missing (no such column)")
     # the baseline's own expansion (not a copy of it), as the sap_inputs asset stores it: a plan starts
     # from the home the baseline scored
-    from ara_assets.modelling.sap_inputs import refresh, split_homes
-
     rows, _ = refresh(effective, None, workers=workers)
     return split_homes(rows)
 
